@@ -43,3 +43,5 @@ __version__ = "0.1.0"
 # NOTE: TF returns inf/nan silently for 1/0, log(0), overflow; NumPy warns. The warning
 # comes from the ember frame that called the ufunc, so this filter only touches ember.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
+
+from . import keras  # noqa: E402  (the Keras API sits on top of everything above)

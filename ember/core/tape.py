@@ -49,6 +49,9 @@ def _floating(t: Any) -> bool:
 
 def _record_bind(prim: Primitive, args: tuple, params: dict) -> Any:
     """Binds while a tape records or a trace builds (or with symbolic inputs)."""
+    for a in args:
+        if a._symbolic_bind is not None:  # a KerasTensor: records a functional-graph op
+            return a._symbolic_bind(prim, args, params)
     tapes = list(_TAPES)
     trace = registry._TRACES[-1] if registry._TRACES else None
     symbolic = False
@@ -83,6 +86,8 @@ def _read(v: Any, tapes: list, trace: Any = None) -> Any:
     read on tapes that watch the Variable."""
     r = trace.read(v) if trace is not None else wrap(v._value)
     for tape in tapes:
+        if id(r) in tape._watched:
+            continue  # in a trace, every read of `v` is the same Tracer: record it once
         if id(v) in tape._watched or (tape._watch_accessed and v.trainable):
             tape._watch_variable(v)
             tape._nodes.append((_READ, (v,), {}, (r,)))

@@ -38,6 +38,7 @@ class TensorOps:
 
     __slots__ = ()
     __array_priority__ = 100  # `ndarray + tensor` defers to Tensor.__radd__
+    _symbolic_bind = None  # KerasTensor: records ops applied to it in the functional graph
 
     def __add__(self, other): return OPS.add(self, other)
     def __radd__(self, other): return OPS.add(other, self)

@@ -1,0 +1,1 @@
+"""The Keras engine: KerasTensor, Node, Layer, InputSpec, Input."""

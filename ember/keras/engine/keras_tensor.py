@@ -1,0 +1,176 @@
+"""KerasTensor: the symbolic tensor of the functional API (a shape and dtype, no values).
+
+`keras.Input` makes one, and calling a layer or any ember op on KerasTensors makes more.
+Each KerasTensor remembers where it came from (`_keras_history`: the layer, the node
+index and which output), which is how `keras.Model(inputs, outputs)` finds the graph.
+
+Ops on KerasTensors need no Lambda layer: the dispatcher (`core/tape._record_bind`) hands
+any primitive with a KerasTensor input to `KerasTensor._symbolic_bind`, which computes the
+output's shape and dtype with the primitive's shape rule and records an `OpLayer` node.
+
+Example:
+    >>> from ember import keras
+    >>> import ember as tf
+    >>> x = keras.Input(shape=(3,), name="x")
+    >>> x
+    <KerasTensor: shape=(None, 3) dtype=float32 (created by layer 'x')>
+    >>> tf.reduce_sum(x * 2.0 + 1.0, axis=-1).shape
+    TensorShape([None])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.dtypes import as_dtype
+from ...core.errors import SymbolicValueError
+from ...core.shape import TensorShape, TensorSpec, as_shape
+from ...core.tensor import ConcreteTensor, TensorOps
+
+# While > 0, symbolic calls compute shapes only: no node is recorded (a layer's own
+# symbolic call of its `call`, and `compute_output_shape`).
+_SPEC_ONLY = [0]
+
+
+class spec_only:
+    """Context: ops and layer calls on KerasTensors give KerasTensors without recording."""
+
+    def __enter__(self) -> None:
+        _SPEC_ONLY[0] += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        _SPEC_ONLY[0] -= 1
+
+
+class KerasTensor(TensorOps):
+    """A symbolic tensor: what `keras.Input` and layers called on Inputs return.
+
+    It has a `shape` (whose batch dim is usually None), a `dtype` and a `name`, but no
+    values. Every ember op and operator accepts it and returns another KerasTensor.
+    """
+
+    __slots__ = ("spec", "name", "_keras_history", "__weakref__")
+    _is_variable = False
+
+    def __init__(self, shape: Any, dtype: Any = "float32", name: str | None = None):
+        self.spec = TensorSpec(as_shape(shape), as_dtype(dtype))
+        self.name = name
+        self._keras_history = None  # (layer, node_index, tensor_index)
+
+    @classmethod
+    def from_spec(cls, spec: TensorSpec, name: str | None = None) -> "KerasTensor":
+        t = cls.__new__(cls)
+        t.spec = spec
+        t.name = name
+        t._keras_history = None
+        return t
+
+    @property
+    def shape(self) -> TensorShape:
+        return self.spec.shape
+
+    @property
+    def dtype(self) -> Any:
+        return self.spec.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.spec.shape.rank
+
+    def get_shape(self) -> TensorShape:
+        return self.spec.shape
+
+    @property
+    def node(self) -> Any:
+        """The Node that produced this tensor (None for a bare placeholder)."""
+        h = self._keras_history
+        return None if h is None else h[0]._inbound_nodes[h[1]]
+
+    # -- no values -----------------------------------------------------------------
+    def _no_value(self, what: str) -> SymbolicValueError:
+        return SymbolicValueError(
+            f"{what} of KerasTensor {self._describe()}: a KerasTensor is a placeholder in a "
+            f"model being built (from keras.Input or a layer called on one); it has no "
+            f"values. Build the model with it, e.g. model = keras.Model(inputs, outputs), "
+            f"then call the model on data: model(x) or model.predict(x).")
+
+    def _describe(self) -> str:
+        dims = ", ".join("None" if d is None else str(d) for d in self.spec.shape)
+        return f"'{self.name}' {self.spec.dtype.name}[{dims}]"
+
+    def numpy(self) -> Any:
+        raise self._no_value("numpy()")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise self._no_value("Converting to a NumPy array")
+
+    def __bool__(self) -> bool:
+        raise self._no_value("bool() (e.g. `if x:`)")
+
+    def __float__(self) -> float:
+        raise self._no_value("float()")
+
+    def __int__(self) -> int:
+        raise self._no_value("int()")
+
+    def __index__(self) -> int:
+        raise self._no_value("Using as an index")
+
+    def __len__(self) -> int:
+        d = self.spec.shape[0] if self.spec.shape.rank else None
+        if d is None:
+            raise TypeError(f"len() of KerasTensor {self._describe()} is unknown (its first "
+                            f"dim is the batch size, known only when the model runs). Use "
+                            f"ember.shape(x)[0].")
+        return d
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        shape = tuple(self.spec.shape)
+        where = ""
+        if self._keras_history is not None:
+            where = f" (created by layer '{self._keras_history[0].name}')"
+        return f"<KerasTensor: shape={shape} dtype={self.spec.dtype.name}{where}>"
+
+    # -- ops on KerasTensors ---------------------------------------------------------
+    def _symbolic_bind(self, prim: Any, args: tuple, params: dict) -> Any:
+        return symbolic_bind(prim, args, params)
+
+
+def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:
+    """Applies primitive `prim` to arguments of which some are KerasTensors."""
+    specs = []
+    for a in args:
+        if isinstance(a, KerasTensor):
+            specs.append(a.spec)
+        elif isinstance(a, ConcreteTensor):
+            specs.append(TensorSpec(a._value.shape, a.dtype))
+        else:
+            raise SymbolicValueError(
+                f"{prim.name}: a KerasTensor and a symbolic tensor of an ember.function "
+                f"({a!r}) can't be mixed. Build the model from KerasTensors, then call it "
+                f"on the function's tensors inside the function.")
+    out = prim.rule(*specs, **params)
+    outs = tuple(KerasTensor.from_spec(s) for s in out) if prim.multiple_results \
+        else (KerasTensor.from_spec(out),)
+    if not _SPEC_ONLY[0]:
+        from .op_layer import record_op
+        record_op(prim, args, params, outs)
+    return outs if prim.multiple_results else outs[0]
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether `x` is a KerasTensor (TF's `keras.backend.is_keras_tensor`).
+
+    Example:
+        >>> from ember import keras
+        >>> keras.backend.is_keras_tensor(keras.Input((2,)))
+        True
+    """
+    return isinstance(x, KerasTensor)

@@ -1,0 +1,514 @@
+"""`keras.layers.Layer`: the layer contract (`__init__` / `build` / `call` / `get_config`).
+
+`Layer.__call__` is a numbered pipeline:
+  1. inputs: NumPy arrays, Python lists and scalars become tensors; Tensors, Variables and
+     KerasTensors pass through (a Variable is read in place, no copy);
+  2. autocast: floating inputs take the layer's dtype (a float64 batch into a float32 layer);
+  3. input_spec: rank, dtype and axis sizes are checked, with an error naming the layer;
+  4. build: on the first call, `build(input_shape)` creates the weights;
+  5. call: with `training` filled in from the enclosing call when not given;
+  6. on KerasTensors, the call only computes output shapes and records a Node.
+
+Weights made with `add_weight`, Variables set as attributes and sub-layers set as
+attributes (also inside lists and dicts) are all tracked.
+
+Example:
+    >>> import ember as tf, numpy as np
+    >>> from ember import keras
+    >>> class Scale(keras.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.s = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.s
+    >>> layer = Scale()
+    >>> layer(np.ones((2, 3))).shape, len(layer.weights)
+    (TensorShape([2, 3]), 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...core import nest
+from ...core.convert import to_array
+from ...core.dtypes import as_dtype
+from ...core.errors import ShapeError
+from ...core.shape import TensorShape, as_shape
+from ...core.tensor import TensorOps
+from ...core.variable import Variable
+from ...ops.convert import cast
+from .input_spec import check_input_spec
+from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
+                          _placeholders, _regularizer, _to_tensor, init_scope)
+from .keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
+from .naming import to_snake_case, unique_name
+from .node import Node
+
+_TRAINING: list = [None]  # the `training` value of the enclosing layer call
+_ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
+                   "activity_regularizer", "autocast", "dynamic", "trainable", "dtype",
+                   "name", "input_length"}
+_K2_ORDER = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
+_K3_ORDER = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+             "constraint", "aggregation", "name")
+_NOT_TRACKED = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_shape"}
+
+
+class Layer:
+    """The base class of all layers (TF's `keras.layers.Layer`).
+
+    Subclasses create weights in `build(input_shape)` with `add_weight` and compute in
+    `call(inputs, training=None)`. See the module docstring for the call pipeline.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a unique name; by default the snake-cased class name (`dense_1`).
+        dtype: the dtype of the weights and computations (default float32).
+        input_shape / batch_input_shape / batch_size / input_dim: the input's shape, for
+            the first layer of a Sequential model (Keras 2 style).
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
+        obj = super().__new__(cls)
+        obj._init_args = (args, kwargs)  # for get_config of layers that don't define it
+        return obj
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
+                 dynamic: bool = False, **kwargs: Any):
+        unknown = set(kwargs) - _ALLOWED_KWARGS
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: keyword argument(s) not understood: "
+                            f"{sorted(unknown)}.")
+        self._trainable = bool(trainable)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string, received "
+                            f"{name!r}.")
+        self._name = name or unique_name(
+            type(self).__dict__.get("_default_name") or to_snake_case(type(self).__name__))
+        self._set_dtype(dtype)
+        self.autocast = kwargs.pop("autocast", True)
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._inbound_nodes: list = []
+        self._own_weights: list = []
+        self._regularized: list = []  # (Variable, regularizer)
+        self._call_losses: list = []
+        self._added_losses: list = []
+        self._build_input_shape = None
+        self.activity_regularizer = _regularizer(kwargs.pop("activity_regularizer", None))
+        self._batch_input_shape = _batch_input_shape(kwargs)
+        self._initial_weights = kwargs.pop("weights", None)
+
+    def _set_dtype(self, dtype: Any) -> None:
+        if isinstance(dtype, str) and dtype.startswith("mixed_"):
+            raise NotImplementedError(f"{type(self).__name__}: mixed-precision policies "
+                                      f"({dtype!r}) are not supported yet; use a dtype "
+                                      f"such as 'float32' or 'float16'.")
+        if hasattr(dtype, "compute_dtype"):  # a DTypePolicy-like object
+            dtype = dtype.compute_dtype
+        self._dtype = as_dtype(dtype if dtype is not None else "float32")
+
+    # -- identity --------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights, as a string (Keras 2)."""
+        return self._dtype.name
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype.name
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype.name
+
+    @property
+    def dynamic(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # -- weights ---------------------------------------------------------------------
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Creates a weight Variable of this layer and tracks it.
+
+        Takes `name, shape, dtype, initializer, regularizer, trainable, constraint`, by
+        keyword or in Keras 2's order (`add_weight("w", (2, 3))`), or positionally in
+        Keras 3's order (`add_weight((2, 3), "zeros")`, shape first).
+
+        Example:
+            >>> from ember import keras
+            >>> layer = keras.layers.Layer(name="l")
+            >>> w = layer.add_weight("w", shape=(2,), initializer="zeros")
+            >>> w.name, layer.weights[0] is w
+            ('l/w:0', True)
+        """
+        order = _K3_ORDER if args and not isinstance(args[0], str) else _K2_ORDER
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f'Layer "{self.name}": add_weight got two values for {key}.')
+            kwargs[key] = value
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, name: str | None = None, shape: Any = None, dtype: Any = None,
+                    initializer: Any = None, regularizer: Any = None,
+                    trainable: bool | None = None, constraint: Any = None,
+                    **kwargs: Any) -> Variable:
+        from .. import constraints, initializers
+        if shape is None:
+            shape = ()
+        try:
+            shape = tuple(int(d) for d in as_shape(shape))
+        except TypeError:
+            raise ShapeError(f'Layer "{self.name}": add_weight needs a fully known shape, '
+                             f"received {shape!r} for weight {name!r}.") from None
+        dt = as_dtype(dtype if dtype is not None else self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.is_floating else "zeros"
+        init = initializers.get(initializer)
+        if trainable is None:
+            trainable = True
+        name = name or f"variable_{len(self._own_weights)}"
+        with init_scope():
+            value = init(shape, dtype=dt) if not isinstance(init, (int, float)) else init
+            value = to_array(value._value if hasattr(value, "_value") else value, dt)
+            if value.shape != shape:
+                value = np.broadcast_to(value, shape)
+            var = Variable(value, trainable=trainable, name=f"{self.name}/{name}",
+                           dtype=dt, constraint=constraints.get(constraint))
+        self._own_weights.append(var)
+        reg = _regularizer(regularizer)
+        if reg is not None:
+            self._regularized.append((var, reg))
+        return var
+
+    def _tracked(self) -> tuple:
+        """(own Variables, direct sub-layers) found in the attributes, in order."""
+        own = list(self._own_weights)
+        seen = {id(v) for v in own}
+        layers: list = []
+        stack = [v for k, v in reversed(list(vars(self).items())) if k not in _NOT_TRACKED]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, Layer):
+                if v is not self and id(v) not in seen:
+                    seen.add(id(v))
+                    layers.append(v)
+            elif isinstance(v, Variable):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
+            elif isinstance(v, dict):
+                stack.extend(reversed(list(v.values())))
+            elif isinstance(v, (list, tuple)) and not isinstance(v, TensorShape):
+                stack.extend(reversed(v))
+        return own, layers
+
+    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list:
+        out, seen = [], set()
+        stack = [self] if include_self else list(reversed(self._tracked()[1]))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive or layer is self:
+                stack.extend(reversed(layer._tracked()[1]))
+        return out
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self._trainable:
+            return []
+        own, layers = self._tracked()
+        out = [v for v in own if v.trainable]
+        for layer in layers:
+            out.extend(layer.trainable_weights)
+        return _dedup(out)
+
+    @property
+    def non_trainable_weights(self) -> list:
+        own, layers = self._tracked()
+        if not self._trainable:
+            out = list(own)
+            for layer in layers:
+                out.extend(layer.weights)
+            return _dedup(out)
+        out = [v for v in own if not v.trainable]
+        for layer in layers:
+            out.extend(layer.non_trainable_weights)
+        return _dedup(out)
+
+    @property
+    def weights(self) -> list:
+        """Trainable weights first, then the others (Keras 2's order)."""
+        return _dedup(self.trainable_weights + self.non_trainable_weights)
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    def get_weights(self) -> list:
+        """The weights' values as NumPy arrays (copies)."""
+        return [np.array(v._value, copy=True) for v in self.weights]
+
+    def set_weights(self, weights: list) -> None:
+        """Sets every weight from a list of arrays, checked first: a wrong count, shape or
+        dtype raises and changes nothing.
+
+        Example:
+            >>> from ember import keras
+            >>> import numpy as np
+            >>> d = keras.layers.Dense(2); d.build((None, 3))
+            >>> d.set_weights([np.ones((3, 2)), np.zeros(2)])
+            >>> d.set_weights([np.ones((2, 2)), np.zeros(2)])
+            Traceback (most recent call last):
+            ...
+            ember.core.errors.ShapeError: Layer "dense...": weight 0 ('dense.../kernel:0') has shape (3, 2), the value given has shape (2, 2). ...
+        """
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(
+                f'Layer "{self.name}": set_weights expects {len(params)} arrays '
+                f"({', '.join(v.name for v in params) or 'the layer has no weights yet'}), "
+                f"received {len(weights)}. Use layer.get_weights() to see the expected list.")
+        checked = []
+        for i, (v, w) in enumerate(zip(params, weights)):
+            arr = to_array(w._value if hasattr(w, "_value") else w, v.dtype, copy=True)
+            if arr.shape != v._value.shape:
+                raise ShapeError(
+                    f'Layer "{self.name}": weight {i} ({v.name!r}) has shape '
+                    f"{v._value.shape}, the value given has shape {arr.shape}. No weight "
+                    f"was changed.")
+            checked.append((v, arr))
+        for v, arr in checked:
+            v._value = arr
+
+    def count_params(self) -> int:
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f'You tried to call count_params on layer "{self.name}", but the layer '
+                f"isn't built. Build it first: call it on data, or layer.build(input_shape).")
+        return int(sum(int(np.prod(v._value.shape)) for v in self.weights))
+
+    # -- losses ----------------------------------------------------------------------
+    def add_loss(self, loss: Any) -> None:
+        """Adds a loss term (a scalar tensor, or a zero-argument callable) to `losses`."""
+        if callable(loss) and not isinstance(loss, TensorOps):
+            self._added_losses.append(loss)
+        else:
+            self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Weight-regularization terms, `add_loss` terms and those of sub-layers."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(reg(v) for v, reg in layer._regularized)
+            out.extend(f() for f in layer._added_losses)
+            out.extend(layer._call_losses)
+        return out
+
+    # -- building and calling --------------------------------------------------------
+    def build(self, input_shape: Any = None) -> None:
+        """Creates the weights; called once, before the first `call`."""
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the layer. The base layer returns its inputs."""
+        return inputs
+
+    def _maybe_build(self, inputs: Any) -> None:
+        if self.built:
+            return
+        shapes = nest.map_structure(lambda x: x.shape, inputs)
+        if not getattr(type(self).build, "_is_default", False):
+            with init_scope():
+                self.build(shapes)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = shapes
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            inputs, rest = args[0], args[1:]
+        elif "inputs" in kwargs:
+            kwargs = dict(kwargs)
+            inputs, rest = kwargs.pop("inputs"), ()
+        else:
+            raise TypeError(f'Layer "{self.name}": call it on its inputs, e.g. layer(x).')
+        # 1. inputs, 2. autocast
+        given, given_kwargs = inputs, kwargs
+        inputs = self._convert_inputs(inputs)
+        flat = nest.flatten(inputs)
+        symbolic = any(isinstance(x, KerasTensor) for x in flat) or any(
+            isinstance(x, KerasTensor) for x in nest.flatten((rest, kwargs)))
+        # 3. input_spec, 4. build
+        if self.input_spec is not None:
+            check_input_spec(self, inputs)
+        if not self.built:
+            self._maybe_build(inputs)
+            if self.input_spec is not None:
+                check_input_spec(self, inputs)
+        # 5. training
+        accepts_training, var_kw = _call_info(type(self))
+        training = kwargs.get("training")
+        ctx = training if training is not None else _TRAINING[-1]
+        if accepts_training and training is None and _TRAINING[-1] is not None:
+            kwargs = {**kwargs, "training": _TRAINING[-1]}
+        elif not accepts_training and "training" in kwargs and not var_kw:
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+            given_kwargs = kwargs
+        if symbolic:
+            return self._symbolic_call((given,) + tuple(rest), kwargs, inputs, rest,
+                                       given_kwargs, ctx)
+        self._call_losses = []
+        _TRAINING.append(ctx)
+        try:
+            outputs = self.call(inputs, *rest, **kwargs)
+        finally:
+            _TRAINING.pop()
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def _symbolic_call(self, args: tuple, kwargs: dict, inputs: Any, rest: tuple,
+                       given_kwargs: dict, ctx: Any) -> Any:
+        """6. On KerasTensors: output shapes from a shape-only call, and a Node."""
+        _TRAINING.append(ctx)
+        try:
+            with spec_only():
+                if self.autocast and self._dtype.is_floating:
+                    inputs = nest.map_structure(lambda x: cast(x, self._dtype) if isinstance(
+                        x, KerasTensor) and x.dtype.is_floating and x.dtype != self._dtype
+                        else x, inputs)
+                out = self.call(inputs, *rest, **kwargs)
+        finally:
+            _TRAINING.pop()
+        if _SPEC_ONLY[0]:
+            return out
+        outputs = nest.map_structure(
+            lambda o: KerasTensor.from_spec(o.spec) if isinstance(o, TensorOps)
+            and not hasattr(o, "_value") else o, out)
+        Node(self, args, given_kwargs, outputs)
+        return outputs
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        dt = self._dtype if self.autocast and self._dtype.is_floating else None
+        if type(inputs) in (list, tuple) and inputs and _all_numbers(inputs):
+            return _to_tensor(inputs, dt)  # a nested list of numbers is one tensor
+        return nest.map_structure(lambda x: _to_tensor(x, dt), inputs)
+
+    def _add_activity_loss(self, outputs: Any) -> None:
+        """Keras' activity regularization: the regularizer of each output over the batch."""
+        from ...ops.shape_info import shape
+        for o in nest.flatten(outputs):
+            if isinstance(o, TensorOps):
+                batch = cast(shape(o)[0], o.dtype)
+                self._call_losses.append(self.activity_regularizer(o) / batch)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for `input_shape`, from a shape-only call of the layer.
+
+        Example:
+            >>> from ember import keras
+            >>> keras.layers.Dense(3).compute_output_shape((None, 5))
+            TensorShape([None, 3])
+        """
+        placeholders = _placeholders(input_shape, self._dtype)
+        with spec_only():
+            out = self(placeholders)
+        return nest.map_structure(lambda t: t.shape, out)
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        with spec_only():
+            return self(*args, **kwargs)
+
+    # -- graph connectivity ----------------------------------------------------------
+    def _single_node(self, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f'Layer "{self.name}" has never been called on a KerasTensor, so it has no '
+                f"defined {what}. Call it on keras.Input(...) first.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f'Layer "{self.name}" has been called {len(self._inbound_nodes)} times '
+                f"(shared), so its {what} is ambiguous. Use the tensors each call returned.")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self) -> Any:
+        node = self._single_node("input")
+        return node.call_args[0] if node.call_args else node.outputs
+
+    @property
+    def output(self) -> Any:
+        return self._single_node("output").outputs
+
+    @property
+    def input_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self.output)
+
+    @property
+    def inbound_nodes(self) -> list:
+        return list(self._inbound_nodes)
+
+    # -- config ----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments that recreate this layer (without its weights)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
+                Layer.__init__:
+            args, kwargs = self._init_args
+            if args:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has constructor arguments, so it must "
+                    f"define get_config() returning them (e.g. "
+                    f"{{**super().get_config(), 'units': self.units}}).")
+            config.update({k: v for k, v in kwargs.items() if k not in config})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """A new layer from `get_config()`'s dict."""
+        return cls(**config)
+
+

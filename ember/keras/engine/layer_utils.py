@@ -1,0 +1,109 @@
+"""Helpers of the Layer pipeline: input conversion, init_scope, small utilities."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from ...core import registry
+from ...core.convert import to_array
+from ...core.shape import TensorShape
+from ...core.tensor import TensorOps, wrap
+from ...ops.convert import cast
+from .keras_tensor import _SPEC_ONLY, KerasTensor
+
+
+class init_scope:
+    """Runs weight creation outside any tape or trace (TF's `tf.init_scope`), so a layer
+    built inside ember.function gets real Variables with real initial values."""
+
+    def __enter__(self) -> None:
+        self._saved = (list(registry._TRACES), list(registry._TAPES), _SPEC_ONLY[0])
+        registry._TRACES.clear()
+        registry._TAPES.clear()
+        _SPEC_ONLY[0] = 0
+
+    def __exit__(self, *exc: Any) -> None:
+        traces, tapes, spec = self._saved
+        registry._TRACES[:] = traces
+        registry._TAPES[:] = tapes
+        _SPEC_ONLY[0] = spec
+
+
+def _call_info(cls: type) -> tuple:
+    """(accepts `training`, accepts **kwargs) for `cls.call`, cached per class."""
+    info = cls.__dict__.get("_call_info_cache")
+    if info is None:
+        try:
+            params = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            params = {}
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        info = ("training" in params, var_kw)
+        setattr(cls, "_call_info_cache", info)
+    return info
+
+
+def _dedup(vs: list) -> list:
+    seen, out = set(), []
+    for v in vs:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _all_numbers(xs: Any) -> bool:
+    stack = [xs]
+    while stack:
+        x = stack.pop()
+        if type(x) in (list, tuple):
+            stack.extend(x)
+        elif not isinstance(x, (int, float, bool, np.number, np.bool_)):
+            return False
+    return True
+
+
+def _to_tensor(x: Any, dt: Any) -> Any:
+    if isinstance(x, TensorOps):
+        if isinstance(x, KerasTensor):
+            return x  # cast (if needed) in the shape-only call: no op node is recorded
+        if dt is not None and x.dtype.is_floating and x.dtype != dt:
+            return cast(x, dt)
+        return x
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, float, int)) and not isinstance(
+            x, bool):
+        arr = np.asarray(x) if not isinstance(x, (list, tuple)) else to_array(x)
+        if dt is not None and arr.dtype.kind == "f":
+            return wrap(to_array(arr, dt, copy=True))
+        return wrap(to_array(arr, None, copy=True))
+    return x  # None, strings, Python objects: passed to call as they are
+
+
+def _placeholders(input_shape: Any, dtype: Any) -> Any:
+    if isinstance(input_shape, (list, tuple)) and input_shape and all(
+            isinstance(s, (list, tuple, TensorShape)) for s in input_shape):
+        return [KerasTensor(s, dtype) for s in input_shape]
+    return KerasTensor(input_shape, dtype)
+
+
+def _regularizer(r: Any) -> Any:
+    if r is None:
+        return None
+    from .. import regularizers
+    return regularizers.get(r)
+
+
+def _batch_input_shape(kwargs: dict) -> Any:
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    shape = kwargs.get("input_shape")
+    if shape is None and kwargs.get("input_dim") is not None:
+        shape = (kwargs["input_dim"],)
+    if shape is None:
+        return None
+    if isinstance(shape, int):
+        shape = (shape,)
+    return (kwargs.get("batch_size"),) + tuple(shape)

@@ -1,0 +1,67 @@
+"""`keras.layers`: the layer classes, and `serialize` / `deserialize` of layer configs.
+
+Example:
+    >>> from ember import keras
+    >>> cfg = keras.layers.serialize(keras.layers.Dense(3, name="d"))
+    >>> cfg["class_name"], keras.layers.deserialize(cfg).units
+    ('Dense', 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.input_layer import Input, InputLayer  # noqa: F401
+from ..engine.input_spec import InputSpec  # noqa: F401
+from ..engine.layer import Layer
+from .activation import *  # noqa: F401,F403
+from .core import Dense, Embedding, Identity  # noqa: F401
+from .lambda_layer import *  # noqa: F401,F403
+from .merging import *  # noqa: F401,F403
+from .regularization import *  # noqa: F401,F403
+from .reshaping import *  # noqa: F401,F403
+
+
+def _classes() -> dict:
+    out = {}
+    for name, obj in globals().items():
+        if isinstance(obj, type) and issubclass(obj, Layer):
+            out[name] = obj
+    from ..models import Functional, Model, Sequential
+    out.update(Sequential=Sequential, Model=Model, Functional=Functional)
+    return out
+
+
+def serialize(layer: Layer) -> dict:
+    """`{"class_name": ..., "config": layer.get_config()}`."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """A new layer from `serialize`'s dict (`custom_objects` maps names of your classes).
+
+    Example:
+        >>> from ember import keras
+        >>> keras.layers.deserialize({"class_name": "Dense", "config": {"units": 2}}).units
+        2
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and "
+                         f"'config', received {config!r}.")
+    name = config["class_name"]
+    classes = {**_classes(), **(custom_objects or {})}
+    cls = classes.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown layer: {name!r}. If it is a custom layer, pass it in "
+                         f"custom_objects={{{name!r}: {name}}}.")
+    cfg = config.get("config", {})
+    if "custom_objects" in getattr(cls.from_config, "__code__", type("", (), {
+            "co_varnames": ()})).co_varnames:
+        return cls.from_config(cfg, custom_objects=custom_objects)
+    return cls.from_config(cfg)
+
+
+def get(identifier: Any) -> Any:
+    if isinstance(identifier, Layer):
+        return identifier
+    return deserialize(identifier)

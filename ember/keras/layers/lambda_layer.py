@@ -1,0 +1,141 @@
+"""The Lambda layer: any function of ember ops, wrapped as a layer.
+
+Ops on KerasTensors already work without it (`x * 2` in a functional model), so Lambda is
+mostly for Sequential models and for Keras code that uses it.
+
+Example:
+    >>> from ember import keras
+    >>> import ember as tf, numpy as np
+    >>> layer = keras.layers.Lambda(lambda x: tf.reduce_sum(x, axis=-1, keepdims=True))
+    >>> layer(np.ones((2, 3))).numpy()
+    array([[3.],
+           [3.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from ...core import nest
+from ...core.shape import TensorShape, as_shape
+from ..engine.layer import Layer
+
+__all__ = ["Lambda"]
+
+
+def _wants(fn: Callable, name: str) -> bool:
+    """Whether `fn` takes a keyword argument `name` (or **kwargs)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _is_shape(s: Any) -> bool:
+    return isinstance(s, TensorShape) or (isinstance(s, (list, tuple)) and all(
+        d is None or isinstance(d, int) and not isinstance(d, bool) for d in s))
+
+
+class Lambda(Layer):
+    """Wraps `function(inputs, **arguments)` as a layer (TF's `keras.layers.Lambda`).
+
+    The function must use ember ops, so the layer runs on data, inside `ember.function`
+    and on KerasTensors (where its output shape is found by a shape-only call).
+
+    Args:
+        function: the function; it may also take `mask` and `training` keywords, which
+            the layer then passes on.
+        output_shape: the output shape without the batch axis (a tuple, or a function of
+            the input shape returning the full shape); only used by
+            `compute_output_shape`. By default the shape is inferred.
+        mask: accepted for Keras compatibility; masks are not supported and it is ignored.
+        arguments: extra keyword arguments for `function`.
+
+    `get_config` stores `function` itself (not its code), so `from_config` recreates the
+    layer in the same program; it is not a format for saving to disk.
+
+    Example:
+        >>> from ember import keras
+        >>> layer = keras.layers.Lambda(lambda x, k: x * k, arguments={"k": 3.0})
+        >>> layer([1.0, 2.0]).numpy()
+        array([3., 6.], dtype=float32)
+    """
+
+    def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None,
+                 arguments: dict | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f'Layer "{self.name}" (Lambda): function must be callable, '
+                            f"received function={function!r}.")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(f'Layer "{self.name}" (Lambda): arguments must be a dict of '
+                            f"keyword arguments for the function, received "
+                            f"arguments={arguments!r}.")
+        if output_shape is not None and not callable(output_shape) and not _is_shape(
+                output_shape):
+            raise TypeError(f'Layer "{self.name}" (Lambda): output_shape must be a tuple of '
+                            f"ints/None (without the batch axis) or a function of the input "
+                            f"shape, received output_shape={output_shape!r}.")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        self._output_shape = output_shape
+        self._pass_mask = _wants(function, "mask")
+        self._pass_training = _wants(function, "training")
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        kwargs = dict(self.arguments)
+        if self._pass_mask:
+            kwargs["mask"] = mask
+        if self._pass_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape: from `output_shape` when given, else a shape-only call.
+
+        Example:
+            >>> from ember import keras
+            >>> keras.layers.Lambda(lambda x: x, output_shape=(4,)).compute_output_shape(
+            ...     (None, 4))
+            TensorShape([None, 4])
+        """
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            out = self._output_shape(input_shape)
+            return nest.map_structure(as_shape, out) if not _is_shape(out) else as_shape(out)
+        shapes = [input_shape] if _is_shape(input_shape) else list(input_shape)
+        first = tuple(shapes[0]) if shapes else ()
+        batch = first[0] if first else None
+        return as_shape((batch,) + tuple(self._output_shape))
+
+    def get_config(self) -> dict:
+        out = self._output_shape
+        return {**super().get_config(), "function": self.function,
+                "output_shape": tuple(out) if _is_shape(out) else out,
+                "arguments": dict(self.arguments)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Lambda:
+        """A Lambda from `get_config()`'s dict. A function given by name (a string) is
+        looked up in `custom_objects`, then as `module.name` when `module` is given."""
+        config = dict(config)
+        fn = config.get("function")
+        module = config.pop("module", None)
+        config.pop("function_type", None)
+        config.pop("output_shape_type", None)
+        config.pop("output_shape_module", None)
+        if isinstance(fn, str):
+            if custom_objects and fn in custom_objects:
+                config["function"] = custom_objects[fn]
+            elif module:
+                config["function"] = getattr(importlib.import_module(module), fn)
+            else:
+                raise ValueError(f"Lambda.from_config: function {fn!r} is given by name; pass "
+                                 f"it in custom_objects={{{fn!r}: {fn}}}.")
+        return cls(**config)

@@ -1,0 +1,186 @@
+"""The functional graph: from a model's input and output KerasTensors to an ordered list
+of Nodes, and its runs on concrete tensors (compiled) or KerasTensors (shape-only).
+
+Example:
+    >>> from ember import keras
+    >>> a = keras.Input((2,), name="a")
+    >>> b = keras.layers.Dense(3, name="h")(a)
+    >>> g = FunctionalGraph(a, b)
+    >>> [n.layer.name for n in g.nodes], [l.name for l in g.layers]
+    (['h'], ['a', 'h'])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...core import nest
+from ...core.convert import to_array
+from ...core.dtypes import BY_NP
+from ...core.errors import ShapeError
+from ...core.shape import TensorSpec
+from ...core.tensor import ConcreteTensor, TensorOps, wrap
+from ..engine.input_layer import InputLayer
+from ..engine.keras_tensor import KerasTensor
+
+
+class FunctionalGraph:
+    """The nodes between `inputs` and `outputs`, in an order that runs them."""
+
+    def __init__(self, inputs: Any, outputs: Any):
+        if isinstance(inputs, dict):
+            inputs = dict(inputs)
+        self.nested_inputs = inputs
+        self.nested_outputs = outputs
+        self.inputs = nest.flatten(inputs)
+        self.outputs = nest.flatten(outputs)
+        for what, ts in (("inputs", self.inputs), ("outputs", self.outputs)):
+            for t in ts:
+                if not isinstance(t, KerasTensor) or t._keras_history is None:
+                    raise TypeError(
+                        f"Model: all {what} must be KerasTensors made by keras.Input or by "
+                        f"layers called on them; received {t!r}. (To run a model on data, "
+                        f"build it first, then call model(x).)")
+        if len({id(t) for t in self.inputs}) != len(self.inputs):
+            raise ValueError("Model: the same input tensor is listed twice in inputs.")
+        self.nodes = self._order_nodes()
+        layers: list = []
+        seen: set = set()
+        for t in self.inputs:
+            layer = t._keras_history[0]
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layers.append(layer)
+        for node in self.nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        self.layers = layers
+        self.input_names = [t._keras_history[0].name if isinstance(
+            t._keras_history[0], InputLayer) else t.name for t in self.inputs]
+        self.output_names = [t._keras_history[0].name for t in self.outputs]
+        self._out_slots = {id(n): [i for i, o in enumerate(nest.flatten(n.outputs))
+                                   if isinstance(o, KerasTensor)] for n in self.nodes}
+
+    def _order_nodes(self) -> list:
+        """Nodes from the inputs to the outputs, each after the nodes it reads from."""
+        input_ids = {id(t) for t in self.inputs}
+        order: list = []
+        done: set = set()
+        for out in self.outputs:
+            stack = [(out, False)]
+            while stack:  # iterative depth-first walk: deep graphs don't hit recursion limits
+                t, expanded = stack.pop()
+                if id(t) in input_ids:
+                    continue
+                node = t.node
+                if id(node) in done:
+                    continue
+                if expanded:
+                    done.add(id(node))
+                    order.append(node)
+                    continue
+                if isinstance(node.layer, InputLayer):
+                    raise ValueError(self._disconnected(t, order))
+                stack.append((t, True))
+                for inp in reversed(node.input_tensors):
+                    if id(inp) not in input_ids and id(inp.node) not in done:
+                        stack.append((inp, False))
+        return order
+
+    def _disconnected(self, t: KerasTensor, order: list) -> str:
+        seen = [n.layer.name for n in order]
+        return (f"Graph disconnected: cannot obtain value for tensor {t!r} at layer "
+                f'"{t._keras_history[0].name}": it is not among the model inputs '
+                f"({[x.name for x in self.inputs]}). The following previous layers were "
+                f"accessed without issue: {seen}. Pass that Input to keras.Model(inputs=...).")
+
+    # -- running ---------------------------------------------------------------------
+    def run(self, flat_values: list) -> Any:
+        """Runs every node on `flat_values` (one per input); returns the outputs' structure."""
+        values = {id(t): v for t, v in zip(self.inputs, flat_values)}
+        for node in self.nodes:
+            out = node.run(values)
+            flat = nest.flatten(out)
+            slots = self._out_slots[id(node)]
+            if len(flat) != len(nest.flatten(node.outputs)):
+                raise ValueError(f'Layer "{node.layer.name}" returned {len(flat)} tensors '
+                                 f"when run, but {len(slots)} when the model was built.")
+            for t, i in zip(node.output_tensors, slots):
+                values[id(t)] = flat[i]
+        return nest.pack_sequence_as(self.nested_outputs,
+                                     [values[id(t)] for t in self.outputs])
+
+    def specs(self) -> list:
+        return [TensorSpec(t.shape, t.dtype) for t in self.inputs]
+
+    def flatten_inputs(self, x: Any, model_name: str) -> list:
+        """The user's inputs in the order of `self.inputs` (a dict by input names)."""
+        n = len(self.inputs)
+        if isinstance(x, dict):
+            names = self.input_names
+            if isinstance(self.nested_inputs, dict):
+                keyed = dict(zip(sorted(self.nested_inputs), self.inputs))
+                names = [next(k for k, t in keyed.items() if t is kt) for kt in self.inputs]
+            missing = [k for k in names if k not in x]
+            if missing:
+                raise ValueError(f'Model "{model_name}": missing input(s) {missing} in the '
+                                 f"dict given (keys {sorted(x)}). Expected keys {names}.")
+            return [x[k] for k in names]
+        if n == 1:
+            if isinstance(x, (list, tuple)) and len(x) == 1 and not _is_number_list(x):
+                return [x[0]]
+            return [x]
+        if not isinstance(x, (list, tuple)) or len(x) != n:
+            got = f"{len(x)} inputs" if isinstance(x, (list, tuple)) else "1 input"
+            raise ValueError(f'Model "{model_name}" expects {n} inputs '
+                             f"({self.input_names}), but it received {got}. Pass a list "
+                             f"of {n} arrays/tensors, or a dict keyed by input name.")
+        return list(x)
+
+    def conform(self, flat: list, model_name: str) -> list | None:
+        """Concrete tensors of the inputs' dtypes and checked shapes, or None when an input
+        is symbolic (a KerasTensor, or a tensor of a function being traced)."""
+        out = []
+        for i, (x, kt) in enumerate(zip(flat, self.inputs)):
+            dt = kt.spec.dtype
+            if isinstance(x, ConcreteTensor):
+                if x.dtype is not dt:
+                    x = wrap(to_array(x._value, dt))
+            elif isinstance(x, TensorOps):
+                return None
+            else:
+                x = wrap(to_array(x, dt))
+            check_shape(i, x._value.shape, kt, model_name)
+            out.append(x)
+        return out
+
+
+def check_shape(i: int, shape: tuple, kt: KerasTensor, model_name: str) -> None:
+    """Raises when an input of `shape` can't feed the model input `kt`."""
+    want = kt.spec.shape
+    if len(shape) == len(want) and all(w is None or w == d for w, d in zip(want, shape)):
+        return
+    exp = "(" + ", ".join("None" if d is None else str(d) for d in want) + \
+        ("," if len(want) == 1 else "") + ")"
+    msg = (f'Input {i} of layer "{model_name}" is incompatible: expected shape {exp}, '
+           f"received shape {tuple(shape)}.")
+    if len(shape) == len(want) - 1 and all(
+            w is None or w == d for w, d in zip(list(want)[1:], shape)):
+        msg += (" It looks like one sample without its batch axis: pass x[None] (or "
+                "np.expand_dims(x, 0)) to make a batch of one.")
+    elif len(shape) == len(want):
+        bad = [a for a, (w, d) in enumerate(zip(want, shape)) if w is not None and w != d]
+        msg += (f" Axis {bad[0] - len(want)} should be {want[bad[0]]}; check the data's "
+                f"features, or build the model for this shape.")
+    raise ShapeError(msg)
+
+
+def _is_number_list(x: Any) -> bool:
+    return all(isinstance(v, (int, float, np.number)) for v in nest.flatten(list(x)))
+
+
+def spec_of_array(arr: np.ndarray) -> TensorSpec:
+    return TensorSpec(arr.shape, BY_NP[arr.dtype])

@@ -1,0 +1,326 @@
+"""`keras.Model`: functional (`Model(inputs, outputs)`) and subclassed (`__init__` + `call`).
+
+A functional model keeps its FunctionalGraph. Called on concrete data (NumPy, lists,
+Tensors, Variables) it runs the graph as one compiled `ember.function`, traced once with
+the Inputs' shapes (batch dim None) for every batch size; called on KerasTensors it
+records one node, so models nest as layers. A subclassed model runs its `call` eagerly
+(as TF does) and is compiled by `predict`.
+
+Example:
+    >>> import ember as tf
+    >>> from ember import keras
+    >>> inputs = keras.Input(shape=(10,))
+    >>> x = keras.layers.Dense(5, activation="relu")(inputs)
+    >>> outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    >>> model = keras.Model(inputs=inputs, outputs=outputs)
+    >>> model(tf.Variable(tf.ones((1, 10)))).shape
+    TensorShape([1, 1])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ...core import nest, registry
+from ...core.function import _RUN_EAGERLY, Function, functions_run_eagerly
+from ...core.tensor import wrap
+from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
+from ..engine.layer import _TRAINING, Layer, _dedup
+from .functional import FunctionalGraph
+
+
+class Model(Layer):
+    """A layer with training and inference features (TF's `keras.Model`).
+
+    `Model(inputs, outputs, name=None)` makes a functional model; subclass it and define
+    `call` for a subclassed model.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
+        if cls is Model and (len(args) >= 2 or "outputs" in kwargs):
+            cls = Functional
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        inputs = kwargs.pop("inputs", None)
+        outputs = kwargs.pop("outputs", None)
+        if args:
+            if len(args) > 2:
+                raise TypeError("Model: pass (inputs, outputs) and keywords only.")
+            inputs = args[0] if inputs is None else inputs
+            outputs = args[1] if len(args) > 1 and outputs is None else outputs
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._graph: FunctionalGraph | None = None
+        self._compiled: dict = {}  # training flag -> ConcreteFunction of the graph
+        self._predict_cache: dict = {}
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model: a functional model needs both inputs and outputs, "
+                                 "e.g. keras.Model(inputs=x, outputs=y).")
+            self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs: Any, outputs: Any) -> None:
+        self._graph = FunctionalGraph(inputs, outputs)
+        self._graph_layers = self._graph.layers
+        self._fast = None
+        self._compiled = {}
+        self._predict_cache = {}
+        self.built = True
+
+    # -- structure -------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        """The model's layers: for a functional model in graph order (its InputLayers
+        first), for a subclassed model those set as attributes."""
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return self._tracked()[1]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by name or by index into `layers`.
+
+        Example:
+            >>> from ember import keras
+            >>> m = keras.Sequential([keras.layers.Dense(2, name="a")])
+            >>> m.get_layer("a").name, m.get_layer(index=0).name
+            ('a', 'a')
+        """
+        if isinstance(name, int) and index is None:
+            name, index = None, name
+        layers = self.layers
+        if index is not None:
+            if name is not None:
+                raise ValueError("get_layer: pass a name or an index, not both.")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f'get_layer: model "{self.name}" has {len(layers)} layers, '
+                                 f"index {index} is out of range.")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f'No such layer: {name!r} in model "{self.name}". Its layers are '
+                         f"{[layer.name for layer in layers]}.")
+
+    @property
+    def weights(self) -> list:
+        """All weights, layer by layer (Keras' order for models)."""
+        own, layers = self._tracked()
+        out: list = []
+        for layer in layers:
+            out.extend(layer.weights)
+        out.extend(own)
+        return _dedup(out)
+
+    def _need_graph(self, what: str) -> FunctionalGraph:
+        if self._graph is None:
+            raise AttributeError(
+                f'Model "{self.name}" has no {what}: it is a subclassed model (or a '
+                f"Sequential model that isn't built). Define its input first (keras.Input / "
+                f"input_shape=) or call it on data.")
+        return self._graph
+
+    @property
+    def inputs(self) -> list:
+        return list(self._need_graph("inputs").inputs)
+
+    @property
+    def outputs(self) -> list:
+        return list(self._need_graph("outputs").outputs)
+
+    @property
+    def input(self) -> Any:
+        return self._need_graph("input").nested_inputs
+
+    @property
+    def output(self) -> Any:
+        return self._need_graph("output").nested_outputs
+
+    @property
+    def input_names(self) -> list:
+        return list(self._need_graph("input_names").input_names)
+
+    @property
+    def output_names(self) -> list:
+        return list(self._need_graph("output_names").output_names)
+
+    @property
+    def input_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self.output)
+
+    # -- calling ---------------------------------------------------------------------
+    def _fast_plan(self) -> tuple | None:
+        """(input NumPy dtype, rank, dims after the batch dim, inference plan) for a
+        single-input graph model whose non-batch dims are known; else None."""
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            fast = False
+            g = self._graph
+            if g is not None and len(g.inputs) == 1 and len(g.outputs) == 1 \
+                    and g.nested_outputs is g.outputs[0]:
+                shape = g.inputs[0].shape
+                if shape.rank and all(d is not None for d in list(shape)[1:]):
+                    cf = self._graph_function(False)
+                    if not cf.graph.updates:
+                        fast = (g.inputs[0].dtype._numpy(), shape.rank, tuple(shape)[1:],
+                                cf.plan.call)
+            self._fast = fast
+        return fast or None
+
+    def _run_fast(self, x: Any) -> Any:
+        """The output array of the inference graph for `x` (a Tensor, Variable or NumPy
+        array), or None when `x` needs the general path (conversion, checks, tapes)."""
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            fast = self._fast_plan()
+        if not fast or registry._TAPES or registry._TRACES or _SPEC_ONLY[0] \
+                or _TRAINING[-1] or _RUN_EAGERLY[0]:
+            return None
+        arr = x if type(x) is np.ndarray else getattr(x, "_value", None)
+        if arr is None or type(arr) is not np.ndarray:
+            return None
+        np_dtype, rank, tail, call = fast
+        shape = arr.shape
+        if arr.dtype != np_dtype or len(shape) != rank or shape[1:] != tail:
+            return None
+        return call(x if type(x) is not np.ndarray else wrap(arr))[0][0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and self._graph is not None:
+            # NOTE: the common inference call model(x) skips the general pipeline: a
+            # dtype/shape check and one call of the compiled plan (~1 us of overhead).
+            out = self._run_fast(args[0])
+            if out is not None:
+                return wrap(out)
+        g = self._graph
+        if g is not None and len(args) == 1 and (not kwargs or set(kwargs) == {"training"}) \
+                and not registry._TRACES and not _SPEC_ONLY[0] and not functions_run_eagerly():
+            x = args[0]
+            flat = [x] if len(g.inputs) == 1 and isinstance(x, KerasTensor) else \
+                g.flatten_inputs(x, self.name)
+            tensors = g.conform(flat, self.name)
+            if tensors is not None:  # concrete data: the compiled graph
+                training = kwargs.get("training")
+                if training is None:
+                    training = _TRAINING[-1]
+                return self._graph_function(bool(training))._call_tensors(tensors)
+        return super().__call__(*args, **kwargs)
+
+    def _graph_function(self, training: bool) -> Any:
+        cf = self._compiled.get(training)
+        if cf is None:
+            g = self._graph
+
+            def run(*xs: Any) -> Any:
+                _TRAINING.append(training)
+                try:
+                    return g.run(list(xs))
+                finally:
+                    _TRAINING.pop()
+
+            fn = Function(run, input_signature=g.specs(), name=self.name)
+            cf = self._compiled[training] = fn.get_concrete_function()
+        return cf
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        """The forward pass. A functional model runs its graph; subclasses override this."""
+        g = self._graph
+        if g is None:
+            raise NotImplementedError(
+                f"Model {type(self).__name__}: a subclassed model must define "
+                f"call(self, inputs, training=None).")
+        flat = g.flatten_inputs(inputs, self.name)
+        conv = []
+        for i, (x, kt) in enumerate(zip(flat, g.inputs)):
+            from .functional import check_shape
+            from ...ops.convert import cast, convert_to_tensor
+            if not hasattr(x, "dtype") or not hasattr(x, "shape"):
+                x = convert_to_tensor(x, dtype=kt.dtype)
+            if x.dtype != kt.dtype:
+                with spec_only() if isinstance(x, KerasTensor) else _nothing():
+                    x = cast(x, kt.dtype)
+            if isinstance(x, KerasTensor) or not hasattr(x, "_value"):
+                if x.shape.rank != kt.shape.rank or not kt.shape.is_compatible_with(x.shape):
+                    check_shape(i, tuple(x.shape), kt, self.name)
+            else:
+                check_shape(i, x._value.shape, kt, self.name)
+            conv.append(x)
+        return g.run(conv)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds a subclassed model's weights by a shape-only call on `input_shape`."""
+        if self._graph is not None or self.built:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError(f'Model "{self.name}": build needs an input_shape, e.g. '
+                             f"model.build((None, 10)).")
+        from ..engine.layer import _placeholders
+        with spec_only():
+            self.call(_placeholders(input_shape, self._dtype))
+        self._build_input_shape = input_shape
+        self.built = True
+
+    build._is_default = True  # type: ignore[attr-defined]  # a call builds by running call
+
+    # -- inference -------------------------------------------------------------------
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+                steps: int | None = None, callbacks: Any = None, max_queue_size: int = 10,
+                workers: int = 1, use_multiprocessing: bool = False) -> Any:
+        """Runs the model on `x` in batches and returns NumPy arrays.
+
+        Works before `compile`. `x` may be NumPy arrays, lists, Tensors, Variables, a list
+        or dict of them for multi-input models, or an iterable of batches. The forward
+        pass is one compiled ember.function for every batch size.
+
+        Example:
+            >>> from ember import keras
+            >>> import numpy as np
+            >>> m = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+            >>> m.predict(np.zeros((5, 3)), verbose=0).shape
+            (5, 1)
+        """
+        from .predict import predict
+        return predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
+                       callbacks=callbacks)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs for one batch, as NumPy arrays."""
+        from .predict import predict_on_batch
+        return predict_on_batch(self, x)
+
+    def summary(self, line_length: int | None = None, positions: Any = None,
+                print_fn: Callable | None = None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Prints a table of the layers, their output shapes and parameter counts."""
+        from .summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
+    def get_config(self) -> dict:
+        if self._graph is None:
+            return super().get_config()
+        raise NotImplementedError(
+            "Model.get_config for functional models arrives with model saving; save the "
+            "weights with get_weights() meanwhile.")
+
+
+class Functional(Model):
+    """A model defined by `keras.Model(inputs, outputs)` (Keras' `Functional` class)."""
+
+    _default_name = "model"  # tf.keras names functional models model, model_1, ...
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
