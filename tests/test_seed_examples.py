@@ -23,3 +23,31 @@ def test_seed004_example1_prints_what_tensorflow_prints():
         "Matrix Multiplication:\n[[19. 22.]\n [43. 50.]]\n\n"
         "Element at [0,1]: 2.0\n"
     )
+
+
+def test_seed000_example1_sequential_predict_on_a_variable():
+    out = run_example("seed000_example1.py")
+    assert "1/1 [==============================]" in out
+    assert out.strip().splitlines()[-1].startswith("Prediction from sequential model: [[")
+    value = float(out.strip().splitlines()[-1].split("[[")[1].rstrip("]"))
+    assert 0.0 < value < 1.0  # a sigmoid output
+
+
+def test_seed000_example2_functional_predict_on_identity_of_a_variable():
+    out = run_example("seed000_example2.py")
+    value = float(out.strip().splitlines()[-1].split("[[")[1].rstrip("]"))
+    assert 0.0 < value < 1.0
+
+
+def test_seed000_example3_batch_of_two_variables():
+    out = run_example("seed000_example3.py")
+    tail = out[out.index("Batch prediction: "):]
+    rows = tail.replace("Batch prediction: ", "").replace("[", " ").replace("]", " ").split()
+    assert len(rows) == 2 and all(0.0 < float(r) < 1.0 for r in rows)
+
+
+def test_seed004_example2_summary_and_concrete_output():
+    out = run_example("seed004_example2.py")
+    assert "Total params: 17" in out and "(Dense)" in out and "(InputLayer)" in out
+    # TF returns a concrete (2, 1) tensor here, not a KerasTensor as the comment claims
+    assert out.strip().endswith("Output Tensor shape (Symbolic until evaluated): (2, 1)")
