@@ -26,6 +26,11 @@ import numpy as np
 from ...core import nest, registry
 from ...core.function import _RUN_EAGERLY, Function, functions_run_eagerly
 from ...core.tensor import wrap
+from .predict import predict as _predict
+from .predict import predict_on_batch as _predict_on_batch
+
+_TAPES = registry._TAPES
+_TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
 from ..engine.layer import _TRAINING, Layer, _dedup
 from .functional import FunctionalGraph
@@ -55,6 +60,7 @@ class Model(Layer):
         name = kwargs.pop("name", None)
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._graph: FunctionalGraph | None = None
+        self._fast: Any = None  # see _fast_plan
         self._compiled: dict = {}  # training flag -> ConcreteFunction of the graph
         self._predict_cache: dict = {}
         if inputs is not None or outputs is not None:
@@ -159,7 +165,7 @@ class Model(Layer):
     def _fast_plan(self) -> tuple | None:
         """(input NumPy dtype, rank, dims after the batch dim, inference plan) for a
         single-input graph model whose non-batch dims are known; else None."""
-        fast = self.__dict__.get("_fast")
+        fast = self._fast
         if fast is None:
             fast = False
             g = self._graph
@@ -177,20 +183,24 @@ class Model(Layer):
     def _run_fast(self, x: Any) -> Any:
         """The output array of the inference graph for `x` (a Tensor, Variable or NumPy
         array), or None when `x` needs the general path (conversion, checks, tapes)."""
-        fast = self.__dict__.get("_fast")
+        fast = self._fast
         if fast is None:
             fast = self._fast_plan()
-        if not fast or registry._TAPES or registry._TRACES or _SPEC_ONLY[0] \
-                or _TRAINING[-1] or _RUN_EAGERLY[0]:
+        if not fast or _TAPES or _TRACES or _SPEC_ONLY[0] or _TRAINING[-1] \
+                or _RUN_EAGERLY[0]:
             return None
-        arr = x if type(x) is np.ndarray else getattr(x, "_value", None)
-        if arr is None or type(arr) is not np.ndarray:
-            return None
+        if type(x) is np.ndarray:
+            arr = x
+            x = wrap(x)
+        else:
+            arr = getattr(x, "_value", None)
+            if type(arr) is not np.ndarray:
+                return None
         np_dtype, rank, tail, call = fast
         shape = arr.shape
         if arr.dtype != np_dtype or len(shape) != rank or shape[1:] != tail:
             return None
-        return call(x if type(x) is not np.ndarray else wrap(arr))[0][0]
+        return call(x)[0][0]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs and self._graph is not None:
@@ -287,14 +297,12 @@ class Model(Layer):
             >>> m.predict(np.zeros((5, 3)), verbose=0).shape
             (5, 1)
         """
-        from .predict import predict
-        return predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
+        return _predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
                        callbacks=callbacks)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
-        from .predict import predict_on_batch
-        return predict_on_batch(self, x)
+        return _predict_on_batch(self, x)
 
     def summary(self, line_length: int | None = None, positions: Any = None,
                 print_fn: Callable | None = None, expand_nested: bool = False,

@@ -144,7 +144,9 @@ class Sequential(Model):
         self._build_graph(input_shape)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._graph is None and args:
+        if self._graph is not None:
+            return Model.__call__(self, *args, **kwargs)
+        if args:
             x = args[0]
             if not self._stack:
                 raise ValueError(f'Sequential "{self.name}" has no layers; add some first.')
