@@ -321,3 +321,10 @@ def test_summary_functional_connected_to_nested_and_frozen():
 def test_summary_of_unbuilt_model_says_how_to_build():
     with pytest.raises(ValueError, match="build"):
         keras.Sequential([layers.Dense(1)]).summary()
+
+
+def test_training_methods_say_they_are_not_built_yet():
+    model = seed_model("sequential")
+    for call in (lambda: model.compile("adam", "mse"), lambda: model.fit(np.ones((1, 10)))):
+        with pytest.raises(NotImplementedError, match="GradientTape"):
+            call()
