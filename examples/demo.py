@@ -80,3 +80,24 @@ for epoch in range(100):
 print(f"loss after 100 steps: {float(loss):.6f}; w = {w.numpy().ravel()} (true [2, -3]); "
       f"traced {train_step.experimental_get_tracing_count()} time(s)")
 print(train_step.get_concrete_function(data_x, data_y).graph)
+
+section("Keras: a Variable straight into a model (seed 000), KerasTensors that take any op")
+from ember import keras  # noqa: E402
+from ember.keras.layers import Dense, Input  # noqa: E402
+
+tf_var = tf.Variable(tf.random.normal((1, 10), seed=2))
+model = keras.Sequential([Dense(5, activation="relu", input_shape=(10,)),
+                          Dense(1, activation="sigmoid")])
+print("model.predict(tf_var):", model.predict(tf_var, verbose=0).ravel(),
+      "| model(tf_var):", model(tf_var).numpy().ravel())
+inputs = Input(shape=(2,))
+hidden = Dense(4, activation="relu")(inputs)
+outputs = Dense(1, activation="sigmoid")(hidden + tf.reduce_sum(inputs, axis=-1,
+                                                                keepdims=True))
+functional = keras.Model(inputs, outputs)
+functional.summary()
+print("on a concrete batch:", functional(tf.constant([[1.0, 2.0], [3.0, 4.0]])))
+try:
+    model.predict(tf_var[0], verbose=0)
+except ValueError as e:
+    print("one sample without its batch axis ->", e)
