@@ -26,10 +26,8 @@ import argparse
 import json
 import os
 import platform
-import random
 import subprocess
 import sys
-import timeit
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -123,22 +121,10 @@ def torch_candidates() -> dict:
 
 
 def measure(cands: dict, rounds: int, target_ms: float) -> dict:
-    """Min over interleaved rounds of seconds per call, per candidate."""
-    loops = {}
-    for name, fn in cands.items():
-        fn()  # warm up (traces, compiles)
-        n = 1
-        while timeit.timeit(fn, number=n) < target_ms / 1000 and n < 10**6:
-            n *= 2
-        loops[name] = n
-    best = {name: float("inf") for name in cands}
-    names = list(cands)
-    for _ in range(rounds):
-        random.shuffle(names)
-        for name in names:
-            best[name] = min(best[name], timeit.timeit(cands[name], number=loops[name])
-                             / loops[name])
-    return best
+    """Min over interleaved rounds of seconds per call, per candidate (bench_function's
+    method, which reports microseconds)."""
+    from bench_function import measure as measure_us
+    return {name: us / 1e6 for name, us in measure_us(cands, rounds, target_ms).items()}
 
 
 def _quiet(fn):

@@ -18,7 +18,7 @@ from typing import Any
 
 import ember as tf
 
-from . import backend
+from . import _config, backend
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm",
            "non_neg", "unit_norm", "min_max_norm", "maxnorm", "nonneg", "unitnorm", "get",
@@ -193,14 +193,7 @@ def serialize(constraint: Any) -> dict | str | None:
         >>> keras.constraints.serialize(keras.constraints.UnitNorm(axis=1))
         {'class_name': 'UnitNorm', 'config': {'axis': 1}}
     """
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    if callable(constraint) and getattr(constraint, "__name__", "<lambda>") != "<lambda>":
-        return constraint.__name__
-    raise ValueError(f"Cannot serialize constraint {constraint!r}: give it get_config() "
-                     f"(subclass keras.constraints.Constraint) or use a named function.")
+    return _config.serialize_object(constraint, "constraint", "Constraint")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -212,20 +205,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.constraints.deserialize({"class_name": "MaxNorm", "config": {"max_value": 3}})
         MaxNorm(max_value=3, axis=0)
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, args = config, {}
-    elif isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        name, args = config["class_name"], config.get("config") or {}
-    else:
-        raise _unknown(config)
-    obj = (custom_objects or {}).get(name) or _ALL.get(name)
-    if obj is None:
-        raise _unknown(config)
-    if not isinstance(obj, type):
-        return obj  # a custom function
-    return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
+    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -237,10 +217,4 @@ def get(identifier: Any) -> Any:
         >>> keras.constraints.get("max_norm"), keras.constraints.get(None)
         (MaxNorm(max_value=2, axis=0), None)
     """
-    if identifier is None or isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise _unknown(identifier)
+    return _config.get_object(identifier, deserialize, Constraint, _unknown)

@@ -32,7 +32,7 @@ from ember.core.dtypes import DType
 from ember.errors import DTypeError, ShapeError
 from ember.ops.random_ops import to_shape
 
-from . import backend
+from . import _config, backend
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -535,14 +535,7 @@ def serialize(initializer: Any) -> dict | str | None:
         >>> keras.initializers.serialize(keras.initializers.HeNormal(seed=2))
         {'class_name': 'HeNormal', 'config': {'seed': 2}}
     """
-    if initializer is None:
-        return None
-    if hasattr(initializer, "get_config"):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    if callable(initializer) and getattr(initializer, "__name__", "<lambda>") != "<lambda>":
-        return initializer.__name__
-    raise ValueError(f"Cannot serialize initializer {initializer!r}: give it get_config() "
-                     f"(subclass keras.initializers.Initializer) or use a named function.")
+    return _config.serialize_object(initializer, "initializer", "Initializer")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -554,20 +547,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.initializers.deserialize({"class_name": "Constant", "config": {"value": 2}})
         Constant(value=2)
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, args = config, {}
-    elif isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        name, args = config["class_name"], config.get("config") or {}
-    else:
-        raise _unknown(config)
-    obj = (custom_objects or {}).get(name) or _ALL.get(name)
-    if obj is None:
-        raise _unknown(config)
-    if not isinstance(obj, type):
-        return obj  # a custom function
-    return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
+    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -580,10 +560,4 @@ def get(identifier: Any) -> Any:
         >>> keras.initializers.get("he_uniform"), keras.initializers.get(None)
         (HeUniform(seed=None), None)
     """
-    if identifier is None or isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise _unknown(identifier)
+    return _config.get_object(identifier, deserialize, Initializer, _unknown)

@@ -19,6 +19,8 @@ import numpy as np
 
 import ember as tf
 
+from . import _config
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize",
            "deserialize"]
 
@@ -185,14 +187,7 @@ def serialize(regularizer: Any) -> dict | str | None:
         >>> keras.regularizers.serialize(keras.regularizers.L1(0.5))
         {'class_name': 'L1', 'config': {'l1': 0.5}}
     """
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    if callable(regularizer) and getattr(regularizer, "__name__", "<lambda>") != "<lambda>":
-        return regularizer.__name__
-    raise ValueError(f"Cannot serialize regularizer {regularizer!r}: give it get_config() "
-                     f"(subclass keras.regularizers.Regularizer) or use a named function.")
+    return _config.serialize_object(regularizer, "regularizer", "Regularizer")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -205,20 +200,8 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.regularizers.deserialize({"class_name": "L2", "config": {"l2": 0.1}})
         L2(l2=0.1)
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, args = config, {}
-    elif isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        name, args = config["class_name"], config.get("config") or {}
-    else:
-        raise _unknown(config)
-    obj = (custom_objects or {}).get(name) or _ALL.get(name)
-    if obj is None:
-        raise _unknown(config)
-    if not isinstance(obj, type):
-        return l1_l2(**args) if obj is l1_l2 else obj  # a custom function as is
-    return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
+    return _config.deserialize_object(config, _ALL, custom_objects, _unknown,
+                                      factories=(l1_l2,))
 
 
 def get(identifier: Any) -> Any:
@@ -230,10 +213,4 @@ def get(identifier: Any) -> Any:
         >>> keras.regularizers.get("l2"), keras.regularizers.get("l1_l2")
         (L2(l2=0.01), L1L2(l1=0.01, l2=0.01))
     """
-    if identifier is None or isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise _unknown(identifier)
+    return _config.get_object(identifier, deserialize, Regularizer, _unknown)

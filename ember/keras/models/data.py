@@ -22,6 +22,7 @@ from ...core.convert import to_array
 from ...core.errors import InvalidArgumentError
 from ...core.tensor import TensorOps
 from ..engine.keras_tensor import KerasTensor
+from ..engine.layer_utils import _all_numbers
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -86,17 +87,6 @@ class ArrayData:
     def num_batches(self, batch_size: int, steps: int | None = None) -> int:
         n = -(-self.n // batch_size)
         return n if steps is None else min(n, steps)
-
-
-def _all_numbers(xs: Any) -> bool:
-    stack = [xs]
-    while stack:
-        x = stack.pop()
-        if type(x) in (list, tuple):
-            stack.extend(x)
-        elif not isinstance(x, (int, float, bool, np.number, np.bool_)):
-            return False
-    return True
 
 
 def check_batch_size(batch_size: Any, what: str) -> int:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
 from ...core import nest
 from ...core.convert import to_array
-from ...core.dtypes import BY_NP
 from ...core.errors import ShapeError
 from ...core.shape import TensorSpec
 from ...core.tensor import ConcreteTensor, TensorOps, wrap
 from ..engine.input_layer import InputLayer
 from ..engine.keras_tensor import KerasTensor
+from ..engine.layer_utils import _all_numbers
 
 
 class FunctionalGraph:
@@ -130,7 +129,7 @@ class FunctionalGraph:
                                  f"dict given (keys {sorted(x)}). Expected keys {names}.")
             return [x[k] for k in names]
         if n == 1:
-            if isinstance(x, (list, tuple)) and len(x) == 1 and not _is_number_list(x):
+            if isinstance(x, (list, tuple)) and len(x) == 1 and not _all_numbers(x):
                 return [x[0]]
             return [x]
         if not isinstance(x, (list, tuple)) or len(x) != n:
@@ -176,11 +175,3 @@ def check_shape(i: int, shape: tuple, kt: KerasTensor, model_name: str) -> None:
         msg += (f" Axis {bad[0] - len(want)} should be {want[bad[0]]}; check the data's "
                 f"features, or build the model for this shape.")
     raise ShapeError(msg)
-
-
-def _is_number_list(x: Any) -> bool:
-    return all(isinstance(v, (int, float, np.number)) for v in nest.flatten(list(x)))
-
-
-def spec_of_array(arr: np.ndarray) -> TensorSpec:
-    return TensorSpec(arr.shape, BY_NP[arr.dtype])

@@ -23,17 +23,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...core import nest, registry
+from ...core import registry
 from ...core.function import _RUN_EAGERLY, Function, functions_run_eagerly
-from ...core.tensor import wrap
+from ...core.tensor import TensorOps, wrap
+from ...ops.convert import cast, convert_to_tensor
 from .predict import predict as _predict
 from .predict import predict_on_batch as _predict_on_batch
 
 _TAPES = registry._TAPES
 _TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
-from ..engine.layer import _TRAINING, Layer, _dedup
-from .functional import FunctionalGraph
+from ..engine.layer import _TRAINING, Layer, _dedup, _placeholders
+from .functional import FunctionalGraph, check_shape
 
 
 class Model(Layer):
@@ -153,14 +154,6 @@ class Model(Layer):
     def output_names(self) -> list:
         return list(self._need_graph("output_names").output_names)
 
-    @property
-    def input_shape(self) -> Any:
-        return nest.map_structure(lambda t: t.shape, self.input)
-
-    @property
-    def output_shape(self) -> Any:
-        return nest.map_structure(lambda t: t.shape, self.output)
-
     # -- calling ---------------------------------------------------------------------
     def _fast_plan(self) -> tuple | None:
         """(input NumPy dtype, rank, dims after the batch dim, inference plan) for a
@@ -249,18 +242,13 @@ class Model(Layer):
         flat = g.flatten_inputs(inputs, self.name)
         conv = []
         for i, (x, kt) in enumerate(zip(flat, g.inputs)):
-            from .functional import check_shape
-            from ...ops.convert import cast, convert_to_tensor
-            if not hasattr(x, "dtype") or not hasattr(x, "shape"):
+            if not isinstance(x, TensorOps):
                 x = convert_to_tensor(x, dtype=kt.dtype)
             if x.dtype != kt.dtype:
-                with spec_only() if isinstance(x, KerasTensor) else _nothing():
-                    x = cast(x, kt.dtype)
-            if isinstance(x, KerasTensor) or not hasattr(x, "_value"):
-                if x.shape.rank != kt.shape.rank or not kt.shape.is_compatible_with(x.shape):
-                    check_shape(i, tuple(x.shape), kt, self.name)
-            else:
-                check_shape(i, x._value.shape, kt, self.name)
+                x = cast(x, kt.dtype)
+            shape = x.shape
+            if shape.rank != kt.shape.rank or not kt.shape.is_compatible_with(shape):
+                check_shape(i, tuple(shape), kt, self.name)
             conv.append(x)
         return g.run(conv)
 
@@ -272,7 +260,6 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f'Model "{self.name}": build needs an input_shape, e.g. '
                              f"model.build((None, 10)).")
-        from ..engine.layer import _placeholders
         with spec_only():
             self.call(_placeholders(input_shape, self._dtype))
         self._build_input_shape = input_shape
@@ -345,11 +332,3 @@ class Functional(Model):
     """A model defined by `keras.Model(inputs, outputs)` (Keras' `Functional` class)."""
 
     _default_name = "model"  # tf.keras names functional models model, model_1, ...
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None

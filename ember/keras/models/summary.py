@@ -27,7 +27,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...core import nest
 from ..engine.input_layer import InputLayer
 
 
@@ -200,7 +199,3 @@ def _type_name(layer: Any) -> str:
     if name == "OpLayer":
         return "TFOpLambda"
     return name
-
-
-def _flat_shapes(x: Any) -> list:
-    return [t.shape for t in nest.flatten(x)]
