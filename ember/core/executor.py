@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -59,6 +60,7 @@ class Plan:
 
         glob["np"] = np
         for j, e in enumerate(eqns):
+            lines.append(None)  # marks where equation j starts (for `_free_dead`)
             kernel = f"k{j}"
             glob[kernel] = e.prim.kernel
             args = [ref(a) for a in e.ins]
@@ -86,6 +88,7 @@ class Plan:
             lines.append(f"    {target} = {kernel}({', '.join(args)})")
         results = [("None" if o is None else ref(o)) for o in g.outputs]
         updates = [ref(a) for _, a in g.updates]
+        lines = _free_dead(lines, set(results) | set(updates))
         params = ", ".join(f"x{i}" for i in range(len(g.inputs)))
         body = ("\n".join(lines) + ("\n" if lines else "")
                 + f"    return ({', '.join(results)}{',' if len(results) == 1 else ''}), "
@@ -147,13 +150,41 @@ class Plan:
                 tuple(val(a) for _, a in g.updates))
 
 
+_NAME = re.compile(r"\b[xv]\d+(?:_\d+)?\b")
+
+
+def _free_dead(lines: list, keep: set) -> list:
+    """Adds `del` after the last use of each local array (but those returned), so a
+    buffer is freed as soon as the plan is done with it: peak memory drops, and an effect
+    equation (an optimizer's in-place update) sees no stale reference to a Variable's
+    buffer. `lines` holds None where an equation starts; they are dropped here."""
+    last: dict = {}
+    for i, ln in enumerate(lines):
+        if ln is not None:
+            for name in _NAME.findall(ln):
+                last[name] = i
+    dead_after: dict = {}
+    for name, i in last.items():
+        if name not in keep:
+            dead_after.setdefault(i, []).append(name)
+    out = []
+    for i, ln in enumerate(lines):
+        if ln is None:
+            continue
+        out.append(ln)
+        if i in dead_after:
+            out.append(f"    del {', '.join(sorted(dead_after[i]))}")
+    return out
+
+
 def _live_eqns(graph: Graph) -> list:
-    """The equations some output or update needs, in order (dead code removed)."""
+    """The equations some output or update needs, and every effect equation, in order
+    (dead code removed)."""
     needed = {id(a) for a in graph.outputs if isinstance(a, Tracer)}
     needed |= {id(a) for _, a in graph.updates if isinstance(a, Tracer)}
     live = []
     for e in reversed(graph.eqns):
-        if any(id(o) in needed for o in e.outs):
+        if e.prim.effect or any(id(o) in needed for o in e.outs):
             live.append(e)
             needed.update(id(a) for a in e.ins if isinstance(a, Tracer))
     live.reverse()
@@ -167,7 +198,7 @@ def _fold_constants(eqns: list) -> tuple:
     kept = []
     for e in eqns:
         ins = [consts.get(id(a), a) if isinstance(a, Tracer) else a for a in e.ins]
-        if all(isinstance(a, Const) for a in ins):
+        if not e.prim.effect and all(isinstance(a, Const) for a in ins):
             out = e.prim.kernel(*[a.value for a in ins], **e.params)
             outs = out if e.prim.multiple_results else (out,)
             for o, v in zip(e.outs, outs):

@@ -288,6 +288,11 @@ class Trace:
         self._reads[id(v)] = value if isinstance(value, Tracer) else self.atom(value)
         self._assigned[id(v)] = v
 
+    def effect_assign(self, v: Any, value: Any) -> None:
+        """Records that an effect equation has updated Variable `v` in place to `value`:
+        later reads see it, and no update is left for the end of the call."""
+        self._reads[id(v)] = value
+
     def atom(self, a: Any) -> Any:
         if isinstance(a, Tracer):
             if a.trace is not self and self._is_ancestor(a.trace):

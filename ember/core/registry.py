@@ -26,11 +26,11 @@ class Primitive:
     """One primitive op: name, shape rule, kernel, gradient slot, eager checks."""
 
     __slots__ = ("name", "rule", "kernel", "vjp", "allowed", "same_dtype",
-                 "check_rule", "multiple_results", "doc", "higher_order")
+                 "check_rule", "multiple_results", "doc", "higher_order", "effect")
 
     def __init__(self, name: str, rule: Callable, *, allowed=None, same_dtype: bool = False,
                  check: str = "fast", multiple_results: bool = False, doc: str = "",
-                 kernel: Callable | None = None):
+                 kernel: Callable | None = None, effect: bool = False):
         self.name = name
         self.rule = rule
         # Control-flow primitives bring their kernel (it runs compiled sub-graphs, which
@@ -45,6 +45,9 @@ class Primitive:
         self.check_rule = check == "rule"
         self.multiple_results = multiple_results
         self.doc = doc
+        # An effect primitive changes state (Variables' buffers, in place) as it runs: a
+        # graph keeps it even when no output uses it, and never folds it as a constant.
+        self.effect = effect
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

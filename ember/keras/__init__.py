@@ -7,8 +7,8 @@ Example:
     TensorShape([None, 2])
 """
 
-from . import (activations, backend, constraints, initializers, layers, models,
-               regularizers, utils)
+from . import (activations, backend, callbacks, constraints, initializers, layers,
+               losses, metrics, models, optimizers, regularizers, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
@@ -16,5 +16,5 @@ from .engine.layer import Layer
 from .models import Functional, Model, Sequential
 
 __all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
-           "Sequential", "activations", "backend", "constraints", "initializers", "layers",
-           "models", "regularizers", "utils"]
+           "Sequential", "activations", "backend", "callbacks", "constraints", "initializers",
+           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils"]

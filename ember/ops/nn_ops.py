@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 
 from ..core import rules
 from ..core.dtypes import float16, float32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.shape import TensorSpec
 from ..core.dtypes import NP_NUMERIC
-from ..core.registry import bind1, defvjp, primitive
+from ..core.registry import bind, bind1, defvjp, primitive
+from .xent_ops import sparse_softmax_xent
 from ..core.tensor import ConcreteTensor, TensorOps
 from . import math_ops as m
 from . import reduce_ops as r
@@ -74,7 +74,12 @@ def relu(features: Any, name: str | None = None) -> Any:
 # it is in every network's forward pass). Its gradient is taken where x > 0 only, so
 # relu'(0) = 0 as in TF.
 relu_p = primitive("relu", rules.unary("relu", NP_NUMERIC), allowed=NP_NUMERIC)
-defvjp(relu_p, lambda g, ins, out: (m.where(m.greater(ins[0], 0), g, 0),))
+# relu's gradient is `g * (y > 0)` as one primitive (`relu_grad`), linear in g, so its own
+# gradient is relu_grad again.
+relu_grad_p = primitive("relu_grad", rules.binary("relu_grad", NP_NUMERIC),
+                        allowed=NP_NUMERIC, same_dtype=True)
+defvjp(relu_p, lambda g, ins, out: (bind(relu_grad_p, g, out),))
+defvjp(relu_grad_p, lambda g, ins, out: (bind(relu_grad_p, g, ins[1]), None))
 
 
 def relu6(features: Any, name: str | None = None) -> Any:
@@ -427,15 +432,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
                 f"{op}: received a label value of {bad} which is outside the valid range "
                 f"of [0, {n}). Labels are class indices; check for off-by-one labels or "
                 f"a wrong number of classes.")
-    dtype = x.dtype
-    x = _upcast16(x)
-    classes = as_tensor(np.arange(n, dtype=z.dtype._numpy()))
-    hit = m.equal(z[..., None], classes)
-    shifted, lse = _log_normalizer(x, -1)
-    picked = r.reduce_sum(m.where(hit, shifted, 0), -1)
-    valid = m.logical_and(m.greater_equal(z, 0), m.less(z, n))
-    loss = m.where(valid, m.subtract(r.reduce_sum(lse, -1), picked), float("nan"))
-    return _restore16(loss, dtype)
+    return sparse_softmax_xent(z, x)[0]  # one fused kernel (and one for the gradient)
 
 
 def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,

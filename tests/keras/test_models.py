@@ -323,8 +323,12 @@ def test_summary_of_unbuilt_model_says_how_to_build():
         keras.Sequential([layers.Dense(1)]).summary()
 
 
-def test_training_methods_say_they_are_not_built_yet():
+def test_fit_and_evaluate_before_compile_say_to_compile_first():
     model = seed_model("sequential")
-    for call in (lambda: model.compile("adam", "mse"), lambda: model.fit(np.ones((1, 10)))):
-        with pytest.raises(NotImplementedError, match="GradientTape"):
+    before = model.get_weights()
+    for call in (lambda: model.fit(np.ones((1, 10)), np.ones((1, 1))),
+                 lambda: model.evaluate(np.ones((1, 10)), np.ones((1, 1))),
+                 lambda: model.train_on_batch(np.ones((1, 10)), np.ones((1, 1)))):
+        with pytest.raises(RuntimeError, match="compile"):
             call()
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))

@@ -1,7 +1,7 @@
 """Specs of the nn primitives (ember/ops/nn_ops.py).
 
 Most of `ember.nn` is composite (checked against NumPy formulas in tests/test_nn_ops.py);
-relu is a primitive for speed.
+relu (and its gradient, relu_grad) are primitives for speed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,39 @@ def _relu(x):
     return np.array([v if v > 0 else 0 for v in x.ravel()], dtype=x.dtype).reshape(x.shape)
 
 
+def _relu_grad(g, y):
+    return np.array([a if b > 0 else 0 for a, b in zip(g.ravel(), y.ravel())],
+                    dtype=g.dtype).reshape(g.shape)
+
+
+G64 = R.standard_normal((3, 4))
+LAB = np.array([0, 3, 1], np.int64)
+
+
+def _xent(labels, logits):
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    loss = np.array([-np.log(p[i, k]) for i, k in enumerate(labels)], logits.dtype)
+    return loss, p.astype(logits.dtype)
+
+
+def _xent_grad(g, probs, labels):
+    one_hot = np.eye(probs.shape[-1])[labels]
+    return (g[:, None] * (probs - one_hot)).astype(probs.dtype)
+
+
+P64 = _xent(LAB, G64)[1]
+
 SPECS: dict = {
+    "sparse_softmax_xent": [Case((LAB, G64), _xent, diff_args=(1,)),
+                            Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent,
+                                 rtol=1e-5, diff_args=(1,))],
+    "sparse_softmax_xent_grad": [Case((G64[:, 0].copy(), P64, LAB), _xent_grad,
+                                      diff_args=(0, 1))],
+    "relu_grad": [Case((G64, F64), _relu_grad, diff_args=(0,)),
+                  Case((G64[0].astype(np.float32), np.array([-1.0, 0.0, 2.0, 3.0],
+                                                            np.float32)),
+                       _relu_grad, diff_args=(0,))],
     "relu": [Case((F64,), _relu), Case((F32,), _relu), Case((I32,), _relu),
              Case((np.array([-1.0, 0.0, 2.0]),), _relu, diff_args=())],
 }

@@ -35,9 +35,10 @@ _TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
 from ..engine.layer import _TRAINING, Layer, _dedup, _placeholders
 from .functional import FunctionalGraph, check_shape
+from .training import TrainingMixin
 
 
-class Model(Layer):
+class Model(TrainingMixin, Layer):
     """A layer with training and inference features (TF's `keras.Model`).
 
     `Model(inputs, outputs, name=None)` makes a functional model; subclass it and define
@@ -290,27 +291,6 @@ class Model(Layer):
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
         return _predict_on_batch(self, x)
-
-    def _training_not_built(self, what: str) -> NotImplementedError:
-        return NotImplementedError(
-            f"Model.{what}: training (compile, fit, evaluate) is not built in ember yet. "
-            f"Inference works without it: model(x), model.predict(x). To train now, write "
-            f"the step with ember.GradientTape and update model.trainable_weights.")
-
-    def compile(self, *args: Any, **kwargs: Any) -> None:
-        raise self._training_not_built("compile")
-
-    def fit(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._training_not_built("fit")
-
-    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._training_not_built("evaluate")
-
-    def train_on_batch(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._training_not_built("train_on_batch")
-
-    def test_on_batch(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._training_not_built("test_on_batch")
 
     def summary(self, line_length: int | None = None, positions: Any = None,
                 print_fn: Callable | None = None, expand_nested: bool = False,

@@ -1,0 +1,269 @@
+"""Categorical cross-entropies: one-hot labels (`categorical_crossentropy`) and integer
+class indices (`sparse_categorical_crossentropy`), as functions and `Loss` classes.
+
+Probabilities are normalized by their sum and clipped to [1e-7, 1 - 1e-7]; with
+`from_logits=True` the fused `ember.nn` cross-entropies are used (stable for any logits).
+Label shapes are checked statically, so a mix-up between the two losses is reported at
+call time, also on KerasTensors and inside `ember.function` traces.
+
+Example:
+    >>> from ember.keras import losses
+    >>> losses.sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0.0],
+    ...                                                 [0.1, 0.8, 0.1]]).numpy().round(4)
+    array([0.0513, 2.3026], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ember as tf
+
+from .loss import EPSILON, LossFunctionWrapper, describe, float_tensor, like, \
+    squeeze_or_expand
+from .probabilistic import check_smoothing
+
+__all__ = ["categorical_crossentropy", "sparse_categorical_crossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy"]
+
+_SOBS = "sum_over_batch_size"
+
+
+def _class_axis(who: str, y_pred: Any, axis: Any) -> int:
+    rank = y_pred.shape.rank
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise ValueError(f"{who}: axis must be an int, received axis={axis!r}.")
+    if rank is None:
+        return axis
+    if rank == 0:
+        raise ValueError(f"{who}: y_pred must have a class axis (rank >= 1), received "
+                         f"y_pred {describe(y_pred)}.")
+    if not -rank <= axis < rank:
+        raise ValueError(f"{who}: axis={axis} is out of range for y_pred "
+                         f"{describe(y_pred)}.")
+    return axis % rank
+
+
+# -- one-hot labels ----------------------------------------------------------------------
+
+def check_categorical(who: str, y_true: Any, y_pred: Any, axis: int = -1) -> tuple:
+    """`(y_true, y_pred)` with Keras's squeeze/expand, or a ValueError when `y_true` is
+    not one-hot shaped like `y_pred` (integer labels get a hint to the sparse loss)."""
+    y_true, y_pred = squeeze_or_expand(y_true, y_pred)
+    rt, rp = y_true.shape.rank, y_pred.shape.rank
+    if rt is None or rp is None:
+        return y_true, y_pred
+    a = _class_axis(who, y_pred, axis)
+    classes = y_pred.shape[a]
+    sparse_like = rt == rp - 1 or (rt == rp and y_true.shape[a] == 1)
+    if sparse_like and classes != 1:
+        raise ValueError(
+            f"{who}: y_true {describe(y_true)} looks like integer class indices, but "
+            f"categorical cross-entropy expects one-hot labels of y_pred's shape "
+            f"{describe(y_pred)}. Use SparseCategoricalCrossentropy (or "
+            f"sparse_categorical_crossentropy) for integer labels, or one-hot encode them "
+            f"with ember.one_hot(labels, {classes}).")
+    if rt != rp or not y_true.shape.is_compatible_with(y_pred.shape):
+        raise ValueError(
+            f"{who}: y_true {describe(y_true)} and y_pred {describe(y_pred)} must have the "
+            f"same shape (one-hot or soft labels, one column per class).")
+    return y_true, y_pred
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1) -> Any:
+    """`-sum(y_true * log(y_pred), axis)` for one-hot (or soft) labels; `y_pred` holds
+    probabilities (normalized by their sum, clipped) or, with `from_logits`, logits.
+
+    `label_smoothing` s mixes the labels with the uniform distribution:
+    `z * (1 - s) + s / num_classes`.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> losses.categorical_crossentropy([[0, 1, 0], [0, 0, 1]],
+        ...     [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]).numpy().round(4)
+        array([0.0513, 2.3026], dtype=float32)
+    """
+    who = "categorical_crossentropy"
+    s = check_smoothing(who, label_smoothing)
+    y_pred = float_tensor(y_pred)
+    y_true, y_pred = check_categorical(who, tf.convert_to_tensor(y_true), y_pred, axis)
+    y_true = like(y_true, y_pred)
+    if s:
+        classes = y_pred.shape[axis] if y_pred.shape.rank is not None else None
+        share = s / classes if classes is not None else tf.divide(
+            s, tf.cast(tf.shape(y_pred)[axis], y_pred.dtype))
+        y_true = tf.add(tf.multiply(y_true, 1.0 - s), share)
+    if from_logits:
+        return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred,
+                                                       axis=axis)
+    p = tf.divide(y_pred, tf.reduce_sum(y_pred, axis=axis, keepdims=True))
+    p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+    return tf.negative(tf.reduce_sum(tf.multiply(y_true, tf.math.log(p)), axis=axis))
+
+
+# -- integer labels ----------------------------------------------------------------------
+
+def _dims(x: Any) -> tuple | None:
+    """The static shape as a tuple (None dims allowed), or None for an unknown rank."""
+    shape = x.shape
+    return None if shape.rank is None else tuple(shape)
+
+
+def check_sparse(who: str, y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """`y_true` as int32/int64 class indices of y_pred's shape without the class axis (a
+    size-1 class axis is squeezed), or a ValueError (one-hot labels get a hint to the
+    categorical loss)."""
+    td, pd = _dims(y_true), _dims(y_pred)
+    if td is not None and pd is not None:
+        fast = type(axis) is int and -len(pd) <= axis < len(pd)
+        a = axis % len(pd) if fast else _class_axis(who, y_pred, axis)
+        expected = pd[:a] + pd[a + 1:]
+        if len(td) == len(pd):
+            if td[a] != 1:
+                onehot = td[a] is not None and td[a] == pd[a]
+                hint = ("it looks like one-hot labels: use CategoricalCrossentropy (or "
+                        "categorical_crossentropy) for one-hot labels, or pass integer "
+                        "class indices, e.g. ember.argmax(y_true, axis=-1)") if onehot else (
+                        "pass one integer class index per sample")
+                raise ValueError(
+                    f"{who}: y_true {describe(y_true)} has the rank of y_pred "
+                    f"{describe(y_pred)}, but sparse categorical cross-entropy expects "
+                    f"integer class indices of shape {list(expected)}; {hint}.")
+            y_true = tf.squeeze(y_true, axis=a)
+            td = td[:a] + td[a + 1:]
+        if len(td) != len(expected) or any(
+                d1 is not None and d2 is not None and d1 != d2
+                for d1, d2 in zip(td, expected)):
+            raise ValueError(
+                f"{who}: y_true {describe(y_true)} must hold one integer class index per "
+                f"sample, of shape {list(expected)} (y_pred {describe(y_pred)} without its "
+                f"class axis {a}), or that shape with a trailing 1.")
+    if y_true.dtype.name not in ("int32", "int64"):
+        y_true = tf.cast(y_true, tf.int32)  # float or small-int class indices, as Keras
+    return y_true
+
+
+def _sparse_xent(labels: Any, y_pred: Any, from_logits: bool, ignore_class: Any,
+                 axis: int) -> Any:
+    """The sparse cross-entropy of checked labels; ignored labels give a loss of 0."""
+    rank = y_pred.shape.rank if axis != -1 else None
+    if rank is not None and axis % rank != rank - 1:  # move the class axis last
+        a = axis % rank
+        y_pred = tf.transpose(y_pred, [i for i in range(rank) if i != a] + [a])
+    logits = y_pred if from_logits else tf.math.log(
+        tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    if ignore_class is None:
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+    valid = tf.not_equal(labels, ignore_class)
+    labels = tf.where(valid, labels, tf.zeros_like(labels))
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+    return tf.where(valid, loss, tf.zeros_like(loss))
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                    ignore_class: int | None = None, axis: int = -1) -> Any:
+    """`-log(y_pred[y_true])` per sample, for integer class indices `y_true` (shape of
+    `y_pred` without the class axis, or with a size-1 class axis). `y_pred` holds
+    probabilities (clipped, normalized) or, with `from_logits`, logits.
+
+    `ignore_class`: labels equal to it get a loss of 0 (e.g. a "void" class -1 in
+    segmentation); `SparseCategoricalCrossentropy` also leaves them out of the average.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> losses.sparse_categorical_crossentropy([0, -1], [[0.0, 0.0], [5.0, 1.0]],
+        ...     from_logits=True, ignore_class=-1).numpy().round(4)
+        array([0.6931, 0.    ], dtype=float32)
+    """
+    who = "sparse_categorical_crossentropy"
+    y_pred = float_tensor(y_pred)
+    labels = check_sparse(who, tf.convert_to_tensor(y_true), y_pred, axis)
+    return _sparse_xent(labels, y_pred, from_logits, ignore_class, axis)
+
+
+sparse_categorical_crossentropy._sparse_labels = True  # wrappers keep its integer labels
+
+
+# -- classes -----------------------------------------------------------------------------
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy of one-hot (or soft) labels (`categorical_crossentropy`), weighted
+    and reduced. For integer class indices use `SparseCategoricalCrossentropy`.
+
+    Args:
+        from_logits: whether `y_pred` holds logits (True) or probabilities.
+        label_smoothing: in [0, 1]; labels become `z * (1 - s) + s / num_classes`.
+        axis: the class axis (default -1).
+        reduction, name, dtype: as `Loss`.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> cce = losses.CategoricalCrossentropy()
+        >>> round(float(cce([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])), 4)
+        1.1769
+    """
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, reduction: str = _SOBS,
+                 name: str = "categorical_crossentropy", dtype: Any = None):
+        s = check_smoothing("CategoricalCrossentropy", label_smoothing)
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name,
+                         dtype=dtype, from_logits=bool(from_logits), label_smoothing=s,
+                         axis=axis)
+        self.from_logits = bool(from_logits)
+
+    def _align(self, y_true: Any, y_pred: Any) -> tuple:
+        return check_categorical(type(self).__name__, y_true, y_pred,
+                                 self._fn_kwargs["axis"])
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy of integer class indices (`sparse_categorical_crossentropy`),
+    weighted and reduced. For one-hot labels use `CategoricalCrossentropy`.
+
+    Args:
+        from_logits: whether `y_pred` holds logits (True) or probabilities.
+        ignore_class: a label value to leave out: its samples get loss 0 and are not
+            counted by 'sum_over_batch_size' (None: keep all).
+        axis: the class axis of `y_pred` (default -1).
+        reduction, name, dtype: as `Loss`.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> scce = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+        >>> round(float(scce([0, -1], [[0.0, 0.0], [5.0, 1.0]])), 4)
+        0.6931
+    """
+
+    _sparse_labels = True
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 axis: int = -1, reduction: str = _SOBS,
+                 name: str = "sparse_categorical_crossentropy", dtype: Any = None):
+        if ignore_class is not None and (isinstance(ignore_class, bool)
+                                         or not isinstance(ignore_class, int)):
+            raise ValueError(f"SparseCategoricalCrossentropy: ignore_class must be None or "
+                             f"an int class index, received ignore_class={ignore_class!r}.")
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
+                         dtype=dtype, from_logits=bool(from_logits),
+                         ignore_class=ignore_class, axis=axis)
+        self.from_logits = bool(from_logits)
+        self.ignore_class = ignore_class
+
+    def _align(self, y_true: Any, y_pred: Any) -> tuple:
+        return check_sparse(type(self).__name__, y_true, y_pred,
+                            self._fn_kwargs["axis"]), y_pred
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        # NOTE: the checked labels go straight to the fused op (the speed path of
+        # classifiers); `sparse_categorical_crossentropy` would only check them again.
+        labels, y_pred = self._align(y_true, y_pred)
+        kw = self._fn_kwargs
+        return _sparse_xent(labels, y_pred, kw["from_logits"], kw["ignore_class"],
+                            kw["axis"])
+
+    def _mask(self, y_true: Any, y_pred: Any) -> Any:
+        if self.ignore_class is None:
+            return None
+        return tf.not_equal(self._align(y_true, y_pred)[0], self.ignore_class)

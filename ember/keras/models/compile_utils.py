@@ -1,0 +1,260 @@
+"""What `compile` builds: the loss of every output and the metrics, as Keras does.
+
+- `LossesContainer(loss, loss_weights, output_names)`: one loss per output (a single loss
+  applies to every output; a list goes by position, a dict by output name), each weighted;
+  `__call__(y_true, y_pred, sample_weight, regularization_losses)` returns the total, and
+  updates the `loss` tracker (weighted by batch size, so the epoch figure is the mean per
+  sample) and, with several outputs, an `<output>_loss` tracker per output.
+- `MetricsContainer(metrics, weighted_metrics, output_names)`: metrics per output, built
+  on the first batch, when the shapes of `y_true`/`y_pred` and the loss are known:
+  'accuracy'/'acc' (and 'crossentropy'/'ce') then become the binary, sparse categorical or
+  categorical variant, as in Keras.
+
+Example:
+    >>> import ember as tf
+    >>> c = LossesContainer("mse", None, ["dense"])
+    >>> float(c(tf.constant([[1.0]]), tf.constant([[3.0]])))
+    4.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ember as tf
+
+from ...core import nest
+from .. import losses as losses_mod
+from .. import metrics as metrics_mod
+from ..engine.layer_utils import init_scope
+
+
+def _per_output(spec: Any, output_names: list, what: str, broadcast: bool = True) -> list:
+    """A list with one entry per output from a single value, a list or a dict."""
+    n = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(f"compile: {what} has keys {unknown} that are not output names; "
+                             f"the model's outputs are {output_names}.")
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and not (n == 1 and what == "metrics"):
+        if len(spec) != n:
+            raise ValueError(f"compile: {what} has {len(spec)} entries but the model has {n} "
+                             f"output(s) {output_names}; pass one per output (or a dict by "
+                             f"output name).")
+        return list(spec)
+    if isinstance(spec, (list, tuple)) and what == "metrics":
+        return [list(spec)]
+    return [spec] * n if broadcast else [spec] + [None] * (n - 1)
+
+
+def _loss_object(identifier: Any) -> Any:
+    if identifier is None:
+        return None
+    obj = losses_mod.get(identifier)
+    if isinstance(obj, losses_mod.Loss):
+        return obj
+    name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "loss")
+    return losses_mod.LossFunctionWrapper(obj, name=name)
+
+
+def _base_fn(loss: Any) -> Any:
+    """The loss function behind a loss object (to pick the right accuracy)."""
+    return getattr(loss, "fn", None) or type(loss)
+
+
+class LossesContainer:
+    """The compiled loss of a model; see the module docstring."""
+
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list):
+        self.output_names = list(output_names)
+        self._user_loss = loss
+        self._user_weights = loss_weights
+        self.losses = [_loss_object(x) for x in _per_output(loss, self.output_names, "loss")]
+        if loss_weights is None:
+            self.weights = [1.0] * len(self.output_names)
+        else:
+            w = _per_output(loss_weights, self.output_names, "loss_weights")
+            self.weights = [1.0 if x is None else float(x) for x in w]
+        with init_scope():
+            self.loss_tracker = metrics_mod.Mean(name="loss")
+            multi = len(self.output_names) > 1
+            self.output_trackers = [
+                metrics_mod.Mean(name=f"{name}_loss") if multi and fn is not None else None
+                for name, fn in zip(self.output_names, self.losses)]
+
+    @property
+    def metrics(self) -> list:
+        return [self.loss_tracker] + [t for t in self.output_trackers if t is not None]
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
+                 regularization_losses: Any = None) -> Any:
+        ys_true = _flat_outputs(y_true, self.output_names, "y")
+        ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
+        sws = (_flat_outputs(sample_weight, self.output_names, "sample_weight", True)
+               if sample_weight is not None else [None] * len(ys_pred))
+        total = None
+        batch = None
+        for i, (loss, w, yt, yp, sw) in enumerate(zip(self.losses, self.weights, ys_true,
+                                                      ys_pred, sws)):
+            if loss is None:
+                continue
+            if yt is None:
+                raise ValueError(f"compile: output {self.output_names[i]!r} has a loss but "
+                                 f"fit/evaluate received no target for it; pass y.")
+            value = loss(yt, yp, sample_weight=sw)
+            if batch is None:
+                batch = tf.cast(tf.shape(yp)[0], tf.float32)
+            if self.output_trackers[i] is not None:
+                self.output_trackers[i].update_state(value, sample_weight=batch)
+            value = value * w if w != 1.0 else value
+            total = value if total is None else total + value
+        reg = [tf.cast(r, tf.float32) for r in regularization_losses or ()]
+        if reg:
+            r = tf.add_n(reg) if len(reg) > 1 else reg[0]
+            total = r if total is None else total + r
+        if total is None:
+            total = tf.constant(0.0)
+        if batch is None:
+            batch = tf.cast(tf.shape(nest.flatten(y_pred)[0])[0], tf.float32)
+        self.loss_tracker.update_state(total, sample_weight=batch)
+        return total
+
+    def reset_state(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+
+def _flat_outputs(y: Any, output_names: list, what: str, optional: bool = False) -> list:
+    """One entry per output from a single tensor, a list or a dict keyed by output name."""
+    n = len(output_names)
+    if isinstance(y, dict):
+        return [y.get(name) for name in output_names]
+    if isinstance(y, (list, tuple)) and n > 1:
+        if len(y) != n:
+            raise ValueError(f"{what}: expected {n} entries (one per output "
+                             f"{output_names}), received {len(y)}.")
+        return list(y)
+    if n > 1 and not optional:
+        flat = nest.flatten(y)
+        if len(flat) == n:
+            return flat
+        raise ValueError(f"{what}: the model has {n} outputs {output_names}; pass a list or "
+                         f"dict with one entry per output.")
+    if n > 1:
+        return [y] * n
+    return [y]
+
+
+_ACCURACY = {"accuracy", "acc"}
+_CROSSENTROPY = {"crossentropy", "ce"}
+
+
+def _resolve(identifier: Any, y_true: Any, y_pred: Any, loss: Any) -> Any:
+    """A Metric object for a compile() identifier, given the output's tensors and loss."""
+    if isinstance(identifier, str) and identifier in _ACCURACY | _CROSSENTROPY:
+        kind = _kind(y_true, y_pred, loss)
+        if identifier in _ACCURACY:
+            cls = {"binary": metrics_mod.BinaryAccuracy,
+                   "sparse": metrics_mod.SparseCategoricalAccuracy,
+                   "categorical": metrics_mod.CategoricalAccuracy}[kind]
+        else:
+            cls = {"binary": metrics_mod.BinaryCrossentropy,
+                   "sparse": metrics_mod.SparseCategoricalCrossentropy,
+                   "categorical": metrics_mod.CategoricalCrossentropy}[kind]
+        return cls(name=identifier)
+    obj = metrics_mod.get(identifier)
+    if isinstance(obj, metrics_mod.Metric):
+        return obj
+    if isinstance(obj, type):
+        return obj()
+    name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "metric")
+    return metrics_mod.MeanMetricWrapper(obj, name=name)
+
+
+def _kind(y_true: Any, y_pred: Any, loss: Any) -> str:
+    """'binary', 'sparse' or 'categorical': from the loss when it says, else the shapes."""
+    fn = _base_fn(loss) if loss is not None else None
+    by_loss = {losses_mod.binary_crossentropy: "binary",
+               losses_mod.BinaryCrossentropy: "binary",
+               losses_mod.binary_focal_crossentropy: "binary",
+               losses_mod.BinaryFocalCrossentropy: "binary",
+               losses_mod.sparse_categorical_crossentropy: "sparse",
+               losses_mod.SparseCategoricalCrossentropy: "sparse",
+               losses_mod.categorical_crossentropy: "categorical",
+               losses_mod.CategoricalCrossentropy: "categorical"}
+    if fn in by_loss:
+        return by_loss[fn]
+    yt, yp = y_true.shape, y_pred.shape
+    if yp.rank and yp[-1] == 1:
+        return "binary"
+    if yt.rank is not None and yp.rank is not None and (
+            yt.rank < yp.rank or (yt.rank and yt[-1] == 1 and (yp[-1] or 2) > 1)):
+        return "sparse"
+    return "categorical"
+
+
+class MetricsContainer:
+    """The compiled metrics of a model; see the module docstring."""
+
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list):
+        self.output_names = list(output_names)
+        self._user = metrics
+        self._user_weighted = weighted_metrics
+        self.built = False
+        self._metrics: list = []  # (output index, Metric, weighted)
+
+    @property
+    def metrics(self) -> list:
+        return [m for _, m, _ in self._metrics]
+
+    def build(self, y_true: Any, y_pred: Any, losses: list) -> None:
+        ys_true = _flat_outputs(y_true, self.output_names, "y", True)
+        ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
+        multi = len(self.output_names) > 1
+        names: set = set()
+        entries = []
+        for weighted, spec in ((False, self._user), (True, self._user_weighted)):
+            if spec is None:
+                continue
+            per = _per_output(spec, self.output_names, "metrics")
+            for i, ms in enumerate(per):
+                if ms is None:
+                    continue
+                for ident in (ms if isinstance(ms, (list, tuple)) else [ms]):
+                    if ys_true[i] is None:
+                        continue
+                    with init_scope():
+                        m = _resolve(ident, ys_true[i], ys_pred[i], losses[i])
+                    name = m.name
+                    if multi:
+                        name = f"{self.output_names[i]}_{name}"
+                    if weighted and name in names:
+                        name = f"weighted_{name}"
+                    names.add(name)
+                    entries.append((i, m, weighted, name))
+        self._metrics = [(i, m, w) for i, m, w, _ in entries]
+        self._names = [n for *_, n in entries]
+        self.built = True
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if not self.built:
+            self.build(y_true, y_pred, [None] * len(self.output_names))
+        ys_true = _flat_outputs(y_true, self.output_names, "y", True)
+        ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
+        sws = (_flat_outputs(sample_weight, self.output_names, "sample_weight", True)
+               if sample_weight is not None else [None] * len(ys_pred))
+        for i, m, weighted in self._metrics:
+            m.update_state(ys_true[i], ys_pred[i], sample_weight=sws[i] if weighted else None)
+
+    def result(self) -> dict:
+        return {name: m.result() for name, (_, m, _) in zip(self._names, self._metrics)}
+
+    def named(self) -> list:
+        """[(log name, Metric)] in compile order."""
+        return list(zip(self._names, self.metrics)) if self.built else []
+
+    def reset_state(self) -> None:
+        for m in self.metrics:
+            m.reset_state()

@@ -1,0 +1,271 @@
+"""Training data for fit / evaluate: `(x, y, sample_weight)` as arrays or as batches.
+
+`DataHandler` turns what the user passed into epochs of batches, each a flat list of NumPy
+arrays `[x leaves..., y leaves..., sample_weight leaves...]` plus `pack`, which rebuilds
+`(x, y, sample_weight)` from the flat tensors inside the compiled step:
+
+- In-memory data (NumPy arrays, lists, Tensors, Variables, lists/dicts of them) is checked
+  once (equal lengths, not empty, no NaN/inf), optionally split for validation, shuffled
+  each epoch and sliced into batches (views when not shuffled).
+- An iterable (a generator, a list of batches, a `keras.utils.Sequence`-like object)
+  yields `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)` batches.
+
+Example:
+    >>> import numpy as np
+    >>> h = DataHandler(np.zeros((5, 2)), np.ones(5), batch_size=2, shuffle=False,
+    ...                 what="fit")
+    >>> [len(b[0]) for b in h.epoch()]
+    [2, 2, 1]
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Iterator
+
+import numpy as np
+
+from ...core import nest
+from .data import ArrayData, is_batch_iterable
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """`(x, y, sample_weight)` from a batch: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`.
+
+    Example:
+        >>> unpack_x_y_sample_weight((1, 2))
+        (1, 2, None)
+    """
+    if not isinstance(data, tuple):  # a list is one structure of inputs, as in Keras
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); "
+                     f"received a tuple of {len(data)} items.")
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
+    """The inverse of `unpack_x_y_sample_weight`.
+
+    Example:
+        >>> pack_x_y_sample_weight(1, 2)
+        (1, 2)
+    """
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+class _Structure:
+    """Flattens `(x, y, sw)` to a list of arrays and packs a flat list back."""
+
+    def __init__(self, x: Any, y: Any, sw: Any):
+        self.x, self.y, self.sw = x, y, sw
+        self.nx = len(nest.flatten(x))
+        self.ny = 0 if y is None else len(nest.flatten(y))
+        self.nsw = 0 if sw is None else len(nest.flatten(sw))
+
+    def key(self) -> tuple:
+        from ...core.function import _structure
+        return (_structure(self.x), _structure(self.y), _structure(self.sw))
+
+    def pack(self, flat: list) -> tuple:
+        xs = flat[:self.nx]
+        ys = flat[self.nx:self.nx + self.ny]
+        ws = flat[self.nx + self.ny:]
+        x = nest.pack_sequence_as(self.x, xs) if nest.is_nested(self.x) else xs[0]
+        y = None if self.y is None else (
+            nest.pack_sequence_as(self.y, ys) if nest.is_nested(self.y) else ys[0])
+        sw = None if self.sw is None else (
+            nest.pack_sequence_as(self.sw, ws) if nest.is_nested(self.sw) else ws[0])
+        return x, y, sw
+
+
+def _check_finite(arrays: list, names: list, what: str) -> None:
+    """Raises if float data holds NaN or inf (one cheap sum per array, then a count)."""
+    for a, name in zip(arrays, names):
+        if a.dtype.kind != "f" or a.size == 0:
+            continue
+        with np.errstate(all="ignore"):
+            if np.isfinite(np.add.reduce(a.reshape(-1), dtype=np.float64)):
+                continue
+        bad = ~np.isfinite(a)
+        n = int(bad.sum())
+        if n:
+            first = int(np.argwhere(bad.reshape(a.shape[0], -1).any(axis=1))[0, 0])
+            raise ValueError(
+                f"{what}: {name} contains {n} NaN or infinite value(s) (the first in sample "
+                f"{first}). Training on them makes the loss NaN. Clean the data first, e.g. "
+                f"drop those samples or use np.nan_to_num.")
+
+
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from `{class index: weight}` (one-hot or integer labels)."""
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else \
+        y.reshape(y.shape[0], -1)[:, 0].astype(np.int64)
+    out = np.ones(labels.shape[0], np.float32)
+    for cls, w in class_weight.items():
+        out[labels == int(cls)] = w
+    return out
+
+
+class DataHandler:
+    """Epochs of flat batches for fit/evaluate; see the module docstring."""
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None,
+                 batch_size: int = 32, steps_per_epoch: int | None = None,
+                 shuffle: Any = False, class_weight: dict | None = None,
+                 what: str = "fit", check_finite: bool = True):
+        self.what = what
+        self.batch_size = batch_size
+        self.steps_per_epoch = steps_per_epoch
+        self.shuffle = shuffle
+        self._iter: Any = None
+        if is_batch_iterable(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError(f"{what}: when x is a generator or iterable of batches, pass "
+                                 f"the targets inside it ((x, y) batches), not as y / "
+                                 f"sample_weight.")
+            self.source = x
+            self.arrays = None
+            self._class_weight = class_weight
+            self.steps = steps_per_epoch
+            return
+        xd = ArrayData(x, what)
+        parts = [xd]
+        yd = wd = None
+        if y is not None:
+            yd = ArrayData(y, f"{what} (y)")
+            parts.append(yd)
+        if sample_weight is not None:
+            wd = ArrayData(sample_weight, f"{what} (sample_weight)")
+        if class_weight:
+            if yd is None or len(yd.arrays) != 1:
+                raise ValueError(f"{what}: class_weight needs a single target array y; for "
+                                 f"several outputs pass sample_weight per output instead.")
+            cw = class_weights_to_sample_weights(yd.arrays[0], class_weight)
+            if wd is not None:
+                cw = cw * np.asarray(wd.arrays[0]).reshape(cw.shape[0], -1)[:, 0]
+            wd = ArrayData(cw, f"{what} (sample_weight)")
+        if wd is not None:
+            parts.append(wd)
+        sizes = {d.n for d in parts}
+        if len(sizes) > 1:
+            raise ValueError(
+                f"Data cardinality is ambiguous: x sizes: {xd.n}"
+                + (f", y sizes: {yd.n}" if yd is not None else "")
+                + (f", sample_weight sizes: {wd.n}" if wd is not None else "")
+                + ". Make sure all arrays contain the same number of samples.")
+        self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
+                                    None if wd is None else wd.structure)
+        self.arrays = [a for d in parts for a in d.arrays]
+        names = ([f"x{'' if len(xd.arrays) == 1 else f'[{i}]'}" for i in
+                  range(len(xd.arrays))]
+                 + ([f"y{'' if len(yd.arrays) == 1 else f'[{i}]'}" for i in
+                     range(len(yd.arrays))] if yd is not None else [])
+                 + ["sample_weight"] * (len(wd.arrays) if wd is not None else 0))
+        if check_finite:
+            _check_finite(self.arrays, names, what)
+        self.n = xd.n
+        n_batches = -(-self.n // batch_size)
+        self.steps = n_batches if steps_per_epoch is None else min(steps_per_epoch,
+                                                                     n_batches)
+
+    def split(self, fraction: float) -> "DataHandler":
+        """Keras' validation_split: the last `fraction` of the samples (before any
+        shuffling) becomes a new handler; this one keeps the rest."""
+        if self.arrays is None:
+            raise ValueError(f"{self.what}: validation_split is only supported for in-memory "
+                             f"data (arrays / tensors), not for generators; pass "
+                             f"validation_data instead.")
+        if not 0 < fraction < 1:
+            raise ValueError(f"{self.what}: validation_split must be in (0, 1), received "
+                             f"{fraction}.")
+        cut = int(self.n * (1 - fraction))
+        if cut == 0 or cut == self.n:
+            raise ValueError(f"{self.what}: validation_split={fraction} leaves "
+                             f"{'no training' if cut == 0 else 'no validation'} samples out "
+                             f"of {self.n}. Use a different split or more data.")
+        val = object.__new__(DataHandler)
+        val.__dict__.update(self.__dict__)
+        val.arrays = [a[cut:] for a in self.arrays]
+        val.n = self.n - cut
+        val.shuffle = False
+        val.steps_per_epoch = None
+        val.steps = -(-val.n // self.batch_size)
+        self.arrays = [a[:cut] for a in self.arrays]
+        self.n = cut
+        n_batches = -(-self.n // self.batch_size)
+        self.steps = n_batches if self.steps_per_epoch is None else min(
+            self.steps_per_epoch, n_batches)
+        return val
+
+    def epoch(self) -> Iterator[list]:
+        """The batches of one epoch, each a flat list of arrays."""
+        if self.arrays is None:
+            yield from self._iter_epoch()
+            return
+        bs, n, arrays = self.batch_size, self.n, self.arrays
+        order = None
+        if self.shuffle == "batch":
+            order = np.random.permutation(-(-n // bs))
+        elif self.shuffle:
+            perm = np.random.permutation(n)
+        for k in range(self.steps):
+            if order is not None:
+                s = int(order[k]) * bs
+                yield [a[s:s + bs] for a in arrays]
+            elif self.shuffle:
+                idx = perm[k * bs:(k + 1) * bs]
+                yield [a[idx] for a in arrays]
+            else:
+                yield [a[k * bs:(k + 1) * bs] for a in arrays]
+
+    def _iter_epoch(self) -> Iterator[list]:
+        src = self.source
+        if self._iter is None or not _is_iterator(src):
+            self._iter = iter(src)  # a list / Sequence starts over every epoch
+        count = 0
+        while self.steps_per_epoch is None or count < self.steps_per_epoch:
+            try:
+                item = next(self._iter)
+            except StopIteration:
+                if count == 0 or self.steps_per_epoch is not None:
+                    self.exhausted = True
+                return
+            x, y, sw = unpack_x_y_sample_weight(item)
+            xd = ArrayData(x, self.what)
+            arrays = list(xd.arrays)
+            yd = wd = None
+            if y is not None:
+                yd = ArrayData(y, f"{self.what} (y)")
+                arrays += yd.arrays
+            if self._class_weight and yd is not None:
+                cw = class_weights_to_sample_weights(yd.arrays[0], self._class_weight)
+                sw = cw if sw is None else cw * np.asarray(sw).reshape(-1)
+            if sw is not None:
+                wd = ArrayData(sw, f"{self.what} (sample_weight)")
+                arrays += wd.arrays
+            self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
+                                        None if wd is None else wd.structure)
+            count += 1
+            yield arrays
+
+    exhausted = False
+
+
+def _is_iterator(x: Any) -> bool:
+    return hasattr(x, "__next__")
+
+
+def warn_ran_out(what: str, steps: Any) -> None:
+    warnings.warn(f"{what}: your input ran out of data; interrupting training. Make sure "
+                  f"the dataset or generator can produce at least steps_per_epoch * epochs "
+                  f"batches ({steps} per epoch).", UserWarning, stacklevel=3)

@@ -1,0 +1,303 @@
+"""Model training: compile, fit, evaluate, train_on_batch, test_on_batch (a Model mixin).
+
+The training step (forward, loss, gradients, optimizer update, metric updates) is one
+`ember.function`, traced once on the first batch with the batch dim relaxed to None, so
+every batch size (the last, smaller batch included) runs the same compiled plan; the
+optimizer's update inside it is one in-place effect equation. `run_eagerly=True` runs the
+step as plain Python instead. A subclass may override `train_step(data)` / `test_step`
+(with GradientTape and `self.optimizer`), and `fit` compiles that.
+
+Errors that come from the data (lengths that differ, labels that don't fit the loss, NaN,
+no data, fit before compile) are raised before any weight changes.
+
+Example:
+    >>> import numpy as np
+    >>> from ember import keras
+    >>> m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    >>> m.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    >>> x = np.linspace(-1, 1, 32, dtype=np.float32)[:, None]
+    >>> h = m.fit(x, 3 * x, epochs=30, verbose=0)
+    >>> h.history["loss"][-1] < 0.01
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import ember as tf
+
+from ...core.function import Function
+from ...core.shape import TensorShape, TensorSpec
+from ...core.tensor import wrap
+from .. import optimizers as optimizers_mod
+from .compile_utils import LossesContainer, MetricsContainer
+from .data_adapter import DataHandler, unpack_x_y_sample_weight
+
+
+class TrainingMixin:
+    """compile / fit / evaluate for `keras.Model`; see the module docstring."""
+
+    # -- compile -------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, weighted_metrics: Any = None,
+                run_eagerly: bool | None = None, steps_per_execution: int = 1,
+                jit_compile: Any = None, auto_scale_loss: Any = None,
+                **kwargs: Any) -> None:
+        """Configures the model for training.
+
+        Args:
+            optimizer: a name ('adam', 'sgd', ...) or an Optimizer.
+            loss: a name, function or Loss; a list or dict (by output name) for several
+                outputs. None is allowed when the model adds its own losses (add_loss).
+            metrics: names ('accuracy' resolves by the loss, as Keras), functions or
+                Metric objects; per output as a list of lists or a dict.
+            loss_weights: per-output weights of the total loss (list or dict).
+            weighted_metrics: metrics that use sample_weight / class_weight.
+            run_eagerly: run the training step as plain Python (debugging).
+            steps_per_execution: batch callbacks run once per this many steps.
+            jit_compile: accepted; every step is compiled by ember.function anyway.
+        """
+        kwargs.pop("experimental_run_tf_function", None)
+        if kwargs:
+            raise TypeError(f"compile: unexpected argument(s) {sorted(kwargs)}.")
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f"compile: steps_per_execution must be an int >= 1, received "
+                             f"{steps_per_execution!r}.")
+        self.optimizer = optimizers_mod.get(optimizer)
+        names = self._output_names_for_compile()
+        self.loss = loss
+        self.compiled_loss = LossesContainer(loss, loss_weights, names)
+        self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, names)
+        self._run_eagerly = bool(run_eagerly)
+        self._steps_per_execution = steps_per_execution
+        self._jit_compile = jit_compile
+        self._train_fns: dict = {}
+        self._test_fns: dict = {}
+        self._is_compiled = True
+        self.stop_training = False
+
+    def _output_names_for_compile(self) -> list:
+        g = getattr(self, "_graph", None)
+        if g is not None:
+            return list(g.output_names)
+        return ["output_1"]
+
+    @property
+    def run_eagerly(self) -> bool:
+        return bool(getattr(self, "_run_eagerly", False))
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: bool) -> None:
+        self._run_eagerly = bool(value)
+
+    @property
+    def metrics(self) -> list:
+        """The model's metrics: the loss tracker(s), compiled metrics, then metrics set
+        as attributes of the model (as Keras)."""
+        out = []
+        if getattr(self, "_is_compiled", False):
+            out += self.compiled_loss.metrics + self.compiled_metrics.metrics
+        seen = {id(m) for m in out}
+        for v in vars(self).values():
+            if isinstance(v, metrics_base()) and id(v) not in seen:
+                out.append(v)
+                seen.add(id(v))
+        return out
+
+    @property
+    def metrics_names(self) -> list:
+        return [name for name, _ in self._named_metrics()]
+
+    def _named_metrics(self) -> list:
+        if not getattr(self, "_is_compiled", False):
+            return [(m.name, m) for m in self.metrics]
+        out = [(m.name, m) for m in self.compiled_loss.metrics]
+        out += self.compiled_metrics.named()
+        seen = {id(m) for _, m in out}
+        out += [(m.name, m) for m in self.metrics if id(m) not in seen]
+        return out
+
+    def reset_metrics(self) -> None:
+        """Resets the state of every metric of the model."""
+        for m in self.metrics:
+            m.reset_state()
+
+    # -- the steps ---------------------------------------------------------------------
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
+                     sample_weight: Any = None) -> Any:
+        """The total loss: compiled losses + regularization / add_loss terms."""
+        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
+        """Updates the compiled metrics and returns every metric's result by name."""
+        if not self.compiled_metrics.built:
+            self.compiled_metrics.build(y, y_pred, self.compiled_loss.losses)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        return {name: m.result() for name, m in self._named_metrics()}
+
+    def train_step(self, data: Any) -> dict:
+        """One training step on a batch `(x, y, sample_weight)`; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        variables = self.trainable_variables
+        if variables:
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(grads, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data: Any) -> dict:
+        """One evaluation step on a batch; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _step_function(self, kind: str, structure: Any, batch: list) -> Any:
+        """The compiled (or eager) step for batches of this structure."""
+        cache = self._train_fns if kind == "train" else self._test_fns
+        key = (structure.key(), tuple((a.dtype, a.ndim) for a in batch))
+        fn = cache.get(key)
+        if fn is not None:
+            return fn
+        step = self.train_step if kind == "train" else self.test_step
+
+        def run(*flat: Any) -> Any:
+            return step(structure.pack(list(flat)))
+
+        if self.run_eagerly:
+            def fn(tensors: list) -> Any:
+                return run(*tensors)
+        else:
+            specs = [TensorSpec(TensorShape([None] + list(a.shape[1:])), _dtype_of(a))
+                     for a in batch]
+            cf = Function(run, name=f"{kind}_function").get_concrete_function(*specs)
+            fn = cf._call_tensors
+        cache[key] = fn
+        return fn
+
+    # -- fit -----------------------------------------------------------------------------
+    def _check_compiled(self, what: str) -> None:
+        if not getattr(self, "_is_compiled", False):
+            raise RuntimeError(f"You must compile your model before {what}. Call "
+                               f"model.compile(optimizer, loss) first, e.g. "
+                               f"model.compile(optimizer='adam', loss='mse').")
+
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: Any = True, class_weight: dict | None = None,
+            sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: Any = 1,
+            max_queue_size: int = 10, workers: int = 1,
+            use_multiprocessing: bool = False) -> Any:
+        """Trains the model for `epochs` epochs; returns a `History` (see Keras' fit)."""
+        from .training_loop import fit
+        return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                   validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                   steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: Any = "auto", sample_weight: Any = None, steps: int | None = None,
+                 callbacks: Any = None, max_queue_size: int = 10, workers: int = 1,
+                 use_multiprocessing: bool = False, return_dict: bool = False,
+                 **kwargs: Any) -> Any:
+        """The loss and metrics on the data: a scalar, a list, or a dict (return_dict)."""
+        from .training_loop import evaluate
+        return evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks,
+                        return_dict)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict | None = None, reset_metrics: bool = True,
+                       return_dict: bool = False) -> Any:
+        """One training step on one batch; returns the loss (and metrics)."""
+        self._check_compiled("training")
+        data = DataHandler(x, y, sample_weight, batch_size=_whole(x), shuffle=False,
+                           class_weight=class_weight, what="train_on_batch")
+        if reset_metrics:
+            self.reset_metrics()
+        batch = next(iter(data.epoch()))
+        logs = self._step_function("train", data.structure, batch)([wrap(a) for a in batch])
+        return _format_result(self, logs, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      reset_metrics: bool = True, return_dict: bool = False) -> Any:
+        """One evaluation step on one batch; returns the loss (and metrics)."""
+        self._check_compiled("evaluating")
+        data = DataHandler(x, y, sample_weight, batch_size=_whole(x), shuffle=False,
+                           what="test_on_batch")
+        if reset_metrics:
+            self.reset_metrics()
+        batch = next(iter(data.epoch()))
+        logs = self._step_function("test", data.structure, batch)([wrap(a) for a in batch])
+        return _format_result(self, logs, return_dict)
+
+    # -- weights files ----------------------------------------------------------------
+    def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
+                     options: Any = None) -> None:
+        """Writes every weight to `filepath` in ember's weights format (any file name)."""
+        from ..saving.weights_file import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False,
+                     options: Any = None) -> Any:
+        """Reads weights written by `save_weights`; nothing changes if they don't fit."""
+        from ..saving.weights_file import load_weights
+        if by_name:
+            raise NotImplementedError("load_weights(by_name=True) is not supported by ember; "
+                                      "weights are matched by order.")
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+
+def metrics_base() -> type:
+    from ..metrics import Metric
+    return Metric
+
+
+def _dtype_of(a: np.ndarray) -> Any:
+    from ...core.dtypes import BY_NP
+    return BY_NP[a.dtype]
+
+
+def _whole(x: Any) -> int:
+    """A batch size that takes all of `x` in one batch."""
+    from ...core import nest
+    for leaf in nest.flatten(x):
+        shape = getattr(leaf, "shape", None)
+        if shape is None:
+            shape = np.shape(leaf)
+        if len(shape):
+            return max(int(shape[0]), 1)
+    return 1
+
+
+def logs_to_floats(logs: Any) -> dict:
+    """A step's logs (a dict of scalar tensors) as Python floats."""
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step/test_step must return a dict of metric results, "
+                        f"received {type(logs).__name__}.")
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(logs_to_floats(v))
+            continue
+        try:
+            out[k] = float(np.asarray(v._value if hasattr(v, "_value") else v))
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
+
+
+def _format_result(model: Any, logs: Any, return_dict: bool) -> Any:
+    logs = logs_to_floats(logs)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,177 @@
+"""The epoch and batch loops of `Model.fit` and `Model.evaluate`.
+
+Each step hands the batch's arrays (views or one gather per array when shuffling) to the
+compiled step function; metric values become Python floats only where a callback asks for
+per-batch logs, and at the end of each epoch.
+
+Example:
+    >>> import numpy as np
+    >>> from ember import keras
+    >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> m.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    >>> sorted(m.evaluate(np.zeros((4, 2)), np.zeros((4, 1)), verbose=0,
+    ...                   return_dict=True))
+    ['loss', 'mae']
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from ...core.tensor import wrap
+from .. import callbacks as callbacks_mod
+from .data import check_batch_size, is_batch_iterable
+from .data_adapter import DataHandler, unpack_x_y_sample_weight, warn_ran_out
+from .training import _format_result, logs_to_floats
+
+
+def _verbosity(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool) and verbose not in (0, 1):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, received {verbose!r}.")
+    return int(verbose)
+
+
+def _check_epochs(epochs: Any, initial_epoch: Any) -> None:
+    for name, v in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"fit: {name} must be an int >= 0, received {v!r}.")
+
+
+def _validation_handler(validation_data: Any, batch_size: int, steps: Any) -> DataHandler:
+    what = "fit (validation_data)"
+    if is_batch_iterable(validation_data):
+        return DataHandler(validation_data, batch_size=batch_size, steps_per_epoch=steps,
+                           what=what)
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(f"fit: validation_data must be a tuple (x_val, y_val) or (x_val, "
+                         f"y_val, val_sample_weight), or a generator of batches; received "
+                         f"{type(validation_data).__name__}.")
+    vx, vy, vsw = unpack_x_y_sample_weight(tuple(validation_data))
+    return DataHandler(vx, vy, vsw, batch_size=batch_size, steps_per_epoch=steps,
+                       shuffle=False, what=what)
+
+
+def _should_validate(epoch: int, freq: Any) -> bool:
+    if isinstance(freq, int):
+        if freq < 1:
+            raise ValueError(f"fit: validation_freq must be >= 1, received {freq}.")
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in set(freq)
+
+
+def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
+        callbacks: Any, validation_split: float, validation_data: Any, shuffle: Any,
+        class_weight: Any, sample_weight: Any, initial_epoch: int, steps_per_epoch: Any,
+        validation_steps: Any, validation_batch_size: Any, validation_freq: Any) -> Any:
+    """See `Model.fit`."""
+    model._check_compiled("training")
+    bs = check_batch_size(batch_size, "fit")
+    verbose = _verbosity(verbose)
+    _check_epochs(epochs, initial_epoch)
+    if x is None:
+        raise ValueError("fit: no training data was given (x is None).")
+    data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=steps_per_epoch,
+                       shuffle=shuffle, class_weight=class_weight, what="fit")
+    val = None
+    if validation_data is not None:
+        val = _validation_handler(validation_data, validation_batch_size or bs,
+                                  validation_steps)
+    elif validation_split:
+        val = data.split(validation_split)
+    cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=model, verbose=verbose, epochs=epochs,
+                                     steps=data.steps)
+    model.stop_training = False
+    spe = model._steps_per_execution
+    batch_logs = cbs.needs_train_batch_logs
+    epoch_logs: dict = {}
+    cbs.on_train_begin()
+    fn, fn_key = None, None
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        cbs.on_epoch_begin(epoch)
+        logs = None
+        for step, batch in enumerate(data.epoch()):
+            if batch_logs:
+                cbs.on_train_batch_begin(step)
+            key = data.structure
+            if key is not fn_key:  # a new structure of batches (generators): look it up
+                fn, fn_key = model._step_function("train", key, batch), key
+            logs = fn([wrap(a) for a in batch])
+            if batch_logs and (step + 1) % spe == 0:
+                cbs.on_train_batch_end(step, logs_to_floats(logs))
+            if model.stop_training:
+                break
+        if logs is None:
+            if epoch == initial_epoch and not data.exhausted:
+                raise ValueError("fit: the training data yielded no batches. Pass at least "
+                                 "one sample.")
+            warn_ran_out("fit", data.steps)
+            break
+        epoch_logs = logs_to_floats(logs)
+        _report_nan(epoch_logs, epoch)
+        if val is not None and _should_validate(epoch, validation_freq):
+            val_logs = _run_test(model, val, cbs, in_fit=True)
+            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        cbs.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    opt = model.optimizer
+    if getattr(opt, "use_ema", False):
+        opt.finalize_variable_values(model.trainable_variables)
+    cbs.on_train_end(epoch_logs)
+    return model.history
+
+
+def _report_nan(logs: dict, epoch: int) -> None:
+    loss = logs.get("loss")
+    if isinstance(loss, float) and not math.isfinite(loss):
+        warnings.warn(
+            f"fit: the loss is {loss} at the end of epoch {epoch + 1}; the weights are no "
+            f"longer usable. Common causes: a learning rate too high, log(0) or a division "
+            f"by zero in a custom loss, or NaN in data from a generator. Add "
+            f"callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad batch.",
+            UserWarning, stacklevel=3)
+
+
+def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> dict:
+    """One pass over `data` with the test step; returns the logs as floats."""
+    model.reset_metrics()
+    cbs.on_test_begin()
+    batch_logs = cbs.needs_test_batch_logs
+    logs = None
+    fn, fn_key = None, None
+    for step, batch in enumerate(data.epoch()):
+        if batch_logs:
+            cbs.on_test_batch_begin(step)
+        if data.structure is not fn_key:
+            fn, fn_key = model._step_function("test", data.structure, batch), data.structure
+        logs = fn([wrap(a) for a in batch])
+        if batch_logs:
+            cbs.on_test_batch_end(step, logs_to_floats(logs))
+    if logs is None:
+        raise ValueError(f"{'fit (validation)' if in_fit else 'evaluate'}: the data yielded "
+                         f"no batches. Pass at least one sample.")
+    out = logs_to_floats(logs)
+    cbs.on_test_end(out)
+    return out
+
+
+def evaluate(model: Any, x: Any, y: Any, batch_size: Any, verbose: Any, sample_weight: Any,
+             steps: Any, callbacks: Any, return_dict: bool) -> Any:
+    """See `Model.evaluate`."""
+    model._check_compiled("evaluating")
+    bs = check_batch_size(batch_size, "evaluate")
+    verbose = _verbosity(verbose)
+    if x is None:
+        raise ValueError("evaluate: no data was given (x is None).")
+    data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=steps,
+                       shuffle=False, what="evaluate")
+    cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
+                                     verbose=verbose, epochs=1, steps=data.steps)
+    logs = _run_test(model, data, cbs)
+    return _format_result(model, logs, return_dict)

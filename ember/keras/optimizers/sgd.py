@@ -1,0 +1,94 @@
+"""SGD with optional (Nesterov) momentum, Keras' formulas, applied in place.
+
+    momentum 0:  p -= lr * g
+    else:        m = momentum * m - lr * g;  p += m  (nesterov: p += momentum * m - lr * g)
+
+Example:
+    >>> import ember as tf
+    >>> from ember import keras
+    >>> w = tf.Variable([1.0])
+    >>> opt = keras.optimizers.SGD(0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     _ = opt.apply_gradients([(tf.constant([1.0]), w)])
+    >>> round(float(w[0]), 4)   # 1 - 0.1 - (0.9 * 0.1 + 0.1)
+    0.71
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import ember as tf
+
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Gradient descent (with momentum), as `keras.optimizers.SGD`.
+
+    Example:
+        >>> from ember import keras
+        >>> keras.optimizers.SGD(momentum=0.9, nesterov=True).nesterov
+        True
+    """
+
+    _DEFAULT_NAME = "SGD"
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: Any = None, name: str | None = None,
+                 **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, name=name,
+                         **kwargs)
+        if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be a float in [0, 1], received "
+                             f"{momentum!r}.")
+        self.momentum = float(momentum)
+        self.nesterov = nesterov
+
+    def build(self, var_list: list) -> None:
+        if self.momentum:
+            for v in var_list:
+                self._slot(v, "momentum")
+        super().build(var_list)
+
+    def _fused_apply(self, grads: list, variables: list, lr: Any) -> None:
+        decay = 1 - lr * tf.cast(self.weight_decay or 0.0, variables[0].dtype)
+        for with_decay in (True, False):
+            pick = [i for i, v in enumerate(variables) if self._uses_decay(v) == with_decay]
+            if not pick:
+                continue
+            groups = [(variables[i], *([self._slots[id(variables[i])]["momentum"]]
+                                       if self.momentum else [])) for i in pick]
+            self._run(_sgd_kernel(self, with_decay), groups, [grads[i] for i in pick],
+                      [lr, decay])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(momentum=self.momentum, nesterov=self.nesterov)
+        return config
+
+
+def _sgd_kernel(opt: SGD, decay: bool) -> Any:
+    mom, nesterov, scratch = opt.momentum, opt.nesterov, opt.scratch
+
+    def sgd_update(g: np.ndarray, p: np.ndarray, *rest: Any) -> None:
+        m, lr, wd = rest if mom else (None, *rest)
+        if decay:
+            p *= wd
+        t = scratch(g)
+        np.multiply(g, lr, out=t)
+        if not mom:
+            p -= t
+            return
+        m *= mom
+        m -= t
+        if nesterov:
+            p -= t
+            np.multiply(m, mom, out=t)
+            p += t
+        else:
+            p += m
+
+    return sgd_update

@@ -1,0 +1,595 @@
+"""keras.metrics: every metric against NumPy formulas written here, accumulated over
+several batches with sample weights; AUC vs a NumPy version of Keras' thresholded
+formulas; inside ember.function; config round trips; errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember as tf
+import ember.keras.metrics as metrics
+from ember.errors import ShapeError
+
+EPS = 1e-7
+RNG = np.random.default_rng(1234)
+N, C = 10, 4
+
+
+def batches(*arrays, parts=3):
+    """Splits each array along axis 0 into `parts` batches; yields tuples."""
+    splits = [np.array_split(a, parts) if a is not None else [None] * parts for a in arrays]
+    return list(zip(*splits))
+
+
+def stream(metric, *arrays, parts=3):
+    """Feeds (y_true, y_pred[, sample_weight]) batch by batch, returns result() as NumPy."""
+    for batch in batches(*arrays, parts=parts):
+        metric.update_state(*batch[:2], sample_weight=batch[2] if len(batch) > 2 else None)
+    return np.asarray(metric.result())
+
+
+def wmean(values, w=None):
+    """Keras' weighted mean of per-sample values: sum(v * w) / sum(w)."""
+    values = np.asarray(values, np.float64)
+    w = np.ones_like(values) if w is None else np.broadcast_to(
+        np.asarray(w, np.float64).reshape(values.shape[:1] + (1,) * (values.ndim - 1)),
+        values.shape)
+    return (values * w).sum() / w.sum()
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(7)
+    return {
+        "yb": (rng.random((N, C)) > 0.5).astype(np.float32),
+        "pb": rng.random((N, C)).astype(np.float32),
+        "yi": rng.integers(0, C, N),
+        "w": rng.random(N).astype(np.float32),
+        "reg_t": rng.normal(size=(N, 3)).astype(np.float32),
+        "reg_p": rng.normal(size=(N, 3)).astype(np.float32),
+    }
+
+
+# -- Mean / Sum / Reduce / MeanMetricWrapper -------------------------------------------------
+
+def test_mean_and_sum_accumulate_with_weights():
+    values = RNG.normal(size=(9, 3)).astype(np.float32)
+    w = RNG.random(9).astype(np.float32)
+    m, s = metrics.Mean(), metrics.Sum()
+    for part_v, part_w in batches(values, w):
+        m.update_state(part_v, sample_weight=part_w)
+        s.update_state(part_v, sample_weight=part_w)
+    wb = np.broadcast_to(w[:, None], values.shape)
+    np.testing.assert_allclose(float(m.result()), (values * wb).sum() / wb.sum(), rtol=1e-5)
+    np.testing.assert_allclose(float(s.result()), (values * wb).sum(), rtol=1e-5)
+    m.reset_state(), s.reset_state()
+    assert float(m.result()) == 0.0 and float(s.result()) == 0.0
+    m.update_state([1, 3, 5, 7])  # ints become the metric's dtype
+    assert float(m.result()) == 4.0 and m.name == "mean" and s.name == "sum"
+
+
+@pytest.mark.parametrize("w_shape", [(), (6,), (6, 1), (6, 4), (1, 4)])
+def test_mean_weight_shapes_broadcast_as_keras(w_shape):
+    values = RNG.normal(size=(6, 4)).astype(np.float32)
+    w = RNG.random(w_shape).astype(np.float32)
+    m = metrics.Mean()
+    m.update_state(values, sample_weight=w)
+    wb = np.broadcast_to(w.reshape(w_shape if len(w_shape) != 1 else (6, 1)), values.shape)
+    np.testing.assert_allclose(float(m.result()), (values * wb).sum() / wb.sum(), rtol=1e-5)
+
+
+def test_mean_low_rank_weights_average_trailing_axes():
+    values = RNG.normal(size=(5, 2, 3)).astype(np.float32)
+    w = RNG.random(5).astype(np.float32)
+    m, s = metrics.Mean(), metrics.Sum()
+    m.update_state(values, sample_weight=w)
+    s.update_state(values, sample_weight=w)
+    np.testing.assert_allclose(float(m.result()), wmean(values.mean(axis=(1, 2)), w),
+                               rtol=1e-5)
+    np.testing.assert_allclose(float(s.result()), (values.sum(axis=(1, 2)) * w).sum(),
+                               rtol=1e-5)
+
+
+def test_reduce_sum_over_batch_size_and_dtype():
+    m = metrics.Reduce("sum_over_batch_size", name="r", dtype="float64")
+    m.update_state([1.0, 2.0, 3.0], sample_weight=[1.0, 0.0, 2.0])
+    assert m.result().dtype == tf.float64 and float(m.result()) == pytest.approx(7 / 3)
+    assert m.get_config() == {"name": "r", "dtype": "float64",
+                              "reduction": "sum_over_batch_size"}
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        metrics.Reduce("median")
+
+
+def test_mean_metric_wrapper_custom_function():
+    def abs_err(y_true, y_pred, scale=1.0):
+        return tf.reduce_mean(tf.abs(y_true - y_pred), axis=-1) * scale
+
+    t, p = RNG.normal(size=(7, 2)), RNG.normal(size=(7, 2))
+    w = RNG.random(7)
+    m = metrics.MeanMetricWrapper(abs_err, scale=2.0)
+    assert m.name == "abs_err"
+    np.testing.assert_allclose(stream(m, t, p, w), wmean(2 * np.abs(t - p).mean(-1), w),
+                               rtol=1e-5)
+    assert m.get_config() == {"name": "abs_err", "dtype": "float32", "fn": "abs_err",
+                              "scale": 2.0}
+    named = metrics.MeanMetricWrapper.from_config(
+        {"name": "bacc", "dtype": "float32", "fn": "binary_accuracy", "threshold": 0.3})
+    assert float(named([[1.0], [0.0]], [[0.4], [0.2]])) == 1.0
+
+
+# -- accuracy ---------------------------------------------------------------------------------
+
+def np_top_k_hits(labels, pred, k):
+    """TF's in_top_k: the label is in if fewer than k classes score strictly higher."""
+    target = pred[np.arange(len(labels)), labels]
+    return ((pred > target[:, None]).sum(-1) < k).astype(np.float64)
+
+
+def test_accuracy_family(data):
+    yb, pb, yi, w = data["yb"], data["pb"], data["yi"], data["w"]
+    onehot = np.eye(C, dtype=np.float32)[yi]
+    np.testing.assert_allclose(
+        stream(metrics.BinaryAccuracy(threshold=0.6), yb, pb, w),
+        wmean((yb == (pb > 0.6)).mean(-1), w), rtol=1e-6)
+    np.testing.assert_allclose(
+        stream(metrics.CategoricalAccuracy(), onehot, pb, w),
+        wmean(pb.argmax(-1) == yi, w), rtol=1e-6)
+    for labels in (yi, yi[:, None], yi.astype(np.float32)):
+        np.testing.assert_allclose(
+            stream(metrics.SparseCategoricalAccuracy(), labels, pb, w),
+            wmean(pb.argmax(-1) == yi, w), rtol=1e-6)
+    ints = np.round(pb * 2)
+    np.testing.assert_allclose(stream(metrics.Accuracy(), np.round(yb * 2), ints, w),
+                               wmean(np.round(yb * 2) == ints, w), rtol=1e-6)
+
+
+def test_top_k_accuracy_with_ties():
+    pred = np.array([[0.1, 0.5, 0.5, 0.2], [0.3, 0.3, 0.3, 0.1], [0.4, 0.3, 0.2, 0.1],
+                     [0.0, 0.0, 0.0, 1.0]], np.float32)
+    labels = np.array([2, 2, 3, 0])
+    w = np.array([1.0, 2.0, 0.5, 1.0], np.float32)
+    for k in (1, 2, 3):
+        want = wmean(np_top_k_hits(labels, pred, k), w)
+        for y in (labels, labels[:, None]):
+            np.testing.assert_allclose(
+                stream(metrics.SparseTopKCategoricalAccuracy(k=k), y, pred, w, parts=2),
+                want, rtol=1e-6)
+        np.testing.assert_allclose(
+            stream(metrics.TopKCategoricalAccuracy(k=k), np.eye(4)[labels], pred, w,
+                   parts=2), want, rtol=1e-6)
+
+
+def test_accuracy_functions_shapes():
+    assert metrics.sparse_categorical_accuracy([[1], [0]], [[0.2, 0.8], [0.3, 0.7]]
+                                               ).shape == (2, 1)
+    assert metrics.binary_accuracy([[1.0, 0.0]], [[0.7, 0.2]]).numpy().tolist() == [1.0]
+    hits = metrics.sparse_top_k_categorical_accuracy(
+        np.zeros((2, 3)), RNG.random((2, 3, 5)).astype(np.float32), k=5)
+    assert hits.shape == (2, 3) and hits.numpy().all()
+
+
+# -- loss metrics -----------------------------------------------------------------------------
+
+def _np_losses(t, p):
+    """Per-sample NumPy losses of (t, p) of shape (N, C) (probabilities where needed)."""
+    t64, p64 = t.astype(np.float64), p.astype(np.float64)
+    tc, pc = np.clip(t64, EPS, 1), np.clip(p64, EPS, 1)
+    pcl = np.clip(p64, EPS, 1 - EPS)
+    signed = 2 * t64 - 1
+    return {
+        "MeanSquaredError": ((t64 - p64) ** 2).mean(-1),
+        "MeanAbsoluteError": np.abs(t64 - p64).mean(-1),
+        "MeanAbsolutePercentageError":
+            100 * (np.abs(t64 - p64) / np.maximum(np.abs(t64), EPS)).mean(-1),
+        "MeanSquaredLogarithmicError":
+            ((np.log1p(np.maximum(t64, EPS)) - np.log1p(np.maximum(p64, EPS))) ** 2).mean(-1),
+        "LogCoshError": np.log(np.cosh(p64 - t64)).mean(-1),
+        "Hinge": np.maximum(1 - signed * p64, 0).mean(-1),
+        "SquaredHinge": (np.maximum(1 - signed * p64, 0) ** 2).mean(-1),
+        "CategoricalHinge": np.maximum(
+            ((1 - t64) * p64).max(-1) - (t64 * p64).sum(-1) + 1, 0),
+        "KLDivergence": (tc * np.log(tc / pc)).sum(-1),
+        "Poisson": (p64 - t64 * np.log(p64 + EPS)).mean(-1),
+        "BinaryCrossentropy": -(t64 * np.log(pcl) + (1 - t64) * np.log(1 - pcl)).mean(-1),
+        "CosineSimilarity": (t64 * p64).sum(-1) / np.linalg.norm(t64, axis=-1)
+        / np.linalg.norm(p64, axis=-1),
+    }
+
+
+def test_every_loss_metric_matches_numpy(data):
+    yb, pb, w = data["yb"], data["pb"] * 0.9 + 0.05, data["w"]
+    yb[0] = [1, 0, 0, 1]  # no all-zero label row (cosine)
+    want = _np_losses(yb, pb)
+    for name, per_sample in want.items():
+        got = stream(getattr(metrics, name)(), yb, pb, w)
+        np.testing.assert_allclose(got, wmean(per_sample, w), rtol=2e-5, err_msg=name)
+    t, p = data["reg_t"], data["reg_p"]
+    got = stream(metrics.RootMeanSquaredError(), t, p, w)
+    np.testing.assert_allclose(got, np.sqrt(wmean(((t - p) ** 2).mean(-1), w)), rtol=1e-5)
+
+
+def test_crossentropy_metrics(data):
+    pb, yi, w = data["pb"], data["yi"], data["w"]
+    logits = (pb - 0.5) * 5
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    onehot = np.eye(C)[yi]
+    smooth = onehot * 0.8 + 0.2 / C
+    np.testing.assert_allclose(
+        stream(metrics.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
+               onehot, logits, w), wmean(-(smooth * logp).sum(-1), w), rtol=1e-5)
+    probs = np.exp(logp).astype(np.float32)
+    nll = -logp[np.arange(N), yi]
+    np.testing.assert_allclose(
+        stream(metrics.SparseCategoricalCrossentropy(), yi[:, None], probs, w),
+        wmean(nll, w), rtol=1e-4)
+    keep = yi != 1  # ignored labels count in neither the sum nor the weights
+    np.testing.assert_allclose(
+        stream(metrics.SparseCategoricalCrossentropy(from_logits=True, ignore_class=1),
+               yi, logits, w), (nll * w * keep).sum() / (w * keep).sum(), rtol=1e-5)
+    sig = 1 / (1 + np.exp(-logits))
+    bce = -(data["yb"] * np.log(sig) + (1 - data["yb"]) * np.log(1 - sig)).mean(-1)
+    np.testing.assert_allclose(
+        stream(metrics.BinaryCrossentropy(from_logits=True), data["yb"], logits, w),
+        wmean(bce, w), rtol=1e-5)
+
+
+# -- confusion counts, Precision, Recall -------------------------------------------------------
+
+def np_counts(y, p, thresholds, w=None):
+    """Weighted tp, fp, tn, fn per threshold: positive when p > t, label when y != 0."""
+    y, p = np.ravel(y) != 0, np.ravel(p)
+    w = np.ones(p.shape) if w is None else np.ravel(w)
+    above = p[:, None] > np.asarray(thresholds, np.float32)[None, :]
+    out = {}
+    for key, lab, pos in (("tp", y, True), ("fp", ~y, True), ("tn", ~y, False),
+                          ("fn", y, False)):
+        hit = above if pos else ~above
+        out[key] = ((w * lab)[:, None] * hit).sum(0)
+    return out
+
+
+def no_nan(a, b):
+    """a / b, 0 where b == 0 (TF's divide_no_nan)."""
+    return np.where(b != 0, a / np.where(b != 0, b, 1), 0.0)
+
+
+def np_top_k_filter(p, k):
+    """Keeps the k largest of each row (first index wins ties), the rest -> -inf."""
+    order = np.argsort(-p, axis=-1, kind="stable")[..., :k]
+    mask = np.zeros(p.shape, bool)
+    np.put_along_axis(mask, order, True, axis=-1)
+    return np.where(mask, p, -1e10)
+
+
+def test_confusion_counts_with_thresholds(data):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    wb = np.broadcast_to(w[:, None], yb.shape)
+    thresholds = [0.2, 0.5, 0.8]
+    want = np_counts(yb, pb, thresholds, wb)
+    for cls, key in ((metrics.TruePositives, "tp"), (metrics.FalsePositives, "fp"),
+                     (metrics.TrueNegatives, "tn"), (metrics.FalseNegatives, "fn")):
+        np.testing.assert_allclose(stream(cls(thresholds=thresholds), yb, pb, w), want[key],
+                                   rtol=1e-5)
+        single = stream(cls(), yb, pb)
+        assert single.shape == () and single == np_counts(yb, pb, [0.5])[key][0]
+
+
+@pytest.mark.parametrize("top_k, class_id", [(None, None), (2, None), (None, 1), (1, 3),
+                                             (3, 0)])
+def test_precision_recall_top_k_class_id(data, top_k, class_id):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    thresholds = [0.3, 0.6] if top_k is None else None
+    p, y, ww = pb.astype(np.float64), yb, np.broadcast_to(w[:, None], yb.shape)
+    if top_k is not None:
+        p = np_top_k_filter(p, top_k)
+    if class_id is not None:
+        p, y, ww = p[:, class_id], y[:, class_id], ww[:, class_id]
+    c = np_counts(y, p, thresholds or ([0.5] if top_k is None else [-1e10]), ww)
+    prec = metrics.Precision(thresholds=thresholds, top_k=top_k, class_id=class_id)
+    rec = metrics.Recall(thresholds=thresholds, top_k=top_k, class_id=class_id)
+    got_p, got_r = stream(prec, yb, pb, w), stream(rec, yb, pb, w)
+    np.testing.assert_allclose(got_p, np.squeeze(no_nan(c["tp"], c["tp"] + c["fp"])),
+                               rtol=1e-5)
+    np.testing.assert_allclose(got_r, np.squeeze(no_nan(c["tp"], c["tp"] + c["fn"])),
+                               rtol=1e-5)
+    prec.reset_state()
+    assert np.all(np.asarray(prec.result()) == 0)
+
+
+def test_precision_empty_is_zero_and_weight_shapes():
+    m = metrics.Precision()
+    m.update_state([1, 0], [0.1, 0.2])  # no positive prediction: 0, not nan
+    assert float(m.result()) == 0.0
+    r = metrics.Recall()
+    r.update_state([[1, 1], [1, 0]], [[0.9, 0.1], [0.8, 0.9]], sample_weight=[[1.0], [0.0]])
+    assert float(r.result()) == 0.5
+
+
+# -- AUC ---------------------------------------------------------------------------------------
+
+def np_auc(y, p, w=None, num_thresholds=200, curve="ROC", summation="interpolation",
+           thresholds=None):
+    """Keras' AUC from confusion counts at fixed thresholds, in float64."""
+    if thresholds is None:
+        thresholds = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+    thr = [-EPS] + sorted(thresholds) + [1 + EPS]
+    c = {k: v.astype(np.float64) for k, v in np_counts(y, p, thr, w).items()}
+    tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
+
+    if curve == "PR" and summation == "interpolation":
+        # Davis & Goadrich: between thresholds, tp grows linearly in p = tp + fp.
+        pp = tp + fp
+        dtp, dp = tp[:-1] - tp[1:], pp[:-1] - pp[1:]
+        slope = no_nan(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * pp[1:]
+        ok = (pp[:-1] > 0) & (pp[1:] > 0)
+        ratio = np.where(ok, no_nan(pp[:-1], np.maximum(pp[1:], 0)), 1.0)
+        return no_nan(slope * (dtp + intercept * np.log(ratio)),
+                   np.maximum(tp[1:] + fn[1:], 0)).sum()
+    recall = no_nan(tp, tp + fn)
+    x, yv = (no_nan(fp, fp + tn), recall) if curve == "ROC" else (recall, no_nan(tp, tp + fp))
+    heights = {"interpolation": (yv[:-1] + yv[1:]) / 2, "minoring": np.minimum(
+        yv[:-1], yv[1:]), "majoring": np.maximum(yv[:-1], yv[1:])}[summation]
+    return ((x[:-1] - x[1:]) * heights).sum()
+
+
+@pytest.mark.parametrize("curve", ["ROC", "PR"])
+@pytest.mark.parametrize("summation", ["interpolation", "minoring", "majoring"])
+def test_auc_matches_numpy(data, curve, summation):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    wb = np.broadcast_to(w[:, None], yb.shape)
+    for n in (200, 7):
+        m = metrics.AUC(num_thresholds=n, curve=curve.lower(), summation_method=summation)
+        np.testing.assert_allclose(stream(m, yb, pb, w),
+                                   np_auc(yb, pb, wb, n, curve, summation), rtol=1e-5)
+
+
+def test_auc_documented_value_and_options(data):
+    m = metrics.AUC(num_thresholds=3)
+    assert float(m([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])) == pytest.approx(0.75)
+    yb, pb = data["yb"], data["pb"]
+    thr = [0.7, 0.2, 0.45]
+    m = metrics.AUC(thresholds=thr, curve="PR")
+    assert m.num_thresholds == 5 and m.thresholds[1:-1] == sorted(thr)
+    np.testing.assert_allclose(stream(m, yb, pb), np_auc(yb, pb, curve="PR", thresholds=thr),
+                               rtol=1e-5)
+    logits = (pb - 0.5) * 8
+    np.testing.assert_allclose(stream(metrics.AUC(from_logits=True), yb, logits),
+                               np_auc(yb, 1 / (1 + np.exp(-logits))), rtol=1e-4)
+    lw = np.array([1.0, 2.0, 0.5, 3.0])
+    np.testing.assert_allclose(stream(metrics.AUC(label_weights=lw), yb, pb),
+                               np_auc(yb, pb, np.broadcast_to(lw, yb.shape)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("label_weights", [None, [1.0, 0.0, 2.0, 1.0]])
+def test_auc_multi_label(data, label_weights):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    per_label = np.array([np_auc(yb[:, j], pb[:, j], w, curve="PR") for j in range(C)])
+    lw = np.ones(C) if label_weights is None else np.asarray(label_weights)
+    m = metrics.AUC(multi_label=True, curve="PR", label_weights=label_weights)
+    np.testing.assert_allclose(stream(m, yb, pb, w), (per_label * lw).sum() / lw.sum(),
+                               rtol=1e-5)
+    assert m.true_positives.shape == (200, C) and m.num_labels == C
+
+
+# -- F1 / F-beta ------------------------------------------------------------------------------
+
+def np_fbeta(y, p, w, beta, average, threshold):
+    if threshold is None:
+        pred = ((p >= p.max(-1, keepdims=True)) & (np.abs(p) > 1e-9)).astype(np.float64)
+    else:
+        pred = (p > threshold).astype(np.float64)
+    ww = w[:, None]
+    axis = None if average == "micro" else 0
+    tp = (pred * y * ww).sum(axis)
+    fp = (pred * (1 - y) * ww).sum(axis)
+    fn = ((1 - pred) * y * ww).sum(axis)
+    support = (y * ww).sum(axis)
+    precision, recall = tp / (tp + fp + EPS), tp / (tp + fn + EPS)
+    f = (1 + beta ** 2) * precision * recall / (beta ** 2 * precision + recall + EPS)
+    if average == "macro":
+        return f.mean()
+    if average == "weighted":
+        return (f * support / (support.sum() + EPS)).sum()
+    return f
+
+
+@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
+@pytest.mark.parametrize("threshold", [None, 0.45])
+def test_f_scores(data, average, threshold):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    for beta, m in ((1.0, metrics.F1Score(average=average, threshold=threshold)),
+                    (2.0, metrics.FBetaScore(average=average, beta=2.0, threshold=threshold))):
+        np.testing.assert_allclose(stream(m, yb, pb, w),
+                                   np_fbeta(yb, pb, w, beta, average, threshold),
+                                   rtol=1e-5, atol=1e-7)
+    assert m.get_config()["average"] == average
+
+
+# -- custom metrics, ember.function, state ------------------------------------------------------
+
+class CategoricalTruePositives(metrics.Metric):
+    """The Keras guide's custom metric."""
+
+    def __init__(self, name="categorical_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_weight(name="ctp", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = tf.reshape(tf.argmax(y_pred, axis=1), shape=(-1, 1))
+        values = tf.cast(tf.cast(y_true, "int32") == tf.cast(y_pred, "int32"), "float32")
+        if sample_weight is not None:
+            values = tf.multiply(values, tf.reshape(tf.cast(sample_weight, "float32"),
+                                                    (-1, 1)))
+        self.true_positives.assign_add(tf.reduce_sum(values))
+
+    def result(self):
+        return self.true_positives
+
+
+def test_custom_metric_subclass(data):
+    pb, yi, w = data["pb"], data["yi"], data["w"]
+    m = CategoricalTruePositives()
+    got = stream(m, yi[:, None], pb, w)
+    np.testing.assert_allclose(got, (w * (pb.argmax(-1) == yi)).sum(), rtol=1e-5)
+    assert [v.name for v in m.variables] == ["ctp:0"] and not m.trainable_weights
+    m.reset_states()
+    assert float(m.result()) == 0.0
+    assert m.add_weight((2,), "ones").numpy().tolist() == [1.0, 1.0]  # Keras 3 order
+
+
+def _mixed_metrics():
+    return [metrics.Mean(), metrics.SparseCategoricalAccuracy(), metrics.AUC(),
+            metrics.AUC(multi_label=True), metrics.Precision(top_k=2),
+            metrics.F1Score(average="macro"), metrics.MeanSquaredError()]
+
+
+def _update_all(ms, y, yi, p, w):
+    ms[0].update_state(p, sample_weight=w)
+    ms[1].update_state(yi, p, sample_weight=w)
+    for m in ms[2:]:
+        m.update_state(y, p, sample_weight=w)
+
+
+def test_update_state_inside_ember_function(data):
+    yb, pb, yi, w = data["yb"], data["pb"], data["yi"], data["w"]
+    traced, eager = _mixed_metrics(), _mixed_metrics()
+
+    @tf.function
+    def step(y, yi, p, w):
+        _update_all(traced, y, yi, p, w)
+        return [m.result() for m in traced]
+
+    for yb_, yi_, pb_, w_ in batches(yb, yi, pb, w, parts=2):
+        outs = step(yb_, yi_, pb_, w_)
+        _update_all(eager, yb_, yi_, pb_, w_)
+    for m, e, o in zip(traced, eager, outs):
+        np.testing.assert_allclose(np.asarray(m.result()), np.asarray(e.result()),
+                                   rtol=1e-6, err_msg=m.name)
+        np.testing.assert_allclose(np.asarray(o), np.asarray(e.result()), rtol=1e-6)
+
+    @tf.function
+    def reset():
+        for m in traced:
+            m.reset_state()
+
+    reset()
+    assert all(np.all(v.numpy() == 0) for m in traced for v in m.variables)
+
+
+def test_call_returns_result_and_merge_state():
+    m = metrics.Mean()
+    assert float(m([1.0, 3.0])) == 2.0
+    other = metrics.Mean()
+    other.update_state([5.0, 7.0, 9.0])
+    m.merge_state([other])
+    assert float(m.result()) == 5.0
+    with pytest.raises(ValueError, match="merge_state"):
+        m.merge_state([metrics.AUC()])
+
+
+# -- get / serialize / deserialize ------------------------------------------------------------
+
+ALL_CLASSES = [metrics.Accuracy, metrics.BinaryAccuracy, metrics.CategoricalAccuracy,
+               metrics.SparseCategoricalAccuracy, metrics.TopKCategoricalAccuracy,
+               metrics.SparseTopKCategoricalAccuracy, metrics.TruePositives,
+               metrics.FalsePositives, metrics.TrueNegatives, metrics.FalseNegatives,
+               metrics.Precision, metrics.Recall, metrics.AUC, metrics.F1Score,
+               metrics.FBetaScore, metrics.MeanSquaredError, metrics.RootMeanSquaredError,
+               metrics.MeanAbsoluteError, metrics.MeanAbsolutePercentageError,
+               metrics.MeanSquaredLogarithmicError, metrics.LogCoshError, metrics.Hinge,
+               metrics.SquaredHinge, metrics.CategoricalHinge, metrics.KLDivergence,
+               metrics.Poisson, metrics.BinaryCrossentropy, metrics.CategoricalCrossentropy,
+               metrics.SparseCategoricalCrossentropy, metrics.CosineSimilarity,
+               metrics.Mean, metrics.Sum]
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_serialize_round_trip(cls):
+    m = cls()
+    config = metrics.serialize(m)
+    assert config["class_name"] == cls.__name__
+    again = metrics.deserialize(config)
+    assert type(again) is cls and again.get_config() == m.get_config()
+    assert type(metrics.get(cls.__name__)) is cls and type(metrics.get(cls)) is cls
+
+
+def test_round_trip_keeps_options():
+    for m in (metrics.AUC(curve="PR", summation_method="majoring", thresholds=[0.3, 0.6],
+                          multi_label=True, label_weights=[1.0, 2.0], name="pr"),
+              metrics.Precision(thresholds=[0.2, 0.4], class_id=1, name="p1"),
+              metrics.FBetaScore(average="weighted", beta=0.5, threshold=0.3),
+              metrics.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+              metrics.SparseTopKCategoricalAccuracy(k=3, dtype="float64")):
+        again = metrics.deserialize(metrics.serialize(m))
+        assert again.get_config() == m.get_config()
+
+
+def test_get_names_and_functions():
+    assert type(metrics.get("accuracy")) is metrics.Accuracy
+    assert type(metrics.get("acc")) is metrics.Accuracy
+    for name, cls in (("auc", metrics.AUC), ("AUC", metrics.AUC),
+                      ("precision", metrics.Precision), ("recall", metrics.Recall),
+                      ("f1_score", metrics.F1Score), ("fbeta_score", metrics.FBetaScore),
+                      ("true_positives", metrics.TruePositives),
+                      ("root_mean_squared_error", metrics.RootMeanSquaredError)):
+        assert type(metrics.get(name)) is cls, name
+    for name, fn in (("mse", metrics.mean_squared_error), ("MAE", metrics.mean_absolute_error),
+                     ("mape", metrics.mean_absolute_percentage_error),
+                     ("msle", metrics.mean_squared_logarithmic_error),
+                     ("binary_accuracy", metrics.binary_accuracy),
+                     ("sparse_top_k_categorical_accuracy",
+                      metrics.sparse_top_k_categorical_accuracy),
+                     ("kld", metrics.kl_divergence), ("logcosh", metrics.log_cosh),
+                     ("categorical_crossentropy", metrics.categorical_crossentropy),
+                     ("cosine_similarity", metrics.cosine_similarity)):
+        assert metrics.get(name) is fn, name
+    assert metrics.serialize(metrics.mse) == "mean_squared_error"
+    m = metrics.Recall()
+    assert metrics.get(m) is m and metrics.get(None) is None
+    custom = metrics.deserialize({"class_name": "CTP", "config": {}},
+                                 custom_objects={"CTP": CategoricalTruePositives})
+    assert isinstance(custom, CategoricalTruePositives)
+    with pytest.raises(ValueError, match="Could not interpret metric identifier: 'nope'"):
+        metrics.get("nope")
+    with pytest.raises(ValueError, match="Could not interpret metric identifier"):
+        metrics.get(3)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+def test_bad_shapes_name_the_metric():
+    with pytest.raises(ShapeError, match='Precision "p".*same shape'):
+        metrics.Precision(name="p").update_state([1, 0, 1], [0.5, 0.2])
+    with pytest.raises(ShapeError, match='Mean "m".*sample_weight of shape \\[3\\]'):
+        metrics.Mean(name="m").update_state([1.0, 2.0], sample_weight=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match='MeanSquaredError "mse".*incompatible'):
+        metrics.MeanSquaredError(name="mse").update_state([[1.0, 2.0, 3.0]], [[1.0, 2.0]])
+    with pytest.raises(ShapeError, match='AUC "a".*sample_weight'):
+        metrics.AUC(name="a").update_state([[1, 0]], [[0.3, 0.2]], sample_weight=[1, 2, 3])
+    with pytest.raises(ShapeError, match="expects 2D inputs"):
+        metrics.F1Score().update_state([1.0, 0.0], [0.3, 0.6])
+    with pytest.raises(ShapeError, match="accuracy: y_true and y_pred"):
+        metrics.accuracy([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="class_id=5 is out of range"):
+        metrics.Recall(class_id=5).update_state([[1, 0]], [[0.3, 0.2]])
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: metrics.Precision(thresholds=1.5), "threshold values must be numbers in"),
+    (lambda: metrics.Recall(top_k=0), "top_k must be None or an int >= 1"),
+    (lambda: metrics.AUC(num_thresholds=1), "num_thresholds must be an int > 1"),
+    (lambda: metrics.AUC(curve="DET"), "invalid curve"),
+    (lambda: metrics.AUC(summation_method="trapezoid"), "invalid summation_method"),
+    (lambda: metrics.AUC(label_weights=[1.0, -1.0]), "non-negative"),
+    (lambda: metrics.F1Score(average="samples"), "average must be one of"),
+    (lambda: metrics.FBetaScore(beta=0.0), "beta must be a float > 0"),
+    (lambda: metrics.F1Score(threshold=0.0), "threshold must be None or a float in"),
+    (lambda: metrics.TopKCategoricalAccuracy(k=0), "k must be a positive int"),
+    (lambda: metrics.Mean(foo=1), "unexpected keyword"),
+    (lambda: metrics.MeanMetricWrapper(3), "fn must be a function"),
+])
+def test_bad_arguments(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
