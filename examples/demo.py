@@ -3,6 +3,8 @@
 Run with `make demo`. Every line below is TF code with `import ember as tf`.
 """
 
+import sys
+
 import numpy as np
 
 import ember as tf
@@ -101,3 +103,38 @@ try:
     model.predict(tf_var[0], verbose=0)
 except ValueError as e:
     print("one sample without its batch axis ->", e)
+
+section("Keras training: compile / fit / evaluate (seed 004), then digits")
+seed_model = keras.Model(inputs, outputs)  # the functional model above
+seed_model.compile(optimizer="adam", loss="mse")
+seed_model.fit(tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+               tf.constant([[0.1], [0.8], [0.5]]), epochs=3)
+print("Predictions:", seed_model.predict(tf.constant([[7.0, 8.0]]), verbose=0))
+
+try:
+    from sklearn.datasets import load_digits
+except ImportError:
+    sys.exit("scikit-learn is not installed: run `make demo` (it installs it) to train on "
+             "the handwritten digits.")
+digits = load_digits()  # 1,797 8x8 images, shipped with scikit-learn (offline)
+images = (digits.data / 16.0).astype("float32")
+labels = digits.target
+order = np.random.default_rng(0).permutation(len(images))
+train, test = order[:1437], order[1437:]
+keras.utils.set_random_seed(0)
+classifier = keras.Sequential([
+    keras.Input((64,)),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dropout(0.2),
+    keras.layers.Dense(10),
+])
+classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                   metrics=["accuracy"])
+history = classifier.fit(images[train], labels[train], batch_size=32, epochs=40,
+                         validation_split=0.1, verbose=2,
+                         callbacks=[keras.callbacks.EarlyStopping(
+                             monitor="val_loss", patience=5, restore_best_weights=True)])
+loss, accuracy = classifier.evaluate(images[test], labels[test], verbose=0)
+print(f"Test accuracy on {len(test)} held-out digits: {accuracy:.4f} (loss {loss:.4f}, "
+      f"{len(history.epoch)} epochs)")

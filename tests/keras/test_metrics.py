@@ -202,8 +202,11 @@ def test_every_loss_metric_matches_numpy(data):
     yb[0] = [1, 0, 0, 1]  # no all-zero label row (cosine)
     want = _np_losses(yb, pb)
     for name, per_sample in want.items():
-        got = stream(getattr(metrics, name)(), yb, pb, w)
-        np.testing.assert_allclose(got, wmean(per_sample, w), rtol=2e-5, err_msg=name)
+        m = getattr(metrics, name)()
+        np.testing.assert_allclose(stream(m, yb, pb, w), wmean(per_sample, w), rtol=2e-5,
+                                   err_msg=name)
+        m.reset_state()
+        assert float(m.result()) == 0.0
     t, p = data["reg_t"], data["reg_p"]
     got = stream(metrics.RootMeanSquaredError(), t, p, w)
     np.testing.assert_allclose(got, np.sqrt(wmean(((t - p) ** 2).mean(-1), w)), rtol=1e-5)
@@ -407,6 +410,103 @@ def test_f_scores(data, average, threshold):
     assert m.get_config()["average"] == average
 
 
+# -- rate at a target rate, IoU, R2, relative error, MeanTensor ---------------------------------
+
+@pytest.mark.parametrize("cls, constrained, dependent", [
+    (metrics.SensitivityAtSpecificity, "spec", "sens"),
+    (metrics.SpecificityAtSensitivity, "sens", "spec"),
+    (metrics.PrecisionAtRecall, "sens", "prec"),
+    (metrics.RecallAtPrecision, "prec", "sens")])
+@pytest.mark.parametrize("value, num_thresholds, class_id", [(0.5, 200, None), (0.8, 11, 2),
+                                                             (0.3, 1, None)])
+def test_rate_at_rate(data, cls, constrained, dependent, value, num_thresholds, class_id):
+    yb, pb, w = data["yb"], data["pb"], data["w"]
+    y, p, ww = yb, pb, np.broadcast_to(w[:, None], yb.shape)
+    if class_id is not None:
+        y, p, ww = y[:, class_id], p[:, class_id], ww[:, class_id]
+    thr = [0.5] if num_thresholds == 1 else [i / (num_thresholds - 1)
+                                             for i in range(num_thresholds)]
+    c = np_counts(y, p, thr, ww)
+    rates = {"sens": no_nan(c["tp"], c["tp"] + c["fn"]),
+             "spec": no_nan(c["tn"], c["tn"] + c["fp"]),
+             "prec": no_nan(c["tp"], c["tp"] + c["fp"])}
+    feasible = rates[constrained] >= value
+    want = rates[dependent][feasible].max() if feasible.any() else 0.0
+    m = cls(value, num_thresholds=num_thresholds, class_id=class_id)
+    np.testing.assert_allclose(stream(m, yb, pb, w), want, rtol=1e-5)
+
+
+def np_mean_iou(labels, preds, n, w=None, ids=None, ignore=None):
+    w = np.ones(len(labels)) if w is None else w
+    if ignore is not None:
+        w = w * (labels != ignore)
+    cm = np.zeros((n, n))
+    for lab, pr, wt in zip(labels, preds, w):
+        if 0 <= lab < n:
+            cm[lab, pr] += wt
+    tp = np.diag(cm)
+    denom = cm.sum(0) + cm.sum(1) - tp
+    ids = list(range(n)) if ids is None else ids
+    iou = no_nan(tp, denom)[ids]
+    return iou.sum() / (denom[ids] != 0).sum()
+
+
+def test_iou_family(data):
+    yi, pb, w = data["yi"], data["pb"], data["w"]
+    pi = pb.argmax(-1)
+    np.testing.assert_allclose(stream(metrics.MeanIoU(num_classes=C), yi, pi, w),
+                               np_mean_iou(yi, pi, C, w), rtol=1e-5)
+    np.testing.assert_allclose(
+        stream(metrics.IoU(num_classes=C, target_class_ids=[0, 2], ignore_class=1), yi, pi,
+               w), np_mean_iou(yi, pi, C, w, [0, 2], ignore=1), rtol=1e-5)
+    onehot = np.eye(C)[yi]
+    np.testing.assert_allclose(stream(metrics.OneHotMeanIoU(num_classes=C), onehot, pb),
+                               np_mean_iou(yi, pi, C), rtol=1e-5)
+    np.testing.assert_allclose(
+        stream(metrics.OneHotIoU(num_classes=C, target_class_ids=[3]), onehot, pb, w),
+        np_mean_iou(yi, pi, C, w, [3]), rtol=1e-5)
+    yb = data["yb"].ravel().astype(int)
+    pr = (data["pb"].ravel() >= 0.4).astype(int)
+    np.testing.assert_allclose(
+        stream(metrics.BinaryIoU(threshold=0.4), data["yb"], data["pb"], w),
+        np_mean_iou(yb, pr, 2, np.repeat(w, C)), rtol=1e-5)
+    # a prediction equal to the threshold is class 1
+    assert float(metrics.BinaryIoU(target_class_ids=[1], threshold=0.5)([1], [0.5])) == 1.0
+
+
+@pytest.mark.parametrize("aggregation", [None, "uniform_average", "variance_weighted_average"])
+@pytest.mark.parametrize("num_regressors", [0, 3])
+def test_r2_score(data, aggregation, num_regressors):
+    t, p, w = data["reg_t"].astype(np.float64), data["reg_p"], data["w"]
+    ww = w[:, None].astype(np.float64)
+    mean = (t * ww).sum(0) / ww.sum(0)
+    ss_tot = (ww * (t - mean) ** 2).sum(0)
+    raw = 1 - (ww * (t - p) ** 2).sum(0) / ss_tot
+    want = {None: raw, "uniform_average": raw.mean(),
+            "variance_weighted_average": (raw * ss_tot).sum() / ss_tot.sum()}[aggregation]
+    if num_regressors:
+        n = t.size  # Keras counts entries, not rows
+        want = 1 - (1 - want) * (n - 1) / (n - num_regressors - 1)
+    m = metrics.R2Score(class_aggregation=aggregation, num_regressors=num_regressors)
+    np.testing.assert_allclose(stream(m, t, p, w), want, rtol=1e-4)
+
+
+def test_mean_relative_error_and_mean_tensor(data):
+    t, p, w = data["reg_t"], data["reg_p"], data["w"]
+    norm = np.abs(t).mean(0) + 0.5
+    m = metrics.MeanRelativeError(normalizer=norm)
+    np.testing.assert_allclose(stream(m, t, p, w), wmean(np.abs(t - p) / norm, w), rtol=1e-5)
+    assert m.name == "mean_relative_error"
+    mt = metrics.MeanTensor()
+    for part_t, part_w in batches(t, w):
+        for row, wt in zip(part_t, part_w):
+            mt.update_state(row, sample_weight=wt)
+    np.testing.assert_allclose(mt.result().numpy(), (t * w[:, None]).sum(0) / w.sum(),
+                               rtol=1e-5)
+    with pytest.raises(ShapeError, match="do not match the metric's shape"):
+        mt.update_state(np.ones(5))
+
+
 # -- custom metrics, ember.function, state ------------------------------------------------------
 
 class CategoricalTruePositives(metrics.Metric):
@@ -437,6 +537,8 @@ def test_custom_metric_subclass(data):
     m.reset_states()
     assert float(m.result()) == 0.0
     assert m.add_weight((2,), "ones").numpy().tolist() == [1.0, 1.0]  # Keras 3 order
+    m.inner = metrics.Mean()  # metrics held as attributes contribute their state
+    assert [v.name for v in m.variables] == ["ctp:0", "variable_1:0", "total:0", "count:0"]
 
 
 def _mixed_metrics():
@@ -461,7 +563,7 @@ def test_update_state_inside_ember_function(data):
         _update_all(traced, y, yi, p, w)
         return [m.result() for m in traced]
 
-    for yb_, yi_, pb_, w_ in batches(yb, yi, pb, w, parts=2):
+    for yb_, yi_, pb_, w_ in batches(yb, yi, pb, w, parts=3):  # sizes 4, 3, 3: retraces
         outs = step(yb_, yi_, pb_, w_)
         _update_all(eager, yb_, yi_, pb_, w_)
     for m, e, o in zip(traced, eager, outs):
@@ -502,7 +604,15 @@ ALL_CLASSES = [metrics.Accuracy, metrics.BinaryAccuracy, metrics.CategoricalAccu
                metrics.SquaredHinge, metrics.CategoricalHinge, metrics.KLDivergence,
                metrics.Poisson, metrics.BinaryCrossentropy, metrics.CategoricalCrossentropy,
                metrics.SparseCategoricalCrossentropy, metrics.CosineSimilarity,
-               metrics.Mean, metrics.Sum]
+               metrics.Mean, metrics.Sum, metrics.R2Score, metrics.MeanTensor, metrics.BinaryIoU]
+WITH_ARGS = [lambda: metrics.SensitivityAtSpecificity(0.4, num_thresholds=7),
+             lambda: metrics.SpecificityAtSensitivity(0.4, class_id=1),
+             lambda: metrics.PrecisionAtRecall(0.2), lambda: metrics.RecallAtPrecision(0.9),
+             lambda: metrics.IoU(3, [0, 1], ignore_class=2), lambda: metrics.MeanIoU(4),
+             lambda: metrics.OneHotIoU(3, [2]), lambda: metrics.OneHotMeanIoU(2),
+             lambda: metrics.MeanRelativeError([1.0, 2.0]),
+             lambda: metrics.MeanTensor(shape=(2, 3)),
+             lambda: metrics.Reduce("sum_over_batch_size")]
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
@@ -513,6 +623,13 @@ def test_serialize_round_trip(cls):
     again = metrics.deserialize(config)
     assert type(again) is cls and again.get_config() == m.get_config()
     assert type(metrics.get(cls.__name__)) is cls and type(metrics.get(cls)) is cls
+
+
+@pytest.mark.parametrize("make", WITH_ARGS)
+def test_serialize_round_trip_with_arguments(make):
+    m = make()
+    again = metrics.deserialize(metrics.serialize(m))
+    assert type(again) is type(m) and again.get_config() == m.get_config()
 
 
 def test_round_trip_keeps_options():

@@ -123,8 +123,8 @@ def serialize(metric: Any) -> dict | str | None:
 
     Example:
         >>> import ember.keras.metrics as metrics
-        >>> metrics.serialize(metrics.BinaryAccuracy(threshold=0.7))
-        {'class_name': 'BinaryAccuracy', 'config': {'name': 'binary_accuracy', 'dtype': 'float32', 'threshold': 0.7}}
+        >>> metrics.serialize(metrics.TopKCategoricalAccuracy(k=2, name="top2"))["config"]
+        {'name': 'top2', 'dtype': 'float32', 'k': 2}
         >>> metrics.serialize(metrics.mae)
         'mean_absolute_error'
     """

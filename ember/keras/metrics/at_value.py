@@ -130,8 +130,8 @@ class PrecisionAtRecall(_AtValue):
     Example:
         >>> import ember.keras.metrics as metrics
         >>> m = metrics.PrecisionAtRecall(0.8)
-        >>> float(m([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]))
-        0.5
+        >>> round(float(m([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])), 4)
+        0.6667
     """
 
     _arg = "recall"

@@ -24,7 +24,7 @@ import ember as tf
 from ember.errors import ShapeError
 
 from .. import backend
-from .base import Metric, static_dims
+from .base import Metric, static_dims, to_dtype
 from .confusion import update_confusion
 
 __all__ = ["AUC"]
@@ -123,15 +123,14 @@ class AUC(Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Adds the batch's confusion counts at every threshold."""
         if not self._built:
-            dims = static_dims(tf.convert_to_tensor(y_pred) if not tf.is_tensor(y_pred)
-                               else y_pred)
+            dims = static_dims(to_dtype(y_pred, self._dtype))
             if not dims or dims[-1] is None:
                 raise ShapeError(f"{self._who()}.update_state: with multi_label=True, "
                                  f"y_pred must have a known last axis (labels), received "
                                  f"shape {dims}; or pass num_labels=.")
             self._build(dims[-1])
         if self.from_logits:
-            y_pred = tf.sigmoid(tf.cast(y_pred, self._dtype))
+            y_pred = tf.sigmoid(to_dtype(y_pred, self._dtype))
         update_confusion(self, {"tp": self.true_positives, "fp": self.false_positives,
                                 "tn": self.true_negatives, "fn": self.false_negatives},
                          y_true, y_pred, self._thresholds, sample_weight,

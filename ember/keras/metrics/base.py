@@ -64,6 +64,15 @@ def match_ranks(y_pred: Any, y_true: Any) -> tuple:
     return y_pred, y_true
 
 
+def num_elements(x: Any, dtype: Any) -> Any:
+    """The number of elements of `x`: a Python float when the shape is static (no op to
+    run), else a tensor of `dtype`."""
+    dims = static_dims(x)
+    if dims is not None and None not in dims:
+        return float(np.prod(dims, dtype=np.int64))
+    return tf.cast(tf.size(x), dtype)
+
+
 def _compatible(w: tuple, v: tuple) -> bool:
     """Whether weights of shape `w` broadcast to values of shape `v` of the same rank
     (each weight dim 1, unknown, or equal)."""
@@ -342,7 +351,7 @@ class Reduce(Metric):
         if sample_weight is None:
             self.total.assign_add(tf.reduce_sum(values))
             if self.reduction != "sum":
-                self.count.assign_add(tf.cast(tf.size(values), self._dtype))
+                self.count.assign_add(num_elements(values, self._dtype))
             return
         weights = to_dtype(sample_weight, self._dtype)
         reduce = tf.reduce_sum if self.reduction == "sum" else tf.reduce_mean
@@ -353,7 +362,7 @@ class Reduce(Metric):
                 weights = tf.broadcast_to(weights, tf.shape(values))
             self.count.assign_add(tf.reduce_sum(weights))
         elif self.reduction == "sum_over_batch_size":
-            self.count.assign_add(tf.cast(tf.size(values), self._dtype))
+            self.count.assign_add(num_elements(values, self._dtype))
 
     def result(self) -> Any:
         if self.reduction == "sum":

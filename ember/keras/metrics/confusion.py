@@ -19,7 +19,7 @@ from typing import Any
 import ember as tf
 from ember.errors import ShapeError
 
-from .base import Metric, match_ranks, static_dims, to_dtype
+from .base import Metric, fit_weights, match_ranks, static_dims, to_dtype
 
 __all__ = ["TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
            "Precision", "Recall"]
@@ -96,8 +96,7 @@ def update_confusion(metric: Metric, counts: dict, y_true: Any, y_pred: Any, thr
         raise ShapeError(f"{who}: with top_k, class_id or multi_label, y_pred needs a class "
                          f"axis (shape (batch, classes)), received {y_pred.shape}.")
     if sample_weight is not None:
-        weights = to_dtype(sample_weight, dt)
-        _, y_true, weights = _fit(who, y_pred, y_true, weights)
+        _, weights = fit_weights(who, y_pred, to_dtype(sample_weight, dt), None)
     else:
         weights = None
     if top_k is not None:
@@ -141,24 +140,6 @@ def _add_counts(counts: dict, pos_key: str, neg_key: str, both: Any,
         if key in counts:
             value = both[:, row, :] if multi_label else both[row]
             counts[key].assign_add(tf.transpose(value) if multi_label else value)
-
-
-def _fit(who: str, y_pred: Any, y_true: Any, weights: Any) -> tuple:
-    """Fits `sample_weight` to y_pred's rank as Keras does (squeeze or add a trailing
-    axis), checking it broadcasts."""
-    p, w = static_dims(y_pred), static_dims(weights)
-    if p is None or w is None or not w:
-        return y_pred, y_true, weights
-    if len(w) == len(p) + 1 and w[-1] == 1:
-        weights, w = tf.squeeze(weights, -1), w[:-1]
-    elif len(w) == len(p) - 1:
-        weights, w = tf.expand_dims(weights, -1), w + (1,)
-    if len(w) != len(p) or not all(a in (1, None) or b is None or a == b
-                                   for a, b in zip(w, p)):
-        raise ShapeError(f"{who}: sample_weight of shape {list(w)} does not broadcast to "
-                         f"y_pred of shape {list(p)}. Pass a scalar, one weight per sample, "
-                         f"or weights of y_pred's shape.")
-    return y_pred, y_true, weights
 
 
 class _ConfusionCount(Metric):

@@ -183,7 +183,8 @@ class R2Score(Metric):
         self.squared_sum.assign_add(tf.reduce_sum(y_true * weighted, axis=0))
         self.total_mse.assign_add(tf.reduce_sum(tf.square(y_true - y_pred) * weights, axis=0))
         self.count.assign_add(tf.reduce_sum(weights, axis=0))
-        self.num_samples.assign_add(tf.cast(tf.shape(y_true)[0], self._dtype))
+        # NOTE: as Keras, n counts entries (samples x outputs), not rows.
+        self.num_samples.assign_add(tf.cast(tf.size(y_true), self._dtype))
 
     def result(self) -> Any:
         if not self._built:

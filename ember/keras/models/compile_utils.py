@@ -29,8 +29,11 @@ from .. import metrics as metrics_mod
 from ..engine.layer_utils import init_scope
 
 
-def _per_output(spec: Any, output_names: list, what: str, broadcast: bool = True) -> list:
-    """A list with one entry per output from a single value, a list or a dict."""
+def _per_output(spec: Any, output_names: list, what: str) -> list:
+    """A list with one entry per output from a single value, a list or a dict.
+
+    As in tf.keras 2, a single loss applies to every output, and so does a flat list of
+    metrics (each output gets its own copy); a list of lists goes by position."""
     n = len(output_names)
     if isinstance(spec, dict):
         unknown = [k for k in spec if k not in output_names]
@@ -38,15 +41,23 @@ def _per_output(spec: Any, output_names: list, what: str, broadcast: bool = True
             raise ValueError(f"compile: {what} has keys {unknown} that are not output names; "
                              f"the model's outputs are {output_names}.")
         return [spec.get(name) for name in output_names]
-    if isinstance(spec, (list, tuple)) and not (n == 1 and what == "metrics"):
+    if what in ("metrics", "weighted_metrics") and isinstance(spec, (list, tuple)) and not any(
+            isinstance(s, (list, tuple, dict)) for s in spec):
+        return [list(spec)] + [[_copy_metric(m) for m in spec] for _ in range(n - 1)]
+    if isinstance(spec, (list, tuple)):
         if len(spec) != n:
             raise ValueError(f"compile: {what} has {len(spec)} entries but the model has {n} "
                              f"output(s) {output_names}; pass one per output (or a dict by "
                              f"output name).")
         return list(spec)
-    if isinstance(spec, (list, tuple)) and what == "metrics":
-        return [list(spec)]
-    return [spec] * n if broadcast else [spec] + [None] * (n - 1)
+    return [spec] * n
+
+
+def _copy_metric(m: Any) -> Any:
+    """A fresh metric with the config of Metric `m` (other identifiers as they are)."""
+    if isinstance(m, metrics_mod.Metric):
+        return type(m).from_config(m.get_config())
+    return m
 
 
 def _loss_object(identifier: Any) -> Any:
@@ -103,6 +114,7 @@ class LossesContainer:
             if yt is None:
                 raise ValueError(f"compile: output {self.output_names[i]!r} has a loss but "
                                  f"fit/evaluate received no target for it; pass y.")
+            yt, yp, sw = match_dtype_and_rank(yt, yp, sw)
             value = loss(yt, yp, sample_weight=sw)
             if batch is None:
                 batch = tf.cast(tf.shape(yp)[0], tf.float32)
@@ -124,6 +136,32 @@ class LossesContainer:
     def reset_state(self) -> None:
         for m in self.metrics:
             m.reset_state()
+
+
+def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any) -> tuple:
+    """Targets (and weights) of rank 1 against predictions of rank 2 get a trailing axis,
+    and float (int) targets take the predictions' float (int) dtype, as tf.keras 2 does
+    before every loss and metric (so a `(batch,)` target never broadcasts against a
+    `(batch, 1)` output).
+
+    Example:
+        >>> import ember as tf
+        >>> y_t, _, sw = match_dtype_and_rank(tf.constant([1.0, 2.0], tf.float64),
+        ...                                   tf.zeros((2, 1)), tf.ones(2))
+        >>> y_t.shape, y_t.dtype, sw.shape
+        (TensorShape([2, 1]), tf.float32, TensorShape([2, 1]))
+    """
+    y_t, y_p = tf.convert_to_tensor(y_t), tf.convert_to_tensor(y_p)
+    if y_t.shape.rank == 1 and y_p.shape.rank == 2:
+        y_t = tf.expand_dims(y_t, -1)
+    if sw is not None:
+        sw = tf.convert_to_tensor(sw)
+        if sw.shape.rank == 1 and y_p.shape.rank == 2:
+            sw = tf.expand_dims(sw, -1)
+    if y_t.dtype != y_p.dtype and (y_t.dtype.is_floating and y_p.dtype.is_floating
+                                   or y_t.dtype.is_integer and y_p.dtype.is_integer):
+        y_t = tf.cast(y_t, y_p.dtype)
+    return y_t, y_p, sw
 
 
 def _flat_outputs(y: Any, output_names: list, what: str, optional: bool = False) -> list:
@@ -215,23 +253,25 @@ class MetricsContainer:
         multi = len(self.output_names) > 1
         names: set = set()
         entries = []
-        for weighted, spec in ((False, self._user), (True, self._user_weighted)):
-            if spec is None:
+        per = {w: _per_output(spec, self.output_names, what) if spec is not None
+               else [None] * len(self.output_names)
+               for w, spec, what in ((False, self._user, "metrics"),
+                                     (True, self._user_weighted, "weighted_metrics"))}
+        for i, out_name in enumerate(self.output_names):
+            if ys_true[i] is None:
                 continue
-            per = _per_output(spec, self.output_names, "metrics")
-            for i, ms in enumerate(per):
-                if ms is None:
-                    continue
+            for weighted in (False, True):  # per output: metrics, then weighted ones
+                ms = per[weighted][i]
                 for ident in (ms if isinstance(ms, (list, tuple)) else [ms]):
-                    if ys_true[i] is None:
+                    if ident is None:
                         continue
                     with init_scope():
                         m = _resolve(ident, ys_true[i], ys_pred[i], losses[i])
                     name = m.name
-                    if multi:
-                        name = f"{self.output_names[i]}_{name}"
-                    if weighted and name in names:
+                    prefix = f"{out_name}_" if multi else ""
+                    if weighted and prefix + name in names:  # Keras' names
                         name = f"weighted_{name}"
+                    name = prefix + name
                     names.add(name)
                     entries.append((i, m, weighted, name))
         self._metrics = [(i, m, w) for i, m, w, _ in entries]
@@ -245,8 +285,12 @@ class MetricsContainer:
         ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
         sws = (_flat_outputs(sample_weight, self.output_names, "sample_weight", True)
                if sample_weight is not None else [None] * len(ys_pred))
+        matched: dict = {}
         for i, m, weighted in self._metrics:
-            m.update_state(ys_true[i], ys_pred[i], sample_weight=sws[i] if weighted else None)
+            if i not in matched:
+                matched[i] = match_dtype_and_rank(ys_true[i], ys_pred[i], sws[i])
+            yt, yp, sw = matched[i]
+            m.update_state(yt, yp, sample_weight=sw if weighted else None)
 
     def result(self) -> dict:
         return {name: m.result() for name, (_, m, _) in zip(self._names, self._metrics)}

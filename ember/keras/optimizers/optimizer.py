@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any, Callable, Iterable
 
@@ -322,17 +323,19 @@ class Optimizer:
 
     def _run(self, fn: Callable, groups: list, grads: list, shared: list) -> None:
         if groups:
-            fused_update(fn, groups, grads, shared)
+            fused_update(fn, groups, grads, shared, elementwise=True)
 
     def _step_float(self, dtype: Any) -> Any:
         """`iterations + 1` as a float tensor (Keras' `local_step`)."""
         return tf.cast(self._iterations + 1, dtype)
 
     def scratch(self, like: np.ndarray) -> np.ndarray:
-        """A reusable temporary array shaped like `like` (for in-place update kernels)."""
-        buf = self._scratch.get(like.dtype)
+        """A reusable temporary array shaped like `like` (for in-place update kernels),
+        one buffer per thread (large updates run on two threads)."""
+        key = (like.dtype, threading.get_ident())
+        buf = self._scratch.get(key)
         if buf is None or buf.size < like.size:
-            buf = self._scratch[like.dtype] = np.empty(max(like.size, 1), like.dtype)
+            buf = self._scratch[key] = np.empty(max(like.size, 1), like.dtype)
         return buf[:like.size].reshape(like.shape)
 
     def _update_ema(self, variables: list) -> None:
@@ -342,7 +345,8 @@ class Optimizer:
                      else tf.constant(False))
         for dtype, _, vs in _by_dtype(variables, variables):
             groups = [(v, self._slots[id(v)]["average"]) for v in vs]
-            fused_update(_ema_step, groups, [], [tf.cast(momentum, dtype), overwrite])
+            fused_update(_ema_step, groups, [], [tf.cast(momentum, dtype), overwrite],
+                         elementwise=True)
 
     def finalize_variable_values(self, var_list: list) -> None:
         """With use_ema, copies each variable's moving average into it (end of fit)."""
