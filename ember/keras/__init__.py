@@ -8,7 +8,7 @@ Example:
 """
 
 from . import (activations, backend, callbacks, constraints, initializers, layers,
-               losses, metrics, models, optimizers, regularizers, utils)
+               losses, metrics, models, optimizers, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
@@ -17,4 +17,5 @@ from .models import Functional, Model, Sequential
 
 __all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
            "Sequential", "activations", "backend", "callbacks", "constraints", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils"]
+           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving",
+           "utils"]

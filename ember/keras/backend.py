@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .engine.keras_tensor import is_keras_tensor
 from .engine.naming import clear_session
 
@@ -29,3 +31,32 @@ def epsilon() -> float:
 def int_shape(x: Any) -> tuple:
     """The static shape of a tensor or KerasTensor as a tuple (None for unknown dims)."""
     return tuple(x.shape)
+
+
+def get_value(x: Any) -> Any:
+    """The value of a Variable or tensor as NumPy (tf.keras.backend.get_value).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember import keras
+        >>> float(keras.backend.get_value(tf.Variable(0.5)))
+        0.5
+    """
+    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+
+
+def set_value(x: Any, value: Any) -> None:
+    """Assigns `value` to Variable `x` (tf.keras.backend.set_value), e.g. a learning rate.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember import keras
+        >>> v = tf.Variable(0.5)
+        >>> keras.backend.set_value(v, 0.1)
+        >>> round(float(v), 4)
+        0.1
+    """
+    if not getattr(x, "_is_variable", False):
+        raise TypeError(f"set_value: expected a Variable (e.g. optimizer.learning_rate), "
+                        f"received {type(x).__name__}.")
+    x.assign(np.asarray(value, dtype=x.dtype._numpy()))

@@ -49,14 +49,15 @@ def unpack_x_y_sample_weight(data: Any) -> tuple:
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
-    """The inverse of `unpack_x_y_sample_weight`.
+    """The inverse of `unpack_x_y_sample_weight` (a lone `x` that is not a structure
+    stays as it is).
 
     Example:
-        >>> pack_x_y_sample_weight(1, 2)
-        (1, 2)
+        >>> pack_x_y_sample_weight(1, 2), pack_x_y_sample_weight(1), pack_x_y_sample_weight([1])
+        ((1, 2), 1, ([1],))
     """
     if y is None:
-        return (x,)
+        return (x,) if nest.is_nested(x) else x
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)
@@ -75,7 +76,8 @@ class _Structure:
         from ...core.function import _structure
         return (_structure(self.x), _structure(self.y), _structure(self.sw))
 
-    def pack(self, flat: list) -> tuple:
+    def pack(self, flat: list) -> Any:
+        """The batch as `train_step` receives it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`."""
         xs = flat[:self.nx]
         ys = flat[self.nx:self.nx + self.ny]
         ws = flat[self.nx + self.ny:]
@@ -84,7 +86,7 @@ class _Structure:
             nest.pack_sequence_as(self.y, ys) if nest.is_nested(self.y) else ys[0])
         sw = None if self.sw is None else (
             nest.pack_sequence_as(self.sw, ws) if nest.is_nested(self.sw) else ws[0])
-        return x, y, sw
+        return pack_x_y_sample_weight(x, y, sw)
 
 
 def _check_finite(arrays: list, names: list, what: str) -> None:
@@ -103,6 +105,23 @@ def _check_finite(arrays: list, names: list, what: str) -> None:
                 f"{what}: {name} contains {n} NaN or infinite value(s) (the first in sample "
                 f"{first}). Training on them makes the loss NaN. Clean the data first, e.g. "
                 f"drop those samples or use np.nan_to_num.")
+
+
+def _check_dtypes(arrays: list, names: list, what: str) -> None:
+    """Raises for data that is not numbers (strings, objects), naming the input."""
+    for a, name in zip(arrays, names):
+        if a.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{what}: {name} has dtype {a.dtype} ({a.dtype.kind!r} kind), but models "
+                f"train on numbers (bool, int or float arrays). Encode strings or objects as "
+                f"numbers first, e.g. class labels as integer indices.")
+
+
+def _names(n_x: int, n_y: int, n_sw: int) -> list:
+    """Readable names of the flat arrays: x, x[1], y, sample_weight, ..."""
+    def one(base: str, n: int) -> list:
+        return [base if n == 1 else f"{base}[{i}]" for i in range(n)]
+    return one("x", n_x) + one("y", n_y) + one("sample_weight", n_sw)
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
@@ -166,11 +185,9 @@ class DataHandler:
         self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
                                     None if wd is None else wd.structure)
         self.arrays = [a for d in parts for a in d.arrays]
-        names = ([f"x{'' if len(xd.arrays) == 1 else f'[{i}]'}" for i in
-                  range(len(xd.arrays))]
-                 + ([f"y{'' if len(yd.arrays) == 1 else f'[{i}]'}" for i in
-                     range(len(yd.arrays))] if yd is not None else [])
-                 + ["sample_weight"] * (len(wd.arrays) if wd is not None else 0))
+        names = _names(len(xd.arrays), 0 if yd is None else len(yd.arrays),
+                       0 if wd is None else len(wd.arrays))
+        _check_dtypes(self.arrays, names, what)
         if check_finite:
             _check_finite(self.arrays, names, what)
         self.n = xd.n
@@ -237,8 +254,6 @@ class DataHandler:
             try:
                 item = next(self._iter)
             except StopIteration:
-                if count == 0 or self.steps_per_epoch is not None:
-                    self.exhausted = True
                 return
             x, y, sw = unpack_x_y_sample_weight(item)
             xd = ArrayData(x, self.what)
@@ -253,19 +268,28 @@ class DataHandler:
             if sw is not None:
                 wd = ArrayData(sw, f"{self.what} (sample_weight)")
                 arrays += wd.arrays
+            sizes = [d.n for d in (xd, yd, wd) if d is not None]
+            if len(set(sizes)) > 1:
+                raise ValueError(f"{self.what}: batch {count} of the generator has "
+                                 f"{' / '.join(map(str, sizes))} samples in x / y"
+                                 f"{' / sample_weight' if wd is not None else ''}; each "
+                                 f"batch needs the same number of samples in all of them.")
             self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
                                         None if wd is None else wd.structure)
+            _check_dtypes(arrays, _names(self.structure.nx, self.structure.ny,
+                                         self.structure.nsw), self.what)
             count += 1
             yield arrays
-
-    exhausted = False
 
 
 def _is_iterator(x: Any) -> bool:
     return hasattr(x, "__next__")
 
 
-def warn_ran_out(what: str, steps: Any) -> None:
+def warn_ran_out(what: str, steps: Any, epochs: int) -> None:
+    """Warns that a generator ended before the planned epochs (training stops there)."""
+    need = f" ({steps * epochs} batches here)" if steps else ""
     warnings.warn(f"{what}: your input ran out of data; interrupting training. Make sure "
-                  f"the dataset or generator can produce at least steps_per_epoch * epochs "
-                  f"batches ({steps} per epoch).", UserWarning, stacklevel=3)
+                  f"the generator or iterable can produce at least steps_per_epoch * epochs "
+                  f"batches{need}; a re-iterable (e.g. a list of batches) starts over each "
+                  f"epoch.", UserWarning, stacklevel=4)

@@ -33,6 +33,7 @@ from ...core.function import Function
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
+from ..engine.keras_tensor import KerasTensor
 from .compile_utils import LossesContainer, MetricsContainer
 from .data_adapter import DataHandler, unpack_x_y_sample_weight
 
@@ -74,8 +75,9 @@ class TrainingMixin:
         self._run_eagerly = bool(run_eagerly)
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
-        self._train_fns: dict = {}
+        self._train_fns: dict = {}  # batch structure -> ember.function (see _step_function)
         self._test_fns: dict = {}
+        self._step_calls: dict = {}
         self._is_compiled = True
         self.stop_training = False
 
@@ -161,27 +163,58 @@ class TrainingMixin:
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _step_function(self, kind: str, structure: Any, batch: list) -> Any:
-        """The compiled (or eager) step for batches of this structure."""
-        cache = self._train_fns if kind == "train" else self._test_fns
-        key = (structure.key(), tuple((a.dtype, a.ndim) for a in batch))
-        fn = cache.get(key)
+        """The compiled (or eager) step for batches of this structure and these shapes.
+
+        `_train_fns` / `_test_fns` map each batch structure (and the dtype and rank of each
+        array) to its `ember.function`; its first trace has the batch dim None, so every
+        batch size shares it. Batches of other non-batch dims (a generator of sequences of
+        several lengths) retrace once with those dims relaxed to None, as tf.function does.
+        """
+        skey = structure.key()
+        exact = (kind, skey, tuple((a.dtype, a.shape[1:]) for a in batch))
+        fn = self._step_calls.get(exact)
         if fn is not None:
             return fn
-        step = self.train_step if kind == "train" else self.test_step
+        self._check_input_shapes(structure, batch)
+        family = (skey, tuple((a.dtype, a.ndim) for a in batch))
+        cache = self._train_fns if kind == "train" else self._test_fns
+        function = cache.get(family)
+        if function is None:
+            step = self.train_step if kind == "train" else self.test_step
 
-        def run(*flat: Any) -> Any:
-            return step(structure.pack(list(flat)))
+            def run(*flat: Any) -> Any:
+                return step(structure.pack(list(flat)))
 
+            function = run if self.run_eagerly else Function(run, name=f"{kind}_function")
+            cache[family] = function
         if self.run_eagerly:
             def fn(tensors: list) -> Any:
-                return run(*tensors)
+                return function(*tensors)
         else:
             specs = [TensorSpec(TensorShape([None] + list(a.shape[1:])), _dtype_of(a))
                      for a in batch]
-            cf = Function(run, name=f"{kind}_function").get_concrete_function(*specs)
-            fn = cf._call_tensors
-        cache[key] = fn
+            fn = function.get_concrete_function(*specs)._call_tensors
+        self._step_calls[exact] = fn
         return fn
+
+    def _check_input_shapes(self, structure: Any, batch: list) -> None:
+        """Raises the model's input-shape error for a batch of new shapes (a relaxed trace
+        would otherwise accept them)."""
+        g = getattr(self, "_graph", None)
+        if g is None:
+            return
+        from .functional import check_shape
+        n = len(g.inputs)
+        if structure.nx != n and not isinstance(structure.x, dict):
+            raise ValueError(
+                f'Model "{self.name}" expects {n} input(s) {g.input_names}, but x holds '
+                f"{structure.nx} arrays. Pass one array per input (a list, or a dict keyed by "
+                f"input name); batches of (x, y) go in a generator or iterator, e.g. "
+                f"model.fit(iter(batches)).")
+        x, _, _ = unpack_x_y_sample_weight(structure.pack(batch))
+        flat = g.flatten_inputs(x, self.name)
+        for i, (a, kt) in enumerate(zip(flat, g.inputs)):
+            check_shape(i, np.shape(a), kt, self.name)
 
     # -- fit -----------------------------------------------------------------------------
     def _check_compiled(self, what: str) -> None:
@@ -189,6 +222,13 @@ class TrainingMixin:
             raise RuntimeError(f"You must compile your model before {what}. Call "
                                f"model.compile(optimizer, loss) first, e.g. "
                                f"model.compile(optimizer='adam', loss='mse').")
+        if any(isinstance(t, KerasTensor) for t in getattr(self, "_call_losses", ())):
+            # NOTE: the next call of the model would drop them silently.
+            raise NotImplementedError(
+                f'Model "{self.name}": add_loss of a symbolic tensor (built from keras.Input) '
+                f"is not supported by ember yet. Add the loss in a layer's call "
+                f"(self.add_loss(...)), or pass a zero-argument callable, e.g. "
+                f"model.add_loss(lambda: 0.01 * tf.reduce_sum(layer.kernel)).")
 
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,

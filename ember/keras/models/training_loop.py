@@ -91,12 +91,14 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
     epoch_logs: dict = {}
     cbs.on_train_begin()
     fn, fn_key = None, None
+    first_steps = None  # batches in the first epoch (a generator's unknown length)
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         logs = None
+        step = -1
         for step, batch in enumerate(data.epoch()):
-            if batch_logs:
+            if batch_logs and step % spe == 0:  # batch hooks once per execution, as Keras
                 cbs.on_train_batch_begin(step)
             key = data.structure
             if key is not fn_key:  # a new structure of batches (generators): look it up
@@ -106,14 +108,18 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
                 cbs.on_train_batch_end(step, logs_to_floats(logs))
             if model.stop_training:
                 break
+        if batch_logs and logs is not None and (step + 1) % spe:  # a last, short execution
+            cbs.on_train_batch_end(step, logs_to_floats(logs))
         if logs is None:
-            if epoch == initial_epoch and not data.exhausted:
-                raise ValueError("fit: the training data yielded no batches. Pass at least "
-                                 "one sample.")
-            warn_ran_out("fit", data.steps)
+            if epoch == initial_epoch:
+                raise ValueError("fit: the training data yielded no batches (an empty "
+                                 "generator or iterable?). Pass at least one batch.")
+            warn_ran_out("fit", data.steps or first_steps, epochs - initial_epoch)
             break
+        if first_steps is None:
+            first_steps = step + 1
         epoch_logs = logs_to_floats(logs)
-        _report_nan(epoch_logs, epoch)
+        _report_nan(epoch_logs, epoch, cbs)
         if val is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val, cbs, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -127,15 +133,17 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
     return model.history
 
 
-def _report_nan(logs: dict, epoch: int) -> None:
+def _report_nan(logs: dict, epoch: int, cbs: Any) -> None:
     loss = logs.get("loss")
     if isinstance(loss, float) and not math.isfinite(loss):
+        hint = "" if any(isinstance(cb, callbacks_mod.TerminateOnNaN) for cb in cbs) else (
+            " Add callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad "
+            "batch.")
         warnings.warn(
             f"fit: the loss is {loss} at the end of epoch {epoch + 1}; the weights are no "
             f"longer usable. Common causes: a learning rate too high, log(0) or a division "
-            f"by zero in a custom loss, or NaN in data from a generator. Add "
-            f"callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad batch.",
-            UserWarning, stacklevel=3)
+            f"by zero in a custom loss, or NaN in data from a generator.{hint}",
+            UserWarning, stacklevel=4)
 
 
 def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> dict:
@@ -145,17 +153,26 @@ def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> 
     batch_logs = cbs.needs_test_batch_logs
     logs = None
     fn, fn_key = None, None
+    spe = model._steps_per_execution
+    step = -1
     for step, batch in enumerate(data.epoch()):
-        if batch_logs:
+        if batch_logs and step % spe == 0:
             cbs.on_test_batch_begin(step)
         if data.structure is not fn_key:
             fn, fn_key = model._step_function("test", data.structure, batch), data.structure
         logs = fn([wrap(a) for a in batch])
-        if batch_logs:
+        if batch_logs and (step + 1) % spe == 0:
             cbs.on_test_batch_end(step, logs_to_floats(logs))
+    if batch_logs and logs is not None and (step + 1) % spe:
+        cbs.on_test_batch_end(step, logs_to_floats(logs))
     if logs is None:
-        raise ValueError(f"{'fit (validation)' if in_fit else 'evaluate'}: the data yielded "
-                         f"no batches. Pass at least one sample.")
+        if in_fit:
+            raise ValueError("fit (validation_data): the validation data yielded no batches. "
+                             "A generator is used up after one pass: pass validation_steps "
+                             "(and a generator that yields that many batches per epoch) or "
+                             "a re-iterable such as a list of batches.")
+        raise ValueError("evaluate: the data yielded no batches (an empty generator or "
+                         "iterable?). Pass at least one batch.")
     out = logs_to_floats(logs)
     cbs.on_test_end(out)
     return out

@@ -138,9 +138,8 @@ class Optimizer:
             self._schedule = value
             return
         if callable(value) and not hasattr(value, "_value"):
-            raise TypeError(f"{type(self).__name__}: learning_rate must be a float or a "
-                            f"keras.optimizers.schedules.LearningRateSchedule, received "
-                            f"{value!r}.")
+            self._schedule = _CallableRate(value)  # Keras: a function of no arguments
+            return
         try:
             lr = float(value)
         except (TypeError, ValueError):
@@ -230,6 +229,12 @@ class Optimizer:
         if len(grads) != len(variables):
             raise ValueError(f"{type(self).__name__}.apply: {len(grads)} gradients for "
                              f"{len(variables)} variables; pass one gradient per variable.")
+        if variables and all(g is None for g in grads):
+            raise ValueError(
+                f"{type(self).__name__}: no gradients provided for any variable "
+                f"({[v.name for v in variables]}). The loss does not depend on them: check "
+                f"that the loss is computed from the model's outputs inside the "
+                f"GradientTape. No variable was changed.")
         grads, variables = self._filter(grads, variables)
         if not variables:
             return self._iterations
@@ -414,6 +419,20 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<keras.optimizers.{type(self).__name__} name={self.name!r}>"
+
+
+class _CallableRate(LearningRateSchedule):
+    """A zero-argument function given as learning_rate (called at every step)."""
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+
+    def __call__(self, step: Any) -> Any:
+        return tf.cast(self.fn(), tf.float32)
+
+    def get_config(self) -> dict:
+        raise NotImplementedError("A callable learning_rate can't be serialized; use a "
+                                  "keras.optimizers.schedules.LearningRateSchedule.")
 
 
 def _by_dtype(grads: list, variables: list) -> list:

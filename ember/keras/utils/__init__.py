@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from ..models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .progbar import Progbar
 
-__all__ = ["Progbar", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "pack_x_y_sample_weight", "set_random_seed", "to_categorical",
+           "unpack_x_y_sample_weight"]
 
 
 def set_random_seed(seed: int) -> None:

@@ -6,8 +6,8 @@ Example:
     >>> out = io.StringIO()
     >>> bar = Progbar(2, verbose=2, stream=out)
     >>> bar.update(2, [("loss", 0.5)], finalize=True)
-    >>> out.getvalue().split(" - ")[-1]
-    'loss: 0.5000\\n'
+    >>> out.getvalue().split(" - ")[:3]   # then the time per epoch and per step
+    ['2/2', '0s', 'loss: 0.5000']
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Progbar:
         self._last_update = 0.0
         self._seen = 0
         self._dynamic = None
+        self._width = 0
 
     @property
     def stream(self) -> Any:
@@ -75,7 +76,9 @@ class Progbar:
         elapsed = now - self._start
         line = self._bar(current) if self.verbose == 1 else self._count(current)
         per_step = elapsed / max(current, 1)
-        if finalize:
+        if self.verbose == 2:  # tf.keras 2: `32/32 - 0s - loss: ... - 45ms/epoch - 1ms/step`
+            line += f" - {_fmt_time(elapsed)}"
+        elif finalize:
             line += f" - {_fmt_time(elapsed)} {_fmt_per(per_step, self.unit_name)}"
         elif self.target is not None:
             line += f" - ETA: {_fmt_time(per_step * (self.target - current))}"
@@ -83,9 +86,14 @@ class Progbar:
             v = self._values[name]
             v = v[0] / max(v[1], 1) if isinstance(v, list) else v
             line += f" - {name}: {_fmt_value(v)}"
+        if self.verbose == 2:
+            line += (f" - {_fmt_per(elapsed, 'epoch' if self.unit_name == 'step' else 'run')}"
+                     f" - {_fmt_per(per_step, self.unit_name)}")
         out = self.stream
         if self.verbose == 1:
-            out.write("\r" + line + ("\n" if finalize else ""))
+            pad = max(self._width - len(line), 0)  # blank out the rest of a longer line
+            self._width = len(line)
+            out.write("\r" + line + " " * pad + ("\n" if finalize else ""))
         else:
             out.write(line + "\n")
         out.flush()
@@ -130,4 +138,4 @@ def _fmt_value(v: Any) -> str:
         f = float(v)
     except (TypeError, ValueError):
         return str(v)
-    return f"{f:.4f}" if abs(f) >= 1e-3 or f == 0 else f"{f:.4e}"
+    return f"{f:.4f}" if abs(f) > 1e-3 else f"{f:.4e}"  # as tf.keras' Progbar
