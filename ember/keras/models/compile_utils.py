@@ -78,22 +78,32 @@ def _base_fn(loss: Any) -> Any:
 class LossesContainer:
     """The compiled loss of a model; see the module docstring."""
 
-    def __init__(self, loss: Any, loss_weights: Any, output_names: list):
-        self.output_names = list(output_names)
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list | None):
         self._user_loss = loss
         self._user_weights = loss_weights
-        self.losses = [_loss_object(x) for x in _per_output(loss, self.output_names, "loss")]
-        if loss_weights is None:
-            self.weights = [1.0] * len(self.output_names)
-        else:
-            w = _per_output(loss_weights, self.output_names, "loss_weights")
-            self.weights = [1.0 if x is None else float(x) for x in w]
         with init_scope():
             self.loss_tracker = metrics_mod.Mean(name="loss")
-            multi = len(self.output_names) > 1
+        self.output_names: list | None = None
+        self.losses: list = []
+        self.output_trackers: list = []
+        if output_names is not None:
+            self._build(list(output_names))
+
+    def _build(self, output_names: list) -> None:
+        """One loss, weight and (with several outputs) tracker per output."""
+        self.output_names = output_names
+        self.losses = [_loss_object(x) for x in _per_output(self._user_loss, output_names,
+                                                             "loss")]
+        if self._user_weights is None:
+            self.weights = [1.0] * len(output_names)
+        else:
+            w = _per_output(self._user_weights, output_names, "loss_weights")
+            self.weights = [1.0 if x is None else float(x) for x in w]
+        multi = len(output_names) > 1
+        with init_scope():
             self.output_trackers = [
                 metrics_mod.Mean(name=f"{name}_loss") if multi and fn is not None else None
-                for name, fn in zip(self.output_names, self.losses)]
+                for name, fn in zip(output_names, self.losses)]
 
     @property
     def metrics(self) -> list:
@@ -101,6 +111,8 @@ class LossesContainer:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
                  regularization_losses: Any = None) -> Any:
+        if self.output_names is None:  # a subclassed model: names from its outputs
+            self._build(pseudo_output_names(y_pred))
         ys_true = _flat_outputs(y_true, self.output_names, "y")
         ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
         sws = (_flat_outputs(sample_weight, self.output_names, "sample_weight", True)
@@ -162,6 +174,19 @@ def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any) -> tuple:
                                    or y_t.dtype.is_integer and y_p.dtype.is_integer):
         y_t = tf.cast(y_t, y_p.dtype)
     return y_t, y_p, sw
+
+
+def pseudo_output_names(y_pred: Any) -> list:
+    """Output names for a model without a graph, as tf.keras 2 makes them: the keys of a
+    dict of outputs, else `output_1`, `output_2`, ...
+
+    Example:
+        >>> pseudo_output_names([1, 2]), pseudo_output_names({"b": 1, "a": 2})
+        (['output_1', 'output_2'], ['a', 'b'])
+    """
+    if isinstance(y_pred, dict):
+        return sorted(y_pred)
+    return [f"output_{i + 1}" for i in range(len(nest.flatten(y_pred)))]
 
 
 def _flat_outputs(y: Any, output_names: list, what: str, optional: bool = False) -> list:
@@ -236,8 +261,8 @@ def _kind(y_true: Any, y_pred: Any, loss: Any) -> str:
 class MetricsContainer:
     """The compiled metrics of a model; see the module docstring."""
 
-    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list):
-        self.output_names = list(output_names)
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list | None):
+        self.output_names = None if output_names is None else list(output_names)
         self._user = metrics
         self._user_weighted = weighted_metrics
         self.built = False
@@ -248,6 +273,10 @@ class MetricsContainer:
         return [m for _, m, _ in self._metrics]
 
     def build(self, y_true: Any, y_pred: Any, losses: list) -> None:
+        """Makes the Metric objects, from the first batch's tensors and the losses."""
+        if self.output_names is None:
+            self.output_names = pseudo_output_names(y_pred)
+        losses = list(losses) + [None] * (len(self.output_names) - len(losses))
         ys_true = _flat_outputs(y_true, self.output_names, "y", True)
         ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
         multi = len(self.output_names) > 1
@@ -280,7 +309,7 @@ class MetricsContainer:
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if not self.built:
-            self.build(y_true, y_pred, [None] * len(self.output_names))
+            self.build(y_true, y_pred, [])
         ys_true = _flat_outputs(y_true, self.output_names, "y", True)
         ys_pred = _flat_outputs(y_pred, self.output_names, "the model's outputs")
         sws = (_flat_outputs(sample_weight, self.output_names, "sample_weight", True)

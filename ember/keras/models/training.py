@@ -81,11 +81,12 @@ class TrainingMixin:
         self._is_compiled = True
         self.stop_training = False
 
-    def _output_names_for_compile(self) -> list:
+    def _output_names_for_compile(self) -> list | None:
+        """The graph's output names; None (named on the first batch) without a graph."""
         g = getattr(self, "_graph", None)
         if g is not None:
             return list(g.output_names)
-        return ["output_1"]
+        return None
 
     @property
     def run_eagerly(self) -> bool:
