@@ -301,6 +301,7 @@ class MetricsContainer:
                     if weighted and prefix + name in names:  # Keras' names
                         name = f"weighted_{name}"
                     name = prefix + name
+                    m._name = name  # renamed in place, as tf.keras 2 does
                     names.add(name)
                     entries.append((i, m, weighted, name))
         self._metrics = [(i, m, w) for i, m, w, _ in entries]
@@ -323,10 +324,6 @@ class MetricsContainer:
 
     def result(self) -> dict:
         return {name: m.result() for name, (_, m, _) in zip(self._names, self._metrics)}
-
-    def named(self) -> list:
-        """[(log name, Metric)] in compile order."""
-        return list(zip(self._names, self.metrics)) if self.built else []
 
     def reset_state(self) -> None:
         for m in self.metrics:

@@ -7,8 +7,9 @@ arrays `[x leaves..., y leaves..., sample_weight leaves...]` plus `pack`, which 
 - In-memory data (NumPy arrays, lists, Tensors, Variables, lists/dicts of them) is checked
   once (equal lengths, not empty, no NaN/inf), optionally split for validation, shuffled
   each epoch and sliced into batches (views when not shuffled).
-- An iterable (a generator, a list of batches, a `keras.utils.Sequence`-like object)
-  yields `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)` batches.
+- An iterable (a generator or iterator, or an object whose `__iter__` starts over each
+  epoch, like a `keras.utils.Sequence`) yields `x`, `(x,)`, `(x, y)` or
+  `(x, y, sample_weight)` batches.
 
 Example:
     >>> import numpy as np
@@ -117,11 +118,16 @@ def _check_dtypes(arrays: list, names: list, what: str) -> None:
                 f"numbers first, e.g. class labels as integer indices.")
 
 
-def _names(n_x: int, n_y: int, n_sw: int) -> list:
-    """Readable names of the flat arrays: x, x[1], y, sample_weight, ..."""
-    def one(base: str, n: int) -> list:
-        return [base if n == 1 else f"{base}[{i}]" for i in range(n)]
-    return one("x", n_x) + one("y", n_y) + one("sample_weight", n_sw)
+def _names(x: Any, y: Any, sw: Any) -> list:
+    """Readable names of the flat arrays: x, x[1], x['a'], y, sample_weight, ..."""
+    def one(base: str, structure: Any) -> list:
+        if structure is None:
+            return []
+        n = len(nest.flatten(structure))
+        if isinstance(structure, dict) and n == len(structure):
+            return [f"{base}[{k!r}]" for k in sorted(structure)]
+        return [base] if n == 1 else [f"{base}[{i}]" for i in range(n)]
+    return one("x", x) + one("y", y) + one("sample_weight", sw)
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
@@ -185,8 +191,8 @@ class DataHandler:
         self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
                                     None if wd is None else wd.structure)
         self.arrays = [a for d in parts for a in d.arrays]
-        names = _names(len(xd.arrays), 0 if yd is None else len(yd.arrays),
-                       0 if wd is None else len(wd.arrays))
+        names = _names(xd.structure, None if yd is None else yd.structure,
+                       None if wd is None else wd.structure)
         _check_dtypes(self.arrays, names, what)
         if check_finite:
             _check_finite(self.arrays, names, what)
@@ -248,7 +254,7 @@ class DataHandler:
     def _iter_epoch(self) -> Iterator[list]:
         src = self.source
         if self._iter is None or not _is_iterator(src):
-            self._iter = iter(src)  # a list / Sequence starts over every epoch
+            self._iter = iter(src)  # a re-iterable (a Sequence) starts over every epoch
         count = 0
         while self.steps_per_epoch is None or count < self.steps_per_epoch:
             try:
@@ -276,8 +282,8 @@ class DataHandler:
                                  f"batch needs the same number of samples in all of them.")
             self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
                                         None if wd is None else wd.structure)
-            _check_dtypes(arrays, _names(self.structure.nx, self.structure.ny,
-                                         self.structure.nsw), self.what)
+            _check_dtypes(arrays, _names(xd.structure, None if yd is None else yd.structure,
+                                         None if wd is None else wd.structure), self.what)
             count += 1
             yield arrays
 
@@ -291,5 +297,5 @@ def warn_ran_out(what: str, steps: Any, epochs: int) -> None:
     need = f" ({steps * epochs} batches here)" if steps else ""
     warnings.warn(f"{what}: your input ran out of data; interrupting training. Make sure "
                   f"the generator or iterable can produce at least steps_per_epoch * epochs "
-                  f"batches{need}; a re-iterable (e.g. a list of batches) starts over each "
-                  f"epoch.", UserWarning, stacklevel=4)
+                  f"batches{need}; a re-iterable object (whose __iter__ starts over) "
+                  f"serves every epoch.", UserWarning, stacklevel=4)

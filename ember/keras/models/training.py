@@ -14,7 +14,7 @@ Example:
     >>> import numpy as np
     >>> from ember import keras
     >>> m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-    >>> m.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    >>> m.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
     >>> x = np.linspace(-1, 1, 32, dtype=np.float32)[:, None]
     >>> h = m.fit(x, 3 * x, epochs=30, verbose=0)
     >>> h.history["loss"][-1] < 0.01
@@ -29,7 +29,7 @@ import numpy as np
 
 import ember as tf
 
-from ...core.function import Function
+from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
@@ -72,7 +72,7 @@ class TrainingMixin:
         self.loss = loss
         self.compiled_loss = LossesContainer(loss, loss_weights, names)
         self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, names)
-        self._run_eagerly = bool(run_eagerly)
+        self._run_eagerly = None if run_eagerly is None else bool(run_eagerly)
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
         self._train_fns: dict = {}  # batch structure -> ember.function (see _step_function)
@@ -90,11 +90,14 @@ class TrainingMixin:
 
     @property
     def run_eagerly(self) -> bool:
-        return bool(getattr(self, "_run_eagerly", False))
+        """Whether fit/evaluate run the step as plain Python: the compile() setting, else
+        `ember.config.run_functions_eagerly` (as tf.keras 2)."""
+        value = getattr(self, "_run_eagerly", None)
+        return functions_run_eagerly() if value is None else value
 
     @run_eagerly.setter
-    def run_eagerly(self, value: bool) -> None:
-        self._run_eagerly = bool(value)
+    def run_eagerly(self, value: bool | None) -> None:
+        self._run_eagerly = None if value is None else bool(value)
 
     @property
     def metrics(self) -> list:
@@ -112,16 +115,8 @@ class TrainingMixin:
 
     @property
     def metrics_names(self) -> list:
-        return [name for name, _ in self._named_metrics()]
-
-    def _named_metrics(self) -> list:
-        if not getattr(self, "_is_compiled", False):
-            return [(m.name, m) for m in self.metrics]
-        out = [(m.name, m) for m in self.compiled_loss.metrics]
-        out += self.compiled_metrics.named()
-        seen = {id(m) for _, m in out}
-        out += [(m.name, m) for m in self.metrics if id(m) not in seen]
-        return out
+        """The names of `metrics`: the keys of fit/evaluate logs ('loss' first)."""
+        return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
         """Resets the state of every metric of the model."""
@@ -142,7 +137,16 @@ class TrainingMixin:
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
-        return {name: m.result() for name, m in self._named_metrics()}
+        """Every metric's current result by name (a metric whose result is a dict adds
+        its entries)."""
+        out: dict = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[m.name] = result
+        return out
 
     def train_step(self, data: Any) -> dict:
         """One training step on a batch `(x, y, sample_weight)`; returns the logs."""
@@ -171,7 +175,7 @@ class TrainingMixin:
         batch size shares it. Batches of other non-batch dims (a generator of sequences of
         several lengths) retrace once with those dims relaxed to None, as tf.function does.
         """
-        skey = structure.key()
+        skey = (structure.key(), self.run_eagerly)
         exact = (kind, skey, tuple((a.dtype, a.shape[1:]) for a in batch))
         fn = self._step_calls.get(exact)
         if fn is not None:
@@ -186,9 +190,9 @@ class TrainingMixin:
             def run(*flat: Any) -> Any:
                 return step(structure.pack(list(flat)))
 
-            function = run if self.run_eagerly else Function(run, name=f"{kind}_function")
+            function = run if skey[1] else Function(run, name=f"{kind}_function")
             cache[family] = function
-        if self.run_eagerly:
+        if skey[1]:
             def fn(tensors: list) -> Any:
                 return function(*tensors)
         else:
@@ -252,6 +256,9 @@ class TrainingMixin:
                  **kwargs: Any) -> Any:
         """The loss and metrics on the data: a scalar, a list, or a dict (return_dict)."""
         from .training_loop import evaluate
+        kwargs.pop("_use_cached_eval_dataset", None)
+        if kwargs:
+            raise TypeError(f"evaluate: invalid keyword argument(s) {sorted(kwargs)}.")
         return evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks,
                         return_dict)
 
@@ -340,5 +347,7 @@ def _format_result(model: Any, logs: Any, return_dict: bool) -> Any:
     logs = logs_to_floats(logs)
     if return_dict:
         return logs
-    values = list(logs.values())
+    names = model.metrics_names  # Keras' order: metrics_names, then other keys sorted
+    values = [logs[k] for k in names if k in logs]
+    values += [logs[k] for k in sorted(logs) if k not in names]
     return values[0] if len(values) == 1 else values

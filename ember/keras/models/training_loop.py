@@ -170,7 +170,7 @@ def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> 
             raise ValueError("fit (validation_data): the validation data yielded no batches. "
                              "A generator is used up after one pass: pass validation_steps "
                              "(and a generator that yields that many batches per epoch) or "
-                             "a re-iterable such as a list of batches.")
+                             "a re-iterable object (whose __iter__ starts over).")
         raise ValueError("evaluate: the data yielded no batches (an empty generator or "
                          "iterable?). Pass at least one batch.")
     out = logs_to_floats(logs)
