@@ -147,20 +147,29 @@ def jax_worker(rounds: int) -> None:
                       "version": f"Keras {keras.__version__} on JAX {jax.__version__}"}))
 
 
+def _status_mb(field: str) -> float:
+    """A field of /proc/self/status in MB (VmHWM: this process's peak RSS; unlike
+    ru_maxrss it is not inherited from the parent across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def memory_worker(epochs: int) -> None:
-    import resource
     from ember import keras
     rss = []
 
     class Rss(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            rss.append(_status_mb("VmHWM"))
 
     model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(H1, activation="relu"),
                               keras.layers.Dense(H2, activation="relu"), keras.layers.Dense(C)])
     model.compile(optimizer="adam",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = _status_mb("VmHWM")
     model.fit(X, Y, batch_size=128, epochs=epochs, verbose=0, callbacks=[Rss()])
     print(json.dumps({"start_mb": start, "rss_mb": rss}))
 

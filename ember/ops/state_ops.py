@@ -30,7 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Callable, Sequence
 
@@ -68,8 +67,7 @@ def _calibrate() -> int:
 _EXCLUSIVE = _calibrate()
 
 
-def _rule(*specs: TensorSpec, fn: Callable, groups: tuple, n_shared: int,
-          elementwise: bool = False) -> tuple:
+def _rule(*specs: TensorSpec, fn: Callable, groups: tuple, n_shared: int) -> tuple:
     per = specs[:len(specs) - n_shared]
     if len(per) % len(groups):
         raise ValueError(f"fused_update: {len(per)} per-group tensors do not divide among "
@@ -78,66 +76,13 @@ def _rule(*specs: TensorSpec, fn: Callable, groups: tuple, n_shared: int,
                  for vs in groups for v in vs)
 
 
-def _kernel(*values: Any, fn: Callable, groups: tuple, n_shared: int,
-            elementwise: bool = False) -> tuple:
+def _kernel(*values: Any, fn: Callable, groups: tuple, n_shared: int) -> tuple:
     shared = values[len(values) - n_shared:]
     per = values[:len(values) - n_shared]
     k = len(per) // len(groups)
-    jobs = [(per[i * k:(i + 1) * k], [_own(v) for v in vs]) for i, vs in enumerate(groups)]
-    total = sum(bufs[0].size for _, bufs in jobs)
-    if elementwise and _CPUS > 1 and total >= PARALLEL_MIN_SIZE:
-        first, second = _halves(jobs, total)
-        done = _pool().submit(_run_jobs, fn, second, shared)
-        _run_jobs(fn, first, shared)
-        done.result()
-    else:
-        _run_jobs(fn, jobs, shared)
+    for i, vs in enumerate(groups):
+        fn(*per[i * k:(i + 1) * k], *[_own(v) for v in vs], *shared)
     return tuple(v._value for vs in groups for v in vs)
-
-
-# NOTE: NumPy runs elementwise loops on one core (and releases the GIL while it does), so an
-# elementwise update of many elements is split in two halves, one run by a worker thread.
-# On 2 cores this halves the optimizer's share of a training step.
-PARALLEL_MIN_SIZE = 1 << 16
-_CPUS = os.cpu_count() or 1
-_POOL: list = []
-
-
-def _pool() -> Any:
-    if not _POOL:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="ember-update"))
-    return _POOL[0]
-
-
-def _run_jobs(fn: Callable, jobs: list, shared: tuple) -> None:
-    for ins, bufs in jobs:
-        fn(*ins, *bufs, *shared)
-
-
-def _halves(jobs: list, total: int) -> tuple:
-    """Splits the jobs into two lists of about total/2 elements, cutting one job's flat
-    arrays in two where the middle falls."""
-    half = total // 2
-    first: list = []
-    second: list = []
-    seen = 0
-    for ins, bufs in jobs:
-        n = bufs[0].size
-        if seen >= half:
-            second.append((ins, bufs))
-        elif seen + n <= half:
-            first.append((ins, bufs))
-        else:
-            cut = half - seen
-            flat_in = [np.ravel(a) if np.size(a) == n else a for a in ins]
-            flat_buf = [b.reshape(-1) for b in bufs]
-            first.append(([a[:cut] if np.size(a) == n else a for a in flat_in],
-                          [b[:cut] for b in flat_buf]))
-            second.append(([a[cut:] if np.size(a) == n else a for a in flat_in],
-                           [b[cut:] for b in flat_buf]))
-        seen += n
-    return first, second
 
 
 fused_update_p = primitive("fused_update", _rule, kernel=_kernel, effect=True,
@@ -146,7 +91,7 @@ no_gradient(fused_update_p)
 
 
 def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: Sequence[Any],
-                 shared: Sequence[Any] = (), elementwise: bool = False) -> tuple:
+                 shared: Sequence[Any] = ()) -> tuple:
     """Runs `fn(*group_tensors, *group_buffers, *shared)` once per group of Variables,
     where `fn` updates the buffers in place with NumPy.
 
@@ -158,8 +103,6 @@ def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: 
             dtype.
         shared: tensors every call receives (e.g. the step's learning rate), as 0-d or
             broadcastable arrays.
-        elementwise: `fn` works element by element (its arrays may be cut into flat
-            pieces): large updates then run on two threads.
 
     Returns:
         The new values of every Variable, group by group.
@@ -192,8 +135,7 @@ def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: 
                 f"assignment. Apply the optimizer before assigning them, or assign in a "
                 f"separate function call.")
     shared = [convert_to_tensor(t) for t in shared]
-    outs = bind(fused_update_p, *per, *shared, fn=fn, groups=groups, n_shared=len(shared),
-                elementwise=bool(elementwise))
+    outs = bind(fused_update_p, *per, *shared, fn=fn, groups=groups, n_shared=len(shared))
     if registry._TRACES:
         trace = registry._TRACES[-1]
         flat = [v for vs in groups for v in vs]

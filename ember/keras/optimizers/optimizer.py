@@ -328,7 +328,7 @@ class Optimizer:
 
     def _run(self, fn: Callable, groups: list, grads: list, shared: list) -> None:
         if groups:
-            fused_update(fn, groups, grads, shared, elementwise=True)
+            fused_update(fn, groups, grads, shared)
 
     def _step_float(self, dtype: Any) -> Any:
         """`iterations + 1` as a float tensor (Keras' `local_step`)."""
@@ -336,7 +336,7 @@ class Optimizer:
 
     def scratch(self, like: np.ndarray) -> np.ndarray:
         """A reusable temporary array shaped like `like` (for in-place update kernels),
-        one buffer per thread (large updates run on two threads)."""
+        one buffer per thread."""
         key = (like.dtype, threading.get_ident())
         buf = self._scratch.get(key)
         if buf is None or buf.size < like.size:
@@ -350,8 +350,7 @@ class Optimizer:
                      else tf.constant(False))
         for dtype, _, vs in _by_dtype(variables, variables):
             groups = [(v, self._slots[id(v)]["average"]) for v in vs]
-            fused_update(_ema_step, groups, [], [tf.cast(momentum, dtype), overwrite],
-                         elementwise=True)
+            fused_update(_ema_step, groups, [], [tf.cast(momentum, dtype), overwrite])
 
     def finalize_variable_values(self, var_list: list) -> None:
         """With use_ema, copies each variable's moving average into it (end of fit)."""
