@@ -710,3 +710,16 @@ def test_bad_shapes_name_the_metric():
 def test_bad_arguments(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+def test_rank1_labels_with_column_predictions_average_per_sample():
+    """(n,) labels against (n, 1) predictions over batches of unequal size: the result
+    is the mean over samples (Keras 3), not the mean of per-batch means."""
+    rng = np.random.default_rng(3)
+    yt = [rng.integers(0, 2, n).astype(np.float32) for n in (32, 28)]
+    yp = [rng.random((n, 1)).astype(np.float32) for n in (32, 28)]
+    m = metrics.BinaryAccuracy()
+    for t, p in zip(yt, yp):
+        m.update_state(t, p)
+    want = ((np.concatenate(yp)[:, 0] > 0.5) == np.concatenate(yt)).mean()
+    np.testing.assert_allclose(float(m.result()), want, rtol=1e-6)

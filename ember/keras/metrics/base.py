@@ -52,15 +52,24 @@ def static_dims(x: Any) -> tuple | None:
 
 
 def match_ranks(y_pred: Any, y_true: Any) -> tuple:
-    """Drops a trailing size-1 axis from whichever of `y_pred` / `y_true` has one more
-    dimension than the other (Keras' `remove_squeezable_dimensions`)."""
+    """Brings `y_pred` / `y_true` whose ranks differ by a trailing size-1 axis to the same
+    rank: a rank-1 side gains the axis, else the other side loses it."""
     p, t = static_dims(y_pred), static_dims(y_true)
     if p is None or t is None:
         return y_pred, y_true
+    # NOTE: a rank-1 side is expanded rather than the other squeezed (Keras 3's
+    # squeeze_or_expand_to_same_rank): (n,) vs (n, 1) must stay one value per sample, or a
+    # per-sample metric would average each batch first and weigh batches equally.
     if len(p) == len(t) + 1 and p[-1] == 1:
-        y_pred = tf.squeeze(y_pred, -1)
+        if len(t) == 1:
+            y_true = tf.expand_dims(y_true, -1)
+        else:
+            y_pred = tf.squeeze(y_pred, -1)
     elif len(t) == len(p) + 1 and t[-1] == 1:
-        y_true = tf.squeeze(y_true, -1)
+        if len(p) == 1:
+            y_pred = tf.expand_dims(y_pred, -1)
+        else:
+            y_true = tf.squeeze(y_true, -1)
     return y_pred, y_true
 
 
