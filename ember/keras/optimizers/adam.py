@@ -23,6 +23,7 @@ import numpy as np
 
 import ember as tf
 
+from ._kernels import run_split
 from .optimizer import Optimizer
 
 
@@ -61,16 +62,9 @@ class Adam(Optimizer):
         b1p = tf.pow(tf.constant(self.beta_1, dtype), t)
         b2p = tf.pow(tf.constant(self.beta_2, dtype), t)
         alpha = lr * tf.sqrt(1 - b2p) / (1 - b1p)
-        decay = 1 - lr * tf.cast(self.weight_decay or 0.0, dtype)
         names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
-        for with_decay in (True, False):
-            pick = [i for i, v in enumerate(variables) if self._uses_decay(v) == with_decay]
-            if not pick:
-                continue
-            groups = [(variables[i], *[self._slots[id(variables[i])][n] for n in names])
-                      for i in pick]
-            fn = _adam_kernel(self, with_decay)
-            self._run(fn, groups, [grads[i] for i in pick], [alpha, decay])
+        run_split(self, lambda decay: _adam_kernel(self, decay), names, grads, variables,
+                  [alpha], lr)
 
     def get_config(self) -> dict:
         config = super().get_config()

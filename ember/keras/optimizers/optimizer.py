@@ -320,12 +320,6 @@ class Optimizer:
                                   f"variable, learning_rate) (and build) to write an "
                                   f"optimizer.")
 
-    def _decayed(self, variables: list) -> tuple:
-        """Splits variables into those weight decay applies to and the rest."""
-        yes = [v for v in variables if self._uses_decay(v)]
-        no = [v for v in variables if not self._uses_decay(v)]
-        return yes, no
-
     def _run(self, fn: Callable, groups: list, grads: list, shared: list) -> None:
         if groups:
             fused_update(fn, groups, grads, shared)

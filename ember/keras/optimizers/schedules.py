@@ -118,7 +118,32 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """The arguments, config and `step / decay_steps` (floored with `staircase`) that
+    ExponentialDecay and InverseTimeDecay share."""
+
+    def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
+                 staircase: bool = False, name: str | None = None):
+        who = type(self).__name__
+        _number(who, "decay_steps", decay_steps, positive=True)
+        _number(who, "decay_rate", decay_rate)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name or who
+
+    def _progress(self, step: Any) -> Any:
+        p = _f64(step) / _f64(self.decay_steps)
+        return tf.floor(p) if self.staircase else p
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`; with `staircase=True`
     the exponent is floored, so the rate drops every `decay_steps` steps.
 
@@ -139,26 +164,12 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
                  staircase: bool = False, name: str = "ExponentialDecay"):
-        who = type(self).__name__
-        _number(who, "decay_steps", decay_steps, positive=True)
-        _number(who, "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Any:
-        p = _f64(step) / _f64(self.decay_steps)
-        if self.staircase:
-            p = tf.floor(p)
-        lr = _f64(self.initial_learning_rate) * tf.pow(_f64(self.decay_rate), p)
+        lr = _f64(self.initial_learning_rate) * tf.pow(_f64(self.decay_rate),
+                                                       self._progress(step))
         return tf.cast(lr, _result_dtype(self.initial_learning_rate))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -267,7 +278,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`; with
     `staircase=True` the ratio `step / decay_steps` is floored.
 
@@ -287,26 +298,12 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
                  staircase: bool = False, name: str = "InverseTimeDecay"):
-        who = type(self).__name__
-        _number(who, "decay_steps", decay_steps, positive=True)
-        _number(who, "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Any:
-        p = _f64(step) / _f64(self.decay_steps)
-        if self.staircase:
-            p = tf.floor(p)
-        lr = _f64(self.initial_learning_rate) / (1.0 + _f64(self.decay_rate) * p)
+        lr = _f64(self.initial_learning_rate) / (1.0 + _f64(self.decay_rate) *
+                                                 self._progress(step))
         return tf.cast(lr, _result_dtype(self.initial_learning_rate))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 def _cosine(fraction: Any, alpha: float) -> Any:

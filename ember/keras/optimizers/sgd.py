@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-import ember as tf
 
+from ._kernels import run_split
 from .optimizer import Optimizer
 
 
@@ -54,15 +54,8 @@ class SGD(Optimizer):
         super().build(var_list)
 
     def _fused_apply(self, grads: list, variables: list, lr: Any) -> None:
-        decay = 1 - lr * tf.cast(self.weight_decay or 0.0, variables[0].dtype)
-        for with_decay in (True, False):
-            pick = [i for i, v in enumerate(variables) if self._uses_decay(v) == with_decay]
-            if not pick:
-                continue
-            groups = [(variables[i], *([self._slots[id(variables[i])]["momentum"]]
-                                       if self.momentum else [])) for i in pick]
-            self._run(_sgd_kernel(self, with_decay), groups, [grads[i] for i in pick],
-                      [lr, decay])
+        run_split(self, lambda decay: _sgd_kernel(self, decay),
+                  ("momentum",) if self.momentum else (), grads, variables, [lr], lr)
 
     def get_config(self) -> dict:
         config = super().get_config()
