@@ -272,6 +272,8 @@ def test_r2_score(data, aggregation, num_regressors):
 
 
 def test_mean_relative_error_and_mean_tensor(data):
+    from ember.keras.backend import clear_session
+    clear_session()  # default names are unique per session (mean_relative_error_1 ...)
     t, p, w = data["reg_t"], data["reg_p"], data["w"]
     norm = np.abs(t).mean(0) + 0.5
     m = metrics.MeanRelativeError(normalizer=norm)
