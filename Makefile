@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-slow bench clean
 
-$(STAMP): pyproject.toml
+# setup.py builds the optional C kernels (ember/backend/numpy/_fused.c): a change rebuilds.
+$(STAMP): pyproject.toml setup.py ember/backend/numpy/_fused.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
@@ -34,4 +35,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build ember/backend/numpy/_fused*.so

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import ember as tf
+from ember.backend.numpy import fused
 
 from ._kernels import run_split
 from .optimizer import Optimizer
@@ -76,31 +77,11 @@ class Adam(Optimizer):
 def _adam_kernel(opt: Adam, decay: bool) -> Any:
     """The in-place update of one weight (and its slots), as a NumPy function."""
     b1, b2, eps, ams = opt.beta_1, opt.beta_2, opt.epsilon, opt.amsgrad
-    c1, c2 = 1 - b1, 1 - b2
     scratch = opt.scratch
 
     def adam_update(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray, *rest: Any):
         vhat, alpha, wd = rest if ams else (None, *rest)
-        if decay:
-            p *= wd
-        # NOTE: m*b1 + g*(1-b1) and v*b2 + g*g*(1-b2) equal Keras' m + (g-m)*(1-b1) and
-        # v + (g*g-v)*(1-b2) but take 5 passes over memory instead of 7 (to rounding).
-        t = scratch(g)
-        m *= b1
-        np.multiply(g, c1, out=t)
-        m += t
-        v *= b2
-        np.square(g, out=t)
-        t *= c2
-        v += t
-        if ams:
-            np.maximum(vhat, v, out=vhat)
-            v = vhat
-        np.sqrt(v, out=t)
-        t += eps
-        np.divide(m, t, out=t)
-        t *= alpha
-        p -= t
+        fused.adam(g, p, m, v, vhat, b1, b2, eps, alpha, wd if decay else None, scratch(g))
 
     return adam_update
 

@@ -1,0 +1,114 @@
+"""Fused in-place optimizer updates over NumPy buffers.
+
+An update such as Adam's is a dozen elementwise operations per weight. As NumPy passes
+(`m *= b1`, `np.multiply(g, c1, out=t)`, `m += t`, ...) each reads and writes the whole
+array again, and on a CPU the step is then bound by memory traffic, not arithmetic. When
+ember's C extension `_fused` is built (`pip install` builds it where a C compiler is
+present), each update is one loop over the elements instead, about four times faster.
+Otherwise, or for dtypes the extension does not take (float16, bfloat16), the NumPy passes
+run. Both compute the same expressions in the same order and precision: they agree
+bit for bit, which the tests check.
+
+Example:
+    >>> import numpy as np
+    >>> from ember.backend.numpy import fused
+    >>> p = np.ones(3, np.float32)
+    >>> m, v = np.zeros(3, np.float32), np.zeros(3, np.float32)
+    >>> g = np.array([1.0, -2.0, 0.5], np.float32)
+    >>> alpha = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)   # lr 0.1, bias-corrected for step 1
+    >>> fused.adam(g, p, m, v, None, 0.9, 0.999, 1e-7, alpha, None, np.empty(3, np.float32))
+    >>> p.round(4)   # the first Adam step moves each weight by the learning rate
+    array([0.9, 1.1, 0.9], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+try:  # the optional compiled loops (see _fused.c); EMBER_NO_C_KERNELS=1 turns them off
+    from . import _fused as _compiled
+except ImportError:  # not built (no C compiler at install time)
+    _compiled = None
+if os.environ.get("EMBER_NO_C_KERNELS"):
+    _compiled = None
+
+_C = _compiled  # what `adam` & co. use now (see `use_compiled`)
+
+
+def compiled_available() -> bool:
+    """Whether ember's compiled update loops were built and can be used."""
+    return _compiled is not None
+
+
+def use_compiled(enabled: bool) -> bool:
+    """Turns the compiled loops on or off (for benchmarks and tests); returns the
+    previous setting. Turning them on where they were not built raises RuntimeError.
+
+    Example:
+        >>> from ember.backend.numpy import fused
+        >>> before = fused.use_compiled(False)
+        >>> fused.use_compiled(before)
+        False
+    """
+    global _C
+    if enabled and _compiled is None:
+        raise RuntimeError("ember's compiled kernels are not built (no C compiler when ember "
+                           "was installed, or EMBER_NO_C_KERNELS is set); the NumPy kernels "
+                           "are in use.")
+    before = _C is not None
+    _C = _compiled if enabled else None
+    return before
+
+
+def _fits(g: np.ndarray, p: np.ndarray) -> bool:
+    """Whether the compiled loops take these arrays (float32/64, one dtype, contiguous;
+    the updated buffers are C-contiguous by construction, see `state_ops._own`)."""
+    return (_C is not None and g.dtype == p.dtype and p.dtype.char in "fd"
+            and g.flags.c_contiguous)
+
+
+def adam(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
+         vhat: np.ndarray | None, beta_1: float, beta_2: float, epsilon: float, alpha: Any,
+         decay: Any, scratch: np.ndarray) -> None:
+    """One Adam step in place (Keras' formula, `alpha` the bias-corrected step size):
+
+        p *= decay                         (when decay is not None: AdamW)
+        m = m * beta_1 + g * (1 - beta_1)
+        v = v * beta_2 + g*g * (1 - beta_2)
+        vhat = max(vhat, v)                (when vhat is not None: amsgrad)
+        p -= m / (sqrt(vhat or v) + epsilon) * alpha
+
+    `scratch` is a temporary shaped like `g` (used by the NumPy passes only).
+    """
+    if _fits(g, p):
+        _C.adam(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay)
+        return
+    adam_numpy(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay, scratch)
+
+
+def adam_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
+               vhat: np.ndarray | None, beta_1: float, beta_2: float, epsilon: float,
+               alpha: Any, decay: Any, t: np.ndarray) -> None:
+    """`adam` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    # NOTE: m*b1 + g*(1-b1) and v*b2 + g*g*(1-b2) equal Keras' m + (g-m)*(1-b1) and
+    # v + (g*g-v)*(1-b2) but take 5 passes over memory instead of 7 (to rounding).
+    m *= beta_1
+    np.multiply(g, 1 - beta_1, out=t)
+    m += t
+    v *= beta_2
+    np.square(g, out=t)
+    t *= 1 - beta_2
+    v += t
+    if vhat is not None:
+        np.maximum(vhat, v, out=vhat)
+        v = vhat
+    np.sqrt(v, out=t)
+    t += epsilon
+    np.divide(m, t, out=t)
+    t *= alpha
+    p -= t

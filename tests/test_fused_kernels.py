@@ -1,0 +1,136 @@
+"""The fused optimizer updates of the NumPy backend: the compiled loops (when built) give
+the same bits as the NumPy passes, and every path falls back or fails clearly."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember as tf
+from ember import keras
+from ember.backend.numpy import fused
+
+needs_c = pytest.mark.skipif(not fused.compiled_available(),
+                             reason="ember's C extension is not built here")
+
+
+def _state(rng, n, dtype):
+    g = rng.standard_normal(n).astype(dtype)
+    p = rng.standard_normal(n).astype(dtype)
+    m = (0.1 * rng.standard_normal(n)).astype(dtype)
+    v = np.abs(0.01 * rng.standard_normal(n)).astype(dtype)
+    vhat = np.abs(0.01 * rng.standard_normal(n)).astype(dtype)
+    return g, [p, m, v, vhat]
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decay", [None, 0.996])
+def test_compiled_adam_matches_numpy_passes_bit_for_bit(dtype, amsgrad, decay):
+    rng = np.random.default_rng(7)
+    n = 1037  # not a multiple of any vector width: the loop's tail runs too
+    g, state = _state(rng, n, dtype)
+    g[5] = np.nan  # NaN goes through both paths the same way (np.maximum keeps NaN)
+    state[3][9] = np.nan
+    a = [s.copy() for s in state]
+    b = [s.copy() for s in state]
+    alpha = np.asarray(3e-3, dtype)
+    dec = None if decay is None else np.asarray(decay, dtype)
+    for _ in range(3):
+        fused.adam(g, a[0], a[1], a[2], a[3] if amsgrad else None, 0.9, 0.999, 1e-7, alpha,
+                   dec, np.empty(n, dtype))
+        fused.adam_numpy(g, b[0], b[1], b[2], b[3] if amsgrad else None, 0.9, 0.999, 1e-7,
+                         alpha, dec, np.empty(n, dtype))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[0], state[0])  # the weights did move
+
+
+def test_numpy_passes_follow_keras_formula():
+    rng = np.random.default_rng(3)
+    g, (p, m, v, _) = _state(rng, 50, np.float64)
+    p0, m0, v0 = p.copy(), m.copy(), v.copy()
+    fused.adam_numpy(g, p, m, v, None, 0.9, 0.999, 1e-7, 0.01, None, np.empty(50))
+    m1 = m0 + (g - m0) * 0.1
+    v1 = v0 + (g * g - v0) * 0.001
+    np.testing.assert_allclose(m, m1, rtol=1e-12)
+    np.testing.assert_allclose(v, v1, rtol=1e-12)
+    np.testing.assert_allclose(p, p0 - 0.01 * m1 / (np.sqrt(v1) + 1e-7), rtol=1e-12)
+
+
+def _train_adam(compiled: bool, **adam_kwargs) -> list:
+    before = fused.use_compiled(compiled) if fused.compiled_available() else None
+    try:
+        tf.random.set_seed(1)
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((64, 5)).astype(np.float32)
+        y = (x @ rng.standard_normal((5, 1))).astype(np.float32)
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(0.01, **adam_kwargs), loss="mse")
+        model.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
+        return model.get_weights()
+    finally:
+        if before is not None:
+            fused.use_compiled(before)
+
+
+@needs_c
+@pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True}, {"weight_decay": 0.01}])
+def test_fit_gives_the_same_weights_with_either_kernel(kwargs):
+    for a, b in zip(_train_adam(True, **kwargs), _train_adam(False, **kwargs)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float16_and_strided_gradients_take_the_numpy_path():
+    w16 = tf.Variable(np.ones(4, np.float16))
+    opt = keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant(np.array([1, -1, 2, 0], np.float16)), w16)])
+    np.testing.assert_allclose(w16.numpy(), [0.9, 1.1, 0.9, 1.0], atol=3e-3)  # float16 rounding
+    # a transposed (non-contiguous) gradient array gives the same step as a contiguous one
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal((3, 4)).astype(np.float32)
+    p1, m1, v1 = np.ones((4, 3), np.float32), np.zeros((4, 3), np.float32), \
+        np.zeros((4, 3), np.float32)
+    p2, m2, v2 = p1.copy(), m1.copy(), v1.copy()
+    fused.adam(g.T, p1, m1, v1, None, 0.9, 0.999, 1e-7, 0.01, None, np.empty((4, 3), np.float32))
+    fused.adam_numpy(np.ascontiguousarray(g.T), p2, m2, v2, None, 0.9, 0.999, 1e-7, 0.01, None,
+                     np.empty((4, 3), np.float32))
+    np.testing.assert_array_equal(p1, p2)
+
+
+@needs_c
+def test_compiled_adam_rejects_bad_buffers_without_writing():
+    from ember.backend.numpy import _fused
+    p = np.ones(4, np.float32)
+    m, v = np.zeros(4, np.float32), np.zeros(4, np.float32)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        _fused.adam(np.ones(4, np.int32), p, m, v, None, 0.9, 0.999, 1e-7, 0.1, None)
+    with pytest.raises(ValueError, match="the gradient has 16 bytes"):
+        _fused.adam(np.ones(4, np.float32), p, np.zeros(5, np.float32), v, None, 0.9, 0.999,
+                    1e-7, 0.1, None)
+    ro = np.ones(4, np.float32)
+    ro.flags.writeable = False
+    with pytest.raises((BufferError, ValueError, TypeError)):
+        _fused.adam(np.ones(4, np.float32), ro, m, v, None, 0.9, 0.999, 1e-7, 0.1, None)
+    np.testing.assert_array_equal(p, 1.0)
+    np.testing.assert_array_equal(m, 0.0)
+
+
+def test_use_compiled_refuses_when_not_built(monkeypatch):
+    monkeypatch.setattr(fused, "_compiled", None)
+    with pytest.raises(RuntimeError, match="not built"):
+        fused.use_compiled(True)
+    assert fused.compiled_available() is False
+
+
+def test_env_var_turns_the_compiled_kernels_off():
+    code = ("from ember.backend.numpy import fused; "
+            "print(fused.compiled_available(), fused._C is None)")
+    env = dict(os.environ, EMBER_NO_C_KERNELS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
