@@ -41,7 +41,7 @@ def test_compiled_adam_matches_numpy_passes_bit_for_bit(dtype, amsgrad, decay):
     dec = None if decay is None else np.asarray(decay, dtype)
     for _ in range(3):
         fused.adam(g, a[0], a[1], a[2], a[3] if amsgrad else None, 0.9, 0.999, 1e-7, alpha,
-                   dec, np.empty(n, dtype))
+                   dec)
         fused.adam_numpy(g, b[0], b[1], b[2], b[3] if amsgrad else None, 0.9, 0.999, 1e-7,
                          alpha, dec, np.empty(n, dtype))
     for x, y in zip(a, b):
@@ -96,7 +96,7 @@ def test_float16_and_strided_gradients_take_the_numpy_path():
     p1, m1, v1 = np.ones((4, 3), np.float32), np.zeros((4, 3), np.float32), \
         np.zeros((4, 3), np.float32)
     p2, m2, v2 = p1.copy(), m1.copy(), v1.copy()
-    fused.adam(g.T, p1, m1, v1, None, 0.9, 0.999, 1e-7, 0.01, None, np.empty((4, 3), np.float32))
+    fused.adam(g.T, p1, m1, v1, None, 0.9, 0.999, 1e-7, 0.01, None)
     fused.adam_numpy(np.ascontiguousarray(g.T), p2, m2, v2, None, 0.9, 0.999, 1e-7, 0.01, None,
                      np.empty((4, 3), np.float32))
     np.testing.assert_array_equal(p1, p2)

@@ -172,11 +172,14 @@ def _apply_updates(pairs: list, values: tuple, inputs: list) -> None:
     checked = []
     for (v, _), arr in zip(pairs, values):
         cur = v._value
-        if type(arr) is np.ndarray and arr.shape == cur.shape and arr.dtype == cur.dtype:
+        if arr is cur:  # updated in place (an optimizer's fused update): nothing to do
+            continue
+        if type(arr) is not np.ndarray:
+            arr = np.asarray(arr)  # a NumPy scalar from a kernel
+        if arr.shape == cur.shape and arr.dtype == cur.dtype:
             # NOTE: the common case (same shape and dtype) skips the TensorShape checks.
             checked.append((v, arr.copy() if any(arr is x for x in inputs) else arr))
             continue
-        arr = np.asarray(arr)
         declared = v._shape if v._shape is not None else TensorShape(v._value.shape)
         if not declared.is_compatible_with(arr.shape) or len(arr.shape) != len(declared):
             raise ShapeError(f"Variable {v.name!r}: ember.function assigned a value of shape "

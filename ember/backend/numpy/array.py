@@ -42,7 +42,7 @@ def broadcast_to(x, shape):
 
 def broadcast_to_dynamic(x, shape, dims):
     """`shape` is a 1-D int array read at run time; `dims` (its static hint) is unused."""
-    return np.broadcast_to(x, tuple(shape.tolist()))
+    return broadcast_to(x, tuple(shape.tolist()))
 
 
 def reshape_dynamic(x, shape, dims):

@@ -16,7 +16,7 @@ Example:
     >>> m, v = np.zeros(3, np.float32), np.zeros(3, np.float32)
     >>> g = np.array([1.0, -2.0, 0.5], np.float32)
     >>> alpha = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)   # lr 0.1, bias-corrected for step 1
-    >>> fused.adam(g, p, m, v, None, 0.9, 0.999, 1e-7, alpha, None, np.empty(3, np.float32))
+    >>> fused.adam(g, p, m, v, None, 0.9, 0.999, 1e-7, alpha, None)
     >>> p.round(4)   # the first Adam step moves each weight by the learning rate
     array([0.9, 1.1, 0.9], dtype=float32)
 """
@@ -24,7 +24,7 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def _fits(g: np.ndarray, p: np.ndarray) -> bool:
 
 def adam(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
          vhat: np.ndarray | None, beta_1: float, beta_2: float, epsilon: float, alpha: Any,
-         decay: Any, scratch: np.ndarray) -> None:
+         decay: Any, scratch: Callable = np.empty_like) -> None:
     """One Adam step in place (Keras' formula, `alpha` the bias-corrected step size):
 
         p *= decay                         (when decay is not None: AdamW)
@@ -81,12 +81,12 @@ def adam(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
         vhat = max(vhat, v)                (when vhat is not None: amsgrad)
         p -= m / (sqrt(vhat or v) + epsilon) * alpha
 
-    `scratch` is a temporary shaped like `g` (used by the NumPy passes only).
+    `scratch(g)` gives a temporary shaped like `g` (the NumPy passes need one).
     """
     if _fits(g, p):
         _C.adam(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay)
         return
-    adam_numpy(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay, scratch)
+    adam_numpy(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay, scratch(g))
 
 
 def adam_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,

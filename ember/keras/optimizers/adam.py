@@ -81,7 +81,7 @@ def _adam_kernel(opt: Adam, decay: bool) -> Any:
 
     def adam_update(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray, *rest: Any):
         vhat, alpha, wd = rest if ams else (None, *rest)
-        fused.adam(g, p, m, v, vhat, b1, b2, eps, alpha, wd if decay else None, scratch(g))
+        fused.adam(g, p, m, v, vhat, b1, b2, eps, alpha, wd if decay else None, scratch)
 
     return adam_update
 
