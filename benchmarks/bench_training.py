@@ -3,7 +3,9 @@
 One epoch over 20,000 synthetic samples (labels from a random linear teacher), side by
 side in one run, at batch 128 and batch 32, with the same initial weights everywhere:
 
-- ember `model.fit(x, y, batch_size, epochs=1, verbose=0)` (shuffled, as Keras' default);
+- ember `model.fit(x, y, batch_size, epochs=1, verbose=0)` (shuffled, as Keras' default),
+  with its compiled optimizer update, and again with the update as NumPy passes (what runs
+  where ember's C extension is not built);
 - PyTorch eager: the usual loop (randperm, zero_grad, forward, loss, backward, step);
 - TF/Keras `model.fit` (when TensorFlow is installed);
 - Keras 3 on JAX `model.fit`, in a subprocess (its backend is chosen at import).
@@ -76,7 +78,22 @@ def keras_program(keras, name: str) -> dict:
 def ember_candidates() -> dict:
     import ember
     from ember import keras
-    return {"fits": keras_program(keras, "ember fit"), "version": f"ember {ember.__version__}"}
+    from ember.backend.numpy import fused
+    fits = keras_program(keras, "ember fit")
+    if not fused.compiled_available():
+        return {"fits": fits, "version": f"ember {ember.__version__} (NumPy kernels only: "
+                f"its C extension is not built)"}
+    # The same fit with the optimizer update as NumPy passes (what ember runs where its C
+    # extension could not be built): the figure shows what the compiled update is worth.
+    for (name, bs), epoch in list(fits.items()):
+        def numpy_only(epoch=epoch):
+            before = fused.use_compiled(False)
+            try:
+                return epoch()
+            finally:
+                fused.use_compiled(before)
+        fits[("ember fit, NumPy update", bs)] = numpy_only
+    return {"fits": fits, "version": f"ember {ember.__version__} (compiled update)"}
 
 
 def tf_candidates() -> dict:

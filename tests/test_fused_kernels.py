@@ -49,6 +49,47 @@ def test_compiled_adam_matches_numpy_passes_bit_for_bit(dtype, amsgrad, decay):
     assert not np.array_equal(a[0], state[0])  # the weights did move
 
 
+def _sgd_call(fn, g, st, variant, dtype):
+    momentum, nesterov = {"plain": (0.0, False), "momentum": (0.9, False),
+                          "nesterov": (0.9, True)}[variant]
+    m = None if variant == "plain" else st[1]
+    return lambda decay: fn(g, st[0], m, momentum, nesterov, np.asarray(0.05, dtype), decay,
+                            *([np.empty_like(g)] if fn is fused.sgd_numpy else []))
+
+
+def _rmsprop_call(fn, g, st, variant, dtype):
+    mom = 0.9 if "momentum" in variant else 0.0
+    m = st[1] if mom else None
+    avg = st[3] if "centered" in variant else None
+    # the centered denominator v - avg^2 must stay positive: v > avg^2 here
+    return lambda decay: fn(g, st[0], st[2], m, avg, 0.9, mom, 1e-7, np.asarray(0.01, dtype),
+                            decay, *([np.empty_like(g)] if fn is fused.rmsprop_numpy else []))
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("decay", [None, 0.996])
+@pytest.mark.parametrize("kernel,variant", [
+    ("sgd", "plain"), ("sgd", "momentum"), ("sgd", "nesterov"),
+    ("rmsprop", "plain"), ("rmsprop", "momentum"), ("rmsprop", "centered"),
+    ("rmsprop", "centered momentum")])
+def test_compiled_sgd_rmsprop_match_numpy_passes_bit_for_bit(kernel, variant, dtype, decay):
+    rng = np.random.default_rng(11)
+    n = 517
+    g, state = _state(rng, n, dtype)
+    state[2] += np.square(state[3])  # v > avg^2 for centered RMSprop
+    make = _sgd_call if kernel == "sgd" else _rmsprop_call
+    a = [s.copy() for s in state]
+    b = [s.copy() for s in state]
+    dec = None if decay is None else np.asarray(decay, dtype)
+    for _ in range(3):
+        make(getattr(fused, kernel), g, a, variant, dtype)(dec)
+        make(getattr(fused, kernel + "_numpy"), g, b, variant, dtype)(dec)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[0], state[0])
+
+
 def test_numpy_passes_follow_keras_formula():
     rng = np.random.default_rng(3)
     g, (p, m, v, _) = _state(rng, 50, np.float64)
@@ -61,7 +102,7 @@ def test_numpy_passes_follow_keras_formula():
     np.testing.assert_allclose(p, p0 - 0.01 * m1 / (np.sqrt(v1) + 1e-7), rtol=1e-12)
 
 
-def _train_adam(compiled: bool, **adam_kwargs) -> list:
+def _train(compiled: bool, make_optimizer) -> list:
     before = fused.use_compiled(compiled) if fused.compiled_available() else None
     try:
         tf.random.set_seed(1)
@@ -70,7 +111,7 @@ def _train_adam(compiled: bool, **adam_kwargs) -> list:
         y = (x @ rng.standard_normal((5, 1))).astype(np.float32)
         model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
                                   keras.layers.Dense(1)])
-        model.compile(optimizer=keras.optimizers.Adam(0.01, **adam_kwargs), loss="mse")
+        model.compile(optimizer=make_optimizer(), loss="mse")
         model.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False)
         return model.get_weights()
     finally:
@@ -79,9 +120,13 @@ def _train_adam(compiled: bool, **adam_kwargs) -> list:
 
 
 @needs_c
-@pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True}, {"weight_decay": 0.01}])
-def test_fit_gives_the_same_weights_with_either_kernel(kwargs):
-    for a, b in zip(_train_adam(True, **kwargs), _train_adam(False, **kwargs)):
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.Adam(0.01), lambda: keras.optimizers.Adam(0.01, amsgrad=True),
+    lambda: keras.optimizers.AdamW(0.01), lambda: keras.optimizers.SGD(0.01),
+    lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+    lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True)])
+def test_fit_gives_the_same_weights_with_either_kernel(make):
+    for a, b in zip(_train(True, make), _train(False, make)):
         np.testing.assert_array_equal(a, b)
 
 

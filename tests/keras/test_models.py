@@ -223,6 +223,7 @@ def test_graph_disconnected_is_a_clear_error():
 
 
 def test_gradient_through_a_compiled_model_call_matches_finite_differences():
+    tf.random.set_seed(3)  # fixed weights: a perturbation crossing a ReLU kink breaks FD
     model = seed_model("functional")
     x = np.random.default_rng(4).random((4, 10)).astype("float32")
     with tf.GradientTape() as tape:

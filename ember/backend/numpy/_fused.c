@@ -10,6 +10,7 @@
  * give the same bits. Python scalars are rounded to the array's dtype first, as NumPy
  * does with a weak Python float.
  *
+ * Kernels: adam (AdamW, amsgrad), sgd (momentum, nesterov), rmsprop (momentum, centered).
  * Arrays come through the buffer protocol (C-contiguous, format 'f' or 'd', one dtype,
  * one length); the GIL is released while a loop runs.
  */
@@ -19,7 +20,7 @@
 #include <string.h>
 
 /* The buffers of one call: [0] the gradient (read), then the updated arrays. */
-#define MAXBUF 5
+#define MAXBUF 6
 
 typedef struct {
     Py_buffer b[MAXBUF];
@@ -57,13 +58,41 @@ static int take(Buffers *bs, PyObject *obj, int writable, const char *what) {
     return 0;
 }
 
-/* ---- Adam / AdamW (amsgrad) ------------------------------------------------------- */
+/* Takes the buffers of `objs` (NULL or None entries are absent: their pointer is NULL);
+ * objs[0] is the gradient (read only), the others are updated. 0 on success. */
+static int take_all(Buffers *bs, PyObject **objs, const char **names, int n, void **ptrs) {
+    for (int i = 0; i < n; i++) {
+        ptrs[i] = NULL;
+        if (objs[i] == NULL || objs[i] == Py_None) continue;
+        if (take(bs, objs[i], i > 0, names[i])) return -1;
+        ptrs[i] = bs->b[bs->n - 1].buf;
+    }
+    return 0;
+}
 
-/* One loop per dtype and variant (decay, amsgrad): with the variant a constant and the
- * pointers restrict (the caller passes distinct arrays), compilers vectorize the loop. */
-#define ADAM_LOOP(T, SQRT, DECAY, AMS, NAME)                                            \
-    static void NAME(Py_ssize_t n, const T *restrict g, T *restrict p, T *restrict m,   \
-                     T *restrict v, T *restrict vh, const T *k) {                       \
+/* A 0-d array or a Python number, as a double (`decay` may be None: no decay). */
+static int scalar(PyObject *obj, double *out, int *present) {
+    *present = obj != Py_None;
+    if (!*present) return 0;
+    *out = PyFloat_AsDouble(obj);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* Each loop is written once over a type T and compile-time variant flags; with the flags
+ * constant and the pointers restrict (the caller passes distinct arrays), compilers
+ * vectorize it. The constants k[] arrive as doubles, rounded to T first. */
+#define LOOP_HEAD(T)                                                                    \
+    const T *restrict g = a[0];                                                         \
+    T *restrict p = a[1];                                                               \
+    (void)g;                                                                            \
+    (void)p;
+
+/* ---- Adam / AdamW (amsgrad) ----
+ * k: beta_1, beta_2, 1 - beta_1, 1 - beta_2, epsilon, alpha, decay;  a: g, p, m, v, vhat */
+#define ADAM_LOOP(T, SQRT, DECAY, AMS)                                                  \
+    static void adam_##T##_##DECAY##AMS(Py_ssize_t n, void **a, const T *k) {           \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict m = a[2], *restrict v = a[3], *restrict vh = a[4];                  \
         const T b1 = k[0], b2 = k[1], c1 = k[2], c2 = k[3], eps = k[4], alpha = k[5];   \
         const T wd = k[6];                                                              \
         (void)wd;                                                                       \
@@ -84,25 +113,97 @@ static int take(Buffers *bs, PyObject *obj, int writable, const char *what) {
         }                                                                               \
     }
 
-#define ADAM_VARIANTS(T, SQRT)                                                          \
-    ADAM_LOOP(T, SQRT, 0, 0, adam_##T##_00)                                             \
-    ADAM_LOOP(T, SQRT, 1, 0, adam_##T##_10)                                             \
-    ADAM_LOOP(T, SQRT, 0, 1, adam_##T##_01)                                             \
-    ADAM_LOOP(T, SQRT, 1, 1, adam_##T##_11)                                             \
-    static void adam_##T(Py_ssize_t n, Py_buffer *b, int decay, int ams,                \
-                         const double *kd) {                                            \
-        T k[7];                                                                         \
-        for (int i = 0; i < 7; i++) k[i] = (T)kd[i];                                    \
-        T *vh = ams ? (T *)b[4].buf : NULL;                                             \
-        void (*f)(Py_ssize_t, const T *restrict, T *restrict, T *restrict, T *restrict, \
-                  T *restrict, const T *) =                                             \
-            decay ? (ams ? adam_##T##_11 : adam_##T##_10)                               \
-                  : (ams ? adam_##T##_01 : adam_##T##_00);                              \
-        f(n, b[0].buf, b[1].buf, b[2].buf, b[3].buf, vh, k);                            \
+/* ---- SGD (momentum, nesterov); MOM: 0 none, 1 momentum, 2 nesterov ----
+ * k: lr, momentum, decay;  a: g, p, m */
+#define SGD_LOOP(T, SQRT, DECAY, MOM)                                                   \
+    static void sgd_##T##_##DECAY##MOM(Py_ssize_t n, void **a, const T *k) {            \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict m = a[2];                                                           \
+        const T lr = k[0], mom = k[1], wd = k[2];                                       \
+        (void)m;                                                                        \
+        (void)mom;                                                                      \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T pi = p[i];                                                                \
+            if (DECAY) pi = pi * wd;                                                    \
+            T t = g[i] * lr;                                                            \
+            if (MOM == 0) {                                                             \
+                p[i] = pi - t;                                                          \
+            } else {                                                                    \
+                T mi = m[i] * mom - t;                                                  \
+                m[i] = mi;                                                              \
+                p[i] = MOM == 2 ? (pi - t) + mi * mom : pi + mi;                        \
+            }                                                                           \
+        }                                                                               \
     }
 
-ADAM_VARIANTS(float, sqrtf)
-ADAM_VARIANTS(double, sqrt)
+/* ---- RMSprop (momentum, centered) ----
+ * k: rho, 1 - rho, momentum, epsilon, lr, decay;  a: g, p, velocity, momentum, average */
+#define RMSPROP_LOOP(T, SQRT, DECAY, MOM, CEN)                                          \
+    static void rmsprop_##T##_##DECAY##MOM##CEN(Py_ssize_t n, void **a, const T *k) {   \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict v = a[2], *restrict m = a[3], *restrict avg = a[4];                 \
+        const T rho = k[0], c = k[1], mom = k[2], eps = k[3], lr = k[4], wd = k[5];     \
+        (void)m;                                                                        \
+        (void)avg;                                                                      \
+        (void)mom;                                                                      \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i];                                                     \
+            if (DECAY) pi = pi * wd;                                                    \
+            T vi = v[i] * rho + (gi * gi) * c;                                          \
+            v[i] = vi;                                                                  \
+            T d;                                                                        \
+            if (CEN) {                                                                  \
+                T ai = avg[i] * rho + gi * c;                                           \
+                avg[i] = ai;                                                            \
+                d = (vi - ai * ai) + eps;                                               \
+            } else {                                                                    \
+                d = vi + eps;                                                           \
+            }                                                                           \
+            T t = (gi / SQRT(d)) * lr;                                                  \
+            if (MOM) {                                                                  \
+                T mi = m[i] * mom + t;                                                  \
+                m[i] = mi;                                                              \
+                p[i] = pi - mi;                                                         \
+            } else {                                                                    \
+                p[i] = pi - t;                                                          \
+            }                                                                           \
+        }                                                                               \
+    }
+
+#define FOR_TYPES(X, ...) X(float, sqrtf, __VA_ARGS__) X(double, sqrt, __VA_ARGS__)
+FOR_TYPES(ADAM_LOOP, 0, 0) FOR_TYPES(ADAM_LOOP, 0, 1)
+FOR_TYPES(ADAM_LOOP, 1, 0) FOR_TYPES(ADAM_LOOP, 1, 1)
+FOR_TYPES(SGD_LOOP, 0, 0) FOR_TYPES(SGD_LOOP, 0, 1) FOR_TYPES(SGD_LOOP, 0, 2)
+FOR_TYPES(SGD_LOOP, 1, 0) FOR_TYPES(SGD_LOOP, 1, 1) FOR_TYPES(SGD_LOOP, 1, 2)
+FOR_TYPES(RMSPROP_LOOP, 0, 0, 0) FOR_TYPES(RMSPROP_LOOP, 0, 0, 1)
+FOR_TYPES(RMSPROP_LOOP, 0, 1, 0) FOR_TYPES(RMSPROP_LOOP, 0, 1, 1)
+FOR_TYPES(RMSPROP_LOOP, 1, 0, 0) FOR_TYPES(RMSPROP_LOOP, 1, 0, 1)
+FOR_TYPES(RMSPROP_LOOP, 1, 1, 0) FOR_TYPES(RMSPROP_LOOP, 1, 1, 1)
+
+typedef void (*LoopF)(Py_ssize_t, void **, const float *);
+typedef void (*LoopD)(Py_ssize_t, void **, const double *);
+
+/* Runs loop `variant` of a kernel over the taken buffers, without the GIL. */
+static PyObject *run(Buffers *bs, void **ptrs, const LoopF *f32, const LoopD *f64,
+                     int variant, const double *k, int nk) {
+    Py_ssize_t n = bs->b[0].len / bs->b[0].itemsize;
+    float kf[8];
+    for (int i = 0; i < nk; i++) kf[i] = (float)k[i];
+    Py_BEGIN_ALLOW_THREADS
+    if (bs->b[0].itemsize == 4)
+        f32[variant](n, ptrs, kf);
+    else
+        f64[variant](n, ptrs, k);
+    Py_END_ALLOW_THREADS
+    release(bs);
+    Py_RETURN_NONE;
+}
+
+static const LoopF ADAM_F[] = {adam_float_00, adam_float_01, adam_float_10, adam_float_11};
+static const LoopD ADAM_D[] = {adam_double_00, adam_double_01, adam_double_10,
+                               adam_double_11};
 
 PyDoc_STRVAR(adam_doc,
 "adam(g, p, m, v, vhat, beta_1, beta_2, epsilon, alpha, decay)\n\n"
@@ -110,45 +211,102 @@ PyDoc_STRVAR(adam_doc,
 "gradient g; alpha is the bias-corrected step size, decay (or None) scales p first.");
 
 static PyObject *adam(PyObject *self, PyObject *args) {
-    PyObject *g, *p, *m, *v, *vh, *decay_obj;
+    PyObject *o[5], *decay_obj;
     double b1, b2, eps, alpha, wd = 1.0;
-    if (!PyArg_ParseTuple(args, "OOOOOddddO", &g, &p, &m, &v, &vh, &b1, &b2, &eps, &alpha,
-                          &decay_obj))
+    int decay;
+    static const char *names[] = {"the gradient", "the weight", "m", "v", "vhat"};
+    if (!PyArg_ParseTuple(args, "OOOOOddddO", &o[0], &o[1], &o[2], &o[3], &o[4], &b1, &b2,
+                          &eps, &alpha, &decay_obj) || scalar(decay_obj, &wd, &decay))
         return NULL;
-    int decay = decay_obj != Py_None;
-    if (decay) {
-        wd = PyFloat_AsDouble(decay_obj);
-        if (wd == -1.0 && PyErr_Occurred()) return NULL;
-    }
     Buffers bs = {.n = 0};
-    if (take(&bs, g, 0, "the gradient") || take(&bs, p, 1, "the weight") ||
-        take(&bs, m, 1, "m") || take(&bs, v, 1, "v") ||
-        (vh != Py_None && take(&bs, vh, 1, "vhat"))) {
+    void *ptrs[5];
+    if (o[2] == Py_None || o[3] == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "_fused.adam: m and v are required.");
+        return NULL;
+    }
+    if (take_all(&bs, o, names, 5, ptrs)) {
         release(&bs);
         return NULL;
     }
-    Py_ssize_t n = bs.b[0].len / bs.b[0].itemsize;
-    int ams = vh != Py_None;
-    /* Rounded to the dtype inside, as NumPy rounds a weak Python float. */
     const double k[7] = {b1, b2, 1.0 - b1, 1.0 - b2, eps, alpha, wd};
-    Py_BEGIN_ALLOW_THREADS
-    if (bs.b[0].itemsize == 4)
-        adam_float(n, bs.b, decay, ams, k);
-    else
-        adam_double(n, bs.b, decay, ams, k);
-    Py_END_ALLOW_THREADS
-    release(&bs);
-    Py_RETURN_NONE;
+    return run(&bs, ptrs, ADAM_F, ADAM_D, decay * 2 + (o[4] != Py_None), k, 7);
+}
+
+static const LoopF SGD_F[] = {sgd_float_00, sgd_float_01, sgd_float_02,
+                              sgd_float_10, sgd_float_11, sgd_float_12};
+static const LoopD SGD_D[] = {sgd_double_00, sgd_double_01, sgd_double_02,
+                              sgd_double_10, sgd_double_11, sgd_double_12};
+
+PyDoc_STRVAR(sgd_doc,
+"sgd(g, p, m, momentum, nesterov, lr, decay)\n\n"
+"One SGD step in place (m is None without momentum); decay (or None) scales p first.");
+
+static PyObject *sgd(PyObject *self, PyObject *args) {
+    PyObject *o[3], *decay_obj;
+    double mom, lr, wd = 1.0;
+    int nesterov, decay;
+    static const char *names[] = {"the gradient", "the weight", "momentum"};
+    if (!PyArg_ParseTuple(args, "OOOdpdO", &o[0], &o[1], &o[2], &mom, &nesterov, &lr,
+                          &decay_obj) || scalar(decay_obj, &wd, &decay))
+        return NULL;
+    Buffers bs = {.n = 0};
+    void *ptrs[3];
+    if (take_all(&bs, o, names, 3, ptrs)) {
+        release(&bs);
+        return NULL;
+    }
+    int variant = o[2] == Py_None ? 0 : (nesterov ? 2 : 1);
+    const double k[3] = {lr, mom, wd};
+    return run(&bs, ptrs, SGD_F, SGD_D, decay * 3 + variant, k, 3);
+}
+
+static const LoopF RMS_F[] = {rmsprop_float_000, rmsprop_float_001, rmsprop_float_010,
+                              rmsprop_float_011, rmsprop_float_100, rmsprop_float_101,
+                              rmsprop_float_110, rmsprop_float_111};
+static const LoopD RMS_D[] = {rmsprop_double_000, rmsprop_double_001, rmsprop_double_010,
+                              rmsprop_double_011, rmsprop_double_100, rmsprop_double_101,
+                              rmsprop_double_110, rmsprop_double_111};
+
+PyDoc_STRVAR(rmsprop_doc,
+"rmsprop(g, p, velocity, momentum, average, rho, mom, epsilon, lr, decay)\n\n"
+"One RMSprop step in place (momentum is None without momentum, average None unless\n"
+"centered); decay (or None) scales p first.");
+
+static PyObject *rmsprop(PyObject *self, PyObject *args) {
+    PyObject *o[5], *decay_obj;
+    double rho, mom, eps, lr, wd = 1.0;
+    int decay;
+    static const char *names[] = {"the gradient", "the weight", "velocity", "momentum",
+                                  "average_gradient"};
+    if (!PyArg_ParseTuple(args, "OOOOOddddO", &o[0], &o[1], &o[2], &o[3], &o[4], &rho, &mom,
+                          &eps, &lr, &decay_obj) || scalar(decay_obj, &wd, &decay))
+        return NULL;
+    if (o[2] == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "_fused.rmsprop: velocity is required.");
+        return NULL;
+    }
+    Buffers bs = {.n = 0};
+    void *ptrs[5];
+    if (take_all(&bs, o, names, 5, ptrs)) {
+        release(&bs);
+        return NULL;
+    }
+    const double k[6] = {rho, 1.0 - rho, mom, eps, lr, wd};
+    int variant = decay * 4 + (o[3] != Py_None) * 2 + (o[4] != Py_None);
+    return run(&bs, ptrs, RMS_F, RMS_D, variant, k, 6);
 }
 
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS, adam_doc},
+    {"sgd", sgd, METH_VARARGS, sgd_doc},
+    {"rmsprop", rmsprop, METH_VARARGS, rmsprop_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_fused",
     "ember's compiled optimizer updates (see ember/backend/numpy/fused.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__fused(void) { return PyModule_Create(&module); }

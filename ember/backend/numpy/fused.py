@@ -112,3 +112,101 @@ def adam_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
     np.divide(m, t, out=t)
     t *= alpha
     p -= t
+
+
+def sgd(g: np.ndarray, p: np.ndarray, m: np.ndarray | None, momentum: float, nesterov: bool,
+        lr: Any, decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One SGD step in place (Keras' formula; `m` is None without momentum):
+
+        p *= decay                          (when decay is not None)
+        m = m * momentum - g * lr;  p += m  (nesterov: p += m * momentum - g * lr)
+        p -= g * lr                         (without momentum)
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, m = np.ones(2, np.float32), np.zeros(2, np.float32)
+        >>> fused.sgd(np.array([1.0, -1.0], np.float32), p, m, 0.9, False, 0.5, None)
+        >>> p
+        array([0.5, 1.5], dtype=float32)
+    """
+    if _fits(g, p):
+        _C.sgd(g, p, m, momentum, nesterov, lr, decay)
+        return
+    sgd_numpy(g, p, m, momentum, nesterov, lr, decay, scratch(g))
+
+
+def sgd_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray | None, momentum: float,
+              nesterov: bool, lr: Any, decay: Any, t: np.ndarray) -> None:
+    """`sgd` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    np.multiply(g, lr, out=t)
+    if m is None:
+        p -= t
+        return
+    m *= momentum
+    m -= t
+    if nesterov:
+        p -= t
+        np.multiply(m, momentum, out=t)
+        p += t
+    else:
+        p += m
+
+
+def rmsprop(g: np.ndarray, p: np.ndarray, v: np.ndarray, m: np.ndarray | None,
+            avg: np.ndarray | None, rho: float, momentum: float, epsilon: float, lr: Any,
+            decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One RMSprop step in place (Keras' formula; `m` is None without momentum, `avg`
+    None unless centered):
+
+        p *= decay                                  (when decay is not None)
+        v = v * rho + g*g * (1 - rho)
+        avg = avg * rho + g * (1 - rho)             (centered)
+        t = g / sqrt(v - avg*avg + epsilon) * lr    (not centered: v + epsilon)
+        m = m * momentum + t;  p -= m               (without momentum: p -= t)
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, v = np.ones(1, np.float32), np.zeros(1, np.float32)
+        >>> fused.rmsprop(np.array([2.0], np.float32), p, v, None, None, 0.9, 0.0, 1e-7,
+        ...               0.1, None)
+        >>> p.round(4)   # 1 - 0.1 * 2 / sqrt(0.1 * 4)
+        array([0.6838], dtype=float32)
+    """
+    if _fits(g, p):
+        _C.rmsprop(g, p, v, m, avg, rho, momentum, epsilon, lr, decay)
+        return
+    rmsprop_numpy(g, p, v, m, avg, rho, momentum, epsilon, lr, decay, scratch(g))
+
+
+def rmsprop_numpy(g: np.ndarray, p: np.ndarray, v: np.ndarray, m: np.ndarray | None,
+                  avg: np.ndarray | None, rho: float, momentum: float, epsilon: float,
+                  lr: Any, decay: Any, t: np.ndarray) -> None:
+    """`rmsprop` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    v *= rho
+    np.multiply(g, g, out=t)
+    t *= 1 - rho
+    v += t
+    if avg is not None:
+        avg *= rho
+        np.multiply(g, 1 - rho, out=t)
+        avg += t
+        np.multiply(avg, avg, out=t)
+        np.subtract(v, t, out=t)
+        t += epsilon
+    else:
+        np.add(v, epsilon, out=t)
+    np.sqrt(t, out=t)
+    np.divide(g, t, out=t)
+    t *= lr
+    if m is None:
+        p -= t
+    else:
+        m *= momentum
+        m += t
+        p -= m

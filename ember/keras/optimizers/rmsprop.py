@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend.numpy import fused
+
 from ._kernels import check_number, run_split
 from .optimizer import Optimizer
 
@@ -92,30 +94,6 @@ def _rmsprop_kernel(opt: RMSprop, decay: bool) -> Any:
         m = rest.pop(0) if mom > 0 else None
         avg = rest.pop(0) if centered else None
         lr, wd = rest
-        if decay:
-            p *= wd
-        t = scratch(g)
-        v *= rho
-        np.multiply(g, g, out=t)
-        t *= 1 - rho
-        v += t
-        if centered:
-            avg *= rho
-            np.multiply(g, 1 - rho, out=t)
-            avg += t
-            np.multiply(avg, avg, out=t)
-            np.subtract(v, t, out=t)
-            t += eps
-        else:
-            np.add(v, eps, out=t)
-        np.sqrt(t, out=t)
-        np.divide(g, t, out=t)
-        t *= lr
-        if m is None:
-            p -= t
-        else:
-            m *= mom
-            m += t
-            p -= m
+        fused.rmsprop(g, p, v, m, avg, rho, mom, eps, lr, wd if decay else None, scratch)
 
     return rmsprop_update

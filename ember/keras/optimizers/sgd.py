@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend.numpy import fused
 
 from ._kernels import run_split
 from .optimizer import Optimizer
@@ -64,24 +65,11 @@ class SGD(Optimizer):
 
 
 def _sgd_kernel(opt: SGD, decay: bool) -> Any:
+    """The in-place update of one weight (and its momentum), as a NumPy function."""
     mom, nesterov, scratch = opt.momentum, opt.nesterov, opt.scratch
 
     def sgd_update(g: np.ndarray, p: np.ndarray, *rest: Any) -> None:
         m, lr, wd = rest if mom else (None, *rest)
-        if decay:
-            p *= wd
-        t = scratch(g)
-        np.multiply(g, lr, out=t)
-        if not mom:
-            p -= t
-            return
-        m *= mom
-        m -= t
-        if nesterov:
-            p -= t
-            np.multiply(m, mom, out=t)
-            p += t
-        else:
-            p += m
+        fused.sgd(g, p, m, mom, nesterov, lr, wd if decay else None, scratch)
 
     return sgd_update
