@@ -8,7 +8,8 @@ side in one run, at batch 128 and batch 32, with the same initial weights everyw
   where ember's C extension is not built);
 - PyTorch eager: the usual loop (randperm, zero_grad, forward, loss, backward, step);
 - TF/Keras `model.fit` (when TensorFlow is installed);
-- Keras 3 on JAX `model.fit`, in a subprocess (its backend is chosen at import).
+- Keras 3 on JAX `model.fit`, in a worker process (its backend is chosen at import) that
+  runs an epoch when asked, so its rounds interleave with the others'.
 
 Each round runs every candidate once, in a fresh random order; a candidate's figure is its
 best round, in samples per second, and its ratio to PyTorch. Every library uses its
@@ -150,18 +151,58 @@ def measure(cands: dict, rounds: int) -> dict:
         random.shuffle(order)
         for k in order:
             t = time.perf_counter()
-            loss[k] = float(cands[k]())
-            best[k] = min(best[k], time.perf_counter() - t)
+            out = cands[k]()
+            t = getattr(out, "seconds", time.perf_counter() - t)
+            loss[k] = float(out)
+            best[k] = min(best[k], t)
     return {k: (best[k], loss[k]) for k in cands}
 
 
-def jax_worker(rounds: int) -> None:
+def jax_worker() -> None:
+    """Serves Keras-on-JAX epochs on request (one line in: a batch size; one line out: a
+    JSON `[seconds, loss]`), so they interleave with the other candidates' rounds."""
     os.environ["KERAS_BACKEND"] = "jax"
     import jax
     import keras
-    res = measure(keras_program(keras, "Keras-on-JAX fit"), rounds)
-    print(json.dumps({"fits": [[k[0], k[1], s, loss] for k, (s, loss) in res.items()],
-                      "version": f"Keras {keras.__version__} on JAX {jax.__version__}"}))
+    fits = keras_program(keras, "Keras-on-JAX fit")
+    print(json.dumps({"version": f"Keras {keras.__version__} on JAX {jax.__version__}"}),
+          flush=True)
+    for line in sys.stdin:
+        epoch = fits[("Keras-on-JAX fit", int(line))]
+        t = time.perf_counter()
+        loss = float(epoch())
+        print(json.dumps([time.perf_counter() - t, loss]), flush=True)
+
+
+def jax_candidates(python: str) -> dict:
+    """Keras-on-JAX, served by a worker process (its backend is chosen at import)."""
+    proc = subprocess.Popen([python, __file__, "--worker", "jax"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    first = proc.stdout.readline()
+    if not first.startswith("{"):
+        proc.kill()
+        return {"note": "Keras-on-JAX skipped: its worker did not start"}
+
+    def remote(bs: int):
+        def epoch() -> tuple:
+            proc.stdin.write(f"{bs}\n")
+            proc.stdin.flush()
+            seconds, loss = json.loads(proc.stdout.readline())
+            return Timed(seconds, loss)
+        return epoch
+
+    return {"fits": {("Keras-on-JAX fit (worker process)", bs): remote(bs) for bs in (128, 32)},
+            "version": json.loads(first)["version"], "proc": proc}
+
+
+class Timed(float):
+    """A loss whose epoch was timed elsewhere (in a worker process): `measure` takes
+    `seconds` as its time."""
+
+    def __new__(cls, seconds: float, loss: float):
+        obj = super().__new__(cls, loss)
+        obj.seconds = seconds
+        return obj
 
 
 def _status_mb(field: str) -> float:
@@ -200,10 +241,12 @@ def main() -> None:
     ap.add_argument("--worker", choices=["jax", "memory"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker == "jax":
-        return jax_worker(args.rounds)
+        return jax_worker()
     if args.worker == "memory":
         return memory_worker(args.epochs)
     parts = [ember_candidates(), torch_candidates(), tf_candidates()]
+    if args.jax_python:
+        parts.append(jax_candidates(args.jax_python))
     cands: dict = {}
     for p in parts:
         cands.update(p.get("fits", {}))
@@ -211,17 +254,10 @@ def main() -> None:
         p["version"] for p in parts if "version" in p]
     notes = [p["note"] for p in parts if "note" in p]
     res = measure(cands, args.rounds)
-    if args.jax_python:
-        out = subprocess.run([args.jax_python, __file__, "--worker", "jax", "--rounds",
-                              str(args.rounds)], capture_output=True, text=True)
-        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-        if lines:
-            jax = json.loads(lines[-1])
-            versions.append(jax["version"])
-            for name, bs, s, loss in jax["fits"]:
-                res[(name + " (subprocess)", bs)] = (s, loss)
-        else:
-            notes.append(f"Keras-on-JAX failed: {out.stderr[-300:]}")
+    for p in parts:
+        if "proc" in p:
+            p["proc"].stdin.close()
+            p["proc"].wait()
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{', '.join(versions)}; default threads; {args.rounds} rounds")
     for n in notes:

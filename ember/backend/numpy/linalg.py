@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False):
-    """Batched matrix product; the transposes are free views of the last two axes."""
+def matmul(a, b, transpose_a=False, transpose_b=False, out=None):
+    """Batched matrix product; the transposes are free views of the last two axes.
+    `out` (from the executor's buffer cache) is written into when it fits exactly."""
     if a.ndim < 2 or b.ndim < 2:
         # np.matmul would treat a vector as a matrix silently; TF refuses it.
         raise ValueError("matmul needs operands of rank >= 2")
@@ -14,7 +15,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
         a = np.swapaxes(a, -1, -2)
     if transpose_b:
         b = np.swapaxes(b, -1, -2)
+    if (out is not None and a.ndim == 2 and b.ndim == 2 and out.dtype == a.dtype == b.dtype
+            and out.shape == (a.shape[0], b.shape[1])):
+        return np.matmul(a, b, out=out)
     return np.matmul(a, b)
+
+
+matmul.reuse = True  # takes `out=` (see executor._BufferCache)
 
 
 def einsum(*operands, equation):
