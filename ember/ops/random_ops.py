@@ -35,6 +35,9 @@ from ..core.tensor import ConcreteTensor, TensorOps, wrap
 from . import math_ops as m
 from .convert import as_tensor, cast, convert_to_tensor
 from .reduce_ops import argmax
+from .index_ops import getitem
+from .shape_info import shape as dynamic_shape
+from .shape_info import shape_arg, symbolic
 
 __all__ = [
     "set_seed", "normal", "uniform", "truncated_normal", "shuffle", "categorical",
@@ -80,11 +83,49 @@ random_bits_p = primitive("random_bits", _sample_rule("random_bits", unsigned=Tr
                           allowed=NP_INTS)
 random_shuffle_p = primitive("random_shuffle", _shuffle_rule, allowed=NP_INTS)
 
+
+def _dynamic_rule(op: str, unsigned: bool = False):
+    """The rule of a sampler whose shape is a 1-D int tensor read at run time; `dims` is
+    its static hint (None where unknown)."""
+    static = _sample_rule(op, unsigned)
+
+    def rule(key: TensorSpec, shape: TensorSpec, dims: tuple, dtype: np.dtype) -> TensorSpec:
+        if shape.shape.rank != 1 or shape.shape[0] not in (None, len(dims)):
+            raise ShapeError(f"{op}: the shape must be a 1-D int tensor of {len(dims)} "
+                             f"entries, received {rules.describe(shape)}.")
+        return static(key, dims, dtype)
+    return rule
+
+
+# Samplers of a shape known only at run time (inside ember.function, e.g. the batch dim):
+# the same kernels, given the shape as a tensor.
+random_uniform_dynamic_p = primitive(
+    "random_uniform_dynamic", _dynamic_rule("random_uniform"), allowed=NP_INTS)
+random_normal_dynamic_p = primitive(
+    "random_normal_dynamic", _dynamic_rule("random_normal"), allowed=NP_INTS)
+random_truncated_normal_dynamic_p = primitive(
+    "random_truncated_normal_dynamic", _dynamic_rule("random_truncated_normal"),
+    allowed=NP_INTS)
+random_bits_dynamic_p = primitive(
+    "random_bits_dynamic", _dynamic_rule("random_bits", unsigned=True), allowed=NP_INTS)
+_DYNAMIC = {random_uniform_p: random_uniform_dynamic_p,
+            random_normal_p: random_normal_dynamic_p,
+            random_truncated_normal_p: random_truncated_normal_dynamic_p,
+            random_bits_p: random_bits_dynamic_p}
+
+
+def _sample(prim: Any, key: Any, shape: tuple, dtype: np.dtype) -> Any:
+    """Binds sampler `prim` for `shape` from `to_shape`: static dims, or `(dims, tensor)`
+    when some dim is known only at run time."""
+    if type(shape) is _RunTimeShape:
+        return bind(_DYNAMIC[prim], key, shape.tensor, dims=shape.dims, dtype=dtype)
+    return bind(prim, key, shape=shape, dtype=dtype)
+
 # NOTE: no sample has a gradient with respect to the key, and shuffle none with respect
 # to its value, as TF (RandomShuffle is not differentiable there). The distribution
 # parameters (mean, stddev, minval, maxval) are applied by differentiable ops afterwards.
 no_gradient(random_uniform_p, random_normal_p, random_truncated_normal_p, random_bits_p,
-            random_shuffle_p)
+            random_shuffle_p, *_DYNAMIC.values())
 
 # -- keys and the global seed ------------------------------------------------------
 
@@ -217,9 +258,26 @@ def _stateless_key(op: str, seed: Any) -> Any:
 
 # -- argument checks ------------------------------------------------------------------
 
+class _RunTimeShape(tuple):
+    """An output shape with dims known only at run time: the static `dims` (None where
+    unknown) and the 1-D int `tensor` that holds the shape when the graph runs."""
+
+    def __new__(cls, dims: tuple, tensor: Any):
+        obj = super().__new__(cls, dims)
+        obj.dims, obj.tensor = dims, tensor
+        return obj
+
+
 def to_shape(op: str, shape: Any) -> tuple:
-    """A static output shape (tuple of non-negative ints) from a list, tuple, TensorShape
-    or 1-D int tensor."""
+    """The output shape from a list, tuple, TensorShape or 1-D int tensor: a tuple of
+    non-negative ints, or inside ember.function, where a dim may be known only at run
+    time (`[ember.shape(x)[0], 10]`, `ember.shape(x)`), a `_RunTimeShape`."""
+    if symbolic(shape) or (type(shape) in (list, tuple) and any(map(symbolic, shape))):
+        dims, tensor = shape_arg(shape, op)
+        if any(d is not None and d < 0 for d in dims):
+            raise InvalidArgumentError(
+                f"{op}: shape dimensions must be >= 0, received {list(dims)}.")
+        return dims if tensor is None else _RunTimeShape(dims, tensor)
     if isinstance(shape, (ConcreteTensor, np.ndarray)):
         arr = np.asarray(shape)
         if arr.ndim != 1 or (arr.dtype.kind not in "iu" and arr.size):
@@ -273,10 +331,14 @@ def _param(op: str, what: str, value: Any, dt: DType, shape: tuple, scalar: bool
     if scalar and tshape:
         raise ShapeError(f"{op}: {what} must be a scalar for integer dtypes, received "
                          f"{fmt_spec(tshape, dt)}.")
-    try:
-        ok = np.broadcast_shapes(tshape, shape) == shape
-    except ValueError:
-        ok = False
+    if None in tshape or None in shape:  # known at run time: 1 where the output's is None
+        ok = len(tshape) <= len(shape) and all(
+            a == 1 or (a is not None and a == b) for a, b in zip(tshape[::-1], shape[::-1]))
+    else:
+        try:
+            ok = np.broadcast_shapes(tshape, shape) == shape
+        except ValueError:
+            ok = False
     if not ok:
         raise ShapeError(f"{op}: {what} {fmt_spec(tshape, dt)} does not broadcast to the "
                          f"output shape {list(shape)}; pass a scalar or a tensor "
@@ -308,7 +370,7 @@ def normal_sampler(op: str, shape: Any, mean: Any, stddev: Any, dtype: Any,
     stddev = None if _is_py(stddev, 1) else _param(op, "stddev", stddev, dt, shape)
 
     def run(key):
-        z = bind(prim, key, shape=shape, dtype=dt._numpy())
+        z = _sample(prim, key, shape, dt._numpy())
         if stddev is not None:
             z = m.multiply(z, stddev)
         return z if mean is None else m.add(z, mean)
@@ -326,7 +388,7 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
                                                                       dt, shape)
 
         def run_float(key):
-            u = bind(random_uniform_p, key, shape=shape, dtype=dt._numpy())
+            u = _sample(random_uniform_p, key, shape, dt._numpy())
             if lo is None and hi is None:
                 return u
             low = lo if lo is not None else convert_to_tensor(0, dtype=dt)
@@ -338,8 +400,8 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
                          f"int32, int64, uint32, uint64; received {dt.name}.")
     bits_dt = uint32 if dt.size == 4 else uint64
     if minval is None and maxval is None and full_range_ok:
-        return _Sampler(lambda key: cast(bind(random_bits_p, key, shape=shape,
-                                              dtype=bits_dt._numpy()), dt))
+        return _Sampler(lambda key: cast(_sample(random_bits_p, key, shape,
+                                                 bits_dt._numpy()), dt))
     if maxval is None or minval is None:
         raise ValueError(
             f"{op}: for integer dtype {dt.name}, maxval must be given (values are drawn "
@@ -357,7 +419,7 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
     def run_int(key):
         # NOTE: (bits mod range) + minval, in wrapping unsigned arithmetic, as TF: exact for
         # any range of the dtype, slightly biased unless the range is a power of two.
-        bits = bind(random_bits_p, key, shape=shape, dtype=bits_dt._numpy())
+        bits = _sample(random_bits_p, key, shape, bits_dt._numpy())
         span = cast(m.subtract(hi, lo), bits_dt)
         return m.add(cast(m.floormod(bits, span), dt), lo)
     return _Sampler(run_int)
@@ -381,11 +443,14 @@ def categorical_sampler(op: str, logits: Any, num_samples: Any, dtype: Any) -> _
         raise DTypeError(f"{op}: dtype must be int32 or int64, received {dt.name}.")
     work = logits.dtype if logits.dtype.name == "float64" else float32
     batch, classes = tuple(logits.shape)
+    if batch is None:  # inside ember.function: the batch is read at run time
+        batch = getitem(dynamic_shape(logits), 0)
+    out_shape = to_shape(op, [batch, n, classes])
 
     def run(key):
         # NOTE: the Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of
         # softmax(logits). u is clamped to the smallest normal float so log(u) is finite.
-        u = bind(random_uniform_p, key, shape=(batch, n, classes), dtype=work._numpy())
+        u = _sample(random_uniform_p, key, out_shape, work._numpy())
         u = m.maximum(u, float(np.finfo(work._numpy()).tiny))
         gumbel = m.negative(m.log(m.negative(m.log(u))))
         scores = m.add(cast(logits, work)[:, None, :], gumbel)

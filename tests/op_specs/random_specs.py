@@ -32,11 +32,27 @@ def _samples(dtypes):
 
 FLOATS = (np.float32, np.float64, np.float16)
 
+
+def _dynamic_zeros(key, shape, dims, dtype):
+    return np.zeros(tuple(shape), dtype)
+
+
+def _dynamic(dtypes):
+    """The run-time-shape samplers: the shape as a 1-D int array, `dims` its static hint."""
+    return [Case((KEYS[i % len(KEYS)], np.array(shape, np.int64 if i % 2 else np.int32)),
+                 _dynamic_zeros, {"dims": (None,) + tuple(shape[1:]), "dtype": np.dtype(dt)},
+                 compare_values=False, diff_args=())
+            for i, (shape, dt) in enumerate((s, d) for d in dtypes for s in SHAPES if s)]
+
 SPECS = {
     "random_uniform": _samples(FLOATS),
     "random_normal": _samples(FLOATS),
     "random_truncated_normal": _samples(FLOATS),
     "random_bits": _samples((np.uint32, np.uint64)),
+    "random_uniform_dynamic": _dynamic(FLOATS),
+    "random_normal_dynamic": _dynamic(FLOATS),
+    "random_truncated_normal_dynamic": _dynamic(FLOATS),
+    "random_bits_dynamic": _dynamic((np.uint32, np.uint64)),
     "random_shuffle": [
         Case((key, value), lambda key, value: np.array(value, copy=True),
              compare_values=False, diff_args=())

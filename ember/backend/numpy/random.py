@@ -78,6 +78,15 @@ def random_shuffle(key, value):
     return value[_rng(key).permutation(value.shape[0])]
 
 
+def _at_run_time(kernel):
+    """The kernel of a sampler whose shape arrives as a 1-D int array (`dims`, the static
+    hint, is not needed)."""
+    def run(key, shape, dims, dtype):
+        return kernel(key, tuple(int(d) for d in shape), dtype)
+    run.__name__ = kernel.__name__ + "_dynamic"
+    return run
+
+
 KERNELS = {
     "random_uniform": random_uniform,
     "random_normal": random_normal,
@@ -85,3 +94,5 @@ KERNELS = {
     "random_bits": random_bits,
     "random_shuffle": random_shuffle,
 }
+KERNELS.update({name + "_dynamic": _at_run_time(KERNELS[name]) for name in
+                ("random_uniform", "random_normal", "random_truncated_normal", "random_bits")})

@@ -27,12 +27,9 @@ from ...core.errors import DTypeError, ShapeError
 from ...core.tensor import TensorOps
 from ...ops import math_ops as m
 from ...ops import random_ops
-from ...ops.array_ops import ones
 from ...ops.control_flow import cond
 from ...ops.convert import cast
-from ...ops.reduce_ops import cumsum
 from ...ops.shape_info import shape as dynamic_shape
-from ...ops.shape_ops import reshape
 from .. import regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
@@ -46,9 +43,6 @@ __all__ = [
     "SpatialDropout2D",
     "SpatialDropout3D",
 ]
-
-_TWO_POW_M24 = 1.0 / (1 << 24)
-
 
 # -- noise of a possibly unknown shape ----------------------------------------------------
 
@@ -64,47 +58,14 @@ def _dims(x: Any, noise_shape: Any = None) -> list:
     return [s[i] if d is None else d for i, d in enumerate(dims)]
 
 
-def _is_static(dims: list) -> bool:
-    return all(isinstance(d, int) for d in dims)
-
-
-def _fmix32(h: Any) -> Any:
-    """MurmurHash3's 32-bit finaliser; shifts are floor divisions of unsigned ints."""
-    h = m.bitwise_xor(h, m.floordiv(h, 1 << 16))
-    h = m.multiply(h, 0x85EBCA6B)
-    h = m.bitwise_xor(h, m.floordiv(h, 1 << 13))
-    h = m.multiply(h, 0xC2B2AE35)
-    return m.bitwise_xor(h, m.floordiv(h, 1 << 16))
-
-
 def _uniform(dims: list, dtype: Any, seed: int | None) -> Any:
-    """Uniform [0, 1) noise of shape `dims`.
-
-    NOTE: `ember.random.uniform` needs a fully known shape. When a dim is known only at
-    run time (the batch dim of a model traced for every batch size), a key of two 32-bit
-    words is drawn from `ember.random` and hashed with each element's index (a
-    counter-based generator written with ember ops). Remove this path once
-    `ember.random.uniform` accepts a shape tensor with unknown entries.
-    """
-    if _is_static(dims):
-        return random_ops.uniform(dims, dtype=dtype, seed=seed)
-    key = cast(random_ops.uniform([2], minval=0, maxval=1 << 32, dtype="int64", seed=seed),
-               "uint32")
-    index = cumsum(reshape(ones(dims, dtype="uint32"), [-1]))
-    h = _fmix32(m.add(m.multiply(index, 0x9E3779B1), key[0]))
-    h = _fmix32(m.bitwise_xor(h, key[1]))
-    u = m.multiply(cast(m.floordiv(h, 1 << 8), dtype), _TWO_POW_M24)
-    return reshape(u, dims)
+    """Uniform [0, 1) noise of shape `dims` (entries may be scalar shape tensors)."""
+    return random_ops.uniform(dims, dtype=dtype, seed=seed)
 
 
 def _normal(dims: list, dtype: Any, seed: int | None, mean: float, stddev: float) -> Any:
-    """Normal noise of shape `dims` (Box-Muller from `_uniform` when a dim is unknown)."""
-    if _is_static(dims):
-        return random_ops.normal(dims, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
-    u1 = m.subtract(1.0, _uniform(dims, dtype, seed))  # in (0, 1]: log is finite
-    u2 = _uniform(dims, dtype, seed)
-    z = m.multiply(m.sqrt(m.multiply(m.log(u1), -2.0)), m.cos(m.multiply(u2, 2 * math.pi)))
-    return m.add(m.multiply(z, stddev), mean)
+    """Normal noise of shape `dims` (entries may be scalar shape tensors)."""
+    return random_ops.normal(dims, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
 
 
 # -- shared argument handling -------------------------------------------------------------
