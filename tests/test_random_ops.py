@@ -15,6 +15,7 @@ from ember.core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ember.core.registry import bind
 from ember.core.tensor import wrap
 from ember.ops import random_ops as ro
+from ember.ops import random_samplers as rs
 
 N = 100_000
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,8 +143,8 @@ def test_categorical_frequencies():
 # -- determinism per key (the stateless primitives) ------------------------------------
 
 @pytest.mark.parametrize("prim,dtype", [
-    (ro.random_uniform_p, np.float32), (ro.random_normal_p, np.float64),
-    (ro.random_truncated_normal_p, np.float16), (ro.random_bits_p, np.uint32)])
+    (rs.random_uniform_p, np.float32), (rs.random_normal_p, np.float64),
+    (rs.random_truncated_normal_p, np.float16), (rs.random_bits_p, np.uint32)])
 def test_primitive_same_key_same_values(prim, dtype):
     params = {"shape": (3, 4), "dtype": np.dtype(dtype)}
     a = bind(prim, _key(), **params)
@@ -154,7 +155,7 @@ def test_primitive_same_key_same_values(prim, dtype):
 
 def test_shuffle_primitive_deterministic():
     v = wrap(np.arange(50))
-    assert _same(bind(ro.random_shuffle_p, _key(), v), bind(ro.random_shuffle_p, _key(), v))
+    assert _same(bind(rs.random_shuffle_p, _key(), v), bind(rs.random_shuffle_p, _key(), v))
 
 
 def test_stateless_ops_determined_by_seed():
@@ -397,11 +398,11 @@ def test_bad_categorical():
 
 def test_bad_keys_reach_the_rule():
     with pytest.raises(ShapeError, match=r"random_normal: the key must have shape \[2\]"):
-        bind(ro.random_normal_p, wrap(np.array([1, 2, 3])), shape=(2,),
+        bind(rs.random_normal_p, wrap(np.array([1, 2, 3])), shape=(2,),
              dtype=np.dtype(np.float32))
     with pytest.raises(DTypeError, match="random_normal: unsupported dtype float64"):
-        bind(ro.random_normal_p, wrap(np.array([1.0, 2.0])), shape=(2,),
+        bind(rs.random_normal_p, wrap(np.array([1.0, 2.0])), shape=(2,),
              dtype=np.dtype(np.float32))
     with pytest.raises(DTypeError, match="must be uint32 or uint64"):
-        ro.random_bits_p.abstract_eval(tf.TensorSpec([2], tf.int64), shape=(2,),
+        rs.random_bits_p.abstract_eval(tf.TensorSpec([2], tf.int64), shape=(2,),
                                        dtype=np.dtype(np.int32))

@@ -30,7 +30,7 @@ import numpy as np
 import ember as tf
 from ember.core.dtypes import DType
 from ember.errors import DTypeError, ShapeError
-from ember.ops.random_ops import to_shape
+from ember.ops.random_samplers import to_shape
 
 from . import _config, backend
 

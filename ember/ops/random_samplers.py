@@ -1,0 +1,336 @@
+"""The random primitives and the samplers built on them (shared by `random_ops`' stateful
+and stateless ops and by `random_generator`'s Generator).
+
+A primitive is stateless: a key tensor (an integer array of shape [2]) and static params
+in, values out; the same key always gives the same values. A sampler validates an op's
+arguments first (so a bad call never advances random state), then `run(key)` binds the
+primitives and applies the distribution's parameters with ember ops. Inside
+ember.function a shape may be known only at run time (`ember.shape(x)`): the samplers
+then bind the `*_dynamic` primitives, which take the shape as a tensor.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..core import rules
+from ..core.dtypes import (
+    BY_NP,
+    NP_INTS,
+    DType,
+    as_dtype,
+    float32,
+    int32,
+    int64,
+    uint32,
+    uint64,
+)
+from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
+from ..core.registry import bind, no_gradient, primitive
+from ..core.shape import TensorSpec
+from ..core.tensor import ConcreteTensor
+from . import math_ops as m
+from .convert import as_tensor, cast, convert_to_tensor
+from .index_ops import getitem
+from .reduce_ops import argmax
+from .shape_info import shape as dynamic_shape
+from .shape_info import shape_arg, symbolic
+
+# -- primitives ------------------------------------------------------------------
+
+_FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")
+_INT_DTYPES = (int32, int64, uint32, uint64)
+
+
+def _check_key(op: str, key: TensorSpec) -> None:
+    rules.check_dtype(op, key, NP_INTS, " for the key")
+    if key.shape.rank is not None and (key.shape.rank != 1 or key.shape[0] not in (None, 2)):
+        raise ShapeError(f"{op}: the key must have shape [2], received {rules.describe(key)}.")
+
+
+def _sample_rule(op: str, unsigned: bool = False):
+    def rule(key: TensorSpec, shape: tuple, dtype: np.dtype) -> TensorSpec:
+        _check_key(op, key)
+        dt = BY_NP[np.dtype(dtype)]
+        if not (dt.is_unsigned if unsigned else dt.is_floating):
+            kind = "uint32 or uint64" if unsigned else "a float dtype"
+            raise DTypeError(f"{op}: the output dtype must be {kind}, received {dt.name}.")
+        return TensorSpec(shape, dt)
+    return rule
+
+
+def _shuffle_rule(key: TensorSpec, value: TensorSpec) -> TensorSpec:
+    _check_key("random_shuffle", key)
+    return TensorSpec(value.shape, value.dtype)
+
+
+random_uniform_p = primitive("random_uniform", _sample_rule("random_uniform"),
+                             allowed=NP_INTS)
+random_normal_p = primitive("random_normal", _sample_rule("random_normal"),
+                            allowed=NP_INTS)
+random_truncated_normal_p = primitive(
+    "random_truncated_normal", _sample_rule("random_truncated_normal"), allowed=NP_INTS)
+random_bits_p = primitive("random_bits", _sample_rule("random_bits", unsigned=True),
+                          allowed=NP_INTS)
+random_shuffle_p = primitive("random_shuffle", _shuffle_rule, allowed=NP_INTS)
+
+
+def _dynamic_rule(op: str, unsigned: bool = False):
+    """The rule of a sampler whose shape is a 1-D int tensor read at run time; `dims` is
+    its static hint (None where unknown)."""
+    static = _sample_rule(op, unsigned)
+
+    def rule(key: TensorSpec, shape: TensorSpec, dims: tuple, dtype: np.dtype) -> TensorSpec:
+        if shape.shape.rank != 1 or shape.shape[0] not in (None, len(dims)):
+            raise ShapeError(f"{op}: the shape must be a 1-D int tensor of {len(dims)} "
+                             f"entries, received {rules.describe(shape)}.")
+        return static(key, dims, dtype)
+    return rule
+
+
+# Samplers of a shape known only at run time (inside ember.function, e.g. the batch dim):
+# the same kernels, given the shape as a tensor.
+random_uniform_dynamic_p = primitive(
+    "random_uniform_dynamic", _dynamic_rule("random_uniform"), allowed=NP_INTS)
+random_normal_dynamic_p = primitive(
+    "random_normal_dynamic", _dynamic_rule("random_normal"), allowed=NP_INTS)
+random_truncated_normal_dynamic_p = primitive(
+    "random_truncated_normal_dynamic", _dynamic_rule("random_truncated_normal"),
+    allowed=NP_INTS)
+random_bits_dynamic_p = primitive(
+    "random_bits_dynamic", _dynamic_rule("random_bits", unsigned=True), allowed=NP_INTS)
+_DYNAMIC = {random_uniform_p: random_uniform_dynamic_p,
+            random_normal_p: random_normal_dynamic_p,
+            random_truncated_normal_p: random_truncated_normal_dynamic_p,
+            random_bits_p: random_bits_dynamic_p}
+
+
+def _sample(prim: Any, key: Any, shape: tuple, dtype: np.dtype) -> Any:
+    """Binds sampler `prim` for `shape` from `to_shape`: static dims, or `(dims, tensor)`
+    when some dim is known only at run time."""
+    if type(shape) is _RunTimeShape:
+        return bind(_DYNAMIC[prim], key, shape.tensor, dims=shape.dims, dtype=dtype)
+    return bind(prim, key, shape=shape, dtype=dtype)
+
+# NOTE: no sample has a gradient with respect to the key, and shuffle none with respect
+# to its value, as TF (RandomShuffle is not differentiable there). The distribution
+# parameters (mean, stddev, minval, maxval) are applied by differentiable ops afterwards.
+no_gradient(random_uniform_p, random_normal_p, random_truncated_normal_p, random_bits_p,
+            random_shuffle_p, *_DYNAMIC.values())
+
+# -- argument checks ------------------------------------------------------------------
+
+def seed_int(op: str, seed: Any, what: str = "seed") -> int:
+    """`seed` as a Python int, or a clear error."""
+    if isinstance(seed, (bool, np.bool_)) or (isinstance(seed, ConcreteTensor)
+                                              and not seed.dtype.is_integer):
+        seed = object()  # rejected below
+    try:
+        return operator.index(seed)
+    except TypeError:
+        raise InvalidArgumentError(f"{op}: {what} must be an integer (or None), received "
+                                   f"{seed!r}.") from None
+
+
+
+class _RunTimeShape(tuple):
+    """An output shape with dims known only at run time: the static `dims` (None where
+    unknown) and the 1-D int `tensor` that holds the shape when the graph runs."""
+
+    def __new__(cls, dims: tuple, tensor: Any):
+        obj = super().__new__(cls, dims)
+        obj.dims, obj.tensor = dims, tensor
+        return obj
+
+
+def to_shape(op: str, shape: Any) -> tuple:
+    """The output shape from a list, tuple, TensorShape or 1-D int tensor: a tuple of
+    non-negative ints, or inside ember.function, where a dim may be known only at run
+    time (`[ember.shape(x)[0], 10]`, `ember.shape(x)`), a `_RunTimeShape`."""
+    if symbolic(shape) or (type(shape) in (list, tuple) and any(map(symbolic, shape))):
+        dims, tensor = shape_arg(shape, op)
+        if any(d is not None and d < 0 for d in dims):
+            raise InvalidArgumentError(
+                f"{op}: shape dimensions must be >= 0, received {list(dims)}.")
+        return dims if tensor is None else _RunTimeShape(dims, tensor)
+    if isinstance(shape, (ConcreteTensor, np.ndarray)):
+        arr = np.asarray(shape)
+        if arr.ndim != 1 or (arr.dtype.kind not in "iu" and arr.size):
+            raise InvalidArgumentError(
+                f"{op}: shape must be a 1-D integer tensor or a list of ints, received "
+                f"{fmt_spec(arr.shape, BY_NP.get(arr.dtype, arr.dtype))}.")
+        dims = arr.tolist()
+    elif isinstance(shape, (list, tuple)):
+        if getattr(shape, "rank", 0) is None:  # TensorShape(None)
+            raise InvalidArgumentError(f"{op}: shape must be fully defined, received an "
+                                       f"unknown shape.")
+        dims = list(shape)
+    else:
+        raise InvalidArgumentError(
+            f"{op}: shape must be a list of ints (or a 1-D int tensor), e.g. [{shape!r}], "
+            f"received {shape!r}.")
+    out = []
+    for d in dims:
+        try:
+            if isinstance(d, (bool, np.bool_)) or d is None:
+                raise TypeError
+            d = operator.index(d)
+        except TypeError:
+            raise InvalidArgumentError(
+                f"{op}: shape must be fully defined, a list of non-negative ints; received "
+                f"{shape!r}.") from None
+        if d < 0:
+            raise InvalidArgumentError(
+                f"{op}: shape dimensions must be >= 0, received {list(dims)}.")
+        out.append(d)
+    return tuple(out)
+
+
+def float_dtype(op: str, dtype: Any) -> DType:
+    dt = as_dtype(dtype)
+    if not dt.is_floating:
+        raise DTypeError(f"{op}: dtype must be a floating type ({', '.join(_FLOAT_NAMES)}), "
+                         f"received {dt.name}.")
+    dt._numpy()  # bfloat16 without ml_dtypes: a clear TypeError now
+    return dt
+
+
+def _param(op: str, what: str, value: Any, dt: DType, shape: tuple, scalar: bool = False):
+    """`value` (mean, stddev, minval, maxval) as a tensor of `dt` broadcastable to shape."""
+    try:
+        t = convert_to_tensor(value, dtype=dt)
+    except (TypeError, ValueError) as e:
+        raise DTypeError(f"{op}: {what} must be a number or tensor of dtype {dt.name} "
+                         f"(the output dtype); {e}") from None
+    tshape = tuple(t.shape)
+    if scalar and tshape:
+        raise ShapeError(f"{op}: {what} must be a scalar for integer dtypes, received "
+                         f"{fmt_spec(tshape, dt)}.")
+    if None in tshape or None in shape:  # known at run time: 1 where the output's is None
+        ok = len(tshape) <= len(shape) and all(
+            a == 1 or (a is not None and a == b) for a, b in zip(tshape[::-1], shape[::-1]))
+    else:
+        try:
+            ok = np.broadcast_shapes(tshape, shape) == shape
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ShapeError(f"{op}: {what} {fmt_spec(tshape, dt)} does not broadcast to the "
+                         f"output shape {list(shape)}; pass a scalar or a tensor "
+                         f"broadcastable to it.")
+    return t
+
+
+def _is_py(value: Any, number: float) -> bool:
+    return type(value) in (int, float) and value == number
+
+
+# -- samplers from a key (shared by the stateful, stateless and Generator ops) ---------
+
+class _Sampler:
+    """A validated call: the arguments are checked before any key is taken, so a bad
+    call never advances random state. `run(key)` computes the values."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run):
+        self.run = run
+
+
+def normal_sampler(op: str, shape: Any, mean: Any, stddev: Any, dtype: Any,
+                   prim=random_normal_p) -> _Sampler:
+    shape = to_shape(op, shape)
+    dt = float_dtype(op, dtype)
+    mean = None if _is_py(mean, 0) else _param(op, "mean", mean, dt, shape)
+    stddev = None if _is_py(stddev, 1) else _param(op, "stddev", stddev, dt, shape)
+
+    def run(key):
+        z = _sample(prim, key, shape, dt._numpy())
+        if stddev is not None:
+            z = m.multiply(z, stddev)
+        return z if mean is None else m.add(z, mean)
+    return _Sampler(run)
+
+
+def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
+                    full_range_ok: bool) -> _Sampler:
+    shape = to_shape(op, shape)
+    dt = as_dtype(dtype)
+    if dt.is_floating:
+        float_dtype(op, dt)
+        lo = None if _is_py(minval, 0) else _param(op, "minval", minval, dt, shape)
+        hi = None if maxval is None or _is_py(maxval, 1) else _param(op, "maxval", maxval,
+                                                                      dt, shape)
+
+        def run_float(key):
+            u = _sample(random_uniform_p, key, shape, dt._numpy())
+            if lo is None and hi is None:
+                return u
+            low = lo if lo is not None else convert_to_tensor(0, dtype=dt)
+            high = hi if hi is not None else convert_to_tensor(1, dtype=dt)
+            return m.add(m.multiply(u, m.subtract(high, low)), low)
+        return _Sampler(run_float)
+    if dt not in _INT_DTYPES:
+        raise DTypeError(f"{op}: dtype must be a float type ({', '.join(_FLOAT_NAMES)}) or "
+                         f"int32, int64, uint32, uint64; received {dt.name}.")
+    bits_dt = uint32 if dt.size == 4 else uint64
+    if minval is None and maxval is None and full_range_ok:
+        return _Sampler(lambda key: cast(_sample(random_bits_p, key, shape,
+                                                 bits_dt._numpy()), dt))
+    if maxval is None or minval is None:
+        raise ValueError(
+            f"{op}: for integer dtype {dt.name}, maxval must be given (values are drawn "
+            f"from [minval, maxval)), e.g. {op}([3], maxval=10, dtype=ember.{dt.name})"
+            + (", or both minval and maxval None for the full range." if full_range_ok
+               else "."))
+    lo = _param(op, "minval", minval, dt, shape, scalar=True)
+    hi = _param(op, "maxval", maxval, dt, shape, scalar=True)
+    if isinstance(lo, ConcreteTensor) and isinstance(hi, ConcreteTensor) and not (
+            lo._value < hi._value):
+        raise InvalidArgumentError(f"{op}: need minval < maxval for an integer dtype (values "
+                                   f"are drawn from [minval, maxval)); received minval="
+                                   f"{lo._value}, maxval={hi._value}.")
+
+    def run_int(key):
+        # NOTE: (bits mod range) + minval, in wrapping unsigned arithmetic, as TF: exact for
+        # any range of the dtype, slightly biased unless the range is a power of two.
+        bits = _sample(random_bits_p, key, shape, bits_dt._numpy())
+        span = cast(m.subtract(hi, lo), bits_dt)
+        return m.add(cast(m.floormod(bits, span), dt), lo)
+    return _Sampler(run_int)
+
+
+def categorical_sampler(op: str, logits: Any, num_samples: Any, dtype: Any) -> _Sampler:
+    logits = as_tensor(logits)
+    if not logits.dtype.is_floating:
+        raise DTypeError(f"{op}: logits must be a float tensor, received "
+                         f"{fmt_spec(tuple(logits.shape), logits.dtype)}. Cast it with "
+                         f"ember.cast(logits, ember.float32).")
+    if logits.ndim != 2 or logits.shape[1] == 0:
+        raise ShapeError(f"{op}: logits must have shape [batch_size, num_classes] with "
+                         f"num_classes >= 1, received "
+                         f"{fmt_spec(tuple(logits.shape), logits.dtype)}.")
+    n = seed_int(op, num_samples, "num_samples")
+    if n < 0:
+        raise InvalidArgumentError(f"{op}: num_samples must be >= 0, received {n}.")
+    dt = int64 if dtype is None else as_dtype(dtype)
+    if dt not in (int32, int64):
+        raise DTypeError(f"{op}: dtype must be int32 or int64, received {dt.name}.")
+    work = logits.dtype if logits.dtype.name == "float64" else float32
+    batch, classes = tuple(logits.shape)
+    if batch is None:  # inside ember.function: the batch is read at run time
+        batch = getitem(dynamic_shape(logits), 0)
+    out_shape = to_shape(op, [batch, n, classes])
+
+    def run(key):
+        # NOTE: the Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of
+        # softmax(logits). u is clamped to the smallest normal float so log(u) is finite.
+        u = _sample(random_uniform_p, key, out_shape, work._numpy())
+        u = m.maximum(u, float(np.finfo(work._numpy()).tiny))
+        gumbel = m.negative(m.log(m.negative(m.log(u))))
+        scores = m.add(cast(logits, work)[:, None, :], gumbel)
+        return argmax(scores, axis=2, output_type=dt)
+    return _Sampler(run)
