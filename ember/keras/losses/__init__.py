@@ -18,11 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _config
-from .categorical import (CategoricalCrossentropy, SparseCategoricalCrossentropy,
-                          categorical_crossentropy, sparse_categorical_crossentropy)
+from .categorical import (CategoricalCrossentropy, CategoricalFocalCrossentropy,
+                          SparseCategoricalCrossentropy, categorical_crossentropy,
+                          categorical_focal_crossentropy, sparse_categorical_crossentropy)
 from .hinge import (CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge,
                     squared_hinge)
 from .loss import Loss, LossFunctionWrapper, Reduction, compute_weighted_loss
+from .overlap import Dice, Tversky, dice, tversky
 from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence,
                             Poisson, binary_crossentropy, binary_focal_crossentropy,
                             kl_divergence, poisson)
@@ -43,13 +45,15 @@ logcosh = log_cosh
 _CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh,
             CosineSimilarity, BinaryCrossentropy, BinaryFocalCrossentropy,
-            CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson,
-            Hinge, SquaredHinge, CategoricalHinge)
+            CategoricalCrossentropy, CategoricalFocalCrossentropy,
+            SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge, SquaredHinge,
+            CategoricalHinge, Dice, Tversky)
 _FUNCTIONS = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, huber, log_cosh, cosine_similarity,
               binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-              sparse_categorical_crossentropy, kl_divergence, poisson, hinge,
-              squared_hinge, categorical_hinge)
+              categorical_focal_crossentropy, sparse_categorical_crossentropy,
+              kl_divergence, poisson, hinge, squared_hinge, categorical_hinge, dice,
+              tversky)
 _ALIASES = {"mse": mse, "MSE": MSE, "mae": mae, "MAE": MAE, "mape": mape, "MAPE": MAPE,
             "msle": msle, "MSLE": MSLE, "kld": kld, "KLD": KLD,
             "kullback_leibler_divergence": kl_divergence, "logcosh": log_cosh}

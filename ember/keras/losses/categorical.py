@@ -1,5 +1,6 @@
-"""Categorical cross-entropies: one-hot labels (`categorical_crossentropy`) and integer
-class indices (`sparse_categorical_crossentropy`), as functions and `Loss` classes.
+"""Categorical cross-entropies: one-hot labels (`categorical_crossentropy`, and its focal
+variant `categorical_focal_crossentropy`) and integer class indices
+(`sparse_categorical_crossentropy`), as functions and `Loss` classes.
 
 Probabilities are normalized by their sum and clipped to [1e-7, 1 - 1e-7]; with
 `from_logits=True` the fused `ember.nn` cross-entropies are used (stable for any logits).
@@ -21,10 +22,11 @@ import ember as tf
 
 from .loss import EPSILON, LossFunctionWrapper, describe, float_tensor, like, \
     squeeze_or_expand
-from .probabilistic import check_smoothing
+from .probabilistic import _TINY, check_smoothing
 
-__all__ = ["categorical_crossentropy", "sparse_categorical_crossentropy",
-           "CategoricalCrossentropy", "SparseCategoricalCrossentropy"]
+__all__ = ["categorical_crossentropy", "categorical_focal_crossentropy",
+           "sparse_categorical_crossentropy", "CategoricalCrossentropy",
+           "CategoricalFocalCrossentropy", "SparseCategoricalCrossentropy"]
 
 _SOBS = "sum_over_batch_size"
 
@@ -70,6 +72,14 @@ def check_categorical(who: str, y_true: Any, y_pred: Any, axis: int = -1) -> tup
     return y_true, y_pred
 
 
+def _smooth(y_true: Any, y_pred: Any, s: float, axis: int) -> Any:
+    """Labels mixed with the uniform distribution over y_pred's classes (along `axis`)."""
+    classes = y_pred.shape[axis] if y_pred.shape.rank is not None else None
+    share = s / classes if classes is not None else tf.divide(
+        s, tf.cast(tf.shape(y_pred)[axis], y_pred.dtype))
+    return tf.add(tf.multiply(y_true, 1.0 - s), share)
+
+
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Any:
     """`-sum(y_true * log(y_pred), axis)` for one-hot (or soft) labels; `y_pred` holds
@@ -90,16 +100,92 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     y_true, y_pred = check_categorical(who, tf.convert_to_tensor(y_true), y_pred, axis)
     y_true = like(y_true, y_pred)
     if s:
-        classes = y_pred.shape[axis] if y_pred.shape.rank is not None else None
-        share = s / classes if classes is not None else tf.divide(
-            s, tf.cast(tf.shape(y_pred)[axis], y_pred.dtype))
-        y_true = tf.add(tf.multiply(y_true, 1.0 - s), share)
+        y_true = _smooth(y_true, y_pred, s, axis)
     if from_logits:
         return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred,
                                                        axis=axis)
     p = tf.divide(y_pred, tf.reduce_sum(y_pred, axis=axis, keepdims=True))
     p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
     return tf.negative(tf.reduce_sum(tf.multiply(y_true, tf.math.log(p)), axis=axis))
+
+
+def _check_focal(who: str, alpha: Any, gamma: Any) -> tuple:
+    """`(alpha, gamma)` as a float (or a list of per-class floats) and a float >= 0, or
+    a ValueError naming `who`."""
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or gamma < 0:
+        raise ValueError(f"{who}: gamma must be a number >= 0, received gamma={gamma!r}.")
+
+    def number(a: Any) -> bool:
+        return isinstance(a, (int, float)) and not isinstance(a, bool)
+
+    if isinstance(alpha, (list, tuple)) and alpha and all(number(a) for a in alpha):
+        return [float(a) for a in alpha], float(gamma)
+    if not number(alpha):
+        raise ValueError(f"{who}: alpha must be a number or a non-empty list of numbers "
+                         f"(one weight per class), received alpha={alpha!r}.")
+    return float(alpha), float(gamma)
+
+
+def _class_weights(who: str, alpha: list, y_pred: Any, axis: int) -> Any:
+    """Per-class weights `alpha` shaped to broadcast along y_pred's class axis."""
+    rank = y_pred.shape.rank
+    if axis >= 0 and rank is None:
+        raise ValueError(f"{who}: a per-class alpha with axis={axis} needs y_pred of known "
+                         f"rank; pass a negative axis (e.g. -1) instead.")
+    classes = y_pred.shape[axis] if rank is not None else None
+    if classes is not None and classes != len(alpha):
+        raise ValueError(f"{who}: alpha has {len(alpha)} per-class weights but y_pred "
+                         f"{describe(y_pred)} has {classes} classes on axis {axis}; pass "
+                         f"one weight per class or a single number.")
+    trailing = -axis - 1 if axis < 0 else rank - 1 - axis  # axes after the class axis
+    return tf.reshape(tf.constant(alpha, y_pred.dtype), [len(alpha)] + [1] * trailing)
+
+
+def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float | list = 0.25,
+                                   gamma: float = 2.0, from_logits: bool = False,
+                                   label_smoothing: float = 0.0, axis: int = -1) -> Any:
+    """The focal loss of Lin et al. (2018) for one-hot (or soft) labels:
+    `-sum(alpha * (1 - p) ** gamma * y_true * log(p), axis)`, where `p` holds the
+    probabilities (normalized by their sum and clipped to [1e-7, 1 - 1e-7], as
+    `categorical_crossentropy`) or, with `from_logits`, the softmax of the logits.
+
+    Args:
+        alpha: a weight for all classes, or a list of one weight per class.
+        gamma: the focusing exponent (>= 0; 0 gives `alpha` * cross-entropy).
+        from_logits, label_smoothing, axis: as `categorical_crossentropy`.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> loss = losses.categorical_focal_crossentropy([[0, 1, 0], [0, 0, 1]],
+        ...     [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])
+        >>> [round(float(v), 5) for v in loss]
+        [0.00026, 0.67591]
+    """
+    who = "categorical_focal_crossentropy"
+    s = check_smoothing(who, label_smoothing)
+    alpha, gamma = _check_focal(who, alpha, gamma)
+    y_pred = float_tensor(y_pred)
+    y_true, y_pred = check_categorical(who, tf.convert_to_tensor(y_true), y_pred, axis)
+    y_true = like(y_true, y_pred)
+    if s:
+        y_true = _smooth(y_true, y_pred, s, axis)
+    if from_logits:
+        # NOTE: log-softmax instead of Keras's clipped softmax: finite values and
+        # gradients for any logits (a wrong class at -100 costs ~200 nats, not a clipped
+        # 16), and 1 - p = -expm1(log p) keeps its precision as p -> 1. Equal to Keras
+        # wherever the softmax lies inside the clip range.
+        log_p = tf.nn.log_softmax(y_pred, axis=axis)
+        miss = tf.negative(tf.math.expm1(log_p))
+    else:
+        p = tf.divide(y_pred, tf.reduce_sum(y_pred, axis=axis, keepdims=True))
+        p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+        log_p, miss = tf.math.log(p), tf.subtract(1.0, p)
+    # NOTE: as in binary_focal_crossentropy, flooring 1 - p at the smallest normal float32
+    # keeps d/dm m**gamma finite at m = 0 (gamma < 1); the loss changes by < 1e-38.
+    miss = tf.maximum(miss, _TINY)
+    focal = tf.multiply(tf.pow(miss, gamma), tf.multiply(y_true, log_p))
+    weight = _class_weights(who, alpha, y_pred, axis) if isinstance(alpha, list) else alpha
+    return tf.negative(tf.reduce_sum(tf.multiply(focal, weight), axis=axis))
 
 
 # -- integer labels ----------------------------------------------------------------------
@@ -211,6 +297,41 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(categorical_crossentropy, reduction=reduction, name=name,
                          dtype=dtype, from_logits=bool(from_logits), label_smoothing=s,
                          axis=axis)
+        self.from_logits = bool(from_logits)
+
+    def _align(self, y_true: Any, y_pred: Any) -> tuple:
+        return check_categorical(type(self).__name__, y_true, y_pred,
+                                 self._fn_kwargs["axis"])
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """The focal loss of one-hot (or soft) labels (`categorical_focal_crossentropy`),
+    weighted and reduced: cross-entropy terms scaled by `alpha * (1 - p) ** gamma`, so
+    well-classified samples count less.
+
+    Args:
+        alpha: a weight for all classes (default 0.25), or a list of one per class.
+        gamma: the focusing exponent (default 2.0; 0 gives `alpha` * cross-entropy).
+        from_logits, label_smoothing, axis: as `CategoricalCrossentropy`.
+        reduction, name, dtype: as `Loss`.
+
+    Example:
+        >>> from ember.keras import losses
+        >>> cfce = losses.CategoricalFocalCrossentropy()
+        >>> round(float(cfce([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])), 4)
+        0.2332
+    """
+
+    def __init__(self, alpha: float | list = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = _SOBS, name: str = "categorical_focal_crossentropy",
+                 dtype: Any = None):
+        who = "CategoricalFocalCrossentropy"
+        s = check_smoothing(who, label_smoothing)
+        alpha, gamma = _check_focal(who, alpha, gamma)
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
+                         dtype=dtype, alpha=alpha, gamma=gamma,
+                         from_logits=bool(from_logits), label_smoothing=s, axis=axis)
         self.from_logits = bool(from_logits)
 
     def _align(self, y_true: Any, y_pred: Any) -> tuple:
