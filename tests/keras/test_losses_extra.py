@@ -356,3 +356,30 @@ def test_argument_errors():
         losses.Tversky(beta=None)
     with pytest.raises(ValueError, match="Invalid loss reduction"):
         losses.Dice(reduction="mean")
+
+
+def test_a_batch_scalar_loss_is_spread_over_sample_weights_in_fit_too():
+    from ember.keras.losses import compute_weighted_loss
+    w = np.array([1.0, 0.0, 3.0, 0.0], np.float32)
+    assert np.isclose(float(compute_weighted_loss(tf.constant(0.5), w)), 0.5 * w.mean())
+    assert np.isclose(float(compute_weighted_loss(tf.constant(0.5), w, reduction="sum")),
+                      0.5 * w.sum())
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 4)).astype("float32")
+    y = (x > 0.5).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="dice")
+    hist = model.fit(x, y, sample_weight=np.full(32, 2.0), epochs=3, verbose=0).history
+    assert hist["loss"][-1] < hist["loss"][0]
+
+
+def test_accuracy_with_the_focal_loss_is_categorical_accuracy():
+    rng = np.random.default_rng(1)
+    x = rng.random((40, 3)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss=keras.losses.CategoricalFocalCrossentropy(),
+                  metrics=["accuracy"])
+    got = model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"]
+    pred = model.predict(x, verbose=0)
+    assert np.isclose(got, np.mean(pred.argmax(1) == y.argmax(1)))

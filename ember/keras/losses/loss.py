@@ -215,7 +215,13 @@ def compute_weighted_loss(losses: Any, sample_weight: Any = None,
         return tf.math.divide_no_nan(tf.reduce_sum(losses), n)
     weights = None
     if sample_weight is not None:
-        weights = _align_weights(like(sample_weight, losses), losses, name)
+        weights = like(sample_weight, losses)
+        if losses.shape.rank == 0 and weights.shape.rank:
+            # NOTE: a loss that is one scalar for the batch (Dice, Tversky with axis=None)
+            # is spread over the weights, as Keras 3 multiplies the two: with
+            # 'sum_over_batch_size' that gives loss * mean(weights).
+            losses = tf.broadcast_to(losses, tf.shape(weights))
+        weights = _align_weights(weights, losses, name)
     if mask is not None:
         mask = tf.cast(mask, losses.dtype)
         weights = mask if weights is None else tf.multiply(weights, mask)

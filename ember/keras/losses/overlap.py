@@ -21,8 +21,8 @@ from typing import Any
 
 import ember as tf
 
-from .loss import EPSILON, LossFunctionWrapper, compute_weighted_loss, describe, \
-    float_tensor, like, prepare
+from .loss import EPSILON, LossFunctionWrapper, describe, \
+    prepare
 
 __all__ = ["dice", "tversky", "Dice", "Tversky"]
 
@@ -123,19 +123,6 @@ class _OverlapLoss(LossFunctionWrapper):
     per-sample weights scale as in Keras 3 (the loss is broadcast to their shape)."""
 
     _label_check = "elementwise"
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        if sample_weight is None:
-            return super().__call__(y_true, y_pred)
-        y_pred = float_tensor(y_pred, self.dtype)
-        losses = self.call(tf.convert_to_tensor(y_true), y_pred)
-        weights = like(sample_weight, losses)
-        if losses.shape.rank == 0 and weights.shape.rank != 0:
-            # NOTE: Keras 3 multiplies the scalar loss by the weights, so
-            # 'sum_over_batch_size' gives loss * mean(weights); a broadcast does the same.
-            losses = tf.broadcast_to(losses, tf.shape(weights))
-        return compute_weighted_loss(losses, weights, self.reduction,
-                                     name=type(self).__name__)
 
 
 class Dice(_OverlapLoss):

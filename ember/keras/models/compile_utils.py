@@ -246,7 +246,9 @@ def _kind(y_true: Any, y_pred: Any, loss: Any) -> str:
                losses_mod.sparse_categorical_crossentropy: "sparse",
                losses_mod.SparseCategoricalCrossentropy: "sparse",
                losses_mod.categorical_crossentropy: "categorical",
-               losses_mod.CategoricalCrossentropy: "categorical"}
+               losses_mod.CategoricalCrossentropy: "categorical",
+               losses_mod.categorical_focal_crossentropy: "categorical",
+               losses_mod.CategoricalFocalCrossentropy: "categorical"}
     if fn in by_loss:
         return by_loss[fn]
     yt, yp = y_true.shape, y_pred.shape
