@@ -227,3 +227,32 @@ def test_reduce_prod_of_everything_with_an_unknown_batch_dim():
         x = tf.constant(np.random.default_rng(n).uniform(0.5, 1.5, (n, 4)))
         for a, b in zip(_grad(fn)(x), traced(x)):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9)
+
+
+def test_run_time_sum_to_like_only_where_a_broadcast_can_happen():
+    spec = tf.TensorSpec([None, 3], tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def affine(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.relu(x * 2.0 + tf.constant([1.0, -2.0, 3.0]))
+        return tape.gradient(y, x)
+
+    names = [e.prim.name for e in affine.get_concrete_function().graph.eqns]
+    assert "sum_to_like" not in names  # nothing can broadcast x: no sum, no kept shape
+    x = np.array([[1.0, 1.0, -2.0], [0.5, 2.0, 0.0]], np.float32)
+    np.testing.assert_array_equal(affine(x).numpy(), 2.0 * (2 * x + [1, -2, 3] > 0))
+
+    @tf.function(input_signature=[spec, spec])
+    def product(a, b):  # a's unknown rows may be 1 while b's are not: summed at run time
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            y = a * b
+        return tape.gradient(y, a)
+
+    names = [e.prim.name for e in product.get_concrete_function().graph.eqns]
+    assert "sum_to_like" in names
+    b = np.arange(12, dtype=np.float32).reshape(4, 3)
+    got = product(np.ones((1, 3), np.float32), b).numpy()
+    np.testing.assert_array_equal(got, b.sum(0, keepdims=True))

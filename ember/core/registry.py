@@ -26,11 +26,13 @@ class Primitive:
     """One primitive op: name, shape rule, kernel, gradient slot, eager checks."""
 
     __slots__ = ("name", "rule", "kernel", "vjp", "allowed", "same_dtype",
-                 "check_rule", "multiple_results", "doc", "higher_order", "effect")
+                 "check_rule", "multiple_results", "doc", "higher_order", "effect",
+                 "elementwise")
 
     def __init__(self, name: str, rule: Callable, *, allowed=None, same_dtype: bool = False,
                  check: str = "fast", multiple_results: bool = False, doc: str = "",
-                 kernel: Callable | None = None, effect: bool = False):
+                 kernel: Callable | None = None, effect: bool = False,
+                 elementwise: bool = False):
         self.name = name
         self.rule = rule
         # Control-flow primitives bring their kernel (it runs compiled sub-graphs, which
@@ -48,6 +50,10 @@ class Primitive:
         # An effect primitive changes state (Variables' buffers, in place) as it runs: a
         # graph keeps it even when no output uses it, and never folds it as a constant.
         self.effect = effect
+        # An elementwise primitive's output has the broadcast shape of its inputs, and its
+        # gradient rule returns cotangents of that shape: the tape then knows statically
+        # when one needs no sum back to an input (see tape._exact_for).
+        self.elementwise = elementwise
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -420,9 +420,10 @@ def _backward_steps(relevant: list, reach: set, cts: dict, ops: Any) -> None:
             vjp = _vjp_of(prim)
             in_cts = vjp(g0, ins, outs[0], **params)
         _NEEDS[0] = None
-        for x, g in zip(ins, in_cts):
+        for i, (x, g) in enumerate(zip(ins, in_cts)):
             if g is not None and _floating(x):
-                _accumulate(cts, x, g, ops)
+                _accumulate(cts, x, g, ops, getattr(prim, "elementwise", False)
+                            and _exact_for(ins, i))
 
 
 _NEEDS: list = [None]  # per input of the node being differentiated: needs a cotangent?
@@ -448,9 +449,31 @@ def _dims(t: Any) -> tuple:
     return v.shape if v is not None else tuple(t.shape)
 
 
-def _accumulate(cts: dict, x: Any, g: Any, ops: Any) -> None:
+def _exact_for(ins: Any, i: int) -> bool:
+    """Whether input i of an elementwise op has the op's output shape whatever the unknown
+    dims turn out to be: no other input can broadcast it to a larger shape. Then its
+    cotangent needs no run-time `sum_to_like` (which would also keep the forward tensor
+    alive into the backward pass just for its shape)."""
+    xd = _dims(ins[i])
+    for j, y in enumerate(ins):
+        if j == i:
+            continue
+        yd = _dims(y)
+        if len(yd) > len(xd):
+            return False
+        for a, b in zip(reversed(xd), reversed(yd)):
+            # y's dim b can't grow x's dim a: b is 1, or a is a known size other than 1
+            # (then b must be a, or 1, at run time)
+            if not (b == 1 or (a is not None and a != 1 and (b is None or b == a))):
+                return False
+    return True
+
+
+def _accumulate(cts: dict, x: Any, g: Any, ops: Any, exact: bool = False) -> None:
     xdims = _dims(x)
-    if None in xdims:
+    if exact and len(_dims(g)) == len(xdims):
+        pass  # g has x's shape (see `_exact_for`)
+    elif None in xdims:
         # Inside ember.function: a None dim of x may be 1 at run time while g's is not,
         # so the sum back to x's shape is decided at run time.
         from ..ops.reduce_ops import sum_to_like

@@ -34,7 +34,7 @@ def _example_input(allowed: frozenset) -> str:
 
 
 def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str = ""):
-    p = primitive(name, rules.unary(name, allowed, out), allowed=allowed)
+    p = primitive(name, rules.unary(name, allowed, out), allowed=allowed, elementwise=True)
 
     def op(x: Any, name: str | None = None) -> Any:
         return bind1(p, as_tensor(x))
@@ -50,7 +50,7 @@ def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str 
 
 def _binary(name: str, allowed: frozenset, out=None, what: str = ""):
     rule = rules.binary(name, allowed, out)
-    p = primitive(name, rule, allowed=allowed, same_dtype=True)
+    p = primitive(name, rule, allowed=allowed, same_dtype=True, elementwise=True)
 
     def op(x: Any, y: Any, name: str | None = None) -> Any:
         x, y = pair(x, y)
