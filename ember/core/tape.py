@@ -395,7 +395,7 @@ def _walk(nodes: list, targets: list, sources: list, ogs: list) -> list:
             raise ValueError(f"GradientTape.gradient: target must be a tensor, received "
                              f"{type(t).__name__}.")
         g = ops.ones_like(t) if og is None else ops.convert_to_tensor(og, dtype=t.dtype)
-        _accumulate(cts, t, g, ops)
+        _accumulate(cts, t, g, ops, exact=og is None)  # ones_like(t) has t's shape
     try:
         _backward_steps(relevant, reach, cts, ops)
     finally:
