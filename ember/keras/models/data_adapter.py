@@ -8,8 +8,10 @@ arrays `[x leaves..., y leaves..., sample_weight leaves...]` plus `pack`, which 
   once (equal lengths, not empty, no NaN/inf), optionally split for validation, shuffled
   each epoch and sliced into batches (views when not shuffled).
 - An iterable (a generator or iterator, or an object whose `__iter__` starts over each
-  epoch, like a `keras.utils.Sequence`) yields `x`, `(x,)`, `(x, y)` or
-  `(x, y, sample_weight)` batches.
+  epoch) yields `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)` batches.
+- A `keras.utils.Sequence` / `PyDataset` is read by index (`SequenceData`): `len(seq)`
+  batches an epoch, each epoch from batch 0, in a shuffled order when `shuffle`; the
+  loops call `on_epoch_end()` after each epoch or pass.
 
 Example:
     >>> import numpy as np
@@ -27,7 +29,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...core import nest
-from .data import ArrayData, is_batch_iterable
+from .data import ArrayData, SequenceData, is_batch_iterable, is_sequence
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -154,6 +156,21 @@ class DataHandler:
         self.steps_per_epoch = steps_per_epoch
         self.shuffle = shuffle
         self._iter: Any = None
+        self.sequence: SequenceData | None = None
+        if is_sequence(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError(f"{what}: y / sample_weight are not supported when x is a "
+                                 f"keras.utils.Sequence ({type(x).__name__}); return them "
+                                 f"from its __getitem__ as (x, y) or (x, y, sample_weight).")
+            self.source = x
+            self.arrays = None
+            self._class_weight = class_weight
+            self.sequence = SequenceData(x, what, steps_per_epoch, shuffle)
+            self.steps = self.sequence.steps
+            # NOTE: batch 0 is converted and checked now, before any weight changes.
+            self._flat(*self.sequence.first_batch, f"{what} ({self.sequence.name}[0])",
+                       f"batch 0 of the {self.sequence.name}")
+            return
         if is_batch_iterable(x):
             if y is not None or sample_weight is not None:
                 raise ValueError(f"{what}: when x is a generator or iterable of batches, pass "
@@ -207,8 +224,8 @@ class DataHandler:
         shuffling) becomes a new handler; this one keeps the rest."""
         if self.arrays is None:
             raise ValueError(f"{self.what}: validation_split is only supported for in-memory "
-                             f"data (arrays / tensors), not for generators; pass "
-                             f"validation_data instead.")
+                             f"data (arrays / tensors), not for generators or "
+                             f"keras.utils.Sequence; pass validation_data instead.")
         if not 0 < fraction < 1:
             raise ValueError(f"{self.what}: validation_split must be in (0, 1), received "
                              f"{fraction}.")
@@ -252,41 +269,57 @@ class DataHandler:
             else:
                 yield [a[k * bs:(k + 1) * bs] for a in arrays]
 
+    def on_epoch_end(self) -> None:
+        """Ends an epoch (or an evaluation pass): calls a Sequence's `on_epoch_end`."""
+        if self.sequence is not None:
+            self.sequence.on_epoch_end()
+
     def _iter_epoch(self) -> Iterator[list]:
+        seq = self.sequence
+        if seq is not None:
+            for index, item in seq.epoch():
+                yield self._flat(*item, f"{self.what} ({seq.name}[{index}])",
+                                 f"batch {index} of the {seq.name}")
+            return
         src = self.source
         if self._iter is None or not _is_iterator(src):
-            self._iter = iter(src)  # a re-iterable (a Sequence) starts over every epoch
+            self._iter = iter(src)  # a re-iterable starts over every epoch
         count = 0
         while self.steps_per_epoch is None or count < self.steps_per_epoch:
             try:
                 item = next(self._iter)
             except StopIteration:
                 return
-            x, y, sw = unpack_x_y_sample_weight(item)
-            xd = ArrayData(x, self.what)
-            arrays = list(xd.arrays)
-            yd = wd = None
-            if y is not None:
-                yd = ArrayData(y, f"{self.what} (y)")
-                arrays += yd.arrays
-            if self._class_weight and yd is not None:
-                cw = class_weights_to_sample_weights(yd.arrays[0], self._class_weight)
-                sw = cw if sw is None else cw * np.asarray(sw).reshape(-1)
-            if sw is not None:
-                wd = ArrayData(sw, f"{self.what} (sample_weight)")
-                arrays += wd.arrays
-            sizes = [d.n for d in (xd, yd, wd) if d is not None]
-            if len(set(sizes)) > 1:
-                raise ValueError(f"{self.what}: batch {count} of the generator has "
-                                 f"{' / '.join(map(str, sizes))} samples in x / y"
-                                 f"{' / sample_weight' if wd is not None else ''}; each "
-                                 f"batch needs the same number of samples in all of them.")
-            self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
-                                        None if wd is None else wd.structure)
-            _check_dtypes(arrays, _names(xd.structure, None if yd is None else yd.structure,
-                                         None if wd is None else wd.structure), self.what)
+            arrays = self._flat(*unpack_x_y_sample_weight(item), self.what,
+                                f"batch {count} of the generator")
             count += 1
             yield arrays
+
+    def _flat(self, x: Any, y: Any, sw: Any, what: str, label: str) -> list:
+        """One batch `(x, y, sample_weight)` from a generator or Sequence as flat arrays
+        (class weights applied); sets `self.structure`."""
+        xd = ArrayData(x, what)
+        arrays = list(xd.arrays)
+        yd = wd = None
+        if y is not None:
+            yd = ArrayData(y, f"{what} (y)")
+            arrays += yd.arrays
+        if self._class_weight and yd is not None:
+            cw = class_weights_to_sample_weights(yd.arrays[0], self._class_weight)
+            sw = cw if sw is None else cw * np.asarray(sw).reshape(-1)
+        if sw is not None:
+            wd = ArrayData(sw, f"{what} (sample_weight)")
+            arrays += wd.arrays
+        sizes = [d.n for d in (xd, yd, wd) if d is not None]
+        if len(set(sizes)) > 1:
+            raise ValueError(f"{self.what}: {label} has {' / '.join(map(str, sizes))} "
+                             f"samples in x / y{' / sample_weight' if wd is not None else ''}"
+                             f"; each batch needs the same number of samples in all of them.")
+        self.structure = _Structure(xd.structure, None if yd is None else yd.structure,
+                                    None if wd is None else wd.structure)
+        _check_dtypes(arrays, _names(xd.structure, None if yd is None else yd.structure,
+                                     None if wd is None else wd.structure), what)
+        return arrays
 
 
 def _is_iterator(x: Any) -> bool:

@@ -28,7 +28,8 @@ from ...core.shape import TensorSpec
 from ...core.dtypes import BY_NP
 from ...core.tensor import TensorOps, wrap
 from ..utils.progbar import Progbar, _fmt_per, _fmt_time
-from .data import ArrayData, check_batch_size, is_batch_iterable
+from .data import (ArrayData, SequenceData, check_batch_size, check_no_batch_size,
+                   is_batch_iterable, is_sequence)
 
 
 def _verbosity(verbose: Any) -> int:
@@ -91,6 +92,7 @@ def _to_numpy(out: Any, batch: list) -> list:
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
             steps: int | None = None, callbacks: Any = None) -> Any:
     """See `Model.predict`."""
+    check_no_batch_size(x, batch_size, "predict")
     bs = check_batch_size(batch_size, "predict")
     verbose = _verbosity(verbose)
     if not callbacks and steps is None:
@@ -109,7 +111,10 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     for cb in callbacks:
         if hasattr(cb, "set_model"):
             cb.set_model(model)
-    if is_batch_iterable(x):
+    if is_sequence(x):  # read by index; its on_epoch_end runs after the last batch
+        batches, target, structure_of = SequenceData(x, "predict", steps,
+                                                         stacklevel=4).predict_batches()
+    elif is_batch_iterable(x):
         batches, target, structure_of = _iter_batches(x, steps)
     else:
         data = ArrayData(x, "predict")

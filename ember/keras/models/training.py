@@ -243,7 +243,13 @@ class TrainingMixin:
             validation_batch_size: int | None = None, validation_freq: Any = 1,
             max_queue_size: int = 10, workers: int = 1,
             use_multiprocessing: bool = False) -> Any:
-        """Trains the model for `epochs` epochs; returns a `History` (see Keras' fit)."""
+        """Trains the model for `epochs` epochs; returns a `History` (see Keras' fit).
+
+        `x` may also be a generator of batches or a `keras.utils.Sequence` / `PyDataset`
+        (then without `y`, `sample_weight` or `batch_size`; `shuffle` shuffles the order of
+        its batches each epoch). `max_queue_size`, `workers` and `use_multiprocessing` are
+        accepted and ignored: ember reads batches on the calling thread.
+        """
         from .training_loop import fit
         return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                    validation_data, shuffle, class_weight, sample_weight, initial_epoch,
@@ -254,7 +260,11 @@ class TrainingMixin:
                  callbacks: Any = None, max_queue_size: int = 10, workers: int = 1,
                  use_multiprocessing: bool = False, return_dict: bool = False,
                  **kwargs: Any) -> Any:
-        """The loss and metrics on the data: a scalar, a list, or a dict (return_dict)."""
+        """The loss and metrics on the data: a scalar, a list, or a dict (return_dict).
+
+        `x` may be a generator or a `keras.utils.Sequence` (without `batch_size`);
+        `max_queue_size`, `workers` and `use_multiprocessing` are accepted and ignored.
+        """
         from .training_loop import evaluate
         kwargs.pop("_use_cached_eval_dataset", None)
         if kwargs:

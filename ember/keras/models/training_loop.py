@@ -1,5 +1,9 @@
 """The epoch and batch loops of `Model.fit` and `Model.evaluate`.
 
+A `keras.utils.Sequence` gets its `on_epoch_end()` after each epoch of fit (after the
+validation and the callbacks' `on_epoch_end`, as tf.keras 2) and after each pass of
+evaluate or of fit's validation.
+
 Each step hands the batch's arrays (views or one gather per array when shuffling) to the
 compiled step function; metric values become Python floats only where a callback asks for
 per-batch logs, and at the end of each epoch.
@@ -22,7 +26,7 @@ from typing import Any
 
 from ...core.tensor import wrap
 from .. import callbacks as callbacks_mod
-from .data import check_batch_size, is_batch_iterable
+from .data import check_batch_size, check_no_batch_size, is_batch_iterable
 from .data_adapter import DataHandler, unpack_x_y_sample_weight, warn_ran_out
 from .training import _format_result, logs_to_floats
 
@@ -43,12 +47,13 @@ def _check_epochs(epochs: Any, initial_epoch: Any) -> None:
 
 def _validation_handler(validation_data: Any, batch_size: int, steps: Any) -> DataHandler:
     what = "fit (validation_data)"
-    if is_batch_iterable(validation_data):
+    if is_batch_iterable(validation_data):  # a generator, iterable or keras.utils.Sequence
         return DataHandler(validation_data, batch_size=batch_size, steps_per_epoch=steps,
                            what=what)
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError(f"fit: validation_data must be a tuple (x_val, y_val) or (x_val, "
-                         f"y_val, val_sample_weight), or a generator of batches; received "
+                         f"y_val, val_sample_weight), a generator of batches or a "
+                         f"keras.utils.Sequence; received "
                          f"{type(validation_data).__name__}.")
     vx, vy, vsw = unpack_x_y_sample_weight(tuple(validation_data))
     return DataHandler(vx, vy, vsw, batch_size=batch_size, steps_per_epoch=steps,
@@ -69,6 +74,9 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
         validation_steps: Any, validation_batch_size: Any, validation_freq: Any) -> Any:
     """See `Model.fit`."""
     model._check_compiled("training")
+    check_no_batch_size(x, batch_size, "fit")
+    check_no_batch_size(validation_data, validation_batch_size, "fit",
+                        "validation_batch_size")
     bs = check_batch_size(batch_size, "fit")
     verbose = _verbosity(verbose)
     _check_epochs(epochs, initial_epoch)
@@ -124,6 +132,7 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
             val_logs = _run_test(model, val, cbs, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbs.on_epoch_end(epoch, epoch_logs)
+        data.on_epoch_end()  # a Sequence's on_epoch_end, after validation (as tf.keras 2)
         if model.stop_training:
             break
     opt = model.optimizer
@@ -165,6 +174,7 @@ def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> 
             cbs.on_test_batch_end(step, logs_to_floats(logs))
     if batch_logs and logs is not None and (step + 1) % spe:
         cbs.on_test_batch_end(step, logs_to_floats(logs))
+    data.on_epoch_end()
     if logs is None:
         if in_fit:
             raise ValueError("fit (validation_data): the validation data yielded no batches. "
@@ -182,6 +192,7 @@ def evaluate(model: Any, x: Any, y: Any, batch_size: Any, verbose: Any, sample_w
              steps: Any, callbacks: Any, return_dict: bool) -> Any:
     """See `Model.evaluate`."""
     model._check_compiled("evaluating")
+    check_no_batch_size(x, batch_size, "evaluate")
     bs = check_batch_size(batch_size, "evaluate")
     verbose = _verbosity(verbose)
     if x is None:

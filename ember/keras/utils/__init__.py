@@ -1,4 +1,4 @@
-"""`keras.utils`: set_random_seed, to_categorical, Progbar."""
+"""`keras.utils`: set_random_seed, to_categorical, Progbar, Sequence, PyDataset."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 
 from ..models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .progbar import Progbar
+from .sequence import PyDataset, Sequence
 
-__all__ = ["Progbar", "pack_x_y_sample_weight", "set_random_seed", "to_categorical",
-           "unpack_x_y_sample_weight"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "pack_x_y_sample_weight", "set_random_seed",
+           "to_categorical", "unpack_x_y_sample_weight"]
 
 
 def set_random_seed(seed: int) -> None:
