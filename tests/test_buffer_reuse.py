@@ -95,3 +95,16 @@ def test_cache_keeps_only_mid_sized_owned_arrays():
     del big
     assert cache.take(3) is None
     assert cache.take(3) is None  # taken out (and dropped) by the first take
+
+
+def test_a_plan_holds_at_most_its_byte_budget_between_calls():
+    cache = _BufferCache()
+    each = _BufferCache.MAX_BYTES
+    n = _BufferCache.MAX_TOTAL // each + 2
+    for j in range(n):
+        cache.keep(j, np.empty(each, np.uint8))
+    assert sum(a.nbytes for a in cache._slots.values()) <= _BufferCache.MAX_TOTAL
+    assert len(cache._slots) == _BufferCache.MAX_TOTAL // each
+    assert cache.take(0) is not None  # handed out: the budget frees its bytes
+    cache.keep(n, np.empty(each, np.uint8))
+    assert n in cache._slots

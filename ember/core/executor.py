@@ -205,23 +205,31 @@ class _BufferCache:
     the caller holds, keeps its base alive and so keeps it from reuse); popping it from
     the cache first makes a concurrent call of the same plan get None. Buffers above
     `MAX_BYTES` are not kept, so a one-off large call does not pin its intermediates, nor
-    below `MIN_BYTES`, which come from the heap without page faults anyway.
+    below `MIN_BYTES`, which come from the heap without page faults anyway; and a plan
+    holds at most `MAX_TOTAL` bytes between calls, however many matmuls it has.
     """
 
     MIN_BYTES = 64 << 10
     MAX_BYTES = 8 << 20
+    MAX_TOTAL = 32 << 20
 
     def __init__(self):
         self._slots: dict = {}
+        self._bytes = 0  # held now (approximate under concurrent calls: a budget only)
 
     def keep(self, j: int, a: Any) -> None:
         if (type(a) is np.ndarray and self.MIN_BYTES <= a.nbytes <= self.MAX_BYTES
-                and a.base is None):
+                and a.base is None and self._bytes + a.nbytes <= self.MAX_TOTAL
+                and j not in self._slots):
             self._slots[j] = a
+            self._bytes += a.nbytes
 
     def take(self, j: int) -> Any:
         a = self._slots.pop(j, None)
-        return a if a is not None and _refcount(a) == _SOLE else None
+        if a is None:
+            return None
+        self._bytes -= a.nbytes
+        return a if _refcount(a) == _SOLE else None
 
 
 _refcount = sys.getrefcount
