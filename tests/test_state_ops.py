@@ -90,3 +90,24 @@ def test_pending_assignment_in_the_same_function_is_refused():
     with pytest.raises(NotImplementedError, match="assigned earlier"):
         step()
     np.testing.assert_allclose(w.numpy(), [1.0])
+
+
+def test_a_run_time_error_after_an_update_applies_the_update_once():
+    from ember import keras
+    from ember.core.errors import InvalidArgumentError
+    v = tf.Variable([1.0, 2.0, 3.0])
+    opt = keras.optimizers.SGD(1.0)
+
+    @tf.function
+    def step(g, idx):
+        opt.apply_gradients([(g, v)])  # an in-place update (an effect equation)
+        return tf.gather(v, idx)  # fails at run time for a bad index
+
+    step(tf.constant([0.5, 0.5, 0.5]), tf.constant([0]))
+    np.testing.assert_allclose(v.numpy(), [0.5, 1.5, 2.5])
+    with pytest.raises(InvalidArgumentError, match="gather"):
+        step(tf.constant([0.5, 0.5, 0.5]), tf.constant([7]))
+    # the failing call's in-place update ran once, before its gather failed (as in TF's
+    # graph); the error was explained from the failed frame, not by re-running the plan,
+    # which would have applied the update twice ([-0.5, 0.5, 1.5])
+    np.testing.assert_allclose(v.numpy(), [0.0, 1.0, 2.0])

@@ -7,8 +7,11 @@ params bound as globals of the generated function. A call then costs one Python 
 call plus one kernel call per equation: none of eager dispatch's conversion, dtype checks
 or Tensor wrapping in between.
 
-If a kernel fails at run time (e.g. an index out of range), the plan is replayed step by
-step to raise the ember error of the failing op, as eager mode would.
+If a kernel fails at run time (e.g. an index out of range), the ember error of the
+failing op is raised, as eager mode would: the failed line of the generated code names
+the equation, and its inputs are read from the failed frame (replaying the plan from the
+start would run an in-place update twice). Only if that can't be found is the plan
+replayed step by step.
 
 Example:
     >>> import ember as tf
@@ -61,6 +64,7 @@ class Plan:
 
         glob["np"] = np
         reusable: dict = {}  # local name -> equation index, for outputs kept for reuse
+        arg_refs: list = []  # per equation, the names its inputs have in the code
         self._buffers = _BufferCache()
         glob["_free"] = self._buffers.take
         glob["_keep"] = self._buffers.keep
@@ -69,6 +73,7 @@ class Plan:
             kernel = f"k{j}"
             glob[kernel] = e.prim.kernel
             args = [ref(a) for a in e.ins]
+            arg_refs.append(list(args))
             # NOTE: a backend kernel may give the expression to emit in place of a call
             # (e.g. `np.matmul(a, b)` when no transpose is asked): one call less per op.
             reuse = getattr(e.prim.kernel, "reuse", False) and not e.prim.multiple_results
@@ -77,7 +82,7 @@ class Plan:
                 inline = inline(**e.params)
             if inline is not None and not e.prim.multiple_results:
                 names[id(e.outs[0])] = f"v{j}_0"
-                lines.append(f"    v{j}_0 = {inline.format(*args)}")
+                lines.append(f"    v{j}_0 = {inline.format(*args)}  # e{j}")
                 continue
             for k, v in e.params.items():
                 pname = f"p{j}_{k}"
@@ -94,7 +99,7 @@ class Plan:
                                         else "")
             if not e.prim.multiple_results:
                 target = outs[0]
-            lines.append(f"    {target} = {kernel}({', '.join(args)})")
+            lines.append(f"    {target} = {kernel}({', '.join(args)})  # e{j}")
         results = [("None" if o is None else ref(o)) for o in g.outputs]
         updates = [ref(a) for _, a in g.updates]
         lines = _free_dead(lines, set(results) | set(updates), reusable)
@@ -113,27 +118,58 @@ class Plan:
         call_body = "\n".join("    " + ln for ln in (head + body.rstrip("\n").split("\n")))
         src = (f"def run({params}):\n{body}\n"
                f"def call({call_params}):\n    try:\n{call_body}\n"
-               f"    except Exception:\n"
-               f"        return fallback(({call_params}{',' if n_args == 1 else ''}))\n")
+               f"    except Exception as exc:\n"
+               f"        return fallback(exc, ({call_params}{',' if n_args == 1 else ''}))\n")
         self.source = src
         replay = self._replay
+        # The line of each equation in the source (marked `# e<j>`): a failure's line
+        # tells which equation failed.
+        eqn_at = {n: int(ln.rsplit("# e", 1)[1]) for n, ln in
+                  enumerate(src.split("\n"), start=1) if "  # e" in ln}
+        codes: set = set()
 
-        def fallback(tensors: tuple) -> tuple:  # replays to raise the op's own error
+        def explain(exc: Exception) -> None:
+            """Raises the failing op's ember error, its inputs read from the failed frame.
+
+            NOTE: not by replaying the plan from the start, which would run an effect
+            equation (an optimizer's in-place update) a second time."""
+            tb = exc.__traceback__
+            frame = lineno = None
+            while tb is not None:  # the innermost frame of this plan's code
+                if tb.tb_frame.f_code in codes:
+                    frame, lineno = tb.tb_frame, tb.tb_lineno
+                tb = tb.tb_next
+            j = eqn_at.get(lineno) if frame is not None else None
+            if j is None:
+                return
+            local = frame.f_locals
+            try:
+                ins = [local[r] if r in local else glob[r] for r in arg_refs[j]]
+            except KeyError:
+                return
+            e = eqns[j]
+            raise _explain(e.prim, tuple(wrap(np.asarray(a)) for a in ins), e.params,
+                           exc) from None
+
+        def fallback(exc: Exception, tensors: tuple) -> tuple:
+            explain(exc)
             arrays = [t._value for t in tensors] + [v._value for v in g.reads]
-            return replay(tuple(arrays))
+            return replay(tuple(arrays))  # the failure could not be located: step by step
 
         glob["fallback"] = fallback
         code = compile(src, f"<ember.function {g.name}>", "exec")
         exec(code, glob)  # noqa: S102 - our own generated code, from the graph
         fast = glob["run"]
+        self.call = glob["call"]
+        codes.update((fast.__code__, self.call.__code__))
 
         def run(*arrays: Any) -> tuple:
             try:
                 return fast(*arrays)
-            except Exception:  # noqa: BLE001 - replayed to raise the op's own error
+            except Exception as exc:  # noqa: BLE001 - explained as the op's own error
+                explain(exc)
                 return replay(arrays)
 
-        self.call = glob["call"]
         return run
 
     def _replay(self, arrays: tuple) -> tuple:
