@@ -35,8 +35,11 @@ from .ops.linalg_ops import einsum, matmul, tensordot  # noqa: F401
 from .ops.math_ops import *  # noqa: F401,F403
 from .ops.reduce_ops import *  # noqa: F401,F403
 from .ops.sort_ops import argsort, sort, unique, unique_with_counts  # noqa: F401
+from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
+                            executing_eagerly, group, name_scope, no_op, print)
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
-from . import bitwise, config, dtypes, errors, linalg, math, nn, random  # noqa: E402
+from . import (bitwise, config, debugging, dtypes, errors, linalg, math, nn,  # noqa: E402
+               random)
 
 __version__ = "0.1.0"
 
