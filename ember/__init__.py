@@ -23,6 +23,7 @@ from .core.variable import Variable, VariableAggregation, VariableSynchronizatio
 from .core.tape import GradientTape, UnconnectedGradients, custom_gradient, recompute_grad
 from .core import nest
 from .core.function import Function, function
+from .core.module import Module
 from . import ops as _ops  # fills the operator table of Tensor and Variable
 from .ops.array_ops import *  # noqa: F401,F403
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm  # noqa: F401

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import threading
 from typing import Any, Iterator
 
 import numpy as np
 
 from ..core import nest, registry
-from ..core.dtypes import as_dtype, bool as bool_
+from ..core.dtypes import as_dtype
+from ..core.dtypes import bool as bool_
 from ..core.errors import InvalidArgumentError
+from ..core.module import name_scope  # noqa: F401 - re-exported (tf.name_scope)
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
@@ -465,36 +466,6 @@ def executing_eagerly() -> bool:
         False
     """
     return not registry._TRACES
-
-
-_SCOPES = threading.local()
-
-
-class name_scope:  # noqa: N801 - TF's name
-    """`tf.name_scope(name)`: names are for TF's graph tooling; ember keeps the nesting only
-    (entering gives the full scope, e.g. 'outer/inner/').
-
-    Example:
-        >>> import ember as tf
-        >>> with tf.name_scope("outer"), tf.name_scope("inner") as scope:
-        ...     scope
-        'outer/inner/'
-    """
-
-    def __init__(self, name: str):
-        if not isinstance(name, str):
-            raise TypeError(f"name_scope: name must be a string, received {name!r}.")
-        self.name = name
-
-    def __enter__(self) -> str:
-        stack = getattr(_SCOPES, "stack", None)
-        if stack is None:
-            stack = _SCOPES.stack = []
-        stack.append(self.name)
-        return "".join(s + "/" for s in stack if s)
-
-    def __exit__(self, *exc: Any) -> None:
-        _SCOPES.stack.pop()
 
 
 @contextlib.contextmanager
