@@ -90,6 +90,96 @@ def test_compiled_sgd_rmsprop_match_numpy_passes_bit_for_bit(kernel, variant, dt
     assert not np.array_equal(a[0], state[0])
 
 
+# kernel: (indices into `_state`'s [p, m, v, vhat] of its slots, its constants after the
+# slots, the number of temporaries its NumPy passes take)
+KERNELS = {
+    "adagrad": ((2,), lambda dt: (1e-7, np.asarray(0.1, dt)), 1),
+    "adadelta": ((2, 3), lambda dt: (0.95, 1e-7, np.asarray(1.0, dt)), 2),
+    "adamax": ((1, 2), lambda dt: (0.9, 0.999, 1e-7, np.asarray(0.05, dt),
+                                   np.asarray(0.19, dt)), 1),
+    "nadam": ((1, 2), lambda dt: (0.9, 0.999, 1e-7, np.asarray(0.05, dt),
+                                  np.asarray(0.47, dt), np.asarray(0.11, dt),
+                                  np.asarray(0.002, dt)), 2),
+    "lion": ((1,), lambda dt: (0.9, 0.99, np.asarray(0.01, dt)), 2),
+}
+
+
+def _step(kernel, compiled, g, st, dtype, decay):
+    slots, consts, n_temps = KERNELS[kernel]
+    args = (g, st[0], *[st[i] for i in slots], *consts(dtype), decay)
+    if compiled:
+        getattr(fused, kernel)(*args)
+    else:
+        getattr(fused, kernel + "_numpy")(*args, *[np.empty_like(g) for _ in range(n_temps)])
+
+
+def _assert_same_bits(x, y):
+    """Equal bits wherever x is a number (so +0 != -0), NaN at the same places."""
+    nan = np.isnan(x)
+    np.testing.assert_array_equal(nan, np.isnan(y))
+    uint = np.uint32 if x.dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(x[~nan].view(uint), y[~nan].view(uint))
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("decay", [None, 0.996])
+@pytest.mark.parametrize("kernel", sorted(KERNELS))
+def test_compiled_adagrad_to_lion_match_numpy_passes_bit_for_bit(kernel, dtype, decay):
+    rng = np.random.default_rng(5)
+    n = 1031  # odd: the vector loop's tail runs too
+    g, state = _state(rng, n, dtype)
+    g[5] = np.nan           # NaN through every pass (np.maximum, np.sign keep it)
+    state[2][6] = np.nan    # a NaN slot (Adamax's norm: the NaN side of the maximum)
+    g[7] = state[1][7] = 0.0    # Lion: sign(+0) = +0
+    g[8] = state[1][8] = state[0][8] = -0.0   # Lion: sign(-0) = +0, so p stays -0
+    g[9], state[2][9] = 0.0, -0.0   # Adamax: max(-0, +0) is np.maximum's second, +0
+    g[10], state[2][10] = 0.5, 1e30  # Adamax: the norm wins the maximum
+    a = [s.copy() for s in state]
+    b = [s.copy() for s in state]
+    dec = None if decay is None else np.asarray(decay, dtype)
+    for _ in range(3):
+        _step(kernel, True, g, a, dtype, dec)
+        _step(kernel, False, g, b, dtype, dec)
+    for x, y in zip(a, b):
+        _assert_same_bits(x, y)
+    assert not np.array_equal(a[0], state[0])  # the weights did move
+    assert np.isfinite(a[0][11:]).all()
+
+
+@pytest.mark.parametrize("kernel", sorted(KERNELS))
+def test_adagrad_to_lion_fall_back_for_float16_and_strided_gradients(kernel):
+    rng = np.random.default_rng(2)
+    for dtype, transpose in ((np.float16, False), (np.float32, True)):
+        g, state = _state(rng, 12, dtype)
+        g = g.reshape(3, 4).T if transpose else g.reshape(4, 3)
+        state = [s.reshape(4, 3) for s in state]
+        a = [s.copy() for s in state]
+        b = [s.copy() for s in state]
+        _step(kernel, True, g, a, dtype, None)  # the wrapper: NumPy passes here
+        _step(kernel, False, np.ascontiguousarray(g), b, dtype, None)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
+        assert not np.array_equal(a[0], state[0])
+
+
+@needs_c
+def test_compiled_adagrad_to_lion_reject_missing_slots_and_bad_calls():
+    from ember.backend.numpy import _fused
+    g, p = np.ones(4, np.float32), np.ones(4, np.float32)
+    with pytest.raises(TypeError, match="_fused.lion: momentum is required"):
+        _fused.lion(g, p, None, 0.9, 0.1, 0.99, 0.01, 0.1, None)
+    with pytest.raises(TypeError, match="_fused.adagrad takes 6 arguments, got 5"):
+        _fused.adagrad(g, p, np.zeros(4, np.float32), 1e-7, 0.1)
+    with pytest.raises(ValueError, match="the gradient has 16 bytes"):
+        _fused.adamax(g, p, np.zeros(4, np.float32), np.zeros(3, np.float32), 0.1, 0.999,
+                      1e-7, 0.1, 0.1, None)
+    with pytest.raises(TypeError, match="argument 8 must be a real number.*got str"):
+        _fused.nadam(g, p, np.zeros(4, np.float32), np.zeros(4, np.float32), 0.1, 1e-3,
+                     1e-7, "lr", 1.0, 0.1, 1e-3, None)
+    np.testing.assert_array_equal(p, 1.0)
+
+
 def test_numpy_passes_follow_keras_formula():
     rng = np.random.default_rng(3)
     g, (p, m, v, _) = _state(rng, 50, np.float64)
@@ -124,7 +214,11 @@ def _train(compiled: bool, make_optimizer) -> list:
     lambda: keras.optimizers.Adam(0.01), lambda: keras.optimizers.Adam(0.01, amsgrad=True),
     lambda: keras.optimizers.AdamW(0.01), lambda: keras.optimizers.SGD(0.01),
     lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
-    lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True)])
+    lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    lambda: keras.optimizers.Adagrad(0.1), lambda: keras.optimizers.Adadelta(1.0),
+    lambda: keras.optimizers.Adamax(0.05, weight_decay=0.01),
+    lambda: keras.optimizers.Nadam(0.05), lambda: keras.optimizers.Nadam(0.05, weight_decay=0.01),
+    lambda: keras.optimizers.Lion(0.01, weight_decay=0.1)])
 def test_fit_gives_the_same_weights_with_either_kernel(make):
     for a, b in zip(_train(True, make), _train(False, make)):
         np.testing.assert_array_equal(a, b)

@@ -10,7 +10,8 @@
  * give the same bits. Python scalars are rounded to the array's dtype first, as NumPy
  * does with a weak Python float.
  *
- * Kernels: adam (AdamW, amsgrad), sgd (momentum, nesterov), rmsprop (momentum, centered).
+ * Kernels: adam (AdamW, amsgrad), sgd (momentum, nesterov), rmsprop (momentum, centered),
+ * adagrad, adadelta, adamax, nadam and lion (each with or without weight decay).
  * Arrays come through the buffer protocol (C-contiguous, format 'f' or 'd', one dtype,
  * one length); the GIL is released while a loop runs.
  */
@@ -60,7 +61,8 @@ static int take(Buffers *bs, PyObject *obj, int writable, const char *what) {
 
 /* Takes the buffers of `objs` (NULL or None entries are absent: their pointer is NULL);
  * objs[0] is the gradient (read only), the others are updated. 0 on success. */
-static int take_all(Buffers *bs, PyObject **objs, const char **names, int n, void **ptrs) {
+static int take_all(Buffers *bs, PyObject **objs, const char *const *names, int n,
+                    void **ptrs) {
     for (int i = 0; i < n; i++) {
         ptrs[i] = NULL;
         if (objs[i] == NULL || objs[i] == Py_None) continue;
@@ -172,6 +174,104 @@ static int scalar(PyObject *obj, double *out, int *present) {
         }                                                                               \
     }
 
+/* |x| per type (token-pasted on T); np.abs also clears the sign bit of -0 and NaN. */
+static inline float abs_float(float x) { return fabsf(x); }
+static inline double abs_double(double x) { return fabs(x); }
+
+/* ---- Adagrad ----  k: epsilon, lr, decay;  a: g, p, accumulator */
+#define ADAGRAD_LOOP(T, SQRT, DECAY)                                                    \
+    static void adagrad_##T##_##DECAY(Py_ssize_t n, void **a, const T *k) {             \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict acc = a[2];                                                         \
+        const T eps = k[0], lr = k[1], wd = k[2];                                       \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i];                                                     \
+            if (DECAY) pi = pi * wd;                                                    \
+            T ai = acc[i] + gi * gi;                                                    \
+            acc[i] = ai;                                                                \
+            p[i] = pi - (gi / SQRT(ai + eps)) * lr;                                     \
+        }                                                                               \
+    }
+
+/* ---- Adadelta ----  k: rho, 1 - rho, epsilon, lr, decay;  a: g, p, grad avg, delta avg */
+#define ADADELTA_LOOP(T, SQRT, DECAY)                                                   \
+    static void adadelta_##T##_##DECAY(Py_ssize_t n, void **a, const T *k) {            \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict ag = a[2], *restrict ad = a[3];                                     \
+        const T rho = k[0], c = k[1], eps = k[2], lr = k[3], wd = k[4];                 \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i], di = ad[i];                                         \
+            if (DECAY) pi = pi * wd;                                                    \
+            T gsq = ag[i] * rho + (gi * gi) * c;                                        \
+            ag[i] = gsq;                                                                \
+            T t = (SQRT(di + eps) * gi) / SQRT(gsq + eps); /* -delta */                 \
+            ad[i] = di * rho + (t * t) * c;                                             \
+            p[i] = pi - t * lr;                                                         \
+        }                                                                               \
+    }
+
+/* ---- Adamax ----  k: 1 - beta_1, beta_2, epsilon, lr, correction, decay;  a: g, p, m, u */
+#define ADAMAX_LOOP(T, SQRT, DECAY)                                                     \
+    static void adamax_##T##_##DECAY(Py_ssize_t n, void **a, const T *k) {              \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict m = a[2], *restrict u = a[3];                                       \
+        const T c1 = k[0], b2 = k[1], eps = k[2], lr = k[3], corr = k[4], wd = k[5];    \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i], mi = m[i];                                          \
+            if (DECAY) pi = pi * wd;                                                    \
+            mi = mi + (gi - mi) * c1;                                                   \
+            m[i] = mi;                                                                  \
+            T ui = u[i] * b2, ga = abs_##T(gi);                                         \
+            ui = (ui != ui || ui > ga) ? ui : ga; /* np.maximum: NaN wins, ties: ga */  \
+            u[i] = ui;                                                                  \
+            p[i] = pi - (mi / ((ui + eps) * corr)) * lr;                                \
+        }                                                                               \
+    }
+
+/* ---- Nadam ----
+ * k: 1 - beta_1, 1 - beta_2, epsilon, lr, coef_m, coef_g, correction, decay;  a: g, p, m, v */
+#define NADAM_LOOP(T, SQRT, DECAY)                                                      \
+    static void nadam_##T##_##DECAY(Py_ssize_t n, void **a, const T *k) {               \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict m = a[2], *restrict v = a[3];                                       \
+        const T c1 = k[0], c2 = k[1], eps = k[2], lr = k[3], cm = k[4], cg = k[5];      \
+        const T corr = k[6], wd = k[7];                                                 \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i], mi = m[i], vi = v[i];                               \
+            if (DECAY) pi = pi * wd;                                                    \
+            mi = mi + (gi - mi) * c1;                                                   \
+            vi = vi + ((gi * gi) - vi) * c2;                                            \
+            m[i] = mi;                                                                  \
+            v[i] = vi;                                                                  \
+            T t = (mi * cm + gi * cg) * lr;                                             \
+            p[i] = pi - t / (SQRT(vi / corr) + eps);                                    \
+        }                                                                               \
+    }
+
+/* ---- Lion ----  k: beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr, decay;  a: g, p, m */
+#define LION_LOOP(T, SQRT, DECAY)                                                       \
+    static void lion_##T##_##DECAY(Py_ssize_t n, void **a, const T *k) {                \
+        LOOP_HEAD(T)                                                                    \
+        T *restrict m = a[2];                                                           \
+        const T b1 = k[0], c1 = k[1], b2 = k[2], c2 = k[3], lr = k[4], wd = k[5];       \
+        (void)wd;                                                                       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            T gi = g[i], pi = p[i], mi = m[i];                                          \
+            if (DECAY) pi = pi * wd;                                                    \
+            T s = mi * b1 + gi * c1;                                                    \
+            /* np.sign: +-1, +0 for +-0, NaN kept as it is (3 selects: vectorizes) */    \
+            T sign = s > 0 ? (T)1 : (T)0;                                               \
+            sign = s < 0 ? (T)-1 : sign;                                                \
+            sign = s != s ? s : sign;                                                   \
+            p[i] = pi - sign * lr;                                                      \
+            m[i] = mi * b2 + gi * c2;                                                   \
+        }                                                                               \
+    }
+
 #define FOR_TYPES(X, ...) X(float, sqrtf, __VA_ARGS__) X(double, sqrt, __VA_ARGS__)
 FOR_TYPES(ADAM_LOOP, 0, 0) FOR_TYPES(ADAM_LOOP, 0, 1)
 FOR_TYPES(ADAM_LOOP, 1, 0) FOR_TYPES(ADAM_LOOP, 1, 1)
@@ -181,6 +281,11 @@ FOR_TYPES(RMSPROP_LOOP, 0, 0, 0) FOR_TYPES(RMSPROP_LOOP, 0, 0, 1)
 FOR_TYPES(RMSPROP_LOOP, 0, 1, 0) FOR_TYPES(RMSPROP_LOOP, 0, 1, 1)
 FOR_TYPES(RMSPROP_LOOP, 1, 0, 0) FOR_TYPES(RMSPROP_LOOP, 1, 0, 1)
 FOR_TYPES(RMSPROP_LOOP, 1, 1, 0) FOR_TYPES(RMSPROP_LOOP, 1, 1, 1)
+FOR_TYPES(ADAGRAD_LOOP, 0) FOR_TYPES(ADAGRAD_LOOP, 1)
+FOR_TYPES(ADADELTA_LOOP, 0) FOR_TYPES(ADADELTA_LOOP, 1)
+FOR_TYPES(ADAMAX_LOOP, 0) FOR_TYPES(ADAMAX_LOOP, 1)
+FOR_TYPES(NADAM_LOOP, 0) FOR_TYPES(NADAM_LOOP, 1)
+FOR_TYPES(LION_LOOP, 0) FOR_TYPES(LION_LOOP, 1)
 
 typedef void (*LoopF)(Py_ssize_t, void **, const float *);
 typedef void (*LoopD)(Py_ssize_t, void **, const double *);
@@ -296,10 +401,93 @@ static PyObject *rmsprop(PyObject *self, PyObject *args) {
     return run(&bs, ptrs, RMS_F, RMS_D, variant, k, 6);
 }
 
+/* The kernels below take every array (none optional) and one variant flag, decay:
+ * args = (g, p, *state, *constants, decay) with the constants as the NumPy passes use
+ * them (`1 - rho` comes computed, in double, from Python). */
+typedef struct {
+    const char *name;
+    int nbuf, nk;                /* arrays (gradient first); constants before decay */
+    const char *names[MAXBUF];
+    LoopF f32[2];                /* [decay] */
+    LoopD f64[2];
+} Kernel;
+
+static PyObject *call(const Kernel *kn, PyObject *args) {
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs != kn->nbuf + kn->nk + 1) {
+        PyErr_Format(PyExc_TypeError, "_fused.%s takes %d arguments, got %zd.", kn->name,
+                     kn->nbuf + kn->nk + 1, nargs);
+        return NULL;
+    }
+    PyObject *o[MAXBUF];
+    double k[8];
+    int decay;
+    for (int i = 0; i < kn->nbuf; i++) {
+        o[i] = PyTuple_GET_ITEM(args, i);
+        if (o[i] == Py_None) {
+            PyErr_Format(PyExc_TypeError, "_fused.%s: %s is required (got None).", kn->name,
+                         kn->names[i]);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < kn->nk; i++) {
+        PyObject *item = PyTuple_GET_ITEM(args, kn->nbuf + i);
+        k[i] = PyFloat_AsDouble(item);
+        if (k[i] == -1.0 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError))
+                PyErr_Format(PyExc_TypeError, "_fused.%s: argument %d must be a real number "
+                             "(a float or a 0-d array), got %s.", kn->name, kn->nbuf + i + 1,
+                             Py_TYPE(item)->tp_name);
+            return NULL;
+        }
+    }
+    k[kn->nk] = 1.0;
+    if (scalar(PyTuple_GET_ITEM(args, nargs - 1), &k[kn->nk], &decay)) return NULL;
+    Buffers bs = {.n = 0};
+    void *ptrs[MAXBUF];
+    if (take_all(&bs, o, kn->names, kn->nbuf, ptrs)) {
+        release(&bs);
+        return NULL;
+    }
+    return run(&bs, ptrs, kn->f32, kn->f64, decay, k, kn->nk + 1);
+}
+
+#define KERNEL(NAME, NBUF, NK, ...)                                                     \
+    static const Kernel NAME##_kernel = {#NAME, NBUF, NK, {__VA_ARGS__},                \
+                                         {NAME##_float_0, NAME##_float_1},              \
+                                         {NAME##_double_0, NAME##_double_1}};           \
+    static PyObject *NAME(PyObject *self, PyObject *args) { return call(&NAME##_kernel, args); }
+
+KERNEL(adagrad, 3, 2, "the gradient", "the weight", "accumulator")
+KERNEL(adadelta, 4, 4, "the gradient", "the weight", "accumulated_grad",
+       "accumulated_delta_var")
+KERNEL(adamax, 4, 5, "the gradient", "the weight", "momentum", "norm")
+KERNEL(nadam, 4, 7, "the gradient", "the weight", "momentum", "velocity")
+KERNEL(lion, 3, 5, "the gradient", "the weight", "momentum")
+
+PyDoc_STRVAR(adagrad_doc, "adagrad(g, p, acc, epsilon, lr, decay)\n\n"
+"One Adagrad step in place; decay (or None) scales p first.");
+PyDoc_STRVAR(adadelta_doc, "adadelta(g, p, ag, ad, rho, 1 - rho, epsilon, lr, decay)\n\n"
+"One Adadelta step in place; decay (or None) scales p first.");
+PyDoc_STRVAR(adamax_doc,
+"adamax(g, p, m, u, 1 - beta_1, beta_2, epsilon, lr, correction, decay)\n\n"
+"One Adamax step in place; decay (or None) scales p first.");
+PyDoc_STRVAR(nadam_doc,
+"nadam(g, p, m, v, 1 - beta_1, 1 - beta_2, epsilon, lr, coef_m, coef_g, correction,\n"
+"      decay)\n\n"
+"One Nadam step in place; decay (or None) scales p first.");
+PyDoc_STRVAR(lion_doc, "lion(g, p, m, beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr, decay)\n\n"
+"One Lion step in place; decay (or None) scales p first.");
+
 static PyMethodDef methods[] = {
     {"adam", adam, METH_VARARGS, adam_doc},
     {"sgd", sgd, METH_VARARGS, sgd_doc},
     {"rmsprop", rmsprop, METH_VARARGS, rmsprop_doc},
+    {"adagrad", adagrad, METH_VARARGS, adagrad_doc},
+    {"adadelta", adadelta, METH_VARARGS, adadelta_doc},
+    {"adamax", adamax, METH_VARARGS, adamax_doc},
+    {"nadam", nadam, METH_VARARGS, nadam_doc},
+    {"lion", lion, METH_VARARGS, lion_doc},
     {NULL, NULL, 0, NULL},
 };
 

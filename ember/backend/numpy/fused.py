@@ -210,3 +210,229 @@ def rmsprop_numpy(g: np.ndarray, p: np.ndarray, v: np.ndarray, m: np.ndarray | N
         m *= momentum
         m += t
         p -= m
+
+
+def _pair(scratch: Callable, g: np.ndarray) -> tuple:
+    """Two disjoint temporaries shaped like `g`, from one `scratch` call."""
+    # NOTE: `scratch` only reads dtype/size/shape, so a broadcast view (no data) asks it
+    # for room for both at once.
+    buf = scratch(np.broadcast_to(g, (2, *g.shape)))
+    return buf[0, ...], buf[1, ...]  # `[i, ...]`: a view even for 0-d
+
+
+def adagrad(g: np.ndarray, p: np.ndarray, acc: np.ndarray, epsilon: float, lr: Any,
+            decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One Adagrad step in place (Keras' formula):
+
+        p *= decay                          (when decay is not None)
+        acc += g*g
+        p -= g / sqrt(acc + epsilon) * lr
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, acc = np.ones(1, np.float32), np.full(1, 0.1, np.float32)
+        >>> fused.adagrad(np.array([2.0], np.float32), p, acc, 1e-7, 0.1, None)
+        >>> acc, p.round(4)   # 1 - 0.1 * 2 / sqrt(0.1 + 4)
+        (array([4.1], dtype=float32), array([0.9012], dtype=float32))
+    """
+    if _fits(g, p):
+        _C.adagrad(g, p, acc, epsilon, lr, decay)
+        return
+    adagrad_numpy(g, p, acc, epsilon, lr, decay, scratch(g))
+
+
+def adagrad_numpy(g: np.ndarray, p: np.ndarray, acc: np.ndarray, epsilon: float, lr: Any,
+                  decay: Any, t: np.ndarray) -> None:
+    """`adagrad` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    np.multiply(g, g, out=t)
+    acc += t
+    np.add(acc, epsilon, out=t)
+    np.sqrt(t, out=t)
+    np.divide(g, t, out=t)
+    t *= lr
+    p -= t
+
+
+def adadelta(g: np.ndarray, p: np.ndarray, ag: np.ndarray, ad: np.ndarray, rho: float,
+             epsilon: float, lr: Any, decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One Adadelta step in place (Keras' formula; `ag` and `ad` are the running averages
+    of the squared gradients and of the squared updates):
+
+        p *= decay                                      (when decay is not None)
+        ag = ag * rho + g*g * (1 - rho)
+        t = sqrt(ad + epsilon) * g / sqrt(ag + epsilon)     (minus the update)
+        ad = ad * rho + t*t * (1 - rho)
+        p -= t * lr
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, ag, ad = np.ones(1), np.zeros(1), np.zeros(1)
+        >>> fused.adadelta(np.array([2.0]), p, ag, ad, 0.95, 1e-3, 1.0, None)
+        >>> p.round(4)   # 1 - sqrt(1e-3) * 2 / sqrt(0.05 * 4 + 1e-3)
+        array([0.8589])
+    """
+    if _fits(g, p):
+        _C.adadelta(g, p, ag, ad, rho, 1 - rho, epsilon, lr, decay)
+        return
+    adadelta_numpy(g, p, ag, ad, rho, epsilon, lr, decay, *_pair(scratch, g))
+
+
+def adadelta_numpy(g: np.ndarray, p: np.ndarray, ag: np.ndarray, ad: np.ndarray, rho: float,
+                   epsilon: float, lr: Any, decay: Any, t: np.ndarray, u: np.ndarray) -> None:
+    """`adadelta` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    ag *= rho
+    np.multiply(g, g, out=t)
+    t *= 1 - rho
+    ag += t
+    np.add(ad, epsilon, out=t)          # t = -delta = rms(ad) * g / rms(ag)
+    np.sqrt(t, out=t)
+    t *= g
+    np.add(ag, epsilon, out=u)
+    np.sqrt(u, out=u)
+    t /= u
+    ad *= rho
+    np.multiply(t, t, out=u)
+    u *= 1 - rho
+    ad += u
+    t *= lr
+    p -= t
+
+
+def adamax(g: np.ndarray, p: np.ndarray, m: np.ndarray, u: np.ndarray, beta_1: float,
+           beta_2: float, epsilon: float, lr: Any, correction: Any, decay: Any,
+           scratch: Callable = np.empty_like) -> None:
+    """One Adamax step in place (Keras' formula; `correction` is `1 - beta_1**t`):
+
+        p *= decay                          (when decay is not None)
+        m += (g - m) * (1 - beta_1)
+        u = max(u * beta_2, |g|)            (NaN propagates, as np.maximum)
+        p -= m / ((u + epsilon) * correction) * lr
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, m, u = np.ones(2, np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32)
+        >>> fused.adamax(np.array([5.0, -0.5], np.float32), p, m, u, 0.9, 0.999, 1e-7, 0.1,
+        ...              np.float32(0.1), None)
+        >>> p.round(4)   # the first step moves each weight by lr, against the gradient
+        array([0.9, 1.1], dtype=float32)
+    """
+    if _fits(g, p):
+        _C.adamax(g, p, m, u, 1 - beta_1, beta_2, epsilon, lr, correction, decay)
+        return
+    adamax_numpy(g, p, m, u, beta_1, beta_2, epsilon, lr, correction, decay, scratch(g))
+
+
+def adamax_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, u: np.ndarray, beta_1: float,
+                 beta_2: float, epsilon: float, lr: Any, correction: Any, decay: Any,
+                 t: np.ndarray) -> None:
+    """`adamax` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    np.subtract(g, m, out=t)
+    t *= 1 - beta_1
+    m += t
+    u *= beta_2
+    np.abs(g, out=t)
+    np.maximum(u, t, out=u)
+    np.add(u, epsilon, out=t)
+    t *= correction
+    np.divide(m, t, out=t)
+    t *= lr
+    p -= t
+
+
+def nadam(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray, beta_1: float,
+          beta_2: float, epsilon: float, lr: Any, coef_m: Any, coef_g: Any, correction: Any,
+          decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One Nadam step in place (Keras' formula; the optimizer computes the momentum
+    schedule's `coef_m`, `coef_g` and `correction = 1 - beta_2**t` per step):
+
+        p *= decay                          (when decay is not None)
+        m += (g - m) * (1 - beta_1)
+        v += (g*g - v) * (1 - beta_2)
+        p -= (m * coef_m + g * coef_g) * lr / (sqrt(v / correction) + epsilon)
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, m, v = np.ones(1), np.zeros(1), np.zeros(1)
+        >>> fused.nadam(np.array([2.0]), p, m, v, 0.9, 0.999, 1e-7, 0.1, 1.0, 0.0, 0.001,
+        ...             None)
+        >>> m, v, p.round(4)   # 1 - 0.1 * 0.2 / sqrt(0.004 / 0.001)
+        (array([0.2]), array([0.004]), array([0.99]))
+    """
+    if _fits(g, p):
+        _C.nadam(g, p, m, v, 1 - beta_1, 1 - beta_2, epsilon, lr, coef_m, coef_g, correction,
+                 decay)
+        return
+    nadam_numpy(g, p, m, v, beta_1, beta_2, epsilon, lr, coef_m, coef_g, correction, decay,
+                *_pair(scratch, g))
+
+
+def nadam_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray, beta_1: float,
+                beta_2: float, epsilon: float, lr: Any, coef_m: Any, coef_g: Any,
+                correction: Any, decay: Any, a: np.ndarray, b: np.ndarray) -> None:
+    """`nadam` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    np.subtract(g, m, out=a)
+    a *= 1 - beta_1
+    m += a
+    np.multiply(g, g, out=a)
+    a -= v
+    a *= 1 - beta_2
+    v += a
+    np.multiply(m, coef_m, out=a)   # a = m_hat
+    np.multiply(g, coef_g, out=b)
+    a += b
+    np.divide(v, correction, out=b)
+    np.sqrt(b, out=b)
+    b += epsilon
+    a *= lr
+    a /= b
+    p -= a
+
+
+def lion(g: np.ndarray, p: np.ndarray, m: np.ndarray, beta_1: float, beta_2: float, lr: Any,
+         decay: Any, scratch: Callable = np.empty_like) -> None:
+    """One Lion step in place (Keras' formula):
+
+        p *= decay                                      (when decay is not None)
+        p -= sign(m * beta_1 + g * (1 - beta_1)) * lr   (np.sign: 0 at 0, NaN kept)
+        m = m * beta_2 + g * (1 - beta_2)
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.backend.numpy import fused
+        >>> p, m = np.ones(3, np.float32), np.zeros(3, np.float32)
+        >>> fused.lion(np.array([3.0, -0.5, 0.0], np.float32), p, m, 0.9, 0.99, 0.1, None)
+        >>> p
+        array([0.9, 1.1, 1. ], dtype=float32)
+    """
+    if _fits(g, p):
+        _C.lion(g, p, m, beta_1, 1 - beta_1, beta_2, 1 - beta_2, lr, decay)
+        return
+    lion_numpy(g, p, m, beta_1, beta_2, lr, decay, *_pair(scratch, g))
+
+
+def lion_numpy(g: np.ndarray, p: np.ndarray, m: np.ndarray, beta_1: float, beta_2: float,
+               lr: Any, decay: Any, a: np.ndarray, b: np.ndarray) -> None:
+    """`lion` as NumPy passes (the reference the compiled loop matches)."""
+    if decay is not None:
+        p *= decay
+    np.multiply(m, beta_1, out=a)
+    np.multiply(g, 1 - beta_1, out=b)
+    a += b
+    np.sign(a, out=b)  # NOTE: not in place: NumPy's in-place sign is ~8x slower
+    b *= lr
+    p -= b
+    m *= beta_2
+    np.multiply(g, 1 - beta_2, out=b)
+    m += b

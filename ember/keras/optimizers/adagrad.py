@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend.numpy import fused
+
 from .. import initializers
-from ._kernels import check_number, run_split, temps
+from ._kernels import check_number, run_split
 from .optimizer import Optimizer
 
 
@@ -72,20 +74,12 @@ class Adagrad(Optimizer):
 
 
 def _adagrad_kernel(opt: Adagrad, decay: bool) -> Any:
+    """The in-place update of one weight (and its accumulator), as a NumPy function."""
     eps, scratch = opt.epsilon, opt.scratch
 
     def adagrad_update(g: np.ndarray, p: np.ndarray, acc: np.ndarray, lr: np.ndarray,
                        wd: np.ndarray) -> None:
-        if decay:
-            p *= wd
-        t = scratch(g)
-        np.multiply(g, g, out=t)
-        acc += t
-        np.add(acc, eps, out=t)
-        np.sqrt(t, out=t)
-        np.divide(g, t, out=t)
-        t *= lr
-        p -= t
+        fused.adagrad(g, p, acc, eps, lr, wd if decay else None, scratch)
 
     return adagrad_update
 
@@ -132,28 +126,11 @@ class Adadelta(Optimizer):
 
 
 def _adadelta_kernel(opt: Adadelta, decay: bool) -> Any:
-    rho, eps = opt.rho, opt.epsilon
+    """The in-place update of one weight (and its two averages), as a NumPy function."""
+    rho, eps, scratch = opt.rho, opt.epsilon, opt.scratch
 
     def adadelta_update(g: np.ndarray, p: np.ndarray, ag: np.ndarray, ad: np.ndarray,
                         lr: np.ndarray, wd: np.ndarray) -> None:
-        if decay:
-            p *= wd
-        t, u = temps(opt, g, 2)
-        ag *= rho
-        np.multiply(g, g, out=t)
-        t *= 1 - rho
-        ag += t
-        np.add(ad, eps, out=t)          # t = -delta = rms(ad) * g / rms(ag)
-        np.sqrt(t, out=t)
-        t *= g
-        np.add(ag, eps, out=u)
-        np.sqrt(u, out=u)
-        t /= u
-        ad *= rho
-        np.multiply(t, t, out=u)
-        u *= 1 - rho
-        ad += u
-        t *= lr
-        p -= t
+        fused.adadelta(g, p, ag, ad, rho, eps, lr, wd if decay else None, scratch)
 
     return adadelta_update

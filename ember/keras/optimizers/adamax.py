@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 import ember as tf
+from ember.backend.numpy import fused
 
-from ._kernels import check_number, run_split, temps
+from ._kernels import check_number, run_split
 from .optimizer import Optimizer
 
 
@@ -76,24 +77,12 @@ class Adamax(Optimizer):
 
 
 def _adamax_kernel(opt: Adamax, decay: bool) -> Any:
-    c1, b2, eps, scratch = 1 - opt.beta_1, opt.beta_2, opt.epsilon, opt.scratch
+    """The in-place update of one weight (and its slots), as a NumPy function."""
+    b1, b2, eps, scratch = opt.beta_1, opt.beta_2, opt.epsilon, opt.scratch
 
     def adamax_update(g: np.ndarray, p: np.ndarray, m: np.ndarray, u: np.ndarray,
                       lr: np.ndarray, correction: np.ndarray, wd: np.ndarray) -> None:
-        if decay:
-            p *= wd
-        t = scratch(g)
-        np.subtract(g, m, out=t)
-        t *= c1
-        m += t
-        u *= b2
-        np.abs(g, out=t)
-        np.maximum(u, t, out=u)
-        np.add(u, eps, out=t)
-        t *= correction
-        np.divide(m, t, out=t)
-        t *= lr
-        p -= t
+        fused.adamax(g, p, m, u, b1, b2, eps, lr, correction, wd if decay else None, scratch)
 
     return adamax_update
 
@@ -174,29 +163,13 @@ class Nadam(Optimizer):
 
 
 def _nadam_kernel(opt: Nadam, decay: bool) -> Any:
-    c1, c2, eps = 1 - opt.beta_1, 1 - opt.beta_2, opt.epsilon
+    """The in-place update of one weight (and its slots), as a NumPy function."""
+    b1, b2, eps, scratch = opt.beta_1, opt.beta_2, opt.epsilon, opt.scratch
 
     def nadam_update(g: np.ndarray, p: np.ndarray, m: np.ndarray, v: np.ndarray,
                      lr: np.ndarray, coef_m: np.ndarray, coef_g: np.ndarray,
                      correction: np.ndarray, wd: np.ndarray) -> None:
-        if decay:
-            p *= wd
-        a, b = temps(opt, g, 2)
-        np.subtract(g, m, out=a)
-        a *= c1
-        m += a
-        np.multiply(g, g, out=a)
-        a -= v
-        a *= c2
-        v += a
-        np.multiply(m, coef_m, out=a)   # a = m_hat
-        np.multiply(g, coef_g, out=b)
-        a += b
-        np.divide(v, correction, out=b)
-        np.sqrt(b, out=b)
-        b += eps
-        a *= lr
-        a /= b
-        p -= a
+        fused.nadam(g, p, m, v, b1, b2, eps, lr, coef_m, coef_g, correction,
+                    wd if decay else None, scratch)
 
     return nadam_update

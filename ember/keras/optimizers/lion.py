@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import check_number, run_split, temps
+from ember.backend.numpy import fused
+
+from ._kernels import check_number, run_split
 from .optimizer import Optimizer
 
 
@@ -67,21 +69,11 @@ class Lion(Optimizer):
 
 
 def _lion_kernel(opt: Lion, decay: bool) -> Any:
-    b1, b2 = opt.beta_1, opt.beta_2
+    """The in-place update of one weight (and its momentum), as a NumPy function."""
+    b1, b2, scratch = opt.beta_1, opt.beta_2, opt.scratch
 
     def lion_update(g: np.ndarray, p: np.ndarray, m: np.ndarray, lr: np.ndarray,
                     wd: np.ndarray) -> None:
-        if decay:
-            p *= wd
-        a, b = temps(opt, g, 2)
-        np.multiply(m, b1, out=a)
-        np.multiply(g, 1 - b1, out=b)
-        a += b
-        np.sign(a, out=a)
-        a *= lr
-        p -= a
-        m *= b2
-        np.multiply(g, 1 - b2, out=b)
-        m += b
+        fused.lion(g, p, m, b1, b2, lr, wd if decay else None, scratch)
 
     return lion_update
