@@ -193,14 +193,16 @@ def test_compile_errors():
                      r"metric identifier: 'nope'")
 
 
-def test_symbolic_model_add_loss_is_refused_not_dropped():
+def test_a_symbolic_add_loss_from_another_graph_is_refused_and_changes_nothing():
     inp = keras.Input((3,))
     out = keras.layers.Dense(1)(inp)
     model = keras.Model(inp, out)
-    model.add_loss(tf.reduce_mean(out))
+    stranger = keras.layers.Dense(1)(keras.Input((3,)))  # not computed from model's inputs
     model.compile("sgd", "mse")
-    assert_untouched(model, lambda: model.fit(X, Y, verbose=0), NotImplementedError,
-                     r"add_loss of a symbolic tensor.*zero-argument callable")
+    assert_untouched(model, lambda: model.add_loss(tf.reduce_mean(stranger)), ValueError,
+                     r"add_loss")
+    model.fit(X, Y, verbose=0)  # still trains, without the refused term
+    assert len(model.losses) == 0
 
 
 def test_a_generator_used_up_by_validation_says_how_to_fix():

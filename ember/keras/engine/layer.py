@@ -43,6 +43,7 @@ from .input_spec import check_input_spec
 from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
                           _placeholders, _regularizer, _to_tensor, init_scope)
 from .keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
+from .layer_losses import LossesMetricsMixin
 from .naming import to_snake_case, unique_name
 from .node import Node
 
@@ -53,10 +54,11 @@ _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size"
 _K2_ORDER = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
 _K3_ORDER = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
              "constraint", "aggregation", "name")
-_NOT_TRACKED = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_shape"}
+_NOT_TRACKED = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_shape",
+                "_metrics"}
 
 
-class Layer:
+class Layer(LossesMetricsMixin):
     """The base class of all layers (TF's `keras.layers.Layer`).
 
     Subclasses create weights in `build(input_shape)` with `add_weight` and compute in
@@ -97,6 +99,7 @@ class Layer:
         self._regularized: list = []  # (Variable, regularizer)
         self._call_losses: list = []
         self._added_losses: list = []
+        self._metrics: list = []  # Mean metrics made by add_metric in call
         self._build_input_shape = None
         self.activity_regularizer = _regularizer(kwargs.pop("activity_regularizer", None))
         self._batch_input_shape = _batch_input_shape(kwargs)
@@ -318,24 +321,6 @@ class Layer:
                 f'You tried to call count_params on layer "{self.name}", but the layer '
                 f"isn't built. Build it first: call it on data, or layer.build(input_shape).")
         return int(sum(int(np.prod(v._value.shape)) for v in self.weights))
-
-    # -- losses ----------------------------------------------------------------------
-    def add_loss(self, loss: Any) -> None:
-        """Adds a loss term (a scalar tensor, or a zero-argument callable) to `losses`."""
-        if callable(loss) and not isinstance(loss, TensorOps):
-            self._added_losses.append(loss)
-        else:
-            self._call_losses.append(loss)
-
-    @property
-    def losses(self) -> list:
-        """Weight-regularization terms, `add_loss` terms and those of sub-layers."""
-        out = []
-        for layer in self._flatten_layers():
-            out.extend(reg(v) for v, reg in layer._regularized)
-            out.extend(f() for f in layer._added_losses)
-            out.extend(layer._call_losses)
-        return out
 
     # -- building and calling --------------------------------------------------------
     def build(self, input_shape: Any = None) -> None:

@@ -26,16 +26,22 @@ from ..engine.layer_utils import _all_numbers
 
 
 class FunctionalGraph:
-    """The nodes between `inputs` and `outputs`, in an order that runs them."""
+    """The nodes between `inputs` and `outputs`, in an order that runs them.
 
-    def __init__(self, inputs: Any, outputs: Any):
+    `extras` are more KerasTensors computed on every run but not returned: the outputs of
+    the AddLoss / AddMetric nodes of `model.add_loss(tensor)` / `model.add_metric(...)`.
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, extras: Any = ()):
         if isinstance(inputs, dict):
             inputs = dict(inputs)
         self.nested_inputs = inputs
         self.nested_outputs = outputs
         self.inputs = nest.flatten(inputs)
         self.outputs = nest.flatten(outputs)
-        for what, ts in (("inputs", self.inputs), ("outputs", self.outputs)):
+        self.extras = list(extras)
+        for what, ts in (("inputs", self.inputs), ("outputs", self.outputs),
+                         ("added losses and metrics", self.extras)):
             for t in ts:
                 if not isinstance(t, KerasTensor) or t._keras_history is None:
                     raise TypeError(
@@ -68,7 +74,7 @@ class FunctionalGraph:
         input_ids = {id(t) for t in self.inputs}
         order: list = []
         done: set = set()
-        for out in self.outputs:
+        for out in self.outputs + self.extras:
             stack = [(out, False)]
             while stack:  # iterative depth-first walk: deep graphs don't hit recursion limits
                 t, expanded = stack.pop()

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...core import registry
-from ...core.function import _RUN_EAGERLY, Function, functions_run_eagerly
+from ...core.function import _RUN_EAGERLY, functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
 from ...ops.convert import cast, convert_to_tensor
 from .predict import predict as _predict
@@ -35,6 +35,7 @@ _TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
 from ..engine.layer import _TRAINING, Layer, _dedup, _placeholders
 from .functional import FunctionalGraph, check_shape
+from .symbolic_losses import GraphFunction, add_graph_loss, add_graph_metric
 from .training import TrainingMixin
 
 
@@ -65,6 +66,7 @@ class Model(TrainingMixin, Layer):
         self._fast: Any = None  # see _fast_plan
         self._compiled: dict = {}  # training flag -> ConcreteFunction of the graph
         self._predict_cache: dict = {}
+        self._graph_extras: list = []  # AddLoss / AddMetric outputs (symbolic_losses.py)
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model: a functional model needs both inputs and outputs, "
@@ -72,7 +74,7 @@ class Model(TrainingMixin, Layer):
             self._init_graph(inputs, outputs)
 
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
-        self._graph = FunctionalGraph(inputs, outputs)
+        self._graph = FunctionalGraph(inputs, outputs, self._graph_extras)
         self._graph_layers = self._graph.layers
         self._fast = None
         self._compiled = {}
@@ -168,7 +170,7 @@ class Model(TrainingMixin, Layer):
                 shape = g.inputs[0].shape
                 if shape.rank and all(d is not None for d in list(shape)[1:]):
                     cf = self._graph_function(False)
-                    if not cf.graph.updates:
+                    if not cf.graph.updates and not cf.has_losses:
                         fast = (g.inputs[0].dtype._numpy(), shape.rank, tuple(shape)[1:],
                                 cf.plan.call)
             self._fast = fast
@@ -217,21 +219,38 @@ class Model(TrainingMixin, Layer):
                 return self._graph_function(bool(training))._call_tensors(tensors)
         return super().__call__(*args, **kwargs)
 
-    def _graph_function(self, training: bool) -> Any:
+    def _graph_function(self, training: bool) -> GraphFunction:
+        """The graph compiled for this `training` value (traced once, batch dim None)."""
         cf = self._compiled.get(training)
         if cf is None:
-            g = self._graph
-
-            def run(*xs: Any) -> Any:
-                _TRAINING.append(training)
-                try:
-                    return g.run(list(xs))
-                finally:
-                    _TRAINING.pop()
-
-            fn = Function(run, input_signature=g.specs(), name=self.name)
-            cf = self._compiled[training] = fn.get_concrete_function()
+            cf = self._compiled[training] = GraphFunction(self, training)
         return cf
+
+    # -- symbolic add_loss / add_metric (functional models) ------------------------------
+    def _add_symbolic_loss(self, loss: KerasTensor) -> None:
+        """`model.add_loss(t)`: `t`, a scalar KerasTensor computed from the model's inputs,
+        joins the graph (an AddLoss node), so every call computes it from its inputs, it
+        appears in `model.losses` after the call, and fit / evaluate add it to the loss.
+
+        Example:
+            >>> import ember as tf, numpy as np
+            >>> from ember import keras
+            >>> inputs = keras.Input((10,))
+            >>> x = keras.layers.Dense(8, activation="relu")(inputs)
+            >>> model = keras.Model(inputs, keras.layers.Dense(1)(x))
+            >>> model.add_loss(tf.reduce_mean(tf.abs(x)) * 0.01)
+            >>> model.compile("adam", "mse")
+            >>> h = model.fit(np.ones((4, 10)), np.ones((4, 1)), verbose=0)
+            >>> len(model.losses)
+            1
+        """
+        add_graph_loss(self, loss)
+
+    def _add_symbolic_metric(self, value: KerasTensor, name: str) -> None:
+        """`model.add_metric(t, name=...)`: `t`, a KerasTensor computed from the model's
+        inputs, joins the graph (an AddMetric node); each call averages it into a Mean
+        metric called `name`, which fit / evaluate log and History keeps."""
+        add_graph_metric(self, value, name)
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         """The forward pass. A functional model runs its graph; subclasses override this."""

@@ -49,8 +49,8 @@ def _shape_text(shapes: Any) -> str:
     def one(s: Any) -> str:
         dims = ["None" if d is None else str(d) for d in s]
         return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-    if isinstance(shapes, (list, tuple)) and shapes and not isinstance(shapes[0], (int,
-                                                                               type(None))):
+    # NOTE: a list of shapes (several outputs); a TensorShape is a tuple, () for a scalar
+    if isinstance(shapes, list) and shapes and not isinstance(shapes[0], (int, type(None))):
         return "[" + ", ".join(one(s) for s in shapes) + "]"
     return one(shapes)
 

@@ -33,7 +33,7 @@ from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
-from ..engine.keras_tensor import KerasTensor
+from ..engine.layer_losses import _ADDED_METRICS
 from .compile_utils import LossesContainer, MetricsContainer
 from .data_adapter import DataHandler, unpack_x_y_sample_weight
 
@@ -101,12 +101,17 @@ class TrainingMixin:
 
     @property
     def metrics(self) -> list:
-        """The model's metrics: the loss tracker(s), compiled metrics, then metrics set
-        as attributes of the model (as Keras)."""
+        """The model's metrics: the loss tracker(s), compiled metrics, those of
+        `add_metric` (tf.keras 2), then metrics set as attributes of the model (Keras 3)."""
         out = []
         if getattr(self, "_is_compiled", False):
             out += self.compiled_loss.metrics + self.compiled_metrics.metrics
         seen = {id(m) for m in out}
+        for layer in self._flatten_layers() if _ADDED_METRICS[0] else ():
+            for m in getattr(layer, "_metrics", ()):
+                if id(m) not in seen:
+                    out.append(m)
+                    seen.add(id(m))
         for v in vars(self).values():
             if isinstance(v, metrics_base()) and id(v) not in seen:
                 out.append(v)
@@ -227,13 +232,6 @@ class TrainingMixin:
             raise RuntimeError(f"You must compile your model before {what}. Call "
                                f"model.compile(optimizer, loss) first, e.g. "
                                f"model.compile(optimizer='adam', loss='mse').")
-        if any(isinstance(t, KerasTensor) for t in getattr(self, "_call_losses", ())):
-            # NOTE: the next call of the model would drop them silently.
-            raise NotImplementedError(
-                f'Model "{self.name}": add_loss of a symbolic tensor (built from keras.Input) '
-                f"is not supported by ember yet. Add the loss in a layer's call "
-                f"(self.add_loss(...)), or pass a zero-argument callable, e.g. "
-                f"model.add_loss(lambda: 0.01 * tf.reduce_sum(layer.kernel)).")
 
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
