@@ -50,7 +50,7 @@ def test_names_and_scopes():
     assert h.name == "http_handler2" and h.where() == "http_handler2/op/"
     with pytest.raises(ValueError, match="valid Python identifier"):
         tf.Module(name="bad name")
-    assert "named 'box'" in repr(tf.Module(name="box"))
+    assert tf.Module(name="box").name == "box"
 
 
 def test_cycles_and_shared_variables_are_visited_once():
@@ -80,3 +80,13 @@ def test_training_a_module_with_a_tape_and_a_keras_optimizer():
     losses = [float(step(x, y)) for _ in range(100)]
     assert losses[-1] < 1e-3 < losses[0]
     np.testing.assert_allclose(model.w.numpy().ravel(), [1.0, -2.0, 0.5], atol=0.02)
+
+
+def test_keras_layers_and_models_are_modules():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d1"),
+                              keras.layers.Dense(1, name="d2")])
+    assert isinstance(model, tf.Module) and isinstance(model.layers[0], tf.Module)
+    assert {"d1", "d2"} <= {m.name for m in model.submodules}
+    holder = tf.Module(name="holder")
+    holder.model = model
+    assert len(holder.trainable_variables) == 4  # found through the model's layers

@@ -147,9 +147,6 @@ class Module:
                 return method(self, *args, **kwargs)
         return wrapped
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__module__}.{type(self).__name__} object named {self.name!r}>"
-
 
 def _leaves(value: Any) -> Iterator[Any]:
     """The leaves of an attribute's value: lists and tuples in order, dicts by sorted key;

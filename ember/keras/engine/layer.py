@@ -35,6 +35,7 @@ from ...core import nest
 from ...core.convert import to_array
 from ...core.dtypes import as_dtype
 from ...core.errors import ShapeError
+from ...core.module import Module
 from ...core.shape import TensorShape, as_shape
 from ...core.tensor import TensorOps
 from ...core.variable import Variable
@@ -58,7 +59,7 @@ _NOT_TRACKED = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_sh
                 "_metrics"}
 
 
-class Layer(LossesMetricsMixin):
+class Layer(LossesMetricsMixin, Module):
     """The base class of all layers (TF's `keras.layers.Layer`).
 
     Subclasses create weights in `build(input_shape)` with `add_weight` and compute in
