@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import ember.keras.metrics as metrics
+from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_metrics import C, EPS, batches, make_data, stream, wmean
+from tests.keras.test_metrics import EPS, C, batches, make_data, stream, wmean
 
 
 @pytest.fixture
@@ -287,3 +288,31 @@ def test_mean_relative_error_and_mean_tensor(data):
                                rtol=1e-5)
     with pytest.raises(ShapeError, match="do not match the metric's shape"):
         mt.update_state(np.ones(5))
+
+
+@pytest.mark.parametrize("make", [lambda: keras.metrics.AUC(), lambda: keras.metrics.Precision(),
+                                  lambda: keras.metrics.Recall(thresholds=[0.3, 0.6]),
+                                  lambda: keras.metrics.TruePositives()])
+def test_predictions_outside_0_1_are_refused_and_count_nothing(make):
+    from ember.errors import InvalidArgumentError
+    metric = make()
+    metric.update_state([0, 1, 1], [0.2, 0.9, 0.4])
+    before = [v.numpy().copy() for v in metric.variables]
+    with pytest.raises(InvalidArgumentError, match="predictions must be <= 1"):
+        metric.update_state([0, 1], [0.5, 1.5])
+    with pytest.raises(InvalidArgumentError, match="predictions must be >= 0"):
+        metric.update_state([0, 1], [-0.1, 0.5])
+    for b, v in zip(before, metric.variables):
+        np.testing.assert_array_equal(b, v.numpy())
+
+
+def test_fit_with_auc_on_logits_says_predictions_must_be_probabilities():
+    from ember.errors import InvalidArgumentError
+    x = np.array([[5.0], [-5.0], [3.0], [-2.0]], np.float32)
+    y = np.array([[1.0], [0.0], [1.0], [0.0]], np.float32)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])  # logits, no sigmoid
+    model.set_weights([np.array([[2.0]], np.float32), np.array([0.0], np.float32)])
+    model.compile("sgd", keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.AUC()])
+    with pytest.raises(InvalidArgumentError, match="predictions must be"):
+        model.evaluate(x, y, verbose=0)

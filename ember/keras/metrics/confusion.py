@@ -18,6 +18,7 @@ from typing import Any
 
 import ember as tf
 from ember.errors import ShapeError
+from ember.ops import debug_ops
 
 from .base import Metric, fit_weights, match_ranks, static_dims, to_dtype
 
@@ -99,6 +100,10 @@ def update_confusion(metric: Metric, counts: dict, y_true: Any, y_pred: Any, thr
         _, weights = fit_weights(who, y_pred, to_dtype(sample_weight, dt), None)
     else:
         weights = None
+    # tf.keras 2 checks the range before anything is counted (probabilities expected; for
+    # logits, apply a sigmoid or softmax first)
+    debug_ops.assert_greater_equal(y_pred, 0.0, message=f"{who}: predictions must be >= 0")
+    debug_ops.assert_less_equal(y_pred, 1.0, message=f"{who}: predictions must be <= 1")
     if top_k is not None:
         y_pred = filter_top_k(y_pred, top_k)
     if class_id is not None:
