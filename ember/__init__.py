@@ -39,8 +39,8 @@ from .ops.sort_ops import argsort, sort, unique, unique_with_counts  # noqa: F40
 from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
                             executing_eagerly, group, name_scope, no_op, print)
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
-from . import (bitwise, config, debugging, dtypes, errors, linalg, math, nn,  # noqa: E402
-               random)
+from . import (bitwise, config, data, debugging, dtypes, errors, linalg, math,  # noqa: E402
+               nn, random)
 
 __version__ = "0.1.0"
 

@@ -23,6 +23,21 @@ class InvalidArgumentError(OpError, ValueError):
     """An argument has a bad value (index out of range, bad axis, ...)."""
 
 
+class OutOfRangeError(OpError):
+    """Raised by `Iterator.get_next()` at the end of the data (TF's
+    `tf.errors.OutOfRangeError`); `next(iterator)` raises StopIteration instead.
+
+    Example:
+        >>> import ember as tf
+        >>> it = iter(tf.data.Dataset.range(0))
+        >>> try:
+        ...     it.get_next()
+        ... except OutOfRangeError as e:
+        ...     print(e)
+        End of sequence
+    """
+
+
 class ShapeError(InvalidArgumentError):
     """Operand shapes don't fit the op (also a `ValueError`)."""
 

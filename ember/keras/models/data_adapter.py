@@ -156,6 +156,7 @@ class DataHandler:
         self.steps_per_epoch = steps_per_epoch
         self.shuffle = shuffle
         self._iter: Any = None
+        self._keep_iter = False
         self.sequence: SequenceData | None = None
         if is_sequence(x):
             if y is not None or sample_weight is not None:
@@ -179,7 +180,19 @@ class DataHandler:
             self.source = x
             self.arrays = None
             self._class_weight = class_weight
-            self.steps = steps_per_epoch
+            card = _cardinality(x)
+            if card == -1 and steps_per_epoch is None:
+                raise ValueError(
+                    f"{what}: the dataset is infinite (it repeats forever); pass the number "
+                    f"of batches per epoch (steps_per_epoch in fit, validation_steps for "
+                    f"validation, steps in evaluate / predict), or don't call .repeat() on "
+                    f"it.")
+            self.steps = steps_per_epoch if steps_per_epoch is not None else (
+                card if card is not None and card >= 0 else None)
+            # NOTE: as tf.keras, a Dataset's iterator starts over each epoch only when the
+            # epoch is the whole dataset; with fewer steps it goes on where it stopped.
+            self._keep_iter = (card is not None and steps_per_epoch is not None
+                               and card != steps_per_epoch)
             return
         xd = ArrayData(x, what)
         parts = [xd]
@@ -282,7 +295,7 @@ class DataHandler:
                                  f"batch {index} of the {seq.name}")
             return
         src = self.source
-        if self._iter is None or not _is_iterator(src):
+        if self._iter is None or not (_is_iterator(src) or self._keep_iter):
             self._iter = iter(src)  # a re-iterable starts over every epoch
         count = 0
         while self.steps_per_epoch is None or count < self.steps_per_epoch:
@@ -324,6 +337,14 @@ class DataHandler:
 
 def _is_iterator(x: Any) -> bool:
     return hasattr(x, "__next__")
+
+
+def _cardinality(x: Any) -> int | None:
+    """A `tf.data.Dataset`'s number of elements (-1 infinite, -2 unknown), else None."""
+    card = getattr(x, "cardinality", None)
+    if not callable(card) or not hasattr(x, "element_spec"):
+        return None
+    return int(card())
 
 
 def warn_ran_out(what: str, steps: Any, epochs: int) -> None:
