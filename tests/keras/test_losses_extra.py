@@ -10,6 +10,7 @@ import pytest
 import ember as tf
 import ember.keras.losses as losses
 from ember import keras
+from tests.keras.test_losses import _fd_check
 
 EPS = 1e-7
 HI = float(np.float32(1 - EPS))  # the upper clip as float32 rounds it
@@ -196,24 +197,6 @@ def test_from_logits_extreme_values_are_finite(kw):
     assert float(value) > 10  # the wrong row costs ~alpha * 200 nats, not a clipped 16
     per = losses.categorical_focal_crossentropy(labels, EXTREME, from_logits=True)
     close(per, [0.25 * 200.0, 0.0])  # (1 - p)**2 = 1 for the wrong row, 0 for the right
-
-
-def _fd_check(f, y_true, y_pred):
-    """d f(y_true, y_pred) / d y_pred by GradientTape vs central differences, in float64."""
-    y_pred = np.asarray(y_pred, np.float64)
-    y_true = np.asarray(y_true, np.float64)
-    x = tf.constant(y_pred)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        value = f(y_true, x)
-    assert value.dtype == tf.float64
-    grad = tape.gradient(value, x).numpy()
-    fd, h = np.zeros_like(y_pred), 1e-6
-    for i in np.ndindex(fd.shape):
-        step = np.zeros_like(y_pred)
-        step[i] = h
-        fd[i] = (float(f(y_true, y_pred + step)) - float(f(y_true, y_pred - step))) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("loss, t, p", [

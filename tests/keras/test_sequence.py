@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from ember import keras
+from tests.keras.test_training_errors import assert_untouched
 
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(22, 3)).astype(np.float32)
@@ -277,15 +278,6 @@ def test_iterating_a_sequence_and_the_base_class_errors():
 
 # -- errors, before any weight changes ---------------------------------------------------
 
-def assert_untouched(model, call, exc, match):
-    before = model.get_weights()
-    with pytest.raises(exc, match=match):
-        call()
-    for a, b in zip(before, model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    assert int(model.optimizer.iterations.numpy()) == 0
-
-
 def test_batch_size_with_a_sequence_raises():
     model, _ = model_pair()
     msg = r"do not pass `batch_size`.*Sequence / PyDataset \(Batches\).*batch_size=8"
@@ -349,7 +341,7 @@ def test_bad_batches_name_the_sequence_and_the_index():
 def test_y_sample_weight_and_validation_split_with_a_sequence_raise():
     model, _ = model_pair()
     assert_untouched(model, lambda: model.fit(Batches(), Y, verbose=0), ValueError,
-                     r"y / sample_weight are not supported when x is a keras.utils.Sequence")
+                     r"y / sample_weight can.t be passed when x is a keras.utils.Sequence")
     assert_untouched(model, lambda: model.fit(Batches(), sample_weight=SW, verbose=0),
                      ValueError, r"return them from its __getitem__")
     assert_untouched(model, lambda: model.fit(Batches(), validation_split=0.2, verbose=0),

@@ -158,28 +158,23 @@ class DataHandler:
         self._iter: Any = None
         self._keep_iter = False
         self.sequence: SequenceData | None = None
-        if is_sequence(x):
+        if is_sequence(x) or is_batch_iterable(x):
             if y is not None or sample_weight is not None:
-                raise ValueError(f"{what}: y / sample_weight are not supported when x is a "
-                                 f"keras.utils.Sequence ({type(x).__name__}); return them "
-                                 f"from its __getitem__ as (x, y) or (x, y, sample_weight).")
+                kind = (f"a keras.utils.Sequence ({type(x).__name__}); return them from its "
+                        f"__getitem__" if is_sequence(x) else "a generator or iterable of "
+                        "batches; yield them")
+                raise ValueError(f"{what}: y / sample_weight can't be passed when x is {kind} "
+                                 f"as (x, y) or (x, y, sample_weight) batches.")
             self.source = x
             self.arrays = None
             self._class_weight = class_weight
-            self.sequence = SequenceData(x, what, steps_per_epoch, shuffle)
-            self.steps = self.sequence.steps
-            # NOTE: batch 0 is converted and checked now, before any weight changes.
-            self._flat(*self.sequence.first_batch, f"{what} ({self.sequence.name}[0])",
-                       f"batch 0 of the {self.sequence.name}")
-            return
-        if is_batch_iterable(x):
-            if y is not None or sample_weight is not None:
-                raise ValueError(f"{what}: when x is a generator or iterable of batches, pass "
-                                 f"the targets inside it ((x, y) batches), not as y / "
-                                 f"sample_weight.")
-            self.source = x
-            self.arrays = None
-            self._class_weight = class_weight
+            if is_sequence(x):
+                self.sequence = SequenceData(x, what, steps_per_epoch, shuffle)
+                self.steps = self.sequence.steps
+                # NOTE: batch 0 is converted and checked now, before any weight changes.
+                self._flat(*self.sequence.first_batch, f"{what} ({self.sequence.name}[0])",
+                           f"batch 0 of the {self.sequence.name}")
+                return
             card = _cardinality(x)
             if card == -1 and steps_per_epoch is None:
                 raise ValueError(
