@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..core.tensor import OPS, TensorOps
 from . import (array_ops, clip_ops, control_flow, convert, gather_ops, index_ops, linalg_ops, math_ops, nn_ops,
-               random_ops, reduce_ops, sort_ops)
+               extra_ops, random_ops, reduce_ops, sort_ops)
 
 OPS.add = math_ops.add
 OPS.subtract = math_ops.subtract

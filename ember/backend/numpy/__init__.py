@@ -6,7 +6,8 @@ import importlib
 
 KERNELS: dict = {}
 
-for _theme in ("math", "array", "index", "gather", "sort", "linalg", "nn", "random"):
+for _theme in ("math", "array", "index", "gather", "sort", "linalg", "nn", "random",
+               "extra"):
     try:
         _mod = importlib.import_module(f"{__name__}.{_theme}")
     except ModuleNotFoundError as _e:  # a theme not written yet

@@ -1,0 +1,75 @@
+"""NumPy kernels for roll, searchsorted and bincount (ember/ops/extra_ops.py).
+
+A failing kernel raises ValueError; dispatch turns it into the op's InvalidArgumentError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def roll(x, shift, axis):
+    shifts = tuple(int(s) for s in np.reshape(shift, -1))
+    if len(shifts) != len(axis):
+        raise ValueError(
+            f"shift and axis must have the same length, received {len(shifts)} "
+            f"shift(s) for axis {list(axis)}.")
+    if not axis:
+        return x.copy()
+    return np.roll(x, shifts, axis)  # repeated axes add their shifts, as TF
+
+
+def searchsorted(sorted_sequence, values, side, out_type):
+    n, m = sorted_sequence.shape[-1], values.shape[-1]
+    seq = sorted_sequence.reshape(-1, n)
+    vals = values.reshape(-1, m)
+    if seq.shape[0] != vals.shape[0]:
+        raise ValueError(
+            f"sorted_sequence and values must have the same leading dims "
+            f"(the same number of rows), received shapes {list(sorted_sequence.shape)} "
+            f"and {list(values.shape)}.")
+    # NOTE: one vectorized binary search over every row at once (about log2(n) NumPy
+    # passes), instead of a Python loop of np.searchsorted calls, one per row.
+    lo = np.zeros(vals.shape, dtype=np.int64)
+    hi = np.full(vals.shape, n, dtype=np.int64)
+    rows = np.arange(seq.shape[0])[:, None]
+    while n and (lo < hi).any():
+        active = lo < hi
+        mid = (lo + hi) // 2
+        probe = seq[rows, np.minimum(mid, n - 1)]
+        right = probe < vals if side == "left" else probe <= vals
+        lo = np.where(active & right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+    return lo.astype(out_type).reshape(values.shape)
+
+
+def bincount(arr, weights, minlength, maxlength, binary_output, axis):
+    # `weights` of size 0 (and arr not empty) means "no weights": it carries the dtype.
+    if arr.size and arr.min() < 0:
+        raise ValueError(
+            f"arr must be non-negative, found the value {arr.min()}; counts "
+            f"are per non-negative integer id.")
+    size = int(arr.max()) + 1 if arr.size else 0
+    if minlength is not None:
+        size = max(size, minlength)
+    if maxlength is not None:
+        size = min(size, maxlength)
+    size = max(size, 0)
+    rows = arr.reshape(-1, arr.shape[-1]) if axis == -1 else arr.reshape(1, -1)
+    keep = rows < size
+    flat = (np.arange(rows.shape[0])[:, None] * size + rows)[keep]
+    n_out = rows.shape[0] * size
+    if binary_output or weights.size != arr.size:
+        out = np.bincount(flat, minlength=n_out)
+        if binary_output:
+            out = np.minimum(out, 1)
+    elif weights.dtype.kind == "f":
+        out = np.bincount(flat, weights.reshape(rows.shape)[keep], minlength=n_out)
+    else:  # exact integer sums (np.bincount would add them as float64)
+        out = np.zeros(n_out, dtype=weights.dtype)
+        np.add.at(out, flat, weights.reshape(rows.shape)[keep])
+    shape = (rows.shape[0], size) if axis == -1 else (size,)
+    return out.astype(weights.dtype, copy=False).reshape(shape)
+
+
+KERNELS = {"roll": roll, "searchsorted": searchsorted, "bincount": bincount}
