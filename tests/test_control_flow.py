@@ -186,3 +186,27 @@ def test_gradient_tape_inside_function_through_while_loop():
         d[k] = eps
         fd = (value(x.numpy() + d) - value(x.numpy() - d)) / (2 * eps)
         assert got[0].numpy()[k] == pytest.approx(fd, rel=1e-6)
+
+
+def test_traced_while_gradient_through_a_state_that_grows_each_iteration():
+    # out gains a row per iteration (shape invariant [None, 3], initial [0, 3]): the body's
+    # gradient must split each iteration's cotangent by that iteration's size
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float64)])
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            n = tf.shape(x)[0]
+
+            def body(i, out):
+                return i + 1, tf.concat([out, tf.sin(tf.gather(x, i))[None] * 2.0], 0)
+
+            _, out = tf.while_loop(lambda i, o: i < n, body,
+                                   [tf.constant(0), tf.zeros([0, 3], tf.float64)],
+                                   shape_invariants=[tf.TensorShape([]),
+                                                     tf.TensorShape([None, 3])])
+            total = tf.reduce_sum(out * out)
+        return tape.gradient(total, x)
+
+    x0 = np.random.default_rng(5).standard_normal((4, 3))
+    want = 2.0 * (2.0 * np.sin(x0)) * 2.0 * np.cos(x0)  # d/dx of (2 sin x)^2
+    np.testing.assert_allclose(grad(tf.constant(x0)).numpy(), want, rtol=1e-12)

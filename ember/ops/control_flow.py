@@ -436,12 +436,22 @@ def _traced_while_vjp(cts: list, ins: tuple, cond_graph: Any, body_graph: Any,
     f_state = [k for k, x in enumerate(states) if x.dtype.is_floating]
     f_const = [k for k, x in enumerate(consts) if x.dtype.is_floating]
     parent = registry._TRACES[-1]
+    # NOTE: the placeholders take the specs the body was traced with (its shape
+    # invariants, e.g. [None, 3] for a state that grows a row per iteration), not those of
+    # the loop's initial values ([0, 3]): the body's gradient must not bake in sizes that
+    # change from one iteration to the next.
+    body_in = body_graph.graph.inputs
+    traced = {e: TensorSpec(body_in[pos].shape, body_in[pos].dtype)
+              for pos, e in reversed(list(enumerate(body_map)))}
+
+    def spec(e: int, x: Any) -> TensorSpec:
+        return traced.get(e) or TensorSpec(x.shape, x.dtype)
+
     trace = Trace("while_body_grad", parent=parent)
     with trace:
-        s_in = [trace.placeholder(TensorSpec(x.shape, x.dtype)) for x in states]
-        c_in = [trace.placeholder(TensorSpec(x.shape, x.dtype)) for x in consts]
-        g_in = [trace.placeholder(TensorSpec(states[k].shape, states[k].dtype))
-                for k in f_state]
+        s_in = [trace.placeholder(spec(k, x)) for k, x in enumerate(states)]
+        c_in = [trace.placeholder(spec(n_vars + k, x)) for k, x in enumerate(consts)]
+        g_in = [trace.placeholder(spec(k, states[k])) for k in f_state]
         env = s_in + c_in
         watched = [s_in[k] for k in f_state] + [c_in[k] for k in f_const]
         with GradientTape() as tape:
