@@ -49,6 +49,9 @@ from .naming import to_snake_case, unique_name
 from .node import Node
 
 _TRAINING: list = [None]  # the `training` value of the enclosing layer call
+# Bumped whenever some layer's `trainable` is set: models drop their compiled graphs and
+# steps, traced with the old flags (tf.keras needs a new compile() for that; ember not).
+TRAINABLE_VERSION: list = [0]
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
                    "activity_regularizer", "autocast", "dynamic", "trainable", "dtype",
                    "name", "input_length"}
@@ -237,6 +240,7 @@ class Layer(LossesMetricsMixin, Module):
     def trainable(self, value: bool) -> None:
         for layer in self._flatten_layers():
             layer._trainable = bool(value)
+        TRAINABLE_VERSION[0] += 1
 
     @property
     def trainable_weights(self) -> list:

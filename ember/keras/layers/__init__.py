@@ -18,6 +18,8 @@ from .activation import *  # noqa: F401,F403
 from .core import Dense, Embedding, Identity  # noqa: F401
 from .lambda_layer import *  # noqa: F401,F403
 from .merging import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 

@@ -33,7 +33,7 @@ from .predict import predict_on_batch as _predict_on_batch
 _TAPES = registry._TAPES
 _TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
-from ..engine.layer import _TRAINING, Layer, _dedup, _placeholders
+from ..engine.layer import _TRAINING, TRAINABLE_VERSION, Layer, _dedup, _placeholders
 from .functional import FunctionalGraph, check_shape
 from .symbolic_losses import GraphFunction, add_graph_loss, add_graph_metric
 from .training import TrainingMixin
@@ -221,6 +221,9 @@ class Model(TrainingMixin, Layer):
 
     def _graph_function(self, training: bool) -> GraphFunction:
         """The graph compiled for this `training` value (traced once, batch dim None)."""
+        if getattr(self, "_compiled_version", None) != TRAINABLE_VERSION[0]:
+            self._compiled, self._fast = {}, None  # a layer's `trainable` changed
+            self._compiled_version = TRAINABLE_VERSION[0]
         cf = self._compiled.get(training)
         if cf is None:
             cf = self._compiled[training] = GraphFunction(self, training)

@@ -33,6 +33,7 @@ from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
+from ..engine.layer import TRAINABLE_VERSION
 from ..engine.layer_losses import _ADDED_METRICS
 from .compile_utils import LossesContainer, MetricsContainer
 from .data_adapter import DataHandler, unpack_x_y_sample_weight
@@ -180,6 +181,10 @@ class TrainingMixin:
         batch size shares it. Batches of other non-batch dims (a generator of sequences of
         several lengths) retrace once with those dims relaxed to None, as tf.function does.
         """
+        if getattr(self, "_steps_version", None) != TRAINABLE_VERSION[0]:
+            # a layer's `trainable` changed since these steps were traced: trace anew
+            self._step_calls, self._train_fns, self._test_fns = {}, {}, {}
+            self._steps_version = TRAINABLE_VERSION[0]
         skey = (structure.key(), self.run_eagerly)
         exact = (kind, skey, tuple((a.dtype, a.shape[1:]) for a in batch))
         fn = self._step_calls.get(exact)
