@@ -7,7 +7,7 @@ operators, by filling the table `ember.core.tensor.OPS`.
 from __future__ import annotations
 
 from ..core.tensor import OPS, TensorOps
-from . import (array_ops, clip_ops, control_flow, convert, gather_ops, index_ops, linalg_ops, math_ops, nn_ops,
+from . import (array_ops, clip_ops, control_flow, conv_ops, convert, gather_ops, index_ops, linalg_ops, math_ops, nn_ops,
                extra_ops, random_ops, reduce_ops, sort_ops)
 
 OPS.add = math_ops.add

@@ -37,7 +37,7 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "random", "clip",
-          "convert", "extra")
+          "convert", "extra", "conv")
 
 
 def all_specs() -> dict:

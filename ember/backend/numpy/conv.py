@@ -1,0 +1,185 @@
+"""NumPy kernels for 2-D convolution and pooling (NHWC), and their gradients.
+
+Every kernel takes NumPy arrays and the static params `strides=(sh, sw)`,
+`padding` ('SAME', 'VALID' or explicit `((top, bottom), (left, right))`) and, for the
+convolutions, `dilations=(dh, dw)`; pooling takes `ksize=(kh, kw)`.
+
+The forward convolution is im2col: a strided view of the (padded) input holding every
+window, `[N, OH, OW, kh, kw, C]`, reshaped to rows and multiplied by the filters as one
+`[kh*kw*C, O]` matrix. The gradients are the same two pieces the other way round:
+w.r.t. the filters `cols^T @ dy`, w.r.t. the input `dy @ W^T` scattered back (col2im:
+one strided add per filter tap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def _pads(n: int, k: int, s: int, d: int, padding) -> tuple:
+    """(pad_before, pad_after, out_size) along one spatial axis, as TF: SAME gives
+    ceil(n / s) outputs and puts the odd pad at the end."""
+    dk = (k - 1) * d + 1
+    if padding == "SAME":
+        out = -(-n // s)
+        total = max((out - 1) * s + dk - n, 0)
+        return total // 2, total - total // 2, out
+    before, after = (0, 0) if padding == "VALID" else padding
+    out = (n + before + after - dk) // s + 1
+    if out <= 0:
+        raise ValueError(f"the window (size {k}, dilation {d}, {dk} effective) is larger "
+                         f"than the padded input ({n + before + after})")
+    return before, after, out
+
+
+def _geometry(shape: tuple, ksize: tuple, strides: tuple, padding, dilations: tuple) -> tuple:
+    """((pt, pb), (pl, pr)), (OH, OW) for an NHWC `shape`."""
+    explicit = (padding, padding) if isinstance(padding, str) else padding
+    ph = _pads(shape[1], ksize[0], strides[0], dilations[0], explicit[0])
+    pw = _pads(shape[2], ksize[1], strides[1], dilations[1], explicit[1])
+    return ((ph[0], ph[1]), (pw[0], pw[1])), (ph[2], pw[2])
+
+
+def _pad(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
+    if pads == ((0, 0), (0, 0)):
+        return x
+    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+
+
+def _crop(xp: np.ndarray, pads: tuple, shape: tuple) -> np.ndarray:
+    (pt, _), (pl, _) = pads
+    return xp[:, pt:pt + shape[1], pl:pl + shape[2], :]
+
+
+def _windows(xp: np.ndarray, ksize: tuple, strides: tuple, dilations: tuple,
+             out_hw: tuple) -> np.ndarray:
+    """The read-only view `[N, OH, OW, kh, kw, C]` of every window of the padded input."""
+    sn, sh, sw, sc = xp.strides
+    shape = (xp.shape[0], out_hw[0], out_hw[1], ksize[0], ksize[1], xp.shape[3])
+    st = (sn, sh * strides[0], sw * strides[1], sh * dilations[0], sw * dilations[1], sc)
+    return as_strided(xp, shape, st, writeable=False)
+
+
+def _cols(x: np.ndarray, ksize: tuple, strides: tuple, padding, dilations: tuple):
+    """(im2col rows `[N*OH*OW, kh*kw*C]`, pads, (OH, OW))."""
+    pads, out_hw = _geometry(x.shape, ksize, strides, padding, dilations)
+    win = _windows(_pad(x, pads), ksize, strides, dilations, out_hw)
+    return win.reshape(-1, ksize[0] * ksize[1] * x.shape[3]), pads, out_hw
+
+
+def _col2im(cols: np.ndarray, shape: tuple, ksize: tuple, strides: tuple, pads: tuple,
+            dilations: tuple, out_hw: tuple) -> np.ndarray:
+    """The adjoint of `_windows`: sums `cols [N, OH, OW, kh, kw, C]` back into an input of
+    `shape` (one strided add per tap)."""
+    n, h, w, c = shape
+    (pt, pb), (pl, pr) = pads
+    acc = np.float32 if cols.dtype == np.float16 else cols.dtype
+    xp = np.zeros((n, h + pt + pb, w + pl + pr, c), acc)
+    oh, ow = out_hw
+    sh, sw = strides
+    for i in range(ksize[0]):
+        r0 = i * dilations[0]
+        for j in range(ksize[1]):
+            c0 = j * dilations[1]
+            xp[:, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw, :] += \
+                cols[:, :, :, i, j, :]
+    return _crop(xp, pads, shape).astype(cols.dtype, copy=False)
+
+
+# -- convolution -----------------------------------------------------------------------
+
+def conv2d(x, w, strides, padding, dilations):
+    kh, kw, c, o = w.shape
+    cols, _, (oh, ow) = _cols(x, (kh, kw), strides, padding, dilations)
+    y = cols @ w.reshape(kh * kw * c, o)
+    return y.reshape(x.shape[0], oh, ow, o)
+
+
+def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
+    kh, kw, c, o = w.shape
+    pads, out_hw = _geometry(x_like.shape, (kh, kw), strides, padding, dilations)
+    dcols = dy.reshape(-1, o) @ w.reshape(kh * kw * c, o).T
+    dcols = dcols.reshape(dy.shape[0], out_hw[0], out_hw[1], kh, kw, c)
+    return _col2im(dcols, x_like.shape, (kh, kw), strides, pads, dilations, out_hw)
+
+
+def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):
+    kh, kw, c, o = w_like.shape
+    cols, _, _ = _cols(x, (kh, kw), strides, padding, dilations)
+    return (cols.T @ dy.reshape(-1, o)).reshape(kh, kw, c, o)
+
+
+# -- pooling ---------------------------------------------------------------------------
+
+_ONE = (1, 1)
+
+
+def max_pool2d(x, ksize, strides, padding):
+    pads, out_hw = _geometry(x.shape, ksize, strides, padding, _ONE)
+    xp = _pad(x, pads, -np.inf)
+    return _windows(xp, ksize, strides, _ONE, out_hw).max(axis=(3, 4))
+
+
+def _argmax_flat(x, ksize, strides, padding):
+    """For each output of max_pool2d, the flat index into the padded input of its first
+    maximum (row-major order within the window, as TF), and the padded shape."""
+    pads, (oh, ow) = _geometry(x.shape, ksize, strides, padding, _ONE)
+    xp = _pad(x, pads, -np.inf)
+    n, hp, wp, c = xp.shape
+    kh, kw = ksize
+    win = _windows(xp, ksize, strides, _ONE, (oh, ow)).reshape(n, oh, ow, kh * kw, c)
+    arg = win.argmax(axis=3)  # [N, OH, OW, C]: the first maximum
+    rows = np.arange(oh).reshape(1, oh, 1, 1) * strides[0] + arg // kw
+    cols = np.arange(ow).reshape(1, 1, ow, 1) * strides[1] + arg % kw
+    flat = ((np.arange(n).reshape(n, 1, 1, 1) * hp + rows) * wp + cols) * c + \
+        np.arange(c).reshape(1, 1, 1, c)
+    return flat, pads, xp.shape
+
+
+def max_pool2d_grad(dy, x, ksize, strides, padding):
+    flat, pads, pshape = _argmax_flat(x, ksize, strides, padding)
+    size = int(np.prod(pshape))
+    dxp = np.bincount(flat.ravel(), weights=dy.ravel(), minlength=size).reshape(pshape)
+    return _crop(dxp, pads, x.shape).astype(dy.dtype)
+
+
+def max_pool2d_grad_grad(g, x, ksize, strides, padding):
+    flat, pads, _ = _argmax_flat(x, ksize, strides, padding)
+    return _pad(g, pads).reshape(-1)[flat]
+
+
+def _counts(shape, ksize, strides, padding):
+    """`[OH, OW, 1]`: how many input elements (not padding) each window covers."""
+    pads, (oh, ow) = _geometry(shape, ksize, strides, padding, _ONE)
+    per_axis = []
+    for n, k, s, (before, _), o in ((shape[1], ksize[0], strides[0], pads[0], oh),
+                                    (shape[2], ksize[1], strides[1], pads[1], ow)):
+        start = np.arange(o) * s - before
+        per_axis.append(np.minimum(start + k, n) - np.maximum(start, 0))
+    return (per_axis[0][:, None] * per_axis[1][None, :])[:, :, None], pads, (oh, ow)
+
+
+def avg_pool2d(x, ksize, strides, padding):
+    counts, pads, out_hw = _counts(x.shape, ksize, strides, padding)
+    acc = np.float32 if x.dtype == np.float16 else x.dtype
+    win = _windows(_pad(x, pads), ksize, strides, _ONE, out_hw)
+    total = win.sum(axis=(3, 4), dtype=acc)
+    return (total / counts.astype(acc)).astype(x.dtype, copy=False)
+
+
+def avg_pool2d_grad(dy, x_like, ksize, strides, padding):
+    counts, pads, out_hw = _counts(x_like.shape, ksize, strides, padding)
+    g = dy / counts.astype(dy.dtype)
+    cols = np.broadcast_to(g[:, :, :, None, None, :],
+                           g.shape[:3] + tuple(ksize) + g.shape[3:])
+    return _col2im(cols, x_like.shape, ksize, strides, pads, _ONE, out_hw)
+
+
+KERNELS = {
+    "conv2d": conv2d, "conv2d_backprop_input": conv2d_backprop_input,
+    "conv2d_backprop_filter": conv2d_backprop_filter,
+    "max_pool2d": max_pool2d, "max_pool2d_grad": max_pool2d_grad,
+    "max_pool2d_grad_grad": max_pool2d_grad_grad,
+    "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,
+}

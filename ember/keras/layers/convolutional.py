@@ -1,0 +1,211 @@
+"""Convolution layers: Conv1D and Conv2D (channels_last), over `ember.nn.conv1d/conv2d`.
+
+Example:
+    >>> from ember import keras
+    >>> keras.layers.Conv2D(8, 3, padding="same")(keras.Input((28, 28, 1))).shape
+    TensorShape([None, 28, 28, 8])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.errors import ShapeError
+from ...ops import conv_ops
+from .. import activations, constraints, initializers, regularizers
+from ..engine.input_spec import InputSpec
+from ..engine.layer import Layer
+
+__all__ = ["Conv1D", "Conv2D"]
+
+
+def _tuple(layer: str, name: str, what: str, value: Any, rank: int) -> tuple:
+    """An int or a sequence of `rank` positive ints as a `rank`-tuple."""
+    vals = (value,) * rank if isinstance(value, int) else tuple(value) \
+        if isinstance(value, (list, tuple)) else None
+    if vals is None or len(vals) != rank or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in vals):
+        raise ValueError(f'Layer "{name}" ({layer}): {what} must be a positive int or a '
+                         f"tuple of {rank} positive ints, received {what}={value!r}.")
+    return vals
+
+
+def check_data_format(layer: str, name: str, data_format: Any) -> str:
+    """'channels_last' (the default); channels_first raises NotImplementedError."""
+    fmt = "channels_last" if data_format is None else data_format
+    if fmt == "channels_first":
+        raise NotImplementedError(
+            f'Layer "{name}" ({layer}): data_format="channels_first" is not supported; '
+            f'ember runs convolutions and pooling channels_last (NHWC). Transpose the '
+            f'inputs, e.g. ember.transpose(x, [0, 2, 3, 1]), and use "channels_last".')
+    if fmt != "channels_last":
+        raise ValueError(f'Layer "{name}" ({layer}): data_format must be "channels_last" '
+                         f'or "channels_first", received data_format={data_format!r}.')
+    return fmt
+
+
+def check_padding(layer: str, name: str, padding: Any) -> str:
+    pad = padding.lower() if isinstance(padding, str) else padding
+    if pad == "causal":
+        raise NotImplementedError(f'Layer "{name}" ({layer}): padding="causal" is not '
+                                  f'supported yet; use "valid" or "same".')
+    if pad not in ("valid", "same"):
+        raise ValueError(f'Layer "{name}" ({layer}): padding must be "valid" or "same", '
+                         f"received padding={padding!r}.")
+    return pad
+
+
+def check_window_fits(layer: Any, input_shape: Any, window: tuple, dilation: tuple,
+                      what: str) -> None:
+    """ShapeError naming the layer when a 'valid' window is larger than the input."""
+    if layer.padding != "valid" or len(input_shape) != len(window) + 2:
+        return
+    for n, k, d in zip(tuple(input_shape)[1:-1], window, dilation):
+        if n is not None and n < (k - 1) * d + 1:
+            dil = f" and dilation_rate={dilation}" if max(dilation) > 1 else ""
+            raise ShapeError(
+                f'Layer "{layer.name}" ({type(layer).__name__}): the {what}={window}{dil} '
+                f"is larger than the input's spatial dims {tuple(input_shape)[1:-1]} with "
+                f'padding="valid" (full input shape {tuple(input_shape)}): the output '
+                f'would be empty. Use padding="same", a smaller {what} or larger inputs.')
+
+
+class _Conv(Layer):
+    """The shared convolution layer: `activation(conv(inputs, kernel) + bias)`."""
+
+    _rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        cls, n = type(self).__name__, self._rank
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(f'Layer "{self.name}" ({cls}): filters must be a positive int, '
+                             f"received filters={filters!r}.")
+        if groups != 1:
+            raise NotImplementedError(f'Layer "{self.name}" ({cls}): groups={groups!r} '
+                                      f"(grouped convolution) is not supported; use groups=1.")
+        self.filters = filters
+        self.kernel_size = _tuple(cls, self.name, "kernel_size", kernel_size, n)
+        self.strides = _tuple(cls, self.name, "strides", strides, n)
+        self.dilation_rate = _tuple(cls, self.name, "dilation_rate", dilation_rate, n)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f'Layer "{self.name}" ({cls}): strides > 1 is not supported '
+                             f"together with dilation_rate > 1, received "
+                             f"strides={self.strides} and dilation_rate={self.dilation_rate}.")
+        self.padding = check_padding(cls, self.name, padding)
+        self.data_format = check_data_format(cls, self.name, data_format)
+        self.groups = groups
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=n + 2)
+
+    def build(self, input_shape: Any) -> None:
+        cls = type(self).__name__
+        if len(input_shape) != self._rank + 2:
+            return  # the input spec check reports the wrong rank
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f'Layer "{self.name}" ({cls}): the channel dim (last axis) of '
+                             f"the inputs must be known to create the kernel, received "
+                             f"input shape {tuple(input_shape)}.")
+        check_window_fits(self, input_shape, self.kernel_size, self.dilation_rate,
+                          "kernel_size")
+        self.kernel = self.add_weight("kernel", shape=self.kernel_size + (channels, self.filters),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", shape=(self.filters,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self._rank + 2, axes={-1: channels})
+        self.built = True
+
+    def _convolve(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def call(self, inputs: Any) -> Any:
+        check_window_fits(self, inputs.shape, self.kernel_size, self.dilation_rate,
+                          "kernel_size")
+        y = self._convolve(inputs)
+        if self.bias is not None:
+            y = y + self.bias
+        return self.activation(y) if self.activation is not activations.linear else y
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "groups": self.groups,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
+class Conv2D(_Conv):
+    """2-D convolution over `(batch, height, width, channels)` inputs (TF's
+    `keras.layers.Conv2D`); the kernel is `kernel_size + (in_channels, filters)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size, strides, dilation_rate: an int or a pair (strides > 1 and
+            dilation_rate > 1 can't be combined, as Keras).
+        padding: 'valid' (windows inside the input) or 'same' (ceil(size / stride)
+            outputs, TF's padding split).
+        data_format: 'channels_last' only ('channels_first' raises NotImplementedError).
+        activation, use_bias, *_initializer, *_regularizer, *_constraint: as Dense.
+
+    Example:
+        >>> from ember import keras
+        >>> import numpy as np
+        >>> conv = keras.layers.Conv2D(2, 3, kernel_initializer="ones")
+        >>> conv(np.ones((1, 4, 4, 1))).numpy()[0, :, :, 0]
+        array([[9., 9.],
+               [9., 9.]], dtype=float32)
+    """
+
+    _rank = 2
+
+    def _convolve(self, x: Any) -> Any:
+        return conv_ops.conv2d(x, self.kernel, self.strides, self.padding.upper(),
+                               dilations=self.dilation_rate)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over `(batch, steps, channels)` inputs (TF's
+    `keras.layers.Conv1D`); the kernel is `(kernel_size, in_channels, filters)`.
+
+    Args: as Conv2D, with ints (or 1-tuples) for kernel_size, strides, dilation_rate;
+    padding 'causal' raises NotImplementedError.
+
+    Example:
+        >>> from ember import keras
+        >>> keras.layers.Conv1D(4, 3, strides=2)(keras.Input((10, 2))).shape
+        TensorShape([None, 4, 4])
+    """
+
+    _rank = 1
+
+    def _convolve(self, x: Any) -> Any:
+        return conv_ops.conv1d(x, self.kernel, self.strides[0], self.padding.upper(),
+                               dilations=self.dilation_rate[0])

@@ -1,0 +1,208 @@
+"""Specs of the convolution and pooling primitives (ember/ops/conv_ops.py).
+
+The references are plain loops over output positions and filter taps, with TF's padding
+arithmetic written out again here (SAME: ceil(n / s) outputs, the odd pad at the end);
+pooling looks only at the valid (unpadded) elements of each window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+from . import Case, rng
+
+R = rng(11)
+
+
+def tf_pads(n, k, s, d, padding):
+    """(before, after, out) along one axis, as TF documents it."""
+    eff = (k - 1) * d + 1
+    if padding == "SAME":
+        out = (n + s - 1) // s
+        total = max((out - 1) * s + eff - n, 0)
+        return total // 2, total - total // 2, out
+    if padding == "VALID":
+        return 0, 0, (n - eff) // s + 1
+    before, after = padding
+    return before, after, (n + before + after - eff) // s + 1
+
+
+def _axes(shape, k, strides, padding, dilations=(1, 1)):
+    p = (padding, padding) if isinstance(padding, str) else padding
+    return (tf_pads(shape[1], k[0], strides[0], dilations[0], p[0]),
+            tf_pads(shape[2], k[1], strides[1], dilations[1], p[1]))
+
+
+def _taps(shape, k, strides, padding, dilations=(1, 1)):
+    """Yields (oh, ow, i, j, r, c): output position, tap, input row/col (may be outside)."""
+    (pt, _, oh), (pl, _, ow) = _axes(shape, k, strides, padding, dilations)
+    for a in range(oh):
+        for b in range(ow):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    yield (a, b, i, j, a * strides[0] + i * dilations[0] - pt,
+                           b * strides[1] + j * dilations[1] - pl)
+
+
+def _inside(shape, r, c):
+    return 0 <= r < shape[1] and 0 <= c < shape[2]
+
+
+def ref_conv2d(x, w, strides, padding, dilations):
+    (_, _, oh), (_, _, ow) = _axes(x.shape, w.shape[:2], strides, padding, dilations)
+    y = np.zeros((x.shape[0], oh, ow, w.shape[3]))
+    for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
+        if _inside(x.shape, r, c):
+            y[:, a, b, :] += x[:, r, c, :].astype(np.float64) @ w[i, j]
+    return y.astype(x.dtype)
+
+
+def ref_backprop_input(g, w, x, strides, padding, dilations):
+    dx = np.zeros(x.shape)
+    for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
+        if _inside(x.shape, r, c):
+            dx[:, r, c, :] += g[:, a, b, :].astype(np.float64) @ w[i, j].T
+    return dx.astype(g.dtype)
+
+
+def ref_backprop_filter(x, g, w, strides, padding, dilations):
+    dw = np.zeros(w.shape)
+    for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
+        if _inside(x.shape, r, c):
+            dw[i, j] += x[:, r, c, :].astype(np.float64).T @ g[:, a, b, :]
+    return dw.astype(x.dtype)
+
+
+def _windows(x, ksize, strides, padding):
+    """{(oh, ow): [(r, c), ...]} the valid input positions of each window, row-major."""
+    out: dict = {}
+    for a, b, i, j, r, c in _taps(x.shape, ksize, strides, padding):
+        out.setdefault((a, b), [])
+        if _inside(x.shape, r, c):
+            out[(a, b)].append((r, c))
+    return out
+
+
+def _out_shape(x, ksize, strides, padding):
+    (_, _, oh), (_, _, ow) = _axes(x.shape, ksize, strides, padding)
+    return (x.shape[0], oh, ow, x.shape[3])
+
+
+def ref_max_pool(x, ksize, strides, padding):
+    y = np.zeros(_out_shape(x, ksize, strides, padding), x.dtype)
+    for (a, b), pos in _windows(x, ksize, strides, padding).items():
+        y[:, a, b, :] = np.max([x[:, r, c, :] for r, c in pos], axis=0)
+    return y
+
+
+def _first_max(x, pos):
+    """[N, C] index into `pos` of each (batch, channel)'s first maximum."""
+    vals = np.stack([x[:, r, c, :] for r, c in pos])  # [P, N, C]
+    return np.argmax(vals, axis=0)
+
+
+def ref_max_pool_grad(g, x, ksize, strides, padding):
+    dx = np.zeros(x.shape)
+    n_idx, c_idx = np.indices((x.shape[0], x.shape[3]))
+    for (a, b), pos in _windows(x, ksize, strides, padding).items():
+        k = _first_max(x, pos)
+        rows = np.array([p[0] for p in pos])[k]
+        cols = np.array([p[1] for p in pos])[k]
+        np.add.at(dx, (n_idx, rows, cols, c_idx), g[:, a, b, :])
+    return dx.astype(g.dtype)
+
+
+def ref_max_pool_grad_grad(gg, x, ksize, strides, padding):
+    y = np.zeros(_out_shape(x, ksize, strides, padding), gg.dtype)
+    n_idx, c_idx = np.indices((x.shape[0], x.shape[3]))
+    for (a, b), pos in _windows(x, ksize, strides, padding).items():
+        k = _first_max(x, pos)
+        rows = np.array([p[0] for p in pos])[k]
+        cols = np.array([p[1] for p in pos])[k]
+        y[:, a, b, :] = gg[n_idx, rows, cols, c_idx]
+    return y
+
+
+def ref_avg_pool(x, ksize, strides, padding):
+    y = np.zeros(_out_shape(x, ksize, strides, padding))
+    for (a, b), pos in _windows(x, ksize, strides, padding).items():
+        y[:, a, b, :] = np.mean([x[:, r, c, :].astype(np.float64) for r, c in pos], axis=0)
+    return y.astype(x.dtype)
+
+
+def ref_avg_pool_grad(g, x, ksize, strides, padding):
+    dx = np.zeros(x.shape)
+    for (a, b), pos in _windows(x, ksize, strides, padding).items():
+        for r, c in pos:
+            dx[:, r, c, :] += g[:, a, b, :] / len(pos)
+    return dx.astype(g.dtype)
+
+
+# -- cases -----------------------------------------------------------------------------
+
+X = R.standard_normal((2, 5, 6, 3))
+W = R.standard_normal((3, 2, 3, 4))
+CONV_PARAMS = [
+    {"strides": (1, 1), "padding": "SAME", "dilations": (1, 1)},
+    {"strides": (2, 2), "padding": "VALID", "dilations": (1, 1)},
+    {"strides": (2, 1), "padding": "SAME", "dilations": (2, 2)},
+    {"strides": (1, 2), "padding": ((1, 0), (2, 1)), "dilations": (1, 1)},
+]
+
+
+def _conv_cases():
+    fwd, bi, bf = [], [], []
+    for p in CONV_PARAMS:
+        y = ref_conv2d(X, W, **p)
+        g = R.standard_normal(y.shape)
+        fwd.append(Case((X, W), ref_conv2d, dict(p), rtol=1e-9, atol=1e-9))
+        bi.append(Case((g, W, X), ref_backprop_input, dict(p), rtol=1e-9, atol=1e-9,
+                       diff_args=(0, 1)))
+        bf.append(Case((X, g, W), ref_backprop_filter, dict(p), rtol=1e-9, atol=1e-9,
+                       diff_args=(0, 1)))
+    p = CONV_PARAMS[0]
+    x32, w32 = X.astype(np.float32), W.astype(np.float32)
+    g32 = R.standard_normal((2, 5, 6, 4)).astype(np.float32)
+    fwd.append(Case((x32, w32), ref_conv2d, dict(p), rtol=1e-5, atol=1e-5))
+    bi.append(Case((g32, w32, x32), ref_backprop_input, dict(p), rtol=1e-5, atol=1e-5))
+    bf.append(Case((x32, g32, w32), ref_backprop_filter, dict(p), rtol=1e-5, atol=1e-4))
+    return fwd, bi, bf
+
+
+XP = R.standard_normal((2, 5, 7, 3))
+POOL_PARAMS = [
+    {"ksize": (2, 2), "strides": (2, 2), "padding": "VALID"},
+    {"ksize": (3, 3), "strides": (2, 2), "padding": "SAME"},
+    {"ksize": (2, 3), "strides": (1, 2), "padding": "SAME"},
+]
+
+
+def _pool_cases():
+    out: dict = {k: [] for k in ("max_pool2d", "max_pool2d_grad", "max_pool2d_grad_grad",
+                                 "avg_pool2d", "avg_pool2d_grad")}
+    tol = {"rtol": 1e-9, "atol": 1e-9}
+    for p in POOL_PARAMS:
+        g = R.standard_normal(_out_shape(XP, **p))
+        gg = R.standard_normal(XP.shape)
+        out["max_pool2d"].append(Case((XP,), ref_max_pool, dict(p), **tol))
+        out["max_pool2d_grad"].append(Case((g, XP), ref_max_pool_grad, dict(p),
+                                           diff_args=(0,), **tol))
+        out["max_pool2d_grad_grad"].append(Case((gg, XP), ref_max_pool_grad_grad, dict(p),
+                                                diff_args=(0,), **tol))
+        out["avg_pool2d"].append(Case((XP,), ref_avg_pool, dict(p), **tol))
+        out["avg_pool2d_grad"].append(Case((g, XP), ref_avg_pool_grad, dict(p),
+                                           diff_args=(0,), **tol))
+    x32 = XP.astype(np.float32)
+    p = POOL_PARAMS[1]
+    g32 = R.standard_normal(_out_shape(XP, **p)).astype(np.float32)
+    out["max_pool2d"].append(Case((x32,), ref_max_pool, dict(p)))
+    out["max_pool2d_grad"].append(Case((g32, x32), ref_max_pool_grad, dict(p)))
+    out["avg_pool2d"].append(Case((x32,), ref_avg_pool, dict(p), rtol=1e-5))
+    out["avg_pool2d_grad"].append(Case((g32, x32), ref_avg_pool_grad, dict(p), rtol=1e-5))
+    return out
+
+
+_FWD, _BI, _BF = _conv_cases()
+SPECS: dict = {"conv2d": _FWD, "conv2d_backprop_input": _BI, "conv2d_backprop_filter": _BF,
+               **_pool_cases()}
