@@ -12,9 +12,10 @@ from typing import Any
 
 from ...core.errors import ShapeError
 from ...ops import conv_ops
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
+from .core import kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1D", "Conv2D"]
 
@@ -101,14 +102,9 @@ class _Conv(Layer):
         self.padding = check_padding(cls, self.name, padding)
         self.data_format = check_data_format(cls, self.name, data_format)
         self.groups = groups
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer, kernel_constraint,
+                           bias_constraint)
         self.input_spec = InputSpec(ndim=n + 2)
 
     def build(self, input_shape: Any) -> None:
@@ -151,15 +147,7 @@ class _Conv(Layer):
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,
-                "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                **kernel_options_config(self)}
 
 
 class Conv2D(_Conv):
