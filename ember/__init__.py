@@ -45,6 +45,7 @@ from . import (bitwise, config, data, debugging, dtypes, errors, linalg, math,  
                nn, random)
 
 __version__ = "0.1.0"
+newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]
 
 # NOTE: TF returns inf/nan silently for 1/0, log(0), overflow; NumPy warns. The warning
 # comes from the ember frame that called the ufunc, so this filter only touches ember.

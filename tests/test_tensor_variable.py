@@ -218,3 +218,8 @@ def test_pickle_and_copy():
     v2 = pickle.loads(pickle.dumps(v))
     assert x2.numpy().tolist() == [1.0, 2.0] and v2.name == "p:0"
     assert copy.deepcopy(v).numpy().tolist() == [3.0]
+
+
+def test_newaxis_indexes_like_tf():
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    assert x[..., tf.newaxis].shape == (2, 2, 1) and x[tf.newaxis].shape == (1, 2, 2)
