@@ -210,3 +210,17 @@ def test_traced_while_gradient_through_a_state_that_grows_each_iteration():
     x0 = np.random.default_rng(5).standard_normal((4, 3))
     want = 2.0 * (2.0 * np.sin(x0)) * 2.0 * np.cos(x0)  # d/dx of (2 sin x)^2
     np.testing.assert_allclose(grad(tf.constant(x0)).numpy(), want, rtol=1e-12)
+
+
+def test_a_variable_captured_by_a_traced_while_body():
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def f(x):
+        n = tf.shape(x)[0]
+        body = lambda i, a: (i + 1, a + tf.reduce_sum(tf.matmul(tf.gather(x, [i]), w)))  # noqa: E731
+        return tf.while_loop(lambda i, a: i < n, body, [tf.constant(0), tf.constant(0.0)])[1]
+
+    assert float(f(np.ones((3, 2), np.float32))) == 30.0
+    w.assign([[0.0, 0.0], [0.0, 1.0]])  # read at run time, not frozen at trace time
+    assert float(f(np.ones((3, 2), np.float32))) == 3.0

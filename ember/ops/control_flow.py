@@ -95,7 +95,7 @@ class _SubGraph:
 def _as_args(parent: Trace, captured: list) -> list:
     """Captured values as bind arguments: a captured Variable read goes in as the Variable
     itself, so a recording tape sees the read and gradients reach the Variable."""
-    return [parent.variable_of(c) or c for c in captured]
+    return [c if (v := parent.variable_of(c)) is None else v for c in captured]
 
 
 def _trace_fn(fn: Callable, args: list, name: str) -> tuple:
