@@ -25,6 +25,7 @@ from .preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 from .reshaping_extra import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
 
 
 def _classes() -> dict:

@@ -1,0 +1,439 @@
+"""Recurrent layers: LSTM, GRU and SimpleRNN (tf.keras 2 semantics, batch-major inputs).
+
+Each layer reads inputs of shape `(batch, timesteps, features)`. One time step is a few
+matmuls and activations written with ember ops. The loop over a statically known time
+axis is unrolled in Python, so the layers work eagerly, under GradientTape and inside
+`ember.function` (also with an unknown batch dim). When the number of steps is unknown
+(`keras.Input((None, features))`, a traced signature with a None time dim) the loop is an
+`ember.while_loop`, differentiable like the unrolled one.
+
+Not supported (NotImplementedError): dropout / recurrent_dropout > 0, masking,
+`stateful=True`, `time_major=True`. `unroll` is accepted and has no effect.
+
+Example:
+    >>> from ember import keras
+    >>> import numpy as np
+    >>> keras.layers.LSTM(4)(np.zeros((2, 5, 3))).shape
+    TensorShape([2, 4])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.shape import TensorShape, TensorSpec
+from ...core.tensor import TensorOps
+from ...ops import creation_ops, linalg_ops, shape_ops
+from ...ops.control_flow import while_loop
+from ...ops.convert import cast, constant, convert_to_tensor, identity
+from ...ops.gather_ops import gather
+from ...ops.shape_info import shape
+from .. import activations, constraints, initializers, regularizers
+from ..engine.input_spec import InputSpec
+from ..engine.keras_tensor import KerasTensor
+from ..engine.layer import Layer
+
+__all__ = ["LSTM", "GRU", "SimpleRNN"]
+
+
+def _check_rate(layer: str, name: str, what: str, value: Any) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = -1.0
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f'Layer "{name}" ({layer}): {what} must be a float in [0, 1), '
+                         f"received {what}={value!r}.")
+    if rate > 0.0:
+        raise NotImplementedError(
+            f'Layer "{name}" ({layer}): {what}={value!r} is not supported yet; ember\'s '
+            f"recurrent layers run without dropout. Use {what}=0.0, or put a "
+            f"keras.layers.Dropout before the layer for input dropout.")
+    return rate
+
+
+class _ForgetBiasInit:
+    """The LSTM bias with `unit_forget_bias`: `bias_initializer` everywhere but ones on the
+    forget gate (Keras' i, f, c, o layout)."""
+
+    def __init__(self, base: Any, units: int):
+        self.base, self.units = base, units
+
+    def __call__(self, shape: Any, dtype: Any = None, **kwargs: Any) -> Any:
+        u = self.units
+        return shape_ops.concat([self.base((u,), dtype=dtype), creation_ops.ones((u,), dtype=dtype),
+                           self.base((2 * u,), dtype=dtype)], axis=0)
+
+
+class _RNN(Layer):
+    """Shared machinery: options, weights, the time loop, output assembly and config."""
+
+    _n_states = 1
+    _gates = 1
+    _has_recurrent_activation = True
+
+    def __init__(self, units: int, activation: Any = "tanh",
+                 recurrent_activation: Any = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, unroll: bool = False, time_major: bool = False,
+                 **kwargs: Any):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        kind = type(self).__name__
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f'Layer "{self.name}" ({kind}): units must be a positive int, '
+                             f"received units={units!r}.")
+        if stateful:
+            raise NotImplementedError(
+                f'Layer "{self.name}" ({kind}): stateful=True is not supported yet; pass '
+                f"the previous final states as initial_state=[...] in the call instead.")
+        if time_major:
+            raise NotImplementedError(
+                f'Layer "{self.name}" ({kind}): time_major=True is not supported; '
+                f"transpose the inputs to (batch, timesteps, features) with "
+                f"ember.transpose(x, [1, 0, 2]).")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _check_rate(kind, self.name, "dropout", dropout)
+        self.recurrent_dropout = _check_rate(kind, self.name, "recurrent_dropout",
+                                             recurrent_dropout)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = False
+        self.unroll = bool(unroll)
+        self.time_major = False
+        self.input_spec = InputSpec(ndim=3)
+
+    # -- weights ---------------------------------------------------------------------
+    def _bias_shape(self) -> tuple:
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self) -> Any:
+        return self.bias_initializer
+
+    def build(self, input_shape: Any) -> None:
+        kind = type(self).__name__
+        if len(input_shape) != 3:
+            raise ValueError(f'Layer "{self.name}" ({kind}): expected inputs of shape '
+                             f"(batch, timesteps, features), received input shape "
+                             f"{tuple(input_shape)}.")
+        last = input_shape[-1]
+        if last is None:
+            raise ValueError(f'Layer "{self.name}" ({kind}): the features dim of the inputs '
+                             f"must be known to create the kernel, received input shape "
+                             f"{tuple(input_shape)}.")
+        n = self._gates * self.units
+        self.kernel = self.add_weight("kernel", shape=(int(last), n),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", shape=(self.units, n), initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", shape=self._bias_shape(),
+                                        initializer=self._bias_initializer(),
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=3, axes={-1: int(last)})
+        self.built = True
+
+    # -- the loop --------------------------------------------------------------------
+    def _input_projection(self, inputs: Any) -> Any:
+        """`inputs @ kernel` (+ the input bias) for every time step at once: (B, T, n)."""
+        xw = linalg_ops.tensordot(inputs, self.kernel, [[2], [0]])
+        if self.bias is not None:
+            xw = xw + (self.bias[0] if len(self._bias_shape()) == 2 else self.bias)
+        return xw
+
+    def _recurrent_weights(self) -> tuple:
+        rb = self.bias[1] if self.bias is not None and len(self._bias_shape()) == 2 \
+            else None
+        return self.recurrent_kernel, rb
+
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+        """One time step: the new states, the output first (`rk`: the recurrent kernel,
+        `rb`: the recurrent bias of GRU(reset_after=True), else None)."""
+        raise NotImplementedError
+
+    def _initial_states(self, initial_state: Any, zeros: Any) -> list:
+        kind = type(self).__name__
+        if initial_state is None:
+            return [zeros] * self._n_states
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+            else [initial_state]
+        if len(states) != self._n_states:
+            raise ValueError(f'Layer "{self.name}" ({kind}): initial_state must be a list '
+                             f"of {self._n_states} tensor(s) of shape (batch, "
+                             f"{self.units}), received {len(states)}.")
+        out = []
+        for s in states:
+            if not isinstance(s, TensorOps):
+                s = convert_to_tensor(s)
+            if s.dtype != self.kernel.dtype:
+                s = cast(s, self.kernel.dtype)
+            if s.shape.rank != 2 or s.shape[-1] not in (None, self.units):
+                raise ValueError(f'Layer "{self.name}" ({kind}): each initial state must '
+                                 f"have shape (batch, {self.units}), received "
+                                 f"{tuple(s.shape)}.")
+            out.append(s)
+        return out
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None,
+             initial_state: Any = None) -> Any:
+        kind = type(self).__name__
+        if mask is not None:
+            raise NotImplementedError(f'Layer "{self.name}" ({kind}): masking is not '
+                                      f"supported yet; pass mask=None (pad with zeros).")
+        steps = inputs.shape[1]
+        if steps is None:
+            return self._dynamic_loop(inputs, initial_state)
+        if steps == 0:
+            raise ValueError(f'Layer "{self.name}" ({kind}): the inputs have 0 time steps '
+                             f"(input shape {tuple(inputs.shape)}); need at least one.")
+        xw = self._input_projection(inputs)
+        zeros = creation_ops.zeros_like(xw[:, 0, :self.units])
+        states = self._initial_states(initial_state, zeros)
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs = []
+        rk, rb = self._recurrent_weights()
+        for t in order:
+            states = self._step(xw[:, t, :], states, rk, rb)
+            if self.return_sequences:
+                outputs.append(states[0])
+        output = shape_ops.stack(outputs, axis=1) if self.return_sequences else states[0]
+        if self.return_state:
+            return [output] + list(states)
+        return output
+
+    def _dynamic_loop(self, inputs: Any, initial_state: Any) -> Any:
+        """The time loop for an unknown number of steps: a shape-only result on KerasTensors,
+        else an `ember.while_loop` (traced once inside ember.function, differentiable)."""
+        xw = self._input_projection(inputs)
+        zeros = creation_ops.zeros_like(xw[:, 0, :self.units])
+        states = self._initial_states(initial_state, zeros)
+        state_inv = [TensorShape([None, self.units])] * len(states)
+        # NOTE: the weights enter the loop body as tensors (identity of the reads): the
+        # outer tape still sees the reads, and the body captures no Variable.
+        rk, rb = [None if w is None else identity(w) for w in self._recurrent_weights()]
+        if isinstance(inputs, KerasTensor):  # shapes only: one step gives the state specs
+            states = self._step(xw[:, 0, :], states, rk, rb)
+            seq = KerasTensor.from_spec(TensorSpec(
+                TensorShape([inputs.shape[0], None, self.units]), states[0].dtype))
+        else:
+            n = shape(inputs)[1]
+            seq0 = zeros[:, None, :][:, :0, :]  # (batch, 0, units), grown by concat
+
+            def body(t: Any, seq: Any, *carry: Any) -> tuple:
+                idx = n - 1 - t if self.go_backwards else t
+                new = self._step(gather(xw, idx, axis=1), list(carry), rk, rb)
+                if self.return_sequences:
+                    seq = shape_ops.concat([seq, new[0][:, None, :]], axis=1)
+                return (t + 1, seq, *new)
+
+            out = while_loop(lambda t, *_: t < n, body,
+                             (constant(0, dtype="int32"), seq0, *states),
+                             shape_invariants=(TensorShape([]),
+                                               TensorShape([None, None, self.units]),
+                                               *state_inv))
+            seq, states = out[1], list(out[2:])
+        output = seq if self.return_sequences else states[0]
+        return [output] + list(states) if self.return_state else output
+
+    # -- config ----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "units": self.units,
+                  "activation": activations.serialize(self.activation)}
+        if self._has_recurrent_activation:
+            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        config.update({
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+            "return_sequences": self.return_sequences, "return_state": self.return_state,
+            "go_backwards": self.go_backwards, "stateful": self.stateful,
+            "unroll": self.unroll, "time_major": self.time_major})
+        return config
+
+
+class LSTM(_RNN):
+    """Long Short-Term Memory (TF's `keras.layers.LSTM`), gates in Keras' order i, f, c, o.
+
+    Per step: `z = x @ kernel + h @ recurrent_kernel + bias`, split into i, f, c~, o;
+    `c = ra(f) * c + ra(i) * act(c~)`, `h = ra(o) * act(c)` (act = `activation`,
+    ra = `recurrent_activation`).
+
+    Args:
+        units: the size of the hidden and cell states.
+        activation, recurrent_activation: default tanh and sigmoid.
+        kernel_initializer / recurrent_initializer / bias_initializer: default
+            glorot_uniform / orthogonal / zeros; `unit_forget_bias` adds 1 to the forget
+            gate's bias at initialization.
+        return_sequences: return every step's h (B, T, units) instead of the last (B, units).
+        return_state: also return the final states: `[output, h, c]`.
+        go_backwards: read the sequence in reverse (the returned sequence is reversed too).
+        dropout, recurrent_dropout, stateful, masking: not supported (NotImplementedError).
+
+    Call with `initial_state=[h0, c0]` to start from given states (zeros by default).
+
+    Example:
+        >>> from ember import keras
+        >>> import numpy as np
+        >>> out, h, c = keras.layers.LSTM(3, return_sequences=True, return_state=True)(
+        ...     np.ones((2, 4, 5)))
+        >>> out.shape, h.shape, c.shape
+        (TensorShape([2, 4, 3]), TensorShape([2, 3]), TensorShape([2, 3]))
+    """
+
+    _n_states = 2
+    _gates = 4
+
+    def __init__(self, units: int, activation: Any = "tanh",
+                 recurrent_activation: Any = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, **kwargs: Any):
+        super().__init__(units, activation=activation,
+                         recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _bias_initializer(self) -> Any:
+        if self.unit_forget_bias:
+            return _ForgetBiasInit(self.bias_initializer, self.units)
+        return self.bias_initializer
+
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+        h, c = states
+        u = self.units
+        z = xw_t + linalg_ops.matmul(h, rk)
+        ra, act = self.recurrent_activation, self.activation
+        i, f, o = ra(z[:, :u]), ra(z[:, u:2 * u]), ra(z[:, 3 * u:])
+        c = f * c + i * act(z[:, 2 * u:3 * u])
+        return [o * act(c), c]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_RNN):
+    """Gated Recurrent Unit (TF's `keras.layers.GRU`), gates in Keras' order z, r, h.
+
+    Per step, with `reset_after=True` (the default; bias shape (2, 3*units): input and
+    recurrent biases): `x_* = x @ kernel_* + b_in_*`, `r_* = h @ recurrent_kernel_* + b_rec_*`,
+    `z = ra(x_z + r_z)`, `r = ra(x_r + r_r)`, `hh = act(x_h + r * r_h)`,
+    `h = z * h + (1 - z) * hh`. With `reset_after=False` (bias (3*units,)) the reset gate
+    is applied before the matmul: `hh = act(x_h + (r * h) @ recurrent_kernel_h)`.
+
+    Args: as `LSTM` (no `unit_forget_bias`), plus `reset_after`. `return_state` returns
+    `[output, h]`; `initial_state=[h0]`.
+
+    Example:
+        >>> from ember import keras
+        >>> import numpy as np
+        >>> gru = keras.layers.GRU(3)
+        >>> gru(np.ones((2, 4, 5))).shape, tuple(gru.bias.shape)
+        (TensorShape([2, 3]), (2, 9))
+    """
+
+    _gates = 3
+
+    def __init__(self, units: int, activation: Any = "tanh",
+                 recurrent_activation: Any = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 reset_after: bool = True, **kwargs: Any):
+        super().__init__(units, activation=activation,
+                         recurrent_activation=recurrent_activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self) -> tuple:
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+        (h,) = states
+        u = self.units
+        ra, act = self.recurrent_activation, self.activation
+        if self.reset_after:
+            inner = linalg_ops.matmul(h, rk)
+            if rb is not None:
+                inner = inner + rb
+            z = ra(xw_t[:, :u] + inner[:, :u])
+            r = ra(xw_t[:, u:2 * u] + inner[:, u:2 * u])
+            hh = act(xw_t[:, 2 * u:] + r * inner[:, 2 * u:])
+        else:
+            inner = linalg_ops.matmul(h, rk[:, :2 * u])
+            z = ra(xw_t[:, :u] + inner[:, :u])
+            r = ra(xw_t[:, u:2 * u] + inner[:, u:])
+            hh = act(xw_t[:, 2 * u:] + linalg_ops.matmul(r * h, rk[:, 2 * u:]))
+        return [z * h + (1.0 - z) * hh]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "reset_after": self.reset_after}
+
+
+class SimpleRNN(_RNN):
+    """A fully connected RNN (TF's `keras.layers.SimpleRNN`):
+    `h = activation(x @ kernel + h @ recurrent_kernel + bias)`.
+
+    Args: as `GRU`, without `recurrent_activation` and `reset_after`. `return_state`
+    returns `[output, h]`; `initial_state=[h0]`.
+
+    Example:
+        >>> from ember import keras
+        >>> import numpy as np
+        >>> keras.layers.SimpleRNN(3, return_sequences=True)(np.ones((2, 4, 5))).shape
+        TensorShape([2, 4, 3])
+    """
+
+    _has_recurrent_activation = False
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 **kwargs: Any):
+        if "recurrent_activation" in kwargs:
+            raise TypeError(f"SimpleRNN: keyword argument not understood: "
+                            f"recurrent_activation (SimpleRNN has only `activation`), "
+                            f"received recurrent_activation="
+                            f"{kwargs['recurrent_activation']!r}.")
+        super().__init__(units, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+        return [self.activation(xw_t + linalg_ops.matmul(states[0], rk))]
