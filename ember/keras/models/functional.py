@@ -181,3 +181,178 @@ def check_shape(i: int, shape: tuple, kt: KerasTensor, model_name: str) -> None:
         msg += (f" Axis {bad[0] - len(want)} should be {want[bad[0]]}; check the data's "
                 f"features, or build the model for this shape.")
     raise ShapeError(msg)
+
+
+# -- config (tf.keras 2's functional format) -------------------------------------------
+_KT = "__keras_tensor__"
+
+
+def graph_config(model: Any) -> dict:
+    """The functional config of `model` (a model with a FunctionalGraph), tf.keras 2 style:
+    `layers` (each with `inbound_nodes`), `input_layers` and `output_layers`.
+
+    A node called as `layer(x)` or `layer([x, y])` (keywords without tensors) is stored as
+    tf.keras 2 stores it, `[[layer_name, node_index, tensor_index, kwargs], ...]`; any
+    other call (several positional arguments, tensors among keywords) as
+    `{"args": ..., "kwargs": ...}` with each tensor as `{"class_name": "__keras_tensor__",
+    "config": {"keras_history": [layer_name, node_index, tensor_index]}}`.
+
+    Example:
+        >>> from ember import keras
+        >>> x = keras.Input((2,), name="x")
+        >>> m = keras.Model(x, keras.layers.Dense(1, name="d")(x), name="m")
+        >>> cfg = graph_config(m)
+        >>> cfg["layers"][1]["inbound_nodes"], cfg["input_layers"], cfg["output_layers"]
+        ([[['x', 0, 0, {}]]], [['x', 0, 0]], [['d', 0, 0]])
+    """
+    g = model._graph
+    if g.extras:
+        raise NotImplementedError(
+            f'Model "{model.name}" has losses or metrics added with model.add_loss / '
+            f"model.add_metric on its tensors; their config can't be saved yet. Compute "
+            f"them in a custom layer (self.add_loss in call), or save the weights only "
+            f"(model.save_weights).")
+    names: dict = {}
+    for layer in g.layers:
+        if layer.name in names and names[layer.name] is not layer:
+            raise ValueError(f'Model "{model.name}": two layers are named {layer.name!r}; '
+                             f"layer names must be unique to save the model's config. "
+                             f"Pass name=... to one of them.")
+        names[layer.name] = layer
+    in_graph = {id(n) for n in g.nodes}
+    in_graph.update(id(t.node) for t in g.inputs)
+    index: dict = {}  # id(node) -> its index among the layer's nodes in this model
+    for layer in g.layers:
+        kept = [n for n in layer._inbound_nodes if id(n) in in_graph]
+        index.update((id(n), i) for i, n in enumerate(kept))
+
+    def ref(t: KerasTensor) -> list:
+        layer, _, tensor_index = t._keras_history
+        return [layer.name, index[id(t.node)], tensor_index]
+
+    def encode(x: Any) -> Any:
+        if isinstance(x, KerasTensor):
+            return {"class_name": _KT, "config": {"keras_history": ref(x)}}
+        if isinstance(x, (list, tuple)):
+            return [encode(v) for v in x]
+        if isinstance(x, dict):
+            return {k: encode(v) for k, v in x.items()}
+        return x
+
+    nodes_of: dict = {id(layer): [] for layer in g.layers}
+    for node in g.nodes:  # node order is a valid run order; sort each layer's by index
+        nodes_of[id(node.layer)].append(node)
+    layers = []
+    for layer in g.layers:
+        entries = []
+        for node in sorted(nodes_of[id(layer)], key=lambda n: index[id(n)]):
+            args, kwargs = node.call_args, node.call_kwargs
+            first = args[0] if len(args) == 1 else None
+            plain = not any(isinstance(t, KerasTensor) for t in nest.flatten(kwargs))
+            if plain and isinstance(first, KerasTensor):
+                entries.append([ref(first) + [encode(kwargs)]])
+            elif plain and isinstance(first, list) and first and all(
+                    isinstance(t, KerasTensor) for t in first):
+                entries.append([ref(t) + [encode(kwargs)] for t in first])
+            else:
+                entries.append({"args": encode(list(args)), "kwargs": encode(kwargs)})
+        from ..layers import serialize
+        layers.append({**serialize(layer), "name": layer.name, "inbound_nodes": entries})
+
+    def io(nested: Any, flat: list) -> Any:
+        if isinstance(nested, dict):
+            return {k: ref(t) for k, t in nested.items()}
+        return [ref(t) for t in flat]
+
+    return {"name": model.name, "trainable": model.trainable, "layers": layers,
+            "input_layers": io(g.nested_inputs, g.inputs),
+            "output_layers": io(g.nested_outputs, g.outputs)}
+
+
+def graph_from_config(config: dict, custom_objects: dict | None = None) -> tuple:
+    """(inputs, outputs, name) rebuilt from `graph_config`'s dict: each layer is
+    deserialized, then called on its inputs in an order where those exist.
+
+    Example:
+        >>> from ember import keras
+        >>> x = keras.Input((2,), name="x")
+        >>> m = keras.Model(x, keras.layers.Dense(1, name="d")(x))
+        >>> inputs, outputs, name = graph_from_config(graph_config(m))
+        >>> outputs.shape
+        TensorShape([None, 1])
+    """
+    from ..layers import deserialize
+    for key in ("layers", "input_layers", "output_layers"):
+        if key not in config:
+            raise ValueError(f"Model.from_config: the functional config has no {key!r} "
+                             f"(keys {sorted(config)}); pass the dict of model.get_config().")
+    done: dict = {}  # (layer name, node index) -> the node's output KerasTensors
+    pending: list = []  # [name, layer, node entries, how many are done]
+    for entry in config["layers"]:
+        layer = deserialize(entry, custom_objects=custom_objects)
+        name = entry.get("name", layer.name)
+        if isinstance(layer, InputLayer):
+            done[(name, 0)] = [layer._inbound_nodes[0].outputs]
+        else:
+            pending.append([name, layer, list(entry.get("inbound_nodes") or []), 0])
+
+    def ready(x: Any) -> bool:  # every tensor `x` refers to exists
+        if isinstance(x, dict):
+            if x.get("class_name") == _KT:
+                name, node_index, _ = x["config"]["keras_history"]
+                return (name, node_index) in done
+            return all(ready(v) for v in x.values())
+        if isinstance(x, list):
+            if len(x) == 4 and isinstance(x[0], str) and isinstance(x[1], int):
+                return (x[0], x[1]) in done
+            return all(ready(v) for v in x)
+        return True
+
+    def tensor(ref: list) -> KerasTensor:
+        name, node_index, tensor_index = ref[:3]
+        return done[(name, node_index)][tensor_index]
+
+    def decode(x: Any) -> Any:
+        if isinstance(x, dict):
+            if x.get("class_name") == _KT:
+                return tensor(x["config"]["keras_history"])
+            return {k: decode(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [decode(v) for v in x]
+        return x
+
+    while pending:
+        progress = False
+        for item in pending:
+            name, layer, entries, k = item
+            while k < len(entries) and ready(entries[k]):
+                entry = entries[k]
+                if isinstance(entry, dict):
+                    out = layer(*decode(entry["args"]), **decode(entry["kwargs"]))
+                else:
+                    ins = [tensor(e) for e in entry]
+                    kwargs = decode(entry[0][3]) if entry and len(entry[0]) > 3 else {}
+                    out = layer(ins[0] if len(ins) == 1 else ins, **(kwargs or {}))
+                done[(name, k)] = [t for t in nest.flatten(out) if isinstance(t, KerasTensor)]
+                k += 1
+                progress = True
+            item[3] = k
+        pending = [item for item in pending if item[3] < len(item[2])]
+        if pending and not progress:
+            stuck = [f"{item[0]} (node {item[3]})" for item in pending]
+            raise ValueError(f"Model.from_config: the config is inconsistent: the inputs of "
+                             f"{stuck} are never produced by any layer. Pass a config from "
+                             f"model.get_config().")
+
+    def io(spec: Any) -> Any:
+        if isinstance(spec, dict):
+            return {k: tensor(v) for k, v in spec.items()}
+        if len(spec) == 1:
+            return tensor(spec[0])
+        return [tensor(v) for v in spec]
+
+    try:
+        return io(config["input_layers"]), io(config["output_layers"]), config.get("name")
+    except KeyError as e:
+        raise ValueError(f"Model.from_config: input_layers / output_layers name a layer "
+                         f"node that the config does not build: {e}.") from None

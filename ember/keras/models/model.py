@@ -322,12 +322,63 @@ class Model(TrainingMixin, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    # -- config ----------------------------------------------------------------------
     def get_config(self) -> dict:
+        """The model's config: for a functional model its graph in tf.keras 2's format
+        (`layers` with their `inbound_nodes`, `input_layers`, `output_layers`).
+
+        Example:
+            >>> from ember import keras
+            >>> x = keras.Input((3,), name="x")
+            >>> m = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+            >>> [layer["name"] for layer in m.get_config()["layers"]]
+            ['x', 'd']
+        """
         if self._graph is None:
             return super().get_config()
-        raise NotImplementedError(
-            "Model.get_config for functional models arrives with model saving; save the "
-            "weights with get_weights() meanwhile.")
+        from .functional import graph_config
+        return graph_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
+        """A new model from `get_config()`'s dict; a functional config rebuilds the graph
+        by calling the deserialized layers (`custom_objects` maps your classes' names).
+
+        Example:
+            >>> from ember import keras
+            >>> x = keras.Input((3,), name="x")
+            >>> m = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+            >>> keras.Model.from_config(m.get_config()).output_shape
+            TensorShape([None, 2])
+        """
+        if not isinstance(config, dict):
+            raise TypeError(f"{cls.__name__}.from_config: expected the dict of "
+                            f"model.get_config(), received {type(config).__name__}.")
+        if "input_layers" in config and cls in (Model, Functional):
+            from .functional import graph_from_config
+            inputs, outputs, name = graph_from_config(config, custom_objects)
+            model = Functional(inputs=inputs, outputs=outputs, name=name)
+            if config.get("trainable") is False:
+                model.trainable = False
+            return model
+        if "input_layers" in config:
+            raise NotImplementedError(
+                f"{cls.__name__}.from_config: a subclass of Model built from inputs and "
+                f"outputs must define its own from_config (get_config gives the graph).")
+        return super().from_config(config)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as a JSON string (`keras.models.model_from_json` reads it);
+        `kwargs` go to `json.dumps`. Weights are not included.
+
+        Example:
+            >>> from ember import keras
+            >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            >>> keras.models.model_from_json(m.to_json()).output_shape
+            TensorShape([None, 2])
+        """
+        from ..saving.model_file import model_to_json
+        return model_to_json(self, **kwargs)
 
 
 class Functional(Model):

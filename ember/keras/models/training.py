@@ -301,6 +301,14 @@ class TrainingMixin:
         return _format_result(self, logs, return_dict)
 
     # -- weights files ----------------------------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
+             include_optimizer: bool = True, **kwargs: Any) -> None:
+        """Saves the whole model (config, weights, compile arguments, optimizer state) to
+        an ember `.keras` archive; `keras.models.load_model` reads it back."""
+        from ..saving.model_file import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   save_format=save_format, **kwargs)
+
     def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
                      options: Any = None) -> None:
         """Writes every weight to `filepath` in ember's weights format (any file name)."""

@@ -1,7 +1,8 @@
-"""`keras.saving` in ember: ember's own weights file (`save_weights` / `load_weights`).
+"""`keras.saving` in ember: ember's own weights file (`save_weights` / `load_weights`) and
+its whole-model `.keras` archive (`save_model` / `load_model`, see model_file.py).
 
-Whole-model saving (`model.save`, `keras.models.load_model`, SavedModel, HDF5) is not
-built yet; the weights file holds every weight of `model.weights` in order.
+HDF5 and SavedModel are not supported; the weights file holds every weight of
+`model.weights` in order, and the `.keras` archive adds the config and compile arguments.
 
 Example:
     >>> import os, tempfile
@@ -10,8 +11,11 @@ Example:
     >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.h5")
     >>> saving.save_weights(model, path); saving.load_weights(model, path)
+    >>> saving.save_model(model, path[:-len(".weights.h5")] + ".keras")
 """
 
+from .model_file import load_model, save_model
 from .weights_file import FORMAT_NAME, FORMAT_VERSION, load_weights, read_manifest, save_weights
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "load_weights", "read_manifest",
+           "save_model", "save_weights"]

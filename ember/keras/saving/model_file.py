@@ -1,0 +1,384 @@
+"""ember's whole-model file: `model.save("m.keras")` and `keras.models.load_model`.
+
+A `.keras` file written by ember is a zip archive (ember's own format, not Keras 3's):
+
+- `metadata.json`: `{"format": "ember.keras", "version": 1, ...}`;
+- `config.json`: `{"class_name": ..., "config": model.get_config()}`, plus
+  `"compile_config"` (optimizer, loss, metrics, ... serialized by `keras.optimizers`,
+  `keras.losses` and `keras.metrics`) when the model is compiled;
+- `model.weights.npz`: every weight of `model.weights`, in ember's weights file format
+  (see weights_file.py);
+- `optimizer.weights.npz`: the optimizer's variables (iterations, learning rate, slots),
+  when the model is compiled and its optimizer has been used.
+
+The archive is written to a temporary file in the same folder, then renamed over the
+target, so a crash never leaves a half-written model behind.
+
+Example:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from ember import keras
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> model.save(path)
+    >>> loaded = keras.models.load_model(path)
+    >>> x = np.ones((1, 3), "float32")
+    >>> np.array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+import warnings
+import zipfile
+from typing import Any
+
+from .weights_file import _path, load_weights, save_weights
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "clone_model", "load_model", "model_from_config",
+           "model_from_json", "model_to_json", "save_model"]
+
+FORMAT_NAME = "ember.keras"
+FORMAT_VERSION = 1
+_WEIGHTS = "model.weights.npz"
+_OPT_WEIGHTS = "optimizer.weights.npz"
+
+
+# -- configs -------------------------------------------------------------------------
+def _check_serializable(model: Any, who: str) -> None:
+    from ..models import Functional, Model, Sequential
+    if not isinstance(model, Model):
+        raise TypeError(f"{who}: expected a keras Model, received {type(model).__name__}.")
+    if isinstance(model, Sequential) or type(model) is Functional:
+        return
+    if type(model).get_config is Model.get_config:
+        raise NotImplementedError(
+            f"{who}: model {model.name!r} is a subclassed model ({type(model).__name__}) "
+            f"without get_config, so its architecture can't be saved. Save its weights with "
+            f"model.save_weights(path), then rebuild the model in code and load_weights; or "
+            f"define get_config / from_config.")
+
+
+def _config(model: Any, who: str) -> dict:
+    from ..layers import serialize
+    _check_serializable(model, who)
+    return serialize(model)
+
+
+def _dumps(obj: Any, who: str, **kwargs: Any) -> str:
+    try:
+        return json.dumps(obj, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{who}: the model's config is not JSON-serializable ({e}). Make "
+                        f"every get_config() return plain Python values (numbers, strings, "
+                        f"lists, dicts), and pass only such values as call keywords.") from e
+
+
+def model_to_json(model: Any, **kwargs: Any) -> str:
+    """`{"class_name": ..., "config": model.get_config()}` as JSON (`model.to_json()`).
+
+    Example:
+        >>> import json
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> json.loads(model_to_json(m))["class_name"]
+        'Sequential'
+    """
+    return _dumps(_config(model, "to_json"), "to_json", **kwargs)
+
+
+def model_from_config(config: dict, custom_objects: dict | None = None) -> Any:
+    """A new model (fresh weights) from `{"class_name": ..., "config": ...}`.
+
+    Example:
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> cfg = {"class_name": "Sequential", "config": m.get_config()}
+        >>> model_from_config(cfg).output_shape
+        TensorShape([None, 2])
+    """
+    from ..layers import deserialize
+    from ..models import Model
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"model_from_config: expected a dict with 'class_name' and "
+                         f"'config' (as model.to_json() writes), received {config!r:.200}.")
+    model = deserialize(config, custom_objects=custom_objects)
+    if not isinstance(model, Model):
+        raise ValueError(f"model_from_config: the config describes a "
+                         f"{type(model).__name__}, not a model.")
+    return model
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any:
+    """A new model (fresh weights) from `model.to_json()`'s string.
+
+    Example:
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
+        >>> keras.models.model_from_json(m.to_json()).layers[0].name
+        'd'
+    """
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"model_from_json: the string is not valid JSON ({e}); pass the "
+                         f"string of model.to_json().") from e
+    return model_from_config(config, custom_objects)
+
+
+def clone_model(model: Any, input_tensors: Any = None, clone_function: Any = None) -> Any:
+    """A new model of the same architecture with new (freshly initialized) weights.
+
+    Example:
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> c = keras.models.clone_model(m)
+        >>> c.output_shape, c.layers[0] is m.layers[0]
+        (TensorShape([None, 2]), False)
+    """
+    if input_tensors is not None or clone_function is not None:
+        raise NotImplementedError("clone_model: input_tensors and clone_function are not "
+                                  "supported by ember yet; clone with the defaults.")
+    return model_from_config(_config(model, "clone_model"))
+
+
+# -- compile config ------------------------------------------------------------------
+def _encode(x: Any, serialize: Any) -> Any:
+    if x is None or isinstance(x, (str, int, float, bool)):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [_encode(v, serialize) for v in x]
+    if isinstance(x, dict) and "class_name" not in x:
+        return {k: _encode(v, serialize) for k, v in x.items()}
+    return serialize(x)
+
+
+def _decode(x: Any, deserialize: Any, custom_objects: dict) -> Any:
+    if isinstance(x, str):
+        return custom_objects.get(x, x)  # other names resolve in compile
+    if isinstance(x, list):
+        return [_decode(v, deserialize, custom_objects) for v in x]
+    if isinstance(x, dict):
+        if isinstance(x.get("class_name"), str) and "config" in x:
+            return deserialize(x, custom_objects=custom_objects)
+        return {k: _decode(v, deserialize, custom_objects) for k, v in x.items()}
+    return x
+
+
+def compile_config(model: Any) -> dict | None:
+    """The arguments of the model's `compile` call, serialized (None if not compiled)."""
+    if not getattr(model, "_is_compiled", False):
+        return None
+    from .. import losses, metrics, optimizers
+    loss, mets = model.compiled_loss, model.compiled_metrics
+    return {"optimizer": optimizers.serialize(model.optimizer),
+            "loss": _encode(loss._user_loss, losses.serialize),
+            "loss_weights": _encode(loss._user_weights, float),
+            "metrics": _encode(mets._user, metrics.serialize),
+            "weighted_metrics": _encode(mets._user_weighted, metrics.serialize),
+            "run_eagerly": getattr(model, "_run_eagerly", None),
+            "steps_per_execution": getattr(model, "_steps_per_execution", 1)}
+
+
+def compile_from_config(model: Any, config: dict, custom_objects: dict | None = None) -> None:
+    """Compiles `model` with `compile_config`'s dict."""
+    from .. import losses, metrics, optimizers
+    co = dict(custom_objects or {})
+    try:
+        model.compile(optimizer=optimizers.deserialize(config["optimizer"], custom_objects=co),
+                      loss=_decode(config.get("loss"), losses.deserialize, co),
+                      loss_weights=config.get("loss_weights"),
+                      metrics=_decode(config.get("metrics"), metrics.deserialize, co),
+                      weighted_metrics=_decode(config.get("weighted_metrics"),
+                                               metrics.deserialize, co),
+                      run_eagerly=config.get("run_eagerly"),
+                      steps_per_execution=config.get("steps_per_execution", 1))
+    except ValueError as e:
+        raise ValueError(f"load_model: compiling the loaded model failed: {e} If the model "
+                         f"was compiled with your own loss, metric or optimizer, pass it in "
+                         f"custom_objects={{'name': object}}, or load with compile=False."
+                         ) from e
+
+
+class _Variables:
+    """A list of Variables as weights_file.py reads and writes a model's weights."""
+
+    def __init__(self, variables: list, name: str):
+        self.weights = list(variables)
+        self.name = name
+
+    def get_weights(self) -> list:
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, arrays: list) -> None:
+        for v, a in zip(self.weights, arrays):
+            v.assign(a)
+
+
+# -- the archive ---------------------------------------------------------------------
+def save_model(model: Any, filepath: Any, overwrite: bool = True,
+               include_optimizer: bool = True, save_format: Any = None, **kwargs: Any) -> None:
+    """Writes `model` (config, weights, compile arguments, optimizer state) to a `.keras`
+    archive in ember's format; see the module docstring.
+
+    Args:
+        model: a Sequential or functional Model (subclassed models: save_weights).
+        filepath: a path ending in `.keras` (str or os.PathLike).
+        overwrite: when False and `filepath` exists, raise FileExistsError.
+        include_optimizer: also store the optimizer's state (its slots and iterations).
+        save_format: None or "keras"; "h5" and "tf" (SavedModel) are not supported.
+
+    Example:
+        >>> import os, tempfile, zipfile
+        >>> from ember import keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> keras.models.save_model(model, path)
+        >>> sorted(zipfile.ZipFile(path).namelist())
+        ['config.json', 'metadata.json', 'model.weights.npz']
+    """
+    path = _path("save_model", filepath)
+    if save_format not in (None, "keras") or not path.endswith(".keras"):
+        raise NotImplementedError(
+            f"save_model: ember saves whole models only as its own .keras archive; received "
+            f"filepath={path!r}, save_format={save_format!r}. Use a path ending in '.keras' "
+            f"(HDF5 and SavedModel are not supported; model.save_weights writes weights).")
+    if kwargs:
+        raise TypeError(f"save_model: unexpected argument(s) {sorted(kwargs)}.")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save_model: {path!r} is a folder; pass a file path "
+                                f"ending in '.keras'.")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"save_model: {path!r} exists and overwrite=False. Pass "
+                              f"overwrite=True to replace it, or choose another path.")
+    config = _config(model, "save")
+    compiled = compile_config(model)
+    if compiled is not None:
+        config["compile_config"] = compiled
+    config_text = _dumps(config, "save", indent=1)
+    from ... import __version__ as ember_version
+    metadata = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+                "ember_version": ember_version}
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            weights = os.path.join(scratch, _WEIGHTS)
+            save_weights(model, weights)
+            opt = getattr(model, "optimizer", None) if compiled is not None else None
+            opt_weights = None
+            if include_optimizer and opt is not None and getattr(opt, "built", False):
+                opt_weights = os.path.join(scratch, _OPT_WEIGHTS)
+                save_weights(_Variables(opt.variables, opt.name), opt_weights)
+            with zipfile.ZipFile(tmp, "x", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("metadata.json", json.dumps(metadata))
+                z.writestr("config.json", config_text)
+                z.write(weights, _WEIGHTS)
+                if opt_weights is not None:
+                    z.write(opt_weights, _OPT_WEIGHTS)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _not_ember(path: str, why: str) -> ValueError:
+    return ValueError(f"load_model: {path!r} is not an ember .keras archive ({why}). ember "
+                      f"loads the files written by model.save('....keras'); Keras 3 .keras "
+                      f"files, HDF5 files and SavedModel folders can't be read.")
+
+
+def _read_archive(path: str) -> tuple:
+    """(config dict, zipfile.ZipFile) of an ember archive, or a clear error."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_model: no file at {path!r}. Write one with "
+                                f"model.save({path!r}) first.")
+    if os.path.isdir(path):
+        raise _not_ember(path, "it is a folder (a SavedModel?)")
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise _not_ember(path, f"it is not a zip archive: {e}") from e
+    try:
+        names = set(z.namelist())
+        if "metadata.json" not in names or "config.json" not in names:
+            raise _not_ember(path, f"it lacks metadata.json or config.json; it holds "
+                                   f"{sorted(names)[:5]}")
+        try:
+            metadata = json.loads(z.read("metadata.json").decode("utf-8"))
+            config = json.loads(z.read("config.json").decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise _not_ember(path, f"its JSON is damaged: {e}") from e
+        if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+            who = " (written by Keras)" if isinstance(metadata, dict) and \
+                "keras_version" in metadata else ""
+            raise _not_ember(path, f"its metadata names another format{who}")
+        version = metadata.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ValueError(f"load_model: {path!r} is ember .keras format version "
+                             f"{version!r}, newer than this ember reads (version "
+                             f"{FORMAT_VERSION}). Update ember to load it.")
+        if _WEIGHTS not in names:
+            raise ValueError(f"load_model: {path!r} is damaged: it has no {_WEIGHTS}.")
+    except BaseException:
+        z.close()
+        raise
+    return config, z
+
+
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Any:
+    """The model that `model.save` / `save_model` wrote: architecture, weights and, when
+    `compile` is True and it was compiled, its compile arguments and optimizer state.
+
+    Args:
+        filepath: an ember `.keras` archive.
+        custom_objects: `{name: class or function}` for your layers, losses, metrics,
+            optimizers.
+        compile: compile the model as it was saved (False: leave it uncompiled).
+        safe_mode: accepted for Keras compatibility (ember archives hold no code).
+
+    Example:
+        >>> import os, tempfile
+        >>> from ember import keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> model.compile("adam", "mse", metrics=["mae"])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> model.save(path)
+        >>> loaded = keras.models.load_model(path)
+        >>> type(loaded.optimizer).__name__, loaded.loss
+        ('Adam', 'mse')
+    """
+    path = _path("load_model", filepath)
+    config, z = _read_archive(path)
+    with z, tempfile.TemporaryDirectory() as scratch:
+        compiled = config.pop("compile_config", None)
+        model = model_from_config(config, custom_objects)
+        z.extract(_WEIGHTS, scratch)
+        load_weights(model, os.path.join(scratch, _WEIGHTS))
+        if compile and compiled is not None:
+            compile_from_config(model, compiled, custom_objects)
+            if _OPT_WEIGHTS in z.namelist():
+                z.extract(_OPT_WEIGHTS, scratch)
+                _restore_optimizer(model, os.path.join(scratch, _OPT_WEIGHTS))
+    return model
+
+
+def _restore_optimizer(model: Any, path: str) -> None:
+    """Builds the optimizer on the model's trainable variables and loads its state; warns
+    and keeps a fresh optimizer when the state doesn't fit."""
+    opt = model.optimizer
+    try:
+        opt.build(model.trainable_variables)
+        load_weights(_Variables(opt.variables, opt.name), path)
+    except (ValueError, TypeError, KeyError) as e:
+        warnings.warn(f"load_model: the optimizer's saved state was not restored ({e}); "
+                      f"training continues with a fresh optimizer state.", stacklevel=3)
