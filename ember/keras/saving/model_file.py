@@ -32,12 +32,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import uuid
 import warnings
 import zipfile
 from typing import Any
 
-from .weights_file import _path, load_weights, save_weights
+from .weights_file import _path, load_weights, replacing, save_weights
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "clone_model", "load_model", "model_from_config",
            "model_from_json", "model_to_json", "save_model"]
@@ -263,31 +262,20 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
     from ... import __version__ as ember_version
     metadata = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                 "ember_version": ember_version}
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            weights = os.path.join(scratch, _WEIGHTS)
-            save_weights(model, weights)
-            opt = getattr(model, "optimizer", None) if compiled is not None else None
-            opt_weights = None
-            if include_optimizer and opt is not None and getattr(opt, "built", False):
-                opt_weights = os.path.join(scratch, _OPT_WEIGHTS)
-                save_weights(_Variables(opt.variables, opt.name), opt_weights)
-            with zipfile.ZipFile(tmp, "x", zipfile.ZIP_DEFLATED) as z:
-                z.writestr("metadata.json", json.dumps(metadata))
-                z.writestr("config.json", config_text)
-                z.write(weights, _WEIGHTS)
-                if opt_weights is not None:
-                    z.write(opt_weights, _OPT_WEIGHTS)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with tempfile.TemporaryDirectory() as scratch:
+        weights = os.path.join(scratch, _WEIGHTS)
+        save_weights(model, weights)
+        opt = getattr(model, "optimizer", None) if compiled is not None else None
+        opt_weights = None
+        if include_optimizer and opt is not None and getattr(opt, "built", False):
+            opt_weights = os.path.join(scratch, _OPT_WEIGHTS)
+            save_weights(_Variables(opt.variables, opt.name), opt_weights)
+        with replacing(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("metadata.json", json.dumps(metadata))
+            z.writestr("config.json", config_text)
+            z.write(weights, _WEIGHTS)
+            if opt_weights is not None:
+                z.write(opt_weights, _OPT_WEIGHTS)
 
 
 def _not_ember(path: str, why: str) -> ValueError:

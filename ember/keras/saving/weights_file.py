@@ -26,12 +26,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
 import zipfile
 import warnings
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -114,6 +115,25 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
                 "weights": entries}
     arrays[_MANIFEST_KEY] = np.frombuffer(json.dumps(manifest).encode("utf-8"), np.uint8)
 
+    with replacing(path) as f:  # a file object: np.savez adds no '.npz' suffix
+        np.savez(f, **arrays)
+
+
+@contextlib.contextmanager
+def replacing(path: str) -> Iterator[Any]:
+    """A new binary file next to `path`, renamed over it once the block has written it
+    (flushed and fsynced first); if the block fails, the file is removed and `path` keeps
+    its old contents.
+
+    Example:
+        >>> import os, tempfile
+        >>> from ember.keras.saving.weights_file import replacing
+        >>> path = os.path.join(tempfile.mkdtemp(), "f.bin")
+        >>> with replacing(path) as f:
+        ...     _ = f.write(b"new")
+        >>> open(path, "rb").read()
+        b'new'
+    """
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     tmp = os.path.join(parent, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
@@ -122,8 +142,8 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                  0o666)
     try:
-        with os.fdopen(fd, "wb") as f:  # a file object: np.savez adds no '.npz' suffix
-            np.savez(f, **arrays)
+        with os.fdopen(fd, "wb") as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
