@@ -1,7 +1,8 @@
 """Indexing: `x[...]`, strided_slice, slice.
 
 `x[key]` takes what TF takes (ints, negative ints, slices with steps, `...`,
-`ember.newaxis`, scalar int tensors) and, beyond TF, a single 1-D int index (a gather
+`ember.newaxis`, scalar int tensors, also ones known only at run time inside
+ember.function: see index_dynamic.py) and, beyond TF, a single 1-D int index (a gather
 along axis 0) or a bool mask (a boolean_mask), as NumPy does.
 """
 
@@ -12,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import InvalidArgumentError, ShapeError
+from ..core.errors import InvalidArgumentError, ShapeError, SymbolicValueError
 from ..core.registry import bind1, primitive
 from ..core.rules import describe
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
 from .array_prims import _VALUES, known_value, note_value
 from .convert import as_tensor
+from .index_dynamic import getitem_dynamic, is_symbolic, slice_dynamic, template
 
 __all__ = ["strided_slice", "slice", "newaxis"]
 
@@ -52,26 +54,30 @@ def _is_plain(k: Any) -> bool:
             and type(k.step) in _PLAIN and k.step != 0)
 
 
-def _normalize(key: Any) -> tuple:
+def _normalize(key: Any) -> tuple | None:
     """The index as a tuple of Python ints, slices of ints, None and Ellipsis: the static
-    param of `strided_slice` (a NumPy basic index)."""
+    param of `strided_slice` (a NumPy basic index); None when a part is a symbolic scalar
+    (its value is known only at run time: see index_dynamic.py)."""
     if type(key) is int:
         return (key,)
     if type(key) is tuple and all(_is_plain(k) for k in key):
         return key
     items = key if isinstance(key, tuple) else (key,)
     out = []
-    for k in items:
-        if k is None or k is Ellipsis:
-            out.append(k)
-        elif isinstance(k, _pyslice):
-            parts = [None if p is None else _static_int(p, "a slice bound")
-                     for p in (k.start, k.stop, k.step)]
-            if parts[2] == 0:
-                raise InvalidArgumentError("slice step cannot be zero.")
-            out.append(_pyslice(*parts))
-        else:
-            out.append(_static_int(k, "an index"))
+    try:  # NOTE: a symbolic part is found by its failure, so static keys pay nothing
+        for k in items:
+            if k is None or k is Ellipsis:
+                out.append(k)
+            elif isinstance(k, _pyslice):
+                parts = [None if p is None else _static_int(p, "a slice bound")
+                         for p in (k.start, k.stop, k.step)]
+                if parts[2] == 0:
+                    raise InvalidArgumentError("slice step cannot be zero.")
+                out.append(_pyslice(*parts))
+            else:
+                out.append(_static_int(k, "an index"))
+    except SymbolicValueError:
+        return None
     return tuple(out)
 
 
@@ -159,6 +165,10 @@ def getitem(x: Any, key: Any) -> Any:
         from .gather_ops import gather
         return gather(x, idx, axis=0)
     index = _normalize(key)
+    if index is None:  # scalar int tensors known only at run time
+        index, bounds = template(key)
+        if bounds:
+            return getitem_dynamic(x, index, bounds)
     out = bind1(strided_slice_p, x, index=index)
     if _VALUES and len(index) == 1 and not isinstance(out, ConcreteTensor):
         kv = known_value(x, symbols=True)  # e.g. ember.shape(x)[0]: x's dim 0
@@ -189,10 +199,12 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None,
         array([[0, 2],
                [3, 5]], dtype=int32)
     """
-    begin = [_static_int(b, "begin") for b in _as_list(begin)]
-    end = [_static_int(e, "end") for e in _as_list(end)]
-    strides = [1] * len(begin) if strides is None else [_static_int(s, "strides")
-                                                         for s in _as_list(strides)]
+    begin = [_entry(b, "begin") for b in _as_list(begin, "strided_slice: begin")]
+    end = [_entry(e, "end") for e in _as_list(end, "strided_slice: end")]
+    if strides is None:
+        strides = [1] * len(begin)
+    else:
+        strides = [_entry(s, "strides") for s in _as_list(strides, "strided_slice: strides")]
     if not len(begin) == len(end) == len(strides):
         raise InvalidArgumentError(
             f"strided_slice: begin, end and strides must have the same length, received "
@@ -212,10 +224,23 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None,
     return getitem(input_, tuple(key))
 
 
-def _as_list(v: Any) -> list:
+def _as_list(v: Any, what: str) -> list:
+    """The entries of begin/end/strides/size: ints, and scalar tensors for a symbolic
+    1-D tensor (read at run time) or a list holding symbolic scalars."""
     if isinstance(v, ConcreteTensor):
         return [int(i) for i in np.asarray(v._value).reshape(-1)]
+    if is_symbolic(v):
+        if v.shape.rank != 1 or v.shape[0] is None or not v.dtype.is_integer:
+            raise InvalidArgumentError(
+                f"{what} must be a 1-D int tensor of known length, received "
+                f"{describe(TensorSpec(v.shape, v.dtype))}.")
+        return [getitem(v, i) for i in range(v.shape[0])]
     return list(v)
+
+
+def _entry(v: Any, what: str) -> Any:
+    """An int, or a symbolic scalar kept for index_dynamic (it checks its dtype)."""
+    return v if is_symbolic(v) else _static_int(v, what)
 
 
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Any:  # noqa: A001
@@ -228,13 +253,15 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Any:  
                [4, 5]], dtype=int32)
     """
     x = as_tensor(input_)
-    begin = [_static_int(b, "begin") for b in _as_list(begin)]
-    size = [_static_int(s, "size") for s in _as_list(size)]
+    begin = [_entry(b, "begin") for b in _as_list(begin, "slice: begin")]
+    size = [_entry(s, "size") for s in _as_list(size, "slice: size")]
     shape = tuple(x.shape)
     if len(begin) != len(shape) or len(size) != len(shape):
         raise InvalidArgumentError(
             f"slice: begin and size need one entry per dimension of "
             f"{describe(TensorSpec.from_tensor(x))}; received begin={begin}, size={size}.")
+    if any(is_symbolic(v) for v in begin + size):  # checked when the function runs
+        return slice_dynamic(x, begin, size)
     key = []
     for axis, (b, s, d) in enumerate(zip(begin, size, shape)):
         end = d if s == -1 else b + s

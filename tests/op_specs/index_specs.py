@@ -110,3 +110,80 @@ SPECS = {
         _gidx((6, 2), (slice(-3, None), 0)),
     ],
 }
+
+
+# -- strided_slice_dynamic: templates whose `(k,)` entries are the scalar inputs ---------
+
+def _resolve(index, bounds, shape, sizes):
+    """The plain index a template stands for (tf.slice's begin:size made begin:stop)."""
+    def val(p):
+        return int(bounds[p[0]]) if isinstance(p, tuple) else p
+    out, axis = [], 0
+    n_used = sum(1 for k in index if k is not None and k is not Ellipsis)
+    for k in index:
+        if k is Ellipsis:
+            out.append(k)
+            axis += len(shape) - n_used
+        elif k is None:
+            out.append(k)
+        elif isinstance(k, slice):
+            a, b, c = val(k.start), val(k.stop), val(k.step)
+            out.append(slice(a, shape[axis] if b == -1 else a + b) if sizes
+                       else slice(a, b, c))
+            axis += 1
+        else:
+            out.append(val(k))
+            axis += 1
+    return tuple(out)
+
+
+def _dyn_ref(x, *bounds, index, sizes=False):
+    return _ref(x, _resolve(index, bounds, x.shape, sizes))
+
+
+def _dyn_grad_ref(g, like, *bounds, index, sizes=False):
+    return _grad_ref(g, like, _resolve(index, bounds, like.shape, sizes))
+
+
+def _s(*values, dtype=np.int32):
+    return tuple(np.array(v, dtype) for v in values)
+
+
+def _didx(index, bounds, x=X, sizes=False):
+    params = {"index": index, "sizes": True} if sizes else {"index": index}
+    return Case((x,) + bounds, _dyn_ref, params, diff_args=(0,))
+
+
+def _dgidx(shape, index, bounds, dtype=np.float64, sizes=False):
+    plain = _resolve(index, bounds, shape, sizes)
+    g = R.standard_normal(_pairs(shape, plain)[0]).astype(dtype)
+    like = R.standard_normal(shape).astype(dtype)
+    params = {"index": index, "sizes": True} if sizes else {"index": index}
+    return Case((g, like) + bounds, _dyn_grad_ref, params, diff_args=(0,))
+
+
+_A, _B, _C = (0,), (1,), (2,)
+SPECS["strided_slice_dynamic"] = [
+    _didx((_A,), _s(2)),
+    _didx((_A,), _s(-1)),
+    _didx((slice(_A, _B),), _s(1, 2)),
+    _didx((slice(None), slice(_A, _B)), _s(-4, 100)),
+    _didx((_A, slice(2, _B)), _s(3, 5)),
+    _didx((slice(None, None, _A),), _s(-2)),
+    _didx((Ellipsis, slice(_A, None, _B), None), _s(-1, -2)),
+    _didx((None, _A, Ellipsis, slice(_B, _C, 2)), _s(1, -9, 9, dtype=np.int64)),
+    _didx((slice(_A, _B), _C), _s(5, 1, -5)),
+    _didx((slice(2, 1), slice(_A, None)), _s(0)),
+    _didx((slice(_A, _B), slice(_A, _B)), _s(1, 3), x=M),
+    _didx((_A, slice(None, None, -1)), _s(2), x=I32),
+    _didx((slice(_A, _B), slice(_B, -1)), _s(0, 2), x=M, sizes=True),
+    _didx((slice(1, _A), slice(0, 3), slice(_B, _C)), _s(3, 2, 4), sizes=True),
+]
+SPECS["strided_slice_dynamic_grad"] = [
+    _dgidx((4, 5, 6), (_A,), _s(-2)),
+    _dgidx((4, 5, 6), (slice(_A, _B), _C), _s(3, 0, 1)),
+    _dgidx((4, 5, 6), (Ellipsis, None, slice(None, None, _A)), _s(-3)),
+    _dgidx((4, 5, 6), (slice(_A, _B),), _s(9, 12)),
+    _dgidx((5, 3), (slice(_A, _B), _A), _s(-1, 2), dtype=np.float32),
+    _dgidx((5, 3), (slice(_A, _B), slice(1, -1)), _s(2, 3), sizes=True),
+]

@@ -23,3 +23,69 @@ def strided_slice_grad(g, like, index):
 
 
 KERNELS = {"strided_slice": strided_slice, "strided_slice_grad": strided_slice_grad}
+
+
+# -- indices with run-time entries (scalar int tensors inside ember.function) ----------
+
+def _resolve(index, bounds, shape, sizes):
+    """The NumPy basic index that `index` stands for: each `(k,)` in it (an int index or a
+    slice part) is the value of `bounds[k]`. With `sizes` (tf.slice), each slice is
+    `begin:size` (size -1: to the end), checked against its axis as TF does."""
+    def val(p):
+        return int(bounds[p[0]]) if type(p) is tuple else p
+
+    n_used = sum(1 for k in index if k is not None and k is not Ellipsis)
+    key, axis = [], 0
+    for k in index:
+        if k is Ellipsis:
+            key.append(k)
+            axis += len(shape) - n_used
+            continue
+        if k is None:
+            key.append(k)
+            continue
+        if axis >= len(shape):
+            raise IndexError(f"index has {n_used} dimensions but the tensor has rank "
+                             f"{len(shape)}")
+        d = shape[axis]
+        if type(k) is slice:
+            a, b, c = val(k.start), val(k.stop), val(k.step)
+            if sizes:
+                if not 0 <= a <= d or not (b == -1 or 0 <= b <= d - a):
+                    raise IndexError(f"slice: begin {a} and size {b} leave axis {axis} of "
+                                     f"size {d}; need 0 <= begin <= {d} and size -1 or "
+                                     f"0 <= size <= {d} - begin")
+                key.append(slice(a, d if b == -1 else a + b))
+            elif c == 0:
+                raise ValueError("slice step cannot be zero")
+            else:
+                key.append(slice(a, b, c))
+        else:
+            i = val(k)
+            if not -d <= i < d:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size "
+                                 f"{d}; valid indices are {-d}..{d - 1}")
+            key.append(i)
+        axis += 1
+    return tuple(key)
+
+
+def strided_slice_dynamic(x, *bounds, index, sizes=False):
+    """`x[index]` where the `(k,)` entries of `index` are read from the scalars `bounds`."""
+    return x[_resolve(index, bounds, x.shape, sizes)]
+
+
+def strided_slice_dynamic_grad(g, like, *bounds, index, sizes=False):
+    """The cotangent of `strided_slice_dynamic`: `g` written into zeros shaped as `like`."""
+    out = np.zeros(like.shape, g.dtype)
+    key = _resolve(index, bounds, like.shape, sizes)
+    slot = out[key]
+    if slot.shape != g.shape:  # NumPy would broadcast a smaller `g` silently
+        raise ValueError(f"the cotangent has shape {list(g.shape)} but the slice selects "
+                         f"{list(slot.shape)}")
+    out[key] = g
+    return out
+
+
+KERNELS["strided_slice_dynamic"] = strided_slice_dynamic
+KERNELS["strided_slice_dynamic_grad"] = strided_slice_dynamic_grad
