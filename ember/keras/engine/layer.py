@@ -6,8 +6,10 @@
   2. autocast: floating inputs take the layer's dtype (a float64 batch into a float32 layer);
   3. input_spec: rank, dtype and axis sizes are checked, with an error naming the layer;
   4. build: on the first call, `build(input_shape)` creates the weights;
-  5. call: with `training` filled in from the enclosing call when not given;
-  6. on KerasTensors, the call only computes output shapes and records a Node.
+  5. call: with `training` filled in from the enclosing call when not given, and `mask`
+     from the inputs' masks when `call` takes one (see engine/masking.py);
+  6. on KerasTensors, the call only computes output shapes and records a Node;
+  7. masks: `compute_mask(inputs, mask)` gives the outputs' masks (`_keras_mask`).
 
 Weights made with `add_weight`, Variables set as attributes and sub-layers set as
 attributes (also inside lists and dicts) are all tracked.
@@ -44,6 +46,7 @@ from .input_spec import check_input_spec
 from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
                           _placeholders, _regularizer, _to_tensor, init_scope)
 from .keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
+from . import masking
 from .layer_losses import LossesMetricsMixin
 from .naming import to_snake_case, unique_name
 from .node import Node
@@ -381,9 +384,17 @@ class Layer(LossesMetricsMixin, Module):
         elif not accepts_training and "training" in kwargs and not var_kw:
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
             given_kwargs = kwargs
+        # 5b. masks: explicit `mask=`, else those the inputs carry
+        masks = kwargs.get("mask")
+        if masks is None and masking._MASKS:
+            masks = masking.collect_masks(given)
+            if masks is not None:
+                masking.copy_masks(given, inputs)
+                if masking.expects_mask(type(self)):
+                    kwargs = {**kwargs, "mask": masks}
         if symbolic:
             return self._symbolic_call((given,) + tuple(rest), kwargs, inputs, rest,
-                                       given_kwargs, ctx)
+                                       given_kwargs, ctx, masks)
         self._call_losses = []
         _TRAINING.append(ctx)
         try:
@@ -392,19 +403,26 @@ class Layer(LossesMetricsMixin, Module):
             _TRAINING.pop()
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
+        # 7. output masks (without input masks, only a layer's own compute_mask makes one)
+        if masks is not None or type(self).compute_mask is not Layer.compute_mask:
+            masking.attach_output_masks(self, inputs, outputs, masks)
         return outputs
 
     def _symbolic_call(self, args: tuple, kwargs: dict, inputs: Any, rest: tuple,
-                       given_kwargs: dict, ctx: Any) -> Any:
+                       given_kwargs: dict, ctx: Any, masks: Any = None) -> Any:
         """6. On KerasTensors: output shapes from a shape-only call, and a Node."""
         _TRAINING.append(ctx)
         try:
             with spec_only():
                 if self.autocast and self._dtype.is_floating:
-                    inputs = nest.map_structure(lambda x: cast(x, self._dtype) if isinstance(
+                    cast_in = nest.map_structure(lambda x: cast(x, self._dtype) if isinstance(
                         x, KerasTensor) and x.dtype.is_floating and x.dtype != self._dtype
                         else x, inputs)
+                    masking.copy_masks(inputs, cast_in)
+                    inputs = cast_in
                 out = self.call(inputs, *rest, **kwargs)
+                if masks is not None or type(self).compute_mask is not Layer.compute_mask:
+                    masking.attach_output_masks(self, inputs, out, masks)
         finally:
             _TRAINING.pop()
         if _SPEC_ONLY[0]:
@@ -412,6 +430,7 @@ class Layer(LossesMetricsMixin, Module):
         outputs = nest.map_structure(
             lambda o: KerasTensor.from_spec(o.spec) if isinstance(o, TensorOps)
             and not hasattr(o, "_value") else o, out)
+        masking.copy_masks(out, outputs)
         Node(self, args, given_kwargs, outputs)
         return outputs
 
@@ -428,6 +447,19 @@ class Layer(LossesMetricsMixin, Module):
             if isinstance(o, TensorOps):
                 batch = cast(shape(o)[0], o.dtype)
                 self._call_losses.append(self.activity_regularizer(o) / batch)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs for `inputs` carrying `mask` (tf.keras 2): the input
+        mask unchanged when the layer supports masking, else None.
+
+        Example:
+            >>> import ember as tf
+            >>> from ember import keras
+            >>> m = tf.constant([[True, False]])
+            >>> keras.layers.Dropout(0.5).compute_mask(tf.ones((1, 2, 3)), m) is m
+            True
+        """
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape`, from a shape-only call of the layer.
@@ -502,3 +534,4 @@ class Layer(LossesMetricsMixin, Module):
         return cls(**config)
 
 
+masking._BASE_COMPUTE_MASK[0] = Layer.compute_mask

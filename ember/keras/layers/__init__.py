@@ -18,6 +18,7 @@ from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import Dense, Embedding, Identity  # noqa: F401
 from .lambda_layer import *  # noqa: F401,F403
+from .masking import *  # noqa: F401,F403
 from .merging import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403

@@ -16,6 +16,7 @@ from ...core.errors import InvalidArgumentError
 from ...ops import linalg_ops
 from ...ops.convert import cast
 from ...ops.gather_ops import gather
+from ...ops.math_ops import not_equal
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
@@ -48,6 +49,7 @@ class Dense(Layer):
             raise ValueError(f'Dense "{self.name}": units must be a positive int, received '
                              f"{units!r}.")
         self.units = units
+        self.supports_masking = True  # a mask over the steps passes through (tf.keras 2)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
                            kernel_regularizer, bias_regularizer, kernel_constraint,
                            bias_constraint)
@@ -149,9 +151,6 @@ class Embedding(Layer):
                  embeddings_regularizer: Any = None, activity_regularizer: Any = None,
                  embeddings_constraint: Any = None, mask_zero: bool = False,
                  input_length: int | None = None, **kwargs: Any):
-        if mask_zero:
-            raise NotImplementedError("Embedding: mask_zero=True needs masking, which ember "
-                                      "does not support yet.")
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -162,7 +161,7 @@ class Embedding(Layer):
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.input_length = input_length
-        self.mask_zero = mask_zero
+        self.mask_zero = bool(mask_zero)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
@@ -183,6 +182,20 @@ class Embedding(Layer):
                     f"{inputs.dtype.name}.")
             inputs = cast(inputs, "int32")
         return gather(self.embeddings, inputs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """With `mask_zero=True`, `inputs != 0` (id 0 is padding); else None.
+
+        Example:
+            >>> import numpy as np
+            >>> from ember import keras
+            >>> e = keras.layers.Embedding(4, 2, mask_zero=True)
+            >>> e.compute_mask(np.array([[2, 0]])).numpy()
+            array([[ True, False]])
+        """
+        if not self.mask_zero:
+            return None
+        return not_equal(inputs, 0)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "input_dim": self.input_dim,

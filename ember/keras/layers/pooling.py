@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...ops import conv_ops
-from ...ops import reduce_ops
+from ...ops import reduce_ops, shape_ops
+from ...ops.convert import cast
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 from .convolutional import _tuple, check_data_format, check_padding, check_window_fits
@@ -173,16 +174,36 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 class GlobalAveragePooling1D(_GlobalPooling):
     """The mean over the steps: `(batch, steps, c)` -> `(batch, c)` (TF's
-    `keras.layers.GlobalAveragePooling1D`; masking is not supported).
+    `keras.layers.GlobalAveragePooling1D`). With a mask `(batch, steps)` (from
+    `Embedding(mask_zero=True)`, `Masking`, or `mask=`), the mean of the unmasked steps
+    only; the output carries no mask.
 
     Example:
         >>> from ember import keras
         >>> import numpy as np
         >>> keras.layers.GlobalAveragePooling1D()(np.ones((2, 5, 3))).shape
         TensorShape([2, 3])
+        >>> x = np.array([[[1.0], [3.0], [8.0]]])
+        >>> keras.layers.GlobalAveragePooling1D()(x, mask=np.array([[True, True, False]])).numpy()
+        array([[2.]], dtype=float32)
     """
 
     _rank = 1
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            return super().call(inputs)
+        # NOTE: as tf.keras 2, sum(x * m) / sum(m): a row with every step masked is 0/0.
+        m = shape_ops.expand_dims(cast(mask, inputs.dtype), 2)
+        total = reduce_ops.reduce_sum(inputs * m, 1, keepdims=self.keepdims)
+        return total / reduce_ops.reduce_sum(m, 1, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

@@ -7,8 +7,13 @@ axis is unrolled in Python, so the layers work eagerly, under GradientTape and i
 (`keras.Input((None, features))`, a traced signature with a None time dim) the loop is an
 `ember.while_loop`, differentiable like the unrolled one.
 
-Not supported (NotImplementedError): dropout / recurrent_dropout > 0, masking,
-`stateful=True`, `time_major=True`. `unroll` is accepted and has no effect.
+Masks (tf.keras 2): a `mask` (batch, timesteps), given as `mask=` or carried by the
+inputs (`Embedding(mask_zero=True)`, `Masking`), makes a masked step keep the previous
+states, and its output (with `return_sequences`) repeat the previous output (zeros before
+the first unmasked step). The sequence output carries the mask on.
+
+Not supported (NotImplementedError): dropout / recurrent_dropout > 0, `stateful=True`,
+`time_major=True`. `unroll` is accepted and has no effect.
 
 Example:
     >>> from ember import keras
@@ -27,6 +32,7 @@ from ...ops import creation_ops, linalg_ops, shape_ops
 from ...ops.control_flow import while_loop
 from ...ops.convert import cast, constant, convert_to_tensor, identity
 from ...ops.gather_ops import gather
+from ...ops.math_ops import where
 from ...ops.shape_info import shape
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
@@ -121,6 +127,7 @@ class _RNN(Layer):
         self.unroll = bool(unroll)
         self.time_major = False
         self.input_spec = InputSpec(ndim=3)
+        self.supports_masking = True
 
     # -- weights ---------------------------------------------------------------------
     def _bias_shape(self) -> tuple:
@@ -198,15 +205,40 @@ class _RNN(Layer):
             out.append(s)
         return out
 
+    def _check_mask(self, inputs: Any, mask: Any) -> Any:
+        """The mask as a bool tensor (batch, steps), checked against the inputs."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if not isinstance(mask, TensorOps):
+            mask = convert_to_tensor(mask)
+        if not mask.dtype.is_bool:
+            mask = cast(mask, "bool")
+        ms, xs = mask.shape, inputs.shape
+        if ms.rank != 2 or not all(a is None or b is None or a == b
+                                   for a, b in zip(ms, list(xs)[:2])):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}): the mask must '
+                             f"have shape (batch, timesteps) = {tuple(xs)[:2]}, received "
+                             f"{tuple(ms)}.")
+        return mask
+
+    def _masked_step(self, xw_t: Any, states: list, prev: Any, m_t: Any, rk: Any,
+                     rb: Any) -> tuple:
+        """One step under a mask (tf.keras 2): where `m_t` (batch,) is False the states
+        and the output stay the previous ones. Returns (states, output)."""
+        new = self._step(xw_t, states, rk, rb)
+        if m_t is None:
+            return new, new[0]
+        keep = shape_ops.expand_dims(m_t, 1)
+        return [where(keep, n, s) for n, s in zip(new, states)], where(keep, new[0], prev)
+
     def call(self, inputs: Any, mask: Any = None, training: Any = None,
              initial_state: Any = None) -> Any:
         kind = type(self).__name__
         if mask is not None:
-            raise NotImplementedError(f'Layer "{self.name}" ({kind}): masking is not '
-                                      f"supported yet; pass mask=None (pad with zeros).")
+            mask = self._check_mask(inputs, mask)
         steps = inputs.shape[1]
         if steps is None:
-            return self._dynamic_loop(inputs, initial_state)
+            return self._dynamic_loop(inputs, initial_state, mask)
         if steps == 0:
             raise ValueError(f'Layer "{self.name}" ({kind}): the inputs have 0 time steps '
                              f"(input shape {tuple(inputs.shape)}); need at least one.")
@@ -216,16 +248,28 @@ class _RNN(Layer):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         rk, rb = self._recurrent_weights()
+        prev = zeros  # the output before the first step (a masked first step gives it)
         for t in order:
-            states = self._step(xw[:, t, :], states, rk, rb)
+            m_t = None if mask is None else mask[:, t]
+            states, prev = self._masked_step(xw[:, t, :], states, prev, m_t, rk, rb)
             if self.return_sequences:
-                outputs.append(states[0])
-        output = shape_ops.stack(outputs, axis=1) if self.return_sequences else states[0]
+                outputs.append(prev)
+        output = shape_ops.stack(outputs, axis=1) if self.return_sequences else prev
         if self.return_state:
             return [output] + list(states)
         return output
 
-    def _dynamic_loop(self, inputs: Any, initial_state: Any) -> Any:
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input mask for the sequence output (`return_sequences`), else None; the
+        states of `return_state` carry no mask (tf.keras 2)."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        out = mask if self.return_sequences else None
+        if self.return_state:
+            return [out] + [None] * self._n_states
+        return out
+
+    def _dynamic_loop(self, inputs: Any, initial_state: Any, mask: Any = None) -> Any:
         """The time loop for an unknown number of steps: a shape-only result on KerasTensors,
         else an `ember.while_loop` (traced once inside ember.function, differentiable)."""
         xw = self._input_projection(inputs)
@@ -237,26 +281,30 @@ class _RNN(Layer):
         rk, rb = [None if w is None else identity(w) for w in self._recurrent_weights()]
         if isinstance(inputs, KerasTensor):  # shapes only: one step gives the state specs
             states = self._step(xw[:, 0, :], states, rk, rb)
+            last = states[0]
             seq = KerasTensor.from_spec(TensorSpec(
                 TensorShape([inputs.shape[0], None, self.units]), states[0].dtype))
         else:
             n = shape(inputs)[1]
             seq0 = zeros[:, None, :][:, :0, :]  # (batch, 0, units), grown by concat
 
-            def body(t: Any, seq: Any, *carry: Any) -> tuple:
+            def body(t: Any, seq: Any, prev: Any, *carry: Any) -> tuple:
                 idx = n - 1 - t if self.go_backwards else t
-                new = self._step(gather(xw, idx, axis=1), list(carry), rk, rb)
+                m_t = None if mask is None else gather(mask, idx, axis=1)
+                new, out_t = self._masked_step(gather(xw, idx, axis=1), list(carry), prev,
+                                               m_t, rk, rb)
                 if self.return_sequences:
-                    seq = shape_ops.concat([seq, new[0][:, None, :]], axis=1)
-                return (t + 1, seq, *new)
+                    seq = shape_ops.concat([seq, out_t[:, None, :]], axis=1)
+                return (t + 1, seq, out_t, *new)
 
             out = while_loop(lambda t, *_: t < n, body,
-                             (constant(0, dtype="int32"), seq0, *states),
+                             (constant(0, dtype="int32"), seq0, zeros, *states),
                              shape_invariants=(TensorShape([]),
                                                TensorShape([None, None, self.units]),
+                                               TensorShape([None, self.units]),
                                                *state_inv))
-            seq, states = out[1], list(out[2:])
-        output = seq if self.return_sequences else states[0]
+            seq, last, states = out[1], out[2], list(out[3:])
+        output = seq if self.return_sequences else last
         return [output] + list(states) if self.return_state else output
 
     # -- config ----------------------------------------------------------------------
@@ -300,7 +348,7 @@ class LSTM(_RNN):
         return_sequences: return every step's h (B, T, units) instead of the last (B, units).
         return_state: also return the final states: `[output, h, c]`.
         go_backwards: read the sequence in reverse (the returned sequence is reversed too).
-        dropout, recurrent_dropout, stateful, masking: not supported (NotImplementedError).
+        dropout, recurrent_dropout, stateful: not supported (NotImplementedError).
 
     Call with `initial_state=[h0, c0]` to start from given states (zeros by default).
 

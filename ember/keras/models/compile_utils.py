@@ -27,6 +27,7 @@ from ...core import nest
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from ..engine.layer_utils import init_scope
+from ..engine.masking import get_mask
 
 
 def _per_output(spec: Any, output_names: list, what: str) -> list:
@@ -126,7 +127,10 @@ class LossesContainer:
             if yt is None:
                 raise ValueError(f"compile: output {self.output_names[i]!r} has a loss but "
                                  f"fit/evaluate received no target for it; pass y.")
+            mask = get_mask(yp)
             yt, yp, sw = match_dtype_and_rank(yt, yp, sw)
+            if mask is not None:
+                sw = apply_mask(yp, sw, mask, getattr(loss, "reduction", None))
             value = loss(yt, yp, sample_weight=sw)
             if batch is None:
                 batch = tf.cast(tf.shape(yp)[0], tf.float32)
@@ -174,6 +178,32 @@ def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any) -> tuple:
                                    or y_t.dtype.is_integer and y_p.dtype.is_integer):
         y_t = tf.cast(y_t, y_p.dtype)
     return y_t, y_p, sw
+
+
+def apply_mask(y_pred: Any, sample_weight: Any, mask: Any, reduction: Any = None) -> Any:
+    """The sample weights of an output carrying `mask` (tf.keras 2): the mask (as 0/1 of
+    the output's dtype) times `sample_weight`. For a loss that averages over the batch
+    (`reduction` 'auto' / 'sum_over_batch_size') the mask is scaled by total / valid, so
+    the loss is the mean over the unmasked entries only.
+
+    Example:
+        >>> import ember as tf
+        >>> w = apply_mask(tf.zeros((1, 4, 1)), None, tf.constant([[True, True, False, False]]),
+        ...                "sum_over_batch_size")
+        >>> w.numpy()
+        array([[2., 2., 0., 0.]], dtype=float32)
+    """
+    dtype = y_pred.dtype if y_pred.dtype.is_floating else tf.float32
+    m = tf.cast(mask, dtype)
+    if reduction in ("auto", "sum_over_batch_size"):
+        m = m * tf.math.divide_no_nan(tf.cast(tf.size(m), dtype), tf.reduce_sum(m))
+    if sample_weight is None:
+        return m
+    sw = tf.cast(sample_weight, dtype)
+    while sw.shape.rank is not None and m.shape.rank is not None and \
+            sw.shape.rank < m.shape.rank:
+        sw = tf.expand_dims(sw, -1)
+    return sw * m
 
 
 def pseudo_output_names(y_pred: Any) -> list:
@@ -320,9 +350,14 @@ class MetricsContainer:
         matched: dict = {}
         for i, m, weighted in self._metrics:
             if i not in matched:
-                matched[i] = match_dtype_and_rank(ys_true[i], ys_pred[i], sws[i])
-            yt, yp, sw = matched[i]
-            m.update_state(yt, yp, sample_weight=sw if weighted else None)
+                mask = get_mask(ys_pred[i])
+                yt, yp, sw = match_dtype_and_rank(ys_true[i], ys_pred[i], sws[i])
+                # tf.keras 2: a masked output weighs every metric by its mask
+                plain = None if mask is None else apply_mask(yp, None, mask)
+                sw = sw if mask is None else apply_mask(yp, sw, mask)
+                matched[i] = yt, yp, sw, plain
+            yt, yp, sw, plain = matched[i]
+            m.update_state(yt, yp, sample_weight=sw if weighted else plain)
 
     def result(self) -> dict:
         return {name: m.result() for name, (_, m, _) in zip(self._names, self._metrics)}

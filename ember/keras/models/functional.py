@@ -23,6 +23,7 @@ from ...core.tensor import ConcreteTensor, TensorOps, wrap
 from ..engine.input_layer import InputLayer
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer_utils import _all_numbers
+from ..engine.masking import get_mask
 
 
 class FunctionalGraph:
@@ -117,6 +118,21 @@ class FunctionalGraph:
                 values[id(t)] = flat[i]
         return nest.pack_sequence_as(self.nested_outputs,
                                      [values[id(t)] for t in self.outputs])
+
+    @property
+    def has_output_masks(self) -> bool:
+        """Whether some output carries a Keras mask (known when the graph is built: the
+        output KerasTensors carry shape-only masks). Masks flow with the tensors of a
+        run: each node's layer reads its inputs' masks and attaches its outputs'.
+
+        Example:
+            >>> from ember import keras
+            >>> x = keras.Input((3,), dtype="int32")
+            >>> y = keras.layers.Embedding(5, 2, mask_zero=True)(x)
+            >>> FunctionalGraph(x, y).has_output_masks
+            True
+        """
+        return any(get_mask(t) is not None for t in self.outputs)
 
     def specs(self) -> list:
         return [TensorSpec(t.shape, t.dtype) for t in self.inputs]

@@ -166,7 +166,7 @@ class Model(TrainingMixin, Layer):
             fast = False
             g = self._graph
             if g is not None and len(g.inputs) == 1 and len(g.outputs) == 1 \
-                    and g.nested_outputs is g.outputs[0]:
+                    and g.nested_outputs is g.outputs[0] and not g.has_output_masks:
                 shape = g.inputs[0].shape
                 if shape.rank and all(d is not None for d in list(shape)[1:]):
                     cf = self._graph_function(False)

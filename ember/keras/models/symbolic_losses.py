@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...core import nest
 from ...core.function import Function
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import _TRAINING, Layer
+from ..engine.masking import get_mask, set_mask
 from .functional import FunctionalGraph
 
 
@@ -143,6 +145,7 @@ class GraphFunction:
     def __init__(self, model: Any, training: bool):
         g = model._graph
         self._holders: list = []  # (layer, number of its losses), in output order
+        self._masked = g.has_output_masks  # the outputs' Keras masks come back too
 
         def run(*xs: Any) -> Any:
             layers = model._flatten_layers()
@@ -155,6 +158,8 @@ class GraphFunction:
                 _TRAINING.pop()
             self._holders = [(la, len(la._call_losses)) for la in layers if la._call_losses]
             losses = [v for la, _ in self._holders for v in la._call_losses]
+            if self._masked:
+                return out, losses, [get_mask(o) for o in nest.flatten(out)]
             return (out, losses) if losses else out
 
         self.cf = Function(run, input_signature=g.specs(), name=model.name) \
@@ -169,9 +174,14 @@ class GraphFunction:
     def _call_tensors(self, tensors: list) -> Any:
         """The model's outputs on `tensors`; the layers get this call's losses."""
         result = self.cf._call_tensors(tensors)
-        if not self._holders:
+        if self._masked:
+            out, losses, masks = result
+            for o, m in zip(nest.flatten(out), masks):  # eager outputs carry their masks
+                set_mask(o, m)
+        elif not self._holders:
             return result
-        out, losses = result
+        else:
+            out, losses = result
         i = 0
         for layer, n in self._holders:
             layer._call_losses = list(losses[i:i + n])
