@@ -38,6 +38,7 @@ from .ops.reduce_ops import *  # noqa: F401,F403
 from .ops.sort_ops import argsort, sort, unique, unique_with_counts  # noqa: F401
 from .ops.extra_ops import map_fn, meshgrid, roll, searchsorted, vectorized_map  # noqa: F401
 from .ops.py_ops import numpy_function, py_function  # noqa: F401
+from .ops.tensor_array import TensorArray  # noqa: F401
 from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
                             executing_eagerly, group, name_scope, no_op, print)
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice

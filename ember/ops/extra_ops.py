@@ -23,7 +23,7 @@ from ..core.dtypes import NP_INDEX, NP_NUMERIC, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
-from ..core.shape import TensorShape, TensorSpec
+from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from . import math_ops
 from .array_prims import static_int, static_ints
@@ -31,7 +31,7 @@ from .convert import as_tensor, cast, convert_to_tensor
 from .creation_ops import zeros
 from .gather_ops import gather
 from .shape_info import shape
-from .shape_ops import broadcast_to, concat, expand_dims, reshape, stack, unstack
+from .shape_ops import broadcast_to, reshape, stack, unstack
 
 __all__ = ["roll", "meshgrid", "searchsorted", "bincount", "map_fn", "vectorized_map"]
 
@@ -396,11 +396,12 @@ def _stack_results(results: list) -> list:
 
 
 def _while_map(op: str, call: Callable, flat: list) -> list:
-    """The loop as a `while_loop` whose outputs grow by one row per element."""
+    """The loop as a `while_loop` writing one row per element into TensorArrays."""
     from ..core.graph import Trace
+    from .tensor_array import TensorArray
 
     # NOTE: fn is traced once in a throw-away sub-trace to learn its outputs' specs (the
-    # accumulators must exist before the loop); the loop body traces it again.
+    # TensorArrays' element shapes must be known before the loop); the body traces it again.
     with Trace(f"{op}_probe", parent=registry._TRACES[-1]) as probe:
         specs = [TensorSpec(o.shape, o.dtype) for o in
                  call([probe.placeholder(TensorSpec(t.shape[1:], t.dtype)) for t in flat])]
@@ -415,23 +416,21 @@ def _while_map(op: str, call: Callable, flat: list) -> list:
     k = len(flat)
 
     # NOTE: elems ride along as (unchanged) loop variables rather than captured values:
-    # the traced while_loop gradient then reaches every row of them.
+    # the traced while_loop gradient then reaches every row of them. The outputs go into
+    # preallocated TensorArrays (one row written per element) instead of growing by
+    # concat, which reallocated the accumulators every iteration.
     def cond(i: Any, *xs: Any) -> Any:
         return math_ops.less(i, count)
 
     def body(i: Any, *xs: Any) -> tuple:
         outs = call([gather(t, i) for t in xs[:k]])
-        accs = xs[k:]
-        return ((i + 1,) + tuple(xs[:k])
-                + tuple(concat([a, expand_dims(o, 0)], 0) for a, o in zip(accs, outs)))
+        tas = xs[k:]
+        return (i + 1,) + tuple(xs[:k]) + tuple(ta.write(i, o) for ta, o in zip(tas, outs))
 
-    init = [zeros([0] + list(s.shape), s.dtype) for s in specs]
-    invariants = ([TensorShape([])] + [t.shape for t in flat]
-                  + [TensorShape([None] + list(s.shape)) for s in specs])
+    init = [TensorArray(s.dtype, size=count, element_shape=s.shape) for s in specs]
     from .control_flow import while_loop
-    result = while_loop(cond, body, [convert_to_tensor(0)] + flat + init,
-                        shape_invariants=invariants)
-    return list(result[1 + k:])
+    result = while_loop(cond, body, [convert_to_tensor(0)] + flat + init)
+    return [ta.stack() for ta in result[1 + k:]]
 
 
 def map_fn(fn: Callable, elems: Any, dtype: Any = None, parallel_iterations: Any = None,
