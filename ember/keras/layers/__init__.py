@@ -16,6 +16,7 @@ from ..engine.input_spec import InputSpec  # noqa: F401
 from ..engine.layer import Layer
 from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
+from .convolutional_extra import *  # noqa: F401,F403
 from .core import Dense, Embedding, Identity  # noqa: F401
 from .lambda_layer import *  # noqa: F401,F403
 from .masking import *  # noqa: F401,F403
