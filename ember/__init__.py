@@ -42,8 +42,8 @@ from .ops.tensor_array import TensorArray  # noqa: F401
 from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
                             executing_eagerly, group, name_scope, no_op, print)
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
-from . import (bitwise, config, data, debugging, dtypes, errors, linalg, math,  # noqa: E402
-               nn, random)
+from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg,  # noqa: E402
+               math, nn, random)
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]
