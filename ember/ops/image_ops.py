@@ -293,6 +293,22 @@ def per_image_standardization(image: Any) -> Any:
 
 # -------------------------------------------------------------------- crops and pads
 
+def _box_args(op: str, image: Any, offset_height: Any, offset_width: Any,
+              target_height: Any, target_width: Any) -> tuple:
+    """The image as a tensor, its height and width, and the box's offsets and sizes as
+    ints (offsets checked >= 0), for crop_to_bounding_box / pad_to_bounding_box."""
+    image = _image(op, image)
+    h, w = _hw(op, image)
+    oh, ow = _int_arg(op, "offset_height", offset_height), _int_arg(op, "offset_width",
+                                                                      offset_width)
+    th, tw = _int_arg(op, "target_height", target_height), _int_arg(op, "target_width",
+                                                                      target_width)
+    if oh < 0 or ow < 0:
+        raise ValueError(f"tf.image.{op}: offsets must be >= 0. Received: "
+                         f"offset_height={oh}, offset_width={ow}")
+    return image, h, w, oh, ow, th, tw
+
+
 def crop_to_bounding_box(image: Any, offset_height: int, offset_width: int,
                          target_height: int, target_width: int) -> Any:
     """Crop the box at (offset_height, offset_width) of the given size (TF's op).
@@ -306,15 +322,8 @@ def crop_to_bounding_box(image: Any, offset_height: int, offset_width: int,
                [7, 8]], dtype=int32)
     """
     op = "crop_to_bounding_box"
-    image = _image(op, image)
-    h, w = _hw(op, image)
-    oh, ow = _int_arg(op, "offset_height", offset_height), _int_arg(op, "offset_width",
-                                                                      offset_width)
-    th, tw = _int_arg(op, "target_height", target_height), _int_arg(op, "target_width",
-                                                                      target_width)
-    if oh < 0 or ow < 0:
-        raise ValueError(f"tf.image.{op}: offsets must be >= 0. Received: "
-                         f"offset_height={oh}, offset_width={ow}")
+    image, h, w, oh, ow, th, tw = _box_args(op, image, offset_height, offset_width,
+                                            target_height, target_width)
     if th <= 0 or tw <= 0:
         raise ValueError(f"tf.image.{op}: target sizes must be > 0. Received: "
                          f"target_height={th}, target_width={tw}")
@@ -337,15 +346,8 @@ def pad_to_bounding_box(image: Any, offset_height: int, offset_width: int,
                [1, 0]], dtype=int32)
     """
     op = "pad_to_bounding_box"
-    image = _image(op, image)
-    h, w = _hw(op, image)
-    oh, ow = _int_arg(op, "offset_height", offset_height), _int_arg(op, "offset_width",
-                                                                      offset_width)
-    th, tw = _int_arg(op, "target_height", target_height), _int_arg(op, "target_width",
-                                                                      target_width)
-    if oh < 0 or ow < 0:
-        raise ValueError(f"tf.image.{op}: offsets must be >= 0. Received: "
-                         f"offset_height={oh}, offset_width={ow}")
+    image, h, w, oh, ow, th, tw = _box_args(op, image, offset_height, offset_width,
+                                            target_height, target_width)
     bottom, right = th - oh - h, tw - ow - w
     if bottom < 0 or right < 0:
         raise ValueError(f"tf.image.{op}: the {h}x{w} image at offset ({oh}, {ow}) does not "
