@@ -169,13 +169,23 @@ def _rule(x: TensorSpec, *bounds: TensorSpec, index: tuple, sizes: bool = False
             raise DTypeError(
                 f"strided_slice: each run-time index, slice bound or size must be a scalar "
                 f"int32 or int64 tensor, received {describe(b)}.")
+    shape = index_shape(x, index, _show(index, sizes),
+                        lambda k, d, axis: _slice_dim(k, d, axis, x, sizes))
+    return TensorSpec(shape, x.dtype)
+
+
+def index_shape(x: TensorSpec, index: tuple, shown: str, slice_dim: Any) -> list:
+    """The dims `x[index]` has (shared by strided_slice and strided_slice_dynamic):
+    `slice_dim(slice, dim, axis)` sizes a slice; a Python int index is checked against a
+    known dim, a run-time one (a tuple entry) removes its axis; `shown` is the index as
+    the error messages print it."""
     shape = list(x.shape)
     if sum(1 for k in index if k is Ellipsis) > 1:
         raise InvalidArgumentError("An index can only have a single ellipsis ('...').")
     n_used = sum(1 for k in index if k is not None and k is not Ellipsis)
     if n_used > len(shape):
         raise InvalidArgumentError(
-            f"getitem: index {_show(index, sizes)} has {n_used} dimensions but the tensor "
+            f"getitem: index {shown} has {n_used} dimensions but the tensor "
             f"{describe(x)} has rank {len(shape)}.")
     out, axis = [], 0
     for k in index:
@@ -186,7 +196,7 @@ def _rule(x: TensorSpec, *bounds: TensorSpec, index: tuple, sizes: bool = False
         elif k is None:
             out.append(1)
         elif type(k) is _pyslice:
-            out.append(_slice_dim(k, shape[axis], axis, x, sizes))
+            out.append(slice_dim(k, shape[axis], axis))
             axis += 1
         else:
             d = shape[axis]
@@ -196,7 +206,7 @@ def _rule(x: TensorSpec, *bounds: TensorSpec, index: tuple, sizes: bool = False
                     f"(tensor {describe(x)}); valid indices are {-d}..{d - 1}.")
             axis += 1
     out.extend(shape[axis:])
-    return TensorSpec(out, x.dtype)
+    return out
 
 
 def _grad_rule(g: TensorSpec, like: TensorSpec, *bounds: TensorSpec, index: tuple,

@@ -20,7 +20,7 @@ from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
 from .array_prims import _VALUES, known_value, note_value
 from .convert import as_tensor
-from .index_dynamic import getitem_dynamic, is_symbolic, slice_dynamic, template
+from .index_dynamic import _show, getitem_dynamic, index_shape, is_symbolic, slice_dynamic, template
 
 __all__ = ["strided_slice", "slice", "newaxis"]
 
@@ -82,51 +82,13 @@ def _normalize(key: Any) -> tuple | None:
 
 
 def _index_rule(x: TensorSpec, index: tuple) -> TensorSpec:
-    shape = list(x.shape)
-    if sum(1 for k in index if k is Ellipsis) > 1:
-        raise InvalidArgumentError("An index can only have a single ellipsis ('...').")
-    consumed = sum(1 for k in index if k is not None and k is not Ellipsis)
-    if consumed > len(shape):
-        raise InvalidArgumentError(
-            f"getitem: index {_pretty(index)} has {consumed} dimensions but the tensor "
-            f"{describe(x)} has rank {len(shape)}.")
-    out, dim = [], 0
-    for k in index:
-        if k is Ellipsis:
-            n = len(shape) - consumed
-            out.extend(shape[dim:dim + n])
-            dim += n
-        elif k is None:
-            out.append(1)
-        elif isinstance(k, _pyslice):
-            if k.step == 0:
-                raise InvalidArgumentError("slice step cannot be zero.")
-            d = shape[dim]
-            out.append(None if d is None else len(range(*k.indices(d))))
-            dim += 1
-        else:
-            d = shape[dim]
-            if d is not None and not -d <= k < d:
-                raise InvalidArgumentError(
-                    f"getitem: index {k} is out of bounds for axis {dim} with size {d} "
-                    f"(tensor {describe(x)}); valid indices are {-d}..{d - 1}.")
-            dim += 1
-    out.extend(shape[dim:])
-    return TensorSpec(out, x.dtype)
+    return TensorSpec(index_shape(x, index, _show(index, False), _static_slice_dim), x.dtype)
 
 
-def _pretty(index: tuple) -> str:
-    def one(k):
-        if k is Ellipsis:
-            return "..."
-        if k is None:
-            return "newaxis"
-        if isinstance(k, _pyslice):
-            a, b, c = k.start, k.stop, k.step
-            text = f"{'' if a is None else a}:{'' if b is None else b}"
-            return text + (f":{c}" if c is not None else "")
-        return str(k)
-    return "[" + ", ".join(one(k) for k in index) + "]"
+def _static_slice_dim(k: _pyslice, d: int | None, axis: int) -> int | None:
+    if k.step == 0:
+        raise InvalidArgumentError("slice step cannot be zero.")
+    return None if d is None else len(range(*k.indices(d)))
 
 
 def _index_grad_rule(g: TensorSpec, like: TensorSpec, index: tuple) -> TensorSpec:
@@ -134,7 +96,7 @@ def _index_grad_rule(g: TensorSpec, like: TensorSpec, index: tuple) -> TensorSpe
     if not g.shape.is_compatible_with(want.shape) or g.shape.rank != want.shape.rank:
         raise ShapeError(
             f"strided_slice_grad: the cotangent {describe(g)} does not fit index "
-            f"{_pretty(index)} of {describe(like)}, which selects {describe(want)}.")
+            f"{_show(index, False)} of {describe(like)}, which selects {describe(want)}.")
     return TensorSpec(like.shape, g.dtype)
 
 
