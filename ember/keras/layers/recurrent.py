@@ -30,7 +30,7 @@ from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import TensorOps
 from ...ops import creation_ops, linalg_ops, shape_ops
 from ...ops.control_flow import while_loop
-from ...ops.convert import cast, constant, convert_to_tensor, identity
+from ...ops.convert import cast, constant, convert_to_tensor
 from ...ops.gather_ops import gather
 from ...ops.math_ops import where
 from ...ops.shape_info import shape
@@ -276,9 +276,7 @@ class _RNN(Layer):
         zeros = creation_ops.zeros_like(xw[:, 0, :self.units])
         states = self._initial_states(initial_state, zeros)
         state_inv = [TensorShape([None, self.units])] * len(states)
-        # NOTE: the weights enter the loop body as tensors (identity of the reads): the
-        # outer tape still sees the reads, and the body captures no Variable.
-        rk, rb = [None if w is None else identity(w) for w in self._recurrent_weights()]
+        rk, rb = self._recurrent_weights()
         if isinstance(inputs, KerasTensor):  # shapes only: one step gives the state specs
             states = self._step(xw[:, 0, :], states, rk, rb)
             last = states[0]
