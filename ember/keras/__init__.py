@@ -7,7 +7,7 @@ Example:
     TensorShape([None, 2])
 """
 
-from . import (activations, backend, callbacks, constraints, initializers, layers,
+from . import (activations, backend, callbacks, config, constraints, initializers, layers,
                losses, metrics, models, optimizers, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
@@ -16,6 +16,6 @@ from .engine.layer import Layer
 from .models import Functional, Model, Sequential
 
 __all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
-           "Sequential", "activations", "backend", "callbacks", "constraints", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving",
-           "utils"]
+           "Sequential", "activations", "backend", "callbacks", "config", "constraints",
+           "initializers", "layers", "losses", "metrics", "models", "optimizers",
+           "regularizers", "saving", "utils"]

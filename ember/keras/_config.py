@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ._objects import get_registered_name, merged
+
 
 def serialize_object(obj: Any, kind: str, base: str) -> dict | str | None:
     """`{"class_name", "config"}` for an object with get_config, a named function's name,
@@ -20,9 +22,9 @@ def serialize_object(obj: Any, kind: str, base: str) -> dict | str | None:
     if obj is None:
         return None
     if hasattr(obj, "get_config"):
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+        return {"class_name": get_registered_name(type(obj)), "config": obj.get_config()}
     if callable(obj) and getattr(obj, "__name__", "<lambda>") != "<lambda>":
-        return obj.__name__
+        return get_registered_name(obj)
     raise ValueError(f"Cannot serialize {kind} {obj!r}: give it get_config() (subclass "
                      f"keras.{kind}s.{base}) or use a named function.")
 
@@ -39,7 +41,7 @@ def deserialize_object(config: Any, table: dict, custom_objects: dict | None,
         name, args = config["class_name"], config.get("config") or {}
     else:
         raise unknown(config)
-    obj = (custom_objects or {}).get(name) or table.get(name)
+    obj = merged(custom_objects).get(name) or table.get(name)
     if obj is None:
         raise unknown(config)
     if not isinstance(obj, type):

@@ -23,6 +23,8 @@ from typing import Any
 import ember as tf
 from ember.core.tensor import TensorOps
 
+from ._objects import get_registered_name, merged
+
 __all__ = [
     "relu", "sigmoid", "softmax", "tanh", "linear", "gelu", "silu", "swish", "elu", "selu",
     "softplus", "softsign", "leaky_relu", "relu6", "hard_sigmoid", "hard_silu",
@@ -349,8 +351,11 @@ def serialize(activation: Callable | None) -> str | dict | None:
     if activation is None:
         return None
     if hasattr(activation, "get_config") and not isinstance(activation, type):
-        return {"class_name": type(activation).__name__, "config": activation.get_config()}
+        return {"class_name": get_registered_name(type(activation)),
+                "config": activation.get_config()}
     name = getattr(activation, "__name__", None)
+    if name and name != "<lambda>":
+        name = get_registered_name(activation)
     if not callable(activation) or not name or name == "<lambda>":
         raise ValueError(f"Cannot serialize activation {activation!r}: pass a built-in "
                          f"activation or a named function.")
@@ -369,7 +374,7 @@ def deserialize(name: Any, custom_objects: dict | None = None) -> Callable:
         >>> activations.deserialize("gelu") is activations.gelu
         True
     """
-    custom_objects = custom_objects or {}
+    custom_objects = merged(custom_objects)
     if isinstance(name, dict):
         if "class_name" not in name:
             raise _unknown(name)

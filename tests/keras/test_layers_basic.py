@@ -4,11 +4,14 @@ in ember.function; symbolic shape == eager shape; get_config/from_config round t
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 import ember as tf
 from ember import keras
+from ember.keras import _objects
 from ember.errors import ShapeError
 
 L = keras.layers
@@ -289,23 +292,44 @@ def scale_by(x, k=1.0):
 
 def test_lambda():
     x = x32(3, 4)
-    run_layer_test(L.Lambda, {"function": scale_by, "arguments": {"k": 3.0}}, x, 3 * x)
-    run_layer_test(L.Lambda, {"function": lambda t: tf.reduce_sum(t, -1)}, x, x.sum(-1))
-    run_layer_test(L.Lambda, {"function": lambda ts: ts[0] - ts[1]}, [x, 2 * x], -x)
+    # a lambda is saved as bytecode, which keras.layers.deserialize reads only outside
+    # safe mode (the user's explicit choice); a named function by registration
+    with _objects.safe_mode_scope(False):
+        run_layer_test(L.Lambda, {"function": lambda t: tf.reduce_sum(t, -1)}, x, x.sum(-1))
+        run_layer_test(L.Lambda, {"function": lambda ts: ts[0] - ts[1]}, [x, 2 * x], -x)
+    with keras.saving.custom_object_scope({"scale_by": scale_by}):
+        run_layer_test(L.Lambda, {"function": scale_by, "arguments": {"k": 3.0}}, x, 3 * x)
 
 
-def test_lambda_config_keeps_function_by_reference():
+def test_lambda_config_describes_the_function():
     layer = L.Lambda(scale_by, arguments={"k": 2.0}, output_shape=(4,))
     config = layer.get_config()
-    assert config["function"] is scale_by and config["output_shape"] == (4,)
+    assert (config["function"], config["function_type"], config["module"]) == (
+        "scale_by", "function", __name__)
+    assert config["output_shape"] == (4,)
+    json.dumps(config)  # plain data
+    # a direct from_config in the user's own code may import the module it names
     clone = L.Lambda.from_config(config)
     assert clone.function is scale_by and clone.arguments == {"k": 2.0}
-    by_name = {**config, "function": "scale_by"}
+    by_name = {**config, "module": None}
     assert L.Lambda.from_config(by_name, custom_objects={"scale_by": scale_by}).function \
         is scale_by
-    assert L.Lambda.from_config({**by_name, "module": __name__}).function is scale_by
     with pytest.raises(ValueError, match="custom_objects"):
         L.Lambda.from_config(by_name)
+    # ember's own ops are found by name, never by importing
+    op = L.Lambda(tf.math.reduce_logsumexp).get_config()
+    assert (op["function"], op["module"]) == ("reduce_logsumexp", "ember")
+    assert L.deserialize({"class_name": "Lambda", "config": op}).function \
+        is tf.math.reduce_logsumexp
+    # a lambda with a closure round-trips outside safe mode
+    k = 5.0
+    lam = L.Lambda(lambda t: t * k, output_shape=lambda s: s)
+    cfg = lam.get_config()
+    assert cfg["function_type"] == "lambda" and cfg["output_shape_type"] == "lambda"
+    with _objects.safe_mode_scope(False):
+        again = L.deserialize(L.serialize(lam))
+    _close(again(np.ones((1, 2), np.float32)).numpy(), np.full((1, 2), 5.0), 0)
+    assert tuple(again.compute_output_shape((None, 2))) == (None, 2)
 
 
 def test_lambda_passes_mask_and_training():

@@ -262,3 +262,37 @@ def test_save_errors(tmp_path):
     with pytest.raises(NotImplementedError, match="Lambda"):
         ops_model.save(tmp_path / "o.keras")
     assert not os.listdir(tmp_path)
+
+
+def test_registered_and_scoped_custom_objects_load_without_custom_objects(tmp_path):
+    @keras.saving.register_keras_serializable(package="test_saving")
+    class Scale(keras.layers.Layer):
+        def __init__(self, k=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+
+    model = keras.Sequential([keras.Input((2,)), Scale(3.0), keras.layers.Dense(1)])
+    assert json.loads(model.to_json())["config"]["layers"][1]["class_name"] == \
+        "test_saving>Scale"
+    path = tmp_path / "reg.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.layers[0]) is Scale and loaded.layers[0].k == 3.0
+    x = np.ones((1, 2), np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+    class Unregistered(Scale):
+        pass
+
+    other = keras.Sequential([keras.Input((2,)), Unregistered(5.0)])
+    text = other.to_json()
+    with pytest.raises(ValueError, match="Unknown layer: 'Unregistered'"):
+        keras.models.model_from_json(text)
+    with keras.utils.custom_object_scope({"Unregistered": Unregistered}):
+        assert keras.models.model_from_json(text).layers[0].k == 5.0

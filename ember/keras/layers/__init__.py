@@ -13,6 +13,7 @@ from typing import Any
 
 from ..engine.input_layer import Input, InputLayer  # noqa: F401
 from ..engine.input_spec import InputSpec  # noqa: F401
+from .. import _objects
 from ..engine.layer import Layer
 from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
@@ -41,12 +42,18 @@ def _classes() -> dict:
 
 
 def serialize(layer: Layer) -> dict:
-    """`{"class_name": ..., "config": layer.get_config()}`."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    """`{"class_name": ..., "config": layer.get_config()}`; a class registered with
+    `register_keras_serializable` is named by its `"package>name"`."""
+    return {"class_name": _objects.get_registered_name(type(layer)),
+            "config": layer.get_config()}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     """A new layer from `serialize`'s dict (`custom_objects` maps names of your classes).
+
+    Names resolve only to ember's layers, registered classes and `custom_objects`; the
+    config is read in safe mode unless an enclosing call chose otherwise (see
+    `ember/keras/_objects.py`).
 
     Example:
         >>> from ember import keras
@@ -57,16 +64,23 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
         raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and "
                          f"'config', received {config!r}.")
     name = config["class_name"]
-    classes = {**_classes(), **(custom_objects or {})}
-    cls = classes.get(name)
+    classes = {**_classes(), **_objects.merged(custom_objects)}
+    cls = classes.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"Unknown layer: {name!r}. If it is a custom layer, pass it in "
                          f"custom_objects={{{name!r}: {name}}}.")
+    if not isinstance(cls, type) or not issubclass(cls, Layer):
+        raise ValueError(f"layers.deserialize: {name!r} names {cls!r}, which is not a "
+                         f"layer class.")
     cfg = config.get("config", {})
-    if "custom_objects" in getattr(cls.from_config, "__code__", type("", (), {
-            "co_varnames": ()})).co_varnames:
-        return cls.from_config(cfg, custom_objects=custom_objects)
-    return cls.from_config(cfg)
+    if not isinstance(cfg, dict):
+        raise ValueError(f"layers.deserialize: the config of {name!r} must be a dict, "
+                         f"received {type(cfg).__name__}.")
+    with _objects.safe_mode_scope(None):
+        if "custom_objects" in getattr(cls.from_config, "__code__", type("", (), {
+                "co_varnames": ()})).co_varnames:
+            return cls.from_config(cfg, custom_objects=custom_objects)
+        return cls.from_config(cfg)
 
 
 def get(identifier: Any) -> Any:

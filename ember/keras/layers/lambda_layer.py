@@ -14,13 +14,13 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from ...core import nest
 from ...core.shape import TensorShape, as_shape
+from .. import _functions
 from ..engine.layer import Layer
 
 __all__ = ["Lambda"]
@@ -55,8 +55,10 @@ class Lambda(Layer):
         mask: accepted for Keras compatibility; masks are not supported and it is ignored.
         arguments: extra keyword arguments for `function`.
 
-    `get_config` stores `function` itself (not its code), so `from_config` recreates the
-    layer in the same program; it is not a format for saving to disk.
+    `get_config` describes `function` by name when it can be found again (an ember op, a
+    registered or module-level function) and as Python bytecode otherwise (a lambda);
+    loading a file refuses bytecode, and names ember would have to import, unless
+    `safe_mode=False` (see `ember/keras/_functions.py`).
 
     Example:
         >>> from ember import keras
@@ -115,27 +117,36 @@ class Lambda(Layer):
         return as_shape((batch,) + tuple(self._output_shape))
 
     def get_config(self) -> dict:
+        who = f'Layer "{self.name}" (Lambda)'
+        fn, fn_type, module = _functions.encode(self.function, who)
+        config = {**super().get_config(), "function": fn, "function_type": fn_type,
+                  "module": module, "arguments": dict(self.arguments)}
         out = self._output_shape
-        return {**super().get_config(), "function": self.function,
-                "output_shape": tuple(out) if _is_shape(out) else out,
-                "arguments": dict(self.arguments)}
+        if callable(out):
+            out, out_type, out_module = _functions.encode(out, who)
+            config.update(output_shape=out, output_shape_type=out_type,
+                          output_shape_module=out_module)
+        else:
+            config["output_shape"] = tuple(out) if _is_shape(out) else out
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Lambda:
-        """A Lambda from `get_config()`'s dict. A function given by name (a string) is
-        looked up in `custom_objects`, then as `module.name` when `module` is given."""
+        """A Lambda from `get_config()`'s dict. A function given by name is looked up in
+        `custom_objects`, the registered objects and ember's ops; bytecode, or a name that
+        needs importing `module`, only outside safe mode (see `_functions.decode`)."""
         config = dict(config)
+        who = 'Layer "%s" (Lambda)' % config.get("name", "lambda")
         fn = config.get("function")
         module = config.pop("module", None)
-        config.pop("function_type", None)
-        config.pop("output_shape_type", None)
-        config.pop("output_shape_module", None)
-        if isinstance(fn, str):
-            if custom_objects and fn in custom_objects:
-                config["function"] = custom_objects[fn]
-            elif module:
-                config["function"] = getattr(importlib.import_module(module), fn)
-            else:
-                raise ValueError(f"Lambda.from_config: function {fn!r} is given by name; pass "
-                                 f"it in custom_objects={{{fn!r}: {fn}}}.")
+        fn_type = config.pop("function_type", None)
+        out_type = config.pop("output_shape_type", None)
+        out_module = config.pop("output_shape_module", None)
+        if not callable(fn):
+            config["function"] = _functions.decode(fn, fn_type, module, custom_objects, who)
+        out = config.get("output_shape")
+        if out_type is not None and not callable(out) and (
+                out_type == "lambda" or isinstance(out, str)):
+            config["output_shape"] = _functions.decode(out, out_type, out_module,
+                                                       custom_objects, who)
         return cls(**config)

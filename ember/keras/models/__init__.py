@@ -8,9 +8,11 @@ Example:
     TensorShape([None, 2])
 """
 
-from ..saving.model_file import clone_model, load_model, model_from_json, save_model
+from ..saving.model_file import (clone_model, load_model, model_from_config, model_from_json,
+                                 save_model)
 from .model import Functional, Model
 from .sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model",
+           "model_from_config", "model_from_json",
            "save_model"]

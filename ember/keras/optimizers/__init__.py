@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _config
+from .. import _config, _objects
 from . import schedules
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, AdamW
@@ -47,7 +47,8 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
     """The optimizer a name or config dict describes."""
     if isinstance(config, dict) and "class_name" in config:
         name = config["class_name"]
-        cls = (custom_objects or {}).get(name) or _TABLE.get(name) or _TABLE.get(name.lower())
+        cls = (_objects.merged(custom_objects).get(name) or _TABLE.get(name)
+               or _TABLE.get(name.lower()))
         if cls is None:
             raise _unknown(config)
         return cls.from_config(config.get("config") or {})

@@ -11,8 +11,12 @@ A `.keras` file written by ember is a zip archive (ember's own format, not Keras
 - `optimizer.weights.npz`: the optimizer's variables (iterations, learning rate, slots),
   when the model is compiled and its optimizer has been used.
 
-The archive is written to a temporary file in the same folder, then renamed over the
-target, so a crash never leaves a half-written model behind.
+The archive is written from memory to a temporary file in the target's folder, then
+renamed over the target, so a crash never leaves a half-written model behind, and the
+next save to the same target removes what a killed save left. Loading reads the members
+from memory (nothing is extracted to disk), checks each member's declared size before
+reading it, and runs no code from the file unless `safe_mode=False` (see
+`ember/keras/_objects.py`).
 
 Example:
     >>> import os, tempfile
@@ -29,14 +33,18 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from typing import Any
 
-from .weights_file import _path, load_weights, replacing, save_weights
+import numpy as np
+
+from .. import _objects
+from .weights_file import (_READ_ERRORS, DamagedFileError, _path, open_weights, read_into,
+                           replacing, write_weights)
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "clone_model", "load_model", "model_from_config",
            "model_from_json", "model_to_json", "save_model"]
@@ -45,6 +53,7 @@ FORMAT_NAME = "ember.keras"
 FORMAT_VERSION = 1
 _WEIGHTS = "model.weights.npz"
 _OPT_WEIGHTS = "optimizer.weights.npz"
+_JSON_MAX = 64 << 20  # metadata.json / config.json larger than this are refused
 
 
 # -- configs -------------------------------------------------------------------------
@@ -90,8 +99,12 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
     return _dumps(_config(model, "to_json"), "to_json", **kwargs)
 
 
-def model_from_config(config: dict, custom_objects: dict | None = None) -> Any:
+def model_from_config(config: dict, custom_objects: dict | None = None, *,
+                      safe_mode: bool = True) -> Any:
     """A new model (fresh weights) from `{"class_name": ..., "config": ...}`.
+
+    Names resolve only to ember's classes, registered objects and `custom_objects`;
+    `safe_mode=True` refuses configs that would run code (see `load_model`).
 
     Example:
         >>> from ember import keras
@@ -105,15 +118,18 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Any:
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"model_from_config: expected a dict with 'class_name' and "
                          f"'config' (as model.to_json() writes), received {config!r:.200}.")
-    model = deserialize(config, custom_objects=custom_objects)
+    with _objects.safe_mode_scope(safe_mode):
+        model = deserialize(config, custom_objects=custom_objects)
     if not isinstance(model, Model):
         raise ValueError(f"model_from_config: the config describes a "
                          f"{type(model).__name__}, not a model.")
     return model
 
 
-def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any:
-    """A new model (fresh weights) from `model.to_json()`'s string.
+def model_from_json(json_string: str, custom_objects: dict | None = None, *,
+                    safe_mode: bool = True) -> Any:
+    """A new model (fresh weights) from `model.to_json()`'s string (`safe_mode` as in
+    `model_from_config`).
 
     Example:
         >>> from ember import keras
@@ -126,7 +142,7 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any
     except (TypeError, ValueError) as e:
         raise ValueError(f"model_from_json: the string is not valid JSON ({e}); pass the "
                          f"string of model.to_json().") from e
-    return model_from_config(config, custom_objects)
+    return model_from_config(config, custom_objects, safe_mode=safe_mode)
 
 
 def clone_model(model: Any, input_tensors: Any = None, clone_function: Any = None) -> Any:
@@ -142,7 +158,8 @@ def clone_model(model: Any, input_tensors: Any = None, clone_function: Any = Non
     if input_tensors is not None or clone_function is not None:
         raise NotImplementedError("clone_model: input_tensors and clone_function are not "
                                   "supported by ember yet; clone with the defaults.")
-    return model_from_config(_config(model, "clone_model"))
+    # the config comes from a live model of this program, not from a file
+    return model_from_config(_config(model, "clone_model"), safe_mode=False)
 
 
 # -- compile config ------------------------------------------------------------------
@@ -262,26 +279,53 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
     from ... import __version__ as ember_version
     metadata = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                 "ember_version": ember_version}
-    with tempfile.TemporaryDirectory() as scratch:
-        weights = os.path.join(scratch, _WEIGHTS)
-        save_weights(model, weights)
-        opt = getattr(model, "optimizer", None) if compiled is not None else None
-        opt_weights = None
-        if include_optimizer and opt is not None and getattr(opt, "built", False):
-            opt_weights = os.path.join(scratch, _OPT_WEIGHTS)
-            save_weights(_Variables(opt.variables, opt.name), opt_weights)
-        with replacing(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("metadata.json", json.dumps(metadata))
-            z.writestr("config.json", config_text)
-            z.write(weights, _WEIGHTS)
-            if opt_weights is not None:
-                z.write(opt_weights, _OPT_WEIGHTS)
+    weights = io.BytesIO()
+    write_weights(model, weights)
+    opt = getattr(model, "optimizer", None) if compiled is not None else None
+    opt_weights = None
+    if include_optimizer and opt is not None and getattr(opt, "built", False):
+        opt_weights = io.BytesIO()
+        write_weights(_Variables(opt.variables, opt.name), opt_weights)
+    with replacing(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps(metadata))
+        z.writestr("config.json", config_text)
+        z.writestr(_WEIGHTS, weights.getbuffer())
+        if opt_weights is not None:
+            z.writestr(_OPT_WEIGHTS, opt_weights.getbuffer())
 
 
 def _not_ember(path: str, why: str) -> ValueError:
     return ValueError(f"load_model: {path!r} is not an ember .keras archive ({why}). ember "
                       f"loads the files written by model.save('....keras'); Keras 3 .keras "
                       f"files, HDF5 files and SavedModel folders can't be read.")
+
+
+def _damaged(path: str, why: str) -> DamagedFileError:
+    return DamagedFileError(f"load_model: {path!r} is damaged ({why}). Save the model "
+                            f"again, or restore the file from a copy.")
+
+
+def _member(z: zipfile.ZipFile, path: str, name: str, limit: int) -> bytes:
+    """The bytes of archive member `name`, refusing one declared larger than `limit`."""
+    try:
+        info = z.getinfo(name)
+        if info.file_size > limit:
+            raise _damaged(path, f"its {name} claims {info.file_size} bytes, more than the "
+                                 f"{limit} it can hold")
+        return z.read(info)
+    except DamagedFileError:
+        raise
+    except _READ_ERRORS as e:
+        raise _damaged(path, f"reading {name} failed: {e}") from e
+
+
+def _json(z: zipfile.ZipFile, path: str, name: str) -> Any:
+    try:
+        return json.loads(_member(z, path, name, _JSON_MAX).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        if isinstance(e, DamagedFileError):
+            raise
+        raise _damaged(path, f"its {name} is not valid JSON: {e}") from e
 
 
 def _read_archive(path: str) -> tuple:
@@ -292,19 +336,21 @@ def _read_archive(path: str) -> tuple:
     if os.path.isdir(path):
         raise _not_ember(path, "it is a folder (a SavedModel?)")
     try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if head != b"PK\x03\x04" and head != b"PK\x05\x06":
+            raise _not_ember(path, "it is not a zip archive")
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise _not_ember(path, f"it is not a zip archive: {e}") from e
+    except _READ_ERRORS as e:
+        if isinstance(e, ValueError) and "is not an ember" in str(e):
+            raise
+        raise _damaged(path, f"it is not a readable zip archive: {e}") from e
     try:
         names = set(z.namelist())
         if "metadata.json" not in names or "config.json" not in names:
             raise _not_ember(path, f"it lacks metadata.json or config.json; it holds "
                                    f"{sorted(names)[:5]}")
-        try:
-            metadata = json.loads(z.read("metadata.json").decode("utf-8"))
-            config = json.loads(z.read("config.json").decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise _not_ember(path, f"its JSON is damaged: {e}") from e
+        metadata = _json(z, path, "metadata.json")
         if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
             who = " (written by Keras)" if isinstance(metadata, dict) and \
                 "keras_version" in metadata else ""
@@ -314,12 +360,23 @@ def _read_archive(path: str) -> tuple:
             raise ValueError(f"load_model: {path!r} is ember .keras format version "
                              f"{version!r}, newer than this ember reads (version "
                              f"{FORMAT_VERSION}). Update ember to load it.")
+        config = _json(z, path, "config.json")
+        if not isinstance(config, dict):
+            raise _damaged(path, "its config.json is not a JSON object")
         if _WEIGHTS not in names:
-            raise ValueError(f"load_model: {path!r} is damaged: it has no {_WEIGHTS}.")
+            raise _damaged(path, f"it has no {_WEIGHTS}")
     except BaseException:
         z.close()
         raise
     return config, z
+
+
+def _weights_limit(variables: list) -> int:
+    """The most bytes an ember weights file of these variables can take."""
+    from ...dtypes import as_dtype
+    return (1 << 20) + sum(
+        np.dtype(as_dtype(v.dtype).as_numpy_dtype).itemsize * int(np.prod(tuple(v.shape)))
+        + (1 << 12) for v in variables)
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
@@ -332,7 +389,9 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
         custom_objects: `{name: class or function}` for your layers, losses, metrics,
             optimizers.
         compile: compile the model as it was saved (False: leave it uncompiled).
-        safe_mode: accepted for Keras compatibility (ember archives hold no code).
+        safe_mode: True (the default) refuses anything in the file that would run code:
+            a `Lambda` saved as Python bytecode, or a function named by a module that
+            ember would have to import. Pass False only for files you trust.
 
     Example:
         >>> import os, tempfile
@@ -347,26 +406,36 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     """
     path = _path("load_model", filepath)
     config, z = _read_archive(path)
-    with z, tempfile.TemporaryDirectory() as scratch:
+    with z:
         compiled = config.pop("compile_config", None)
-        model = model_from_config(config, custom_objects)
-        z.extract(_WEIGHTS, scratch)
-        load_weights(model, os.path.join(scratch, _WEIGHTS))
+        try:
+            model = model_from_config(config, custom_objects, safe_mode=safe_mode)
+        except (KeyError, TypeError, AttributeError, IndexError) as e:
+            raise _damaged(path, f"its config.json does not describe a model that can be "
+                                 f"built ({type(e).__name__}: {e})") from e
+        raw = _member(z, path, _WEIGHTS, _weights_limit(model.weights))
+        with open_weights("load_model", f"{path}:{_WEIGHTS}", raw) as archive:
+            read_into(model, archive)
         if compile and compiled is not None:
+            if not isinstance(compiled, dict):
+                raise _damaged(path, "its compile_config is not a JSON object")
             compile_from_config(model, compiled, custom_objects)
             if _OPT_WEIGHTS in z.namelist():
-                z.extract(_OPT_WEIGHTS, scratch)
-                _restore_optimizer(model, os.path.join(scratch, _OPT_WEIGHTS))
+                _restore_optimizer(model, path, z)
     return model
 
 
-def _restore_optimizer(model: Any, path: str) -> None:
+def _restore_optimizer(model: Any, path: str, z: zipfile.ZipFile) -> None:
     """Builds the optimizer on the model's trainable variables and loads its state; warns
-    and keeps a fresh optimizer when the state doesn't fit."""
+    and keeps a fresh optimizer when the state doesn't fit (a damaged file raises)."""
     opt = model.optimizer
+    opt.build(model.trainable_variables)
+    raw = _member(z, path, _OPT_WEIGHTS, _weights_limit(opt.variables))
     try:
-        opt.build(model.trainable_variables)
-        load_weights(_Variables(opt.variables, opt.name), path)
+        with open_weights("load_model", f"{path}:{_OPT_WEIGHTS}", raw) as archive:
+            read_into(_Variables(opt.variables, opt.name), archive)
+    except DamagedFileError:
+        raise
     except (ValueError, TypeError, KeyError) as e:
         warnings.warn(f"load_model: the optimizer's saved state was not restored ({e}); "
                       f"training continues with a fresh optimizer state.", stacklevel=3)

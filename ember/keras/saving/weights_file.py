@@ -27,10 +27,15 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import struct
+import threading
+import time
 import uuid
 import zipfile
+import zlib
 import warnings
 from typing import Any, Iterator
 
@@ -38,13 +43,30 @@ import numpy as np
 
 from ...dtypes import as_dtype
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights",
+           "DamagedFileError"]
 
 FORMAT_NAME = "ember.weights"
 FORMAT_VERSION = 1
 _MANIFEST_KEY = "__ember_manifest__"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_NPY_HEADER_MAX = 10000  # bytes of an .npy member before its data (NumPy's own bound)
+_MANIFEST_MAX = 64 << 20  # a manifest bigger than this is damaged, not read
+# What reading a damaged or hostile zip can raise besides our own errors: BadZipFile
+# (bad CRC, bad headers), zlib.error (bad deflate data), NotImplementedError (a flipped
+# compression method), RuntimeError (a flipped encryption bit), EOFError / struct.error
+# (truncation), OverflowError / ValueError (absurd sizes and offsets).
+_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+                RuntimeError, EOFError, struct.error, OverflowError, ValueError, OSError,
+                KeyError, UnicodeDecodeError)
+
+
+class DamagedFileError(ValueError):
+    """A weights file or model archive that is truncated, corrupted or not what it claims.
+
+    A ValueError (what Keras raises for a bad file), with the file and what is wrong.
+    """
 
 
 def _key(i: int) -> str:
@@ -101,6 +123,12 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False. Pass "
                               f"overwrite=True to replace it, or choose another path.")
+    with replacing(path) as f:  # a file object: np.savez adds no '.npz' suffix
+        write_weights(model, f)
+
+
+def write_weights(model: Any, f: Any) -> None:
+    """Writes `model.weights` in ember's weights format to the binary file object `f`."""
     variables = list(model.weights)
     values = model.get_weights()
     arrays: dict = {}
@@ -114,16 +142,63 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
                 "model": getattr(model, "name", None), "class": type(model).__name__,
                 "weights": entries}
     arrays[_MANIFEST_KEY] = np.frombuffer(json.dumps(manifest).encode("utf-8"), np.uint8)
+    np.savez(f, **arrays)
 
-    with replacing(path) as f:  # a file object: np.savez adds no '.npz' suffix
-        np.savez(f, **arrays)
+
+_ACTIVE: set = set()  # temporary files this process is writing now
+_ACTIVE_LOCK = threading.Lock()
+_LEGACY_AGE_S = 3600.0  # temporary files of older ember versions (no pid in the name)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` may still be writing (True when it can't be told)."""
+    if os.name == "nt":  # NOTE: os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. another user's process
+    return True
+
+
+def _remove_stale(parent: str, base: str) -> None:
+    """Removes temporary files of earlier saves to `base` whose writer died (killed mid
+    save); a live writer's file (another thread, another process) is left alone."""
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        full = os.path.join(parent, name)
+        parts = name[len(prefix):-len(".tmp")].split(".")
+        with _ACTIVE_LOCK:
+            if full in _ACTIVE:
+                continue
+        try:
+            if len(parts) == 2 and parts[0].isdigit():  # .NAME.<pid>.<hex>.tmp
+                pid = int(parts[0])
+                stale = not _alive(pid) or (
+                    os.name == "nt" and now - os.path.getmtime(full) > 24 * _LEGACY_AGE_S)
+            elif len(parts) == 1 and len(parts[0]) == 12:  # .NAME.<hex>.tmp (older ember)
+                stale = now - os.path.getmtime(full) > _LEGACY_AGE_S
+            else:
+                continue
+            if stale:
+                os.remove(full)
+        except OSError:
+            continue  # gone already, or not ours to remove
 
 
 @contextlib.contextmanager
 def replacing(path: str) -> Iterator[Any]:
     """A new binary file next to `path`, renamed over it once the block has written it
     (flushed and fsynced first); if the block fails, the file is removed and `path` keeps
-    its old contents.
+    its old contents. Temporary files that killed earlier saves to `path` left behind
+    are removed first.
 
     Example:
         >>> import os, tempfile
@@ -131,16 +206,20 @@ def replacing(path: str) -> Iterator[Any]:
         >>> path = os.path.join(tempfile.mkdtemp(), "f.bin")
         >>> with replacing(path) as f:
         ...     _ = f.write(b"new")
-        >>> open(path, "rb").read()
-        b'new'
+        >>> open(path, "rb").read(), os.listdir(os.path.dirname(path))
+        (b'new', ['f.bin'])
     """
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+    base = os.path.basename(path)
+    _remove_stale(parent, base)
+    tmp = os.path.join(parent, f".{base}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     # NOTE: os.open with mode 0o666 lets the umask decide the permissions, as for any new
     # file (tempfile's files are 0o600, which os.replace would carry over).
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                  0o666)
+    with _ACTIVE_LOCK:
+        _ACTIVE.add(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -151,6 +230,9 @@ def replacing(path: str) -> Iterator[Any]:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(tmp)
 
 
 def _not_ember(path: str, why: str) -> ValueError:
@@ -160,63 +242,178 @@ def _not_ember(path: str, why: str) -> ValueError:
         f"and TensorFlow checkpoints written by Keras cannot be read.")
 
 
-def _parse_manifest(path: str, raw: bytes) -> dict:
+def _damaged(who: str, path: str, why: str) -> DamagedFileError:
+    return DamagedFileError(f"{who}: {path!r} is damaged ({why}); nothing was loaded and "
+                            f"the model is unchanged. Save the file again, or restore it "
+                            f"from a copy.")
+
+
+def _parse_manifest(who: str, path: str, raw: bytes) -> dict:
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise _not_ember(path, f"its manifest is not valid JSON: {e}") from e
+        raise _damaged(who, path, f"its manifest is not valid JSON: {e}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise _not_ember(path, "its manifest names another format")
     version = manifest.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"load_weights: {path!r} is ember weights format version {version!r},"
-                         f" newer than this ember reads (version {FORMAT_VERSION}). Update "
+        raise ValueError(f"{who}: {path!r} is ember weights format version {version!r}, "
+                         f"newer than this ember reads (version {FORMAT_VERSION}). Update "
                          f"ember to load it.")
     entries = manifest.get("weights")
-    if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and {"name", "shape", "dtype"} <= set(e) for e in entries):
-        raise ValueError(f"load_weights: {path!r} is damaged: its manifest has no valid "
-                         f"list of weights.")
+    if not isinstance(entries, list) or not all(_valid_entry(e) for e in entries):
+        raise _damaged(who, path, "its manifest has no valid list of weights")
     return manifest
 
 
-def _open(path: str) -> tuple:
-    """(manifest dict, list of arrays) read from `path`, or a clear error."""
-    if not os.path.exists(path):
-        if os.path.exists(path + ".index"):
-            raise _not_ember(path, f"{path + '.index'!r} exists: it is a TensorFlow "
-                                   f"checkpoint prefix")
-        raise FileNotFoundError(f"load_weights: no file at {path!r}. Write one with "
-                                f"save_weights / Model.save_weights first.")
-    if os.path.isdir(path):
-        raise _not_ember(path, "it is a folder (a SavedModel or TF checkpoint folder?)")
-    with open(path, "rb") as f:
-        head = f.read(8)
-        if head.startswith(_HDF5_MAGIC):
-            raise _not_ember(path, "it is an HDF5 file")
-        if not head.startswith(_ZIP_MAGIC):
-            raise _not_ember(path, "it is not a NumPy .npz archive")
-        f.seek(0)
+def _valid_entry(e: Any) -> bool:
+    if not (isinstance(e, dict) and {"name", "shape", "dtype"} <= set(e)):
+        return False
+    shape = e["shape"]
+    if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2**62 for d in shape):
+        return False
+    try:
+        as_dtype(e["dtype"])
+    except (TypeError, ValueError, KeyError):
+        return False
+    return isinstance(e["name"], str)
+
+
+def _stored_dtype(name: str) -> np.dtype:
+    """The dtype an entry's array has inside the .npz (see `_storable`)."""
+    dt = np.dtype(as_dtype(name).as_numpy_dtype)
+    return np.dtype(f"u{dt.itemsize}") if dt.type.__module__ != "numpy" else dt
+
+
+def _read_member(z: zipfile.ZipFile, name: str, limit: int, who: str, path: str) -> bytes:
+    """The bytes of member `name`, refusing a member declared larger than `limit` (zipfile
+    never reads past the declared size, so this bounds the memory a hostile file takes)."""
+    info = z.getinfo(name)
+    if info.file_size > limit:
+        raise _damaged(who, path, f"its member {name!r} claims {info.file_size} bytes, more "
+                                  f"than the {limit} it can hold")
+    return z.read(info)
+
+
+def _read_npy(raw: bytes, who: str, path: str, member: str, shape: tuple | None,
+              dtype: np.dtype | None) -> np.ndarray:
+    """The array of an .npy member, checked against `shape` and `dtype` (when given) from
+    its header before any data is read; never unpickles."""
+    f = io.BytesIO(raw)
+    version = np.lib.format.read_magic(f)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    got_shape, fortran, got_dtype = read_header(f, max_header_size=_NPY_HEADER_MAX)
+    if got_dtype.hasobject:
+        raise _damaged(who, path, f"{member!r} holds Python objects, which ember never "
+                                  f"loads")
+    if (shape is not None and tuple(got_shape) != tuple(shape)) or (
+            dtype is not None and got_dtype != dtype):
+        raise _damaged(who, path, f"{member!r} holds {got_dtype}{list(got_shape)} but the "
+                                  f"manifest says {dtype}{list(shape or ())}")
+    count = int(np.prod(got_shape, dtype=np.int64))
+    offset = f.tell()
+    if len(raw) - offset != count * got_dtype.itemsize:
+        raise _damaged(who, path, f"{member!r} has {len(raw) - offset} bytes of data, its "
+                                  f"header asks for {count * got_dtype.itemsize}")
+    arr = np.frombuffer(raw, got_dtype, count, offset)
+    return arr.reshape(got_shape, order="F" if fortran else "C").copy()
+
+
+class _Archive:
+    """An open ember weights file: the manifest now, each array on request."""
+
+    def __init__(self, who: str, path: str, source: Any):
+        self.who, self.path = who, path
         try:
-            with np.load(f, allow_pickle=False) as z:
-                files = set(z.files)
-                if _MANIFEST_KEY not in files:
-                    raise _not_ember(path, f"it is an .npz archive without ember's manifest;"
-                                           f" it holds {sorted(files)[:5]}")
-                raw = bytes(z[_MANIFEST_KEY])
-                manifest = _parse_manifest(path, raw)
-                n = len(manifest["weights"])
-                missing = [_key(i) for i in range(n) if _key(i) not in files]
-                if missing:
-                    raise ValueError(f"load_weights: {path!r} is damaged: the manifest lists "
-                                     f"{n} weights but {missing[:3]} are missing.")
-                arrays = [z[_key(i)] for i in range(n)]
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise _not_ember(path, f"reading it as an .npz archive failed: {e}") from e
-    for i, entry in enumerate(manifest["weights"]):
-        if arrays[i].dtype.name != entry["dtype"]:  # stored as raw bytes: see _storable
-            arrays[i] = arrays[i].view(np.dtype(as_dtype(entry["dtype"]).as_numpy_dtype))
-    return manifest, arrays
+            head = source[:8] if isinstance(source, bytes) else _head(source)
+            if head.startswith(_HDF5_MAGIC):
+                raise _not_ember(path, "it is an HDF5 file")
+            if not head.startswith(_ZIP_MAGIC):
+                raise _not_ember(path, "it is not a NumPy .npz archive")
+            self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes)
+                                       else source)
+        except _READ_ERRORS as e:
+            if isinstance(e, DamagedFileError) or "is not an ember" in str(e):
+                raise
+            raise _damaged(who, path, f"it is not a readable zip archive: {e}") from e
+        try:
+            names = set(self.zip.namelist())
+            if _MANIFEST_KEY + ".npy" not in names:
+                raise _not_ember(path, f"it is an .npz archive without ember's manifest; it "
+                                       f"holds {sorted(names)[:5]}")
+            raw = _read_member(self.zip, _MANIFEST_KEY + ".npy", _MANIFEST_MAX, who, path)
+            manifest_bytes = _read_npy(raw, who, path, _MANIFEST_KEY, None, np.dtype(np.uint8))
+            self.manifest = _parse_manifest(who, path, manifest_bytes.tobytes())
+            n = len(self.manifest["weights"])
+            missing = [_key(i) for i in range(n) if _key(i) + ".npy" not in names]
+            if missing:
+                raise _damaged(who, path, f"the manifest lists {n} weights but {missing[:3]} "
+                                          f"are missing")
+        except _READ_ERRORS as e:
+            self.zip.close()
+            if isinstance(e, DamagedFileError) or "is not an ember" in str(e) or \
+                    "newer than this ember" in str(e):
+                raise
+            raise _damaged(who, path, f"reading its manifest failed: {e}") from e
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def array(self, i: int) -> np.ndarray:
+        entry = self.manifest["weights"][i]
+        shape, dtype = tuple(entry["shape"]), _stored_dtype(entry["dtype"])
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        member = _key(i) + ".npy"
+        try:
+            raw = _read_member(self.zip, member, size + _NPY_HEADER_MAX + 16, self.who,
+                               self.path)
+            arr = _read_npy(raw, self.who, self.path, member, shape, dtype)
+        except DamagedFileError:
+            raise
+        except _READ_ERRORS as e:
+            raise _damaged(self.who, self.path, f"reading {member!r} failed: {e}") from e
+        if arr.dtype.name != entry["dtype"]:  # stored as raw bytes: see _storable
+            arr = arr.view(np.dtype(as_dtype(entry["dtype"]).as_numpy_dtype))
+        return arr
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def _head(f: Any) -> bytes:
+    pos = f.tell()
+    head = f.read(8)
+    f.seek(pos)
+    return head
+
+
+@contextlib.contextmanager
+def open_weights(who: str, path: str, source: Any = None) -> Iterator[_Archive]:
+    """The weights file at `path` (or in `source`: bytes or a binary file object), opened
+    and its manifest checked, or a clear error."""
+    if source is None:
+        if not os.path.exists(path):
+            if os.path.exists(path + ".index"):
+                raise _not_ember(path, f"{path + '.index'!r} exists: it is a TensorFlow "
+                                       f"checkpoint prefix")
+            raise FileNotFoundError(f"{who}: no file at {path!r}. Write one with "
+                                    f"save_weights / Model.save_weights first.")
+        if os.path.isdir(path):
+            raise _not_ember(path, "it is a folder (a SavedModel or TF checkpoint folder?)")
+        with open(path, "rb") as f:
+            archive = _Archive(who, path, f)
+            try:
+                yield archive
+            finally:
+                archive.close()
+        return
+    archive = _Archive(who, path, source)
+    try:
+        yield archive
+    finally:
+        archive.close()
 
 
 def read_manifest(filepath: Any) -> dict:
@@ -232,7 +429,9 @@ def read_manifest(filepath: Any) -> dict:
         >>> m = read_manifest(path); m["format"], m["version"], len(m["weights"])
         ('ember.weights', 1, 2)
     """
-    return _open(_path("read_manifest", filepath))[0]
+    path = _path("read_manifest", filepath)
+    with open_weights("read_manifest", path) as archive:
+        return archive.manifest
 
 
 def _describe(i: int, entry: dict, var: Any) -> str:
@@ -264,15 +463,21 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         ValueError: load_weights: ... does not match the model: weight 0 (...) has shape (3, 2) in the file, (3, 4) in the model; ...
     """
     path = _path("load_weights", filepath)
-    manifest, arrays = _open(path)
-    entries = manifest["weights"]
+    with open_weights("load_weights", path) as archive:
+        read_into(model, archive, skip_mismatch)
+
+
+def read_into(model: Any, archive: _Archive, skip_mismatch: bool = False) -> None:
+    """Checks the archive's manifest against `model.weights`, reads the arrays that fit
+    and sets them all at once; on any error no weight changes."""
+    who, path, entries = archive.who, archive.path, archive.manifest["weights"]
     variables = list(model.weights)
     name = getattr(model, "name", type(model).__name__)
     if len(entries) != len(variables):
         hint = (" The model has no weights yet: build it first (call it on data or "
                 "model.build(input_shape))." if not variables else "")
         raise ValueError(
-            f"load_weights: {path!r} holds {len(entries)} weights "
+            f"{who}: {path!r} holds {len(entries)} weights "
             f"({', '.join(e['name'] for e in entries[:6])}{', ...' if len(entries) > 6 else ''})"
             f" but model {name!r} has {len(variables)} "
             f"({', '.join(v.name for v in variables[:6])}"
@@ -281,25 +486,27 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
             f"changed.")
     problems = []
     bad = set()
-    for i, (entry, arr, var) in enumerate(zip(entries, arrays, variables)):
+    for i, (entry, var) in enumerate(zip(entries, variables)):
         want_shape = tuple(var.shape)
         want_dtype = as_dtype(var.dtype).name
-        if tuple(arr.shape) != want_shape:
-            problems.append(f"{_describe(i, entry, var)} has shape {tuple(arr.shape)} in the "
-                            f"file, {want_shape} in the model")
+        if tuple(entry["shape"]) != want_shape:
+            problems.append(f"{_describe(i, entry, var)} has shape {tuple(entry['shape'])} in "
+                            f"the file, {want_shape} in the model")
             bad.add(i)
-        elif arr.dtype.name != want_dtype:
-            problems.append(f"{_describe(i, entry, var)} has dtype {arr.dtype.name} in the "
+        elif as_dtype(entry["dtype"]).name != want_dtype:
+            problems.append(f"{_describe(i, entry, var)} has dtype {entry['dtype']} in the "
                             f"file, {want_dtype} in the model")
             bad.add(i)
     if problems and not skip_mismatch:
-        raise ValueError(f"load_weights: {path!r} does not match the model: "
+        raise ValueError(f"{who}: {path!r} does not match the model: "
                          f"{'; '.join(problems)}. No weight was changed. Build the model "
                          f"as the saved one, or pass skip_mismatch=True to load the rest.")
+    # every array is read (and checked) before any weight changes
+    arrays = [None if i in bad else archive.array(i) for i in range(len(entries))]
     if problems:
         warnings.warn(f"load_weights(skip_mismatch=True): skipped {len(problems)} "
                       f"mismatching weights, which keep their values: {'; '.join(problems)}.",
-                      stacklevel=2)
+                      stacklevel=3)
         current = model.get_weights()
         arrays = [current[i] if i in bad else a for i, a in enumerate(arrays)]
     model.set_weights(arrays)

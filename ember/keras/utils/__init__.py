@@ -1,4 +1,5 @@
-"""`keras.utils`: set_random_seed, to_categorical, Progbar, Sequence, PyDataset."""
+"""`keras.utils`: set_random_seed, to_categorical, Progbar, Sequence, PyDataset, and (as in
+tf.keras 2) the registration of custom objects."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from .._objects import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                        get_registered_name, get_registered_object,
+                        register_keras_serializable)
 from ..models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .progbar import Progbar
 from .sequence import PyDataset, Sequence
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "pack_x_y_sample_weight", "set_random_seed",
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "custom_object_scope",
+           "get_custom_objects", "get_registered_name", "get_registered_object",
+           "pack_x_y_sample_weight", "register_keras_serializable", "set_random_seed",
            "to_categorical", "unpack_x_y_sample_weight"]
 
 
