@@ -17,3 +17,65 @@ def nested_grads(f, x):
         g = inner.gradient(y, t)
         s = tf.reduce_sum(g)
     return g.numpy(), outer.gradient(s, t).numpy()
+
+
+# -- finite-difference check of one primitive's gradient rule ----------------------------
+
+FD_EPS = 1e-6
+
+
+def _outputs(out):
+    return list(out) if isinstance(out, tuple) else [out]
+
+
+def _loss_np(prim, arrays, params, us) -> float:
+    from ember.core.registry import eager_bind
+    from ember.core.tensor import wrap
+    outs = _outputs(eager_bind(prim, tuple(wrap(a) for a in arrays), params))
+    return sum(float(np.sum(u * np.asarray(o._value, np.float64)))
+               for u, o in zip(us, outs) if u is not None)
+
+
+def check_vjp(prim, arrays: list, params: dict, diff: list, rng: np.random.Generator,
+              what: str = "") -> None:
+    """Asserts that `prim`'s gradient rule matches central finite differences in float64,
+    in a random direction, for inputs `arrays` (the indices `diff` differentiated) and a
+    random output cotangent. A primitive declared without gradient must give None; one
+    whose floating outputs are not float64 is checked for gradient shapes and dtypes only.
+    """
+    from ember.core.registry import _no_gradient, bind
+    from ember.core.tensor import wrap
+    name = what or prim.name
+    tensors = [wrap(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        for k in diff:
+            tape.watch(tensors[k])
+        outs = _outputs(bind(prim, *tensors, **params))
+        us = [rng.standard_normal(o.shape) if o.dtype.is_floating else None for o in outs]
+        terms = [tf.reduce_sum(o * tf.constant(u, dtype=o.dtype))
+                 for o, u in zip(outs, us) if u is not None]
+        loss = tf.add_n(terms) if terms else None
+    if loss is None:
+        return  # no floating output: nothing to differentiate
+    grads = tape.gradient(loss, [tensors[k] for k in diff])
+    if prim.vjp is _no_gradient:
+        assert all(g is None for g in grads), f"{name} declares no gradient but got one"
+        return
+    for g, k in zip(grads, diff):
+        assert g is None or (g.shape == tensors[k].shape and g.dtype == tensors[k].dtype), (
+            f"{name}: gradient {g.shape} {g.dtype} for input {k} of "
+            f"{tensors[k].shape} {tensors[k].dtype}")
+    if any(o.dtype != tf.float64 for o in outs if o.dtype.is_floating):
+        return  # finite differences need float64 outputs; the rule ran and fit the inputs
+    if not np.isfinite(_loss_np(prim, arrays, params, us)):
+        return  # e.g. the -inf max of no elements: no finite differences to compare with
+    dirs = {k: rng.standard_normal(arrays[k].shape) for k in diff}
+    analytic = sum(float(np.sum(np.asarray(g._value) * dirs[k]))
+                   for g, k in zip(grads, diff) if g is not None)
+    plus = [a + FD_EPS * dirs[k] if k in dirs else a for k, a in enumerate(arrays)]
+    minus = [a - FD_EPS * dirs[k] if k in dirs else a for k, a in enumerate(arrays)]
+    numeric = (_loss_np(prim, plus, params, us)
+               - _loss_np(prim, minus, params, us)) / (2 * FD_EPS)
+    assert np.isfinite(analytic), f"{name}: gradient {analytic} is not finite"
+    assert abs(analytic - numeric) <= 1e-6 + 1e-5 * abs(numeric), (
+        f"{name}: gradient {analytic} vs finite differences {numeric}")

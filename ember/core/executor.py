@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .graph import Const, Eqn, Graph, Tracer
-from .registry import _explain
+from .registry import _explain, relabel
 from .tensor import wrap
 
 
@@ -63,6 +63,10 @@ class Plan:
             return key
 
         glob["np"] = np
+        # NOTE: the generated code's module name starts with "ember.", so NumPy's
+        # RuntimeWarnings (inf - inf, 1/0) are silenced there as in every ember module
+        # (ember/__init__.py): TF returns nan/inf without a word.
+        glob["__name__"] = "ember.core.executor.plan"
         reusable: dict = {}  # local name -> equation index, for outputs kept for reuse
         arg_refs: list = []  # per equation, the names its inputs have in the code
         self._buffers = _BufferCache()
@@ -148,8 +152,8 @@ class Plan:
             except KeyError:
                 return
             e = eqns[j]
-            raise _explain(e.prim, tuple(wrap(np.asarray(a)) for a in ins), e.params,
-                           exc) from None
+            raise relabel(_explain(e.prim, tuple(wrap(np.asarray(a)) for a in ins), e.params,
+                                   exc), e.label) from None
 
         def fallback(exc: Exception, tensors: tuple) -> tuple:
             explain(exc)
@@ -187,7 +191,8 @@ class Plan:
             try:
                 out = e.prim.kernel(*ins, **e.params)
             except Exception as exc:  # noqa: BLE001
-                raise _explain(e.prim, tuple(wrap(a) for a in ins), e.params, exc) from None
+                raise relabel(_explain(e.prim, tuple(wrap(a) for a in ins), e.params, exc),
+                              e.label) from None
             outs = out if e.prim.multiple_results else (out,)
             for o, v in zip(e.outs, outs):
                 env[id(o)] = v
@@ -311,5 +316,5 @@ def _fold_constants(eqns: list) -> tuple:
             for o, v in zip(e.outs, outs):
                 consts[id(o)] = Const(v)
             continue
-        kept.append(Eqn(e.prim, ins, e.params, e.outs) if ins != e.ins else e)
+        kept.append(Eqn(e.prim, ins, e.params, e.outs, e.label) if ins != e.ins else e)
     return kept, consts

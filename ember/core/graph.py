@@ -121,13 +121,18 @@ class Const:
 
 
 class Eqn:
-    __slots__ = ("prim", "ins", "params", "outs")
+    """One equation `outs = prim(ins; params)`. `label` is the public op that bound it
+    (`registry.public_op`), whose name a failure at run time carries, as in eager mode."""
 
-    def __init__(self, prim: Any, ins: list, params: dict, outs: list):
+    __slots__ = ("prim", "ins", "params", "outs", "label")
+
+    def __init__(self, prim: Any, ins: list, params: dict, outs: list,
+                 label: str | None = None):
         self.prim = prim
         self.ins = ins
         self.params = params
         self.outs = outs
+        self.label = label
 
 
 class Graph:
@@ -319,7 +324,8 @@ class Trace:
         specs = prim.rule(*[a.spec for a in ins], **params)
         multiple = prim.multiple_results
         outs = [Tracer(s, self) for s in (specs if multiple else (specs,))]
-        self.graph.eqns.append(Eqn(prim, ins, params, outs))
+        label = registry._OPS[-1] if registry._OPS else None
+        self.graph.eqns.append(Eqn(prim, ins, params, outs, label))
         return tuple(outs) if multiple else outs[0]
 
     def finish(self, outputs: list) -> Graph:

@@ -27,12 +27,12 @@ class Primitive:
 
     __slots__ = ("name", "rule", "kernel", "vjp", "allowed", "same_dtype",
                  "check_rule", "multiple_results", "doc", "higher_order", "effect",
-                 "elementwise")
+                 "elementwise", "value_check")
 
     def __init__(self, name: str, rule: Callable, *, allowed=None, same_dtype: bool = False,
                  check: str = "fast", multiple_results: bool = False, doc: str = "",
                  kernel: Callable | None = None, effect: bool = False,
-                 elementwise: bool = False):
+                 elementwise: bool = False, value_check: Callable | None = None):
         self.name = name
         self.rule = rule
         # Control-flow primitives bring their kernel (it runs compiled sub-graphs, which
@@ -54,6 +54,10 @@ class Primitive:
         # gradient rule returns cotangents of that shape: the tape then knows statically
         # when one needs no sum back to an input (see tape._exact_for).
         self.elementwise = elementwise
+        # `value_check(*arrays, **params)` raises the op's own error for input values its
+        # kernel refused (e.g. a shape read at run time): the same error eager mode raises
+        # from the op's checks. `_explain` tries it before the shape rule.
+        self.value_check = value_check
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -152,9 +156,15 @@ def _mixed_dtype_message(prim: Primitive, args: tuple) -> str:
 
 
 def _explain(prim: Primitive, args: tuple, params: dict, exc: Exception) -> Exception:
-    """The error to raise for a failed kernel: the shape rule's, else a wrapped one."""
+    """The error to raise for a failed kernel: the value check's or the shape rule's, else
+    a wrapped one."""
     if isinstance(exc, (OpError, DTypeError)):
         return exc
+    if prim.value_check is not None:
+        try:
+            prim.value_check(*[a._value for a in args], **params)
+        except (OpError, DTypeError) as check_exc:
+            return check_exc
     specs = [spec_of(a) for a in args]
     try:
         prim.rule(*specs, **params)
@@ -162,6 +172,65 @@ def _explain(prim: Primitive, args: tuple, params: dict, exc: Exception) -> Exce
         return rule_exc
     got = ", ".join(fmt_spec(s.shape, s.dtype) for s in specs)
     return InvalidArgumentError(f"{prim.name}: {exc} (received {got}).")
+
+
+# The public ops running now, innermost last (see `public_op`).
+_OPS: list = []
+
+
+class public_op:
+    """`with public_op("zeros"): ...` reports a failure of a primitive bound inside under
+    the public op's name (`zeros: ...`, not `broadcast_to_dynamic: ...`): at once when it
+    runs eagerly, and, as each equation traced inside keeps the name (`Eqn.label`), when
+    a compiled graph runs it. Eager and graph mode then raise the same error.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.registry import public_op
+        >>> try:
+        ...     with public_op("my_op"):
+        ...         tf.gather(tf.constant([1, 2]), tf.constant([5]))
+        ... except tf.errors.InvalidArgumentError as e:
+        ...     str(e).split(":")[0]
+        'my_op'
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self) -> "public_op":
+        _OPS.append(self.name)
+        return self
+
+    def __exit__(self, tp: Any, exc: Any, tb: Any) -> bool:
+        _OPS.pop()
+        if exc is not None:
+            new = relabel(exc, self.name)
+            if new is not exc:
+                raise new from None
+        return False
+
+
+def bind_as(op: str, prim: Primitive, *args: Any, **params: Any) -> Any:
+    """`bind`, with a failure reported under the public op's name `op` (see `public_op`)."""
+    with public_op(op):
+        return bind(prim, *args, **params)
+
+
+def relabel(exc: BaseException, op: str | None) -> BaseException:
+    """`exc` with its leading primitive name (`broadcast_to_dynamic: ...`) replaced by the
+    public op's name `op`; `exc` itself if it names no primitive or can't be rebuilt."""
+    if op is None or not isinstance(exc, (OpError, DTypeError)):
+        return exc
+    head, sep, rest = str(exc).partition(": ")
+    if not sep or head == op or head not in PRIMITIVES:
+        return exc
+    try:
+        return type(exc)(f"{op}: {rest}")
+    except Exception:  # noqa: BLE001 - an error class with another signature: keep it
+        return exc
 
 
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:

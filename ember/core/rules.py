@@ -63,6 +63,7 @@ def check_dtype(op: str, spec: TensorSpec, allowed: frozenset | None, what: str 
     if allowed is None or spec.dtype._numpy() in allowed:
         return
     names = ", ".join(sorted(BY_NP[d].name for d in allowed if d in BY_NP))
+    what = f" for {what}" if what and not what.startswith(" ") else what
     raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
                      f"{describe(spec)}); it accepts {names}. Convert with ember.cast.")
 

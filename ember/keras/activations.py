@@ -259,26 +259,26 @@ def relu6(x: Any) -> Any:
 
 
 def hard_sigmoid(x: Any) -> Any:
-    """Piecewise-linear sigmoid, Keras 2's definition: `clip(0.2 * x + 0.5, 0, 1)`.
+    """Piecewise-linear sigmoid, Keras 3's definition: `relu6(x + 3) / 6` (slope 1/6,
+    0 at or below -3, 1 at or above 3; nan stays nan).
 
-    NOTE: tf.keras up to TF 2.15 (Keras 2) uses slope 0.2 (0 below -2.5, 1 above 2.5);
-    Keras 3 changed it to `relu6(x + 3) / 6` (slope 1/6, saturating at +-3). ember keeps
-    Keras 2's, so saved tf.keras 2 models compute the same values.
+    NOTE: Keras 2 (tf.keras up to TF 2.15) used `clip(0.2 * x + 0.5, 0, 1)`; TF 2.21's
+    tf.keras is Keras 3, which ember follows, so hard_sigmoid(-1) is 1/3, not 0.3.
 
     Example:
         >>> import ember as tf
         >>> from ember.keras import activations
-        >>> activations.hard_sigmoid(tf.constant([-3.0, -1.0, 0.0, 1.0, 3.0])).numpy()
-        array([0. , 0.3, 0.5, 0.7, 1. ], dtype=float32)
+        >>> activations.hard_sigmoid(tf.constant([-3.0, -1.5, 0.0, 1.5, 3.0])).numpy()
+        array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
     """
     x = _as_tensor(x)
-    return tf.minimum(tf.maximum(tf.add(tf.multiply(x, 0.2), 0.5), 0), 1)
+    return tf.divide(tf.nn.relu6(tf.add(x, 3)), 6)
 
 
 def hard_silu(x: Any) -> Any:
     """Hard SiLU / hard swish (MobileNetV3): `x * relu6(x + 3) / 6`.
 
-    This is Keras 3's `hard_silu`; it uses the 1/6 slope, not Keras 2's `hard_sigmoid`.
+    This is Keras 3's `hard_silu`: `x * hard_sigmoid(x)`.
 
     Example:
         >>> import ember as tf

@@ -16,9 +16,10 @@ import numpy as np
 
 from ..core import rules
 from ..core.dtypes import BY_NP
-from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, SymbolicValueError
 from ..core.registry import primitive
 from ..core.shape import TensorShape, TensorSpec
+from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor
 from ..core.rules import describe
 
@@ -309,8 +310,28 @@ pad_p = primitive("pad", _pad_rule, check="rule")
 tile_p = primitive("tile", _tile_rule, check="rule")
 reverse_p = primitive("reverse", _reverse_rule)
 range_p = primitive("range", _range_rule)
-broadcast_to_dynamic_p = primitive("broadcast_to_dynamic", _broadcast_to_dynamic_rule)
-reshape_dynamic_p = primitive("reshape_dynamic", _reshape_dynamic_rule)
+
+
+def _spec_of_array(x: np.ndarray) -> TensorSpec:
+    return TensorSpec(x.shape, BY_NP[x.dtype])
+
+
+def _broadcast_to_values(x: np.ndarray, shape: np.ndarray, dims: tuple) -> None:
+    """The eager error of broadcast_to for the shape read at run time."""
+    _broadcast_to_rule(_spec_of_array(x), shape=tuple(int(d) for d in shape))
+
+
+def _reshape_values(x: np.ndarray, shape: np.ndarray, dims: tuple) -> None:
+    """The eager error of reshape for the shape read at run time."""
+    _reshape_rule(_spec_of_array(x), shape=tuple(int(d) for d in shape))
+
+
+# NOTE: their kernels read the shape at run time; a shape NumPy refuses gets the error the
+# static rule gives eagerly (`value_check`), e.g. inside fit's compiled step.
+broadcast_to_dynamic_p = primitive("broadcast_to_dynamic", _broadcast_to_dynamic_rule,
+                                   value_check=_broadcast_to_values)
+reshape_dynamic_p = primitive("reshape_dynamic", _reshape_dynamic_rule,
+                              value_check=_reshape_values)
 # NOTE: np.split cuts wherever it is told: the rule checks the pieces fill the axis.
 split_like_p = primitive("split_like", _split_like_rule, check="rule",
                          multiple_results=True)
@@ -368,8 +389,21 @@ def known_value(t: Any, symbols: bool = False) -> Any:
 
 # -- static arguments ----------------------------------------------------------------
 
+def trace_time_value_error(op: str, what: str, value: Any) -> SymbolicValueError:
+    """The error for a symbolic tensor (inside ember.function) where `op` needs the value
+    of `what` while the function is traced."""
+    return SymbolicValueError(
+        f"{op}: {what} must be known when ember.function traces the function (a Python "
+        f"value or a tensor computed from constants), received a symbolic "
+        f"{describe(TensorSpec(value.shape, value.dtype))} tensor whose value is only known "
+        f"when the function runs. Pass {what} as a Python value (e.g. an argument that is "
+        f"not a tensor: each new value traces anew), or run the function eagerly.")
+
+
 def static_int(value: Any, op: str, what: str) -> int:
     """A Python int from an int, NumPy integer or scalar int tensor."""
+    if isinstance(value, Tracer):
+        raise trace_time_value_error(op, what, value)
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise DTypeError(f"{op}: {what} must be an integer, received {value!r}.")
     if isinstance(value, (ConcreteTensor, np.ndarray)):
@@ -388,6 +422,8 @@ def static_int(value: Any, op: str, what: str) -> int:
 def static_ints(value: Any, op: str, what: str) -> list:
     """A list of Python ints from a shape-like value: an int, a list or tuple (of ints or
     scalar int tensors), a TensorShape, or a 1-D int tensor or array."""
+    if isinstance(value, Tracer):
+        raise trace_time_value_error(op, what, value)
     if isinstance(value, (ConcreteTensor, np.ndarray, np.generic)):
         arr = np.asarray(value._value if isinstance(value, ConcreteTensor) else value)
         if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.dtype.kind == "f"):

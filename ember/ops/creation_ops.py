@@ -16,10 +16,11 @@ from ..core import rules
 from ..core.convert import to_array
 from ..core.dtypes import BY_NP, DType, as_dtype, float32, int32, result_type_of_division
 from ..core.errors import DTypeError, InvalidArgumentError
-from ..core.registry import bind, bind1
+from ..core.registry import bind, bind1, bind_as
+from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
 from .array_prims import (broadcast_to_dynamic_p, broadcast_to_p, concat_p, desc, range_p, spec,
-                          static_int)
+                          static_int, trace_time_value_error)
 from .convert import as_tensor, cast, like, pair, stop_gradient
 from .index_ops import getitem
 from .math_ops import equal, less, where
@@ -40,13 +41,14 @@ def _shape_arg(value: Any, op: str, what: str = "shape") -> tuple:
     return dims, known
 
 
-def _filled(shape: tuple, value: Any) -> Any:
-    """The scalar `value` (an array or tensor) broadcast to `shape`, from `_shape_arg`."""
+def _filled(shape: tuple, value: Any, op: str) -> Any:
+    """The scalar `value` (an array or tensor) broadcast to `shape`, from `_shape_arg`; a
+    shape read at run time that fails is reported as op `op`'s."""
     dims, known = shape
     v = value if isinstance(value, TensorOps) else wrap(value)
     if known is None:
         return bind1(broadcast_to_p, v, shape=dims)
-    return bind(broadcast_to_dynamic_p, v, known, dims=dims)  # read at run time
+    return bind_as(op, broadcast_to_dynamic_p, v, known, dims=dims)  # read at run time
 
 
 def zeros(shape: Any, dtype: Any = float32, name: str | None = None, layout: Any = None) -> Any:
@@ -59,7 +61,8 @@ def zeros(shape: Any, dtype: Any = float32, name: str | None = None, layout: Any
         >>> tf.zeros([2, 3]).shape, tf.zeros(2, dtype=tf.int32).numpy()
         (TensorShape([2, 3]), array([0, 0], dtype=int32))
     """
-    return _filled(_shape_arg(shape, "zeros"), np.zeros((), as_dtype(dtype)._numpy()))
+    return _filled(_shape_arg(shape, "zeros"), np.zeros((), as_dtype(dtype)._numpy()),
+                   "zeros")
 
 
 def ones(shape: Any, dtype: Any = float32, name: str | None = None, layout: Any = None) -> Any:
@@ -70,7 +73,8 @@ def ones(shape: Any, dtype: Any = float32, name: str | None = None, layout: Any 
         >>> tf.ones([2]).numpy()
         array([1., 1.], dtype=float32)
     """
-    return _filled(_shape_arg(shape, "ones"), np.ones((), as_dtype(dtype)._numpy()))
+    return _filled(_shape_arg(shape, "ones"), np.ones((), as_dtype(dtype)._numpy()),
+                   "ones")
 
 
 def _filled_like(input: Any, dtype: Any, value: int) -> Any:
@@ -115,7 +119,7 @@ def fill(dims: Any, value: Any, name: str | None = None, layout: Any = None) -> 
     if len(v.shape) != 0:
         raise InvalidArgumentError(f"fill: value must be a scalar, received {desc(v)}; use "
                                    f"broadcast_to to repeat a tensor.")
-    return _filled(_shape_arg(dims, "fill", "dims"), v)
+    return _filled(_shape_arg(dims, "fill", "dims"), v, "fill")
 
 
 def eye(num_rows: Any, num_columns: Any = None, batch_shape: Any = None, dtype: Any = float32,
@@ -174,6 +178,8 @@ def _range_value(arg: Any, npd: np.dtype, what: str) -> Any:
         return arr.astype(npd)[()]  # tensors are cast, as TF
     if arg is None or isinstance(arg, bool):
         raise DTypeError(f"range: {what} must be a number, received {arg!r}.")
+    if isinstance(arg, Tracer):
+        raise trace_time_value_error("range", what, arg)
     return to_array(arg, BY_NP[npd])[()]
 
 
@@ -352,7 +358,10 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = "bool",
         lens = cast(lens, "int64")
     if maxlen is None:
         if not isinstance(lens, ConcreteTensor):
-            raise InvalidArgumentError("sequence_mask: pass maxlen for symbolic lengths.")
+            raise InvalidArgumentError(
+                f"sequence_mask: maxlen is needed inside ember.function: the lengths "
+                f"{desc(lens)} are only known when the function runs, so the mask's width "
+                f"(the largest length) is unknown while tracing. Pass maxlen=<int>.")
         v = lens._value
         n = max(int(v.max()), 0) if v.size else 0
     else:

@@ -49,9 +49,11 @@ def _check_rule(cond: TensorSpec, *data: TensorSpec, explain: Any) -> TensorSpec
 
 
 def _check_kernel(cond: np.ndarray, *data: np.ndarray, explain: Any) -> np.ndarray:
-    """Raises `InvalidArgumentError(explain(cond, *data))` unless every entry of cond holds."""
+    """Raises `InvalidArgumentError(explain(cond, *data))` unless every entry of cond holds
+    (or the exception `explain` returns, for a check with another error class)."""
     if not np.all(cond):
-        raise InvalidArgumentError(explain(np.asarray(cond), *map(np.asarray, data)))
+        err = explain(np.asarray(cond), *map(np.asarray, data))
+        raise err if isinstance(err, Exception) else InvalidArgumentError(err)
     return np.bool_(True)
 
 
@@ -78,7 +80,8 @@ def _known(t: Any) -> np.ndarray | None:
 
 def enforce(cond: Any, explain: Any, data: tuple = ()) -> None:
     """Raises `InvalidArgumentError(explain(cond, *data))` where `cond` has a False entry:
-    now if the values are known, else each time the traced function runs."""
+    now if the values are known, else each time the traced function runs. `explain` gets
+    NumPy arrays and returns the message, or the exception to raise (another class)."""
     cond = as_tensor(cond)
     c = _known(cond)
     if c is not None and np.all(c):

@@ -23,12 +23,13 @@ import numpy as np
 
 from ..core.dtypes import NP_ALL, NP_INDEX, NP_NUMERIC, int32, int64
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, primitive
+from ..core.registry import bind, bind_as, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
 from ..core.shape import TensorShape, TensorSpec
+from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps
 from . import math_ops
-from .array_prims import static_int
+from .array_prims import static_int, trace_time_value_error
 from .convert import as_tensor, cast, constant, like
 
 __all__ = [
@@ -468,17 +469,14 @@ def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) 
 
 
 def _scatter(op: str, tensor: Any, indices: Any, updates: Any, mode: str) -> Any:
-    """Binds tensor_scatter_nd; a failure is reported under the public op's name."""
-    try:
-        return bind(tensor_scatter_nd_p, tensor, indices, updates, mode=mode)
-    except InvalidArgumentError as e:
-        msg = str(e)
-        if msg.startswith("tensor_scatter_nd:"):
-            raise type(e)(op + msg[len("tensor_scatter_nd"):]) from None
-        raise
+    """Binds tensor_scatter_nd; a failure is reported under the public op's name, eagerly
+    and when a compiled graph runs it."""
+    return bind_as(op, tensor_scatter_nd_p, tensor, indices, updates, mode=mode)
 
 
 def _static_shape(shape: Any) -> list:
+    if isinstance(shape, Tracer):
+        raise trace_time_value_error("scatter_nd", "shape", shape)
     values = shape._value if isinstance(shape, ConcreteTensor) else shape
     try:
         arr = np.asarray(values)

@@ -27,7 +27,7 @@ import builtins
 from typing import Any
 
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, defvjp, primitive
+from ..core.registry import bind, bind_as, defvjp, primitive
 from ..core.rules import describe
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
@@ -109,7 +109,7 @@ def getitem_dynamic(x: Any, index: tuple, bounds: list) -> Any:
         >>> getitem_dynamic(tf.range(5), (_pyslice((0,), None, -1),), [tf.constant(2)]).numpy()
         array([2, 1, 0], dtype=int32)
     """
-    return bind(strided_slice_dynamic_p, x, *bounds, index=index)
+    return bind_as("getitem", strided_slice_dynamic_p, x, *bounds, index=index)
 
 
 def slice_dynamic(x: Any, begin: list, size: list) -> Any:
@@ -123,7 +123,7 @@ def slice_dynamic(x: Any, begin: list, size: list) -> Any:
     t = _Template("slice")
     index = tuple(_pyslice(t.part(b, "begin"), t.part(s, "size"))
                   for b, s in zip(begin, size))
-    return bind(strided_slice_dynamic_p, x, *t.bounds, index=index, sizes=True)
+    return bind_as("slice", strided_slice_dynamic_p, x, *t.bounds, index=index, sizes=True)
 
 
 # -- the primitives ------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _normalize(key: Any) -> tuple | None:
                 parts = [None if p is None else _static_int(p, "a slice bound")
                          for p in (k.start, k.stop, k.step)]
                 if parts[2] == 0:
-                    raise InvalidArgumentError("slice step cannot be zero.")
+                    raise InvalidArgumentError("getitem: slice step cannot be zero.")
                 out.append(_pyslice(*parts))
             else:
                 out.append(_static_int(k, "an index"))
@@ -87,7 +87,7 @@ def _index_rule(x: TensorSpec, index: tuple) -> TensorSpec:
 
 def _static_slice_dim(k: _pyslice, d: int | None, axis: int) -> int | None:
     if k.step == 0:
-        raise InvalidArgumentError("slice step cannot be zero.")
+        raise InvalidArgumentError("strided_slice: slice step cannot be zero.")
     return None if d is None else len(range(*k.indices(d)))
 
 

@@ -229,7 +229,26 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
     t = as_tensor(t)
-    return minimum(maximum(t, clip_value_min), clip_value_max)
+    out = minimum(maximum(t, clip_value_min), clip_value_max)
+    if not out.shape.is_compatible_with(t.shape):
+        _bounds_broadcast_error(t, out, clip_value_min, clip_value_max)
+    return out
+
+
+def _bounds_broadcast_error(t: Any, out: Any, lo: Any, hi: Any) -> None:
+    """The ShapeError of clip_by_value whose bounds broadcast `t` to a larger shape (TF
+    rejects that too: the result must have t's shape)."""
+    from ..core.errors import ShapeError
+
+    def dims(x: Any) -> str:
+        shape = x.shape if hasattr(x, "shape") else as_tensor(x).shape
+        return "[" + ", ".join("None" if d is None else str(d) for d in shape) + "]"
+    raise ShapeError(
+        f"clip_by_value: the bounds would broadcast t of shape {dims(t)} to the larger shape "
+        f"{dims(out)} (clip_value_min {dims(lo)}, clip_value_max {dims(hi)}); the result "
+        f"must have t's shape, as in TensorFlow. Give bounds that broadcast to t's shape "
+        f"(scalars, or t's trailing dims), or broadcast t first: "
+        f"ember.broadcast_to(t, {dims(out)}).")
 
 
 # -- select --------------------------------------------------------------------

@@ -15,9 +15,9 @@ from ..core.dtypes import float16, float32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.shape import TensorSpec
 from ..core.dtypes import NP_NUMERIC
-from ..core.registry import bind, bind1, defvjp, primitive
+from ..core.registry import bind, bind1, defvjp, primitive, public_op
 from .xent_ops import sparse_softmax_xent
-from ..core.tensor import ConcreteTensor, TensorOps
+from ..core.tensor import TensorOps
 from . import math_ops as m
 from . import reduce_ops as r
 from .convert import as_tensor, cast, like, stop_gradient
@@ -84,7 +84,8 @@ defvjp(relu_grad_p, lambda g, ins, out: (bind(relu_grad_p, g, ins[1]), None))
 
 
 def relu6(features: Any, name: str | None = None) -> Any:
-    """`min(max(features, 0), 6)`; the gradient is 1 strictly inside (0, 6).
+    """`min(max(features, 0), 6)`; nan stays nan (as TF); the gradient is 1 strictly
+    inside (0, 6).
 
     Example:
         >>> import ember as tf
@@ -92,7 +93,9 @@ def relu6(features: Any, name: str | None = None) -> Any:
         array([0., 3., 6.], dtype=float32)
     """
     x = as_tensor(features)
-    return m.where(m.greater(x, 0), m.where(m.less(x, 6), x, 6), 0)
+    # NOTE: relu passes nan on (a comparison would send it to a branch); x >= 6 is False
+    # for nan, so it reaches relu, whose gradient also makes relu6'(0) = relu6'(6) = 0.
+    return m.where(m.greater_equal(x, 6), 6, relu(x))
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Any:
@@ -395,8 +398,8 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
     """`-log(softmax(logits)[label])` per row: `labels [d_0, ..., d_{r-1}]` (int32/int64
     class indices in [0, num_classes)), `logits [d_0, ..., d_{r-1}, num_classes]`.
 
-    An out-of-range label raises InvalidArgumentError (as TF on CPU); in a traced graph,
-    where values are not known, its loss is nan (as TF on GPU).
+    A label outside [0, num_classes) raises InvalidArgumentError (as TF on CPU), eagerly
+    and inside ember.function alike (there before any Variable of the step changes).
 
     Example:
         >>> import ember as tf
@@ -425,15 +428,10 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
     if n is None:
         raise ShapeError(f"{op}: the number of classes (last dimension of logits "
                          f"{_describe(x)}) must be known.")
-    if isinstance(z, ConcreteTensor):
-        v = z._value
-        if v.size and (v.min() < 0 or v.max() >= n):
-            bad = v[(v < 0) | (v >= n)].ravel()[0]
-            raise InvalidArgumentError(
-                f"{op}: received a label value of {bad} which is outside the valid range "
-                f"of [0, {n}). Labels are class indices; check for off-by-one labels or "
-                f"a wrong number of classes.")
-    return sparse_softmax_xent(z, x)[0]  # one fused kernel (and one for the gradient)
+    # NOTE: the kernel checks the label values (eagerly, and each time a compiled graph
+    # runs); one fused kernel each way, forward and gradient.
+    with public_op(op):
+        return sparse_softmax_xent(z, x)[0]
 
 
 def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,

@@ -12,7 +12,7 @@ then bind the `*_dynamic` primitives, which take the shape as a tensor.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,11 +29,12 @@ from ..core.dtypes import (
     uint64,
 )
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
-from ..core.registry import bind, no_gradient, primitive
+from ..core.registry import bind, bind_as, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor
 from . import math_ops as m
 from .convert import as_tensor, cast, convert_to_tensor
+from .debug_ops import enforce
 from .index_ops import getitem
 from .reduce_ops import argmax
 from .shape_info import shape as dynamic_shape
@@ -102,6 +103,23 @@ random_truncated_normal_dynamic_p = primitive(
     allowed=NP_INTS)
 random_bits_dynamic_p = primitive(
     "random_bits_dynamic", _dynamic_rule("random_bits", unsigned=True), allowed=NP_INTS)
+
+
+def _dims_values(prim: str) -> Callable:
+    """The value check of a dynamic sampler: the eager error for a negative dim (it names
+    the primitive; `_sample` binds under the public op's name, which replaces it)."""
+    def check(key: np.ndarray, shape: np.ndarray, dims: tuple, dtype: np.dtype) -> None:
+        got = [int(d) for d in np.asarray(shape).reshape(-1)]
+        if any(d < 0 for d in got):
+            raise InvalidArgumentError(f"{prim}: shape dimensions must be >= 0, received "
+                                       f"{got}.")
+    return check
+
+
+for _p in (random_uniform_dynamic_p, random_normal_dynamic_p,
+           random_truncated_normal_dynamic_p, random_bits_dynamic_p):
+    _p.value_check = _dims_values(_p.name)
+
 _DYNAMIC = {random_uniform_p: random_uniform_dynamic_p,
             random_normal_p: random_normal_dynamic_p,
             random_truncated_normal_p: random_truncated_normal_dynamic_p,
@@ -112,7 +130,8 @@ def _sample(prim: Any, key: Any, shape: tuple, dtype: np.dtype) -> Any:
     """Binds sampler `prim` for `shape` from `to_shape`: static dims, or `(dims, tensor)`
     when some dim is known only at run time."""
     if type(shape) is _RunTimeShape:
-        return bind(_DYNAMIC[prim], key, shape.tensor, dims=shape.dims, dtype=dtype)
+        return bind_as(shape.op, _DYNAMIC[prim], key, shape.tensor, dims=shape.dims,
+                       dtype=dtype)
     return bind(prim, key, shape=shape, dtype=dtype)
 
 # NOTE: no sample has a gradient with respect to the key, and shuffle none with respect
@@ -138,11 +157,12 @@ def seed_int(op: str, seed: Any, what: str = "seed") -> int:
 
 class _RunTimeShape(tuple):
     """An output shape with dims known only at run time: the static `dims` (None where
-    unknown) and the 1-D int `tensor` that holds the shape when the graph runs."""
+    unknown) and the 1-D int `tensor` that holds the shape when the graph runs, for the
+    public op `op` (whose name a bad shape's error carries)."""
 
-    def __new__(cls, dims: tuple, tensor: Any):
+    def __new__(cls, dims: tuple, tensor: Any, op: str):
         obj = super().__new__(cls, dims)
-        obj.dims, obj.tensor = dims, tensor
+        obj.dims, obj.tensor, obj.op = dims, tensor, op
         return obj
 
 
@@ -155,7 +175,7 @@ def to_shape(op: str, shape: Any) -> tuple:
         if any(d is not None and d < 0 for d in dims):
             raise InvalidArgumentError(
                 f"{op}: shape dimensions must be >= 0, received {list(dims)}.")
-        return dims if tensor is None else _RunTimeShape(dims, tensor)
+        return dims if tensor is None else _RunTimeShape(dims, tensor, op)
     if isinstance(shape, (ConcreteTensor, np.ndarray)):
         arr = np.asarray(shape)
         if arr.ndim != 1 or (arr.dtype.kind not in "iu" and arr.size):
@@ -288,11 +308,13 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
                else "."))
     lo = _param(op, "minval", minval, dt, shape, scalar=True)
     hi = _param(op, "maxval", maxval, dt, shape, scalar=True)
-    if isinstance(lo, ConcreteTensor) and isinstance(hi, ConcreteTensor) and not (
-            lo._value < hi._value):
-        raise InvalidArgumentError(f"{op}: need minval < maxval for an integer dtype (values "
-                                   f"are drawn from [minval, maxval)); received minval="
-                                   f"{lo._value}, maxval={hi._value}.")
+
+    def explain(ok: np.ndarray, low: np.ndarray, high: np.ndarray) -> str:
+        return (f"{op}: need minval < maxval for an integer dtype (values are drawn from "
+                f"[minval, maxval)); received minval={low}, maxval={high}.")
+    # NOTE: now if both are known, else each time the compiled function runs (before the
+    # samples are drawn); eager mode and graphs raise the same error.
+    enforce(m.less(lo, hi), explain, (lo, hi))
 
     def run_int(key):
         # NOTE: (bits mod range) + minval, in wrapping unsigned arithmetic, as TF: exact for

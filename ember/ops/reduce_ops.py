@@ -237,8 +237,9 @@ cumprod = _cum(cumprod_p)
 
 def _grads() -> None:
     from ..core.registry import defvjp, no_gradient
-    from .creation_ops import zeros_like
-    from .shape_ops import broadcast_to, expand_dims, reshape, transpose
+    from .creation_ops import ones_like, zeros_like
+    from .shape_ops import broadcast_to, concat, expand_dims, reshape, transpose
+    from .shape_ops import reverse as reverse_
 
     def spread(g, x, axis, keepdims):
         """A reduced cotangent broadcast back over the input's shape (which may have
@@ -309,11 +310,49 @@ def _grads() -> None:
     defvjp(cumsum_p, lambda g, ins, out, axis, exclusive, reverse: (
         cumsum(g, axis, exclusive=exclusive, reverse=not reverse),))
 
-    # NOTE: as TF, divides by x: not defined where an element is 0.
+    # NOTE: the cotangent of x_k (scanning forward) is E_k * S_k: E_k the product of the
+    # elements before k (an exclusive cumprod), S_k the sum, over the outputs i that hold
+    # x_k, of g_i times the product of the elements between k and i. S solves the linear
+    # recurrence S_k = h_k + x_{k+1} S_{k+1} (h = g, or g shifted by one for exclusive
+    # scans), here in log2(n) doubling steps. No division: exact where x has zeros (TF
+    # divides by x, which gives nan, or 0 at the first zero), and so are its gradients.
     def cumprod_vjp(g, ins, out, axis, exclusive, reverse):
         x = ins[0]
-        s = cumsum(m.multiply(out, g), axis, exclusive=exclusive, reverse=not reverse)
-        return (m.truediv(s, x),)
+        n = x.shape[axis]
+        if n is None:  # the number of steps is unknown: the masked form
+            return (cumprod_grad_masked(g, x, out, axis, exclusive, reverse),)
+        if reverse:
+            x, g = reverse_(x, [axis]), reverse_(g, [axis])
+
+        def part(t, start, stop=None):  # t[start:stop] along the axis
+            return t[(slice(None),) * axis + (slice(start, stop),)]
+        a = concat([part(x, 1), ones_like(part(x, 0, 1))], axis)  # a_k = x_{k+1}
+        s = concat([part(g, 1), zeros_like(part(g, 0, 1))], axis) if exclusive else g
+        d = 1
+        while d < n:  # s_k += a_k s_{k+d}; a_k *= a_{k+d} (past the end: done already)
+            head = part(a, 0, n - d)
+            s = concat([m.add(part(s, 0, n - d), m.multiply(head, part(s, d))),
+                        part(s, n - d)], axis)
+            a = concat([m.multiply(head, part(a, d)), part(a, n - d)], axis)
+            d *= 2
+        grad = m.multiply(cumprod(x, axis, exclusive=True), s)
+        return (reverse_(grad, [axis]) if reverse else grad,)
+
+    def cumprod_grad_masked(g, x, out, axis, exclusive, reverse):
+        """The same cotangent from `out / x` where no 0 comes at or before x_k, from the
+        scan with the first 0 replaced by 1 at that 0, and 0 past it: exact, but its own
+        gradient misses the terms of the first 0 (a fallback for an unknown axis size)."""
+        def back(v):  # the sum over the outputs that hold element k
+            return cumsum(v, axis, exclusive=exclusive, reverse=not reverse)
+        zero = m.equal(x, 0)
+        none_before = m.equal(cumsum(cast(zero, x.dtype), axis, exclusive=True,
+                                     reverse=reverse), 0)
+        clear = m.logical_and(none_before, m.logical_not(zero))
+        first = m.logical_and(none_before, zero)
+        from_clear = m.truediv(back(m.multiply(out, g)), m.where(clear, x, 1))
+        skipped = cumprod(m.where(first, 1, x), axis, exclusive=exclusive, reverse=reverse)
+        from_first = back(m.multiply(skipped, g))
+        return m.where(clear, from_clear, m.where(first, from_first, 0))
     defvjp(cumprod_p, cumprod_vjp)
     no_gradient(reduce_any_p, reduce_all_p, argmax_p, argmin_p)
 

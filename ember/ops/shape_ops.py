@@ -17,11 +17,13 @@ from ..core import rules
 from ..core.convert import to_array
 from ..core.dtypes import float32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, bind1
+from ..core.registry import bind, bind1, bind_as
+from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
 from .array_prims import (PAD_MODES, broadcast_to_dynamic_p, broadcast_to_p, concat_p, desc,
                           fmt_dims, pad_p, reshape_dynamic_p, reshape_p, reverse_p, spec,
-                          split_p, static_int, static_ints, tile_p, transpose_p)
+                          split_p, static_int, static_ints, tile_p, trace_time_value_error,
+                          transpose_p)
 from .convert import as_tensor, like
 from .index_ops import getitem
 from .shape_info import (broadcast_parts, dim_of, dim_symbols, rank, reshape_parts,
@@ -78,7 +80,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
         dims = resolve_own_dims(x, dim_symbols(shape)) or dims
     if known is None or sum(1 for d in dims if d is None or d == -1) <= 1:
         return bind(reshape_p, x, shape=tuple(-1 if d is None else d for d in dims))
-    return bind(reshape_dynamic_p, x, known, dims=tuple(None if d == -1 else d for d in dims))
+    return bind_as("reshape", reshape_dynamic_p, x, known,
+                   dims=tuple(None if d == -1 else d for d in dims))
 
 
 def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | None = None) -> Any:
@@ -382,6 +385,8 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     """
     x = as_tensor(tensor)
     rank = len(x.shape)
+    if isinstance(paddings, Tracer):
+        raise trace_time_value_error("pad", "paddings", paddings)
     raw = paddings._value if isinstance(paddings, ConcreteTensor) else paddings
     try:
         arr = np.asarray(raw)
@@ -408,6 +413,8 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     if len(cv.shape) != 0:
         raise InvalidArgumentError(f"pad: constant_values must be a scalar, received "
                                    f"{desc(cv)}.")
+    if isinstance(cv, Tracer):
+        raise trace_time_value_error("pad", "constant_values", cv)
     pairs = tuple((int(a), int(b)) for a, b in arr)
     return bind(pad_p, x, paddings=pairs, mode=mode_name,
                 constant_values=np.asarray(cv._value).item())
@@ -440,7 +447,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Any:
     dims, known = shape_arg(shape, "broadcast_to", "shape")
     if known is None:
         return bind1(broadcast_to_p, x, shape=dims)
-    return bind(broadcast_to_dynamic_p, x, known, dims=dims)  # read at run time
+    return bind_as("broadcast_to", broadcast_to_dynamic_p, x, known, dims=dims)  # at run time
 
 
 # NOTE: the gradient rules of the array primitives live in `array_grads`: they are

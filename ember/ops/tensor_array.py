@@ -269,13 +269,21 @@ class TensorArray:
         return reshape(self._grown(self._size), [-1, n]), elem, n
 
     def _check_range(self, op: str, idx: Any, limit: Any) -> None:
+        """The traced range check: the OutOfRangeError eager mode raises (`_get`, `_put`),
+        each time the function runs."""
         ok = m.logical_and(m.greater_equal(idx, 0), m.less(idx, limit))
 
-        def explain(c: Any, i: Any, size: Any) -> str:
-            bad = np.asarray(i).reshape(-1)[~np.asarray(c).reshape(-1)]
-            return (f"TensorArray.{op}: index {int(bad[0])} is out of range for an array of "
-                    f"size {int(size)}" + ("" if op.startswith("read") or op == "gather"
-                                           else "; pass dynamic_size=True to grow it") + ".")
+        def explain(c: Any, i: Any, size: Any) -> Exception:
+            bad, size = int(np.asarray(i).reshape(-1)[~np.asarray(c).reshape(-1)][0]), int(size)
+            if op in ("read", "gather"):
+                return OutOfRangeError(f"TensorArray.{op}: tried to read index {bad} but the "
+                                       f"array size is {size}.")
+            if bad < 0:
+                return OutOfRangeError(f"TensorArray.{op}: index must be >= 0, received "
+                                       f"{bad}.")
+            return OutOfRangeError(
+                f"TensorArray.{op}: tried to write to index {bad} but the array is not "
+                f"resizeable and its size is {size}; pass dynamic_size=True.")
         enforce(ok, explain, (idx, convert_to_tensor(limit, dtype=int32)))
 
     # -- reads ----------------------------------------------------------------------------

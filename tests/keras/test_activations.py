@@ -77,7 +77,7 @@ CASES = {
     "leaky_relu_alpha": (lambda x: A.leaky_relu(x, alpha=0.01),
                          lambda x: np.where(x > 0, x, 0.01 * x)),
     "relu6": (A.relu6, lambda x: np.clip(x, 0.0, 6.0)),
-    "hard_sigmoid": (A.hard_sigmoid, lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0)),
+    "hard_sigmoid": (A.hard_sigmoid, lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0),
     "hard_silu": (A.hard_silu, lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0),
     "exponential": (A.exponential, np.exp),
     "mish": (A.mish, lambda x: x * np.tanh(_softplus(x))),
@@ -134,7 +134,9 @@ def test_keras_doc_examples():
     np.testing.assert_array_equal(A.relu(foo, max_value=5.0).numpy(), [0, 0, 0, 5, 5])
     np.testing.assert_array_equal(A.relu(foo, threshold=5.0).numpy(), [0, 0, 0, 0, 10])
     a = tf.constant([-3.0, -1.0, 0.0, 1.0, 3.0])
-    np.testing.assert_allclose(A.hard_sigmoid(a).numpy(), [0, 0.3, 0.5, 0.7, 1], rtol=1e-6)
+    # Keras 3's hard_sigmoid (TF 2.21): relu6(x + 3) / 6, not Keras 2's 0.2 * x + 0.5
+    np.testing.assert_allclose(A.hard_sigmoid(a).numpy(), [0, 1 / 3, 0.5, 2 / 3, 1],
+                               rtol=1e-6)
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, (1, 2), [0, 2]])

@@ -31,7 +31,7 @@ NUMPY_ACTIVATIONS = {
     "softplus": lambda z: np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0),
     "leaky_relu": lambda z: np.where(z > 0, z, 0.2 * z),
     "relu6": lambda z: np.clip(z, 0, 6),
-    "hard_sigmoid": lambda z: np.clip(0.2 * z + 0.5, 0, 1),
+    "hard_sigmoid": lambda z: np.clip(z + 3, 0, 6) / 6,
     "exponential": np.exp,
 }
 

@@ -6,6 +6,8 @@ unchanged and that `optimizer.iterations` is still 0.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -226,3 +228,44 @@ def test_a_generator_that_runs_out_warns_and_stops():
     with pytest.warns(UserWarning, match=r"ran out of data.*\(9 batches here\)"):
         h = model.fit(three(), epochs=3, verbose=0)
     assert h.epoch == [0]
+
+
+# -- labels outside the classes ----------------------------------------------------------
+
+def _train_plan_steps(model) -> list:
+    """The primitive names of the compiled train step, in the order its plan runs them."""
+    fns = [fn for key, fn in model._step_calls.items() if key[0] == "train"]
+    assert len(fns) == 1, "expected one traced train step"
+    return [e.prim.name for e in fns[0].__self__.plan._steps]
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+@pytest.mark.parametrize("label", [7, -1])
+def test_labels_outside_the_classes_raise_before_any_state_changes(run_eagerly, label):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  run_eagerly=run_eagerly)
+    model.fit(X, LABELS, verbose=0)  # builds the optimizer's slots
+    weights = model.get_weights()
+    slots = [v.numpy().copy() for v in model.optimizer.variables]
+    iterations = int(model.optimizer.iterations.numpy())
+    bad = np.full(len(X), label)
+    calls = {"fit": lambda: model.fit(X, bad, epochs=2, verbose=0),
+             "evaluate": lambda: model.evaluate(X, bad, verbose=0),
+             "train_on_batch": lambda: model.train_on_batch(X, bad),
+             "test_on_batch": lambda: model.test_on_batch(X, bad)}
+    for name, call in calls.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no NaN-loss (or any other) warning
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"label value of {label} which is outside the valid "
+                                     rf"range of \[0, 3\).*labels\[0\] = {label}"):
+                call()
+        for a, b in zip(weights, model.get_weights()):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        for a, v in zip(slots, model.optimizer.variables):
+            np.testing.assert_array_equal(a, v.numpy(), err_msg=name)
+        assert int(model.optimizer.iterations.numpy()) == iterations, name
+    if not run_eagerly:  # the label check runs before the optimizer's in-place update
+        steps = _train_plan_steps(model)
+        assert steps.index("sparse_softmax_xent") < steps.index("fused_update")

@@ -7,6 +7,10 @@ spec, so a new primitive is tested the moment it is registered.
 A `Case` holds the primitive's inputs as NumPy arrays (in bind order), its static params
 (exactly as `bind` receives them), and an independent NumPy reference. Later issues reuse
 the float64 cases for finite-difference gradient checks and traced == eager checks.
+
+The fuzzer (tests/test_fuzz_registry.py) derives random variants of every case: new sizes
+(zero-size dims included), other float dtypes, and special values (nan, inf, -inf, -0.0)
+in float inputs. Three fields say how a case may vary: `vary`, `specials` and `invalid`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+
+SPECIALS = (np.nan, np.inf, -np.inf, -0.0)
+NO_NAN = (np.inf, -np.inf, -0.0)  # where nan has no defined place (sorting, arg-extremes)
 
 
 @dataclass
@@ -30,6 +38,18 @@ class Case:
     compare_values: bool = True
     # The input indices that are differentiable (float) inputs, for gradient checks.
     diff_args: tuple | None = None
+    # How the fuzzer may vary the case: "sizes" draws new sizes for every dim (equal sizes
+    # stay equal and 1 stays 1, so broadcasting and contracted dims still fit; 0 is drawn
+    # too) and new values; "values" keeps the shapes (the params or the values depend on
+    # them, e.g. indices) and draws new float values; "none" changes only the float dtype.
+    # Integer and bool inputs are redrawn from their own values under "sizes" only.
+    vary: str = "sizes"
+    # The special values the fuzzer may put into float inputs: fewer where the op's answer
+    # is not defined for them (e.g. no nan where an order is computed).
+    specials: tuple = SPECIALS
+    # For variants TF rejects (e.g. top_k with k > n): `invalid(*args, **params)` is True,
+    # and the fuzzer then expects an ember error naming the op instead of a value.
+    invalid: Callable[..., bool] | None = None
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -53,3 +73,11 @@ def all_specs() -> dict:
             assert name not in specs, f"spec for {name!r} defined twice"
             specs[name] = cases
     return specs
+
+
+def varying(cases: list, **fields: Any) -> list:
+    """`cases` with the same fuzzing fields set on each, e.g. varying(cases, vary="values")."""
+    for c in cases:
+        for k, v in fields.items():
+            setattr(c, k, v)
+    return cases

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(5)
 F64 = R.standard_normal((2, 3, 4))
@@ -113,6 +113,17 @@ def _split_like(x, *likes, axis):
     return _split(x, tuple(t.shape[axis] for t in likes), axis)
 
 
+def _pad_invalid(x, paddings, mode, constant_values):
+    """TF's MirrorPad: REFLECT pads less than the dim, SYMMETRIC at most the dim."""
+    if mode == "CONSTANT":
+        return False
+    limit = (lambda d: d - 1) if mode == "REFLECT" else (lambda d: d)
+    return any(max(p) > limit(d) for p, d in zip(paddings, x.shape))
+
+
+Z64 = np.zeros((0, 3))  # zero-size inputs for the cases whose sizes the fuzzer keeps
+
+
 def _i32(*v):
     return np.array(v, np.int32)
 
@@ -122,7 +133,7 @@ def _range(start, delta, size, dtype):
 
 
 SPECS = {
-    "reshape": [
+    "reshape": varying([
         Case((F64,), _reshape, {"shape": (6, 4)}),
         Case((F64,), _reshape, {"shape": (-1, 2)}),
         Case((M64,), _reshape, {"shape": (5, 1, 4)}),
@@ -130,7 +141,10 @@ SPECS = {
         Case((I32,), _reshape, {"shape": (6,)}),
         Case((B,), _reshape, {"shape": (3, -1, 1)}),
         Case((np.float64(2.5),), _reshape, {"shape": (1, 1)}),
-    ],
+        Case((Z64,), _reshape, {"shape": (3, 0, 1)}),
+        Case((Z64,), _reshape, {"shape": (-1, 3)}),
+        Case((Z64.astype(np.int32),), _reshape, {"shape": (3, -1)}),
+    ], vary="values"),
     "transpose": [
         Case((F64,), _transpose, {"perm": (2, 1, 0)}),
         Case((F64,), _transpose, {"perm": (0, 2, 1)}),
@@ -138,7 +152,7 @@ SPECS = {
         Case((F32,), _transpose, {"perm": (1, 0)}),
         Case((I32,), _transpose, {"perm": (1, 0)}),
     ],
-    "broadcast_to": [
+    "broadcast_to": varying([
         Case((ROW,), _broadcast_to, {"shape": (2, 4, 3)}),
         Case((COL,), _broadcast_to, {"shape": (2, 3, 4)}),
         Case((M64,), _broadcast_to, {"shape": (4, 5)}),
@@ -147,7 +161,9 @@ SPECS = {
         Case((I64,), _broadcast_to, {"shape": (2, 4)}),
         Case((np.float64(1.5),), _broadcast_to, {"shape": (2, 2)}),
         Case((B[:, :1],), _broadcast_to, {"shape": (2, 3)}),
-    ],
+        Case((Z64,), _broadcast_to, {"shape": (2, 0, 3)}),
+        Case((ROW,), _broadcast_to, {"shape": (0, 3)}),
+    ], vary="values"),
     "concat": [
         Case((F64, F64[:, :2]), _concat, {"axis": 1}),
         Case((F64[:1], F64, F64[1:]), _concat, {"axis": 0}),
@@ -158,7 +174,7 @@ SPECS = {
         Case((I32, I32[:1]), _concat, {"axis": 0}),
         Case((B,), _concat, {"axis": 1}),
     ],
-    "split": [
+    "split": varying([
         Case((F64,), _split, {"sizes": 2, "axis": 0}),
         Case((F64,), _split, {"sizes": (1, -1, 1), "axis": 2}),
         Case((M64,), _split, {"sizes": (2, 0, 3), "axis": 1}),
@@ -167,8 +183,10 @@ SPECS = {
         Case((M64,), _split, {"sizes": 1, "axis": 0}),
         Case((F32,), _split, {"sizes": (0, 3), "axis": 0}),
         Case((I32,), _split, {"sizes": 3, "axis": 1}),
-    ],
-    "broadcast_to_dynamic": [
+        Case((Z64,), _split, {"sizes": 2, "axis": 0}),
+        Case((Z64,), _split, {"sizes": (1, -1), "axis": 1}),
+    ], vary="values"),
+    "broadcast_to_dynamic": varying([
         Case((ROW, _i32(2, 4, 3)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
              {"dims": (2, None, 3)}, diff_args=(0,)),
         Case((COL, np.array([3, 5], np.int64)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
@@ -181,8 +199,10 @@ SPECS = {
              {"dims": (None, None)}),
         Case((I64, _i32(2, 4)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
              {"dims": (None, None)}),
-    ],
-    "reshape_dynamic": [
+        Case((Z64, _i32(2, 0, 3)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
+             {"dims": (None, None, 3)}, diff_args=(0,)),
+    ], vary="values"),
+    "reshape_dynamic": varying([
         Case((F64, _i32(6, 4)), lambda x, s, dims: _reshape(x, tuple(s)),
              {"dims": (None, None)}, diff_args=(0,)),
         Case((F64, np.array([2, -1, 3], np.int64)), lambda x, s, dims: _reshape(x, tuple(s)),
@@ -190,8 +210,10 @@ SPECS = {
         Case((M64, _i32(5, 2, 2)), lambda x, s, dims: _reshape(x, tuple(s)),
              {"dims": (None, None, 2)}, diff_args=(0,)),
         Case((I32, _i32(3, 2)), lambda x, s, dims: _reshape(x, tuple(s)), {"dims": (None, 2)}),
-    ],
-    "split_like": [
+        Case((Z64, _i32(3, 0, 1)), lambda x, s, dims: _reshape(x, tuple(s)),
+             {"dims": (None, 0, 1)}, diff_args=(0,)),
+    ], vary="values"),
+    "split_like": varying([
         Case((F64, F64[:1], F64[1:]), _split_like, {"axis": 0}, diff_args=(0,)),
         Case((M64, M64[:, :2], M64[:, :0], M64[:, :3]), _split_like, {"axis": 1},
              diff_args=(0,)),
@@ -199,8 +221,9 @@ SPECS = {
              diff_args=(0,)),
         Case((M64, M64), _split_like, {"axis": 0}, diff_args=(0,)),
         Case((F32, F32[:1], F32[1:]), _split_like, {"axis": 0}),
-    ],
-    "pad": [
+        Case((Z64, Z64[:, :1], Z64[:, 1:]), _split_like, {"axis": 1}, diff_args=(0,)),
+    ], vary="values"),
+    "pad": varying([
         Case((F64,), _pad, {"paddings": ((0, 1), (2, 0), (1, 1)), "mode": "CONSTANT",
                             "constant_values": 0.0}),
         Case((F64,), _pad, {"paddings": ((1, 1), (2, 2), (3, 0)), "mode": "REFLECT",
@@ -225,7 +248,7 @@ SPECS = {
                             "constant_values": 0}),
         Case((B,), _pad, {"paddings": ((0, 1), (1, 0)), "mode": "CONSTANT",
                           "constant_values": True}),
-    ],
+    ], invalid=_pad_invalid),
     "tile": [
         Case((F64,), _tile, {"multiples": (1, 2, 3)}),
         Case((F64,), _tile, {"multiples": (2, 1, 2)}),
@@ -244,7 +267,7 @@ SPECS = {
         Case((F32,), _reverse, {"axis": ()}),
         Case((I32,), _reverse, {"axis": (0, 1)}),
     ],
-    "range": [
+    "range": varying([
         Case((), _range, {"start": 0, "delta": 1, "size": 5, "dtype": np.dtype(np.int32)}),
         Case((), _range, {"start": 10, "delta": -3, "size": 4, "dtype": np.dtype(np.int64)}),
         Case((), _range, {"start": 0.5, "delta": 0.25, "size": 6,
@@ -252,9 +275,9 @@ SPECS = {
         Case((), _range, {"start": -1.0, "delta": 0.1, "size": 21,
                           "dtype": np.dtype(np.float64)}),
         Case((), _range, {"start": 3, "delta": 1, "size": 0, "dtype": np.dtype(np.int32)}),
-    ],
-    "shape": [Case((np.zeros((2, 3, 0)),), lambda x, out_type: np.array([2, 3, 0], out_type),
+    ], vary="none"),
+    "shape": [Case((np.zeros((2, 3, 0)),), lambda x, out_type: np.array(x.shape, out_type),
                    {"out_type": np.dtype(np.int32)}),
-              Case((np.zeros((4,), np.float32),), lambda x, out_type: np.array([4], out_type),
+              Case((np.zeros((4,), np.float32),), lambda x, out_type: np.array(x.shape, out_type),
                    {"out_type": np.dtype(np.int64)})],
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-from . import Case, rng
+from . import NO_NAN, Case, rng, varying
 
 R = rng(11)
 
@@ -49,12 +49,19 @@ def _inside(shape, r, c):
     return 0 <= r < shape[1] and 0 <= c < shape[2]
 
 
+def _at(x, r, c):
+    """x[:, r, c, :] in float64, zeros outside: the padding is multiplied in too, as TF's
+    float64 kernels do (so 0 * inf = nan reaches the outputs next to the border)."""
+    if _inside(x.shape, r, c):
+        return x[:, r, c, :].astype(np.float64)
+    return np.zeros((x.shape[0], x.shape[3]))
+
+
 def ref_conv2d(x, w, strides, padding, dilations):
     (_, _, oh), (_, _, ow) = _axes(x.shape, w.shape[:2], strides, padding, dilations)
     y = np.zeros((x.shape[0], oh, ow, w.shape[3]))
     for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
-        if _inside(x.shape, r, c):
-            y[:, a, b, :] += x[:, r, c, :].astype(np.float64) @ w[i, j]
+        y[:, a, b, :] += _at(x, r, c) @ w[i, j]
     return y.astype(x.dtype)
 
 
@@ -69,8 +76,7 @@ def ref_backprop_input(g, w, x, strides, padding, dilations):
 def ref_backprop_filter(x, g, w, strides, padding, dilations):
     dw = np.zeros(w.shape)
     for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
-        if _inside(x.shape, r, c):
-            dw[i, j] += x[:, r, c, :].astype(np.float64).T @ g[:, a, b, :]
+        dw[i, j] += _at(x, r, c).T @ g[:, a, b, :]
     return dw.astype(x.dtype)
 
 
@@ -203,6 +209,34 @@ def _pool_cases():
     return out
 
 
+def _zero_cases(specs):
+    """Zero-size batches, channels and (SAME-padded) spatial dims, as TF's float64 kernels
+    (window geometry fixes the shapes, so the fuzzer keeps them: these are listed here)."""
+    p, q = CONV_PARAMS[0], POOL_PARAMS[1]
+    for x in (np.zeros((0, 5, 6, 3)), np.zeros((2, 0, 6, 3))):
+        y = ref_conv2d(x, W, **p)
+        specs["conv2d"].append(Case((x, W), ref_conv2d, dict(p)))
+        specs["conv2d_backprop_input"].append(Case((y, W, x), ref_backprop_input, dict(p),
+                                                   diff_args=(0, 1)))
+        specs["conv2d_backprop_filter"].append(Case((x, y, W), ref_backprop_filter, dict(p),
+                                                    diff_args=(0, 1)))
+    for x in (np.zeros((0, 5, 7, 3)), np.zeros((2, 5, 7, 0)), np.zeros((2, 0, 7, 3))):
+        y = ref_max_pool(x, **q)
+        specs["max_pool2d"].append(Case((x,), ref_max_pool, dict(q)))
+        specs["avg_pool2d"].append(Case((x,), ref_avg_pool, dict(q)))
+        specs["max_pool2d_grad"].append(Case((y, x), ref_max_pool_grad, dict(q),
+                                             diff_args=(0,)))
+        specs["avg_pool2d_grad"].append(Case((y, x), ref_avg_pool_grad, dict(q),
+                                             diff_args=(0,)))
+        specs["max_pool2d_grad_grad"].append(Case((x, x), ref_max_pool_grad_grad, dict(q),
+                                                  diff_args=(0,)))
+    for name, cases in specs.items():
+        # NOTE: TF's max pooling skips nan (its max ignores it), where ember's, as
+        # reduce_max, propagates it: nan is left out of the max-pool cases.
+        varying(cases, vary="values", **({"specials": NO_NAN} if "max" in name else {}))
+    return specs
+
+
 _FWD, _BI, _BF = _conv_cases()
-SPECS: dict = {"conv2d": _FWD, "conv2d_backprop_input": _BI, "conv2d_backprop_filter": _BF,
-               **_pool_cases()}
+SPECS: dict = _zero_cases({"conv2d": _FWD, "conv2d_backprop_input": _BI,
+                           "conv2d_backprop_filter": _BF, **_pool_cases()})

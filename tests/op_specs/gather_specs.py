@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(7)
 
@@ -78,6 +78,8 @@ P3 = R.standard_normal((3, 4, 5))
 P2 = R.standard_normal((4, 3)).astype(np.float32)
 I5 = R.integers(-3, 3, (6, 5), dtype=np.int32)  # int values for integer params
 
+# The indices are written for these shapes: the fuzzer keeps them (vary="values"), and
+# the zero-size cases are listed here.
 SPECS = {
     "gather": [
         Case((P3, _i([2, 0, 2])), _gather_ref, {"axis": 0, "batch_dims": 0}, diff_args=(0,)),
@@ -100,6 +102,12 @@ SPECS = {
              diff_args=(0,)),
         Case((P3, _i(np.zeros((0, 2)))), _gather_ref, {"axis": 1, "batch_dims": 0},
              diff_args=(0,)),
+        Case((np.zeros((2, 0)), _i([1, 0, 1])), _gather_ref, {"axis": 0, "batch_dims": 0},
+             diff_args=(0,)),
+        Case((np.zeros((0, 3)), _i(np.zeros(0))), _gather_ref, {"axis": 0, "batch_dims": 0},
+             diff_args=(0,)),
+        Case((np.zeros((0, 3)), _i(np.zeros((0, 2)))), _gather_ref,
+             {"axis": 1, "batch_dims": 1}, diff_args=(0,)),
     ],
     "gather_nd": [
         Case((P3, _i([[0, 1], [2, 3], [1, 0]])), _gather_nd_ref, {"batch_dims": 0},
@@ -119,6 +127,16 @@ SPECS = {
         Case((P3, _i([[[[4], [4]], [[0], [1]], [[2], [2]], [[3], [0]]]] * 3)),
              _gather_nd_ref, {"batch_dims": 2}, diff_args=(0,)),
         Case((P3, _i([[1, 2, 3], [1, 2, 3], [0, 0, 0]])), _gather_nd_ref, {"batch_dims": 0},
+             diff_args=(0,)),
+        # no index vectors; index vectors into empty slices; an empty batch
+        Case((P3, _i(np.zeros((0, 2)))), _gather_nd_ref, {"batch_dims": 0}, diff_args=(0,)),
+        Case((P3, _i(np.zeros((2, 0, 3)))), _gather_nd_ref, {"batch_dims": 0},
+             diff_args=(0,)),
+        Case((np.zeros((3, 0)), _i([[1], [2]])), _gather_nd_ref, {"batch_dims": 0},
+             diff_args=(0,)),
+        Case((np.zeros((0, 4, 5)), _i(np.zeros((0, 2, 1)))), _gather_nd_ref,
+             {"batch_dims": 1}, diff_args=(0,)),
+        Case((np.zeros((0, 4)), _i(np.zeros((0, 1)))), _gather_nd_ref, {"batch_dims": 0},
              diff_args=(0,)),
     ],
     "tensor_scatter_nd": [
@@ -147,6 +165,10 @@ SPECS = {
              {"mode": "min"}, diff_args=(0, 2)),
         Case((P3, _i([[1], [0], [1]]), R.standard_normal((3, 4, 5))), _scatter_ref,
              {"mode": "max"}, diff_args=(0, 2)),
+        Case((P3, _i(np.zeros((0, 2))), np.zeros((0, 5))), _scatter_ref, {"mode": "add"},
+             diff_args=(0, 2)),
+        Case((np.zeros((3, 0)), _i([[1], [1]]), np.zeros((2, 0))), _scatter_ref,
+             {"mode": "update"}, diff_args=(0, 2)),
     ],
     "scatter_add_axis": [
         Case((R.standard_normal((3, 5)), _i([1, 0, 1]), np.zeros((4, 5))),
@@ -169,3 +191,5 @@ SPECS = {
              _scatter_add_axis_ref, {"axis": 0, "batch_dims": 0}, diff_args=(0,)),
     ],
 }
+for _cases in SPECS.values():
+    varying(_cases, vary="values")

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(4)
 X = R.standard_normal((4, 5, 6))
@@ -81,6 +81,10 @@ def _gidx(shape, index, dtype=np.float64, like_dtype=None):
     return Case((g, like), _grad_ref, {"index": index}, diff_args=(0,))
 
 
+# The indices are written for these shapes: the fuzzer keeps them (vary="values"), and
+# the zero-size cases are listed here.
+Z = np.zeros((0, 3))
+Z3 = R.standard_normal((2, 0, 3))
 SPECS = {
     "strided_slice": [
         _idx((1,)),
@@ -96,6 +100,9 @@ SPECS = {
         _idx((slice(1, None), None), x=M),
         _idx((Ellipsis, slice(None, None, -1)), x=F32),
         _idx((1, slice(None, None, 2)), x=I32),
+        _idx((slice(None), 1), x=Z),
+        _idx((Ellipsis, slice(1, None)), x=Z3),
+        _idx((slice(3, 3), None), x=M),
     ],
     "strided_slice_grad": [
         _gidx((4, 5, 6), (1,)),
@@ -108,6 +115,9 @@ SPECS = {
         _gidx((3, 4), (Ellipsis, slice(None, None, -1)), np.float32),
         _gidx((3, 4), (slice(None, None, -2), slice(1, -1)), like_dtype=np.int32),
         _gidx((6, 2), (slice(-3, None), 0)),
+        _gidx((0, 3), (slice(None), 1)),
+        _gidx((2, 0, 3), (Ellipsis, slice(1, None))),
+        _gidx((5, 3), (slice(3, 3), None)),
     ],
 }
 
@@ -178,6 +188,8 @@ SPECS["strided_slice_dynamic"] = [
     _didx((_A, slice(None, None, -1)), _s(2), x=I32),
     _didx((slice(_A, _B), slice(_B, -1)), _s(0, 2), x=M, sizes=True),
     _didx((slice(1, _A), slice(0, 3), slice(_B, _C)), _s(3, 2, 4), sizes=True),
+    _didx((slice(None), _A), _s(1), x=Z),
+    _didx((slice(_A, _B),), _s(2, 2)),
 ]
 SPECS["strided_slice_dynamic_grad"] = [
     _dgidx((4, 5, 6), (_A,), _s(-2)),
@@ -186,4 +198,8 @@ SPECS["strided_slice_dynamic_grad"] = [
     _dgidx((4, 5, 6), (slice(_A, _B),), _s(9, 12)),
     _dgidx((5, 3), (slice(_A, _B), _A), _s(-1, 2), dtype=np.float32),
     _dgidx((5, 3), (slice(_A, _B), slice(1, -1)), _s(2, 3), sizes=True),
+    _dgidx((0, 3), (slice(None), _A), _s(1)),
+    _dgidx((4, 5, 6), (slice(_A, _B),), _s(2, 2)),
 ]
+for _cases in SPECS.values():
+    varying(_cases, vary="values")

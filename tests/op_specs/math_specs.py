@@ -19,17 +19,70 @@ B = R.random((3, 4)) > 0.5
 B2 = R.random((4,)) > 0.5
 
 
-def _sigmoid(x):
-    return np.array([1 / (1 + math.exp(-v)) for v in x.ravel()]).reshape(x.shape).astype(x.dtype)
+def _each(fn, dtype=None):
+    """A reference applying the Python function `fn` to each element (as a float or int),
+    with the input's dtype unless `dtype`."""
+    def ref(*xs):
+        b = np.broadcast_arrays(*xs)
+        flat = [fn(*(v.item() for v in vals)) for vals in zip(*(a.ravel() for a in b))]
+        return np.array(flat, dtype=dtype or xs[0].dtype).reshape(b[0].shape)
+    return ref
 
 
-def _softplus(x):
-    return np.array([math.log1p(math.exp(v)) if v < 30 else v + math.log1p(math.exp(-v))
-                     for v in x.ravel()]).reshape(x.shape).astype(x.dtype)
+def _sig(v):
+    return 0.0 if v < -700 else 1 / (1 + math.exp(-v))
 
 
-def _erf(x):
-    return np.array([math.erf(v) for v in x.ravel()]).reshape(x.shape).astype(x.dtype)
+def _softplus1(v):
+    return math.log1p(math.exp(v)) if v < 30 else v + math.log1p(math.exp(-v))
+
+
+_sigmoid = _each(_sig)
+_softplus = _each(_softplus1)
+_erf = _each(math.erf)
+
+
+def _round1(v):
+    """Half to even; inf and nan stay, zeros keep their sign."""
+    return math.copysign(float(round(v)), v) if math.isfinite(v) else v
+
+
+def _floordiv1(a, b):
+    """TF's floordiv for floats: floor(a / b) of the rounded quotient, IEEE where b is 0."""
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * \
+            math.copysign(1.0, b)
+    return math.floor(a / b) if math.isfinite(a / b) else a / b
+
+
+def _floormod1(a, b):
+    """TF's floormod: the remainder of a truncated division (its sign is a's), moved by b
+    where the signs differ, so it has b's sign; nan where a is inf or b is 0."""
+    if isinstance(a, int):
+        return a % b
+    if math.isinf(a) or b == 0 or math.isnan(a) or math.isnan(b):
+        return math.nan
+    r = math.fmod(a, b)
+    return r + b if r != 0 and (r < 0) != (b < 0) else r
+
+
+def _pow1(a, b):
+    if isinstance(a, int):
+        return a ** b
+    odd = math.isfinite(b) and float(b).is_integer() and int(b) % 2 == 1
+    if a == 0 and b < 0:  # a pole: inf, signed like a for odd powers
+        return math.copysign(math.inf, a) if odd else math.inf
+    try:
+        return math.pow(a, b)
+    except ValueError:  # a negative base to a non-integer power
+        return math.nan
+    except OverflowError:
+        return -math.inf if a < 0 and odd else math.inf
+
+
+def _extreme(pick):
+    """maximum/minimum: nan wins, as TF and NumPy."""
+    return _each(lambda a, b: math.nan if a != a or b != b else pick(a, b))
 
 
 def _unary(fn, inputs=(F64, F32)):
@@ -63,11 +116,11 @@ SPECS = {
     "erf": _unary(_erf, (F64 * 2, F32, np.array([-7.0, -3.0, 0.0, 2.999, 5.0]))),
     "floor": _unary(np.floor),
     "ceil": _unary(np.ceil),
-    "round": [Case((np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]),), lambda x: np.array(
-        [0.0, 2.0, 2.0, -0.0, -2.0, 2.0]))] + _unary(np.round, (I32,)),
-    "is_nan": [Case((np.array([np.nan, 1.0, np.inf]),), lambda x: np.array([True, False, False]))],
-    "is_inf": [Case((np.array([np.nan, 1.0, -np.inf]),), lambda x: np.array([False, False, True]))],
-    "is_finite": [Case((np.array([np.nan, 1.0, np.inf]),), lambda x: np.array([False, True, False]))],
+    "round": [Case((np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]),), _each(_round1))]
+    + _unary(np.round, (I32,)),
+    "is_nan": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isnan, bool))],
+    "is_inf": [Case((np.array([np.nan, 1.0, -np.inf]),), _each(math.isinf, bool))],
+    "is_finite": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isfinite, bool))],
     "logical_not": [Case((B,), lambda x: ~x)],
     "bitwise_invert": [Case((I32,), lambda x: -x - 1)],
     "add": _binary(lambda x, y: x + y, NUMERIC_PAIRS),
@@ -75,14 +128,15 @@ SPECS = {
     "multiply": _binary(lambda x, y: x * y, NUMERIC_PAIRS),
     "divide": _binary(lambda x, y: x / y, [(F64, POS64), (F32, F32[:1] + 3)]),
     "floordiv": _binary(lambda x, y: np.floor(x / y).astype(x.dtype),
-                        [(F64, POS64), (I32, NZ32)]),
-    "floormod": _binary(lambda x, y: (x - np.floor(x / y) * y).astype(x.dtype),
-                        [(F64, POS64), (I32, NZ32)]),
-    "pow": _binary(lambda x, y: np.exp(y * np.log(x)), [(POS64, F64)])
-    + [Case((I32, np.abs(I32)), lambda x, y: np.array(
-        [[int(a) ** int(b) for a, b in zip(r1, r2)] for r1, r2 in zip(x, y)], dtype=np.int32))],
-    "maximum": _binary(lambda x, y: np.where(x > y, x, y), NUMERIC_PAIRS),
-    "minimum": _binary(lambda x, y: np.where(x < y, x, y), NUMERIC_PAIRS),
+                        [(F64, POS64), (I32, NZ32)])
+    + _binary(_each(_floordiv1), [(F64, -POS64[:1]), (F32, F32[:1] + 3)]),
+    "floormod": _binary(_each(_floormod1), [(F64, POS64), (I32, NZ32), (F64, -POS64[:1]),
+                                            (F32, F32[:1] + 3)]),
+    # negative bases to integer powers: differentiable in the base only
+    "pow": _binary(_each(_pow1), [(POS64, F64), (I32, np.abs(I32))])
+    + [Case((F64, np.round(F64[:1] * 3)), _each(_pow1), diff_args=(0,))],
+    "maximum": _binary(_extreme(max), NUMERIC_PAIRS),
+    "minimum": _binary(_extreme(min), NUMERIC_PAIRS),
     "equal": _binary(lambda x, y: x == y, [(I32, NZ32), (B, B2)]),
     "not_equal": _binary(lambda x, y: x != y, [(I32, NZ32), (B, B2)]),
     "less": _binary(lambda x, y: x < y, NUMERIC_PAIRS),
@@ -96,7 +150,8 @@ SPECS = {
     "bitwise_or": _binary(lambda x, y: x | y, [(I32, NZ32)]),
     "bitwise_xor": _binary(lambda x, y: x ^ y, [(I32, NZ32)]),
     "select": [Case((B, F64, ROW64), lambda c, x, y: np.array(
-        [[a if k else b for k, a, b in zip(cr, xr, ROW64)] for cr, xr in zip(c, x)])),
+        [[a if k else b for k, a, b in zip(cr, xr, y)] for cr, xr in zip(c, x)]).reshape(
+            np.broadcast_shapes(c.shape, x.shape, y.shape))),
         Case((B2, I32, NZ32), lambda c, x, y: np.where(c, x, y))],
     "where_index": [Case((B,), lambda c: np.array(
         [[i, j] for i in range(c.shape[0]) for j in range(c.shape[1]) if c[i, j]],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(7)
 F64 = R.standard_normal((3, 4))
@@ -17,11 +17,15 @@ I32 = R.integers(-3, 4, (4,)).astype(np.int32)
 
 
 def _relu(x):
-    return np.array([v if v > 0 else 0 for v in x.ravel()], dtype=x.dtype).reshape(x.shape)
+    """max(x, 0); nan stays nan (as TF)."""
+    return np.array([v if v > 0 or v != v else 0 for v in x.ravel().tolist()],
+                    dtype=x.dtype).reshape(x.shape)
 
 
 def _relu_grad(g, y):
-    return np.array([a if b > 0 else 0 for a, b in zip(g.ravel(), y.ravel())],
+    """TF's ReluGrad: g * (y > 0), so a nan or inf g gives nan where y <= 0."""
+    return np.array([a * (1.0 if b > 0 else 0.0) for a, b in zip(g.ravel().tolist(),
+                                                                 y.ravel().tolist())],
                     dtype=g.dtype).reshape(g.shape)
 
 
@@ -43,12 +47,24 @@ def _xent_grad(g, probs, labels):
 
 P64 = _xent(LAB, G64)[1]
 
+
+def _labels_out_of_range(labels, logits):
+    """TF's SparseSoftmaxCrossEntropyWithLogits rejects a label outside [0, classes)."""
+    return labels.size > 0 and (labels.min() < 0 or labels.max() >= logits.shape[-1])
+
+
 SPECS: dict = {
-    "sparse_softmax_xent": [Case((LAB, G64), _xent, diff_args=(1,)),
+    "sparse_softmax_xent": [Case((LAB, G64), _xent, diff_args=(1,),
+                                 invalid=_labels_out_of_range),
                             Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent,
-                                 rtol=1e-5, diff_args=(1,))],
-    "sparse_softmax_xent_grad": [Case((G64[:, 0].copy(), P64, LAB), _xent_grad,
-                                      diff_args=(0, 1))],
+                                 rtol=1e-5, diff_args=(1,), invalid=_labels_out_of_range),
+                            Case((LAB[:0], G64[:0]), _xent, diff_args=(1,),
+                                 invalid=_labels_out_of_range)],
+    # the labels index the classes: the fuzzer keeps these shapes (vary="values")
+    "sparse_softmax_xent_grad": varying([
+        Case((G64[:, 0].copy(), P64, LAB), _xent_grad, diff_args=(0, 1)),
+        Case((G64[:0, 0].copy(), P64[:0], LAB[:0]), _xent_grad, diff_args=(0, 1))],
+        vary="values"),
     "relu_grad": [Case((G64, F64), _relu_grad, diff_args=(0,)),
                   Case((G64[0].astype(np.float32), np.array([-1.0, 0.0, 2.0, 3.0],
                                                             np.float32)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(11)
 KEYS = (np.array([1, 2], np.int64), np.array([2**64 - 1, 7], np.uint64),
@@ -44,6 +44,7 @@ def _dynamic(dtypes):
                  compare_values=False, diff_args=())
             for i, (shape, dt) in enumerate((s, d) for d in dtypes for s in SHAPES if s)]
 
+# The key's shape is fixed ([2]) and the output shape is a param: only dtypes vary.
 SPECS = {
     "random_uniform": _samples(FLOATS),
     "random_normal": _samples(FLOATS),
@@ -58,5 +59,9 @@ SPECS = {
              compare_values=False, diff_args=())
         for key, value in zip(KEYS + KEYS[:1], (
             R.standard_normal((5, 3)), R.integers(-9, 9, (4,)).astype(np.int32),
-            R.standard_normal((3, 2, 2)).astype(np.float32), np.array(2.5)))],
+            R.standard_normal((3, 2, 2)).astype(np.float32), np.array(2.5)))]
+    + [Case((KEYS[0], np.zeros((0, 3))), lambda key, value: np.array(value, copy=True),
+            compare_values=False, diff_args=())],
 }
+for _cases in SPECS.values():
+    varying(_cases, vary="none")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, rng
+from . import NO_NAN, Case, rng, varying
 
 R = rng(11)
 
@@ -59,8 +59,13 @@ def _unique_ref(x, out_idx):
 TIES = np.array([[3, 1, 3, 2, 1, 3], [0, 0, 0, 0, 0, 0], [5, -2, 7, 7, -2, 5]], np.int32)
 WIDE = R.integers(0, 5, (4, 40)).astype(np.float64)  # many ties, k small: partial path
 
+def _top_k_invalid(x, k, index_type):
+    return k > x.shape[-1]  # TF: "input must have at least k columns"
+
+
+# nan has no defined place in an order (TF's sort puts it anywhere)
 SPECS = {
-    "sort": [
+    "sort": varying([
         Case((R.standard_normal(7),), _sort_ref, {"axis": 0, "descending": False},
              diff_args=(0,)),
         Case((R.standard_normal((3, 5)),), _sort_ref, {"axis": 1, "descending": True},
@@ -74,8 +79,8 @@ SPECS = {
         Case((TIES,), _sort_ref, {"axis": 1, "descending": True}),
         Case((TIES,), _sort_ref, {"axis": 0, "descending": False}),
         Case((TIES.astype(np.uint8),), _sort_ref, {"axis": 1, "descending": True}),
-    ],
-    "top_k": [
+    ], specials=NO_NAN),
+    "top_k": varying([
         Case((R.standard_normal((3, 6)),), _top_k_ref, {"k": 2, "index_type": np.dtype(np.int32)},
              diff_args=(0,)),
         Case((R.standard_normal(5).astype(np.float32),), _top_k_ref,
@@ -92,7 +97,9 @@ SPECS = {
         Case((WIDE,), _top_k_ref, {"k": 7, "index_type": np.dtype(np.int32)},
              diff_args=()),  # ties: finite differences are meaningless there
         Case((TIES,), _top_k_ref, {"k": 0, "index_type": np.dtype(np.int32)}),
-    ],
+        Case((np.zeros((3, 0)),), _top_k_ref, {"k": 0, "index_type": np.dtype(np.int32)}),
+        Case((np.zeros((0, 5)),), _top_k_ref, {"k": 2, "index_type": np.dtype(np.int32)}),
+    ], specials=NO_NAN, invalid=_top_k_invalid),
     "unique": [
         Case((np.array([4, 5, 1, 2, 3, 3, 4, 5], np.int32),), _unique_ref,
              {"out_idx": np.dtype(np.int32)}),

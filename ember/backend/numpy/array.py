@@ -46,7 +46,11 @@ def broadcast_to_dynamic(x, shape, dims):
 
 
 def reshape_dynamic(x, shape, dims):
-    return np.reshape(x, tuple(shape.tolist()))
+    """`shape` is a 1-D int array read at run time (one entry may be -1)."""
+    dims = tuple(shape.tolist())
+    if dims and min(dims) < -1:  # NumPy would take any negative entry for -1
+        raise ValueError(f"shape {list(dims)} has a dimension below -1")
+    return np.reshape(x, dims)
 
 
 def concat(*xs, axis):

@@ -130,8 +130,16 @@ def _argmax_flat(x, ksize, strides, padding):
     kh, kw = ksize
     win = _windows(xp, ksize, strides, _ONE, (oh, ow)).reshape(n, oh, ow, kh * kw, c)
     arg = win.argmax(axis=3)  # [N, OH, OW, C]: the first maximum
-    rows = np.arange(oh).reshape(1, oh, 1, 1) * strides[0] + arg // kw
-    cols = np.arange(ow).reshape(1, 1, ow, 1) * strides[1] + arg % kw
+    top = np.arange(oh).reshape(1, oh, 1, 1) * strides[0]
+    left = np.arange(ow).reshape(1, 1, ow, 1) * strides[1]
+    rows, cols = top + arg // kw, left + arg % kw
+    (pt, _), (pl, _) = pads
+    pad = (rows < pt) | (rows >= pt + x.shape[1]) | (cols < pl) | (cols >= pl + x.shape[2])
+    if pad.any():
+        # NOTE: a window whose elements are all -inf ties with its -inf padding, which
+        # comes first at the top/left border: its first element gets the gradient (TF).
+        rows = np.where(pad, np.maximum(top, pt), rows)
+        cols = np.where(pad, np.maximum(left, pl), cols)
     flat = ((np.arange(n).reshape(n, 1, 1, 1) * hp + rows) * wp + cols) * c + \
         np.arange(c).reshape(1, 1, 1, c)
     return flat, pads, xp.shape

@@ -8,6 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def _rows(x: np.ndarray) -> np.ndarray:
+    """x as a matrix of its last axis: [prod(leading dims), last dim] (no -1: the last
+    dim may be 0)."""
+    return x.reshape(int(np.prod(x.shape[:-1], dtype=np.int64)), x.shape[-1])
+
+
 def roll(x, shift, axis):
     shifts = tuple(int(s) for s in np.reshape(shift, -1))
     if len(shifts) != len(axis):
@@ -21,8 +27,8 @@ def roll(x, shift, axis):
 
 def searchsorted(sorted_sequence, values, side, out_type):
     n, m = sorted_sequence.shape[-1], values.shape[-1]
-    seq = sorted_sequence.reshape(-1, n)
-    vals = values.reshape(-1, m)
+    seq = _rows(sorted_sequence)
+    vals = _rows(values)
     if seq.shape[0] != vals.shape[0]:
         raise ValueError(
             f"sorted_sequence and values must have the same leading dims "
@@ -55,7 +61,7 @@ def bincount(arr, weights, minlength, maxlength, binary_output, axis):
     if maxlength is not None:
         size = min(size, maxlength)
     size = max(size, 0)
-    rows = arr.reshape(-1, arr.shape[-1]) if axis == -1 else arr.reshape(1, -1)
+    rows = _rows(arr) if axis == -1 else arr.reshape(1, -1)
     keep = rows < size
     flat = (np.arange(rows.shape[0])[:, None] * size + rows)[keep]
     n_out = rows.shape[0] * size

@@ -96,7 +96,7 @@ def tensor_scatter_nd(tensor, indices, updates, mode):
     _check_nd(indices, tensor.shape, "tensor")
     out = tensor.copy()
     k = indices.shape[-1]
-    upd = updates.reshape((-1,) + tensor.shape[k:])
+    upd = updates.reshape((math.prod(indices.shape[:-1]),) + tensor.shape[k:])
     if k == 0:  # every update addresses the whole tensor
         if upd.shape[0] == 0:
             return out
@@ -133,7 +133,7 @@ def scatter_add_axis(updates, indices, like, axis, batch_dims):
     width = math.prod(pre) * math.prod(post)
     n = nb * math.prod(ishape)
     u = u.reshape(n, width)  # rows in (batch, index position) order
-    rows = indices.reshape(nb, -1).astype(np.int64)
+    rows = indices.reshape(nb, math.prod(ishape)).astype(np.int64)
     rows = (rows + np.arange(nb, dtype=np.int64)[:, None] * size).reshape(-1)
     if width == 1 and updates.dtype.kind == "f" and updates.dtype.itemsize <= 8:
         # NOTE: bincount sums in float64 and is much faster than add.at for one column.

@@ -52,9 +52,10 @@ def _resolve(index, bounds, shape, sizes):
             a, b, c = val(k.start), val(k.stop), val(k.step)
             if sizes:
                 if not 0 <= a <= d or not (b == -1 or 0 <= b <= d - a):
-                    raise IndexError(f"slice: begin {a} and size {b} leave axis {axis} of "
-                                     f"size {d}; need 0 <= begin <= {d} and size -1 or "
-                                     f"0 <= size <= {d} - begin")
+                    begins = [val(s.start) for s in index if type(s) is slice]
+                    ends = [val(s.stop) for s in index if type(s) is slice]
+                    raise IndexError(f"begin={begins}, size={ends} leaves axis {axis} (size "
+                                     f"{d}); need 0 <= begin and begin + size <= {d}")
                 key.append(slice(a, d if b == -1 else a + b))
             elif c == 0:
                 raise ValueError("slice step cannot be zero")

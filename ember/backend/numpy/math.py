@@ -50,18 +50,36 @@ def _int_divisor_check(y):
         raise ZeroDivisionError("Integer division by zero.")
 
 
+def _empty_result(x, y) -> bool:
+    """True when the broadcast result has no elements (TF then checks no values)."""
+    return x.size == 0 or y.size == 0
+
+
 def _floordiv(x, y):
-    _int_divisor_check(y)
-    return np.floor_divide(x, y)
+    if x.dtype.kind in "iu":
+        if not _empty_result(x, y):
+            _int_divisor_check(y)
+        return np.floor_divide(x, y)
+    # NOTE: TF's float floordiv is floor(x / y) of the rounded quotient: inf // 2 = inf,
+    # -5 // inf = -0 (NumPy's floor_divide gives nan and -1 there: it works from fmod).
+    out = np.true_divide(x, y)
+    return np.floor(out, out=out) if isinstance(out, np.ndarray) else np.floor(out)
 
 
 def _floormod(x, y):
-    _int_divisor_check(y)
-    return np.mod(x, y)
+    if x.dtype.kind in "iu":
+        if not _empty_result(x, y):
+            _int_divisor_check(y)
+        return np.mod(x, y)
+    # NOTE: TF's float floormod is fmod(x, y), moved by y where its sign differs from
+    # y's: -5 mod inf = inf, and a zero result keeps x's sign (NumPy's mod gives y's).
+    r = np.fmod(x, y)
+    move = (r != 0) & ((r < 0) != (y < 0))
+    return np.where(move, r + y, r)
 
 
 def _pow(x, y):
-    if x.dtype.kind in "iu" and np.any(y < 0):
+    if x.dtype.kind in "iu" and not _empty_result(x, y) and np.any(y < 0):
         raise ValueError("Integers to negative integer powers are not allowed; cast to "
                          "float first, e.g. ember.cast(x, ember.float32).")
     return np.power(x, y)
@@ -88,8 +106,8 @@ def _reduce_mean(x, axis=None, keepdims=False):
         for a in axis:
             n *= x.shape[a]
     if x.dtype.kind in "iu":
-        if n == 0:
-            raise ZeroDivisionError("reduce_mean: the integer mean of zero elements.")
+        if n == 0:  # TF's integer mean of no elements is 0 (the sum), not an error
+            return total
         if x.dtype.kind == "u":
             return total // x.dtype.type(n)
         q = np.abs(total) // n
@@ -122,16 +140,22 @@ def _arg(fn):
     return kernel
 
 
-def _cumulative(fn):
+def _cumulative(fn, identity):
     def kernel(x, axis, exclusive=False, reverse=False):
         if reverse:
             x = np.flip(x, axis)
-        out = fn(x, axis=axis, dtype=x.dtype)
         if exclusive:
-            identity = np.zeros_like if fn is np.cumsum else np.ones_like
-            first = identity(np.take(out, [0], axis=axis))
-            rest = np.take(out, np.arange(out.shape[axis] - 1), axis=axis)
-            out = np.concatenate([first, rest], axis=axis)
+            # NOTE: the identity, then the scan of all but the last element, written in
+            # place (also right for an empty axis, where there is nothing to write).
+            out = np.empty_like(x)
+            head = [slice(None)] * x.ndim
+            head[axis] = slice(0, 1)
+            out[tuple(head)] = identity
+            dst, src = list(head), list(head)
+            dst[axis], src[axis] = slice(1, None), slice(0, -1)
+            fn(x[tuple(src)], axis=axis, dtype=x.dtype, out=out[tuple(dst)])
+        else:
+            out = fn(x, axis=axis, dtype=x.dtype)
         if reverse:
             out = np.flip(out, axis)
         return out
@@ -169,7 +193,7 @@ KERNELS = {
     "reduce_min": _reduce_extreme(np.minimum, 1),
     "reduce_any": _reduce_bool(np.logical_or), "reduce_all": _reduce_bool(np.logical_and),
     "argmax": _arg(np.argmax), "argmin": _arg(np.argmin),
-    "cumsum": _cumulative(np.cumsum), "cumprod": _cumulative(np.cumprod),
+    "cumsum": _cumulative(np.cumsum, 0), "cumprod": _cumulative(np.cumprod, 1),
 }
 
 

@@ -47,7 +47,7 @@ def _top_columns(x2, k):
 def top_k(x, k, index_type):
     n = x.shape[-1]
     lead = x.shape[:-1]
-    x2 = x.reshape(-1, n)
+    x2 = x.reshape(int(np.prod(lead, dtype=np.int64)), n)  # not -1: n may be 0
     if k == 0 or x2.shape[0] == 0:
         cols = np.zeros((x2.shape[0], k), dtype=np.int64)
     elif 4 * k < n and not _has_nan(x2):

@@ -24,6 +24,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ...core.tensor import wrap
 from .. import callbacks as callbacks_mod
 from .data import check_batch_size, check_no_batch_size, is_batch_iterable
@@ -100,11 +102,13 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
     cbs.on_train_begin()
     fn, fn_key = None, None
     first_steps = None  # batches in the first epoch (a generator's unknown length)
+    nan_reported = False
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         logs = None
         step = -1
+        first_bad = None  # (index, loss) of the epoch's first batch with a non-finite loss
         for step, batch in enumerate(data.epoch()):
             if batch_logs and step % spe == 0:  # batch hooks once per execution, as Keras
                 cbs.on_train_batch_begin(step)
@@ -112,6 +116,10 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
             if key is not fn_key:  # a new structure of batches (generators): look it up
                 fn, fn_key = model._step_function("train", key, batch), key
             logs = fn([wrap(a) for a in batch])
+            if first_bad is None:
+                loss = _loss_value(logs)
+                if loss is not None and not math.isfinite(loss):
+                    first_bad = (step, loss)
             if batch_logs and (step + 1) % spe == 0:
                 cbs.on_train_batch_end(step, logs_to_floats(logs))
             if model.stop_training:
@@ -127,7 +135,8 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
         if first_steps is None:
             first_steps = step + 1
         epoch_logs = logs_to_floats(logs)
-        _report_nan(epoch_logs, epoch, cbs)
+        if not nan_reported:
+            nan_reported = _report_nan(model, epoch_logs, epoch, first_bad, cbs)
         if val is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val, cbs, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -142,17 +151,46 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
     return model.history
 
 
-def _report_nan(logs: dict, epoch: int, cbs: Any) -> None:
+def _loss_value(logs: Any) -> float | None:
+    """A step's (running) loss as a float; None where there is no numeric loss log."""
+    v = logs.get("loss") if isinstance(logs, dict) else None
+    try:
+        return float(getattr(v, "_value", v))
+    except (TypeError, ValueError):
+        return None
+
+
+def _report_nan(model: Any, logs: dict, epoch: int, first_bad: tuple | None,
+                cbs: Any) -> bool:
+    """Warns (and returns True) if the epoch's loss is not finite, stating what was seen:
+    the first batch whose loss was not finite and which weights are no longer finite.
+    It names no cause, since none was checked; it lists what to check."""
     loss = logs.get("loss")
-    if isinstance(loss, float) and not math.isfinite(loss):
-        hint = "" if any(isinstance(cb, callbacks_mod.TerminateOnNaN) for cb in cbs) else (
-            " Add callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad "
-            "batch.")
-        warnings.warn(
-            f"fit: the loss is {loss} at the end of epoch {epoch + 1}; the weights are no "
-            f"longer usable. Common causes: a learning rate too high, log(0) or a division "
-            f"by zero in a custom loss, or NaN in data from a generator.{hint}",
-            UserWarning, stacklevel=4)
+    if not isinstance(loss, float) or math.isfinite(loss):
+        return False
+    if first_bad is None:
+        when = f"the loss is {loss} at the end of epoch {epoch + 1}"
+    else:
+        b, value = first_bad
+        when = (f"the loss became {value} at epoch {epoch + 1}, batch {b + 1} (batch index "
+                f"{b}), and is {loss} at the end of the epoch")
+    weights = list(getattr(model, "weights", ()))
+    bad = [w for w in weights if not np.isfinite(np.asarray(w.numpy())).all()]
+    if bad:
+        names = ", ".join(getattr(w, "path", None) or w.name for w in bad[:3])
+        state = (f"{len(bad)} of {len(weights)} weights now hold NaN or inf values "
+                 f"({names}{', ...' if len(bad) > 3 else ''})")
+    else:
+        state = "every weight is still finite"
+    hint = "" if any(isinstance(cb, callbacks_mod.TerminateOnNaN) for cb in cbs) else (
+        " Add callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad batch.")
+    which = "the data's" if first_bad is None else "that batch's"
+    warnings.warn(
+        f"fit: {when}; {state}. To find out why, check {which} inputs and labels "
+        f"(NaN or inf values, labels outside the classes of the loss), the loss (log(0) or "
+        f"a division by zero in a custom loss) and the learning rate (too high a rate "
+        f"makes training diverge).{hint}", UserWarning, stacklevel=4)
+    return True
 
 
 def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> dict:
