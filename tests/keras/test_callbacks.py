@@ -387,7 +387,7 @@ def test_checkpoint_best_only(tmp_path, capsys):
     # auto mode: max for accuracy; pattern + best only writes only improving epochs
     cp = callbacks.ModelCheckpoint(str(tmp_path / "acc{epoch}"), monitor="val_acc",
                                    save_best_only=True)
-    with pytest.warns(UserWarning, match="holds the weights only"):
+    with pytest.warns(UserWarning, match="saved the weights only"):
         run_fit(model, [cp], [{"val_acc": v} for v in [0.5, 0.4, 0.6]])
     assert sorted(p for p in os.listdir(tmp_path) if p.startswith("acc")) == ["acc1", "acc3"]
 
@@ -421,10 +421,28 @@ def test_checkpoint_weights_only_false_warns_once(tmp_path):
         warnings.simplefilter("always")
         run_fit(model, [cp], [{"val_loss": 1.0}] * 3, set_weights=True)
     assert [str(w.message)[:50] for w in caught] == \
-        ["ModelCheckpoint(save_weights_only=False): ember ca"]
+        ["ModelCheckpoint(save_weights_only=False) saved the"]
     probe = make_model()
     load_weights(probe, tmp_path / "w3")
     assert_weights(probe, weights_of(2))
+
+
+def test_checkpoint_saves_whole_models_to_keras_and_h5_paths(tmp_path):
+    x = np.random.default_rng(0).standard_normal((32, 3)).astype(np.float32)
+    y = x.sum(1, keepdims=True)
+    for name in ("best.keras", "best.h5"):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, "relu"),
+                                  keras.layers.Dense(1)])
+        model.compile("adam", "mse", metrics=["mae"])
+        cp = callbacks.ModelCheckpoint(str(tmp_path / name), save_best_only=True,
+                                       monitor="loss")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a whole model: no "weights only" warning
+            model.fit(x, y, epochs=3, verbose=0, callbacks=[cp])
+        loaded = keras.models.load_model(tmp_path / name)
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)
+        assert loaded.optimizer.iterations.numpy() == model.optimizer.iterations.numpy()
 
 
 def test_checkpoint_errors(tmp_path):

@@ -214,7 +214,7 @@ def test_not_ember_files(tmp_path):
         load_weights(model, text)
     h5 = tmp_path / "keras.weights.h5"
     h5.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
-    with pytest.raises(ValueError, match="it is an HDF5 file"):
+    with pytest.raises(ValueError, match="damaged or not a Keras HDF5 file"):
         load_weights(model, h5)
     plain = tmp_path / "plain.npz"
     np.savez(plain, a=np.zeros(3))

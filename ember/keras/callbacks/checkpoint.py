@@ -24,6 +24,7 @@ import os
 import warnings
 from typing import Any
 
+from ..saving.legacy_h5 import is_legacy_h5_path
 from ..saving.weights_file import save_weights
 from .base import Callback, sync_logs
 from .monitors import _check_mode, _check_monitor
@@ -32,24 +33,25 @@ __all__ = ["ModelCheckpoint"]
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model's weights during training, to a fixed path or a path pattern.
+    """Saves the model (or its weights) during training, to a fixed path or a pattern.
 
     `filepath` may hold `str.format` fields filled with `epoch` (1-based, as Keras),
     `batch` (1-based, when saving by batch) and the keys of the logs, e.g.
     'ckpt/w.{epoch:02d}-{val_loss:.2f}.weights.h5'.
 
-    NOTE: ember cannot save whole models yet (no `model.save`), so both values of
-    `save_weights_only` write the weights, in ember's weights file (see
-    `ember.keras.saving`); save_weights_only=False warns once that only the weights were
-    saved. Load a checkpoint with `model.load_weights(path)` (or
-    `ember.keras.saving.load_weights(model, path)`) into a model built the same way.
+    With `save_weights_only=False` a path ending in '.keras' or '.h5' gets the whole model
+    (`model.save`; load it with `keras.models.load_model`); any other path, or a model
+    that can't be saved whole (a subclassed model without get_config), gets the weights,
+    with a warning, once. With `save_weights_only=True` the weights are written
+    (`model.save_weights`: '.h5' in tf.keras 2's HDF5 layout, other names in ember's
+    weights file); load them with `model.load_weights(path)`.
 
     Args:
         filepath: the file to write (str or os.PathLike), or a pattern as above.
         monitor: the logged metric that decides "best" (with save_best_only).
         verbose: 1 prints a line for each save decision.
         save_best_only: save only when `monitor` improves on the best so far.
-        save_weights_only: True saves the weights (see the note above).
+        save_weights_only: True saves only the weights (see above).
         mode: 'min', 'max', or 'auto' (max when the name contains 'acc' or starts with
             'fmeasure').
         save_freq: 'epoch', or an int: save every that many training batches.
@@ -187,16 +189,26 @@ class ModelCheckpoint(Callback):
 
     def _write(self, filepath: str) -> None:
         model = self._need_model()
-        if not self.save_weights_only and not self._warned_weights_only:
-            self._warned_weights_only = True
-            warnings.warn(
-                "ModelCheckpoint(save_weights_only=False): ember cannot save whole models "
-                "yet, so the checkpoint holds the weights only (ember's weights file). "
-                "Restore it with model.load_weights(path) into a model built the same way.",
-                stacklevel=4)
         if os.path.isdir(filepath):
             raise IOError(f"Please specify a non-directory filepath for ModelCheckpoint. "
                           f"Filepath used is an existing directory: {filepath}")
+        whole = not self.save_weights_only and (
+            filepath.endswith(".keras") or is_legacy_h5_path(filepath))
+        if whole:
+            try:
+                model.save(filepath, overwrite=True)
+                return
+            except NotImplementedError as e:  # e.g. a subclassed model without get_config
+                reason = str(e)
+        else:
+            reason = (f"the path {filepath!r} ends neither in '.keras' nor '.h5' (ember has "
+                      f"no SavedModel)")
+        if not self.save_weights_only and not self._warned_weights_only:
+            self._warned_weights_only = True
+            warnings.warn(
+                f"ModelCheckpoint(save_weights_only=False) saved the weights only: {reason}. "
+                f"Restore the checkpoint with model.load_weights(path) into a model built "
+                f"the same way.", stacklevel=4)
         save = getattr(model, "save_weights", None)
         if callable(save):
             save(filepath, overwrite=True)

@@ -37,7 +37,10 @@ class InputLayer(Layer):
                  dtype: Any = None, input_tensor: Any = None, sparse: Any = None,
                  name: str | None = None, ragged: Any = None, type_spec: Any = None,
                  batch_shape: Any = None, shape: Any = None, batch_input_shape: Any = None,
-                 **kwargs: Any):
+                 optional: bool = False, **kwargs: Any):
+        if optional:
+            raise NotImplementedError("InputLayer: optional inputs (optional=True, which "
+                                      "accept None) are not supported by ember.")
         if sparse or ragged:
             raise NotImplementedError("InputLayer: sparse and ragged inputs are not "
                                       "supported by ember.")

@@ -304,20 +304,23 @@ class TrainingMixin:
     def save(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
              include_optimizer: bool = True, **kwargs: Any) -> None:
         """Saves the whole model (config, weights, compile arguments, optimizer state) to
-        an ember `.keras` archive; `keras.models.load_model` reads it back."""
+        an ember `.keras` archive, or to a legacy `.h5` file (tf.keras 2's HDF5 layout,
+        needs h5py); `keras.models.load_model` reads either back."""
         from ..saving.model_file import save_model
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                    save_format=save_format, **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
                      options: Any = None) -> None:
-        """Writes every weight to `filepath` in ember's weights format (any file name)."""
+        """Writes every weight to `filepath`: a '.h5' / '.hdf5' name (not '.weights.h5') in
+        tf.keras 2's HDF5 layout (needs h5py), any other name in ember's weights format."""
         from ..saving.weights_file import save_weights
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False,
                      options: Any = None) -> Any:
-        """Reads weights written by `save_weights`; nothing changes if they don't fit."""
+        """Reads weights written by `save_weights` (ember's format or a legacy HDF5 file);
+        nothing changes if they don't fit."""
         from ..saving.weights_file import load_weights
         if by_name:
             raise NotImplementedError("load_weights(by_name=True) is not supported by ember; "

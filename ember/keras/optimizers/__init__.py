@@ -47,8 +47,11 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
     """The optimizer a name or config dict describes."""
     if isinstance(config, dict) and "class_name" in config:
         name = config["class_name"]
-        cls = (_objects.merged(custom_objects).get(name) or _TABLE.get(name)
-               or _TABLE.get(name.lower()))
+        cls = _objects.merged(custom_objects).get(name)
+        if cls is None and isinstance(name, str):
+            # tf.keras 2.11+ names its own optimizers 'Custom>Adam' in saved configs
+            base = name[len("Custom>"):] if name.startswith("Custom>") else name
+            cls = _TABLE.get(base) or _TABLE.get(base.lower())
         if cls is None:
             raise _unknown(config)
         return cls.from_config(config.get("config") or {})

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .. import _objects
+from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_model_h5, save_model_h5
 from .weights_file import (_READ_ERRORS, DamagedFileError, _path, open_weights, read_into,
                            replacing, write_weights)
 
@@ -243,10 +244,12 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
 
     Args:
         model: a Sequential or functional Model (subclassed models: save_weights).
-        filepath: a path ending in `.keras` (str or os.PathLike).
+        filepath: a path ending in `.keras` (ember's archive) or `.h5` / `.hdf5` (tf.keras
+            2's legacy HDF5 layout, needs h5py: see legacy_h5.py).
         overwrite: when False and `filepath` exists, raise FileExistsError.
         include_optimizer: also store the optimizer's state (its slots and iterations).
-        save_format: None or "keras"; "h5" and "tf" (SavedModel) are not supported.
+        save_format: None (from the suffix), "keras" or "h5"; "tf" (SavedModel) is not
+            supported.
 
     Example:
         >>> import os, tempfile, zipfile
@@ -258,11 +261,13 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
         ['config.json', 'metadata.json', 'model.weights.npz']
     """
     path = _path("save_model", filepath)
-    if save_format not in (None, "keras") or not path.endswith(".keras"):
+    h5 = save_format == "h5" or (save_format is None and is_legacy_h5_path(path))
+    if not h5 and (save_format not in (None, "keras") or not path.endswith(".keras")):
         raise NotImplementedError(
-            f"save_model: ember saves whole models only as its own .keras archive; received "
-            f"filepath={path!r}, save_format={save_format!r}. Use a path ending in '.keras' "
-            f"(HDF5 and SavedModel are not supported; model.save_weights writes weights).")
+            f"save_model: ember saves whole models as its own .keras archive or as a legacy "
+            f"HDF5 file; received filepath={path!r}, save_format={save_format!r}. Use a "
+            f"path ending in '.keras' or '.h5' (SavedModel is not supported; "
+            f"model.save_weights writes weights).")
     if kwargs:
         raise TypeError(f"save_model: unexpected argument(s) {sorted(kwargs)}.")
     if os.path.isdir(path):
@@ -273,6 +278,10 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
                               f"overwrite=True to replace it, or choose another path.")
     config = _config(model, "save")
     compiled = compile_config(model)
+    if h5:
+        _dumps(config, "save")  # the same clear error for a config JSON can't hold
+        save_model_h5(model, path, config, compiled, include_optimizer)
+        return
     if compiled is not None:
         config["compile_config"] = compiled
     config_text = _dumps(config, "save", indent=1)
@@ -387,7 +396,8 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     `compile` is True and it was compiled, its compile arguments and optimizer state.
 
     Args:
-        filepath: an ember `.keras` archive.
+        filepath: an ember `.keras` archive, or a legacy HDF5 `.h5` file (tf.keras 2's
+            layout, also what Keras 3 writes for `.h5`).
         custom_objects: `{name: class or function}` for your layers, losses, metrics,
             optimizers.
         compile: compile the model as it was saved (False: leave it uncompiled).
@@ -407,6 +417,8 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
         ('Adam', 'mse')
     """
     path = _path("load_model", filepath)
+    if is_hdf5(path):
+        return load_model_h5(path, custom_objects, compile, safe_mode)
     config, z = _read_archive(path)
     with z:
         compiled = config.pop("compile_config", None)

@@ -31,9 +31,6 @@ import io
 import json
 import os
 import struct
-import threading
-import time
-import uuid
 import zipfile
 import zlib
 import warnings
@@ -42,6 +39,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...dtypes import as_dtype
+from .files import DamagedFileError, _path, replacing
+from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_weights_h5, save_weights_h5
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights",
            "DamagedFileError"]
@@ -62,23 +61,8 @@ _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImpleme
                 KeyError, UnicodeDecodeError)
 
 
-class DamagedFileError(ValueError):
-    """A weights file or model archive that is truncated, corrupted or not what it claims.
-
-    A ValueError (what Keras raises for a bad file), with the file and what is wrong.
-    """
-
-
 def _key(i: int) -> str:
     return f"weight_{i:05d}"
-
-
-def _path(who: str, filepath: Any) -> str:
-    try:
-        return os.fspath(filepath)
-    except TypeError:
-        raise TypeError(f"{who}: filepath must be a str or os.PathLike, received "
-                        f"{filepath!r} (type {type(filepath).__name__}).") from None
 
 
 def _storable(arr: np.ndarray) -> np.ndarray:
@@ -123,6 +107,9 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False. Pass "
                               f"overwrite=True to replace it, or choose another path.")
+    if is_legacy_h5_path(path):  # 'w.h5': tf.keras 2's HDF5 layout ('w.weights.h5': ember's)
+        save_weights_h5(model, path)
+        return
     with replacing(path) as f:  # a file object: np.savez adds no '.npz' suffix
         write_weights(model, f)
 
@@ -143,96 +130,6 @@ def write_weights(model: Any, f: Any) -> None:
                 "weights": entries}
     arrays[_MANIFEST_KEY] = np.frombuffer(json.dumps(manifest).encode("utf-8"), np.uint8)
     np.savez(f, **arrays)
-
-
-_ACTIVE: set = set()  # temporary files this process is writing now
-_ACTIVE_LOCK = threading.Lock()
-_LEGACY_AGE_S = 3600.0  # temporary files of older ember versions (no pid in the name)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process `pid` may still be writing (True when it can't be told)."""
-    if os.name == "nt":  # NOTE: os.kill(pid, 0) would terminate the process on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # e.g. another user's process
-    return True
-
-
-def _remove_stale(parent: str, base: str) -> None:
-    """Removes temporary files of earlier saves to `base` whose writer died (killed mid
-    save); a live writer's file (another thread, another process) is left alone."""
-    prefix = f".{base}."
-    try:
-        names = [n for n in os.listdir(parent) if n.startswith(prefix) and n.endswith(".tmp")]
-    except OSError:
-        return
-    now = time.time()
-    for name in names:
-        full = os.path.join(parent, name)
-        parts = name[len(prefix):-len(".tmp")].split(".")
-        with _ACTIVE_LOCK:
-            if full in _ACTIVE:
-                continue
-        try:
-            if len(parts) == 2 and parts[0].isdigit():  # .NAME.<pid>.<hex>.tmp
-                pid = int(parts[0])
-                stale = not _alive(pid) or (
-                    os.name == "nt" and now - os.path.getmtime(full) > 24 * _LEGACY_AGE_S)
-            elif len(parts) == 1 and len(parts[0]) == 12:  # .NAME.<hex>.tmp (older ember)
-                stale = now - os.path.getmtime(full) > _LEGACY_AGE_S
-            else:
-                continue
-            if stale:
-                os.remove(full)
-        except OSError:
-            continue  # gone already, or not ours to remove
-
-
-@contextlib.contextmanager
-def replacing(path: str) -> Iterator[Any]:
-    """A new binary file next to `path`, renamed over it once the block has written it
-    (flushed and fsynced first); if the block fails, the file is removed and `path` keeps
-    its old contents. Temporary files that killed earlier saves to `path` left behind
-    are removed first.
-
-    Example:
-        >>> import os, tempfile
-        >>> from ember.keras.saving.weights_file import replacing
-        >>> path = os.path.join(tempfile.mkdtemp(), "f.bin")
-        >>> with replacing(path) as f:
-        ...     _ = f.write(b"new")
-        >>> open(path, "rb").read(), os.listdir(os.path.dirname(path))
-        (b'new', ['f.bin'])
-    """
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    base = os.path.basename(path)
-    _remove_stale(parent, base)
-    tmp = os.path.join(parent, f".{base}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
-    # NOTE: os.open with mode 0o666 lets the umask decide the permissions, as for any new
-    # file (tempfile's files are 0o600, which os.replace would carry over).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o666)
-    with _ACTIVE_LOCK:
-        _ACTIVE.add(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    finally:
-        with _ACTIVE_LOCK:
-            _ACTIVE.discard(tmp)
 
 
 def _not_ember(path: str, why: str) -> ValueError:
@@ -463,6 +360,9 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         ValueError: load_weights: ... does not match the model: weight 0 (...) has shape (3, 2) in the file, (3, 4) in the model; ...
     """
     path = _path("load_weights", filepath)
+    if is_hdf5(path):
+        load_weights_h5(model, path)
+        return
     with open_weights("load_weights", path) as archive:
         read_into(model, archive, skip_mismatch)
 
