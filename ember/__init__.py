@@ -16,7 +16,7 @@ import warnings as _warnings
 
 from .core.dtypes import (DType, as_dtype, bfloat16, bool, double, float16, float32,
                           float64, half, int8, int16, int32, int64, uint8, uint16, uint32,
-                          uint64)
+                          uint64, string)
 from .core.shape import TensorShape, TensorSpec
 from .core.tensor import Tensor, is_tensor
 from .core.variable import Variable, VariableAggregation, VariableSynchronization
@@ -44,6 +44,7 @@ from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
 from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg,  # noqa: E402
                math, nn, random)
+from . import io, strings  # noqa: E402 - tf.io, tf.strings (issue 12)
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]
@@ -52,4 +53,6 @@ newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]
 # comes from the ember frame that called the ufunc, so this filter only touches ember.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
 
+from . import autograph  # noqa: E402  (tf.autograph; installs itself in ember.function)
 from . import keras  # noqa: E402  (the Keras API sits on top of everything above)
+from . import summary, test, train  # noqa: E402  (tf.test, tf.train: use keras)

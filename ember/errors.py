@@ -2,3 +2,4 @@
 
 from .core.errors import (DTypeError, InvalidArgumentError, OpError,  # noqa: F401
                           OutOfRangeError, ShapeError, SymbolicValueError)
+from .core.errors import DataLossError, NotFoundError  # noqa: F401 - tf.io (issue 12)

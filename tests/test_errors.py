@@ -29,7 +29,7 @@ CASES = [
      r"sqrt: unsupported dtype int32.*ember\.cast"),
     (lambda: tf.logical_and(tf.constant([1]), tf.constant([1])), E.DTypeError, "bool"),
     (lambda: tf.constant([[1, 2], [3]]), ValueError, "non-rectangular"),
-    (lambda: tf.constant(["a", "b"]), TypeError, "strings"),
+    (lambda: tf.constant(["a", "b"]) + 1, TypeError, "strings"),
     (lambda: tf.constant([1, "a"]), TypeError, "non-numeric|strings"),
     (lambda: tf.constant({"a": 1}), TypeError, "non-numeric|mixed objects"),
     (lambda: tf.constant(np.array([1 + 2j])), TypeError, "complex128 is not supported"),

@@ -58,7 +58,7 @@ def test_excessive_retracing_warns_with_the_reason():
 
 
 def test_python_if_on_a_symbolic_tensor_names_cond():
-    @tf.function
+    @tf.function(autograph=False)  # with AutoGraph (the default) the `if` becomes a cond
     def f(x):
         if x > 0:
             return x

@@ -259,13 +259,13 @@ def _central_diff(f, x, eps=1e-6):
     return g
 
 
-@pytest.mark.parametrize("op", ["resize_bilinear", "resize_nearest", "adjust_contrast",
+# NOTE: no adjust_contrast: TF's AdjustContrastv2 has no gradient (LookupError), as ember
+@pytest.mark.parametrize("op", ["resize_bilinear", "resize_nearest",
                                 "per_image_standardization", "crop_or_pad", "rot90"])
 def test_gradients_match_central_differences(op):
     fns = {
         "resize_bilinear": lambda t: image.resize(t, [5, 2]),
         "resize_nearest": lambda t: image.resize(t, [5, 2], method="nearest"),
-        "adjust_contrast": lambda t: image.adjust_contrast(t, 1.5),
         "per_image_standardization": image.per_image_standardization,
         "crop_or_pad": lambda t: image.resize_with_crop_or_pad(t, 5, 2),
         "rot90": lambda t: image.rot90(t, 1),

@@ -4,7 +4,9 @@
   not fit), `True` bool; next to a tensor they take that tensor's dtype.
 - A NumPy array keeps its dtype (float64 stays float64) unless a dtype is requested.
 - A requested dtype never loses information silently: 1.5 to int32 raises a TypeError.
-- Ragged nested lists, strings and other non-numeric data raise a clear error.
+- Strings (str, bytes, NumPy str/bytes arrays) become `string` tensors: NumPy object
+  arrays of `bytes`, str encoded as UTF-8 (as TF). They never mix with numbers.
+- Ragged nested lists and other non-numeric data raise a clear error.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ _I32 = np.dtype(np.int32)
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
 _BOOL = np.dtype(np.bool_)
+_OBJ = np.dtype(object)
+_STR_TYPES = (bytes, str, np.bytes_, np.str_)
 _PY_SCALARS = (int, float, bool)
 
 
@@ -52,6 +56,8 @@ def _default_np_dtype(arr: np.ndarray, from_python: bool) -> np.dtype:
 def _check_lossless(src: np.ndarray, target: np.dtype, original: Any) -> None:
     """Raises unless `src` converts to `target` without changing any value's kind."""
     sk, tk = kind(src.dtype), kind(target)
+    if src.size == 0 and sk in "fiub":  # e.g. tf.constant([], tf.int64): no values to lose
+        return
     if tk == "f":
         if sk in "fiub":
             return
@@ -89,15 +95,13 @@ def to_array(value: Any, dtype: DType | None = None, copy: bool = False) -> np.n
         (dtype('int32'), dtype('float32'), dtype('float32'))
     """
     target = None if dtype is None else as_dtype(dtype)._numpy()
+    strings = _string_array(value, target)
+    if strings is not None:
+        return strings
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = value
         from_python = False
     else:
-        if isinstance(value, (str, bytes)):
-            raise DTypeError(
-                f"Cannot convert {_describe(value)} to a tensor: ember tensors hold numbers "
-                f"and booleans, not strings."
-            )
         try:
             arr = np.asarray(value)
         except ValueError as e:
@@ -126,6 +130,62 @@ def to_array(value: Any, dtype: DType | None = None, copy: bool = False) -> np.n
     return arr.astype(target)
 
 
+def _encode(x: Any) -> bytes:
+    return x.encode("utf-8") if isinstance(x, str) else bytes(x)
+
+
+def _string_array(value: Any, target: np.dtype | None) -> np.ndarray | None:
+    """`value` as a `string` tensor's array (object array of bytes) when it holds strings
+    (or `target` is string); None when it is not string data."""
+    if isinstance(value, _STR_TYPES):
+        items, shape = [value], ()
+    elif isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "OSU":
+            if target is _OBJ:
+                raise DTypeError(
+                    f"Cannot convert {_describe(value)} (dtype {value.dtype}) to a tensor of "
+                    f"dtype string. Format numbers with ember.strings.as_string.")
+            return None
+        arr = np.asarray(value)
+        items, shape = arr.ravel().tolist(), arr.shape
+    elif isinstance(value, (list, tuple)) and (target is _OBJ or _first_leaf_is_str(value)):
+        try:
+            arr = np.asarray(value, dtype=object)
+        except ValueError:
+            arr = None
+        items = None if arr is None else arr.ravel().tolist()
+        if items is None or not all(isinstance(x, _STR_TYPES) for x in items):
+            raise DTypeError(
+                f"Cannot convert {_describe(value)} to a string tensor: every element must "
+                f"be a str or bytes, and every row must have the same length (no numbers "
+                f"mixed with strings, no ragged rows).")
+        shape = arr.shape
+    else:
+        if target is _OBJ:
+            raise DTypeError(f"Cannot convert {_describe(value)} to a tensor of dtype string: "
+                             f"it is not str/bytes data. Format numbers with "
+                             f"ember.strings.as_string.")
+        return None
+    if not all(isinstance(x, _STR_TYPES) for x in items):
+        raise DTypeError(
+            f"Cannot convert {_describe(value)} to a tensor: its object array holds "
+            f"non-string values; ember tensors hold numbers, booleans or strings.")
+    if target is not None and target is not _OBJ:
+        raise DTypeError(
+            f"Cannot convert {_describe(value)} to a tensor of dtype "
+            f"{BY_NP[target].name}: it holds strings. Parse them with "
+            f"ember.strings.to_number(x, out_type=...).")
+    out = np.empty(len(items), dtype=object)
+    out[:] = [_encode(x) for x in items]
+    return out.reshape(shape)
+
+
+def _first_leaf_is_str(value: Any) -> bool:
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return isinstance(value, _STR_TYPES)
+
+
 def scalar_like(value: Any, np_dtype: np.dtype) -> Any:
     """A Python scalar as a NumPy scalar of `np_dtype` (a weakly typed operand).
 
@@ -148,6 +208,12 @@ def scalar_like(value: Any, np_dtype: np.dtype) -> Any:
             )
     elif k == "b" and t is bool:
         return np_dtype.type(value)
+    elif k == "O":
+        raise DTypeError(
+            f"Cannot convert {value!r} (a Python {t.__name__}) to a tensor of dtype string: "
+            f"strings and numbers don't mix, and string tensors support no arithmetic. "
+            f"Parse the strings with ember.strings.to_number, or format the number with "
+            f"ember.strings.as_string.")
     raise DTypeError(
         f"Cannot convert {value!r} (a Python {t.__name__}) to a tensor of dtype "
         f"{BY_NP[np_dtype].name}: ember does not change a tensor's dtype implicitly, as "

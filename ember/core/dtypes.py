@@ -37,7 +37,8 @@ class DType:
         (2147483647, 0, 2)
     """
 
-    __slots__ = ("name", "_np", "is_floating", "is_integer", "is_unsigned", "is_bool")
+    __slots__ = ("name", "_np", "is_floating", "is_integer", "is_unsigned", "is_bool",
+                 "is_string")
 
     def __init__(self, name: str, np_dtype):
         self.name = name
@@ -47,6 +48,7 @@ class DType:
         self.is_integer = kind in ("i", "u")
         self.is_unsigned = kind == "u"
         self.is_bool = name == "bool"
+        self.is_string = name == "string"
 
     # -- TF's DType surface -------------------------------------------------
     @property
@@ -82,6 +84,8 @@ class DType:
     @property
     def min(self):
         """Smallest representable value."""
+        if self.is_string:
+            raise TypeError("Cannot find minimum value of <dtype: 'string'>.")
         if self.is_bool:
             return False
         if self.is_floating:
@@ -91,6 +95,8 @@ class DType:
     @property
     def max(self):
         """Largest representable value."""
+        if self.is_string:
+            raise TypeError("Cannot find maximum value of <dtype: 'string'>.")
         if self.is_bool:
             return True
         if self.is_floating:
@@ -150,6 +156,9 @@ uint16 = DType("uint16", np.dtype(np.uint16))
 uint32 = DType("uint32", np.dtype(np.uint32))
 uint64 = DType("uint64", np.dtype(np.uint64))
 bool = DType("bool", np.dtype(np.bool_))  # noqa: A001 - TF's public name
+# tf.string: a tensor of byte strings, held as a NumPy object array of `bytes` (Python str
+# input is UTF-8 encoded, as TF). It is not in ALL, the numeric and bool dtypes.
+string = DType("string", np.dtype(object))
 
 ALL: tuple[DType, ...] = (
     float16, float32, float64, bfloat16, int8, int16, int32, int64,
@@ -157,9 +166,10 @@ ALL: tuple[DType, ...] = (
 )
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64,
-                 "bool_": bool, "boolean": bool})
+                 "bool_": bool, "boolean": bool, "string": string})
 # NumPy dtype -> DType, the lookup Tensor.dtype does on every access.
 BY_NP: dict = {d._np: d for d in ALL if d._np is not None}
+BY_NP[string._np] = string
 
 # Sets of NumPy dtypes for fast checks in dispatch.
 NP_FLOATS = frozenset(d._np for d in ALL if d.is_floating and d._np is not None)
@@ -168,6 +178,7 @@ NP_NUMERIC = NP_FLOATS | NP_INTS
 NP_BOOL = frozenset([bool._np])
 NP_ALL = NP_NUMERIC | NP_BOOL
 NP_INDEX = frozenset([int32._np, int64._np])
+NP_STRING = frozenset([string._np])
 
 
 def _finfo(np_dtype: np.dtype):
@@ -203,15 +214,19 @@ def as_dtype(type_value: Any) -> DType:
         return int32
     if type_value is _pybool:
         return bool
+    if type_value is bytes or type_value is str:
+        return string
     try:
         npd = np.dtype(type_value)
     except TypeError:
         npd = None
     if npd is not None and npd in BY_NP:
         return BY_NP[npd]
+    if npd is not None and npd.kind in "SU":  # NumPy fixed-width bytes / str arrays
+        return string
     raise TypeError(
         f"Cannot convert {type_value!r} to an ember dtype. Supported: "
-        f"{', '.join(d.name for d in ALL)}."
+        f"{', '.join(d.name for d in ALL)}, string."
     )
 
 

@@ -38,6 +38,14 @@ class OutOfRangeError(OpError):
     """
 
 
+class DataLossError(OpError):
+    """A file's data is damaged or cut short (TF's `tf.errors.DataLossError`)."""
+
+
+class NotFoundError(OpError, FileNotFoundError):
+    """A file or directory doesn't exist (TF's `tf.errors.NotFoundError`)."""
+
+
 class ShapeError(InvalidArgumentError):
     """Operand shapes don't fit the op (also a `ValueError`)."""
 

@@ -103,6 +103,7 @@ class Plan:
                                         else "")
             if not e.prim.multiple_results:
                 target = outs[0]
+            target = target or "_"  # an effect equation with no outputs
             lines.append(f"    {target} = {kernel}({', '.join(args)})  # e{j}")
         results = [("None" if o is None else ref(o)) for o in g.outputs]
         updates = [ref(a) for _, a in g.updates]

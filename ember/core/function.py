@@ -38,6 +38,9 @@ from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .variable import Variable
 
 _RUN_EAGERLY = [False]
+# AutoGraph's converter, installed by ember.autograph (core never imports upward): maps a
+# Python function to the one to trace.
+_AUTOGRAPH: list = [None]
 _TENSOR = object()  # marks a tensor slot among a function's output leaves
 RETRACE_WARNING_THRESHOLD = 5
 
@@ -162,6 +165,15 @@ class ConcreteFunction:
             v.assign(val(a))
         return self._pack(results)
 
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """TF's text of this signature: `Input Parameters:`, `Output Type:`, `Captures:`."""
+        from .signature_text import signature_text
+        fn, (args, kwargs) = getattr(self, "_signature", (None, ((), {})))
+        outputs = nest.map_structure(
+            lambda o: TensorSpec(o.shape, o.dtype) if isinstance(o, TensorOps) else o,
+            self.structured_outputs)
+        return signature_text(fn, args, kwargs, outputs, list(self.graph.reads))
+
     def __repr__(self) -> str:
         sig = ", ".join(f"{s.dtype.name}{list(s.shape)}" for s in self.input_specs)
         return f"<ConcreteFunction {self.name}({sig})>"
@@ -197,8 +209,10 @@ class Function:
 
     def __init__(self, python_function: Callable, input_signature: Any = None,
                  reduce_retracing: bool = False, jit_compile: Any = None,
-                 name: str | None = None):
+                 name: str | None = None, autograph: bool = True):
         self._python_function = python_function
+        self._autograph = autograph
+        self._converted: Callable | None = None
         self._input_signature = (None if input_signature is None
                                  else list(input_signature))
         self._reduce_retracing = reduce_retracing
@@ -210,6 +224,14 @@ class Function:
         self._tracing_count = 0
         self._warned = False
         functools.update_wrapper(self, python_function)
+
+    def _traced_function(self) -> Callable:
+        """The function to trace: AutoGraph's conversion of it (made once), or itself."""
+        if self._converted is None:
+            convert = _AUTOGRAPH[0]
+            use = self._autograph and convert is not None
+            self._converted = convert(self._python_function) if use else self._python_function
+        return self._converted
 
     @property
     def python_function(self) -> Callable:
@@ -223,6 +245,16 @@ class Function:
         """How many graphs this function has traced."""
         return self._tracing_count
 
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """The signatures traced so far, in order, each as TF prints it (blank-line
+        separated)."""
+        seen, cfs = set(), []
+        for cf in self._exact.values():
+            if id(cf) not in seen:
+                seen.add(id(cf))
+                cfs.append(cf)
+        return "\n\n".join(cf.pretty_printed_signature(verbose) for cf in cfs)
+
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
@@ -233,7 +265,9 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _RUN_EAGERLY[0] or registry._TRACES:
             # Eager debugging, or a call inside another traced function: inline it.
-            return self._python_function(*args, **kwargs)
+            if _RUN_EAGERLY[0]:
+                return self._python_function(*args, **kwargs)
+            return self._traced_function()(*args, **kwargs)
         if not kwargs:
             # NOTE: the common call (a few positional tensors) skips the general signature.
             key = _fast_key(args)
@@ -343,13 +377,17 @@ class Function:
                     traced_leaves.append(x)
                 kinds.append(k[0] if k[0] != "V" else "V")
             targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_leaves)
-            result = self._python_function(*targs, **tkwargs)
+            result = self._traced_function()(*targs, **tkwargs)
         flat = nest.flatten(result)
         tensors = [o for o in flat if isinstance(o, TensorOps)]
         python = [_TENSOR if isinstance(o, TensorOps) else o for o in flat]
         graph = trace.finish(tensors)
         self._tracing_count += 1
-        return ConcreteFunction(graph, specs, kinds, result, python, self._name)
+        cf = ConcreteFunction(graph, specs, kinds, result, python, self._name)
+        spec_it = iter(specs)  # for pretty_printed_signature: TensorSpecs for the tensors
+        cf._signature = (self._python_function, nest.pack_sequence_as(
+            (args, kwargs), [next(spec_it) if k[0] == "T" else x for x, k in zip(leaves, keys)]))
+        return cf
 
     def _note_retrace(self, reason: str) -> None:
         n = self._tracing_count
@@ -375,7 +413,9 @@ def function(func: Callable | None = None, input_signature: Any = None,
     """Compiles a Python function into a graph, traced once per input signature.
 
     Usable as `@ember.function` or `@ember.function(input_signature=[...])`. `jit_compile`
-    and `autograph` are accepted; the NumPy executor runs every graph the same way.
+    is accepted; the NumPy executor runs every graph the same way. With `autograph` (the
+    default) Python `if`/`while`/`for` on tensors become graph control flow
+    (`ember.autograph`).
 
     Example:
         >>> import ember as tf
@@ -388,7 +428,7 @@ def function(func: Callable | None = None, input_signature: Any = None,
     def decorate(f: Callable) -> Function:
         return Function(f, input_signature=input_signature,
                         reduce_retracing=bool(reduce_retracing or experimental_relax_shapes),
-                        jit_compile=jit_compile, name=name)
+                        jit_compile=jit_compile, name=name, autograph=bool(autograph))
 
     return decorate if func is None else decorate(func)
 

@@ -141,8 +141,15 @@ def _bad_dtype_message(prim: Primitive, args: tuple) -> str:
     specs = [spec_of(a) for a in args]
     names = sorted(BY_NP[d].name for d in prim.allowed if d in BY_NP)
     got = ", ".join(fmt_spec(s.shape, s.dtype) for s in specs)
+    fix = STRING_FIX if specs[0].dtype.name == "string" else \
+        "Convert with ember.cast(x, <dtype>)."
     return (f"{prim.name}: unsupported dtype {specs[0].dtype.name} (received {got}); "
-            f"it accepts {', '.join(names)}. Convert with ember.cast(x, <dtype>).")
+            f"it accepts {', '.join(names)}. {fix}")
+
+
+# The fix named when a numeric op gets a string tensor.
+STRING_FIX = ("String tensors support no arithmetic: parse them with "
+              "ember.strings.to_number(x, out_type=...) first.")
 
 
 def _mixed_dtype_message(prim: Primitive, args: tuple) -> str:

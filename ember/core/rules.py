@@ -64,6 +64,10 @@ def check_dtype(op: str, spec: TensorSpec, allowed: frozenset | None, what: str 
         return
     names = ", ".join(sorted(BY_NP[d].name for d in allowed if d in BY_NP))
     what = f" for {what}" if what and not what.startswith(" ") else what
+    if spec.dtype.name == "string":
+        from .registry import STRING_FIX
+        raise DTypeError(f"{op}: unsupported dtype string{what} (received {describe(spec)}); "
+                         f"it accepts {names}. {STRING_FIX}")
     raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
                      f"{describe(spec)}); it accepts {names}. Convert with ember.cast.")
 

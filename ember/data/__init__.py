@@ -1,8 +1,10 @@
-"""`ember.data`: TF's `tf.data` input pipelines, in memory, single-threaded and eager.
+"""`ember.data`: TF's `tf.data` input pipelines, eager, in memory or streamed from files.
 
 `Dataset` builds pipelines that `model.fit`, `evaluate` and `predict` read batch by batch;
-each iteration starts over. `AUTOTUNE`, `Options` and `prefetch` are accepted for
-compatibility and change nothing.
+each iteration starts over. `TextLineDataset`, `TFRecordDataset`,
+`experimental.CsvDataset` / `make_csv_dataset` and `Dataset.list_files` read files lazily.
+`map(num_parallel_calls=N)` runs N calls at once in threads; `AUTOTUNE`, `Options` and
+`prefetch` are accepted for compatibility and change nothing.
 
 Example:
     >>> import numpy as np
@@ -19,9 +21,11 @@ from __future__ import annotations
 from . import experimental
 from .dataset import Dataset, Iterator, OutOfRangeError
 from .options import Options
+from .readers import TextLineDataset, TFRecordDataset
 from .structure import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 
 DatasetV2 = Dataset
 
 __all__ = ["Dataset", "DatasetV2", "Iterator", "Options", "OutOfRangeError", "AUTOTUNE",
+           "TextLineDataset", "TFRecordDataset",
            "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "experimental"]

@@ -405,19 +405,19 @@ class Dataset(TransformMethods):
     @staticmethod
     def list_files(file_pattern: Any, shuffle: Any = None, seed: Any = None,
                    name: str | None = None) -> "Dataset":
-        """Not supported: ember tensors hold numbers, not strings (file names).
+        """The file names matching a glob pattern (or a list of patterns), as scalar
+        strings: shuffled anew each iteration unless `shuffle=False` (then sorted). No
+        match raises InvalidArgumentError. See `ember.data.readers.list_files`.
 
         Example:
-            >>> import ember as tf
-            >>> tf.data.Dataset.list_files("*.txt")
-            Traceback (most recent call last):
-            ...
-            NotImplementedError: Dataset.list_files is not supported by ember: tensors hold numbers, not strings. Read the files in Python and use from_tensor_slices or from_generator.
+            >>> import os, tempfile, ember as tf
+            >>> d = tempfile.mkdtemp()
+            >>> open(os.path.join(d, "x.txt"), "w").close()
+            >>> len(tf.data.Dataset.list_files(os.path.join(d, "*.txt")))
+            1
         """
-        raise NotImplementedError(
-            "Dataset.list_files is not supported by ember: tensors hold numbers, not "
-            "strings. Read the files in Python and use from_tensor_slices or "
-            "from_generator.")
+        from .readers import list_files
+        return list_files(file_pattern, shuffle, seed)
 
     @staticmethod
     def load(path: Any, element_spec: Any = None, compression: Any = None,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .structure import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+from .readers import CsvDataset  # noqa: E402
+from .csv_dataset import make_csv_dataset  # noqa: E402
 
 
 def cardinality(dataset: Any) -> Any:
@@ -76,6 +78,6 @@ def enable_debug_mode() -> None:
     """
 
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
+__all__ = ["CsvDataset", "make_csv_dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
            "assert_cardinality", "sample_from_datasets", "choose_from_datasets",
            "enable_debug_mode"]

@@ -38,8 +38,11 @@ class TransformMethods:
         NumPy value, or a tuple/dict of them (a returned list becomes a tuple).
 
         NOTE: TF traces `map_func` into a graph once; ember runs it eagerly on every
-        element, in order (`num_parallel_calls` and `deterministic` are accepted and
-        ignored). It is traced once only to compute `element_spec`.
+        element (it is traced once only to compute `element_spec`). With
+        `num_parallel_calls` N (or `tf.data.AUTOTUNE`: the number of cores) N calls
+        run at once in a pool of threads (NumPy releases the GIL in its kernels, file
+        reads and `time.sleep` too); the output order is the input order unless
+        `deterministic=False`.
 
         Example:
             >>> import ember as tf
@@ -49,7 +52,7 @@ class TransformMethods:
             (TensorSpec(shape=(), dtype=tf.float32, name=None), [2.0, 4.0])
         """
         from .transforms import MapDataset
-        return MapDataset(self, map_func, num_parallel_calls is not None)
+        return MapDataset(self, map_func, num_parallel_calls, deterministic)
 
     def filter(self, predicate: Callable, name: str | None = None) -> "Dataset":
         """The elements for which `predicate(*element)` returns True (a scalar bool).

@@ -17,12 +17,13 @@ Example:
 from __future__ import annotations
 
 import os
+from itertools import islice
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from ..core import nest
-from ..core.dtypes import int32, int64
+from ..core.dtypes import int32, int64, string
 from ..core.errors import InvalidArgumentError
 from ..core.function import function
 from ..core.shape import TensorSpec
@@ -120,11 +121,19 @@ class MapDataset(_FnDataset):
 
     _tf_name = "_MapDataset"
 
-    def __init__(self, input_dataset: Dataset, fn: Callable, parallel: bool):
+    def __init__(self, input_dataset: Dataset, fn: Callable, parallel: Any = None,
+                 deterministic: Any = None):
         check_arity(fn, input_dataset.element_spec, "map", "map_func")
         super().__init__(input_dataset, fn, input_dataset._card)
-        if parallel:
+        self._threads = 1
+        if parallel is not None:
             self._tf_name = "_ParallelMapDataset"
+            n = as_int(parallel, "map", "num_parallel_calls")
+            if n != AUTOTUNE and n <= 0:
+                raise InvalidArgumentError(f"map: num_parallel_calls must be positive or "
+                                           f"tf.data.AUTOTUNE, received {n}.")
+            self._threads = (os.cpu_count() or 1) if n == AUTOTUNE else n
+        self._ordered = deterministic is None or bool(deterministic)
         self._spec = traced_spec(fn, input_dataset.element_spec, "map")
 
     def _compute_spec(self) -> Any:
@@ -132,8 +141,43 @@ class MapDataset(_FnDataset):
 
     def _generate(self) -> Iterator:
         fn = self._fn
+        if self._threads > 1:
+            yield from self._parallel(fn)
+            return
         for element in self._input._elements():
             yield normalize_output(call_fn(fn, element), "map")
+
+    def _parallel(self, fn: Callable) -> Iterator:
+        """`fn` on up to `threads` elements at once, in a pool of threads.
+
+        NOTE: ember's trace and tape stacks are process-wide, so map calls never run
+        while the consumer runs: each wave of `threads` calls is submitted and finished
+        inside one `next()`, then its results are handed out (in input order, or in the
+        order they finished with deterministic=False).
+        """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        def run(element: Any) -> Any:
+            return normalize_output(call_fn(fn, element), "map")
+
+        it = self._input._elements()
+        pool = ThreadPoolExecutor(max_workers=self._threads,
+                                  thread_name_prefix="ember-data-map")
+        try:
+            while True:
+                wave = [pool.submit(run, e) for e in islice(it, self._threads)]
+                if not wave:
+                    return
+                if self._ordered:
+                    results = [f.result() for f in wave]
+                else:
+                    results, pending = [], set(wave)
+                    while pending:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        results.extend(f.result() for f in done)
+                yield from results
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _PredicateDataset(_FnDataset):
@@ -193,16 +237,16 @@ class UniqueDataset(_PredicateDataset):
 
     def __init__(self, input_dataset: Dataset):
         spec = input_dataset.element_spec
-        if not isinstance(spec, TensorSpec) or spec.dtype not in (int32, int64):
-            raise TypeError(f"unique: elements must be single int32 or int64 tensors "
-                            f"(ember has no strings); this dataset's elements are {spec}.")
+        if not isinstance(spec, TensorSpec) or spec.dtype not in (int32, int64, string):
+            raise TypeError(f"unique: elements must be single int32 or int64 (or string) "
+                            f"tensors; this dataset's elements are {spec}.")
         super().__init__(input_dataset, None, UNKNOWN_CARDINALITY)
 
     def _keep_all(self, pairs: Iterator) -> Iterator:
         seen: set = set()
         for p in pairs:
             a = array_of(p[1])
-            key = (a.shape, a.tobytes())
+            key = (a.shape, a.tobytes() if a.dtype.kind != "O" else tuple(a.ravel().tolist()))
             if key not in seen:
                 seen.add(key)
                 yield p

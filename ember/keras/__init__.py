@@ -7,15 +7,20 @@ Example:
     TensorShape([None, 2])
 """
 
-from . import (activations, backend, callbacks, config, constraints, initializers, layers,
-               losses, metrics, models, optimizers, regularizers, saving, utils)
+from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
+               layers, losses, metrics, models, optimizers, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
 from .engine.layer import Layer
 from .models import Functional, Model, Sequential
+from .. import __version__ as ember_version  # noqa: F401  (ember's own version)
+
+# The Keras release whose behaviour ember.keras follows (TF 2.21 ships Keras 3): programs
+# that check `keras.__version__` take the Keras 3 branch. ember's version: `ember_version`.
+__version__ = "3.15.1"
 
 __all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
            "Sequential", "activations", "backend", "callbacks", "config", "constraints",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers",
+           "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
            "regularizers", "saving", "utils"]

@@ -401,8 +401,12 @@ def trace_time_value_error(op: str, what: str, value: Any) -> SymbolicValueError
 
 
 def static_int(value: Any, op: str, what: str) -> int:
-    """A Python int from an int, NumPy integer or scalar int tensor."""
+    """A Python int from an int, NumPy integer or scalar int tensor (also a symbolic one
+    whose value is known when traced, e.g. `ember.shape(x)[1]` of a static dim)."""
     if isinstance(value, Tracer):
+        known = known_value(value)
+        if type(known) is int:
+            return known
         raise trace_time_value_error(op, what, value)
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise DTypeError(f"{op}: {what} must be an integer, received {value!r}.")

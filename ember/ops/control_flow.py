@@ -71,6 +71,16 @@ def _while_kernel(*xs: Any, cond_graph: Any, body_graph: Any, n_vars: int,
 
 cond_p = primitive("cond", _stored_rule, multiple_results=True, kernel=_cond_kernel)
 while_p = primitive("while_loop", _stored_rule, multiple_results=True, kernel=_while_kernel)
+# The same, for sub-graphs holding an effect (tf.print, py_function, an assert): as effect
+# primitives, the executor keeps them even when no output is used.
+cond_effect_p = primitive("cond_effect", _stored_rule, multiple_results=True,
+                          kernel=_cond_kernel, effect=True)
+while_effect_p = primitive("while_effect", _stored_rule, multiple_results=True,
+                           kernel=_while_kernel, effect=True)
+
+
+def _has_effect(*subs: Any) -> bool:
+    return any(e.prim.effect for s in subs for e in s.graph.eqns)
 
 
 class _SubGraph:
@@ -179,7 +189,8 @@ def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None =
                 j = len(captured) - 1
             idx.append(j)
         maps.append(tuple(idx))
-    out = bind(cond_p, pred, *_as_args(parent, captured), branches=tuple(subs),
+    prim = cond_effect_p if _has_effect(*subs) else cond_p
+    out = bind(prim, pred, *_as_args(parent, captured), branches=tuple(subs),
                input_maps=tuple(maps), out_specs=tuple(specs))
     n = len(flat_t)
     for v, value in zip(assigned.values(), out[n:]):
@@ -238,6 +249,7 @@ def _replay(graph: Any, xs: list) -> list:
 
 
 defvjp(cond_p, _cond_vjp)
+defvjp(cond_effect_p, _cond_vjp)
 
 
 def case(pred_fn_pairs: Sequence, default: Callable | None = None, exclusive: bool = False,
@@ -350,10 +362,12 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
         out = [out] if single or not isinstance(out, (list, tuple)) else out
         bout = [o if isinstance(o, TensorOps) else convert_to_tensor(o)
                 for o in nest.flatten(out)]
-    if btrace._assigned:
-        raise NotImplementedError("while_loop: assigning Variables inside the body of a "
-                                  "traced while_loop is not supported yet; carry the value "
-                                  "as a loop variable and assign after the loop.")
+    updated = _updated_in_place(btrace, parent)
+    if btrace._assigned or updated:
+        # The body assigns Variables (or an optimizer updates them in place): trace again
+        # carrying their values as extra loop variables.
+        return _while_assigning(cond, body, loop_vars, list(btrace._assigned.values()),
+                                updated, shape_invariants, maximum_iterations)
     if len(bout) != len(inv):
         raise ValueError(f"while_loop: body returned {len(bout)} values for {len(inv)} "
                          f"loop variables.")
@@ -381,12 +395,74 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
     cmap = tuple(range(n)) + tuple(n + index_of(o) for o in csub.captured)
     bmap = tuple(range(n)) + tuple(n + index_of(o) for o in bsub.captured)
     maxit = None if maximum_iterations is None else int(maximum_iterations)
-    result = bind(while_p, *tensors, *_as_args(parent, captured), cond_graph=csub,
+    prim = while_effect_p if _has_effect(csub, bsub) else while_p
+    result = bind(prim, *tensors, *_as_args(parent, captured), cond_graph=csub,
                   body_graph=bsub, n_vars=n,
                   cond_map=cmap, body_map=bmap, maximum_iterations=maxit,
                   out_specs=tuple(inv))
     final = packed(list(result))
     return final[0] if single else final
+
+
+def _updated_in_place(btrace: Trace, parent: Trace) -> list:
+    """The Variables a body reads and then updates in place (`fused_update`): their
+    reads in the next iteration must see the update, so they are carried too."""
+    inputs = {id(t) for t in btrace.graph.inputs}
+    out = []
+    for outer, _ in btrace.captured:
+        v = parent.variable_of(outer)
+        t = btrace._reads.get(id(v)) if v is not None else None
+        if t is not None and id(t) not in inputs and id(v) not in btrace._assigned:
+            out.append(v)
+    return out
+
+
+def _while_assigning(cond: Callable, body: Callable, loop_vars: Any, assigned: list,
+                     updated: list, shape_invariants: Any, maximum_iterations: Any) -> Any:
+    """A traced while_loop whose body assigns Variables (or updates them in place): their
+    values are carried as extra loop variables (reads inside the loop see them) and
+    assigned after the loop."""
+    variables = assigned + updated
+    single = not isinstance(loop_vars, (list, tuple))
+    user = [loop_vars] if single else list(loop_vars)
+
+    def seed(vals: Sequence) -> None:
+        tr = registry._TRACES[-1]
+        for v, x in zip(variables, vals):
+            tr._reads[id(v)] = x
+
+    def args_of(xs: tuple) -> tuple:
+        return (xs[0],) if single else tuple(xs[0])
+
+    def c(*xs: Any) -> Any:
+        seed(xs[1:])
+        return cond(*args_of(xs))
+
+    def b(*xs: Any) -> tuple:
+        seed(xs[1:])
+        out = body(*args_of(xs))
+        tr = registry._TRACES[-1]
+        new = [tr.read(v) for v in variables]
+        tr._assigned.clear()  # carried as loop variables instead
+        if single:
+            return (out, *new)
+        return (list(out) if isinstance(out, (list, tuple)) else [out], *new)
+
+    parent = registry._TRACES[-1]
+    inv = None
+    if shape_invariants is not None:
+        inv = [shape_invariants if single else list(shape_invariants)] + [
+            v.shape for v in variables]
+    res = while_loop(c, b, [loop_vars if single else user, *[parent.read(v)
+                                                             for v in variables]],
+                     shape_invariants=inv, maximum_iterations=maximum_iterations)
+    for k, (v, x) in enumerate(zip(variables, res[1:])):
+        if k < len(assigned):
+            parent.assign(v, x)
+        else:
+            parent.effect_assign(v, x)  # its buffer is already updated
+    return res[0] if single else type(loop_vars)(res[0]) if isinstance(
+        loop_vars, tuple) else res[0]
 
 
 def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: Any,
@@ -400,6 +476,11 @@ def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: A
         return _traced_while_vjp(cts, ins, cond_graph, body_graph, n_vars, cond_map,
                                  body_map, maximum_iterations)
     from ..core.tape import GradientTape
+    from ..core.tensor import wrap
+    # NOTE: one tensor may enter twice (a loop variable's initial value that the body also
+    # captures, e.g. `y = x` then `y = y * x`): each position gets its own source object, or
+    # the tape would give both positions the total gradient and it would count twice.
+    ins = tuple(wrap(x._value) if hasattr(x, "_value") else x for x in ins)
     with GradientTape() as tape:
         for k in floats:
             tape.watch(ins[k])
@@ -516,4 +597,5 @@ def _while_grad_vjp(*args: Any, **params: Any) -> tuple:
 
 
 defvjp(while_p, _while_vjp)
+defvjp(while_effect_p, _while_vjp)
 defvjp(while_grad_p, _while_grad_vjp)

@@ -80,6 +80,11 @@ def ones(shape: Any, dtype: Any = float32, name: str | None = None, layout: Any 
 def _filled_like(input: Any, dtype: Any, value: int) -> Any:
     x = as_tensor(input)
     dt = x.dtype if dtype is None else as_dtype(dtype)
+    if dt.is_string:  # as TF: zeros_like gives empty strings; strings have no "one"
+        if value:
+            raise DTypeError("ones_like: a string tensor has no ones; use "
+                             "ember.fill(ember.shape(x), b'...') for a string fill value.")
+        return filled_like(x, np.full((), b"", object))
     return filled_like(x, np.full((), value, dt._numpy()))  # unknown dims: read at run time
 
 

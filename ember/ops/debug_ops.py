@@ -385,13 +385,17 @@ def format_tensor(a: np.ndarray, summarize: int = 3, depth: int = 0) -> str:
         '[0 1 2 ... 7 8 9]'
     """
     if a.ndim == 0:
-        return _scalar_str(a[()])
+        v = a[()]
+        if depth == 0 and isinstance(v, bytes):  # a string scalar prints bare, as TF
+            return v.decode(errors="replace")
+        return _scalar_str(v)
     n = a.shape[0]
     if 0 <= summarize and n > 2 * summarize:
         idx = [*range(summarize), None, *range(n - summarize, n)]
     else:
         idx = list(range(n))
-    parts = ["..." if i is None else format_tensor(a[i], summarize, depth + 1) for i in idx]
+    parts = ["..." if i is None else format_tensor(a[i, ...], summarize, depth + 1)
+             for i in idx]
     sep = " " if a.ndim == 1 else "\n" + " " * (depth + 1)
     return "[" + sep.join(parts) + "]"
 
@@ -473,18 +477,28 @@ def executing_eagerly() -> bool:
 
 @contextlib.contextmanager
 def device(device_name: Any) -> Iterator[None]:
-    """`tf.device(name)`: accepted for any device string; ember's NumPy backend runs on the
-    CPU (as TF does with soft placement when the device is absent).
+    """`tf.device(name)`: runs the block on that device when it exists. The NumPy
+    backend has only the CPU: a missing device (a GPU) falls back to the CPU under soft
+    placement (TF's default), and tensors report the CPU as their device, as in TF; with
+    `tf.config.set_soft_device_placement(False)` a missing device raises
+    InvalidArgumentError. A malformed string raises ValueError (see
+    `ember.core.devices`).
 
     Example:
         >>> import ember as tf
         >>> with tf.device("/GPU:0"):
-        ...     float(tf.constant(2.0) * 3)
-        6.0
+        ...     x = tf.constant(2.0) * 3
+        >>> float(x), x.device
+        (6.0, '/job:localhost/replica:0/task:0/device:CPU:0')
     """
+    from ..core.devices import placement
     if device_name is not None and not isinstance(device_name, str):
-        raise TypeError(f"device: expected a device string such as '/CPU:0', received "
-                        f"{device_name!r}.")
+        if hasattr(device_name, "to_string"):  # a DeviceSpec-like object
+            device_name = device_name.to_string()
+        else:
+            raise TypeError(f"device: expected a device string such as '/CPU:0', received "
+                            f"{device_name!r}.")
+    placement(device_name)
     yield
 
 

@@ -260,6 +260,24 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Any:
         >>> image.adjust_contrast([[[1.0], [3.0]]], 2.0).numpy()[..., 0]
         array([[0., 4.]], dtype=float32)
     """
+    from ..core.tape import _TAPES
+    if not _TAPES:
+        return _adjust_contrast(images, contrast_factor)
+
+    # TF's AdjustContrastv2 has no gradient: asking for one raises LookupError
+    @tf.custom_gradient
+    def no_gradient(*args: Any) -> Any:
+        def grad(*upstream: Any, variables: Any = None) -> Any:
+            raise LookupError("gradient registry has no entry for: AdjustContrastv2 "
+                              "(tf.image.adjust_contrast has no gradient, as in TF; "
+                              "write the contrast change with differentiable ops, e.g. "
+                              "(x - mean) * factor + mean, to differentiate it)")
+        return _adjust_contrast(*args), grad
+
+    return no_gradient(images, contrast_factor)
+
+
+def _adjust_contrast(images: Any, contrast_factor: Any) -> Any:
     flt, orig = _to_float(_image("adjust_contrast", images))
     mean = tf.reduce_mean(flt, axis=[-3, -2], keepdims=True)
     out = (flt - mean) * tf.cast(contrast_factor, flt.dtype) + mean

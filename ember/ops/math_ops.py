@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import rules
-from ..core.dtypes import (NP_ALL, NP_BOOL, NP_FLOATS, NP_INTS, NP_NUMERIC, bool as bool_, result_type_of_division)
+from ..core.dtypes import (NP_ALL, NP_BOOL, NP_FLOATS, NP_INTS, NP_NUMERIC, NP_STRING, bool as bool_, result_type_of_division)
 from ..core.errors import DTypeError, OpError
 from ..core.registry import bind, bind1, bind2, primitive
 from ..core.shape import TensorSpec
@@ -105,8 +105,8 @@ floormod_p, floormod = _binary("floormod", NP_NUMERIC, what="x mod y (sign of y)
 pow_p, pow = _binary("pow", NP_NUMERIC, what="x ** y")  # noqa: A001
 maximum_p, maximum = _binary("maximum", NP_NUMERIC)
 minimum_p, minimum = _binary("minimum", NP_NUMERIC)
-equal_p, equal = _binary("equal", NP_ALL, bool_, what="x == y")
-not_equal_p, not_equal = _binary("not_equal", NP_ALL, bool_, what="x != y")
+equal_p, equal = _binary("equal", NP_ALL | NP_STRING, bool_, what="x == y")
+not_equal_p, not_equal = _binary("not_equal", NP_ALL | NP_STRING, bool_, what="x != y")
 less_p, less = _binary("less", NP_NUMERIC, bool_, what="x < y")
 less_equal_p, less_equal = _binary("less_equal", NP_NUMERIC, bool_, what="x <= y")
 greater_p, greater = _binary("greater", NP_NUMERIC, bool_, what="x > y")

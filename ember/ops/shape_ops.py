@@ -409,6 +409,8 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
             raise DTypeError(f"pad: constant_values ({desc(cv)}) must have the dtype of the "
                              f"tensor ({desc(x)}); cast it first.")
     else:
+        if x.dtype.is_string and type(constant_values) is int and constant_values == 0:
+            constant_values = b""  # the default pads strings with "", as TF
         cv = like(constant_values, x.dtype._numpy())
     if len(cv.shape) != 0:
         raise InvalidArgumentError(f"pad: constant_values must be a scalar, received "

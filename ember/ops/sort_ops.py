@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import NP_ALL, NP_FLOATS, NP_INDEX, NP_NUMERIC, as_dtype, int32
+from ..core.dtypes import NP_ALL, NP_FLOATS, NP_INDEX, NP_NUMERIC, NP_STRING, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
@@ -181,7 +181,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = int32, 
 # -- unique --------------------------------------------------------------------------
 
 def _unique_rule(x: TensorSpec, out_idx: np.dtype) -> tuple:
-    check_dtype("unique", x, NP_ALL)
+    check_dtype("unique", x, NP_ALL | NP_STRING)
     rank = x.shape.rank
     if rank is not None and rank != 1:
         raise InvalidArgumentError(

@@ -57,7 +57,7 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "random", "clip",
-          "convert", "extra", "conv")
+          "convert", "extra", "conv", "strings")
 
 
 def all_specs() -> dict:

@@ -7,7 +7,7 @@ import importlib
 KERNELS: dict = {}
 
 for _theme in ("math", "array", "index", "gather", "sort", "linalg", "nn", "random",
-               "extra", "conv"):
+               "extra", "conv", "strings", "records"):
     try:
         _mod = importlib.import_module(f"{__name__}.{_theme}")
     except ModuleNotFoundError as _e:  # a theme not written yet

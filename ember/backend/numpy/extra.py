@@ -26,7 +26,7 @@ def roll(x, shift, axis):
 
 
 def searchsorted(sorted_sequence, values, side, out_type):
-    n, m = sorted_sequence.shape[-1], values.shape[-1]
+    n = sorted_sequence.shape[-1]
     seq = _rows(sorted_sequence)
     vals = _rows(values)
     if seq.shape[0] != vals.shape[0]:

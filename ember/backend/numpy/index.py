@@ -5,9 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 
+_OBJ = np.dtype(object)
+
+
+def _keep_array(x, out):
+    """`out` as a 0-d array where indexing a string (object) array gave a bare element
+    (NumPy gives numeric arrays' elements as NumPy scalars, which act as 0-d arrays)."""
+    if x.dtype is _OBJ and not isinstance(out, np.ndarray):
+        arr = np.empty((), dtype=object)
+        arr[()] = out
+        return arr
+    return out
+
+
 def strided_slice(x, index):
     """`index`: a tuple of ints, slices, None and Ellipsis (a NumPy basic index)."""
-    return x[index]
+    return _keep_array(x, x[index])
 
 
 def strided_slice_grad(g, like, index):
@@ -73,7 +86,7 @@ def _resolve(index, bounds, shape, sizes):
 
 def strided_slice_dynamic(x, *bounds, index, sizes=False):
     """`x[index]` where the `(k,)` entries of `index` are read from the scalars `bounds`."""
-    return x[_resolve(index, bounds, x.shape, sizes)]
+    return _keep_array(x, x[_resolve(index, bounds, x.shape, sizes)])
 
 
 def strided_slice_dynamic_grad(g, like, *bounds, index, sizes=False):

@@ -17,8 +17,9 @@ Example:
 
 from .base import Callback, CallbackList, History
 from .checkpoint import ModelCheckpoint
-from .loggers import (BackupAndRestore, CSVLogger, LambdaCallback, RemoteMonitor, TensorBoard,
-                      TerminateOnNaN)
+from .backup import BackupAndRestore
+from .loggers import CSVLogger, LambdaCallback, RemoteMonitor, TerminateOnNaN
+from .tensorboard import TensorBoard
 from .monitors import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau
 from .progbar_logger import ProgbarLogger
 

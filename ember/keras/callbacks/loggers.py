@@ -1,5 +1,6 @@
-"""CSVLogger, TerminateOnNaN, LambdaCallback, and the callbacks ember does not provide
-(TensorBoard, BackupAndRestore, RemoteMonitor), tf.keras 2 semantics.
+"""CSVLogger, TerminateOnNaN, LambdaCallback, and the callback ember does not provide
+(RemoteMonitor), tf.keras 2 semantics. TensorBoard is in tensorboard.py, BackupAndRestore
+in backup.py.
 
 Example:
     >>> import ember.keras.callbacks as callbacks
@@ -19,8 +20,7 @@ import numpy as np
 
 from .base import HOOKS, Callback, sync_logs
 
-__all__ = ["BackupAndRestore", "CSVLogger", "LambdaCallback", "RemoteMonitor", "TensorBoard",
-           "TerminateOnNaN"]
+__all__ = ["CSVLogger", "LambdaCallback", "RemoteMonitor", "TerminateOnNaN"]
 
 
 class CSVLogger(Callback):
@@ -179,42 +179,6 @@ class LambdaCallback(Callback):
 
 def _not_in_ember(name: str, why: str) -> NotImplementedError:
     return NotImplementedError(f"keras.callbacks.{name} is not available in ember: {why}")
-
-
-class TensorBoard(Callback):
-    """Not available in ember: constructing it raises NotImplementedError.
-
-    Example:
-        >>> import ember.keras.callbacks as callbacks
-        >>> callbacks.TensorBoard(log_dir="logs")
-        Traceback (most recent call last):
-        ...
-        NotImplementedError: keras.callbacks.TensorBoard is not available in ember: ...
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise _not_in_ember("TensorBoard", "it writes TensorFlow event files (tf.summary), "
-                            "which ember has no writer for. Record metrics with the History "
-                            "that fit returns, or with CSVLogger('log.csv').")
-
-
-class BackupAndRestore(Callback):
-    """Not available in ember: constructing it raises NotImplementedError.
-
-    Example:
-        >>> import ember.keras.callbacks as callbacks
-        >>> callbacks.BackupAndRestore(backup_dir="backup")
-        Traceback (most recent call last):
-        ...
-        NotImplementedError: keras.callbacks.BackupAndRestore is not available in ember: ...
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise _not_in_ember("BackupAndRestore", "it checkpoints the whole training state "
-                            "(optimizer slots, epoch) with tf.train.Checkpoint, which ember "
-                            "lacks. Save weights each epoch with ModelCheckpoint("
-                            "'ckpt.weights.h5', save_weights_only=True), then resume with "
-                            "model.load_weights(...) and fit(..., initial_epoch=...).")
 
 
 class RemoteMonitor(Callback):

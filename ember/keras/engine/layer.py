@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from ...core import nest
+from ...autograph import maybe_convert
+from ...core import nest, registry
 from ...core.convert import to_array
 from ...core.dtypes import as_dtype
 from ...core.errors import ShapeError
@@ -398,7 +399,9 @@ class Layer(LossesMetricsMixin, Module):
         self._call_losses = []
         _TRAINING.append(ctx)
         try:
-            outputs = self.call(inputs, *rest, **kwargs)
+            # inside ember.function, AutoGraph converts a user-defined call (as tf.keras)
+            call = maybe_convert(self.call) if registry._TRACES else self.call
+            outputs = call(inputs, *rest, **kwargs)
         finally:
             _TRAINING.pop()
         if self.activity_regularizer is not None:

@@ -19,7 +19,7 @@ from ..engine.layer import Layer
 from .convolutional import _tuple, check_data_format, check_padding, check_window_fits
 from .core import kernel_options_config, set_kernel_options
 
-__all__ = ["Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
+__all__ = ["Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
 
 
 def deconv_output_length(n: int | None, k: int, padding: str, output_padding: int | None,
@@ -308,3 +308,85 @@ class SeparableConv2D(_Base):
                 "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
                 "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
 
+
+
+def _one(layer_name: str, what: str, value: Any) -> int:
+    """An int from an int or a 1-tuple/list (Conv1DTranspose's arguments)."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f'Layer "{layer_name}" (Conv1DTranspose): {what} must be an int or '
+                         f"a 1-tuple, received {what}={value!r}.")
+    return value
+
+
+class Conv1DTranspose(Conv2DTranspose):
+    """Transposed 1-D convolution over `(batch, steps, channels)` inputs (TF's
+    `keras.layers.Conv1DTranspose`): Conv2DTranspose over a width-1 axis. The kernel is
+    `(kernel_size, filters, in_channels)`, as in Keras 3; output length as
+    Conv2DTranspose's along the steps axis.
+
+    Example:
+        >>> from ember import keras
+        >>> keras.layers.Conv1DTranspose(2, 3, strides=2)(keras.Input((4, 3))).shape
+        TensorShape([None, 9, 2])
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1,
+                 padding: str = "valid", output_padding: Any = None,
+                 data_format: str | None = None, dilation_rate: Any = 1, **kwargs: Any):
+        name = kwargs.get("name") or "conv1d_transpose"
+        k = _one(name, "kernel_size", kernel_size)
+        s = _one(name, "strides", strides)
+        d = _one(name, "dilation_rate", dilation_rate)
+        op = None if output_padding is None else (
+            _one(name, "output_padding", output_padding), 0)
+        super().__init__(filters, (k, 1), strides=(s, 1), padding=padding, output_padding=op,
+                         data_format=data_format, dilation_rate=(d, 1), **kwargs)
+        self.input_spec = InputSpec(ndim=3)
+
+    def build(self, input_shape: Any) -> None:
+        if len(input_shape) != 3:
+            return  # the input spec check reports the wrong rank
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f'Layer "{self.name}" (Conv1DTranspose): the channel dim (last '
+                             f"axis) of the inputs must be known to create the kernel, "
+                             f"received input shape {tuple(input_shape)}.")
+        self.kernel = self.add_weight("kernel", shape=(self.kernel_size[0], self.filters,
+                                                       channels),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self._bias(self.filters)
+        self.input_spec = InputSpec(ndim=3, axes={-1: channels})
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shape = tuple(input_shape)
+        n = deconv_output_length(
+            shape[1], self.kernel_size[0], self.padding,
+            None if self.output_padding is None else self.output_padding[0],
+            self.strides[0], self.dilation_rate[0])
+        return (shape[0], n, self.filters)
+
+    def call(self, inputs: Any) -> Any:
+        from ...ops.shape_ops import expand_dims, squeeze
+        out = self.compute_output_shape(inputs.shape)
+        if out[1] is None:
+            raise NotImplementedError(
+                f'Layer "{self.name}" (Conv1DTranspose): the steps dim of the inputs must be '
+                f"known, received input shape {tuple(inputs.shape)}; give keras.Input a "
+                f"full shape, e.g. keras.Input((16, 3)).")
+        y = conv_extra.conv2d_transpose(expand_dims(inputs, 2), expand_dims(self.kernel, 1),
+                                        [None, out[1], 1, self.filters], self.strides,
+                                        self.padding.upper(), dilations=self.dilation_rate)
+        return self._finish(squeeze(y, 2))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(kernel_size=self.kernel_size[:1], strides=self.strides[:1],
+                      dilation_rate=self.dilation_rate[:1],
+                      output_padding=None if self.output_padding is None
+                      else self.output_padding[:1])
+        return config

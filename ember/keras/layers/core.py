@@ -75,6 +75,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
+        if not inputs.dtype.is_floating and not inputs.dtype.is_complex:
+            # Keras 3's matmul promotes int/bool inputs (multi-hot int64 data) to the
+            # kernel's float dtype; autocast only converts floating inputs
+            inputs = cast(inputs, self.kernel.dtype)
         if inputs.ndim > 2:
             y = linalg_ops.tensordot(inputs, self.kernel, [[inputs.ndim - 1], [0]])
         else:

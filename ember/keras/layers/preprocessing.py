@@ -19,6 +19,7 @@ from ...core.errors import ShapeError
 from ...ops import math_ops as m
 from ...ops.convert import cast, constant
 from ...ops.shape_ops import reshape
+from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer, init_scope
 
 __all__ = ["Normalization", "Rescaling"]
@@ -210,6 +211,10 @@ class Normalization(Layer):
 
     def call(self, inputs: Any) -> Any:
         if not self._adapted and self.input_mean is None:
+            if int(np.asarray(self.count._value)) > 0:  # statistics loaded from a file
+                self._adapted = True
+        if not self._adapted and self.input_mean is None and not isinstance(
+                inputs, KerasTensor):  # NOTE: building a graph (load_model) needs no stats
             raise ValueError(f'Layer "{self.name}" (Normalization): call adapt(data) before '
                              f"using the layer, or pass mean and variance to the constructor.")
         x = cast(inputs, self._dtype) if inputs.dtype != self._dtype else inputs

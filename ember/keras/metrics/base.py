@@ -451,12 +451,23 @@ class MeanMetricWrapper(Mean):
         trailing size-1 axis of the one with one more dimension is dropped)."""
         y_true = to_dtype(y_true, self._dtype)
         y_pred = to_dtype(y_pred, self._dtype)
-        y_pred, y_true = match_ranks(y_pred, y_true)
+        if not self._user_fn():  # Keras 3 calls a user's function on the tensors as given
+            y_pred, y_true = match_ranks(y_pred, y_true)
         try:
             values = self._fn(y_true, y_pred, **self._fn_kwargs)
         except (ValueError, TypeError) as err:
             raise with_metric_name(err, self) from err
         super().update_state(values, sample_weight=sample_weight)
+
+    def _user_fn(self) -> bool:
+        """Whether this wraps a user's function (not one of ember's): Keras 3 passes it
+        `y_true` and `y_pred` as given (a `(batch,)` target against `(batch, 1)`
+        predictions broadcasts, as in TF), where ember's own functions match the ranks."""
+        if type(self) is not MeanMetricWrapper:
+            return False
+        fn = self._fn
+        module = getattr(fn, "__module__", None) or getattr(type(fn), "__module__", "")
+        return not (module == "ember" or module.startswith("ember."))
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -154,7 +154,13 @@ class LossesContainer:
             m.reset_state()
 
 
-def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any) -> tuple:
+def _user_function(metric: Any) -> bool:
+    """Whether `metric` wraps a function of the user's (not one of ember's): Keras 3 calls
+    it on `y_true` as given, where ember's own functions match the ranks themselves."""
+    return isinstance(metric, metrics_mod.MeanMetricWrapper) and metric._user_fn()
+
+
+def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any, rank: bool = True) -> tuple:
     """Targets (and weights) of rank 1 against predictions of rank 2 get a trailing axis,
     and float (int) targets take the predictions' float (int) dtype, as tf.keras 2 does
     before every loss and metric (so a `(batch,)` target never broadcasts against a
@@ -168,7 +174,7 @@ def match_dtype_and_rank(y_t: Any, y_p: Any, sw: Any) -> tuple:
         (TensorShape([2, 1]), tf.float32, TensorShape([2, 1]))
     """
     y_t, y_p = tf.convert_to_tensor(y_t), tf.convert_to_tensor(y_p)
-    if y_t.shape.rank == 1 and y_p.shape.rank == 2:
+    if rank and y_t.shape.rank == 1 and y_p.shape.rank == 2:
         y_t = tf.expand_dims(y_t, -1)
     if sw is not None:
         sw = tf.convert_to_tensor(sw)
@@ -357,6 +363,8 @@ class MetricsContainer:
                 sw = sw if mask is None else apply_mask(yp, sw, mask)
                 matched[i] = yt, yp, sw, plain
             yt, yp, sw, plain = matched[i]
+            if _user_function(m):  # Keras 3: a user's metric function gets y_true as given
+                yt = match_dtype_and_rank(ys_true[i], ys_pred[i], None, rank=False)[0]
             m.update_state(yt, yp, sample_weight=sw if weighted else plain)
 
     def result(self) -> dict:

@@ -174,9 +174,38 @@ class FunctionalGraph:
                 return None
             else:
                 x = wrap(to_array(x, dt))
-            check_shape(i, x._value.shape, kt, model_name)
+            try:
+                check_shape(i, x._value.shape, kt, model_name)
+            except ShapeError:  # NOTE: off the fast path: Keras 3's +/- a trailing 1
+                adjusted = adjusted_rank(x._value.shape, kt)
+                if adjusted is None:
+                    raise
+                x = wrap(x._value.reshape(adjusted))
+                check_shape(i, x._value.shape, kt, model_name)
             out.append(x)
         return out
+
+
+def adjusted_rank(shape: tuple, kt: KerasTensor) -> tuple | None:
+    """The shape an input of `shape` takes for the model input `kt`, as Keras 3's functional
+    models adjust it (`Functional._adjust_input_rank`): one rank more ending in 1 drops
+    that axis, one rank less gains a trailing 1 when the input's shape ends in 1; None
+    when no adjustment applies (the shape check then decides).
+
+    Example:
+        >>> from ember import keras
+        >>> adjusted_rank((3,), keras.Input((1,))), adjusted_rank((2, 3, 1), keras.Input((3,)))
+        ((3, 1), (2, 3))
+    """
+    want = kt.spec.shape
+    rank, want_rank = len(shape), want.rank
+    if want_rank is None:
+        return None
+    if rank == want_rank + 1 and shape[-1] == 1:
+        return tuple(shape[:-1])
+    if rank == want_rank - 1 and want_rank and want[-1] == 1:
+        return tuple(shape) + (1,)
+    return None
 
 
 def check_shape(i: int, shape: tuple, kt: KerasTensor, model_name: str) -> None:

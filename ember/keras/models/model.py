@@ -27,6 +27,7 @@ from ...core import registry
 from ...core.function import _RUN_EAGERLY, functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
 from ...ops.convert import cast, convert_to_tensor
+from ...ops.shape_ops import expand_dims, squeeze
 from .predict import predict as _predict
 from .predict import predict_on_batch as _predict_on_batch
 
@@ -34,7 +35,7 @@ _TAPES = registry._TAPES
 _TRACES = registry._TRACES
 from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
 from ..engine.layer import _TRAINING, TRAINABLE_VERSION, Layer, _dedup, _placeholders
-from .functional import FunctionalGraph, check_shape
+from .functional import FunctionalGraph, adjusted_rank, check_shape
 from .symbolic_losses import GraphFunction, add_graph_loss, add_graph_metric
 from .training import TrainingMixin
 
@@ -270,6 +271,12 @@ class Model(TrainingMixin, Layer):
             if x.dtype != kt.dtype:
                 x = cast(x, kt.dtype)
             shape = x.shape
+            if shape.rank is not None and shape.rank != kt.shape.rank:
+                adjusted = adjusted_rank(tuple(shape), kt)  # Keras 3: +/- a trailing 1
+                if adjusted is not None:
+                    x = squeeze(x, -1) if len(adjusted) < shape.rank else \
+                        expand_dims(x, -1)
+                    shape = x.shape
             if shape.rank != kt.shape.rank or not kt.shape.is_compatible_with(shape):
                 check_shape(i, tuple(shape), kt, self.name)
             conv.append(x)

@@ -22,6 +22,7 @@ from ...core.shape import as_shape
 from ..engine.input_layer import Input, InputLayer
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
+from ..engine.layer_utils import init_scope
 from .model import Model
 
 
@@ -154,7 +155,11 @@ class Sequential(Model):
             if len(leaves) == 1 or isinstance(x, KerasTensor) or hasattr(x, "shape"):
                 t = self._convert_inputs(x)
                 shape = (None,) + tuple(t.shape)[1:] if t.shape.rank else tuple(t.shape)
-                self._build_graph(shape, t.dtype)
+                # NOTE: outside any trace (a first call inside fit's step function), so
+                # a layer's call reading its Variables (an adapted Normalization) builds
+                # the graph from the Variables, not from the trace's tensors
+                with init_scope():
+                    self._build_graph(shape, t.dtype)
             else:
                 raise ValueError(f'Sequential "{self.name}" takes a single input tensor.')
         return super().__call__(*args, **kwargs)

@@ -68,9 +68,12 @@ def _output_shape(layer: Any) -> str:
     return f"[{text}]" if isinstance(layer, InputLayer) else text
 
 
+_UNBUILT = "0 (unbuilt)"
+
+
 def _params(layer: Any) -> str:
     if not layer.built:
-        return "0 (unbuilt)"
+        return _UNBUILT
     return str(_size(layer.weights)[0])
 
 
@@ -121,7 +124,9 @@ def _wrap(text: str, width: int) -> list:
 
 def _row(fields: list, stops: list, emit: Callable) -> None:
     widths = [stops[0]] + [b - a for a, b in zip(stops, stops[1:])]
-    cells = [_wrap(str(f), w - 1) for f, w in zip(fields, widths)]
+    # NOTE: "0 (unbuilt)" stays on one line (it may run one or two characters past its column)
+    cells = [_wrap(str(f), max(w - 1, len(f)) if f == _UNBUILT else w - 1)
+             for f, w in zip(fields, widths)]
     for i in range(max(len(c) for c in cells)):
         line = ""
         for c, stop in zip(cells, stops):
@@ -134,12 +139,8 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
                   print_fn: Callable | None = None, expand_nested: bool = False,
                   show_trainable: bool = False) -> None:
     """Prints `model`'s summary table through `print_fn` (default `print`)."""
-    if not model.built:
-        raise ValueError(
-            f'This model ("{model.name}") has not yet been built, so it has no weights or '
-            f"output shapes to show. Build it first: give the first layer input_shape=(...) "
-            f"or start with keras.Input(...), call model.build((None, ...)), or call the "
-            f"model on a batch of data.")
+    # NOTE: an unbuilt model prints its layers with "?" shapes and "0 (unbuilt)" params,
+    # as Keras 3 does (tf.keras 2 raised a ValueError)
     emit = print_fn if print_fn is not None else print
     seq = _sequential_like(model)
     line_length = line_length or (65 if seq else 98)

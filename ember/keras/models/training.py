@@ -29,6 +29,7 @@ import numpy as np
 
 import ember as tf
 
+from ...autograph import maybe_convert
 from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
@@ -191,11 +192,14 @@ class TrainingMixin:
         if fn is not None:
             return fn
         self._check_input_shapes(structure, batch)
+        self._build_compiled_metrics(structure, batch)
         family = (skey, tuple((a.dtype, a.ndim) for a in batch))
         cache = self._train_fns if kind == "train" else self._test_fns
         function = cache.get(family)
         if function is None:
             step = self.train_step if kind == "train" else self.test_step
+            if not skey[1]:  # traced: AutoGraph converts a user-defined step
+                step = maybe_convert(step)
 
             def run(*flat: Any) -> Any:
                 return step(structure.pack(list(flat)))
@@ -212,13 +216,45 @@ class TrainingMixin:
         self._step_calls[exact] = fn
         return fn
 
+    def _build_compiled_metrics(self, structure: Any, batch: list) -> None:
+        """Makes the compiled metrics before the first step, so a custom train_step /
+        test_step that updates `self.metrics` itself (Keras 3's guide: `for metric in
+        self.metrics: metric.update_state(y, y_pred)`) finds them there. The outputs'
+        shapes come from the graph, or (a subclassed model with its own step) from a
+        shape-only call."""
+        cm = getattr(self, "compiled_metrics", None)
+        if cm is None or cm.built or (cm._user is None and cm._user_weighted is None):
+            return
+        x, y, _ = unpack_x_y_sample_weight(structure.pack(batch))
+        if y is None:
+            return
+        y = tf.nest.map_structure(lambda a: wrap(np.asarray(a)[:0]), y)
+        g = getattr(self, "_graph", None)
+        if g is not None:
+            y_pred = g.outputs[0] if len(g.outputs) == 1 else list(g.outputs)
+        elif type(self).train_step is TrainingMixin.train_step and \
+                type(self).test_step is TrainingMixin.test_step:
+            return  # the default steps build them (compute_metrics)
+        else:
+            from ..engine.keras_tensor import KerasTensor, spec_only
+            specs = tf.nest.map_structure(
+                lambda a: KerasTensor((None,) + np.shape(a)[1:], _dtype_of(np.asarray(a))), x)
+            try:
+                with spec_only():
+                    y_pred = self(specs, training=False)
+            except Exception:  # noqa: BLE001 - a call that needs values: built in the step
+                return
+            if cm.built:
+                return
+        cm.build(y, y_pred, self.compiled_loss.losses)
+
     def _check_input_shapes(self, structure: Any, batch: list) -> None:
         """Raises the model's input-shape error for a batch of new shapes (a relaxed trace
         would otherwise accept them)."""
         g = getattr(self, "_graph", None)
         if g is None:
             return
-        from .functional import check_shape
+        from .functional import adjusted_rank, check_shape
         n = len(g.inputs)
         if structure.nx != n and not isinstance(structure.x, dict):
             raise ValueError(
@@ -229,7 +265,10 @@ class TrainingMixin:
         x, _, _ = unpack_x_y_sample_weight(structure.pack(batch))
         flat = g.flatten_inputs(x, self.name)
         for i, (a, kt) in enumerate(zip(flat, g.inputs)):
-            check_shape(i, np.shape(a), kt, self.name)
+            shape = np.shape(a)
+            if len(shape) != kt.shape.rank:
+                shape = adjusted_rank(shape, kt) or shape
+            check_shape(i, shape, kt, self.name)
 
     # -- fit -----------------------------------------------------------------------------
     def _check_compiled(self, what: str) -> None:

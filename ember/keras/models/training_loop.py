@@ -100,6 +100,10 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
     batch_logs = cbs.needs_train_batch_logs
     epoch_logs: dict = {}
     cbs.on_train_begin()
+    resume = getattr(model, "_initial_epoch", None)  # set by BackupAndRestore
+    if resume is not None:
+        model._initial_epoch = None
+        initial_epoch = max(initial_epoch, int(resume))
     fn, fn_key = None, None
     first_steps = None  # batches in the first epoch (a generator's unknown length)
     nan_reported = False

@@ -1,0 +1,175 @@
+"""A first part of `tf.strings`: to_number, length, as_string, join and split.
+
+String tensors hold `bytes` (see `ember.string`); these ops are primitives, so they run
+eagerly and inside `ember.function` and dataset `map`s alike. They have no gradient. The
+rest of `tf.strings` (regex, substr, unicode ops, ragged `split` of rank >= 1) is issue 16.
+
+Example:
+    >>> import ember as tf
+    >>> tf.strings.to_number(tf.constant(["1.5", "-2"])).numpy()
+    array([ 1.5, -2. ], dtype=float32)
+    >>> tf.strings.length(tf.constant(["ab", ""])).numpy()
+    array([2, 0], dtype=int32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import rules
+from ..core.dtypes import (NP_ALL, NP_NUMERIC, NP_STRING, as_dtype, int32, float32,
+                           string)
+from ..core.errors import DTypeError, InvalidArgumentError
+from ..core.registry import bind, no_gradient, primitive
+from ..core.shape import TensorSpec
+from ..core.tensor import TensorOps
+from .convert import convert_to_tensor
+
+__all__ = ["to_number", "length", "as_string", "join", "split"]
+
+
+def _strings(x: Any, op: str, arg: str = "input") -> Any:
+    """`x` as a string tensor, or a DTypeError naming the op."""
+    t = x if isinstance(x, TensorOps) else convert_to_tensor(x, dtype=string) \
+        if not isinstance(x, np.ndarray) or x.dtype.kind in "OSU" else convert_to_tensor(x)
+    if t.dtype != string:
+        raise DTypeError(f"{op}: `{arg}` must be a string tensor, received "
+                         f"{t.dtype.name}{list(t.shape)}. Format numbers with "
+                         f"ember.strings.as_string.")
+    return t
+
+
+def _to_number_rule(x: TensorSpec, out_type: np.dtype) -> TensorSpec:
+    rules.check_dtype("string_to_number", x, NP_STRING)
+    return TensorSpec(x.shape, as_dtype(out_type))
+
+
+def _length_rule(x: TensorSpec, unit: str) -> TensorSpec:
+    rules.check_dtype("string_length", x, NP_STRING)
+    return TensorSpec(x.shape, int32)
+
+
+def _as_string_rule(x: TensorSpec, **params: Any) -> TensorSpec:
+    rules.check_dtype("as_string", x, NP_ALL)
+    return TensorSpec(x.shape, string)
+
+
+def _join_rule(*xs: TensorSpec, separator: bytes) -> TensorSpec:
+    for x in xs:
+        rules.check_dtype("string_join", x, NP_STRING)
+    return TensorSpec(rules.broadcast_shapes("string_join", *xs) if xs else (), string)
+
+
+def _split_rule(x: TensorSpec, sep: Any, maxsplit: int) -> TensorSpec:
+    rules.check_dtype("string_split", x, NP_STRING)
+    if x.shape.rank is not None and x.shape.rank != 0:
+        raise NotImplementedError(
+            f"string_split: ember splits only a scalar string for now (received "
+            f"{rules.describe(x)}); splitting rank >= 1 gives a RaggedTensor, which is "
+            f"issue 16. Split each element in a dataset map, or use tf.map_fn.")
+    return TensorSpec([None], string)
+
+
+to_number_p = primitive("string_to_number", _to_number_rule, allowed=NP_STRING)
+length_p = primitive("string_length", _length_rule, allowed=NP_STRING)
+as_string_p = primitive("as_string", _as_string_rule, allowed=NP_ALL)
+join_p = primitive("string_join", _join_rule, check="rule")
+split_p = primitive("string_split", _split_rule, check="rule")
+no_gradient(to_number_p, length_p, as_string_p, join_p, split_p)
+
+
+def to_number(string_tensor: Any, out_type: Any = float32, name: str | None = None) -> Any:
+    """Parses each string as a number of `out_type` (float32 by default; float16/32/64,
+    int32, int64). A string that is not a number raises InvalidArgumentError, as TF.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.strings.to_number(["7", "-3"], out_type=tf.int64).numpy()
+        array([ 7, -3])
+    """
+    dt = as_dtype(out_type)
+    if dt._numpy() not in NP_NUMERIC:
+        raise DTypeError(f"string_to_number: out_type must be a number dtype, received "
+                         f"{dt.name}.")
+    return bind(to_number_p, _strings(string_tensor, "string_to_number", "string_tensor"),
+                out_type=dt._numpy())
+
+
+def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Any:
+    """The length of each string, in bytes (`unit="BYTE"`) or Unicode code points
+    (`"UTF8_CHAR"`), as int32.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.strings.length(["héllo"]).numpy(), tf.strings.length(["héllo"], unit="UTF8_CHAR").numpy()
+        (array([6], dtype=int32), array([5], dtype=int32))
+    """
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise InvalidArgumentError(f"string_length: unit must be 'BYTE' or 'UTF8_CHAR', "
+                                   f"received {unit!r}.")
+    return bind(length_p, _strings(input, "string_length"), unit=unit)
+
+
+def as_string(input: Any, precision: int = -1, scientific: bool = False,
+              shortest: bool = False, width: int = -1, fill: str = "",
+              name: str | None = None) -> Any:
+    """Each number (or bool) formatted as a string, as TF: floats with 6 decimals by
+    default (`precision` digits when given, `%e` with `scientific`, shortest form with
+    `shortest`), padded on the left to `width` with `fill` (" " or "0").
+
+    Example:
+        >>> import ember as tf
+        >>> tf.strings.as_string([1.5, 2.0], precision=2).numpy()
+        array([b'1.50', b'2.00'], dtype=object)
+        >>> tf.strings.as_string(tf.constant([7, 42]), width=3, fill="0").numpy()
+        array([b'007', b'042'], dtype=object)
+    """
+    x = input if isinstance(input, TensorOps) else convert_to_tensor(input)
+    if x.dtype == string:
+        raise DTypeError("as_string: the input is already a string tensor; as_string "
+                         "formats numbers and bools.")
+    if fill not in ("", " ", "0"):
+        raise InvalidArgumentError(f"as_string: fill must be '', ' ' or '0', received "
+                                   f"{fill!r}.")
+    return bind(as_string_p, x, precision=int(precision), scientific=bool(scientific),
+                shortest=bool(shortest), width=int(width), fill=fill)
+
+
+def join(inputs: Any, separator: str = "", name: str | None = None) -> Any:
+    """The elementwise concatenation of a list of string tensors (broadcast), with
+    `separator` between them.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.strings.join([["a", "b"], "x"], separator="-").numpy()
+        array([b'a-x', b'b-x'], dtype=object)
+    """
+    if isinstance(inputs, (TensorOps, str, bytes)):
+        raise TypeError("join: `inputs` must be a list of string tensors, e.g. "
+                        "tf.strings.join([a, b]).")
+    xs = [_strings(x, "string_join", "inputs") for x in inputs]
+    sep = separator.encode("utf-8") if isinstance(separator, str) else bytes(separator)
+    return bind(join_p, *xs, separator=sep)
+
+
+def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
+    """Splits a scalar string at `sep` (None: runs of whitespace) into a 1-D string
+    tensor, as TF does for a scalar. Inputs of rank >= 1 would give a RaggedTensor: they
+    raise NotImplementedError (issue 16).
+
+    Example:
+        >>> import ember as tf
+        >>> tf.strings.split("a,b,,c", sep=",").numpy()
+        array([b'a', b'b', b'', b'c'], dtype=object)
+        >>> tf.strings.split("  hello  world ").numpy()
+        array([b'hello', b'world'], dtype=object)
+    """
+    x = _strings(input, "string_split")
+    if sep is not None:
+        sep = sep.encode("utf-8") if isinstance(sep, str) else bytes(sep)
+        if not sep:
+            raise InvalidArgumentError("string_split: sep must not be empty; use None to "
+                                       "split at whitespace.")
+    return bind(split_p, x, sep=sep, maxsplit=int(maxsplit))
