@@ -7,3 +7,4 @@ from .ops.debug_ops import (Assert, assert_all_finite, assert_equal,  # noqa: F4
                             assert_positive, assert_rank, assert_rank_at_least,
                             assert_rank_in, assert_scalar, assert_type, check_numerics,
                             is_numeric_tensor)
+from .core.placement_log import set_log_device_placement  # noqa: F401,E402

@@ -155,3 +155,21 @@ def test_determinism_and_tf32_switches():
     tf.config.experimental.enable_tensor_float_32_execution(False)
     assert tf.config.experimental.tensor_float_32_execution_enabled() is False
     tf.config.experimental.enable_tensor_float_32_execution(True)
+
+
+def test_log_device_placement_logs_eager_and_compiled_ops(capsys):
+    f = tf.function(lambda x: tf.matmul(x, x) + 1.0)
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    tf.debugging.set_log_device_placement(True)
+    try:
+        _ = x * 2.0
+        f(x)
+        logged = capsys.readouterr().err.splitlines()
+    finally:
+        tf.debugging.set_log_device_placement(False)
+    cpu = "/job:localhost/replica:0/task:0/device:CPU:0"
+    assert f"Executing op multiply in device {cpu}" in logged
+    assert f"Executing op matmul in device {cpu}" in logged  # a step of the compiled plan
+    _ = x * 2.0
+    f(x)  # the plan compiled while logging was on stays silent now
+    assert capsys.readouterr().err == ""

@@ -8,7 +8,8 @@ Example:
 """
 
 from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
-               layers, losses, metrics, models, optimizers, regularizers, saving, utils)
+               layers, losses, metrics, models, optimizers, preprocessing, regularizers,
+               saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
@@ -23,4 +24,4 @@ __version__ = "3.15.1"
 __all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
            "Sequential", "activations", "backend", "callbacks", "config", "constraints",
            "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
-           "regularizers", "saving", "utils"]
+           "preprocessing", "regularizers", "saving", "utils"]
