@@ -7,8 +7,9 @@ and crc is CRC-32C (Castagnoli). With compression "GZIP" or "ZLIB" the whole str
 compressed (gzip / zlib framing).
 
 CRC-32C is computed with a 256-entry table in Python, long records in NumPy lanes (about
-50 MB/s; 8 MB/s byte by byte): no package is required. When the small, well kept
-`google-crc32c` package happens to be installed, its C implementation is used instead.
+12 MB/s of 1 KB records end to end): no package is required. With the small, well kept
+`google-crc32c` package (`pip install 'ember[tfrecord]'`) its C implementation is used
+instead (about 450 MB/s end to end).
 
 Example:
     >>> import os, tempfile, ember as tf
@@ -42,22 +43,25 @@ def _make_table() -> list:
 
 _TABLE = _make_table()
 
-try:  # optional C implementation
+def crc32c_python(data: bytes) -> int:
+    """CRC-32C (Castagnoli) of `data`, in Python and NumPy.
+
+    Example:
+        >>> from ember.io.tfrecord import crc32c_python
+        >>> hex(crc32c_python(b"123456789"))
+        '0xe3069283'
+    """
+    return _raw(0xFFFFFFFF, data) ^ 0xFFFFFFFF
+
+
+try:  # the optional C implementation (pip install 'ember[tfrecord]'): ~40x faster
     import google_crc32c as _gcrc  # type: ignore
 
     def crc32c(data: bytes) -> int:
-        """CRC-32C (Castagnoli) of `data`."""
+        """CRC-32C (Castagnoli) of `data` (google-crc32c's C code)."""
         return _gcrc.value(bytes(data))
 except ImportError:  # pragma: no cover - depends on the environment
-    def crc32c(data: bytes) -> int:
-        """CRC-32C (Castagnoli) of `data`.
-
-        Example:
-            >>> from ember.io.tfrecord import crc32c
-            >>> hex(crc32c(b"123456789"))
-            '0xe3069283'
-        """
-        return _raw(0xFFFFFFFF, data) ^ 0xFFFFFFFF
+    crc32c = crc32c_python
 
 
 def _raw_bytes(crc: int, data: bytes) -> int:
