@@ -1,0 +1,1 @@
+"""Public TF / Keras tutorials transcribed to run on ember (see docs/programs.md)."""
