@@ -44,7 +44,7 @@ from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
 from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
 from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg,  # noqa: E402
                math, nn, random)
-from . import io, strings  # noqa: E402 - tf.io, tf.strings (issue 12)
+from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]

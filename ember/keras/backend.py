@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.random_ops import normal, uniform
 from .engine.keras_tensor import is_keras_tensor
 from .engine.naming import clear_session
 
-__all__ = ["clear_session", "epsilon", "floatx", "int_shape", "is_keras_tensor"]
+__all__ = ["clear_session", "epsilon", "floatx", "int_shape", "is_keras_tensor", "random_normal",
+           "random_uniform"]
 
 
 def floatx() -> str:
@@ -60,3 +62,28 @@ def set_value(x: Any, value: Any) -> None:
         raise TypeError(f"set_value: expected a Variable (e.g. optimizer.learning_rate), "
                         f"received {type(x).__name__}.")
     x.assign(np.asarray(value, dtype=x.dtype._numpy()))
+
+
+def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+                  seed: int | None = None) -> Any:
+    """Normal samples of `shape` (tf.keras 2's `keras.backend.random_normal`; Keras 3 has
+    `keras.random.normal`). Works on symbolic shapes inside layers and graphs too.
+
+    Example:
+        >>> from ember import keras
+        >>> keras.backend.random_normal((2, 3), seed=1).shape
+        TensorShape([2, 3])
+    """
+    return normal(shape, mean=mean, stddev=stddev, dtype=dtype or floatx(), seed=seed)
+
+
+def random_uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None,
+                   seed: int | None = None) -> Any:
+    """Uniform samples in [minval, maxval) (tf.keras 2's `keras.backend.random_uniform`).
+
+    Example:
+        >>> from ember import keras
+        >>> float(keras.backend.random_uniform((100,), seed=2).numpy().max()) < 1.0
+        True
+    """
+    return uniform(shape, minval=minval, maxval=maxval, dtype=dtype or floatx(), seed=seed)

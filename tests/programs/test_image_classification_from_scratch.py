@@ -136,9 +136,8 @@ def program(tmp="/tmp"):
                 score=0.0 <= float(score[0]) <= 1.0, saved=os.path.exists("save_at_1.keras"))
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.compat.as_bytes, the tf.keras 2 "
-                   "namespace keras.preprocessing (image_dataset_from_directory, image.load_img, "
-                   "image.img_to_array), keras.layers.RandomFlip / RandomRotation")
+@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.RandomFlip / RandomRotation "
+                   "(issue 16)")
 def test_program(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = program(str(tmp_path))

@@ -295,20 +295,16 @@ def test_layers():
     # gives (0, 0, 0): it does not track a raw tf.Variable set on a layer.
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.nn.dropout")
 def test_custom_dropout():
     assert program_dropout() == (True, True)
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.keras.backend.random_normal (tf.keras 2; "
-                   "TF 2.21's Keras 3 lacks it too)")
 def test_vae():
     r = program_vae()
     assert len(r["means"]) == 2 and all(np.isfinite(r["means"]))
     assert len(r["fit"]) == 1 and np.isfinite(r["fit"][0])
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.keras.backend.random_normal")
 def test_vae_functional():
     r = program_vae()
     assert np.isfinite(r["functional"][0])
