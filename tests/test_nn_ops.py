@@ -343,3 +343,22 @@ def test_weighted_cross_entropy():
     ext = tf.nn.weighted_cross_entropy_with_logits(np.array([1.0, 0.0]),
                                                    np.array([-100.0, 100.0]), 2.0)
     np.testing.assert_allclose(ext.numpy(), [200.0, 100.0])
+
+
+def test_nn_dropout_drops_rate_and_scales_the_rest():
+    x = tf.ones((200, 50))
+    y = tf.nn.dropout(x, rate=0.3, seed=4).numpy()
+    assert set(np.unique(y).tolist()) <= {0.0, np.float32(1 / 0.7)}
+    assert abs((y == 0).mean() - 0.3) < 0.02
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = tf.nn.dropout(x, rate=0.5, seed=5)
+    g = tape.gradient(out, x).numpy()
+    np.testing.assert_array_equal(g, out.numpy())  # d(x*mask/(1-r))/dx = mask/(1-r), x=1
+    shared = tf.nn.dropout(tf.ones((4, 6)), rate=0.5, noise_shape=[4, 1], seed=6).numpy()
+    assert all(len(set(row.tolist())) == 1 for row in shared)  # one draw per row
+    assert tf.nn.dropout(x, rate=0.0) is x or np.array_equal(tf.nn.dropout(x, 0.0), x)
+    with pytest.raises(ValueError, match="rate must be a number in \\[0, 1\\)"):
+        tf.nn.dropout(x, rate=1.0)
+    with pytest.raises(tf.errors.DTypeError, match="dropout: x must be a floating"):
+        tf.nn.dropout(tf.constant([1, 2]), rate=0.5)
