@@ -16,7 +16,7 @@ import warnings as _warnings
 
 from .core.dtypes import (DType, as_dtype, bfloat16, bool, double, float16, float32,
                           float64, half, int8, int16, int32, int64, uint8, uint16, uint32,
-                          uint64, string)
+                          uint64, string, complex64, complex128)
 from .core.shape import TensorShape, TensorSpec
 from .core.tensor import Tensor, is_tensor
 from .core.variable import Variable, VariableAggregation, VariableSynchronization

@@ -32,8 +32,17 @@ def _loss_np(prim, arrays, params, us) -> float:
     from ember.core.registry import eager_bind
     from ember.core.tensor import wrap
     outs = _outputs(eager_bind(prim, tuple(wrap(a) for a in arrays), params))
-    return sum(float(np.sum(u * np.asarray(o._value, np.float64)))
+    # NOTE: a complex output enters as Re(conj(u) o), a real loss (u complex).
+    return sum(float(np.sum(np.real(np.conj(u) * np.asarray(o._value))))
                for u, o in zip(us, outs) if u is not None)
+
+
+def _draw(rng: np.random.Generator, shape: tuple, dtype) -> np.ndarray:
+    """Standard normal values; complex (independent real and imaginary parts) where
+    `dtype` is complex."""
+    if np.dtype(dtype).kind == "c":
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    return rng.standard_normal(shape)
 
 
 def check_vjp(prim, arrays: list, params: dict, diff: list, rng: np.random.Generator,
@@ -51,8 +60,10 @@ def check_vjp(prim, arrays: list, params: dict, diff: list, rng: np.random.Gener
         for k in diff:
             tape.watch(tensors[k])
         outs = _outputs(bind(prim, *tensors, **params))
-        us = [rng.standard_normal(o.shape) if o.dtype.is_floating else None for o in outs]
-        terms = [tf.reduce_sum(o * tf.constant(u, dtype=o.dtype))
+        us = [_draw(rng, o.shape, o.dtype._numpy()) if o.dtype.is_floating
+              or o.dtype.is_complex else None for o in outs]
+        terms = [tf.reduce_sum(o * tf.constant(u, dtype=o.dtype)) if not o.dtype.is_complex
+                 else tf.reduce_sum(tf.math.real(o * tf.constant(np.conj(u), dtype=o.dtype)))
                  for o, u in zip(outs, us) if u is not None]
         loss = tf.add_n(terms) if terms else None
     if loss is None:
@@ -65,12 +76,15 @@ def check_vjp(prim, arrays: list, params: dict, diff: list, rng: np.random.Gener
         assert g is None or (g.shape == tensors[k].shape and g.dtype == tensors[k].dtype), (
             f"{name}: gradient {g.shape} {g.dtype} for input {k} of "
             f"{tensors[k].shape} {tensors[k].dtype}")
-    if any(o.dtype != tf.float64 for o in outs if o.dtype.is_floating):
+    if any(o.dtype not in (tf.float64, tf.complex128) for o in outs
+           if o.dtype.is_floating or o.dtype.is_complex):
         return  # finite differences need float64 outputs; the rule ran and fit the inputs
     if not np.isfinite(_loss_np(prim, arrays, params, us)):
         return  # e.g. the -inf max of no elements: no finite differences to compare with
-    dirs = {k: rng.standard_normal(arrays[k].shape) for k in diff}
-    analytic = sum(float(np.sum(np.asarray(g._value) * dirs[k]))
+    # NOTE: TF's gradient of a real loss L at a complex z = x + iy is dL/dx + i dL/dy, so
+    # the derivative in a complex direction d is Re(sum(conj(grad) d)).
+    dirs = {k: _draw(rng, arrays[k].shape, arrays[k].dtype) for k in diff}
+    analytic = sum(float(np.sum(np.real(np.conj(np.asarray(g._value)) * dirs[k])))
                    for g, k in zip(grads, diff) if g is not None)
     plus = [a + FD_EPS * dirs[k] if k in dirs else a for k, a in enumerate(arrays)]
     minus = [a - FD_EPS * dirs[k] if k in dirs else a for k, a in enumerate(arrays)]

@@ -5,6 +5,10 @@ For each case the fuzzer derives seeded random variants, twice over (`KINDS`):
 - "finite": new sizes and float64 values, no special values,
 - "special" (two): new sizes, a random float dtype the primitive accepts, and special
   values (the case's `specials`: nan, inf, -inf, -0.0 unless fewer) in float inputs.
+Complex inputs vary between complex64 and complex128 as float inputs between float dtypes
+(complex128 in "finite" variants, for the gradient check), and get no special values:
+nan/inf in complex arithmetic has no one TF answer to compare with (C99's rules differ
+from NumPy's). Complex outputs are compared by real and imaginary parts.
 Each variant's values are checked against the case's NumPy reference (nan positions must
 match), its output specs against the primitive's shape rule, and, for the float64 finite
 variants, its gradient against central finite differences (tests/gradcheck.py). Where TF
@@ -57,6 +61,7 @@ NO_ZERO_SIZE = {
 }
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+COMPLEXES = (np.dtype(np.complex64), np.dtype(np.complex128))
 # Extra tolerance per float dtype, for references computed at another precision.
 DTYPE_TOL = {np.dtype(np.float16): 2e-2, np.dtype(np.float32): 2e-5, np.dtype(np.float64): 0.0}
 KINDS = ("zero", "finite", "special", "special") * 2
@@ -152,9 +157,32 @@ def make_variant(prim: Primitive, case: Case, kind: str,
         else:
             dt = np.dtype(np.float64)
         args = [a.astype(dt) if a.dtype.kind == "f" else a for a in args]
+    complexes = {a.dtype for a in args if a.dtype.kind == "c"}
+    if len(complexes) == 1:  # the same for one complex dtype: complex64 or complex128
+        dt = np.dtype(np.complex128)
+        if kind == "special":
+            dtypes = _complex_dtypes(prim, case, args)
+            dt = dtypes[int(rng.integers(len(dtypes)))] if dtypes else complexes.pop()
+        args = [a.astype(dt) if a.dtype.kind == "c" else a for a in args]
     if kind == "special" and case.vary != "none":
         args = [_inject(a, case.specials, rng) if a.dtype.kind == "f" else a for a in args]
     return args
+
+
+def _complex_dtypes(prim: Primitive, case: Case, args: list) -> list:
+    """The complex dtypes the primitive's shape rule accepts for the case's complex inputs."""
+    ok = []
+    for dt in COMPLEXES:
+        specs = [TensorSpec(a.shape, BY_NP[dt if a.dtype.kind == "c" else a.dtype])
+                 for a in args]
+        try:
+            prim.abstract_eval(*specs, **case.params)
+        except (DTypeError, TypeError):
+            continue
+        except Exception:  # noqa: BLE001 - a complaint about something else than dtypes
+            pass
+        ok.append(dt)
+    return ok
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -169,6 +197,12 @@ def _reference(case: Case, args: list) -> list:
 def _close(what: str, got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> None:
     assert got.dtype == want.dtype, f"{what}: dtype {got.dtype}, reference {want.dtype}"
     assert got.shape == want.shape, f"{what}: shape {got.shape}, reference {want.shape}"
+    if got.dtype.kind == "c":  # by parts, each as a float of the complex's precision
+        real = np.dtype(np.float32) if got.dtype == np.complex64 else np.dtype(np.float64)
+        for part in ("real", "imag"):
+            _close(f"{what} ({part} part)", getattr(got, part).astype(real),
+                   getattr(want, part).astype(real), rtol, atol)
+        return
     if got.dtype.kind != "f":
         np.testing.assert_array_equal(got, want, err_msg=what)
         return

@@ -16,8 +16,9 @@ SPECS = all_specs()
 
 
 def diff_indices(case) -> list:
-    """The float64 inputs of a case to differentiate (restricted by `diff_args`)."""
-    idx = [k for k, a in enumerate(case.args) if np.asarray(a).dtype == np.float64]
+    """The float64 and complex128 inputs of a case to differentiate (restricted by `diff_args`)."""
+    idx = [k for k, a in enumerate(case.args)
+           if np.asarray(a).dtype in (np.float64, np.complex128)]
     if case.diff_args is not None:
         idx = [k for k in idx if k in case.diff_args]
     return idx

@@ -46,7 +46,7 @@ def test_primitive_matches_numpy_and_rule(name, i, case):
         assert got.dtype == w.dtype, f"{name}: dtype {got.dtype}, reference {w.dtype}"
         assert got.shape == w.shape, f"{name}: shape {got.shape}, reference {w.shape}"
         if case.compare_values:
-            if got.dtype.kind == "f":
+            if got.dtype.kind in "fc":  # complex too: nearly equal, as floats
                 np.testing.assert_allclose(got, w, rtol=case.rtol, atol=case.atol)
             else:
                 np.testing.assert_array_equal(got, w)

@@ -21,6 +21,7 @@ from .errors import DTypeError
 _I32 = np.dtype(np.int32)
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
+_C128 = np.dtype(np.complex128)
 _BOOL = np.dtype(np.bool_)
 _OBJ = np.dtype(object)
 _STR_TYPES = (bytes, str, np.bytes_, np.str_)
@@ -44,12 +45,14 @@ def _default_np_dtype(arr: np.ndarray, from_python: bool) -> np.dtype:
             return _I32
         if k == "b":
             return _BOOL
+        if k == "c":  # TF: a Python complex is complex128
+            return _C128
     elif arr.dtype in BY_NP:
         return arr.dtype
     raise DTypeError(
         f"Cannot convert {_describe(arr if not from_python else arr.tolist())} to a tensor: "
         f"dtype {arr.dtype} is not supported (ember supports float16/32/64, bfloat16, "
-        f"int8/16/32/64, uint8/16/32/64 and bool). Convert the data to numbers first."
+        f"int8/16/32/64, uint8/16/32/64, complex64/128 and bool). Convert the data to numbers first."
     )
 
 
@@ -58,7 +61,10 @@ def _check_lossless(src: np.ndarray, target: np.dtype, original: Any) -> None:
     sk, tk = kind(src.dtype), kind(target)
     if src.size == 0 and sk in "fiub":  # e.g. tf.constant([], tf.int64): no values to lose
         return
-    if tk == "f":
+    if tk == "c":  # real numbers are complex numbers; complex64 <-> complex128 as floats
+        if sk in "fiubc":
+            return
+    elif tk == "f":
         if sk in "fiub":
             return
     elif tk in "iu":
@@ -195,6 +201,9 @@ def scalar_like(value: Any, np_dtype: np.dtype) -> Any:
     k = kind(np_dtype)
     t = type(value)
     if k == "f":
+        if t is not bool and t is not complex:
+            return np_dtype.type(value)
+    elif k == "c":
         if t is not bool:
             return np_dtype.type(value)
     elif k in "iu":

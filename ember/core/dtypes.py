@@ -3,6 +3,11 @@
 ember never promotes dtypes implicitly (as TensorFlow): a float32 and a float64 tensor
 don't mix in a raw op. Python numbers are weakly typed and take the other operand's dtype.
 
+complex64 and complex128 (real parts float32 / float64) are numeric but have no order:
+they are not in NP_NUMERIC, so ops of real numbers (comparisons, max, relu, ...) reject
+them, and each op that takes complex inputs names NP_COMPLEX (or NP_ARITH, NP_INEXACT).
+A Python complex converts to complex128, as in TF.
+
 Example:
     >>> import ember as tf
     >>> tf.float32
@@ -38,7 +43,7 @@ class DType:
     """
 
     __slots__ = ("name", "_np", "is_floating", "is_integer", "is_unsigned", "is_bool",
-                 "is_string")
+                 "is_string", "is_complex", "_real")
 
     def __init__(self, name: str, np_dtype):
         self.name = name
@@ -49,6 +54,8 @@ class DType:
         self.is_unsigned = kind == "u"
         self.is_bool = name == "bool"
         self.is_string = name == "string"
+        self.is_complex = kind == "c"
+        self._real = None  # complex64 -> float32, complex128 -> float64 (set below)
 
     # -- TF's DType surface -------------------------------------------------
     @property
@@ -62,15 +69,12 @@ class DType:
 
     @property
     def real_dtype(self) -> "DType":
-        return self
-
-    @property
-    def is_complex(self) -> bool:
-        return False
+        """The dtype of the real and imaginary parts (complex64 -> float32), else self."""
+        return self._real or self
 
     @property
     def is_numeric(self) -> bool:
-        return self.is_floating or self.is_integer
+        return self.is_floating or self.is_integer or self.is_complex
 
     @property
     def is_quantized(self) -> bool:
@@ -86,6 +90,8 @@ class DType:
         """Smallest representable value."""
         if self.is_string:
             raise TypeError("Cannot find minimum value of <dtype: 'string'>.")
+        if self.is_complex:
+            raise TypeError(f"Cannot find minimum value of <dtype: '{self.name}'>.")
         if self.is_bool:
             return False
         if self.is_floating:
@@ -97,6 +103,8 @@ class DType:
         """Largest representable value."""
         if self.is_string:
             raise TypeError("Cannot find maximum value of <dtype: 'string'>.")
+        if self.is_complex:
+            raise TypeError(f"Cannot find maximum value of <dtype: '{self.name}'>.")
         if self.is_bool:
             return True
         if self.is_floating:
@@ -156,13 +164,16 @@ uint16 = DType("uint16", np.dtype(np.uint16))
 uint32 = DType("uint32", np.dtype(np.uint32))
 uint64 = DType("uint64", np.dtype(np.uint64))
 bool = DType("bool", np.dtype(np.bool_))  # noqa: A001 - TF's public name
+complex64 = DType("complex64", np.dtype(np.complex64))
+complex128 = DType("complex128", np.dtype(np.complex128))
+complex64._real, complex128._real = float32, float64
 # tf.string: a tensor of byte strings, held as a NumPy object array of `bytes` (Python str
 # input is UTF-8 encoded, as TF). It is not in ALL, the numeric and bool dtypes.
 string = DType("string", np.dtype(object))
 
 ALL: tuple[DType, ...] = (
     float16, float32, float64, bfloat16, int8, int16, int32, int64,
-    uint8, uint16, uint32, uint64, bool,
+    uint8, uint16, uint32, uint64, bool, complex64, complex128,
 )
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64,
@@ -174,7 +185,12 @@ BY_NP[string._np] = string
 # Sets of NumPy dtypes for fast checks in dispatch.
 NP_FLOATS = frozenset(d._np for d in ALL if d.is_floating and d._np is not None)
 NP_INTS = frozenset(d._np for d in ALL if d.is_integer)
+# NOTE: complex dtypes are not in NP_NUMERIC (the real numbers, which have an order): ops
+# that accept complex inputs name NP_COMPLEX too, so ordering ops reject complex by default.
 NP_NUMERIC = NP_FLOATS | NP_INTS
+NP_COMPLEX = frozenset([complex64._np, complex128._np])
+NP_INEXACT = NP_FLOATS | NP_COMPLEX
+NP_ARITH = NP_NUMERIC | NP_COMPLEX
 NP_BOOL = frozenset([bool._np])
 NP_ALL = NP_NUMERIC | NP_BOOL
 NP_INDEX = frozenset([int32._np, int64._np])
@@ -214,6 +230,8 @@ def as_dtype(type_value: Any) -> DType:
         return int32
     if type_value is _pybool:
         return bool
+    if type_value is complex:
+        return complex128
     if type_value is bytes or type_value is str:
         return string
     try:

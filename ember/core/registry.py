@@ -142,7 +142,7 @@ def _bad_dtype_message(prim: Primitive, args: tuple) -> str:
     names = sorted(BY_NP[d].name for d in prim.allowed if d in BY_NP)
     got = ", ".join(fmt_spec(s.shape, s.dtype) for s in specs)
     fix = STRING_FIX if specs[0].dtype.name == "string" else \
-        "Convert with ember.cast(x, <dtype>)."
+        COMPLEX_FIX if specs[0].dtype.is_complex else "Convert with ember.cast(x, <dtype>)."
     return (f"{prim.name}: unsupported dtype {specs[0].dtype.name} (received {got}); "
             f"it accepts {', '.join(names)}. {fix}")
 
@@ -150,6 +150,11 @@ def _bad_dtype_message(prim: Primitive, args: tuple) -> str:
 # The fix named when a numeric op gets a string tensor.
 STRING_FIX = ("String tensors support no arithmetic: parse them with "
               "ember.strings.to_number(x, out_type=...) first.")
+
+
+# The fix named when an op of real numbers (an order, rounding, ...) gets a complex tensor.
+COMPLEX_FIX = ("Complex numbers have no order and no such op: take a real tensor first, "
+               "e.g. ember.abs(z), ember.math.real(z) or ember.math.imag(z).")
 
 
 def _mixed_dtype_message(prim: Primitive, args: tuple) -> str:

@@ -68,6 +68,10 @@ def check_dtype(op: str, spec: TensorSpec, allowed: frozenset | None, what: str 
         from .registry import STRING_FIX
         raise DTypeError(f"{op}: unsupported dtype string{what} (received {describe(spec)}); "
                          f"it accepts {names}. {STRING_FIX}")
+    if spec.dtype.is_complex:
+        from .registry import COMPLEX_FIX
+        raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
+                         f"{describe(spec)}); it accepts {names}. {COMPLEX_FIX}")
     raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
                      f"{describe(spec)}); it accepts {names}. Convert with ember.cast.")
 

@@ -43,7 +43,9 @@ class UnconnectedGradients(enum.Enum):
 
 
 def _floating(t: Any) -> bool:
-    return t.dtype.is_floating
+    """Whether `t` can have a gradient: floating or complex, as TF's trainable dtypes."""
+    dt = t.dtype
+    return dt.is_floating or dt.is_complex
 
 
 def _record_bind(prim: Primitive, args: tuple, params: dict) -> Any:
@@ -188,7 +190,7 @@ class GradientTape:
                                  f"received {type(t).__name__}.")
             if not _floating(t):
                 warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor "
-                              f"can't have a gradient; only floating tensors do.",
+                              f"can't have a gradient; only floating and complex tensors do.",
                               stacklevel=2)
             if t._is_variable:
                 self._watch_variable(t)
@@ -256,7 +258,7 @@ class GradientTape:
                 warnings.warn(
                     f"GradientTape.gradient: the source has dtype "
                     f"{s.dtype.name}; gradients exist only for floating "
-                    f"tensors, so it gets None. Cast it to a float type first.", stacklevel=3)
+                    f"and complex tensors, so it gets None. Cast it to a float type first.", stacklevel=3)
                 g = None
             elif g is None and unconnected is UnconnectedGradients.ZERO:
                 g = _ops().zeros_like(s)

@@ -33,6 +33,11 @@ from .convert import as_tensor, convert_to_tensor
 __all__ = ["cond", "case", "switch_case", "while_loop"]
 
 
+def _trainable(t: Any) -> bool:
+    """Whether a tensor can carry a gradient: floating or complex (TF's trainable dtypes)."""
+    return t.dtype.is_floating or t.dtype.is_complex
+
+
 def _symbolic(x: Any) -> bool:
     return isinstance(x, Tracer)
 
@@ -213,14 +218,14 @@ def _cond_vjp(g: tuple, ins: tuple, outs: tuple, branches: tuple, input_maps: tu
             cts = [gi if gi is not None else m.multiply(y, 0) for gi, y in zip(g, ys)]
             grads = tape.gradient(ys, xs, output_gradients=cts,
                                   unconnected_gradients="zero")
-            full = [m.multiply(c, 0) if c.dtype.is_floating else None for c in captured]
+            full = [m.multiply(c, 0) if _trainable(c) else None for c in captured]
             for j, gr in zip(input_maps[k], grads):
                 if full[j] is not None:
                     full[j] = m.add(full[j], gr)
             return [f for f in full if f is not None]
         return fn
 
-    float_idx = [j for j, c in enumerate(captured) if c.dtype.is_floating]
+    float_idx = [j for j, c in enumerate(captured) if _trainable(c)]
     if not float_idx:
         return (None,) * len(ins)
     res = cond(pred, branch_grad(0), branch_grad(1))
@@ -468,7 +473,7 @@ def _while_assigning(cond: Callable, body: Callable, loop_vars: Any, assigned: l
 def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: Any,
                n_vars: int, cond_map: tuple, body_map: tuple, maximum_iterations: Any,
                out_specs: tuple) -> tuple:
-    floats = [k for k, x in enumerate(ins) if x.dtype.is_floating]
+    floats = [k for k, x in enumerate(ins) if _trainable(x)]
     if not floats:
         return (None,) * len(ins)
     cts = [gi if gi is not None else m.multiply(o, 0) for gi, o in zip(g, outs)]
@@ -494,7 +499,7 @@ def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: A
                 break
             loop = _replay(body_graph.graph, [env[j] for j in body_map])
             i += 1
-    ys = [(y, c) for y, c in zip(loop, cts) if y.dtype.is_floating]
+    ys = [(y, c) for y, c in zip(loop, cts) if _trainable(y)]
     if not ys:
         return (None,) * len(ins)
     grads = tape.gradient([y for y, _ in ys], [ins[k] for k in floats],
@@ -514,8 +519,8 @@ def _traced_while_vjp(cts: list, ins: tuple, cond_graph: Any, body_graph: Any,
     from ..core.tape import GradientTape
     states = list(ins[:n_vars])
     consts = list(ins[n_vars:])
-    f_state = [k for k, x in enumerate(states) if x.dtype.is_floating]
-    f_const = [k for k, x in enumerate(consts) if x.dtype.is_floating]
+    f_state = [k for k, x in enumerate(states) if _trainable(x)]
+    f_const = [k for k, x in enumerate(consts) if _trainable(x)]
     parent = registry._TRACES[-1]
     # NOTE: the placeholders take the specs the body was traced with (its shape
     # invariants, e.g. [None, 3] for a state that grows a row per iteration), not those of

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core import rules
 from ..core.convert import scalar_like, to_array
-from ..core.dtypes import BY_NP, NP_ALL, as_dtype
+from ..core.dtypes import BY_NP, NP_ALL, NP_COMPLEX, as_dtype
 from ..core.errors import DTypeError, ShapeError
 from ..core.registry import bind, primitive
 from ..core.shape import TensorSpec
@@ -16,7 +16,7 @@ from ..core.tensor import ConcreteTensor, Tensor, TensorOps, wrap
 
 __all__ = ["constant", "convert_to_tensor", "identity", "cast", "stop_gradient"]
 
-_PY_SCALARS = (int, float, bool)
+_PY_SCALARS = (int, float, bool, complex)
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
@@ -150,9 +150,12 @@ def pair(x: Any, y: Any) -> tuple:
         return like(x, yt._value.dtype), yt
     xa = to_array(x)
     ya = to_array(y)
-    if not x_np and xa.dtype != ya.dtype and {xa.dtype.kind, ya.dtype.kind} <= {"f", "i", "u"}:
+    kinds = {xa.dtype.kind, ya.dtype.kind}
+    if not x_np and xa.dtype != ya.dtype and kinds <= {"f", "i", "u", "c"}:
         target = xa.dtype if xa.dtype.kind == "f" else ya.dtype
-        if xa.dtype.kind == ya.dtype.kind:  # int32 and int64: take the wider
+        if "c" in kinds:  # 1.5 + 2j: complex128, as TF converts the Python complex
+            target = xa.dtype if xa.dtype.kind == "c" else ya.dtype
+        elif xa.dtype.kind == ya.dtype.kind:  # int32 and int64: take the wider
             target = max(xa.dtype, ya.dtype, key=lambda d: d.itemsize)
         return wrap(to_array(x, BY_NP[target])), wrap(to_array(y, BY_NP[target]))
     return wrap(xa), wrap(ya)
@@ -169,13 +172,15 @@ def _cast_rule(x: TensorSpec, dtype: np.dtype) -> TensorSpec:
     return TensorSpec(x.shape, BY_NP[dtype])
 
 
-cast_p = primitive("cast", _cast_rule, allowed=NP_ALL)
+cast_p = primitive("cast", _cast_rule, allowed=NP_ALL | NP_COMPLEX)
 stop_gradient_p = primitive("stop_gradient", rules.unary("stop_gradient"))
 identity_p = primitive("identity", rules.unary("identity"))
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Any:
-    """`x` converted to `dtype` (floats to ints truncate toward zero, as TF).
+    """`x` converted to `dtype` (floats to ints truncate toward zero, as TF). A complex
+    value cast to a real dtype keeps its real part; a real one cast to complex gets a zero
+    imaginary part (TF's Cast).
 
     Example:
         >>> import ember as tf
@@ -217,9 +222,12 @@ def stop_gradient(input: Any, name: str | None = None) -> Any:
 # -- gradient rules ----------------------------------------------------------------
 
 def _cast_vjp(g: Any, ins: tuple, out: Any, dtype: Any) -> tuple:
+    # NOTE: between floating and complex dtypes, as TF's _CastGrad: a complex cotangent
+    # cast to a real source keeps its real part (d/dx of the real part of x + 0i).
     x = ins[0]
-    if x.dtype.is_floating and out.dtype.is_floating:
-        return (cast(g, x.dtype),)
+    src, dst = x.dtype, out.dtype
+    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
+        return (cast(g, src),)
     return (None,)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import NP_ALL, NP_INDEX, NP_NUMERIC, int32, int64
+from ..core.dtypes import NP_ALL, NP_ARITH, NP_COMPLEX, NP_INDEX, NP_NUMERIC, int32, int64
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, bind_as, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
@@ -149,7 +149,7 @@ def _scatter_add_axis_rule(updates: TensorSpec, indices: TensorSpec, like: Tenso
                            axis: int, batch_dims: int) -> TensorSpec:
     op = "scatter_add_axis"
     _check_indices(op, indices)
-    check_dtype(op, updates, NP_NUMERIC)
+    check_dtype(op, updates, NP_ARITH)
     ur, ir, lr = updates.shape.rank, indices.shape.rank, like.shape.rank
     if ur is None or ir is None:
         return TensorSpec(like.shape, updates.dtype)
@@ -381,7 +381,9 @@ _SCATTER_OPS = {"update": "tensor_scatter_nd_update", "add": "tensor_scatter_nd_
 
 def _scatter_rule(tensor: TensorSpec, indices: TensorSpec, updates: TensorSpec,
                   mode: str) -> TensorSpec:
-    allowed = NP_ALL if mode == "update" else NP_NUMERIC
+    # NOTE: min/max need an order: no complex there
+    allowed = (NP_ALL | NP_COMPLEX if mode == "update" else
+               NP_ARITH if mode in ("add", "sub") else NP_NUMERIC)
     _scatter_check(_SCATTER_OPS[mode], tensor, indices, updates, allowed)
     return TensorSpec(tensor.shape, tensor.dtype)
 
@@ -463,7 +465,7 @@ def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) 
     dims = _static_shape(shape)
     out = TensorSpec(dims, updates.dtype)
     _scatter_check("scatter_nd", out, TensorSpec.from_tensor(indices),
-                   TensorSpec.from_tensor(updates), NP_NUMERIC)
+                   TensorSpec.from_tensor(updates), NP_ARITH)
     zeros = constant(0, dtype=updates.dtype, shape=dims)
     return _scatter("scatter_nd", zeros, indices, updates, "add")
 

@@ -231,7 +231,7 @@ strided_slice_dynamic_grad_p = primitive("strided_slice_dynamic_grad", _grad_rul
 def _slice_vjp(g, ins, out, index, sizes=False):
     x, bounds = ins[0], ins[1:]
     none = (None,) * len(bounds)
-    if not x.dtype.is_floating:
+    if not (x.dtype.is_floating or x.dtype.is_complex):
         return (None,) + none
     return (bind(strided_slice_dynamic_grad_p, g, x, *bounds, index=index, sizes=sizes),
             ) + none

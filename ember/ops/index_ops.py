@@ -242,7 +242,7 @@ def _grads() -> None:
 
     def slice_vjp(g, ins, out, index):
         x = ins[0]
-        if not x.dtype.is_floating:
+        if not (x.dtype.is_floating or x.dtype.is_complex):
             return (None,)
         return (bind(strided_slice_grad_p, g, x, index=index),)
 

@@ -20,7 +20,7 @@ from .convert import as_tensor
 
 from .linalg_ops import einsum_p
 
-__all__ = ["norm", "matrix_transpose", "diag", "diag_part", "trace"]
+__all__ = ["norm", "matrix_transpose", "adjoint", "diag", "diag_part", "trace"]
 
 
 # -- norm ------------------------------------------------------------------------
@@ -122,8 +122,24 @@ def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = F
     """
     x = as_tensor(a)
     _need_matrix(x, "matrix_transpose")
+    if conjugate and x.dtype.is_complex:
+        from .math_ops import conj
+        x = conj(x)
     # NOTE: an einsum, not `transpose`, so linalg does not depend on the array module.
     return bind(einsum_p, x, equation="...ij->...ji")
+
+
+def adjoint(matrix: Any, name: str | None = None) -> Any:
+    """The conjugate transpose of the last two axes (TF's `tf.linalg.adjoint`); the
+    transpose for real dtypes.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.linalg.adjoint(tf.constant([[1 + 2j, 3j]])).numpy()
+        array([[1.-2.j],
+               [0.-3.j]])
+    """
+    return matrix_transpose(matrix, conjugate=True)
 
 
 def diag_part(input: Any, name: str = "diag_part", k: int = 0, padding_value: Any = 0,

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import rules
-from ..core.dtypes import NP_NUMERIC, as_dtype
+from ..core.dtypes import NP_ARITH, as_dtype
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, bind2, primitive
 from ..core.shape import TensorSpec
@@ -30,7 +30,7 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 def _matmul_rule(a: TensorSpec, b: TensorSpec, transpose_a: bool = False,
                  transpose_b: bool = False) -> TensorSpec:
     dt = rules.same_dtype("matmul", a, b)
-    rules.check_dtype("matmul", a, NP_NUMERIC)
+    rules.check_dtype("matmul", a, NP_ARITH)
     ra, rb = a.shape.rank, b.shape.rank
     if (ra is not None and ra < 2) or (rb is not None and rb < 2):
         raise ShapeError(
@@ -66,7 +66,7 @@ def _matmul_rule(a: TensorSpec, b: TensorSpec, transpose_a: bool = False,
 # `transpose` ops: NumPy swaps axes as a free view, the gradient rule of matmul is again
 # a matmul with flags (dA = g @ B^T), and the op has no dependency on the array module.
 # Without flags, `matmul` binds with no params through `bind2`, the lean binary path.
-matmul_p = primitive("matmul", _matmul_rule, allowed=NP_NUMERIC, same_dtype=True)
+matmul_p = primitive("matmul", _matmul_rule, allowed=NP_ARITH, same_dtype=True)
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
@@ -94,6 +94,12 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
             "adjoint_b) can be True.")
     if output_type is not None:
         a, b = _matmul_output_type(a, b, as_dtype(output_type))
+    if adjoint_a and a.dtype.is_complex:  # the adjoint is the conjugate transpose
+        from .math_ops import conj
+        a = conj(a)
+    if adjoint_b and b.dtype.is_complex:
+        from .math_ops import conj
+        b = conj(b)
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     if not (ta or tb):
         return bind2(matmul_p, a, b)
@@ -190,7 +196,7 @@ def _einsum_rule(*specs: TensorSpec, equation: str) -> TensorSpec:
     if not specs:
         raise InvalidArgumentError("einsum: needs at least one operand.")
     dt = rules.same_dtype("einsum", *specs)
-    rules.check_dtype("einsum", specs[0], NP_NUMERIC)
+    rules.check_dtype("einsum", specs[0], NP_ARITH)
     if any(s.shape.rank is None for s in specs):
         return TensorSpec(None, dt)
     sizes: dict = {}
@@ -244,7 +250,7 @@ def _einsum_rule(*specs: TensorSpec, equation: str) -> TensorSpec:
 
 # NOTE: check="rule": np.einsum silently broadcasts a labelled dimension of size 1
 # against a larger one; TF (and ember) require every occurrence of a label to match.
-einsum_p = primitive("einsum", _einsum_rule, allowed=NP_NUMERIC, same_dtype=True,
+einsum_p = primitive("einsum", _einsum_rule, allowed=NP_ARITH, same_dtype=True,
                      check="rule")
 
 
@@ -354,7 +360,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Any:
 def _matmul_vjp(g: Any, ins: tuple, out: Any, transpose_a: bool = False,
                 transpose_b: bool = False) -> tuple:
     a, b = ins
-    if not g.dtype.is_floating:
+    if not (g.dtype.is_floating or g.dtype.is_complex):
         return None, None
     # C = op(A) @ op(B): d op(A) = g @ op(B)^T, d op(B) = op(A)^T @ g, each transposed
     # back when its operand was. Batch dims come out broadcast; the tape sums them back.
@@ -415,7 +421,7 @@ def _explicit_labels(equation: str, shapes: list) -> tuple:
 
 
 def _einsum_vjp(g: Any, ins: tuple, out: Any, equation: str) -> tuple:
-    if not g.dtype.is_floating:
+    if not (g.dtype.is_floating or g.dtype.is_complex):
         return (None,) * len(ins)
     terms, out_labels, sizes, spare = _explicit_labels(equation, [tuple(x.shape) for x in ins])
     np_dtype = g.dtype._numpy()
@@ -450,8 +456,9 @@ def _einsum_vjp(g: Any, ins: tuple, out: Any, equation: str) -> tuple:
 
 def _grads() -> None:
     from ..core.registry import defvjp
-    defvjp(matmul_p, _matmul_vjp)
-    defvjp(einsum_p, _einsum_vjp)
+    from .math_ops import _holomorphic
+    defvjp(matmul_p, _holomorphic(_matmul_vjp))
+    defvjp(einsum_p, _holomorphic(_einsum_vjp))
 
 
 _grads()

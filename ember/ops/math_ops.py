@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import rules
-from ..core.dtypes import (NP_ALL, NP_BOOL, NP_FLOATS, NP_INTS, NP_NUMERIC, NP_STRING, bool as bool_, result_type_of_division)
+from ..core.dtypes import (NP_ALL, NP_ARITH, NP_BOOL, NP_COMPLEX, NP_FLOATS, NP_INEXACT, NP_INTS,
+                           NP_NUMERIC, NP_STRING, bool as bool_, float32, float64,
+                           result_type_of_division)
 from ..core.errors import DTypeError, OpError
 from ..core.registry import bind, bind1, bind2, primitive
 from ..core.shape import TensorSpec
@@ -23,7 +25,7 @@ __all__ = [
     "is_finite", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
     "logical_and", "logical_or", "logical_not", "logical_xor", "where", "divide_no_nan",
     "clip_by_value", "add_n", "squared_difference", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "invert",
+    "bitwise_xor", "invert", "complex", "real", "imag", "conj", "angle",
 ]
 
 
@@ -68,19 +70,19 @@ def _binary(name: str, allowed: frozenset, out=None, what: str = ""):
 
 
 # -- unary ---------------------------------------------------------------------
-negative_p, negative = _unary("negative", NP_NUMERIC, what="-x")
-abs_p, abs = _unary("abs", NP_NUMERIC, what="|x|")  # noqa: A001 - TF's name
+negative_p, negative = _unary("negative", NP_ARITH, what="-x")
+abs_p, _real_abs = _unary("abs", NP_NUMERIC, what="|x|")
 sign_p, sign = _unary("sign", NP_NUMERIC)
-exp_p, exp = _unary("exp", NP_FLOATS, what="e**x")
-log_p, log = _unary("log", NP_FLOATS, what="natural logarithm")
-log1p_p, log1p = _unary("log1p", NP_FLOATS, what="log(1 + x)")
-expm1_p, expm1 = _unary("expm1", NP_FLOATS, what="e**x - 1")
-sqrt_p, sqrt = _unary("sqrt", NP_FLOATS)
-rsqrt_p, rsqrt = _unary("rsqrt", NP_FLOATS, what="1 / sqrt(x)")
-sin_p, sin = _unary("sin", NP_FLOATS)
-cos_p, cos = _unary("cos", NP_FLOATS)
-tan_p, tan = _unary("tan", NP_FLOATS)
-tanh_p, tanh = _unary("tanh", NP_FLOATS)
+exp_p, exp = _unary("exp", NP_INEXACT, what="e**x")
+log_p, log = _unary("log", NP_INEXACT, what="natural logarithm")
+log1p_p, log1p = _unary("log1p", NP_INEXACT, what="log(1 + x)")
+expm1_p, expm1 = _unary("expm1", NP_INEXACT, what="e**x - 1")
+sqrt_p, sqrt = _unary("sqrt", NP_INEXACT)
+rsqrt_p, rsqrt = _unary("rsqrt", NP_INEXACT, what="1 / sqrt(x)")
+sin_p, sin = _unary("sin", NP_INEXACT)
+cos_p, cos = _unary("cos", NP_INEXACT)
+tan_p, tan = _unary("tan", NP_INEXACT)
+tanh_p, tanh = _unary("tanh", NP_INEXACT)
 # NOTE: sigmoid and softplus are primitives, not composites, for numerical stability
 # (no overflow for |x| large) and exact gradients at 0.
 sigmoid_p, sigmoid = _unary("sigmoid", NP_FLOATS, what="1 / (1 + e**-x)")
@@ -96,17 +98,17 @@ logical_not_p, logical_not = _unary("logical_not", NP_BOOL)
 bitwise_invert_p, _bitwise_invert = _unary("bitwise_invert", NP_INTS, public="bitwise.invert")
 
 # -- binary --------------------------------------------------------------------
-add_p, add = _binary("add", NP_NUMERIC, what="x + y")
-subtract_p, subtract = _binary("subtract", NP_NUMERIC, what="x - y")
-multiply_p, multiply = _binary("multiply", NP_NUMERIC, what="x * y")
-divide_p, _real_divide = _binary("divide", NP_FLOATS, what="x / y")
+add_p, add = _binary("add", NP_ARITH, what="x + y")
+subtract_p, subtract = _binary("subtract", NP_ARITH, what="x - y")
+multiply_p, multiply = _binary("multiply", NP_ARITH, what="x * y")
+divide_p, _real_divide = _binary("divide", NP_INEXACT, what="x / y")
 floordiv_p, floordiv = _binary("floordiv", NP_NUMERIC, what="floor(x / y)")
 floormod_p, floormod = _binary("floormod", NP_NUMERIC, what="x mod y (sign of y)")
-pow_p, pow = _binary("pow", NP_NUMERIC, what="x ** y")  # noqa: A001
+pow_p, pow = _binary("pow", NP_ARITH, what="x ** y")  # noqa: A001
 maximum_p, maximum = _binary("maximum", NP_NUMERIC)
 minimum_p, minimum = _binary("minimum", NP_NUMERIC)
-equal_p, equal = _binary("equal", NP_ALL | NP_STRING, bool_, what="x == y")
-not_equal_p, not_equal = _binary("not_equal", NP_ALL | NP_STRING, bool_, what="x != y")
+equal_p, equal = _binary("equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x == y")
+not_equal_p, not_equal = _binary("not_equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x != y")
 less_p, less = _binary("less", NP_NUMERIC, bool_, what="x < y")
 less_equal_p, less_equal = _binary("less_equal", NP_NUMERIC, bool_, what="x <= y")
 greater_p, greater = _binary("greater", NP_NUMERIC, bool_, what="x > y")
@@ -118,6 +120,158 @@ bitwise_and_p, bitwise_and = _binary("bitwise_and", NP_INTS)
 bitwise_or_p, bitwise_or = _binary("bitwise_or", NP_INTS)
 bitwise_xor_p, bitwise_xor = _binary("bitwise_xor", NP_INTS)
 mod = floormod
+
+
+def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name
+    """Elementwise |x|; for a complex tensor the magnitude, of its real dtype (TF's
+    ComplexAbs: complex64 -> float32).
+
+    Example:
+        >>> import ember as tf
+        >>> tf.abs(tf.constant([-1.5, 2.0])).numpy()
+        array([1.5, 2. ], dtype=float32)
+        >>> tf.abs(tf.constant([3 + 4j])).numpy()
+        array([5.])
+    """
+    x = as_tensor(x)
+    if x.dtype.is_complex:
+        return bind1(complex_abs_p, x)
+    return bind1(abs_p, x)
+
+
+# -- complex numbers -------------------------------------------------------------
+
+_COMPLEX_OF = {float32: "complex64", float64: "complex128"}
+
+
+def _complex_rule(re: TensorSpec, im: TensorSpec) -> TensorSpec:
+    from ..core.dtypes import as_dtype
+    dt = rules.same_dtype("complex", re, im)
+    rules.check_dtype("complex", re, NP_FLOATS & {float32._np, float64._np})
+    return TensorSpec(rules.broadcast_shapes("complex", re, im), as_dtype(_COMPLEX_OF[dt]))
+
+
+def _to_real_rule(op: str):
+    def rule(x: TensorSpec) -> TensorSpec:
+        rules.check_dtype(op, x, NP_COMPLEX)
+        return TensorSpec(x.shape, x.dtype.real_dtype)
+    return rule
+
+
+complex_p = primitive("complex", _complex_rule, allowed=NP_FLOATS & {float32._np, float64._np},
+                      same_dtype=True, elementwise=True)
+real_p = primitive("real", _to_real_rule("real"), allowed=NP_COMPLEX, elementwise=True)
+imag_p = primitive("imag", _to_real_rule("imag"), allowed=NP_COMPLEX, elementwise=True)
+angle_p = primitive("angle", _to_real_rule("angle"), allowed=NP_COMPLEX, elementwise=True)
+complex_abs_p = primitive("complex_abs", _to_real_rule("complex_abs"), allowed=NP_COMPLEX,
+                          elementwise=True)
+conj_p = primitive("conj", rules.unary("conj", NP_COMPLEX), allowed=NP_COMPLEX,
+                   elementwise=True)
+
+
+def complex(real: Any, imag: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name
+    """The complex tensor `real + imag * 1j` (broadcasting): float32 parts give complex64,
+    float64 parts complex128, as `tf.complex`.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.complex(tf.constant([1.0]), tf.constant([2.0])).numpy()
+        array([1.+2.j], dtype=complex64)
+    """
+    re, im = pair(real, imag)
+    if re.dtype is not im.dtype or re.dtype not in (float32, float64):
+        _complex_rule(TensorSpec(re.shape, re.dtype), TensorSpec(im.shape, im.dtype))
+    return bind(complex_p, re, im)
+
+
+def real(input: Any, name: str | None = None) -> Any:
+    """The real part of a complex tensor (of its real dtype); a real tensor as it is.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.real(tf.constant([1 + 2j])).numpy()
+        array([1.])
+    """
+    x = as_tensor(input)
+    if not x.dtype.is_complex:
+        _check_real_numeric("real", x)
+        return x
+    return bind1(real_p, x)
+
+
+def imag(input: Any, name: str | None = None) -> Any:
+    """The imaginary part of a complex tensor (of its real dtype); zeros for a real one.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.imag(tf.constant([1 + 2j])).numpy()
+        array([2.])
+    """
+    x = as_tensor(input)
+    if not x.dtype.is_complex:
+        _check_real_numeric("imag", x)
+        from .creation_ops import zeros_like
+        return zeros_like(x)
+    return bind1(imag_p, x)
+
+
+def conj(x: Any, name: str | None = None) -> Any:
+    """The complex conjugate; a real tensor as it is, as `tf.math.conj`.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.conj(tf.constant([1 + 2j])).numpy()
+        array([1.-2.j])
+    """
+    x = as_tensor(x)
+    if not x.dtype.is_complex:
+        _check_real_numeric("conj", x)
+        return x
+    return bind1(conj_p, x)
+
+
+def angle(input: Any, name: str | None = None) -> Any:
+    """The argument (phase) of each element, in (-pi, pi], of the real dtype; for a real
+    tensor pi where it is negative, else 0, as `tf.math.angle`.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.angle(tf.constant([1j])).numpy()
+        array([1.57079633])
+    """
+    x = as_tensor(input)
+    if not x.dtype.is_complex:
+        _check_real_numeric("angle", x)
+        import math as _math
+        return where(less(x, 0), _math.pi, 0) if x.dtype.is_floating else \
+            cast(where(less(x, 0), _math.pi, 0.0), float32)
+    return bind1(angle_p, x)
+
+
+def _check_real_numeric(op: str, x: Any) -> None:
+    rules.check_dtype(op, TensorSpec(x.shape, x.dtype), NP_ARITH)
+
+
+def _conj(x: Any) -> Any:
+    """conj(x) for a complex tensor, x itself otherwise (no op on real gradients)."""
+    return bind1(conj_p, x) if x.dtype.is_complex else x
+
+
+def _holomorphic(vjp):
+    """The VJP rule of a holomorphic primitive for complex inputs from its real rule.
+
+    TF's gradient of a real loss L with respect to z = x + iy is dL/dx + i dL/dy (the
+    conjugate of 2 dL/dz); for f holomorphic its VJP is then g * conj(f'(z)). The real
+    rule computes g * f'(z) (J^T g); conj(rule(conj(g))) = J^H g is TF's. A real `g`
+    (the float path) goes straight to the real rule.
+    """
+    def rule(g, ins, out, **params):
+        if not g.dtype.is_complex:
+            return vjp(g, ins, out, **params)
+        return tuple(None if c is None else _conj(c)
+                     for c in vjp(_conj(g), ins, out, **params))
+    rule.__name__ = getattr(vjp, "__name__", "vjp")
+    return rule
 
 
 def _is_int(x: Any) -> bool:
@@ -356,16 +510,20 @@ def _grads():
     defvjp(negative_p, lambda g, ins, out: (negative(g),))
     # NOTE: abs'(0) = sign(0) = 0, TF's convention.
     defvjp(abs_p, lambda g, ins, out: (multiply(g, sign(ins[0])),))
-    defvjp(exp_p, lambda g, ins, out: (multiply(g, out),))
-    defvjp(log_p, lambda g, ins, out: (truediv(g, ins[0]),))
-    defvjp(log1p_p, lambda g, ins, out: (truediv(g, add(ins[0], 1)),))
-    defvjp(expm1_p, lambda g, ins, out: (multiply(g, add(out, 1)),))
-    defvjp(sqrt_p, lambda g, ins, out: (truediv(multiply(g, 0.5), out),))
-    defvjp(rsqrt_p, lambda g, ins, out: (multiply(g, multiply(-0.5, multiply(out, square(out)))),))
-    defvjp(sin_p, lambda g, ins, out: (multiply(g, cos(ins[0])),))
-    defvjp(cos_p, lambda g, ins, out: (negative(multiply(g, sin(ins[0]))),))
-    defvjp(tan_p, lambda g, ins, out: (multiply(g, add(square(out), 1)),))
-    defvjp(tanh_p, lambda g, ins, out: (multiply(g, subtract(1, square(out))),))
+    # NOTE: the rules of primitives that accept complex inputs go through _holomorphic
+    # (TF's conjugate convention); on real gradients it calls the rule as it is.
+    H = _holomorphic
+    defvjp(exp_p, H(lambda g, ins, out: (multiply(g, out),)))
+    defvjp(log_p, H(lambda g, ins, out: (truediv(g, ins[0]),)))
+    defvjp(log1p_p, H(lambda g, ins, out: (truediv(g, add(ins[0], 1)),)))
+    defvjp(expm1_p, H(lambda g, ins, out: (multiply(g, add(out, 1)),)))
+    defvjp(sqrt_p, H(lambda g, ins, out: (truediv(multiply(g, 0.5), out),)))
+    defvjp(rsqrt_p, H(lambda g, ins, out: (
+        multiply(g, multiply(-0.5, multiply(out, square(out)))),)))
+    defvjp(sin_p, H(lambda g, ins, out: (multiply(g, cos(ins[0])),)))
+    defvjp(cos_p, H(lambda g, ins, out: (negative(multiply(g, sin(ins[0]))),)))
+    defvjp(tan_p, H(lambda g, ins, out: (multiply(g, add(square(out), 1)),)))
+    defvjp(tanh_p, H(lambda g, ins, out: (multiply(g, subtract(1, square(out))),)))
     defvjp(sigmoid_p, lambda g, ins, out: (multiply(g, multiply(out, subtract(1, out))),))
     defvjp(softplus_p, lambda g, ins, out: (multiply(g, sigmoid(ins[0])),))
     defvjp(erf_p, lambda g, ins, out: (
@@ -384,17 +542,23 @@ def _grads():
     defvjp(subtract_p, lambda g, ins, out: (g, negative(g)))
     from ..core.tape import needs_gradient as needs
 
-    defvjp(multiply_p, lambda g, ins, out: (multiply(g, ins[1]) if needs(0) else None,
-                                             multiply(g, ins[0]) if needs(1) else None))
-    defvjp(divide_p, lambda g, ins, out: (
+    defvjp(multiply_p, H(lambda g, ins, out: (multiply(g, ins[1]) if needs(0) else None,
+                                               multiply(g, ins[0]) if needs(1) else None)))
+    defvjp(divide_p, H(lambda g, ins, out: (
         truediv(g, ins[1]) if needs(0) else None,
-        negative(multiply(g, truediv(out, ins[1]))) if needs(1) else None))
+        negative(multiply(g, truediv(out, ins[1]))) if needs(1) else None)))
     # floormod(x, y) = x - floor(x / y) * y
     defvjp(floormod_p, lambda g, ins, out: (
         g, negative(multiply(g, floordiv(ins[0], ins[1])))))
 
     def pow_vjp(g, ins, out):
         x, y = ins
+        if x.dtype.is_complex:  # (through _holomorphic) d/dy x**y = x**y log x, 0 at x = 0
+            gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs(0) else None
+            if not needs(1):
+                return gx, None
+            nz = not_equal(x, 0)
+            return gx, multiply(g, where(nz, multiply(out, log(where(nz, x, 1))), 0))
         if not x.dtype.is_floating:
             return None, None
         gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs(0) else None
@@ -404,7 +568,26 @@ def _grads():
         pos = greater(x, 0)
         gy = multiply(g, where(pos, multiply(out, log(where(pos, x, 1))), 0))
         return gx, gy
-    defvjp(pow_p, pow_vjp)
+    defvjp(pow_p, H(pow_vjp))
+
+    # -- complex numbers: TF's rules (math_grad.py) --------------------------------
+    def _zl(t):
+        from .creation_ops import zeros_like
+        return zeros_like(t)
+    defvjp(complex_p, lambda g, ins, out: (real(g) if needs(0) else None,
+                                           imag(g) if needs(1) else None))
+    defvjp(real_p, lambda g, ins, out: (complex(g, _zl(g)),))
+    defvjp(imag_p, lambda g, ins, out: (complex(_zl(g), g),))
+    defvjp(conj_p, lambda g, ins, out: (conj(g),))
+    # |z|: g z / |z| (0 at z = 0, as TF's div_no_nan)
+    defvjp(complex_abs_p, lambda g, ins, out: (
+        divide_no_nan(multiply(complex(g, _zl(g)), ins[0]), complex(out, _zl(out))),))
+
+    # angle(z) = atan2(y, x): (-y + ix) / |z|^2 = -g / (y + ix)
+    def angle_vjp(g, ins, out):
+        z = ins[0]
+        return (negative(truediv(complex(g, _zl(g)), complex(imag(z), real(z)))),)
+    defvjp(angle_p, angle_vjp)
 
     # NOTE: at ties the whole gradient goes to x (x >= y for maximum, x <= y for
     # minimum), as TF's Maximum/Minimum gradients.

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import rules
-from ..core.dtypes import NP_BOOL, NP_NUMERIC, as_dtype, int64
+from ..core.dtypes import NP_ARITH, NP_BOOL, NP_NUMERIC, as_dtype, int64
 from ..core.registry import bind, bind1, primitive
 from ..core.shape import TensorSpec
 from ..core.errors import DTypeError, ShapeError
@@ -50,8 +50,8 @@ def _reduction(name: str, allowed: frozenset):
     return p, op
 
 
-reduce_sum_p, reduce_sum = _reduction("reduce_sum", NP_NUMERIC)
-reduce_prod_p, reduce_prod = _reduction("reduce_prod", NP_NUMERIC)
+reduce_sum_p, reduce_sum = _reduction("reduce_sum", NP_ARITH)
+reduce_prod_p, reduce_prod = _reduction("reduce_prod", NP_ARITH)
 reduce_max_p, reduce_max = _reduction("reduce_max", NP_NUMERIC)
 reduce_min_p, reduce_min = _reduction("reduce_min", NP_NUMERIC)
 reduce_any_p, reduce_any = _reduction("reduce_any", NP_BOOL)
@@ -91,13 +91,14 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 
 # NOTE: a primitive for speed (it is in nearly every loss) and because its kernel counts
 # the elements at run time, so it needs no static sizes inside ember.function.
-reduce_mean_p = primitive("reduce_mean", _reduce_rule("reduce_mean", NP_NUMERIC),
-                          allowed=NP_NUMERIC)
+reduce_mean_p = primitive("reduce_mean", _reduce_rule("reduce_mean", NP_ARITH),
+                          allowed=NP_ARITH)
 
 
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                     name: str | None = None) -> Any:
-    """The (population) variance over `axis`; floating inputs only.
+    """The (population) variance over `axis`, of floating or complex inputs (for complex
+    ones the mean of |x - mean|^2, of the real dtype, as TF).
 
     Example:
         >>> import ember as tf
@@ -105,16 +106,20 @@ def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False,
         np.float32(1.0)
     """
     x = as_tensor(input_tensor)
+    if x.dtype.is_complex:
+        mean = reduce_mean(x, axis, keepdims=True)
+        return reduce_mean(m.square(m.abs(m.subtract(x, mean))), axis, keepdims)
     if not x.dtype.is_floating:
-        raise DTypeError(f"reduce_variance: needs a floating tensor, received {x.dtype.name}; "
-                         f"cast it first, e.g. ember.cast(x, ember.float32).")
+        raise DTypeError(f"reduce_variance: needs a floating or complex tensor, received "
+                         f"{x.dtype.name}; cast it first, e.g. ember.cast(x, ember.float32).")
     mean = reduce_mean(x, axis, keepdims=True)
     return reduce_mean(m.square(m.subtract(x, mean)), axis, keepdims)
 
 
 def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                name: str | None = None) -> Any:
-    """The (population) standard deviation over `axis`; floating inputs only.
+    """The (population) standard deviation over `axis`, of floating or complex inputs
+    (real for complex ones, as TF).
 
     Example:
         >>> import ember as tf
@@ -203,7 +208,7 @@ argmin = _arg(argmin_p)
 
 def _cum_rule(op: str):
     def rule(x: TensorSpec, axis: int, exclusive=False, reverse=False) -> TensorSpec:
-        rules.check_dtype(op, x, NP_NUMERIC)
+        rules.check_dtype(op, x, NP_ARITH)
         rules.normalize_axis(op, axis, x.shape.rank)
         return TensorSpec(x.shape, x.dtype)
     return rule
@@ -256,7 +261,7 @@ def _grads() -> None:
 
     def mean_vjp(g, ins, out, axis, keepdims):
         x = ins[0]
-        if not x.dtype.is_floating:
+        if not (x.dtype.is_floating or x.dtype.is_complex):
             return (None,)
         return (m.truediv(spread(g, x, axis, keepdims), _count(x, axis)),)
     defvjp(reduce_mean_p, mean_vjp)
@@ -305,7 +310,7 @@ def _grads() -> None:
         others = reshape(others, [xt.shape[i] for i in range(rank)])
         inverse = [perm.index(i) for i in range(rank)]
         return (m.multiply(spread(g, x, axis, keepdims), transpose(others, inverse)),)
-    defvjp(reduce_prod_p, prod_vjp)
+    defvjp(reduce_prod_p, m._holomorphic(prod_vjp))
 
     defvjp(cumsum_p, lambda g, ins, out, axis, exclusive, reverse: (
         cumsum(g, axis, exclusive=exclusive, reverse=not reverse),))
@@ -353,7 +358,7 @@ def _grads() -> None:
         skipped = cumprod(m.where(first, 1, x), axis, exclusive=exclusive, reverse=reverse)
         from_first = back(m.multiply(skipped, g))
         return m.where(clear, from_clear, m.where(first, from_first, 0))
-    defvjp(cumprod_p, cumprod_vjp)
+    defvjp(cumprod_p, m._holomorphic(cumprod_vjp))
     no_gradient(reduce_any_p, reduce_all_p, argmax_p, argmin_p)
 
 

@@ -75,6 +75,7 @@ def _i(a, dtype=np.int32):
 
 
 P3 = R.standard_normal((3, 4, 5))
+C3 = P3 + 1j * R.standard_normal((3, 4, 5))  # complex: update and add (no order for min/max)
 P2 = R.standard_normal((4, 3)).astype(np.float32)
 I5 = R.integers(-3, 3, (6, 5), dtype=np.int32)  # int values for integer params
 
@@ -146,6 +147,10 @@ SPECS = {
              {"mode": "add"}, diff_args=(0, 2)),
         Case((P3, _i([[1], [1]], np.int64), R.standard_normal((2, 4, 5))), _scatter_ref,
              {"mode": "sub"}, diff_args=(0, 2)),
+        Case((C3, _i([[0, 1], [2, 3]]), C3[:2, 0] * 2), _scatter_ref,
+             {"mode": "update"}, diff_args=(0, 2)),
+        Case((C3, _i([[0, 1], [2, 3], [0, 1]]), C3[:, 1] * 1j), _scatter_ref,
+             {"mode": "add"}, diff_args=(0, 2)),
         Case((P2, _i([[0, 0], [3, 2], [0, 0]]), R.standard_normal(3).astype(np.float32)),
              _scatter_ref, {"mode": "min"}, diff_args=(0, 2)),
         Case((P2, _i([[1, 1], [3, 2]]), R.standard_normal(2).astype(np.float32)),
@@ -171,6 +176,8 @@ SPECS = {
              {"mode": "update"}, diff_args=(0, 2)),
     ],
     "scatter_add_axis": [
+        Case((C3[0, :3, :3].copy(), _i([1, 0, 1]), np.zeros((4, 3), complex)),
+             _scatter_add_axis_ref, {"axis": 0, "batch_dims": 0}, diff_args=(0,)),
         Case((R.standard_normal((3, 5)), _i([1, 0, 1]), np.zeros((4, 5))),
              _scatter_add_axis_ref, {"axis": 0, "batch_dims": 0}, diff_args=(0,)),
         Case((R.standard_normal((3, 2, 2, 5)), _i([[1, 3], [3, 3]], np.int64),

@@ -27,6 +27,10 @@ def _i32(*shape):
     return R.integers(-5, 6, shape).astype(np.int32)
 
 
+def _c128(*shape):
+    return R.standard_normal(shape) + 1j * R.standard_normal(shape)
+
+
 def _matmul_ref(a, b, transpose_a=False, transpose_b=False):
     if transpose_a:
         a = np.swapaxes(a, -1, -2)
@@ -37,7 +41,7 @@ def _matmul_ref(a, b, transpose_a=False, transpose_b=False):
 
 
 def _matmul_case(a, b, **flags):
-    tol = 1e-5 if a.dtype == np.float32 else 1e-12
+    tol = 1e-5 if a.dtype in (np.float32, np.complex64) else 1e-12
     return Case((a, b), _matmul_ref, dict(flags), rtol=tol, atol=tol)
 
 
@@ -63,7 +67,7 @@ def _loop_einsum(*operands, equation):
 
 
 def _einsum_case(equation, *args, ref=_loop_einsum):
-    tol = 1e-5 if args[0].dtype == np.float32 else 1e-12
+    tol = 1e-5 if args[0].dtype in (np.float32, np.complex64) else 1e-12
     return Case(tuple(args), ref, {"equation": equation}, rtol=tol, atol=tol)
 
 
@@ -99,6 +103,9 @@ def _broadcast_bmm(a, b, equation):
 SPECS = {
     "matmul": [
         _matmul_case(_f64(3, 4), _f64(4, 5)),
+        _matmul_case(_c128(3, 4), _c128(4, 5)),
+        _matmul_case(_c128(2, 4, 3), _c128(5, 4), transpose_a=True, transpose_b=True),
+        _matmul_case(_c128(3, 4).astype(np.complex64), _c128(4, 2).astype(np.complex64)),
         _matmul_case(_f32(3, 4), _f32(4, 2)),
         _matmul_case(_i32(3, 4), _i32(4, 2)),
         _matmul_case(_f64(2, 3, 4), _f64(2, 4, 2)),
@@ -116,6 +123,9 @@ SPECS = {
     # with an inf that order decides between nan (0 * inf) and inf: no inf in its cases.
     "einsum": varying([
         _einsum_case("ij,jk->ik", _f64(3, 4), _f64(4, 2)),
+        _einsum_case("ij,jk->ik", _c128(3, 4), _c128(4, 2)),
+        _einsum_case("bij,bkj->bik", _c128(2, 3, 4), _c128(2, 2, 4)),
+        _einsum_case("ii->", _c128(3, 3)),
         _einsum_case("bij,bjk->bik", _f32(2, 3, 4), _f32(2, 4, 2)),
         _einsum_case("ii->", _f64(3, 3)),
         _einsum_case("ij->ji", _f64(2, 3)),

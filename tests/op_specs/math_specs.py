@@ -17,6 +17,13 @@ I32 = R.integers(-5, 6, (3, 4)).astype(np.int32)
 NZ32 = np.where(I32 == 0, 3, I32).astype(np.int32)
 B = R.random((3, 4)) > 0.5
 B2 = R.random((4,)) > 0.5
+# complex inputs: independent normal real and imaginary parts (none near a branch cut's
+# axis by more than chance; the fuzzer redraws complex values only from these)
+C128 = R.standard_normal((3, 4)) + 1j * R.standard_normal((3, 4))
+C128B = R.standard_normal((3, 4)) + 1j * R.standard_normal((3, 4))
+CROW = R.standard_normal((4,)) + 1j * R.standard_normal((4,))
+C64 = C128.astype(np.complex64)
+C128_EQ = np.where(B, C128, C128B)  # equal to C128 at some places
 
 
 def _each(fn, dtype=None):
@@ -94,23 +101,39 @@ def _binary(fn, pairs):
     return [Case((x, y), fn, rtol=1e-6, atol=1e-6) for x, y in pairs]
 
 
+def _cunary(fn, inputs=(C128, C64)):
+    """Cases of a unary op over complex inputs (NumPy's complex functions as reference)."""
+    return [Case((x,), fn, rtol=1e-5 if x.dtype == np.complex64 else 1e-12,
+                 atol=1e-5 if x.dtype == np.complex64 else 1e-12) for x in inputs]
+
+
+def _make_complex(re, im):
+    """complex(re, im) by parts (re + 1j * im would turn inf parts into nan)."""
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape),
+                   np.complex64 if re.dtype == np.float32 else np.complex128)
+    out.real, out.imag = re, im
+    return out
+
+
+COMPLEX_PAIRS = [(C128, C128B), (C128, CROW), (C64, C64[:1])]
+
 FLOAT_PAIRS = [(F64, R.standard_normal((3, 4))), (F64, ROW64), (F32, F32[:1])]
 NUMERIC_PAIRS = FLOAT_PAIRS + [(I32, NZ32)]
 
 SPECS = {
-    "negative": _unary(np.negative, (F64, F32, I32)),
+    "negative": _unary(np.negative, (F64, F32, I32)) + _cunary(np.negative),
     "abs": _unary(np.abs, (F64, F32, I32)),
     "sign": _unary(np.sign, (F64, I32)),
-    "exp": _unary(np.exp),
-    "log": _unary(np.log, (POS64,)),
-    "log1p": _unary(np.log1p, (POS64,)),
-    "expm1": _unary(np.expm1),
-    "sqrt": _unary(np.sqrt, (POS64,)),
-    "rsqrt": _unary(lambda x: 1.0 / np.sqrt(x), (POS64,)),
-    "sin": _unary(np.sin),
-    "cos": _unary(np.cos),
-    "tan": _unary(np.tan),
-    "tanh": _unary(np.tanh),
+    "exp": _unary(np.exp) + _cunary(np.exp),
+    "log": _unary(np.log, (POS64,)) + _cunary(np.log),
+    "log1p": _unary(np.log1p, (POS64,)) + _cunary(np.log1p),
+    "expm1": _unary(np.expm1) + _cunary(np.expm1),
+    "sqrt": _unary(np.sqrt, (POS64,)) + _cunary(np.sqrt),
+    "rsqrt": _unary(lambda x: 1.0 / np.sqrt(x), (POS64,)) + _cunary(lambda x: 1 / np.sqrt(x)),
+    "sin": _unary(np.sin) + _cunary(np.sin),
+    "cos": _unary(np.cos) + _cunary(np.cos),
+    "tan": _unary(np.tan) + _cunary(np.tan),
+    "tanh": _unary(np.tanh) + _cunary(np.tanh),
     "sigmoid": _unary(_sigmoid, (F64, F32, np.array([-100.0, 0.0, 100.0]))),
     "softplus": _unary(_softplus, (F64, F32, np.array([-100.0, 0.0, 100.0]))),
     "erf": _unary(_erf, (F64 * 2, F32, np.array([-7.0, -3.0, 0.0, 2.999, 5.0]))),
@@ -123,10 +146,10 @@ SPECS = {
     "is_finite": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isfinite, bool))],
     "logical_not": [Case((B,), lambda x: ~x)],
     "bitwise_invert": [Case((I32,), lambda x: -x - 1)],
-    "add": _binary(lambda x, y: x + y, NUMERIC_PAIRS),
-    "subtract": _binary(lambda x, y: x - y, NUMERIC_PAIRS),
-    "multiply": _binary(lambda x, y: x * y, NUMERIC_PAIRS),
-    "divide": _binary(lambda x, y: x / y, [(F64, POS64), (F32, F32[:1] + 3)]),
+    "add": _binary(lambda x, y: x + y, NUMERIC_PAIRS + COMPLEX_PAIRS),
+    "subtract": _binary(lambda x, y: x - y, NUMERIC_PAIRS + COMPLEX_PAIRS),
+    "multiply": _binary(lambda x, y: x * y, NUMERIC_PAIRS + COMPLEX_PAIRS),
+    "divide": _binary(lambda x, y: x / y, [(F64, POS64), (F32, F32[:1] + 3)] + COMPLEX_PAIRS),
     "floordiv": _binary(lambda x, y: np.floor(x / y).astype(x.dtype),
                         [(F64, POS64), (I32, NZ32)])
     + _binary(_each(_floordiv1), [(F64, -POS64[:1]), (F32, F32[:1] + 3)]),
@@ -134,11 +157,12 @@ SPECS = {
                                             (F32, F32[:1] + 3)]),
     # negative bases to integer powers: differentiable in the base only
     "pow": _binary(_each(_pow1), [(POS64, F64), (I32, np.abs(I32))])
-    + [Case((F64, np.round(F64[:1] * 3)), _each(_pow1), diff_args=(0,))],
+    + [Case((F64, np.round(F64[:1] * 3)), _each(_pow1), diff_args=(0,))]
+    + _binary(np.power, [(C128, C128B), (C64, C64[:1])]),
     "maximum": _binary(_extreme(max), NUMERIC_PAIRS),
     "minimum": _binary(_extreme(min), NUMERIC_PAIRS),
-    "equal": _binary(lambda x, y: x == y, [(I32, NZ32), (B, B2)]),
-    "not_equal": _binary(lambda x, y: x != y, [(I32, NZ32), (B, B2)]),
+    "equal": _binary(lambda x, y: x == y, [(I32, NZ32), (B, B2), (C128, C128_EQ)]),
+    "not_equal": _binary(lambda x, y: x != y, [(I32, NZ32), (B, B2), (C128, C128_EQ)]),
     "less": _binary(lambda x, y: x < y, NUMERIC_PAIRS),
     "less_equal": _binary(lambda x, y: x <= y, NUMERIC_PAIRS),
     "greater": _binary(lambda x, y: x > y, NUMERIC_PAIRS),
@@ -153,6 +177,14 @@ SPECS = {
         [[a if k else b for k, a, b in zip(cr, xr, y)] for cr, xr in zip(c, x)]).reshape(
             np.broadcast_shapes(c.shape, x.shape, y.shape))),
         Case((B2, I32, NZ32), lambda c, x, y: np.where(c, x, y))],
+    # complex numbers (references by parts: NumPy's .real/.imag, arctan2, hypot)
+    "complex": _binary(_make_complex, [(F64, R.standard_normal((3, 4))), (F64, ROW64),
+                                       (F32, F32[:1])]),
+    "real": _cunary(lambda z: z.real.copy()),
+    "imag": _cunary(lambda z: z.imag.copy()),
+    "conj": _cunary(lambda z: _make_complex(z.real, -z.imag)),
+    "angle": _cunary(lambda z: np.arctan2(z.imag, z.real)),
+    "complex_abs": _cunary(lambda z: np.hypot(z.real, z.imag)),
     "where_index": [Case((B,), lambda c: np.array(
         [[i, j] for i in range(c.shape[0]) for j in range(c.shape[1]) if c[i, j]],
         dtype=np.int64).reshape(-1, 2))],

@@ -13,6 +13,8 @@ F64 = R.standard_normal((2, 3, 4))
 I32 = R.integers(-9, 10, (2, 3, 4)).astype(np.int32)
 B = R.random((2, 3, 4)) > 0.3
 F64_ZEROS = np.where(R.random((2, 3, 4)) < 0.15, 0.0, F64)
+C128 = R.standard_normal((2, 3, 4)) + 1j * R.standard_normal((2, 3, 4))
+C128_ZEROS = np.where(R.random((2, 3, 4)) < 0.15, 0.0, C128)
 
 
 def _nan_wins(fn):
@@ -128,11 +130,12 @@ def _arg_cases(better, axes_types):
 
 
 SPECS = {
-    "reduce_sum": _cases(_loop_reduce(lambda a, v: a + v, 0), (F64, I32)),
+    "reduce_sum": _cases(_loop_reduce(lambda a, v: a + v, 0), (F64, I32, C128)),
     # with zeros too: the gradient is exact there (the product of the other elements)
     "reduce_mean": _cases(lambda x, axis=None, keepdims=False: _mean_ref(x, axis, keepdims),
-                          (F64, I32)),
-    "reduce_prod": _cases(_loop_reduce(lambda a, v: a * v, 1), (F64, I32 % 3 + 1, F64_ZEROS)),
+                          (F64, I32, C128)),
+    "reduce_prod": _cases(_loop_reduce(lambda a, v: a * v, 1), (F64, I32 % 3 + 1, F64_ZEROS,
+                                                                    C128_ZEROS)),
     # over no elements: the lowest (highest) value of the dtype, as TF
     "reduce_max": _cases(_loop_reduce(_nan_wins(max), _lowest), (F64, I32)),
     "reduce_min": _cases(_loop_reduce(_nan_wins(min), _highest), (F64, I32)),
@@ -140,9 +143,10 @@ SPECS = {
     "reduce_all": _cases(_loop_reduce(lambda a, v: a and bool(v), True), (B,)),
     "argmax": _arg_cases(lambda v, best: v > best, [(0, np.int64), (2, np.int32)]),
     "argmin": _arg_cases(lambda v, best: v < best, [(1, np.int64)]),
-    "cumsum": _scan_cases(_scan(lambda a, v: a + v, 0), (I32, F64)),
+    "cumsum": _scan_cases(_scan(lambda a, v: a + v, 0), (I32, F64, C128)),
     # with zeros too: the gradient must be exact there (it can't divide by x)
-    "cumprod": _scan_cases(_scan(lambda a, v: a * v, 1), (I32 % 3 + 1, F64, F64_ZEROS)),
+    "cumprod": _scan_cases(_scan(lambda a, v: a * v, 1), (I32 % 3 + 1, F64, F64_ZEROS,
+                                                              C128_ZEROS)),
     "sum_to_like": [
         Case((F64, np.zeros((1, 3, 1))), lambda g, like: g.sum(axis=(0, 2), keepdims=True)[0:1],
              diff_args=(0,)),

@@ -86,7 +86,30 @@ def _pow(x, y):
 
 
 def _cast(x, dtype):
-    return np.asarray(x).astype(dtype, copy=False) if x.dtype != dtype else x
+    if x.dtype == dtype:
+        return x
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        # TF's Cast of a complex value to a real dtype keeps the real part (bool: x != 0)
+        if np.dtype(dtype).kind == "b":
+            return x != 0
+        x = x.real
+    return np.asarray(x).astype(dtype, copy=False)
+
+
+def _complex(re, im):
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape),
+                   np.complex64 if re.dtype == np.float32 else np.complex128)
+    out.real = re
+    out.imag = im
+    return out
+
+
+def _real(x):
+    return x.real.copy()  # a copy: x.real is a view into x (e.g. a Variable's buffer)
+
+
+def _imag(x):
+    return x.imag.copy()
 
 
 def _reduce(ufunc):
@@ -176,6 +199,8 @@ KERNELS = {
     "is_nan": np.isnan, "is_inf": np.isinf, "is_finite": np.isfinite,
     "logical_not": np.logical_not, "bitwise_invert": np.invert,
     "cast": _cast, "stop_gradient": _same, "identity": _same,
+    "complex": _complex, "real": _real, "imag": _imag, "conj": np.conjugate,
+    "angle": np.angle, "complex_abs": np.abs,
     # binary
     "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
     "divide": np.true_divide, "floordiv": _floordiv, "floormod": _floormod, "pow": _pow,
