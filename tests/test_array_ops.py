@@ -542,3 +542,13 @@ def test_errors_are_ember_errors_not_numpy():
     for f in bad:
         with pytest.raises((ShapeError, InvalidArgumentError)):
             f()
+
+
+def test_one_hot_truncates_numpy_float_indices_but_refuses_float_tensors():
+    # TF 2.21: tf.one_hot(np.array([1., 2.]), 3) works, 1.5 truncates to 1; a float32
+    # tensor or a Python list of floats raises (OneHot takes only integer indices)
+    got = tf.one_hot(np.array([1.0, 2.0, 1.5], np.float32), depth=3).numpy()
+    np.testing.assert_array_equal(got, [[0, 1, 0], [0, 0, 1], [0, 1, 0]])
+    for refused in (tf.constant([1.0]), [1.0]):  # TF refuses these too
+        with pytest.raises(tf.errors.DTypeError, match="one_hot: indices must be integers"):
+            tf.one_hot(refused, depth=3)

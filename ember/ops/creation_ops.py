@@ -304,7 +304,8 @@ def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = Non
     """A one-hot tensor: `on_value` where the new axis equals the index, else `off_value`.
 
     Indices outside [0, depth) give a row of `off_value`. The new axis of size `depth`
-    goes at `axis` (default -1: last). The dtype is `dtype`, else that of `on_value` or
+    goes at `axis` (default -1: last). As in TF, a float NumPy array of indices is
+    truncated to int64; Python floats and float tensors are refused. The dtype is `dtype`, else that of `on_value` or
     `off_value`, else float32.
 
     Example:
@@ -314,6 +315,10 @@ def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = Non
                [0., 0., 1.],
                [0., 0., 0.]], dtype=float32)
     """
+    if isinstance(indices, np.ndarray) and indices.dtype.kind == "f":
+        # NOTE: TF 2.21 converts a float NumPy array to int64 indices (truncating); Python
+        # floats and float tensors it refuses
+        indices = indices.astype(np.int64)
     idx = as_tensor(indices)
     if not idx.dtype.is_integer:
         raise DTypeError(f"one_hot: indices must be integers, received {desc(idx)}; cast "

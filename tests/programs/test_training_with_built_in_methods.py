@@ -352,8 +352,6 @@ def test_overview():
     assert r["pred"] == (3, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="ember: tf.one_hot rejects float32 NumPy labels (the "
-                   "guide's y_train); TF converts integral-valued float arrays to int indices")
 def test_custom_losses():
     r = program_custom_losses()
     assert r["h1"] == ["loss"] and r["h2"] == ["loss"]
