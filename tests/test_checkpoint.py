@@ -41,7 +41,8 @@ def test_roundtrip_module_lists_dicts_and_paths(tmp_path):
     path = ckpt.save(str(tmp_path / "ckpt"))
     assert path == str(tmp_path / "ckpt-1") and int(ckpt.save_counter) == 1
     keys = dict(tf.train.list_variables(path))
-    assert keys == {"block/parts/0/.ATTRIBUTES/VARIABLE_VALUE": [],
+    assert keys == {"_CHECKPOINTABLE_OBJECT_GRAPH": [],  # listed as TF lists it
+                    "block/parts/0/.ATTRIBUTES/VARIABLE_VALUE": [],
                     "block/parts/1/a.Sx/.ATTRIBUTES/VARIABLE_VALUE": [],
                     "block/parts/1/b/.ATTRIBUTES/VARIABLE_VALUE": [2],
                     "block/w/.ATTRIBUTES/VARIABLE_VALUE": [2, 3],
@@ -321,3 +322,31 @@ def test_save_weights_prefix_and_latest_checkpoint(tmp_path):
     # a tf.train checkpoint's state file takes precedence
     path = tf.train.Checkpoint(v=tf.Variable(1.0)).save(str(tmp_path / "ckpt"))
     assert tf.train.latest_checkpoint(str(tmp_path)) == path
+
+
+def test_restore_into_a_module_variable_created_after_the_restore(tmp_path):
+    class Lazy(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = None
+
+        def __call__(self, x):
+            if self.v is None:
+                self.v = tf.Variable(tf.random.normal([3]))
+            return x * self.v
+
+    saved = Lazy()
+    saved(tf.ones(3))
+    path = str(tmp_path / "lazy")
+    tf.train.Checkpoint(model=saved).write(path)
+    fresh = Lazy()
+    status = tf.train.Checkpoint(model=fresh).restore(path)
+    with pytest.raises(AssertionError):
+        status.assert_consumed()  # the variable does not exist yet
+    fresh(tf.ones(3))  # created now: the saved value is applied, as TF does
+    np.testing.assert_array_equal(fresh.v.numpy(), saved.v.numpy())
+    status.assert_consumed()
+    other = Lazy()
+    other.unrelated = tf.Variable(1.0)  # a class with a pending restore elsewhere: untouched
+    other(tf.ones(3))
+    assert not np.array_equal(other.v.numpy(), saved.v.numpy())

@@ -10,7 +10,7 @@ Example:
     >>> ckpt = tf.train.Checkpoint(w=tf.Variable([1.0, 2.0]))
     >>> path = ckpt.save(os.path.join(tempfile.mkdtemp(), "ckpt"))
     >>> tf.train.list_variables(path)
-    [('save_counter/.ATTRIBUTES/VARIABLE_VALUE', []), ('w/.ATTRIBUTES/VARIABLE_VALUE', [2])]
+    [('_CHECKPOINTABLE_OBJECT_GRAPH', []), ('save_counter/.ATTRIBUTES/VARIABLE_VALUE', []), ('w/.ATTRIBUTES/VARIABLE_VALUE', [2])]
 """
 
 from ._format import NotFoundError

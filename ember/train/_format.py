@@ -104,6 +104,9 @@ def _damaged(path: str, why: str) -> DamagedFileError:
                             f"restored. Use another checkpoint, or save it again.")
 
 
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
 class BundleReader:
     """A checkpoint's index, read and checked; arrays are read on demand.
 
@@ -117,16 +120,24 @@ class BundleReader:
         self.variables: dict[str, dict] = index["variables"]
 
     def get_variable_to_shape_map(self) -> dict[str, list]:
-        return {k: list(v["shape"]) for k, v in self.variables.items()}
+        out = {k: list(v["shape"]) for k, v in self.variables.items()}
+        out[OBJECT_GRAPH_KEY] = []  # TF lists its object graph as a scalar string
+        return out
 
     def get_variable_to_dtype_map(self) -> dict[str, Any]:
-        return {k: as_dtype(v["dtype"]) for k, v in self.variables.items()}
+        out = {k: as_dtype(v["dtype"]) for k, v in self.variables.items()}
+        out[OBJECT_GRAPH_KEY] = as_dtype("string")
+        return out
 
     def has_tensor(self, key: str) -> bool:
-        return key in self.variables
+        return key in self.variables or key == OBJECT_GRAPH_KEY
 
     def get_tensor(self, key: str) -> np.ndarray:
-        """The array stored under `key` (a NumPy array, as TF's reader returns)."""
+        """The array stored under `key` (a NumPy array, as TF's reader returns); the object
+        graph key gives the graph as JSON bytes (TF: a serialized protobuf)."""
+        if key == OBJECT_GRAPH_KEY:
+            graph = {k: v for k, v in self.index.items() if k != "variables"}
+            return np.array(json.dumps(graph).encode("utf-8"), dtype=object)
         if key not in self.variables:
             raise NotFoundError(f"Key {key} not found in checkpoint {self.prefix!r}. Its keys "
                                 f"are listed by tf.train.list_variables(...).")

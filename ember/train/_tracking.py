@@ -141,9 +141,16 @@ def children(obj: Any) -> list[tuple[str, Any]]:
 
 
 def can_defer(obj: Any) -> bool:
-    """Whether `obj` may create the missing children later (in `build`)."""
-    return isinstance(obj, (_layer_base(), _optimizer_base())) and callable(
-        getattr(type(obj), "build", None))
+    """Whether `obj` may create the missing children later: a Keras layer or optimizer
+    in `build`, any other `tf.Module` by setting an attribute (e.g. in its first call)."""
+    if isinstance(obj, (_layer_base(), _optimizer_base())):
+        return callable(getattr(type(obj), "build", None))
+    return isinstance(obj, Module)
+
+
+def builds_children(obj: Any) -> bool:
+    """Whether `obj` creates its children in `build` (else by setting attributes)."""
+    return isinstance(obj, (_layer_base(), _optimizer_base()))
 
 
 def walk(root: Any) -> tuple[list[Any], list[list[tuple[str, int]]], dict[int, str]]:

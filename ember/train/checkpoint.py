@@ -78,6 +78,7 @@ class Checkpoint:
         ...     os.path.join(tempfile.mkdtemp(), "w"))
         >>> for key, shape in tf.train.list_variables(path):
         ...     print(key, shape)
+        _CHECKPOINTABLE_OBJECT_GRAPH []
         model/layer-0/bias/.ATTRIBUTES/VARIABLE_VALUE [2]
         model/layer-0/kernel/.ATTRIBUTES/VARIABLE_VALUE [3, 2]
         >>> fresh = keras.Sequential([keras.layers.Dense(2)])  # not built yet
@@ -397,13 +398,14 @@ def _install_hook(obj: Any, status: CheckpointLoadStatus) -> None:
     if status not in statuses:
         statuses.append(status)
     cls = type(obj)
-    if getattr(cls.__dict__.get("build"), "_ember_restore_hook", False):
+    # Keras layers and optimizers create their Variables in `build`; any other tf.Module
+    # by setting an attribute (TF restores a lazily created Variable the same way).
+    hook = "build" if _tracking.builds_children(obj) else "__setattr__"
+    if getattr(cls.__dict__.get(hook), "_ember_restore_hook", False):
         return
-    original = cls.build
+    original = getattr(cls, hook)
 
-    @functools.wraps(original)
-    def build(self: Any, *args: Any, **kwargs: Any) -> Any:
-        out = original(self, *args, **kwargs)
+    def apply(self: Any) -> None:
         waiting = _PENDING.get(self)
         if waiting:
             left = [s for s in list(waiting) if s._after_build(self)]
@@ -411,7 +413,19 @@ def _install_hook(obj: Any, status: CheckpointLoadStatus) -> None:
                 _PENDING[self] = left
             else:
                 _PENDING.pop(self, None)
-        return out
 
-    build._ember_restore_hook = True  # type: ignore[attr-defined]
-    cls.build = build
+    if hook == "build":
+        @functools.wraps(original)
+        def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+            out = original(self, *args, **kwargs)
+            apply(self)
+            return out
+    else:
+        @functools.wraps(original)
+        def wrapped(self: Any, name: str, value: Any) -> None:
+            original(self, name, value)
+            if _tracking.is_trackable(value) or isinstance(value, (list, tuple, dict)):
+                apply(self)
+
+    wrapped._ember_restore_hook = True  # type: ignore[attr-defined]
+    setattr(cls, hook, wrapped)

@@ -260,9 +260,6 @@ def test_save_subclassed(tmp_path):
     assert program_save_subclassed(str(tmp_path)) == [1, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="needs tf.train.Checkpoint (in progress): deferred "
-                   "restoration into variables created after restore(), and the "
-                   "_CHECKPOINTABLE_OBJECT_GRAPH entry of list_variables")
 def test_checkpoint(tmp_path):
     names, same = program_checkpoint(str(tmp_path))
     assert same
