@@ -27,7 +27,8 @@ from .core.module import Module
 from . import ops as _ops  # fills the operator table of Tensor and Variable
 from .ops.array_ops import *  # noqa: F401,F403
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm  # noqa: F401
-from .ops.control_flow import case, cond, switch_case, while_loop  # noqa: F401
+from .ops.control_case import case, switch_case  # noqa: F401
+from .ops.control_flow import cond, while_loop  # noqa: F401
 from .ops.convert import *  # noqa: F401,F403
 from .ops.gather_ops import *  # noqa: F401,F403
 from .ops.index_ops import *  # noqa: F401,F403

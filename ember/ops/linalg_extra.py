@@ -17,6 +17,7 @@ from ..core.shape import TensorSpec
 from . import math_ops as m
 from . import reduce_ops as r
 from .convert import as_tensor
+from .complex_ops import conj
 
 from .linalg_ops import einsum_p
 
@@ -123,7 +124,6 @@ def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = F
     x = as_tensor(a)
     _need_matrix(x, "matrix_transpose")
     if conjugate and x.dtype.is_complex:
-        from .math_ops import conj
         x = conj(x)
     # NOTE: an einsum, not `transpose`, so linalg does not depend on the array module.
     return bind(einsum_p, x, equation="...ij->...ji")

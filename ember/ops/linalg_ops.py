@@ -19,6 +19,7 @@ from ..core.registry import bind, bind2, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from .convert import as_tensor, cast, like, pair
+from .complex_ops import conj, holomorphic
 
 __all__ = ["matmul", "einsum", "tensordot", "matvec"]
 
@@ -95,10 +96,8 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
     if output_type is not None:
         a, b = _matmul_output_type(a, b, as_dtype(output_type))
     if adjoint_a and a.dtype.is_complex:  # the adjoint is the conjugate transpose
-        from .math_ops import conj
         a = conj(a)
     if adjoint_b and b.dtype.is_complex:
-        from .math_ops import conj
         b = conj(b)
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     if not (ta or tb):
@@ -456,9 +455,8 @@ def _einsum_vjp(g: Any, ins: tuple, out: Any, equation: str) -> tuple:
 
 def _grads() -> None:
     from ..core.registry import defvjp
-    from .math_ops import _holomorphic
-    defvjp(matmul_p, _holomorphic(_matmul_vjp))
-    defvjp(einsum_p, _holomorphic(_einsum_vjp))
+    defvjp(matmul_p, holomorphic(_matmul_vjp))
+    defvjp(einsum_p, holomorphic(_einsum_vjp))
 
 
 _grads()

@@ -16,6 +16,7 @@ from ..core.shape import TensorSpec
 from ..core.errors import DTypeError, ShapeError
 from .convert import as_tensor, cast, stop_gradient
 from . import math_ops as m
+from .complex_ops import holomorphic
 
 __all__ = [
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
@@ -310,7 +311,7 @@ def _grads() -> None:
         others = reshape(others, [xt.shape[i] for i in range(rank)])
         inverse = [perm.index(i) for i in range(rank)]
         return (m.multiply(spread(g, x, axis, keepdims), transpose(others, inverse)),)
-    defvjp(reduce_prod_p, m._holomorphic(prod_vjp))
+    defvjp(reduce_prod_p, holomorphic(prod_vjp))
 
     defvjp(cumsum_p, lambda g, ins, out, axis, exclusive, reverse: (
         cumsum(g, axis, exclusive=exclusive, reverse=not reverse),))
@@ -358,7 +359,7 @@ def _grads() -> None:
         skipped = cumprod(m.where(first, 1, x), axis, exclusive=exclusive, reverse=reverse)
         from_first = back(m.multiply(skipped, g))
         return m.where(clear, from_clear, m.where(first, from_first, 0))
-    defvjp(cumprod_p, m._holomorphic(cumprod_vjp))
+    defvjp(cumprod_p, holomorphic(cumprod_vjp))
     no_gradient(reduce_any_p, reduce_all_p, argmax_p, argmin_p)
 
 
