@@ -105,11 +105,13 @@ def _redraw(a: np.ndarray, shape: tuple, rng: np.random.Generator) -> np.ndarray
     return np.asarray(out, dtype=a.dtype).reshape(shape)
 
 
-def _float_dtypes(prim: Primitive, case: Case, args: list) -> list:
-    """The float dtypes the primitive's shape rule accepts for the case's float inputs."""
+def _accepted_dtypes(prim: Primitive, case: Case, args: list, kind: str,
+                     candidates: tuple) -> list:
+    """The dtypes among `candidates` that the primitive's shape rule accepts for the case's
+    inputs of NumPy kind `kind` ('f' or 'c'), the other inputs kept as they are."""
     ok = []
-    for dt in FLOATS:
-        specs = [TensorSpec(a.shape, BY_NP[dt if a.dtype.kind == "f" else a.dtype])
+    for dt in candidates:
+        specs = [TensorSpec(a.shape, BY_NP[dt if a.dtype.kind == kind else a.dtype])
                  for a in args]
         try:
             prim.abstract_eval(*specs, **case.params)
@@ -117,7 +119,8 @@ def _float_dtypes(prim: Primitive, case: Case, args: list) -> list:
             continue
         except Exception:  # noqa: BLE001 - a complaint about something else than dtypes
             pass
-        if prim.allowed is None or dt in prim.allowed or args[0].dtype.kind != "f":
+        if kind == "c" or prim.allowed is None or dt in prim.allowed or \
+                args[0].dtype.kind != "f":
             ok.append(dt)
     return ok
 
@@ -152,7 +155,7 @@ def make_variant(prim: Primitive, case: Case, kind: str,
     floats = {a.dtype for a in args if a.dtype.kind == "f"}
     if len(floats) == 1:  # one float dtype throughout: it may change
         if kind == "special":
-            dtypes = _float_dtypes(prim, case, args)
+            dtypes = _accepted_dtypes(prim, case, args, "f", FLOATS)
             dt = dtypes[int(rng.integers(len(dtypes)))] if dtypes else floats.pop()
         else:
             dt = np.dtype(np.float64)
@@ -161,28 +164,12 @@ def make_variant(prim: Primitive, case: Case, kind: str,
     if len(complexes) == 1:  # the same for one complex dtype: complex64 or complex128
         dt = np.dtype(np.complex128)
         if kind == "special":
-            dtypes = _complex_dtypes(prim, case, args)
+            dtypes = _accepted_dtypes(prim, case, args, "c", COMPLEXES)
             dt = dtypes[int(rng.integers(len(dtypes)))] if dtypes else complexes.pop()
         args = [a.astype(dt) if a.dtype.kind == "c" else a for a in args]
     if kind == "special" and case.vary != "none":
         args = [_inject(a, case.specials, rng) if a.dtype.kind == "f" else a for a in args]
     return args
-
-
-def _complex_dtypes(prim: Primitive, case: Case, args: list) -> list:
-    """The complex dtypes the primitive's shape rule accepts for the case's complex inputs."""
-    ok = []
-    for dt in COMPLEXES:
-        specs = [TensorSpec(a.shape, BY_NP[dt if a.dtype.kind == "c" else a.dtype])
-                 for a in args]
-        try:
-            prim.abstract_eval(*specs, **case.params)
-        except (DTypeError, TypeError):
-            continue
-        except Exception:  # noqa: BLE001 - a complaint about something else than dtypes
-            pass
-        ok.append(dt)
-    return ok
 
 
 # -- checks ------------------------------------------------------------------------------

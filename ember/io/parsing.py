@@ -245,14 +245,8 @@ def parse_example(serialized: Any, features: Any, example_names: Any = None,
         array([[1, 0],
                [2, 3]])
     """
-    s = _strings(serialized, "parse_example", "serialized")
-    if s.shape.rank not in (None, 1):
-        raise InvalidArgumentError(f"parse_example: serialized must be a 1-D string tensor "
-                                   f"(a batch), received shape {list(s.shape)}; use "
-                                   f"parse_single_example for one Example.")
-    params = _feature_params(features)
-    outs = bind(parse_example_p, s, features=params)
-    return {p[0]: o for p, o in zip(params, outs)}
+    return _parse("parse_example", serialized, 1, features, "a 1-D string tensor (a batch)",
+                  "parse_single_example for one Example")
 
 
 def parse_single_example(serialized: Any, features: Any, example_names: Any = None,
@@ -267,11 +261,16 @@ def parse_single_example(serialized: Any, features: Any, example_names: Any = No
         >>> {k: v.numpy().tolist() for k, v in tf.io.parse_single_example(data, spec).items()}
         {'x': [1.5, 2.0], 'y': -1}
     """
-    s = _strings(serialized, "parse_single_example", "serialized")
-    if s.shape.rank not in (None, 0):
-        raise InvalidArgumentError(f"parse_single_example: serialized must be a scalar "
-                                   f"string, received shape {list(s.shape)}; use "
-                                   f"parse_example for a batch.")
+    return _parse("parse_single_example", serialized, 0, features, "a scalar string",
+                  "parse_example for a batch")
+
+
+def _parse(op: str, serialized: Any, rank: int, features: Any, what: str,
+           other: str) -> dict:
+    s = _strings(serialized, op, "serialized")
+    if s.shape.rank not in (None, rank):
+        raise InvalidArgumentError(f"{op}: serialized must be {what}, received shape "
+                                   f"{list(s.shape)}; use {other}.")
     params = _feature_params(features)
     outs = bind(parse_example_p, s, features=params)
     return {p[0]: o for p, o in zip(params, outs)}

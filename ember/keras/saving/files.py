@@ -19,12 +19,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import threading
 import time
 import uuid
+import zipfile
+import zlib
 from typing import Any, Iterator
 
-__all__ = ["DamagedFileError", "replacing"]
+__all__ = ["READ_ERRORS", "DamagedFileError", "damaged", "read_member", "replacing"]
+
+# What reading a damaged or hostile zip can raise besides our own errors: BadZipFile
+# (bad CRC, bad headers), zlib.error (bad deflate data), NotImplementedError (a flipped
+# compression method), RuntimeError (a flipped encryption bit), EOFError / struct.error
+# (truncation), OverflowError / ValueError (absurd sizes and offsets).
+READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+                RuntimeError, EOFError, struct.error, OverflowError, ValueError, OSError,
+                KeyError, UnicodeDecodeError)
+
 
 
 class DamagedFileError(ValueError):
@@ -33,6 +45,29 @@ class DamagedFileError(ValueError):
     A ValueError (what Keras raises for a bad file), with the file and what is wrong.
     """
 
+
+
+def damaged(who: str, path: str, why: str) -> DamagedFileError:
+    """The error for a damaged file: who read it, the file, what is wrong."""
+    return DamagedFileError(f"{who}: {path!r} is damaged ({why}); nothing was loaded and "
+                            f"the model is unchanged. Save the file again, or restore it "
+                            f"from a copy.")
+
+
+def read_member(z: zipfile.ZipFile, name: str, limit: int, who: str, path: str) -> bytes:
+    """The bytes of zip member `name`, refusing a member declared larger than `limit`
+    (zipfile never reads past the declared size, so this bounds the memory a hostile file
+    takes); any failure to read it is a `DamagedFileError`."""
+    try:
+        info = z.getinfo(name)
+        if info.file_size > limit:
+            raise damaged(who, path, f"its member {name} claims {info.file_size} bytes, more "
+                                     f"than the {limit} it can hold")
+        return z.read(info)
+    except DamagedFileError:
+        raise
+    except READ_ERRORS as e:
+        raise damaged(who, path, f"reading {name} failed: {e}") from e
 
 def _path(who: str, filepath: Any) -> str:
     try:

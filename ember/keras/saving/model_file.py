@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 
 from .. import _objects
+from .files import READ_ERRORS, DamagedFileError, _path, damaged, read_member, replacing
 from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_model_h5, save_model_h5
-from .weights_file import (_READ_ERRORS, DamagedFileError, _path, open_weights, read_into,
-                           replacing, write_weights)
+from .weights_file import open_weights, read_into, write_weights
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "clone_model", "load_model", "model_from_config",
            "model_from_json", "model_to_json", "save_model"]
@@ -312,22 +312,11 @@ def _not_ember(path: str, why: str) -> ValueError:
 
 
 def _damaged(path: str, why: str) -> DamagedFileError:
-    return DamagedFileError(f"load_model: {path!r} is damaged ({why}). Save the model "
-                            f"again, or restore the file from a copy.")
+    return damaged("load_model", path, why)
 
 
 def _member(z: zipfile.ZipFile, path: str, name: str, limit: int) -> bytes:
-    """The bytes of archive member `name`, refusing one declared larger than `limit`."""
-    try:
-        info = z.getinfo(name)
-        if info.file_size > limit:
-            raise _damaged(path, f"its {name} claims {info.file_size} bytes, more than the "
-                                 f"{limit} it can hold")
-        return z.read(info)
-    except DamagedFileError:
-        raise
-    except _READ_ERRORS as e:
-        raise _damaged(path, f"reading {name} failed: {e}") from e
+    return read_member(z, name, limit, "load_model", path)
 
 
 def _json(z: zipfile.ZipFile, path: str, name: str) -> Any:
@@ -352,7 +341,7 @@ def _read_archive(path: str) -> tuple:
         if head != b"PK\x03\x04" and head != b"PK\x05\x06":
             raise _not_ember(path, "it is not a zip archive")
         z = zipfile.ZipFile(path)
-    except _READ_ERRORS as e:
+    except READ_ERRORS as e:
         if isinstance(e, ValueError) and "is not an ember" in str(e):
             raise
         raise _damaged(path, f"it is not a readable zip archive: {e}") from e

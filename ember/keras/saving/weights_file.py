@@ -30,16 +30,14 @@ import contextlib
 import io
 import json
 import os
-import struct
 import zipfile
-import zlib
 import warnings
 from typing import Any, Iterator
 
 import numpy as np
 
 from ...dtypes import as_dtype
-from .files import DamagedFileError, _path, replacing
+from .files import READ_ERRORS, DamagedFileError, _path, damaged, read_member, replacing
 from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_weights_h5, save_weights_h5
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights",
@@ -52,13 +50,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _NPY_HEADER_MAX = 10000  # bytes of an .npy member before its data (NumPy's own bound)
 _MANIFEST_MAX = 64 << 20  # a manifest bigger than this is damaged, not read
-# What reading a damaged or hostile zip can raise besides our own errors: BadZipFile
-# (bad CRC, bad headers), zlib.error (bad deflate data), NotImplementedError (a flipped
-# compression method), RuntimeError (a flipped encryption bit), EOFError / struct.error
-# (truncation), OverflowError / ValueError (absurd sizes and offsets).
-_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
-                RuntimeError, EOFError, struct.error, OverflowError, ValueError, OSError,
-                KeyError, UnicodeDecodeError)
 
 
 def _key(i: int) -> str:
@@ -139,17 +130,11 @@ def _not_ember(path: str, why: str) -> ValueError:
         f"and TensorFlow checkpoints written by Keras cannot be read.")
 
 
-def _damaged(who: str, path: str, why: str) -> DamagedFileError:
-    return DamagedFileError(f"{who}: {path!r} is damaged ({why}); nothing was loaded and "
-                            f"the model is unchanged. Save the file again, or restore it "
-                            f"from a copy.")
-
-
 def _parse_manifest(who: str, path: str, raw: bytes) -> dict:
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise _damaged(who, path, f"its manifest is not valid JSON: {e}") from e
+        raise damaged(who, path, f"its manifest is not valid JSON: {e}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise _not_ember(path, "its manifest names another format")
     version = manifest.get("version")
@@ -159,7 +144,7 @@ def _parse_manifest(who: str, path: str, raw: bytes) -> dict:
                          f"ember to load it.")
     entries = manifest.get("weights")
     if not isinstance(entries, list) or not all(_valid_entry(e) for e in entries):
-        raise _damaged(who, path, "its manifest has no valid list of weights")
+        raise damaged(who, path, "its manifest has no valid list of weights")
     return manifest
 
 
@@ -183,16 +168,6 @@ def _stored_dtype(name: str) -> np.dtype:
     return np.dtype(f"u{dt.itemsize}") if dt.type.__module__ != "numpy" else dt
 
 
-def _read_member(z: zipfile.ZipFile, name: str, limit: int, who: str, path: str) -> bytes:
-    """The bytes of member `name`, refusing a member declared larger than `limit` (zipfile
-    never reads past the declared size, so this bounds the memory a hostile file takes)."""
-    info = z.getinfo(name)
-    if info.file_size > limit:
-        raise _damaged(who, path, f"its member {name!r} claims {info.file_size} bytes, more "
-                                  f"than the {limit} it can hold")
-    return z.read(info)
-
-
 def _read_npy(raw: bytes, who: str, path: str, member: str, shape: tuple | None,
               dtype: np.dtype | None) -> np.ndarray:
     """The array of an .npy member, checked against `shape` and `dtype` (when given) from
@@ -203,16 +178,16 @@ def _read_npy(raw: bytes, who: str, path: str, member: str, shape: tuple | None,
                    else np.lib.format.read_array_header_2_0)
     got_shape, fortran, got_dtype = read_header(f, max_header_size=_NPY_HEADER_MAX)
     if got_dtype.hasobject:
-        raise _damaged(who, path, f"{member!r} holds Python objects, which ember never "
+        raise damaged(who, path, f"{member!r} holds Python objects, which ember never "
                                   f"loads")
     if (shape is not None and tuple(got_shape) != tuple(shape)) or (
             dtype is not None and got_dtype != dtype):
-        raise _damaged(who, path, f"{member!r} holds {got_dtype}{list(got_shape)} but the "
+        raise damaged(who, path, f"{member!r} holds {got_dtype}{list(got_shape)} but the "
                                   f"manifest says {dtype}{list(shape or ())}")
     count = int(np.prod(got_shape, dtype=np.int64))
     offset = f.tell()
     if len(raw) - offset != count * got_dtype.itemsize:
-        raise _damaged(who, path, f"{member!r} has {len(raw) - offset} bytes of data, its "
+        raise damaged(who, path, f"{member!r} has {len(raw) - offset} bytes of data, its "
                                   f"header asks for {count * got_dtype.itemsize}")
     arr = np.frombuffer(raw, got_dtype, count, offset)
     return arr.reshape(got_shape, order="F" if fortran else "C").copy()
@@ -231,29 +206,29 @@ class _Archive:
                 raise _not_ember(path, "it is not a NumPy .npz archive")
             self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes)
                                        else source)
-        except _READ_ERRORS as e:
+        except READ_ERRORS as e:
             if isinstance(e, DamagedFileError) or "is not an ember" in str(e):
                 raise
-            raise _damaged(who, path, f"it is not a readable zip archive: {e}") from e
+            raise damaged(who, path, f"it is not a readable zip archive: {e}") from e
         try:
             names = set(self.zip.namelist())
             if _MANIFEST_KEY + ".npy" not in names:
                 raise _not_ember(path, f"it is an .npz archive without ember's manifest; it "
                                        f"holds {sorted(names)[:5]}")
-            raw = _read_member(self.zip, _MANIFEST_KEY + ".npy", _MANIFEST_MAX, who, path)
+            raw = read_member(self.zip, _MANIFEST_KEY + ".npy", _MANIFEST_MAX, who, path)
             manifest_bytes = _read_npy(raw, who, path, _MANIFEST_KEY, None, np.dtype(np.uint8))
             self.manifest = _parse_manifest(who, path, manifest_bytes.tobytes())
             n = len(self.manifest["weights"])
             missing = [_key(i) for i in range(n) if _key(i) + ".npy" not in names]
             if missing:
-                raise _damaged(who, path, f"the manifest lists {n} weights but {missing[:3]} "
+                raise damaged(who, path, f"the manifest lists {n} weights but {missing[:3]} "
                                           f"are missing")
-        except _READ_ERRORS as e:
+        except READ_ERRORS as e:
             self.zip.close()
             if isinstance(e, DamagedFileError) or "is not an ember" in str(e) or \
                     "newer than this ember" in str(e):
                 raise
-            raise _damaged(who, path, f"reading its manifest failed: {e}") from e
+            raise damaged(who, path, f"reading its manifest failed: {e}") from e
         except BaseException:
             self.zip.close()
             raise
@@ -264,13 +239,13 @@ class _Archive:
         size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         member = _key(i) + ".npy"
         try:
-            raw = _read_member(self.zip, member, size + _NPY_HEADER_MAX + 16, self.who,
+            raw = read_member(self.zip, member, size + _NPY_HEADER_MAX + 16, self.who,
                                self.path)
             arr = _read_npy(raw, self.who, self.path, member, shape, dtype)
         except DamagedFileError:
             raise
-        except _READ_ERRORS as e:
-            raise _damaged(self.who, self.path, f"reading {member!r} failed: {e}") from e
+        except READ_ERRORS as e:
+            raise damaged(self.who, self.path, f"reading {member!r} failed: {e}") from e
         if arr.dtype.name != entry["dtype"]:  # stored as raw bytes: see _storable
             arr = arr.view(np.dtype(as_dtype(entry["dtype"]).as_numpy_dtype))
         return arr
