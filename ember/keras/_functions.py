@@ -173,7 +173,7 @@ def decode(value: Any, function_type: str | None, module: str | None,
     if isinstance(value, dict) and value.get("class_name") == "__lambda__":
         value, function_type = value.get("config"), "lambda"
     if function_type == "lambda" or isinstance(value, (list, tuple, dict)):
-        if _objects.in_safe_mode() is not False and _objects.in_safe_mode() is not None:
+        if _objects.in_safe_mode():
             raise _refuse(who, "holds a Python lambda as bytecode")
         return _lambda(value, module, custom_objects, who)
     if not isinstance(value, str):
