@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core import nest, registry
+from ..core.context import CTX
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps
 from ..core.variable import Variable
@@ -89,10 +90,10 @@ def for_stmt(iterable: Any, extra_test: Callable | None, body: Callable,
     from break / return). A symbolic tensor (its first axis), a `range` with a symbolic
     bound, or an `ember.data.Dataset` inside ember.function become a graph loop."""
     if isinstance(iterable, TensorRange) or _symbolic(iterable) or (
-            registry._TRACES and isinstance(iterable, TensorOps)):
+            CTX.traces and isinstance(iterable, TensorOps)):
         _check_try(opts, "A `for` loop")
         return _tensor_for(iterable, extra_test, body, get_state, set_state, names, opts)
-    if registry._TRACES and _is_dataset(iterable):
+    if CTX.traces and _is_dataset(iterable):
         _check_try(opts, "A `for` loop over a Dataset")
         return _dataset_for(iterable, extra_test, body, get_state, set_state, names, opts)
     for item in iterable:
@@ -201,7 +202,7 @@ def _any_symbolic(state: Any) -> Any:
             return t
     # NOTE: a function without tensor inputs: the read of a Variable is an input of the
     # graph, so the op starting the iteration runs each call (not once, at trace time).
-    return registry._TRACES[-1].read(_ANCHOR)
+    return CTX.traces[-1].read(_ANCHOR)
 
 
 def _fetch_step(body: Callable, spec: Any, fetch: Callable, out_specs: list,
@@ -290,7 +291,7 @@ def _probe_return(k: int, step: Callable, extra: tuple, get_state: Callable,
     """The value a `return` inside a tensor loop gives: the body is traced once in a
     throwaway sub-graph to learn its dtype and shape; the loop then starts from zeros."""
     from ..core.graph import Trace
-    tr = Trace("autograph_probe", parent=registry._TRACES[-1])
+    tr = Trace("autograph_probe", parent=CTX.traces[-1])
     with tr:
         state = [tr.placeholder(TensorSpec(v.shape, v.dtype)) if isinstance(v, TensorOps)
                  else v for v in init]

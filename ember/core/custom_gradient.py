@@ -19,9 +19,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from . import nest, registry
+from . import nest
+from .context import CTX, current_trace
 from .tensor import TensorOps
-from .tape import _TAPES, GradientTape, _ops, _read
+from .tape import GradientTape, _ops, _read
 
 def custom_gradient(f: Callable | None = None) -> Callable:
     """Decorator: `f` returns `(y, grad_fn)`; gradients through `f` use `grad_fn(upstream)`
@@ -47,10 +48,10 @@ def custom_gradient(f: Callable | None = None) -> Callable:
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not _TAPES:
+        if not CTX.tapes:
             y, _ = f(*args, **kwargs)
             return y
-        tapes = list(_TAPES)
+        tapes = list(CTX.tapes)
         for t in tapes:
             t._pop()
         tracker = GradientTape(watch_accessed_variables=True)
@@ -58,11 +59,11 @@ def custom_gradient(f: Callable | None = None) -> Callable:
             with tracker:
                 y, grad_fn = f(*args, **kwargs)
         finally:
-            for t in reversed(tapes):
+            for t in tapes:
                 t._push()
         variables = [v for v in tracker.watched_variables()]
         tensor_args = [a for a in nest.flatten((args, kwargs)) if isinstance(a, TensorOps)]
-        trace = registry._TRACES[-1] if registry._TRACES else None
+        trace = current_trace()
         tensor_args = [_read(a, tapes, trace) if a._is_variable else a for a in tensor_args]
         ys = nest.flatten(y)
         node = _CustomNode(grad_fn, len(tensor_args), variables, multiple=len(ys) > 1)

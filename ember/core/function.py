@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import nest, registry
+from .context import ACTIVE, CTX, enter_mode, exit_mode
 from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError
 from .executor import Plan
@@ -46,8 +47,22 @@ RETRACE_WARNING_THRESHOLD = 5
 
 
 def run_functions_eagerly(run_eagerly: bool) -> None:
-    """Makes every ember.function run its Python code eagerly (for debugging)."""
-    _RUN_EAGERLY[0] = bool(run_eagerly)
+    """Makes every ember.function run its Python code eagerly (for debugging). While on, it
+    is a mode of the dispatch context (fast paths step aside).
+
+    Example:
+        >>> import ember as tf
+        >>> tf.config.run_functions_eagerly(True)
+        >>> tf.config.functions_run_eagerly()
+        True
+        >>> tf.config.run_functions_eagerly(False)
+    """
+    new = bool(run_eagerly)
+    if new and not _RUN_EAGERLY[0]:
+        enter_mode()
+    elif not new and _RUN_EAGERLY[0]:
+        exit_mode()
+    _RUN_EAGERLY[0] = new
 
 
 def functions_run_eagerly() -> bool:
@@ -128,7 +143,7 @@ class ConcreteFunction:
 
     def _call_tensors(self, tensors: list) -> Any:
         """Calls the graph on Tensors/Variables (the fast path of a call)."""
-        if registry._TAPES:
+        if ACTIVE and CTX.tapes:
             return self._replay_on_tape(tensors)
         outs, updates = (self._plan or self.plan).call(*tensors)
         if updates:
@@ -263,7 +278,7 @@ class Function:
         return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _RUN_EAGERLY[0] or registry._TRACES:
+        if _RUN_EAGERLY[0] or (ACTIVE and CTX.traces):
             # Eager debugging, or a call inside another traced function: inline it.
             if _RUN_EAGERLY[0]:
                 return self._python_function(*args, **kwargs)

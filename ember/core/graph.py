@@ -5,7 +5,7 @@ values, whose inputs are the function's tensor arguments followed by the Variabl
 reads, and whose outputs are its results followed by the new values of the Variables it
 assigns. In-place updates and buffer reuse are the executor's business, not the IR's.
 
-While a `Trace` is active (it sits in `registry._TRACES`), every bind with a symbolic or
+While a `Trace` is active (the top of the dispatch context, core/context.py), every bind with a symbolic or
 Variable input adds an equation, its output specs from the primitive's shape rule.
 Ops on concrete tensors alone still run eagerly at trace time: they are constants.
 
@@ -27,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
+from . import context
+from .context import CTX
 from .dtypes import BY_NP
 from .errors import SymbolicValueError
 from .shape import TensorSpec
+from .tape import record_bind
 from .tensor import TensorOps
 
 
@@ -251,12 +253,17 @@ class Trace:
             self.captured.append((outer, inner))
         return inner
 
+    # An active trace is the top of the dispatch context: binds come to `process`, which
+    # adds an equation for symbolic inputs (and records on tapes, as eager binds do).
+    process = record_bind
+    trace_top = True
+
     def __enter__(self) -> "Trace":
-        registry._TRACES.append(self)
+        context.push_trace(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        registry._TRACES.remove(self)
+        context.pop_trace(self)
 
     def placeholder(self, spec: TensorSpec) -> Tracer:
         t = Tracer(spec, self)
@@ -324,7 +331,8 @@ class Trace:
         specs = prim.rule(*[a.spec for a in ins], **params)
         multiple = prim.multiple_results
         outs = [Tracer(s, self) for s in (specs if multiple else (specs,))]
-        label = registry._OPS[-1] if registry._OPS else None
+        labels = CTX.labels
+        label = labels[-1] if labels else None
         self.graph.eqns.append(Eqn(prim, ins, params, outs, label))
         return tuple(outs) if multiple else outs[0]
 

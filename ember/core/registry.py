@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import backend as _backend
+from .context import ACTIVE, CTX
 from .dtypes import BY_NP
-from .errors import DTypeError, InvalidArgumentError, OpError, fmt_spec
+from .errors import DTypeError, InvalidArgumentError, OpError, SymbolicValueError, fmt_spec
 from .shape import TensorSpec
+from .tensor import Tensor, wrap
 
 
 class Primitive:
@@ -69,18 +71,7 @@ class Primitive:
 
 PRIMITIVES: dict[str, Primitive] = {}
 
-# Filled in by `core.tensor` (it imports this module): builds a Tensor around an array.
-_wrap: Callable[[Any], Any] = None  # type: ignore[assignment]
-_Tensor: type = None  # type: ignore[assignment]
 _new = object.__new__
-
-# The gradient tapes recording now (core/tape.py pushes and pops them), the graph traces
-# being built (core/graph.py), and the function that binds while either is active
-# (core/tape.py). Every bind checks both lists first; symbolic inputs (tensors without a
-# `_value`) outside any trace also take that path.
-_TAPES: list = []
-_TRACES: list = []
-_record_bind: Callable = None  # type: ignore[assignment]
 
 
 def primitive(name: str, rule: Callable, **options) -> Primitive:
@@ -186,10 +177,6 @@ def _explain(prim: Primitive, args: tuple, params: dict, exc: Exception) -> Exce
     return InvalidArgumentError(f"{prim.name}: {exc} (received {got}).")
 
 
-# The public ops running now, innermost last (see `public_op`).
-_OPS: list = []
-
-
 class public_op:
     """`with public_op("zeros"): ...` reports a failure of a primitive bound inside under
     the public op's name (`zeros: ...`, not `broadcast_to_dynamic: ...`): at once when it
@@ -207,17 +194,24 @@ class public_op:
         'my_op'
     """
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "_labels")
 
     def __init__(self, name: str):
         self.name = name
+        self._labels = None
 
     def __enter__(self) -> "public_op":
-        _OPS.append(self.name)
+        # The name is only read by a graph trace (`Trace.add`): with no mode active in any
+        # thread, nothing is pushed.
+        if ACTIVE:
+            self._labels = CTX.labels
+            self._labels.append(self.name)
         return self
 
     def __exit__(self, tp: Any, exc: Any, tb: Any) -> bool:
-        _OPS.pop()
+        if self._labels is not None:
+            self._labels.pop()
+            self._labels = None
         if exc is not None:
             new = relabel(exc, self.name)
             if new is not exc:
@@ -251,8 +245,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     `args` are ember tensors; static parameters are keywords. Ops convert Python and NumPy
     values to Tensors before they bind. While a GradientTape records, the call is recorded.
     """
-    if _TAPES or _TRACES:
-        return _record_bind(prim, args, params)
+    if ACTIVE:
+        top = CTX.top
+        if top is not None:
+            return top.process(prim, args, params)
     return eager_bind(prim, args, params)
 
 
@@ -261,8 +257,19 @@ def eager_bind(prim: Primitive, args: tuple, params: dict) -> Any:
     try:
         values = [a._value for a in args]
     except AttributeError:  # a symbolic input
-        return _record_bind(prim, args, params)
+        return symbolic_bind(prim, args, params)
     return run_kernel(prim, args, params, values)
+
+
+def symbolic_bind(prim: Primitive, args: tuple, params: dict) -> Any:
+    """A bind with a symbolic input and no active trace to take it: the input's own trace
+    (a KerasTensor's builds the functional graph) processes it, else it is an error."""
+    for a in args:
+        if a._trace is not None:
+            return a._trace.process(prim, args, params)
+    raise SymbolicValueError(
+        f"{prim.name}: received a symbolic tensor outside the function that traced "
+        f"it (tensors created inside ember.function can't leave it; return them).")
 
 
 def run_kernel(prim: Primitive, args: tuple, params: dict, values: list | None = None) -> Any:
@@ -278,39 +285,43 @@ def run_kernel(prim: Primitive, args: tuple, params: dict, values: list | None =
     except Exception as exc:  # every failure leaves as an ember error
         raise _explain(prim, args, params, exc) from None
     if prim.multiple_results:
-        return tuple(_wrap(o) for o in out)
-    return _wrap(out)
+        return tuple(wrap(o) for o in out)
+    return wrap(out)
 
 
 def bind1(prim: Primitive, x: Any, **params: Any) -> Any:
     """`bind` for one input of a primitive without `check="rule"`: the fast path of unary
     ops, reductions and indexing."""
-    if _TAPES or _TRACES:
-        return _record_bind(prim, (x,), params)
+    if ACTIVE:
+        top = CTX.top
+        if top is not None:
+            return top.process(prim, (x,), params)
     try:
         xv = x._value
     except AttributeError:  # a symbolic input
-        return _record_bind(prim, (x,), params)
+        return symbolic_bind(prim, (x,), params)
     if prim.allowed is not None and xv.dtype not in prim.allowed:
         raise DTypeError(_bad_dtype_message(prim, (x,)))
     try:
         out = prim.kernel(xv, **params)
     except Exception as exc:
         raise _explain(prim, (x,), params, exc) from None
-    t = _new(_Tensor)  # NOTE: `wrap` inlined: this is the hottest path of eager mode
+    t = _new(Tensor)  # NOTE: `wrap` inlined: this is the hottest path of eager mode
     t._value = out
     return t
 
 
 def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     """`bind` for two same-dtype inputs without params: the fast path of binary ops."""
-    if _TAPES or _TRACES:
-        return _record_bind(prim, (x, y), {})
+    if ACTIVE:
+        top = CTX.top
+        if top is not None:
+            return top.process(prim, (x, y), {})
     try:
         xv = x._value
         yv = y._value
     except AttributeError:  # a symbolic input
-        return _record_bind(prim, (x, y), {})
+        return symbolic_bind(prim, (x, y), {})
     dt = xv.dtype
     if dt is not yv.dtype and dt != yv.dtype:
         raise DTypeError(_mixed_dtype_message(prim, (x, y)))
@@ -320,6 +331,6 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         out = prim.kernel(xv, yv)
     except Exception as exc:
         raise _explain(prim, (x, y), {}, exc) from None
-    t = _new(_Tensor)
+    t = _new(Tensor)
     t._value = out
     return t

@@ -1,6 +1,7 @@
 """GradientTape: reverse-mode autodiff over recorded primitive calls.
 
-While a tape records, every `bind` goes through `_record_bind`: a Variable input is first
+While a tape records, it is the top of the dispatch context (core/context.py) unless a graph
+trace is, and every `bind` goes through `record_bind`: a Variable input is first
 read (an `identity` node from the Variable to a Tensor holding its value at that moment),
 then the primitive runs eagerly, and each recording tape that watches one of the inputs
 appends a node `(prim, inputs, params, outputs)`. Only floating outputs become watched,
@@ -27,12 +28,10 @@ import enum
 import warnings
 from typing import Any, Callable
 
-from . import nest, registry
-from .errors import SymbolicValueError
-from .registry import Primitive, run_kernel
+from . import context, nest
+from .context import CTX
+from .registry import Primitive, run_kernel, symbolic_bind
 from .tensor import TensorOps, wrap
-
-_TAPES = registry._TAPES
 
 
 class UnconnectedGradients(enum.Enum):
@@ -48,13 +47,15 @@ def _floating(t: Any) -> bool:
     return dt.is_floating or dt.is_complex
 
 
-def _record_bind(prim: Primitive, args: tuple, params: dict) -> Any:
-    """Binds while a tape records or a trace builds (or with symbolic inputs)."""
+def record_bind(top: Any, prim: Primitive, args: tuple, params: dict) -> Any:
+    """Binds while a tape records or a graph trace builds in this thread: the `process`
+    of both (see core/context.py). `top` is the context's top: the innermost graph trace
+    if there is one (`trace_top` True), else a tape."""
     for a in args:
-        if a._symbolic_bind is not None:  # a KerasTensor: records a functional-graph op
-            return a._symbolic_bind(prim, args, params)
-    tapes = list(_TAPES)
-    trace = registry._TRACES[-1] if registry._TRACES else None
+        if a._trace is not None:  # a KerasTensor: records a functional-graph op
+            return a._trace.process(prim, args, params)
+    tapes = list(CTX.tapes)
+    trace = top if top.trace_top else None
     symbolic = False
     for a in args:
         if a._is_variable:
@@ -66,9 +67,7 @@ def _record_bind(prim: Primitive, args: tuple, params: dict) -> Any:
             break
     if symbolic:
         if trace is None:
-            raise SymbolicValueError(
-                f"{prim.name}: received a symbolic tensor outside the function that traced "
-                f"it (tensors created inside ember.function can't leave it; return them).")
+            return symbolic_bind(prim, args, params)  # raises: a Tracer left its function
         out = trace.add(prim, args, params)
     else:
         out = run_kernel(prim, args, params)
@@ -77,9 +76,6 @@ def _record_bind(prim: Primitive, args: tuple, params: dict) -> Any:
         for tape in tapes:
             tape._record(prim, args, params, outs)
     return out
-
-
-registry._record_bind = _record_bind
 
 
 def _read(v: Any, tapes: list, trace: Any = None) -> Any:
@@ -98,7 +94,7 @@ def _read(v: Any, tapes: list, trace: Any = None) -> Any:
 
 def alias(src: Any, dst: Any) -> None:
     """Records that `dst` is the same value as `src` on every tape watching `src`."""
-    for tape in _TAPES:
+    for tape in CTX.tapes:
         if id(src) in tape._watched:
             tape._nodes.append((_READ, (src,), {}, (dst,)))
             tape._watched[id(dst)] = dst
@@ -155,14 +151,18 @@ class GradientTape:
     def __exit__(self, *exc: Any) -> None:
         self._pop()
 
+    # A recording tape is a trace of the dispatch context: binds come to `process`.
+    process = record_bind
+    trace_top = False
+
     def _push(self) -> None:
         if not self._recording:
-            _TAPES.append(self)
+            context.push_tape(self)
             self._recording = True
 
     def _pop(self) -> None:
         if self._recording:
-            _TAPES.remove(self)
+            context.pop_tape(self)
             self._recording = False
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:

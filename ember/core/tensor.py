@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
 from .dtypes import BY_NP, DType
 from .errors import fmt_spec
 from .shape import TensorShape
@@ -38,7 +37,7 @@ class TensorOps:
 
     __slots__ = ()
     __array_priority__ = 100  # `ndarray + tensor` defers to Tensor.__radd__
-    _symbolic_bind = None  # KerasTensor: records ops applied to it in the functional graph
+    _trace = None  # a symbolic value's trace (core/context.py); KerasTensor's builds Models
 
     def __add__(self, other): return OPS.add(self, other)
     def __radd__(self, other): return OPS.add(other, self)
@@ -247,10 +246,6 @@ def wrap(value: Any) -> Tensor:
     t = _new(Tensor)
     t._value = value
     return t
-
-
-registry._wrap = wrap
-registry._Tensor = Tensor
 
 
 def is_tensor(x: Any) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import registry, tape
+from .context import ACTIVE, CTX
 from .convert import scalar_like, to_array
 from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError, fmt_spec
@@ -126,7 +127,7 @@ class Variable(ConcreteTensor):
     def value(self) -> Tensor:
         """The current value as a Tensor (no copy: assignments swap buffers). A read
         while a GradientTape records is recorded, so gradients flow to the variable."""
-        if registry._TAPES or registry._TRACES:
+        if ACTIVE and CTX.top is not None:
             return registry.bind(registry.PRIMITIVES["identity"], self)
         return wrap(self._value)
 
@@ -170,7 +171,7 @@ class Variable(ConcreteTensor):
 
     def _traced(self, value: Any, what: str, combine: Any) -> "Variable":
         """An assignment inside ember.function: recorded as an update of the graph."""
-        trace = registry._TRACES[-1]
+        trace = CTX.traces[-1]
         from ..ops import convert  # the op layer, loaded by now
         if not hasattr(value, "spec") and not hasattr(value, "_value"):
             value = convert.convert_to_tensor(value, dtype=self.dtype)
@@ -189,7 +190,7 @@ class Variable(ConcreteTensor):
     def assign(self, value: Any, use_locking: Any = None, name: Any = None,
                read_value: bool = True) -> "Variable | None":
         """Sets the value; returns the variable (None if `read_value=False`)."""
-        if registry._TRACES:
+        if CTX.traces:
             self._traced(value, "assign", None)
             return self if read_value else None
         arr = self._coerce(value, "assign")
@@ -197,7 +198,7 @@ class Variable(ConcreteTensor):
         return self if read_value else None
 
     def _update(self, value: Any, ufunc: Any, what: str, read_value: bool):
-        if registry._TRACES:
+        if CTX.traces:
             from ..ops import math_ops
             op = math_ops.add if ufunc is np.add else math_ops.subtract
             self._traced(value, what, op)
@@ -229,7 +230,7 @@ class Variable(ConcreteTensor):
 
     def __getitem__(self, key: Any) -> Tensor:
         sliced = OPS.getitem(self, key)
-        if registry._TRACES:
+        if CTX.traces:
             sliced.__class__ = _TracerSlice
             sliced.trace._slice_info[id(sliced)] = (self, key)
             return sliced
@@ -237,7 +238,7 @@ class Variable(ConcreteTensor):
         ref._value = sliced._value
         ref._variable = self
         ref._key = key
-        if registry._TAPES:
+        if CTX.tapes:
             tape.alias(sliced, ref)  # gradients reach the variable through the slice
         return ref
 
@@ -313,7 +314,7 @@ def _assign_traced_slice(v: Any, key: Any, sl: Any, value: Any) -> None:
     """new = where(slice mask, value placed at the slice, current value): a pure update."""
     from ..ops import index_ops, math_ops, shape_ops
     from ..ops.convert import convert_to_tensor
-    cur = registry._TRACES[-1].read(v)
+    cur = CTX.traces[-1].read(v)
     if not hasattr(value, "dtype") or not hasattr(value, "shape"):
         value = convert_to_tensor(value, dtype=v.dtype)
     if value.dtype != v.dtype:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import registry, rules
+from ..core.context import CTX
 from ..core.dtypes import NP_STRING, as_dtype, float32, float64, int32, int64, string
 from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
@@ -73,7 +74,7 @@ def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
         >>> os.path.getsize(path)
         2
     """
-    if registry._TRACES:
+    if CTX.traces:
         raise NotImplementedError("write_file inside ember.function is not supported; call "
                                   "it eagerly, or through tf.numpy_function.")
     f = _strings(filename, "write_file", "filename")

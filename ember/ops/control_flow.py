@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core import nest, registry
+from ..core.context import CTX
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.executor import Plan
 from ..core.graph import Trace, Tracer
@@ -116,7 +117,7 @@ def _as_args(parent: Trace, captured: list) -> list:
 
 def _trace_fn(fn: Callable, args: list, name: str) -> tuple:
     """Traces `fn(*args)` in a sub-trace of the current trace."""
-    parent = registry._TRACES[-1]
+    parent = CTX.traces[-1]
     trace = Trace(name, parent=parent)
     with trace:
         inner = [trace.placeholder(TensorSpec(a.shape, a.dtype)) for a in args]
@@ -149,7 +150,7 @@ def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None =
     if pred.dtype.name != "bool" or pred.shape.rank not in (0, None):
         raise InvalidArgumentError(f"cond: pred must be a scalar bool tensor, received "
                                    f"{pred.dtype.name}{list(pred.shape)}.")
-    parent = registry._TRACES[-1]
+    parent = CTX.traces[-1]
     traces, results = [], []
     for fn, label in ((true_fn, "true"), (false_fn, "false")):
         tr, res = _trace_fn(fn, [], f"cond_{label}")
@@ -281,7 +282,7 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
     single = not isinstance(loop_vars, (list, tuple))
     structure = [loop_vars] if single else loop_vars
     flat = nest.flatten(structure)
-    if not registry._TRACES:
+    if not CTX.traces:
         vars_ = structure
         i = 0
         while maximum_iterations is None or i < int(maximum_iterations):
@@ -302,7 +303,7 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
     else:
         inv = [TensorSpec(t.shape, t.dtype) for t in tensors]
     packed = (lambda xs: nest.pack_sequence_as(structure, xs))
-    parent = registry._TRACES[-1]
+    parent = CTX.traces[-1]
     ctrace = Trace("while_cond", parent=parent)
     with ctrace:
         cin = [ctrace.placeholder(s) for s in inv]
@@ -383,7 +384,7 @@ def _while_assigning(cond: Callable, body: Callable, loop_vars: Any, assigned: l
     user = [loop_vars] if single else list(loop_vars)
 
     def seed(vals: Sequence) -> None:
-        tr = registry._TRACES[-1]
+        tr = CTX.traces[-1]
         for v, x in zip(variables, vals):
             tr._reads[id(v)] = x
 
@@ -397,14 +398,14 @@ def _while_assigning(cond: Callable, body: Callable, loop_vars: Any, assigned: l
     def b(*xs: Any) -> tuple:
         seed(xs[1:])
         out = body(*args_of(xs))
-        tr = registry._TRACES[-1]
+        tr = CTX.traces[-1]
         new = [tr.read(v) for v in variables]
         tr._assigned.clear()  # carried as loop variables instead
         if single:
             return (out, *new)
         return (list(out) if isinstance(out, (list, tuple)) else [out], *new)
 
-    parent = registry._TRACES[-1]
+    parent = CTX.traces[-1]
     inv = None
     if shape_invariants is not None:
         inv = [shape_invariants if single else list(shape_invariants)] + [
@@ -472,7 +473,7 @@ def _traced_while_vjp(cts: list, ins: tuple, cond_graph: Any, body_graph: Any,
     consts = list(ins[n_vars:])
     f_state = [k for k, x in enumerate(states) if _trainable(x)]
     f_const = [k for k, x in enumerate(consts) if _trainable(x)]
-    parent = registry._TRACES[-1]
+    parent = CTX.traces[-1]
     # NOTE: the placeholders take the specs the body was traced with (its shape
     # invariants, e.g. [None, 3] for a state that grows a row per iteration), not those of
     # the loop's initial values ([0, 3]): the body's gradient must not bake in sizes that

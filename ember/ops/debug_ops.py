@@ -27,7 +27,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..core import nest, registry
+from ..core import nest
+from ..core.context import CTX
 from ..core.dtypes import as_dtype
 from ..core.dtypes import bool as bool_
 from ..core.errors import InvalidArgumentError
@@ -472,7 +473,7 @@ def executing_eagerly() -> bool:
         >>> bool(tf.function(lambda: tf.constant(tf.executing_eagerly()))())
         False
     """
-    return not registry._TRACES
+    return not CTX.traces
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import nest, registry
+from ..core.context import CTX
 from ..core.dtypes import NP_INDEX, NP_NUMERIC, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, no_gradient, primitive
@@ -402,7 +403,7 @@ def _while_map(op: str, call: Callable, flat: list) -> list:
 
     # NOTE: fn is traced once in a throw-away sub-trace to learn its outputs' specs (the
     # TensorArrays' element shapes must be known before the loop); the body traces it again.
-    with Trace(f"{op}_probe", parent=registry._TRACES[-1]) as probe:
+    with Trace(f"{op}_probe", parent=CTX.traces[-1]) as probe:
         specs = [TensorSpec(o.shape, o.dtype) for o in
                  call([probe.placeholder(TensorSpec(t.shape[1:], t.dtype)) for t in flat])]
     unknown = [s for s in specs if not s.shape.is_fully_defined()]

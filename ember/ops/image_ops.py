@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import ember as tf
+from ember.core.context import CTX
 from ember.core.errors import SymbolicValueError
 
 __all__ = ["flip_left_right", "flip_up_down", "rot90", "transpose", "convert_image_dtype",
@@ -260,8 +261,7 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Any:
         >>> image.adjust_contrast([[[1.0], [3.0]]], 2.0).numpy()[..., 0]
         array([[0., 4.]], dtype=float32)
     """
-    from ..core.tape import _TAPES
-    if not _TAPES:
+    if not CTX.tapes:
         return _adjust_contrast(images, contrast_factor)
 
     # TF's AdjustContrastv2 has no gradient: asking for one raises LookupError

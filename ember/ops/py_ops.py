@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import registry
+from ..core.context import CTX
 from ..core.dtypes import as_dtype
 from ..core.errors import InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
@@ -90,7 +90,7 @@ def _specs(who: str, Tout: Any, traced: bool) -> tuple:
 def _call(who: str, func: Callable, inp: Any, Tout: Any, tensors_in: bool) -> Any:
     inputs = [as_tensor(x) if isinstance(x, TensorOps) else convert_to_tensor(x)
               for x in (inp if isinstance(inp, (list, tuple)) else [inp])]
-    traced = bool(registry._TRACES)  # then it runs on every call of the graph
+    traced = bool(CTX.traces)  # then it runs on every call of the graph
     specs, single = _specs(who, Tout, traced)
     if not traced:
         args = inputs if tensors_in else [np.asarray(t._value) for t in inputs]

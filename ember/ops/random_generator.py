@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import registry
+from ..core.context import CTX
 from ..core.dtypes import float32, int64, uint64
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
@@ -149,7 +149,7 @@ class Generator:
 
         NOTE: the only place where a generator's state is read and advanced.
         """
-        if registry._TRACES:
+        if CTX.traces:
             raise NotImplementedError(
                 "ember.random.Generator can't be used inside ember.function yet (its state "
                 "would be frozen at trace time). Use ember.random.uniform / normal there "

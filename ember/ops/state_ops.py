@@ -35,7 +35,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..core import registry
+from ..core.context import CTX
 from ..core.errors import DTypeError, ShapeError
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorShape, TensorSpec
@@ -125,9 +125,9 @@ def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: 
             if not declared.is_compatible_with(t.shape) or len(t.shape) != len(declared):
                 raise ShapeError(f"fused_update: a tensor of shape {t.shape} for variable "
                                  f"{ref.name!r} of shape {declared}.")
-    if registry._TRACES:
+    if CTX.traces:
         pending = [v.name for vs in groups for v in vs
-                   if id(v) in registry._TRACES[-1]._assigned]
+                   if id(v) in CTX.traces[-1]._assigned]
         if pending:
             raise NotImplementedError(
                 f"fused_update: variable(s) {pending} were assigned earlier in this "
@@ -136,8 +136,8 @@ def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: 
                 f"separate function call.")
     shared = [convert_to_tensor(t) for t in shared]
     outs = bind(fused_update_p, *per, *shared, fn=fn, groups=groups, n_shared=len(shared))
-    if registry._TRACES:
-        trace = registry._TRACES[-1]
+    if CTX.traces:
+        trace = CTX.traces[-1]
         flat = [v for vs in groups for v in vs]
         for v, o in zip(flat, outs):
             trace.effect_assign(v, o)

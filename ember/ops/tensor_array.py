@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..core import nest, registry
+from ..core.context import CTX
 from ..core.dtypes import as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, OutOfRangeError, ShapeError
 from ..core.graph import Tracer
@@ -56,7 +57,7 @@ def _empty_buffer(dtype: Any) -> Any:
     its static shape [0]): `zeros([0])[k:]` with the bound k = 0 read at run time, so the
     buffer enters a while_loop as [None] and may grow there."""
     index = (slice((0,), None, None),)
-    return registry._TRACES[-1].add(strided_slice_dynamic_p, (
+    return CTX.traces[-1].add(strided_slice_dynamic_p, (
         zeros([0], dtype), convert_to_tensor(0, dtype=int32)), {"index": index})
 
 
@@ -127,7 +128,7 @@ class TensorArray:
         self._meta = _Meta(dt, bool(dynamic_size), True if clear_after_read is None
                            else bool(clear_after_read), bool(infer_shape),
                            TensorShape(element_shape))
-        self._traced = bool(registry._TRACES)
+        self._traced = bool(CTX.traces)
         if not self._traced:
             n = _int(size, "size")
             if n < 0:

@@ -4,9 +4,10 @@
 Each KerasTensor remembers where it came from (`_keras_history`: the layer, the node
 index and which output), which is how `keras.Model(inputs, outputs)` finds the graph.
 
-Ops on KerasTensors need no Lambda layer: the dispatcher (`core/tape._record_bind`) hands
-any primitive with a KerasTensor input to `KerasTensor._symbolic_bind`, which computes the
-output's shape and dtype with the primitive's shape rule and records an `OpLayer` node.
+Ops on KerasTensors need no Lambda layer: a KerasTensor carries its trace (`_trace`, see
+core/context.py), and `bind` hands any primitive with a KerasTensor input to it: its
+`process` computes the output's shape and dtype with the primitive's shape rule and
+records an `OpLayer` node.
 
 Example:
     >>> from ember import keras
@@ -27,19 +28,7 @@ from ...core.errors import SymbolicValueError
 from ...core.shape import TensorShape, TensorSpec, as_shape
 from ...core.tensor import ConcreteTensor, TensorOps
 
-# While > 0, symbolic calls compute shapes only: no node is recorded (a layer's own
-# symbolic call of its `call`, and `compute_output_shape`).
-_SPEC_ONLY = [0]
-
-
-class spec_only:
-    """Context: ops and layer calls on KerasTensors give KerasTensors without recording."""
-
-    def __enter__(self) -> None:
-        _SPEC_ONLY[0] += 1
-
-    def __exit__(self, *exc: Any) -> None:
-        _SPEC_ONLY[0] -= 1
+from .call_context import CALL, spec_only  # noqa: F401 - spec_only is used from here too
 
 
 class KerasTensor(TensorOps):
@@ -138,9 +127,6 @@ class KerasTensor(TensorOps):
             where = f" (created by layer '{self._keras_history[0].name}')"
         return f"<KerasTensor: shape={shape} dtype={self.spec.dtype.name}{where}>"
 
-    # -- ops on KerasTensors ---------------------------------------------------------
-    def _symbolic_bind(self, prim: Any, args: tuple, params: dict) -> Any:
-        return symbolic_bind(prim, args, params)
 
 
 def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:
@@ -159,10 +145,22 @@ def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:
     out = prim.rule(*specs, **params)
     outs = tuple(KerasTensor.from_spec(s) for s in out) if prim.multiple_results \
         else (KerasTensor.from_spec(out),)
-    if not _SPEC_ONLY[0]:
+    if not CALL.spec_only:
         from .op_layer import record_op
         record_op(prim, args, params, outs)
     return outs if prim.multiple_results else outs[0]
+
+
+class _KerasTrace:
+    """The trace of the functional API: `bind` hands it a primitive call with a
+    KerasTensor input (see core/context.py)."""
+
+    __slots__ = ()
+    process = staticmethod(symbolic_bind)
+
+
+# Every KerasTensor carries it (TensorOps._trace is None for values with data).
+KerasTensor._trace = _KerasTrace()
 
 
 def is_keras_tensor(x: Any) -> bool:

@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from ...autograph import maybe_convert
-from ...core import nest, registry
+from ...core import nest
+from ...core.context import CTX
 from ...core.convert import to_array
 from ...core.dtypes import as_dtype
 from ...core.errors import ShapeError
@@ -46,13 +47,13 @@ from ...ops.convert import cast
 from .input_spec import check_input_spec
 from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
                           _placeholders, _regularizer, _to_tensor, init_scope)
-from .keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
+from .call_context import CALL, MASKS, pop_training, push_training
+from .keras_tensor import KerasTensor, spec_only
 from . import masking
 from .layer_losses import LossesMetricsMixin
 from .naming import to_snake_case, unique_name
 from .node import Node
 
-_TRAINING: list = [None]  # the `training` value of the enclosing layer call
 # Bumped whenever some layer's `trainable` is set: models drop their compiled graphs and
 # steps, traced with the old flags (tf.keras needs a new compile() for that; ember not).
 TRAINABLE_VERSION: list = [0]
@@ -379,15 +380,16 @@ class Layer(LossesMetricsMixin, Module):
         # 5. training
         accepts_training, var_kw = _call_info(type(self))
         training = kwargs.get("training")
-        ctx = training if training is not None else _TRAINING[-1]
-        if accepts_training and training is None and _TRAINING[-1] is not None:
-            kwargs = {**kwargs, "training": _TRAINING[-1]}
+        outer = CALL.training[-1]
+        ctx = training if training is not None else outer
+        if accepts_training and training is None and outer is not None:
+            kwargs = {**kwargs, "training": outer}
         elif not accepts_training and "training" in kwargs and not var_kw:
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
             given_kwargs = kwargs
         # 5b. masks: explicit `mask=`, else those the inputs carry
         masks = kwargs.get("mask")
-        if masks is None and masking._MASKS:
+        if masks is None and MASKS:
             masks = masking.collect_masks(given)
             if masks is not None:
                 masking.copy_masks(given, inputs)
@@ -397,13 +399,13 @@ class Layer(LossesMetricsMixin, Module):
             return self._symbolic_call((given,) + tuple(rest), kwargs, inputs, rest,
                                        given_kwargs, ctx, masks)
         self._call_losses = []
-        _TRAINING.append(ctx)
+        push_training(ctx)
         try:
             # inside ember.function, AutoGraph converts a user-defined call (as tf.keras)
-            call = maybe_convert(self.call) if registry._TRACES else self.call
+            call = maybe_convert(self.call) if CTX.traces else self.call
             outputs = call(inputs, *rest, **kwargs)
         finally:
-            _TRAINING.pop()
+            pop_training()
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         # 7. output masks (without input masks, only a layer's own compute_mask makes one)
@@ -414,7 +416,7 @@ class Layer(LossesMetricsMixin, Module):
     def _symbolic_call(self, args: tuple, kwargs: dict, inputs: Any, rest: tuple,
                        given_kwargs: dict, ctx: Any, masks: Any = None) -> Any:
         """6. On KerasTensors: output shapes from a shape-only call, and a Node."""
-        _TRAINING.append(ctx)
+        push_training(ctx)
         try:
             with spec_only():
                 if self.autocast and self._dtype.is_floating:
@@ -427,8 +429,8 @@ class Layer(LossesMetricsMixin, Module):
                 if masks is not None or type(self).compute_mask is not Layer.compute_mask:
                     masking.attach_output_masks(self, inputs, out, masks)
         finally:
-            _TRAINING.pop()
-        if _SPEC_ONLY[0]:
+            pop_training()
+        if CALL.spec_only:
             return out
         outputs = nest.map_structure(
             lambda o: KerasTensor.from_spec(o.spec) if isinstance(o, TensorOps)

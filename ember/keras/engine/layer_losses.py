@@ -25,10 +25,10 @@ from typing import Any
 from ...core import nest
 from ...core.tensor import TensorOps
 from ...ops.convert import convert_to_tensor
-from .keras_tensor import _SPEC_ONLY, KerasTensor
+from .call_context import CALL
+from .keras_tensor import KerasTensor
 from .layer_utils import init_scope
 
-_CALL_STACK: list = []  # layer.py's _TRAINING: one entry, plus one per layer call running
 # NOTE: how many add_metric metrics exist anywhere; while 0, `Model.metrics` skips the walk
 # over every layer (about 30 us a layer) that finds them.
 _ADDED_METRICS = [0]
@@ -37,10 +37,8 @@ _ADDED_METRICS = [0]
 def _in_call() -> bool:
     """Whether a layer's call (concrete, traced or symbolic) or a shape-only run of a
     `call` (a subclassed model's build) is running."""
-    if not _CALL_STACK:
-        from .layer import _TRAINING
-        _CALL_STACK.append(_TRAINING)
-    return len(_CALL_STACK[0]) > 1 or _SPEC_ONLY[0] > 0
+    call = CALL
+    return len(call.training) > 1 or call.spec_only > 0
 
 
 def _as_tensor(value: Any) -> Any:

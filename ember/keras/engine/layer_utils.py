@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ...core import registry
+from ...core.context import enter_mode, exit_mode, isolated
 from ...core.convert import to_array
 from ...core.shape import TensorShape
 from ...core.tensor import TensorOps, wrap
 from ...ops.convert import cast
-from .keras_tensor import _SPEC_ONLY, KerasTensor
+from .call_context import CALL
+from .keras_tensor import KerasTensor
 
 
 class init_scope:
@@ -20,16 +21,18 @@ class init_scope:
     built inside ember.function gets real Variables with real initial values."""
 
     def __enter__(self) -> None:
-        self._saved = (list(registry._TRACES), list(registry._TAPES), _SPEC_ONLY[0])
-        registry._TRACES.clear()
-        registry._TAPES.clear()
-        _SPEC_ONLY[0] = 0
+        self._isolated = isolated()
+        self._isolated.__enter__()
+        self._spec = CALL.spec_only
+        CALL.spec_only = 0
+        for _ in range(self._spec):
+            exit_mode()
 
     def __exit__(self, *exc: Any) -> None:
-        traces, tapes, spec = self._saved
-        registry._TRACES[:] = traces
-        registry._TAPES[:] = tapes
-        _SPEC_ONLY[0] = spec
+        for _ in range(self._spec):
+            enter_mode()
+        CALL.spec_only = self._spec
+        self._isolated.__exit__(*exc)
 
 
 def _call_info(cls: type) -> tuple:

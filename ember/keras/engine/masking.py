@@ -31,15 +31,14 @@ from ...core import nest
 from ...core.tensor import TensorOps
 from ...ops.convert import convert_to_tensor
 
-# id(tensor) -> (weak reference to the tensor, its mask)
-_MASKS: dict = {}
+from .call_context import MASKS
 
 
 def _forget(key: int) -> Any:
     def drop(_ref: Any) -> None:
-        entry = _MASKS.get(key)
+        entry = MASKS.get(key)
         if entry is not None and entry[0]() is None:
-            del _MASKS[key]
+            del MASKS[key]
     return drop
 
 
@@ -57,7 +56,7 @@ def set_mask(tensor: Any, mask: Any) -> None:
         return
     key = id(tensor)
     if mask is None:
-        _MASKS.pop(key, None)
+        MASKS.pop(key, None)
         return
     if not isinstance(mask, TensorOps):  # e.g. a NumPy mask passed as `mask=`
         mask = convert_to_tensor(mask)
@@ -65,7 +64,7 @@ def set_mask(tensor: Any, mask: Any) -> None:
         ref = weakref.ref(tensor, _forget(key))
     except TypeError:  # a tensor kind without weak references: no mask
         return
-    _MASKS[key] = (ref, mask)
+    MASKS[key] = (ref, mask)
 
 
 def get_mask(tensor: Any) -> Any:
@@ -76,9 +75,9 @@ def get_mask(tensor: Any) -> Any:
         >>> get_mask(tf.ones((2,))) is None
         True
     """
-    if not _MASKS:
+    if not MASKS:
         return None
-    entry = _MASKS.get(id(tensor))
+    entry = MASKS.get(id(tensor))
     if entry is None or entry[0]() is not tensor:
         return None
     return entry[1]
@@ -143,7 +142,7 @@ def collect_masks(inputs: Any) -> Any:
         >>> [m is None for m in collect_masks([a, b])], collect_masks(b) is None
         ([False, True], True)
     """
-    if not _MASKS:
+    if not MASKS:
         return None
     flat = nest.flatten(inputs)
     masks = [get_mask(x) for x in flat]
@@ -165,7 +164,7 @@ def copy_masks(src: Any, dst: Any) -> None:
         >>> b._keras_mask.numpy()
         array([[ True, False]])
     """
-    if not _MASKS:
+    if not MASKS:
         return
     for a, b in zip(nest.flatten(src), nest.flatten(dst)):
         if a is not b:

@@ -23,7 +23,7 @@ from ...ops.nn_ops import l2_normalize, moments
 from ...ops.shape_ops import reshape
 from .. import constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
-from ..engine.keras_tensor import _SPEC_ONLY
+from ..engine.call_context import CALL
 from ..engine.layer import Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization", "UnitNormalization"]
@@ -279,7 +279,7 @@ class BatchNormalization(_Normalizer):
         if not isinstance(training, bool):  # a bool tensor: pick the statistics with it
             mean = m.where(training, mean, moving_mean)
             variance = m.where(training, variance, moving_var)
-        if not _SPEC_ONLY[0]:
+        if not CALL.spec_only:
             self._update_moving(mean, variance, training)
         return self._normalize(inputs, mean, variance, self._bshape)
 

@@ -23,18 +23,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...core import registry
-from ...core.function import _RUN_EAGERLY, functions_run_eagerly
+from ...core.context import ACTIVE, CTX
+from ...core.function import functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
 from ...ops.convert import cast, convert_to_tensor
 from ...ops.shape_ops import expand_dims, squeeze
 from .predict import predict as _predict
 from .predict import predict_on_batch as _predict_on_batch
 
-_TAPES = registry._TAPES
-_TRACES = registry._TRACES
-from ..engine.keras_tensor import _SPEC_ONLY, KerasTensor, spec_only
-from ..engine.layer import _TRAINING, TRAINABLE_VERSION, Layer, _dedup, _placeholders
+from ..engine.call_context import CALL
+from ..engine.keras_tensor import KerasTensor, spec_only
+from ..engine.layer import TRAINABLE_VERSION, Layer, _dedup, _placeholders
 from .functional import FunctionalGraph, adjusted_rank, check_shape
 from .symbolic_losses import GraphFunction, add_graph_loss, add_graph_metric
 from .training import TrainingMixin
@@ -183,8 +182,7 @@ class Model(TrainingMixin, Layer):
         fast = self._fast
         if fast is None:
             fast = self._fast_plan()
-        if not fast or _TAPES or _TRACES or _SPEC_ONLY[0] or _TRAINING[-1] \
-                or _RUN_EAGERLY[0]:
+        if not fast or ACTIVE:  # a tape, trace, truthy training, spec-only, run eagerly
             return None
         if type(x) is np.ndarray:
             arr = x
@@ -200,15 +198,17 @@ class Model(TrainingMixin, Layer):
         return call(x)[0][0]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs and self._graph is not None:
+        g = self._graph
+        if g is None and args:
+            g = self._graph_for(args[0])
+        if len(args) == 1 and not kwargs and g is not None:
             # NOTE: the common inference call model(x) skips the general pipeline: a
             # dtype/shape check and one call of the compiled plan (~1 us of overhead).
             out = self._run_fast(args[0])
             if out is not None:
                 return wrap(out)
-        g = self._graph
         if g is not None and len(args) == 1 and (not kwargs or set(kwargs) == {"training"}) \
-                and not registry._TRACES and not _SPEC_ONLY[0] and not functions_run_eagerly():
+                and not CTX.traces and not CALL.spec_only and not functions_run_eagerly():
             x = args[0]
             flat = [x] if len(g.inputs) == 1 and isinstance(x, KerasTensor) else \
                 g.flatten_inputs(x, self.name)
@@ -216,9 +216,14 @@ class Model(TrainingMixin, Layer):
             if tensors is not None:  # concrete data: the compiled graph
                 training = kwargs.get("training")
                 if training is None:
-                    training = _TRAINING[-1]
+                    training = CALL.training[-1]
                 return self._graph_function(bool(training))._call_tensors(tensors)
         return super().__call__(*args, **kwargs)
+
+    def _graph_for(self, x: Any) -> FunctionalGraph | None:
+        """The graph a call on `x` runs, when the model has none yet: a hook for models
+        that build theirs from the first input (Sequential); None runs `call`."""
+        return None
 
     def _graph_function(self, training: bool) -> GraphFunction:
         """The graph compiled for this `training` value (traced once, batch dim None)."""

@@ -144,25 +144,22 @@ class Sequential(Model):
             raise ValueError(f'Sequential "{self.name}" has no layers to build.')
         self._build_graph(input_shape)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._graph is not None:
-            return Model.__call__(self, *args, **kwargs)
-        if args:
-            x = args[0]
-            if not self._stack:
-                raise ValueError(f'Sequential "{self.name}" has no layers; add some first.')
-            leaves = nest.flatten(x)
-            if len(leaves) == 1 or isinstance(x, KerasTensor) or hasattr(x, "shape"):
-                t = self._convert_inputs(x)
-                shape = (None,) + tuple(t.shape)[1:] if t.shape.rank else tuple(t.shape)
-                # NOTE: outside any trace (a first call inside fit's step function), so
-                # a layer's call reading its Variables (an adapted Normalization) builds
-                # the graph from the Variables, not from the trace's tensors
-                with init_scope():
-                    self._build_graph(shape, t.dtype)
-            else:
-                raise ValueError(f'Sequential "{self.name}" takes a single input tensor.')
-        return super().__call__(*args, **kwargs)
+    def _graph_for(self, x: Any) -> Any:
+        """A Sequential without an input shape builds its graph from its first input."""
+        if not self._stack:
+            raise ValueError(f'Sequential "{self.name}" has no layers; add some first.')
+        leaves = nest.flatten(x)
+        if len(leaves) == 1 or isinstance(x, KerasTensor) or hasattr(x, "shape"):
+            t = self._convert_inputs(x)
+            shape = (None,) + tuple(t.shape)[1:] if t.shape.rank else tuple(t.shape)
+            # NOTE: outside any trace (a first call inside fit's step function), so
+            # a layer's call reading its Variables (an adapted Normalization) builds
+            # the graph from the Variables, not from the trace's tensors
+            with init_scope():
+                self._build_graph(shape, t.dtype)
+        else:
+            raise ValueError(f'Sequential "{self.name}" takes a single input tensor.')
+        return self._graph
 
     def get_config(self) -> dict:
         from ..layers import serialize

@@ -27,7 +27,8 @@ from typing import Any
 from ...core import nest
 from ...core.function import Function
 from ..engine.keras_tensor import KerasTensor
-from ..engine.layer import _TRAINING, Layer
+from ..engine.call_context import pop_training, push_training
+from ..engine.layer import Layer
 from ..engine.masking import get_mask, set_mask
 from .functional import FunctionalGraph
 
@@ -151,11 +152,11 @@ class GraphFunction:
             layers = model._flatten_layers()
             for layer in layers:  # a model call starts every sub-layer's losses afresh
                 layer._call_losses = []
-            _TRAINING.append(training)
+            push_training(training)
             try:
                 out = g.run(list(xs))
             finally:
-                _TRAINING.pop()
+                pop_training()
             self._holders = [(la, len(la._call_losses)) for la in layers if la._call_losses]
             losses = [v for la, _ in self._holders for v in la._call_losses]
             if self._masked:
