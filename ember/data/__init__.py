@@ -3,8 +3,10 @@
 `Dataset` builds pipelines that `model.fit`, `evaluate` and `predict` read batch by batch;
 each iteration starts over. `TextLineDataset`, `TFRecordDataset`,
 `experimental.CsvDataset` / `make_csv_dataset` and `Dataset.list_files` read files lazily.
-`map(num_parallel_calls=N)` runs N calls at once in threads; `AUTOTUNE`, `Options` and
-`prefetch` are accepted for compatibility and change nothing.
+`map(num_parallel_calls=N)` keeps N calls running at once in a pool of threads and
+`prefetch` produces elements in a background thread, both while the consumer works (the
+dispatch state is per thread, so a training step's tape never sees them); `Options` are
+accepted for compatibility.
 
 Example:
     >>> import numpy as np

@@ -1,5 +1,6 @@
 """Transformations that choose which elements come and in what order, without looking at
-their values: shuffle, repeat, take, skip, shard, cache, prefetch and with_options.
+their values: shuffle, repeat, take, skip, shard, cache, prefetch (in a background thread) and
+with_options.
 
 Over a random-access source they work on indices (see `Dataset._index_stream`), so a
 following `batch` gathers whole batches at once; the elements are the same either way.
@@ -19,6 +20,7 @@ from typing import Any, Callable, Iterator
 from ..core.errors import InvalidArgumentError
 from .dataset import Dataset
 from .structure import (
+    AUTOTUNE,
     INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY,
     as_int,
@@ -26,6 +28,7 @@ from .structure import (
     resolve_seed,
     uniforms,
 )
+from .threads import prefetched
 
 
 class _Unary(Dataset):
@@ -58,6 +61,23 @@ class PassThroughDataset(_Unary):
 
     def _generate(self) -> Iterator:
         return self._input._elements()
+
+
+class PrefetchDataset(PassThroughDataset):
+    """`Dataset.prefetch`: the input's elements, produced by a background thread up to
+    `buffer_size` ahead of the consumer (see data/threads.py). Random access (`_get`,
+    `_gather`) passes through; an iteration always goes through the thread."""
+
+    def __init__(self, input_dataset: Dataset, buffer_size: int):
+        super().__init__(input_dataset, "_PrefetchDataset")
+        # AUTOTUNE: two elements ahead (ember does not tune buffer sizes at run time)
+        self._size = 2 if buffer_size == AUTOTUNE else buffer_size
+
+    def _index_stream(self) -> tuple | None:
+        return None
+
+    def _generate(self) -> Iterator:
+        return prefetched(self._input._elements(), self._size)
 
 
 def shuffled(items: Iterator, buffer_size: int | None, rng: Any) -> Iterator:

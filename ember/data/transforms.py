@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import os
-from itertools import islice
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -29,6 +28,7 @@ from ..core.function import function
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps, wrap
 from .dataset import Dataset
+from .threads import parallel_map
 from .structure import (
     AUTOTUNE,
     INFINITE_CARDINALITY,
@@ -148,36 +148,13 @@ class MapDataset(_FnDataset):
             yield normalize_output(call_fn(fn, element), "map")
 
     def _parallel(self, fn: Callable) -> Iterator:
-        """`fn` on up to `threads` elements at once, in a pool of threads.
-
-        NOTE: ember's trace and tape stacks are process-wide, so map calls never run
-        while the consumer runs: each wave of `threads` calls is submitted and finished
-        inside one `next()`, then its results are handed out (in input order, or in the
-        order they finished with deterministic=False).
-        """
-        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
+        """`fn` on up to `threads` elements at once, in a pool of threads that keeps
+        working while the consumer runs (see data/threads.py); results in input order,
+        or in the order they finish with deterministic=False."""
         def run(element: Any) -> Any:
             return normalize_output(call_fn(fn, element), "map")
 
-        it = self._input._elements()
-        pool = ThreadPoolExecutor(max_workers=self._threads,
-                                  thread_name_prefix="ember-data-map")
-        try:
-            while True:
-                wave = [pool.submit(run, e) for e in islice(it, self._threads)]
-                if not wave:
-                    return
-                if self._ordered:
-                    results = [f.result() for f in wave]
-                else:
-                    results, pending = [], set(wave)
-                    while pending:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        results.extend(f.result() for f in done)
-                yield from results
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        return parallel_map(self._input._elements(), run, self._threads, self._ordered)
 
 
 class _PredicateDataset(_FnDataset):
