@@ -252,11 +252,9 @@ def test_keras_layers(tmp_path):
     # ember accept the nested list.)
 
 
-@pytest.mark.xfail(strict=True, reason="ember gap: save() of a subclassed Model without "
-                   "get_config; Keras 3 saves it (default config from the constructor)")
 def test_save_subclassed(tmp_path):
     # TF 2.21 saves and reloads it, [1, 2] out (but with fresh weights: Keras 3 does not
-    # track the raw tf.Variables FlexibleDense makes)
+    # track the raw tf.Variables FlexibleDense makes; ember tracks and restores them)
     assert program_save_subclassed(str(tmp_path)) == [1, 2]
 
 

@@ -44,6 +44,7 @@ from ...core.shape import TensorShape, as_shape
 from ...core.tensor import TensorOps
 from ...core.variable import Variable
 from ...ops.convert import cast
+from .auto_config import constructor_config, init_config, uses_default_config
 from .input_spec import check_input_spec
 from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
                           _placeholders, _regularizer, _to_tensor, init_scope)
@@ -518,25 +519,43 @@ class Layer(LossesMetricsMixin, Module):
 
     # -- config ----------------------------------------------------------------------
     def get_config(self) -> dict:
-        """The constructor arguments that recreate this layer (without its weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The constructor arguments that recreate this layer (without its weights).
+
+        A subclass with its own `__init__` and no `get_config` gets the arguments it was
+        created with (plain values only, as Keras 3; see engine/auto_config.py).
+
+        Example:
+            >>> from ember import keras
+            >>> class Block(keras.layers.Layer):
+            ...     def __init__(self, units, **kwargs):
+            ...         super().__init__(**kwargs)
+            >>> Block(4, name="b").get_config()
+            {'name': 'b', 'units': 4, 'trainable': True, 'dtype': 'float32'}
+        """
+        config: dict = {"name": self.name}
+        if uses_default_config(type(self)) and type(self).__init__ is not Layer.__init__:
+            args, keep_name = constructor_config(self)
+            if not keep_name:
+                del config["name"]
+            config.update(args)
+            if args.get("activity_regularizer") is not None:
+                from ..regularizers import serialize
+                config["activity_regularizer"] = serialize(self.activity_regularizer)
+        config.update(trainable=self.trainable, dtype=self.dtype)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
-        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
-                Layer.__init__:
-            args, kwargs = self._init_args
-            if args:
-                raise NotImplementedError(
-                    f"Layer {type(self).__name__} has constructor arguments, so it must "
-                    f"define get_config() returning them (e.g. "
-                    f"{{**super().get_config(), 'units': self.units}}).")
-            config.update({k: v for k, v in kwargs.items() if k not in config})
         return config
+
+    get_config._is_default = True  # type: ignore[attr-defined]  # see auto_config.py
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
-        """A new layer from `get_config()`'s dict."""
-        return cls(**config)
+        """A new layer from `get_config()`'s dict: `cls(**config)`."""
+        config, trainable = init_config(cls, config)
+        layer = cls(**config)
+        if trainable is False:
+            layer.trainable = False
+        return layer
 
 
 masking._BASE_COMPUTE_MASK[0] = Layer.compute_mask

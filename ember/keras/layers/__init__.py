@@ -48,6 +48,16 @@ def serialize(layer: Layer) -> dict:
             "config": layer.get_config()}
 
 
+def _lookup(name: str, custom_objects: dict | None) -> Any:
+    """The class `name` resolves to; a registered `"package>Name"` not registered in this
+    program also resolves to `custom_objects["Name"]` (or a scope's)."""
+    user = _objects.merged(custom_objects)
+    cls = user.get(name) or _classes().get(name)
+    if cls is None and ">" in name:
+        cls = user.get(name.split(">", 1)[1])
+    return cls
+
+
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     """A new layer from `serialize`'s dict (`custom_objects` maps names of your classes).
 
@@ -64,11 +74,15 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
         raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and "
                          f"'config', received {config!r}.")
     name = config["class_name"]
-    classes = {**_classes(), **_objects.merged(custom_objects)}
-    cls = classes.get(name) if isinstance(name, str) else None
+    cls = _lookup(name, custom_objects) if isinstance(name, str) else None
     if cls is None:
-        raise ValueError(f"Unknown layer: {name!r}. If it is a custom layer, pass it in "
-                         f"custom_objects={{{name!r}: {name}}}.")
+        short = name.split(">", 1)[-1] if isinstance(name, str) else name
+        raise ValueError(
+            f"Unknown layer: {name!r}. If it is your own layer or model class, pass it to "
+            f"the loading call, e.g. load_model(path, custom_objects={{{short!r}: "
+            f"{short}}}), or decorate the class with "
+            f"@keras.saving.register_keras_serializable() and make sure the module defining "
+            f"it is imported before loading (ember never imports a module a file names).")
     if not isinstance(cls, type) or not issubclass(cls, Layer):
         raise ValueError(f"layers.deserialize: {name!r} names {cls!r}, which is not a "
                          f"layer class.")

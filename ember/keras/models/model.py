@@ -351,6 +351,8 @@ class Model(TrainingMixin, Layer):
         from .functional import graph_config
         return graph_config(self)
 
+    get_config._is_default = True  # type: ignore[attr-defined]  # subclasses: auto_config.py
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
         """A new model from `get_config()`'s dict; a functional config rebuilds the graph

@@ -5,7 +5,9 @@ A `.keras` file written by ember is a zip archive (ember's own format, not Keras
 - `metadata.json`: `{"format": "ember.keras", "version": 1, ...}`;
 - `config.json`: `{"class_name": ..., "config": model.get_config()}`, plus
   `"compile_config"` (optimizer, loss, metrics, ... serialized by `keras.optimizers`,
-  `keras.losses` and `keras.metrics`) when the model is compiled;
+  `keras.losses` and `keras.metrics`) when the model is compiled, and `"build_config"`
+  (`{"input_shape": ...}`, as Keras 3) for a built subclassed model, which loading builds
+  with it before reading the weights;
 - `model.weights.npz`: every weight of `model.weights`, in ember's weights file format
   (see weights_file.py);
 - `optimizer.weights.npz`: the optimizer's variables (iterations, learning rate, slots),
@@ -59,23 +61,71 @@ _JSON_MAX = 64 << 20  # metadata.json / config.json larger than this are refused
 
 # -- configs -------------------------------------------------------------------------
 def _check_serializable(model: Any, who: str) -> None:
-    from ..models import Functional, Model, Sequential
+    from ..models import Model
     if not isinstance(model, Model):
         raise TypeError(f"{who}: expected a keras Model, received {type(model).__name__}.")
-    if isinstance(model, Sequential) or type(model) is Functional:
-        return
-    if type(model).get_config is Model.get_config:
-        raise NotImplementedError(
-            f"{who}: model {model.name!r} is a subclassed model ({type(model).__name__}) "
-            f"without get_config, so its architecture can't be saved. Save its weights with "
-            f"model.save_weights(path), then rebuild the model in code and load_weights; or "
-            f"define get_config / from_config.")
+
+
+def _is_subclassed(model: Any) -> bool:
+    from ..models import Sequential
+    return not isinstance(model, Sequential) and getattr(model, "_graph", None) is None
+
+
+def _shape_to_json(shape: Any) -> Any:
+    """A build input shape (TensorShape, tuple, or lists / dicts of them) as JSON."""
+    if isinstance(shape, dict):
+        return {k: _shape_to_json(v) for k, v in shape.items()}
+    if hasattr(shape, "as_list"):
+        return shape.as_list() if shape.rank is not None else None
+    if isinstance(shape, (list, tuple)):
+        if all(d is None or isinstance(d, int) for d in shape):
+            return [None if d is None else int(d) for d in shape]
+        return [_shape_to_json(v) for v in shape]
+    return shape
+
+
+def _shape_from_json(shape: Any) -> Any:
+    if isinstance(shape, dict):
+        return {k: _shape_from_json(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        if all(d is None or isinstance(d, int) for d in shape):
+            return tuple(shape)
+        return [_shape_from_json(v) for v in shape]
+    return shape
 
 
 def _config(model: Any, who: str) -> dict:
+    """`serialize(model)`, plus, for a built subclassed model, Keras 3's `build_config`
+    (`{"input_shape": ...}`): loading builds the model with it before reading weights."""
     from ..layers import serialize
     _check_serializable(model, who)
-    return serialize(model)
+    try:
+        config = serialize(model)
+    except NotImplementedError as e:
+        raise NotImplementedError(
+            f"{who}: the config of model {model.name!r} can't be made: {e}\n(Or save only "
+            f"the weights: model.save_weights(path), then rebuild the model in code and "
+            f"load_weights.)") from e
+    shape = getattr(model, "_build_input_shape", None)
+    if _is_subclassed(model) and model.built and shape is not None:
+        config["build_config"] = {"input_shape": _shape_to_json(shape)}
+    return config
+
+
+def _build(model: Any, build_config: Any) -> None:
+    """Builds a subclassed model as `build_config` says (Keras 3's `build_from_config`)."""
+    shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
+    if model.built or shape is None:
+        return
+    shape = _shape_from_json(shape)
+    try:
+        model.build(shape)
+    except Exception as e:
+        raise ValueError(f"{type(model).__name__} ({model.name!r}): building the loaded "
+                         f"model on input shape {shape} failed ({type(e).__name__}: {e}). "
+                         f"Its call() must run on inputs of the shape it was saved with; "
+                         f"or save its weights with save_weights, rebuild it in code and "
+                         f"load_weights.") from e
 
 
 def _dumps(obj: Any, who: str, **kwargs: Any) -> str:
@@ -121,9 +171,11 @@ def model_from_config(config: dict, custom_objects: dict | None = None, *,
                          f"'config' (as model.to_json() writes), received {config!r:.200}.")
     with _objects.safe_mode_scope(safe_mode):
         model = deserialize(config, custom_objects=custom_objects)
-    if not isinstance(model, Model):
-        raise ValueError(f"model_from_config: the config describes a "
-                         f"{type(model).__name__}, not a model.")
+        if not isinstance(model, Model):
+            raise ValueError(f"model_from_config: the config describes a "
+                             f"{type(model).__name__}, not a model.")
+        if "build_config" in config:
+            _build(model, config["build_config"])
     return model
 
 
@@ -243,7 +295,9 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
     archive in ember's format; see the module docstring.
 
     Args:
-        model: a Sequential or functional Model (subclassed models: save_weights).
+        model: a Sequential, functional or subclassed Model (a subclassed model's
+            config is its get_config(), by default its constructor's arguments; a
+            built one also stores `build_config`, its input shape, to be rebuilt).
         filepath: a path ending in `.keras` (ember's archive) or `.h5` / `.hdf5` (tf.keras
             2's legacy HDF5 layout, needs h5py: see legacy_h5.py).
         overwrite: when False and `filepath` exists, raise FileExistsError.
