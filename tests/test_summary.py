@@ -206,8 +206,11 @@ def test_tensorboard_callback_arguments(tmp_path):
         keras.callbacks.TensorBoard(str(tmp_path), update_freq="step")
     with pytest.raises(ValueError, match="histogram_freq must be an int >= 0"):
         keras.callbacks.TensorBoard(str(tmp_path), histogram_freq=-1)
-    with pytest.warns(UserWarning, match="profile_batch is ignored"):
-        keras.callbacks.TensorBoard(str(tmp_path), profile_batch=2)
+    with pytest.raises(ValueError, match="profile_batch must be an int >= 0"):
+        keras.callbacks.TensorBoard(str(tmp_path), profile_batch=(3, 1))
+    with pytest.raises(ValueError, match="profile_batch must be an int >= 0"):
+        keras.callbacks.TensorBoard(str(tmp_path), profile_batch="a,b")
+    assert keras.callbacks.TensorBoard(str(tmp_path), profile_batch="2,4")._stop_batch == 4
     assert keras.callbacks.TensorBoard(str(tmp_path), update_freq="batch").update_freq == 1
 
 

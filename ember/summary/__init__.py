@@ -12,6 +12,9 @@ Inside `ember.function` a summary becomes an op that writes at each call of the 
 (with the values and step of that call; the default writer and `record_if` are those of
 the trace). On Keras' symbolic tensors (functional model building) it raises an error.
 
+Graphs: `trace_on` / `trace_export` record and write the graphs of `ember.function`s, and
+`graph` writes one, for TensorBoard's graph dashboard (`ember.summary.trace`).
+
 Example:
     >>> import tempfile
     >>> import ember as tf
@@ -40,8 +43,8 @@ from typing import Any, Iterator
 import numpy as np
 
 __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
-           "experimental", "flush", "histogram", "image", "record_if", "scalar", "text",
-           "should_record_summaries"]
+           "experimental", "flush", "graph", "histogram", "image", "record_if", "scalar",
+           "text", "should_record_summaries", "trace_export", "trace_off", "trace_on"]
 
 _STATE = threading.local()
 
@@ -133,8 +136,16 @@ class SummaryWriter:
                                f"a new one with tf.summary.create_file_writer(logdir).")
         tb = _tb()
         import time
-        event = tb.event_pb2.Event(wall_time=time.time(), step=step,
-                                   summary=tb.summary_pb2.Summary(value=[value]))
+        self._add_event(tb.event_pb2.Event(wall_time=time.time(), step=step,
+                                           summary=tb.summary_pb2.Summary(value=[value])))
+
+    def _add_event(self, event: Any) -> None:
+        """Writes one `Event` proto (a summary, or a graph: see `summary.trace`)."""
+        if self._writer is None:
+            return
+        if self._closed:
+            raise RuntimeError(f"tf.summary: the writer of {self._logdir!r} is closed; create "
+                               f"a new one with tf.summary.create_file_writer(logdir).")
         self._writer.add_event(event)
 
 
@@ -464,3 +475,5 @@ def audio(name: str, data: Any, sample_rate: Any, step: Any = None, max_outputs:
         writer._add(tb.summary_pb2.Summary.Value(tag=tag, audio=snd), s)
     return True
 
+
+from .trace import graph, trace_export, trace_off, trace_on  # noqa: E402 - uses the above

@@ -6,6 +6,11 @@ ember[tensorboard]`). At each epoch end the train writer gets `epoch_<metric>` f
 training log (`epoch_loss`, `epoch_accuracy`, ...) and `epoch_learning_rate`, the
 validation writer `epoch_<metric>` for every `val_` log (without the prefix), at step
 `epoch`; `evaluate` writes `evaluation_<metric>_vs_iterations` at the optimizer's step.
+With `write_graph` the train writer gets the model's graph once per `fit`, at its start
+(the compiled forward pass of a functional or Sequential model, or the compiled train
+step), for TensorBoard's graph dashboard. `profile_batch` profiles a range of training
+batches with `tf.profiler.experimental` (the profile under `<log_dir>/train/plugins/
+profile/`, the graphs run meanwhile as the `batch_<stop>` trace), as Keras does.
 
 Example:
     >>> import os, tempfile
@@ -41,14 +46,16 @@ class TensorBoard(Callback):
             subfolders are made in it.
         histogram_freq: every this many epochs, write a histogram of each weight
             (`<weight name>/histogram`; 0: never).
-        write_graph: accepted; ember writes no graph (TensorBoard's graph dashboard
-            needs TF's GraphDef, which ember does not produce).
+        write_graph: write the model's graph (a GraphDef event in `train/`) when
+            training starts.
         write_images: with histogram_freq, also write each weight as an image
             (`<weight name>/image`).
         write_steps_per_second: also write `epoch_steps_per_second`.
         update_freq: 'epoch' (default), or 'batch' / an int N: also write
             `batch_<metric>` every N training batches, at the global batch step.
-        profile_batch: ignored (ember has no profiler); a nonzero value warns once.
+        profile_batch: profile training batch N (an int), or batches start..stop (a
+            pair, or a string "start,stop"), counted from 1 across epochs; 0 (default):
+            no profiling.
         embeddings_freq / embeddings_metadata: the embedding projector is not supported;
             a nonzero `embeddings_freq` raises NotImplementedError.
     """
@@ -82,10 +89,7 @@ class TensorBoard(Callback):
                 f"TensorBoard: embeddings_freq={embeddings_freq!r} is not supported by ember "
                 f"(no embedding projector files); use embeddings_freq=0, and log embedding "
                 f"weights with histogram_freq instead.")
-        if profile_batch not in (0, None, (0, 0), [0, 0]):
-            warnings.warn("TensorBoard: profile_batch is ignored; ember has no profiler. "
-                          "Time steps with the logs' epoch_steps_per_second "
-                          "(write_steps_per_second=True).", UserWarning, stacklevel=2)
+        self._start_batch, self._stop_batch = _profile_range(profile_batch)
         from ...summary import _tb
         _tb()  # without the tensorboard package: ImportError now, naming the pip extra
         self.histogram_freq = histogram_freq
@@ -99,6 +103,10 @@ class TensorBoard(Callback):
         self._train_step = 0
         self._epoch_start = 0.0
         self._epoch_batches = 0
+        self._graph_pending = False
+        self._profiling = False  # this callback started the profiler
+        self._tracing = False  # ... and the graph trace, until the last profiled batch
+        self._step_trace: Any = None
 
     # -- writers --------------------------------------------------------------------------
     def _writer(self, which: str) -> Any:
@@ -129,9 +137,82 @@ class TensorBoard(Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._train_step = 0
         self._writer("train")
+        self._graph_pending = bool(self.write_graph) and not self._write_model_graph()
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        if self._tracing:
+            self._stop_trace()
         self._close()
+
+    # -- graph and profile ---------------------------------------------------------------
+    def _write_model_graph(self) -> bool:
+        """Writes the model's graph to the train writer; False when there is none yet (a
+        subclassed model before its first step)."""
+        from ... import summary
+        graphs = _train_graphs(self.model)
+        if graphs:
+            graph = graphs[-1][2] or graphs[-1][1]
+        elif getattr(self.model, "_graph", None) is not None:
+            try:
+                graph = self.model._graph_function(False).cf
+            except Exception:  # noqa: BLE001 - a model that does not compile: no graph
+                return False
+        else:
+            return False
+        try:
+            with self._writer("train").as_default():
+                summary.graph(graph)
+        except Exception as e:  # noqa: BLE001 - a graph it can't convert: train on anyway
+            warnings.warn(f"TensorBoard: the model's graph was not written "
+                          f"({type(e).__name__}: {e}).", UserWarning, stacklevel=2)
+        return True
+
+    @property
+    def _should_profile(self) -> bool:
+        return self._stop_batch > 0
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self._should_profile and self._train_step + 1 == self._start_batch:
+            self._start_trace()
+        if self._profiling:
+            from ...profiler.experimental import Trace
+            self._step_trace = Trace("Profiled Step", step_num=batch, _r=1)
+            self._step_trace.__enter__()
+
+    def _start_trace(self) -> None:
+        from ... import summary
+        from ...errors import AlreadyExistsError
+        from ...profiler import experimental as profiler
+        summary.trace_on(graph=True, profiler=False)
+        from ...summary.trace import _record
+        for name, graph, cf in _train_graphs(self.model):
+            _record(graph, name, cf)  # run through a bound method the trace can't see
+        self._tracing = True
+        try:
+            profiler.start(os.path.join(self.log_dir, "train"))
+            self._profiling = True
+        except AlreadyExistsError as e:
+            warnings.warn(f"TensorBoard: failed to start the profiler for profile_batch: "
+                          f"{e}", UserWarning, stacklevel=2)
+
+    def _stop_trace(self) -> None:
+        from ...errors import UnavailableError
+        from ...profiler import experimental as profiler
+        if self._step_trace is not None:
+            self._step_trace.__exit__(None, None, None)
+            self._step_trace = None
+        self._tracing = False
+        from ...summary.trace import _export
+        with self._writer("train").as_default():
+            # as Keras: the graphs as a RunMetadata summary `batch_<stop>`; the graph
+            # event is write_graph's
+            _export(f"batch_{self._stop_batch}", self._stop_batch, None, graph_event=False)
+        if self._profiling:
+            self._profiling = False
+            try:
+                profiler.stop()
+            except UnavailableError:
+                pass  # stopped by someone else meanwhile
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         import time
@@ -143,9 +224,16 @@ class TensorBoard(Callback):
         self._epoch_batches += 1
         if self.update_freq != "epoch" and self._train_step % self.update_freq == 0:
             self._scalars("train", dict(logs or {}), "batch_", self._train_step)
+        if self._tracing:
+            if self._step_trace is not None:
+                self._step_trace.__exit__(None, None, None)
+                self._step_trace = None
+            if self._train_step >= self._stop_batch:
+                self._stop_trace()
 
     def _implements_train_batch_hooks(self) -> bool:
-        return self.update_freq != "epoch" or self.write_steps_per_second
+        return (self.update_freq != "epoch" or self.write_steps_per_second
+                or self._should_profile)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         import time
@@ -163,6 +251,8 @@ class TensorBoard(Callback):
             self._scalars("validation", val, "epoch_", epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
+        if self._graph_pending:  # a subclassed model: its train step is traced now
+            self._graph_pending = not self._write_model_graph()
 
     def on_test_end(self, logs: dict | None = None) -> None:
         model = self.model
@@ -197,6 +287,44 @@ class TensorBoard(Callback):
                         img = _weight_image(arr)
                         if img is not None:
                             summary.image(name + "/image", img)
+
+
+def _profile_range(profile_batch: Any) -> tuple:
+    """(start, stop) of Keras' `profile_batch`: N, (start, stop) or "start,stop"."""
+    value = profile_batch
+    if value is None:
+        return 0, 0
+    if isinstance(value, str):
+        try:
+            value = tuple(int(p) for p in value.split(","))
+        except ValueError:
+            value = None
+    if isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value, value)
+    if (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and 0 <= value[0] <= value[1] and (value[0] > 0 or value[1] == 0)):
+        return value
+    raise ValueError(f"TensorBoard: profile_batch must be an int >= 0 (one batch; 0 for "
+                     f"none) or a pair (start, stop) of batch numbers, 1 <= start <= stop "
+                     f"(e.g. (10, 20) or '10,20'), received {profile_batch!r}.")
+
+
+def _train_graphs(model: Any) -> list:
+    """(name, graph, concrete function) of each compiled train step of `model`."""
+    found = []
+    try:
+        for fn in getattr(model, "_train_fns", {}).values():
+            seen: set = set()
+            for cf in getattr(fn, "_exact", {}).values():
+                if id(cf) not in seen:
+                    seen.add(id(cf))
+                    found.append((getattr(cf, "name", "train_function"), cf.graph, cf))
+    except (AttributeError, TypeError):
+        return []
+    return found
 
 
 def _weight_image(w: np.ndarray) -> np.ndarray | None:
