@@ -22,7 +22,8 @@ from typing import Any, Callable
 from . import nest
 from .context import CTX, current_trace
 from .tensor import TensorOps
-from .tape import GradientTape, _ops, _read
+from .grad_prims import fill_like
+from .tape import GradientTape, _read
 
 def custom_gradient(f: Callable | None = None) -> Callable:
     """Decorator: `f` returns `(y, grad_fn)`; gradients through `f` use `grad_fn(upstream)`
@@ -87,9 +88,8 @@ class _CustomNode:
         self.multiple_results = multiple
 
     def vjp(self, g: Any, inputs: tuple, out: Any) -> tuple:
-        ops = _ops()
         if self.multiple_results:
-            g = tuple(ops.zeros_like(o) if gi is None else gi for gi, o in zip(g, out))
+            g = tuple(fill_like(o, 0) if gi is None else gi for gi, o in zip(g, out))
             upstream = g
         else:
             upstream = (g,)

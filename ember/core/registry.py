@@ -64,6 +64,19 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
+    def kernel_for(self, backend: str) -> Callable:
+        """This primitive's kernel in `backend` (`self.kernel` is the NumPy one, which
+        eager mode calls; a higher-order primitive's kernel is the same everywhere).
+
+        Example:
+            >>> from ember.core.registry import PRIMITIVES
+            >>> PRIMITIVES["add"].kernel_for("numpy") is PRIMITIVES["add"].kernel
+            True
+        """
+        if self.higher_order or backend == _backend.DEFAULT:
+            return self.kernel
+        return _backend.get_kernel(self.name, backend)
+
     def abstract_eval(self, *specs: TensorSpec, **params) -> Any:
         """Output spec(s) for input specs: the shape/dtype rule."""
         return self.rule(*specs, **params)

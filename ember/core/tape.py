@@ -9,7 +9,10 @@ as in TF, so integer tensors never carry gradients.
 
 The backward walk is iterative: the node list is already in execution (topological)
 order, so it is walked once in reverse. Cotangents accumulate per tensor; a cotangent of
-a broadcast shape is summed back to its input's shape in one place (`_unbroadcast`).
+a broadcast shape is summed back to its input's shape in one place (`_accumulate`). The
+walk binds only the primitives of core/grad_prims.py (add, sum_to / sum_to_like, a fill
+seed): it needs nothing from the op library above. `jacobian` and `batch_jacobian` are
+built on it one layer up (ops/gradient_tape.py).
 Gradient rules are written with ember ops, so an outer tape records the backward pass
 of an inner one: gradients of gradients work.
 
@@ -30,6 +33,9 @@ from typing import Any, Callable
 
 from . import context, nest
 from .context import CTX
+from .convert import to_array
+from .errors import DTypeError
+from .grad_prims import add, fill_like, sum_to, sum_to_like
 from .registry import Primitive, run_kernel, symbolic_bind
 from .tensor import TensorOps, wrap
 
@@ -261,7 +267,7 @@ class GradientTape:
                     f"and complex tensors, so it gets None. Cast it to a float type first.", stacklevel=3)
                 g = None
             elif g is None and unconnected is UnconnectedGradients.ZERO:
-                g = _ops().zeros_like(s)
+                g = fill_like(s, 0)
             out.append(g)
         return nest.pack_sequence_as(sources, out)
 
@@ -274,87 +280,6 @@ class GradientTape:
         finally:
             if was_recording:
                 self._push()
-
-    def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any =
-                 UnconnectedGradients.NONE, parallel_iterations: Any = None,
-                 experimental_use_pfor: bool = True) -> Any:
-        """d target[i...] / d source[j...], of shape target.shape + source.shape.
-
-        Example:
-            >>> import ember as tf
-            >>> x = tf.constant([1.0, 2.0])
-            >>> with tf.GradientTape() as tape:
-            ...     tape.watch(x)
-            ...     y = x * x
-            >>> tape.jacobian(y, x).numpy()
-            array([[2., 0.],
-                   [0., 4.]], dtype=float32)
-        """
-        self._check_usable("jacobian")
-        ops = _ops()
-        try:
-            flat_sources = nest.flatten(sources)
-            n = int(ops.size(target))
-            rows: list = [[] for _ in flat_sources]
-            for i in range(n):
-                og = ops.reshape(ops.one_hot(i, n, dtype=target.dtype), ops.shape(target))
-                gs = self._backward([target], flat_sources, [og])
-                for k, (s, g) in enumerate(zip(flat_sources, gs)):
-                    rows[k].append(g if g is not None else ops.zeros_like(s))
-            out = []
-            for s, r in zip(flat_sources, rows):
-                shape = list(target.shape) + list(s.shape)
-                jac = ops.reshape(ops.stack(r), shape) if r else ops.zeros(shape, s.dtype)
-                connected = any(g is not None for g in r)
-                if not connected and UnconnectedGradients(getattr(
-                        unconnected_gradients, "value", unconnected_gradients)) \
-                        is UnconnectedGradients.NONE:
-                    jac = None
-                out.append(jac)
-            return nest.pack_sequence_as(sources, out)
-        finally:
-            if not self._persistent:
-                self._nodes = None
-
-    def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: Any =
-                       UnconnectedGradients.NONE, parallel_iterations: Any = None,
-                       experimental_use_pfor: bool = True) -> Any:
-        """Per-example Jacobian: [b, *target.shape[1:], *source.shape[1:]], assuming
-        example i of target depends only on example i of source.
-
-        Example:
-            >>> import ember as tf
-            >>> x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
-            >>> with tf.GradientTape() as tape:
-            ...     tape.watch(x)
-            ...     y = x * x
-            >>> tape.batch_jacobian(y, x).shape
-            TensorShape([2, 2, 2])
-        """
-        self._check_usable("batch_jacobian")
-        ops = _ops()
-        try:
-            b = target.shape[0]
-            if source.shape[0] != b:
-                raise ValueError(f"batch_jacobian: target and source need the same batch "
-                                 f"size, received {target.shape[0]} and {source.shape[0]}.")
-            inner = list(target.shape[1:])
-            n = 1
-            for d in inner:
-                n *= d
-            cols = []
-            for i in range(n):
-                onehot = ops.reshape(ops.one_hot(i, n, dtype=target.dtype), [1] + inner)
-                og = ops.broadcast_to(onehot, list(target.shape))
-                (g,) = self._backward([target], [source], [og])
-                cols.append(g if g is not None else ops.zeros_like(source))
-            if all(c is None for c in cols):
-                return None
-            jac = ops.stack(cols, axis=1)  # [b, n, *source.shape[1:]]
-            return ops.reshape(jac, [b] + inner + list(source.shape[1:]))
-        finally:
-            if not self._persistent:
-                self._nodes = None
 
 
 class _StopRecording:
@@ -371,14 +296,18 @@ class _StopRecording:
             self._tape._push()
 
 
-def _ops() -> Any:
-    """The op namespace, imported late (this layer sits below ember.ops)."""
-    import ember
-    return ember
+def _cotangent(og: Any, t: Any) -> Any:
+    """An `output_gradients` entry as a tensor of target `t`'s dtype."""
+    if isinstance(og, TensorOps):
+        if og.dtype != t.dtype:
+            raise DTypeError(f"GradientTape.gradient: an output gradient of dtype "
+                             f"{og.dtype.name} for a target of dtype {t.dtype.name}; cast "
+                             f"it with ember.cast(g, ember.{t.dtype.name}).")
+        return og.value() if og._is_variable else og
+    return wrap(to_array(og, t.dtype, copy=True))
 
 
 def _walk(nodes: list, targets: list, sources: list, ogs: list) -> list:
-    ops = _ops()
     source_ids = {id(s) for s in sources}
     # Forward: which nodes depend on a source (only those need a backward step).
     reach = set(source_ids)
@@ -395,16 +324,16 @@ def _walk(nodes: list, targets: list, sources: list, ogs: list) -> list:
         if not isinstance(t, TensorOps):
             raise ValueError(f"GradientTape.gradient: target must be a tensor, received "
                              f"{type(t).__name__}.")
-        g = ops.ones_like(t) if og is None else ops.convert_to_tensor(og, dtype=t.dtype)
-        _accumulate(cts, t, g, ops, exact=og is None)  # ones_like(t) has t's shape
+        g = fill_like(t, 1) if og is None else _cotangent(og, t)
+        _accumulate(cts, t, g, exact=og is None)  # the seed has t's shape
     try:
-        _backward_steps(relevant, reach, cts, ops)
+        _backward_steps(relevant, reach, cts)
     finally:
         _NEEDS[0] = None
     return [cts.get(id(s)) for s in sources]
 
 
-def _backward_steps(relevant: list, reach: set, cts: dict, ops: Any) -> None:
+def _backward_steps(relevant: list, reach: set, cts: dict) -> None:
     """One gradient rule per relevant node, in reverse; cotangents accumulate in `cts`."""
     for prim, ins, params, outs in reversed(relevant):
         _NEEDS[0] = tuple(id(x) in reach for x in ins)
@@ -423,7 +352,7 @@ def _backward_steps(relevant: list, reach: set, cts: dict, ops: Any) -> None:
         _NEEDS[0] = None
         for i, (x, g) in enumerate(zip(ins, in_cts)):
             if g is not None and _floating(x):
-                _accumulate(cts, x, g, ops, getattr(prim, "elementwise", False)
+                _accumulate(cts, x, g, getattr(prim, "elementwise", False)
                             and _exact_for(ins, i))
 
 
@@ -470,32 +399,18 @@ def _exact_for(ins: Any, i: int) -> bool:
     return True
 
 
-def _accumulate(cts: dict, x: Any, g: Any, ops: Any, exact: bool = False) -> None:
+def _accumulate(cts: dict, x: Any, g: Any, exact: bool = False) -> None:
     xdims = _dims(x)
     if exact and len(_dims(g)) == len(xdims):
         pass  # g has x's shape (see `_exact_for`)
     elif None in xdims:
         # Inside ember.function: a None dim of x may be 1 at run time while g's is not,
         # so the sum back to x's shape is decided at run time.
-        from ..ops.reduce_ops import sum_to_like
         g = sum_to_like(g, x)
     elif _dims(g) != xdims:
-        g = _unbroadcast(g, xdims, ops)
+        g = sum_to(g, xdims)
     prev = cts.get(id(x))
-    cts[id(x)] = g if prev is None else ops.add(prev, g)
-
-
-def _unbroadcast(g: Any, shape: tuple, ops: Any) -> Any:
-    """Sums a cotangent of a broadcast shape back to `shape` (the one place this happens).
-    Two reductions and no reshape, so unknown (None) dims inside ember.function work."""
-    lead = len(tuple(g.shape)) - len(shape)
-    if lead > 0:
-        g = ops.reduce_sum(g, axis=list(range(lead)))
-    gshape = tuple(g.shape)
-    ones = [i for i, d in enumerate(shape) if d == 1 and gshape[i] != 1]
-    if ones:
-        g = ops.reduce_sum(g, axis=ones, keepdims=True)
-    return g
+    cts[id(x)] = g if prev is None else add(prev, g)
 
 
 # custom_gradient and recompute_grad live in custom_gradient.py (imported at the end, as

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import rules
+from ..core import grad_prims, rules
 from ..core.dtypes import (NP_ALL, NP_ARITH, NP_BOOL, NP_COMPLEX, NP_FLOATS, NP_INEXACT, NP_INTS,
                            NP_NUMERIC, NP_STRING, bool as bool_, float32,
                            result_type_of_division)
@@ -53,9 +53,10 @@ def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str 
     return p, op
 
 
-def _binary(name: str, allowed: frozenset, out=None, what: str = ""):
-    rule = rules.binary(name, allowed, out)
-    p = primitive(name, rule, allowed=allowed, same_dtype=True, elementwise=True)
+def _binary(name: str, allowed: frozenset, out=None, what: str = "", prim: Any = None):
+    p = prim if prim is not None else primitive(
+        name, rules.binary(name, allowed, out), allowed=allowed, same_dtype=True,
+        elementwise=True)
 
     def op(x: Any, y: Any, name: str | None = None) -> Any:
         x, y = pair(x, y)
@@ -101,7 +102,8 @@ logical_not_p, logical_not = _unary("logical_not", NP_BOOL)
 bitwise_invert_p, _bitwise_invert = _unary("bitwise_invert", NP_INTS, public="bitwise.invert")
 
 # -- binary --------------------------------------------------------------------
-add_p, add = _binary("add", NP_ARITH, what="x + y")
+add_p, add = _binary("add", NP_ARITH, what="x + y", prim=grad_prims.add_p)  # core: the
+# backward walk accumulates with it
 subtract_p, subtract = _binary("subtract", NP_ARITH, what="x - y")
 multiply_p, multiply = _binary("multiply", NP_ARITH, what="x * y")
 divide_p, _real_divide = _binary("divide", NP_INEXACT, what="x / y")
@@ -442,7 +444,6 @@ def _grads():
                 greater_p, greater_equal_p, logical_and_p, logical_or_p, logical_xor_p,
                 bitwise_and_p, bitwise_or_p, bitwise_xor_p, floordiv_p, where_index_p)
 
-    defvjp(add_p, lambda g, ins, out: (g, g))
     defvjp(subtract_p, lambda g, ins, out: (g, negative(g)))
     from ..core.tape import needs_gradient as needs
 

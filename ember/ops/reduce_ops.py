@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core import rules
+from ..core import grad_prims, rules
 from ..core.dtypes import NP_ARITH, NP_BOOL, NP_NUMERIC, as_dtype, int64
 from ..core.registry import bind, bind1, primitive
 from ..core.shape import TensorSpec
-from ..core.errors import DTypeError, ShapeError
+from ..core.errors import DTypeError
 from .convert import as_tensor, cast, stop_gradient
 from . import math_ops as m
 from .complex_ops import holomorphic
@@ -367,19 +367,8 @@ _grads()
 
 
 # -- undoing a broadcast whose sizes are known only at run time ------------------------
-
-def _sum_to_like_rule(g: TensorSpec, like: TensorSpec) -> TensorSpec:
-    if g.shape.rank is not None and like.shape.rank is not None and \
-            like.shape.rank > g.shape.rank:
-        raise ShapeError(f"sum_to_like: {rules.describe(g)} can't be summed to the higher "
-                         f"rank of {rules.describe(like)}.")
-    return TensorSpec(like.shape, g.dtype)
-
-
-# NOTE: the tape sums a cotangent back to its input's shape statically when both shapes
-# are known; inside ember.function a dim may be None and turn out to be 1 at run time,
-# so there the reduction is this primitive, decided by the run-time shapes.
-sum_to_like_p = primitive("sum_to_like", _sum_to_like_rule, check="rule")
+# (declared in core, where the backward walk binds it)
+sum_to_like_p = grad_prims.sum_to_like_p
 
 
 def sum_to_like(g: Any, like: Any) -> Any:
@@ -391,14 +380,4 @@ def sum_to_like(g: Any, like: Any) -> Any:
         >>> sum_to_like(tf.ones([3, 2]), tf.zeros([1, 2])).numpy()
         array([[3., 3.]], dtype=float32)
     """
-    return bind(sum_to_like_p, as_tensor(g), as_tensor(like))
-
-
-def _sum_to_like_grads() -> None:
-    from ..core.registry import defvjp
-    from .creation_ops import zeros_like
-    # d/dg: the cotangent broadcast back up to g's shape
-    defvjp(sum_to_like_p, lambda gg, ins, out: (m.add(gg, zeros_like(ins[0])), None))
-
-
-_sum_to_like_grads()
+    return grad_prims.sum_to_like(as_tensor(g), as_tensor(like))

@@ -153,4 +153,23 @@ SPECS = {
         Case((F64, np.zeros((4,))), lambda g, like: g.sum(axis=(0, 1)), diff_args=(0,)),
         Case((F64, np.zeros((2, 3, 4))), lambda g, like: g, diff_args=(0,)),
     ],
+    # the static twin of sum_to_like (core/grad_prims.py): the shape is a param
+    "sum_to": [
+        Case((F64,), lambda g, shape: g.sum(axis=(0, 2), keepdims=True)[0:1],
+             params={"shape": (1, 3, 1)}, diff_args=(0,), vary="values"),
+        Case((F64,), lambda g, shape: g.sum(axis=(0, 1)), params={"shape": (4,)},
+             diff_args=(0,), vary="values"),
+        Case((F64,), lambda g, shape: g, params={"shape": (2, 3, 4)}, diff_args=(0,),
+             vary="values"),
+        Case((np.zeros((0, 3)),), lambda g, shape: g.sum(axis=0), params={"shape": (3,)},
+             diff_args=(0,), vary="values"),
+    ],
+    # the seeds of the backward walk: value in x's shape and dtype (no gradient)
+    "fill_like": [
+        Case((F64,), lambda x, value: np.full_like(x, value), params={"value": 1}),
+        Case((I32,), lambda x, value: np.full_like(x, value), params={"value": 0}),
+        Case((B,), lambda x, value: np.full_like(x, value), params={"value": 1}),
+        Case((np.zeros((0, 3)),), lambda x, value: np.full_like(x, value),
+             params={"value": 0}),
+    ],
 }

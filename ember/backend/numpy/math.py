@@ -223,9 +223,13 @@ KERNELS = {
 
 
 def _sum_to_like(g, like):
-    """g summed down to like's shape: over leading extra axes, and over axes where like
-    has 1 and g does not (the run-time half of undoing a broadcast)."""
-    shape = like.shape
+    """g summed down to like's shape: the run-time half of undoing a broadcast."""
+    return _sum_to(g, like.shape)
+
+
+def _sum_to(g, shape):
+    """g summed down to `shape`: over leading extra axes, and over axes where `shape` has
+    1 and g does not (undoing a broadcast)."""
     lead = g.ndim - len(shape)
     if lead > 0:
         g = np.add.reduce(g, axis=tuple(range(lead)))
@@ -235,4 +239,11 @@ def _sum_to_like(g, like):
     return g
 
 
+def _fill_like(x, value):
+    """`value` in x's shape and dtype: a read-only view of one scalar."""
+    return np.broadcast_to(np.asarray(value, dtype=x.dtype), x.shape)
+
+
 KERNELS["sum_to_like"] = _sum_to_like
+KERNELS["sum_to"] = _sum_to
+KERNELS["fill_like"] = _fill_like
