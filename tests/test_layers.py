@@ -1,0 +1,139 @@
+"""Imports point down: backend < core < ops < (io, data, summary, ...) < keras (issue 13).
+
+The test reads every module of ember with `ast` (nothing is imported) and lists each
+import of a module in a higher layer, at the top of a file or inside a function. The
+known ones are listed below, each with its reason; a new one fails the test, and so does
+a listed one that is gone (so the list only shrinks).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import ember
+from ember.backend import backends, get_kernel, register_backend
+from ember.core.registry import PRIMITIVES
+
+ROOT = Path(ember.__file__).parent
+
+# The layer of each top-level package of ember; a module of ember/ itself (a namespace
+# such as ember/math.py) and the package root (ember/__init__.py) are layer 3.
+LAYERS = {"backend": 0, "core": 1, "ops": 2, "autograph": 2, "io": 3, "data": 3,
+          "summary": 3, "profiler": 3, "train": 3, "keras": 4}
+
+# (importer, imported): why it is allowed for now.
+KNOWN = {
+    ("ember", "ember.keras"):
+        "tf.keras is an attribute of the top-level namespace, as in TensorFlow",
+    ("ember.core.function", "ember.ops.convert"):
+        "input_signature conversion of Python values (issue 13: move to the OPS table)",
+    ("ember.core.variable", "ember.ops"):
+        "assignments inside a trace are op composites (issue 13: move to the OPS table)",
+    ("ember.core.variable", "ember.ops.convert"):
+        "assignments inside a trace convert values (issue 13: move to the OPS table)",
+    ("ember.ops.image_ops", "ember"):
+        "tf.image is written with the public namespace (issue 13: import the ops modules)",
+    ("ember.train._format", "ember.keras.saving.weights_file"):
+        "tf.train.Checkpoint reads Keras weight files (a true cycle of concepts)",
+    ("ember.train._tracking", "ember.keras.engine.layer"):
+        "tf.train.Checkpoint tracks Keras layers (a true cycle of concepts)",
+    ("ember.train._tracking", "ember.keras.optimizers.optimizer"):
+        "tf.train.Checkpoint tracks Keras optimizers (a true cycle of concepts)",
+    ("ember.train.manager", "ember.keras.saving.weights_file"):
+        "CheckpointManager writes Keras weight files (a true cycle of concepts)",
+}
+
+
+def _layer(module: str) -> float:
+    parts = module.split(".")
+    return LAYERS.get(parts[1], 3) if len(parts) > 1 else 3
+
+
+def _module_name(path: Path) -> tuple:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), ".".join(parts[:-1])
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def _imports(path: Path, package: str) -> list:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.extend(_imports_of(node, package))
+    return [t for t in out if t == "ember" or t.startswith("ember.")]
+
+
+def upward_imports() -> set:
+    found = set()
+    for path in ROOT.rglob("*.py"):
+        module, package = _module_name(path)
+        for target in _imports(path, package):
+            if _layer(target) > _layer(module):
+                found.add((module, target))
+    return found
+
+
+def test_imports_point_down():
+    found = upward_imports()
+    new = sorted(found - set(KNOWN))
+    gone = sorted(set(KNOWN) - found)
+    assert not new, f"imports of a higher layer (fix them, or list them with a reason): {new}"
+    assert not gone, f"these listed imports are gone: remove them from KNOWN: {gone}"
+
+
+def test_core_never_imports_ops_at_the_top():
+    """What a newcomer can rely on: loading core loads nothing above it."""
+    for path in (ROOT / "core").glob("*.py"):
+        module, package = _module_name(path)
+        tree = ast.parse(path.read_text())
+        for node in tree.body:  # module level only
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                targets = _imports_of(node, package)
+                ours = [t for t in targets if t == "ember" or t.startswith("ember.")]
+                assert not [t for t in ours if _layer(t) > 1], (module, ours)
+
+
+def _imports_of(node: ast.AST, package: str) -> list:
+    """The modules an import statement loads (`from .. import backend` loads
+    ember.backend)."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if node.level:
+        parts = package.split(".")
+        base = ".".join(parts[:len(parts) - node.level + 1])
+    else:
+        base = ""
+    if node.module is None:
+        return [f"{base}.{a.name}" for a in node.names]
+    return [f"{base}.{node.module}" if base else node.module]
+
+
+# -- kernels per backend (issue 13, point 6) ------------------------------------------
+def test_get_kernel_per_backend():
+    assert backends()[0] == "numpy"
+    assert get_kernel("add") is get_kernel("add", "numpy") is PRIMITIVES["add"].kernel
+    with pytest.raises(ValueError, match="Unknown backend 'nope'"):
+        get_kernel("add", "nope")
+    with pytest.raises(NotImplementedError, match="numpy backend has no kernel for "
+                                                  "primitive 'no_such_op'"):
+        get_kernel("no_such_op")
+
+
+def test_registered_backend_kernels_are_found_by_primitive():
+    table = {"add": lambda x, y: ("other", x, y)}
+    register_backend("test_other", table)
+    add = PRIMITIVES["add"]
+    assert add.kernel_for("test_other")(1, 2) == ("other", 1, 2)
+    assert add.kernel_for("numpy") is add.kernel
+    with pytest.raises(NotImplementedError, match="test_other backend has no kernel for "
+                                                  "primitive 'multiply'"):
+        PRIMITIVES["multiply"].kernel_for("test_other")
+    cond = PRIMITIVES["cond"]  # higher-order: runs sub-graphs, the same everywhere
+    assert cond.kernel_for("test_other") is cond.kernel
+    with pytest.raises(ValueError, match="non-empty string"):
+        register_backend("", table)
