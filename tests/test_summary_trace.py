@@ -10,6 +10,7 @@ import pytest
 
 import ember as tf
 from ember import keras
+from ember.core.context import ACTIVE, LISTENERS
 from ember.core.function import ConcreteFunction
 
 pytest.importorskip("tensorboard")
@@ -89,17 +90,81 @@ def test_graph_def_of_a_known_function(tmp_path, writer):
 
 
 def test_tracing_hooks_are_removed_after_export_and_off(writer):
+    """A trace is a listener of compiled functions and a mode of the dispatch context
+    while on (no method is swapped); export and off leave nothing registered."""
     before = (ConcreteFunction.__dict__["__init__"],
               ConcreteFunction.__dict__["_call_tensors"])
+    assert not ACTIVE and not LISTENERS
     tf.summary.trace_on()
-    assert ConcreteFunction.__dict__["_call_tensors"] is not before[1]
+    assert len(ACTIVE) == 1 and len(LISTENERS) == 1
     with writer.as_default(step=1):
         tf.summary.trace_export("t")
     assert (ConcreteFunction.__dict__["__init__"],
             ConcreteFunction.__dict__["_call_tensors"]) == before
+    assert not ACTIVE and not LISTENERS
     tf.summary.trace_on()
     tf.summary.trace_off()
     assert ConcreteFunction.__dict__["_call_tensors"] is before[1]
+    assert not ACTIVE and not LISTENERS
+    tf.summary.trace_on(graph=False)  # records nothing: nothing to listen for
+    assert not ACTIVE and not LISTENERS
+
+
+def test_trace_leaves_no_mode_after_errors(tmp_path, writer):
+    f = _dense_fn()
+    tf.summary.trace_on()
+    f(tf.ones([1, 3]))
+    with writer.as_default():
+        with pytest.raises(ValueError, match="no step set"):
+            tf.summary.trace_export("no_step")
+    assert len(ACTIVE) == 1  # the trace is still on, as TF
+    tf.summary.trace_off()
+    assert not ACTIVE and not LISTENERS
+    tf.profiler.experimental.start(str(tmp_path / "busy"))
+    try:
+        with pytest.raises(tf.errors.AlreadyExistsError):
+            tf.summary.trace_on(profiler=True, profiler_outdir=str(tmp_path / "p"))
+        assert not ACTIVE and not LISTENERS
+    finally:
+        tf.profiler.experimental.stop(save=False)
+    tf.summary.trace_on(profiler=True)  # no folder anywhere: the profile is dropped
+    with writer.as_default(step=0):
+        with pytest.warns(UserWarning, match="profile was discarded"):
+            tf.summary.trace_export("dropped")
+    assert not ACTIVE and not LISTENERS
+    tf.summary.trace_on(profiler=True, profiler_outdir=str(tmp_path / "p"))
+    tf.profiler.experimental.stop(save=False)  # the user stops the trace's profiler
+    tf.summary.trace_off()
+    assert not ACTIVE and not LISTENERS
+
+    @tf.function
+    def boom(x):
+        raise RuntimeError("traced and failed")
+
+    tf.summary.trace_on()
+    with pytest.raises(RuntimeError, match="traced and failed"):
+        boom(tf.constant(1.0))
+    tf.summary.trace_off()
+    assert not ACTIVE and not LISTENERS
+
+
+def test_model_call_on_the_fast_path_is_recorded(tmp_path, writer):
+    """model(x) on a built Sequential model skips the general path when no mode is on;
+    a trace is a mode, so the call goes through the compiled function, and is seen."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu"),
+                              keras.layers.Dense(1)])
+    x = tf.Variable(np.ones((1, 3), np.float32))
+    expected = model(x).numpy()  # compiled, and on the fast path from now on
+    assert model._fast_plan()
+    tf.summary.trace_on(graph=True)
+    np.testing.assert_array_equal(model(x).numpy(), expected)
+    with writer.as_default():
+        tf.summary.trace_export("model_call", step=0)
+    writer.flush()
+    ops = [n.op for n in _read(tmp_path).Graph().node]
+    assert ops.count("matmul") == 2 and "relu" in ops
+    assert not ACTIVE and not LISTENERS
+    np.testing.assert_array_equal(model(x).numpy(), expected)  # the fast path again
 
 
 def test_trace_off_stops_recording(tmp_path, writer):

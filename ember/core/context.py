@@ -19,6 +19,12 @@ testing it is as cheap as testing a global.) Higher layers count their own non-d
 Keras' spec-only building and a truthy `training` flag, `run_functions_eagerly`; so a
 fast path that must step aside for any of them checks one number.
 
+Listeners (`add_listener`) are told of compiled functions: `on_trace(cf)` when
+`ember.function` traces a graph, `on_call(cf)` when a compiled function runs
+(`tf.summary.trace_on` records graphs this way). A registered listener is a mode too, so
+a call tests `LISTENERS` only when `ACTIVE` is not empty (no cost otherwise), and the fast
+paths that call a plan directly step aside for the general path, which a listener sees.
+
 Example:
     >>> import ember as tf
     >>> from ember.core.context import CTX
@@ -115,6 +121,59 @@ def enter_mode() -> None:
 def exit_mode() -> None:
     """The higher layer left the mode it entered with `enter_mode`."""
     ACTIVE.pop()
+
+
+# Listeners of compiled functions (`add_listener`), each also counted in ACTIVE.
+LISTENERS: list = []
+
+
+class Listener:
+    """What `add_listener` expects: two methods, called in the thread that traces or
+    calls (they do nothing here; a listener overrides what it needs)."""
+
+    def on_trace(self, concrete_function: Any) -> None:
+        """`ember.function` traced a new graph: `concrete_function`, not called yet."""
+
+    def on_call(self, concrete_function: Any) -> None:
+        """`concrete_function` runs now (its compiled plan, or op by op on a tape)."""
+
+
+def add_listener(listener: Listener) -> None:
+    """Tells `listener` (`on_trace`, `on_call`; see `Listener`) of every graph traced and
+    every compiled function called from now on, until `remove_listener`. It is a mode
+    while registered: a fast path that would skip the call steps aside.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core import context
+        >>> class Names(context.Listener):
+        ...     def __init__(self):
+        ...         self.names = []
+        ...     def on_call(self, cf):
+        ...         self.names.append(cf.name)
+        >>> names = Names()
+        >>> context.add_listener(names)
+        >>> _ = tf.function(lambda x: x + 1, name="inc")(tf.constant(1.0))
+        >>> context.remove_listener(names)
+        >>> names.names, context.ACTIVE
+        (['inc'], [])
+    """
+    LISTENERS.append(listener)
+    enter_mode()
+
+
+def remove_listener(listener: Listener) -> None:
+    """Stops telling `listener` (nothing if it is not registered).
+
+    Example:
+        >>> from ember.core import context
+        >>> context.remove_listener(context.Listener())  # not registered: nothing to do
+    """
+    try:
+        LISTENERS.remove(listener)
+    except ValueError:
+        return
+    exit_mode()
 
 
 class isolated:

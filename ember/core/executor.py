@@ -13,6 +13,11 @@ the equation, and its inputs are read from the failed frame (replaying the plan 
 start would run an in-place update twice). Only if that can't be found is the plan
 replayed step by step.
 
+A plan binds its kernels when it is compiled. Tools that wrap kernels for a while (the
+profiler) wrap them in `registry.PRIMITIVES` for what compiles later, and in the plans
+alive now through `swap_kernels`: the executor keeps a weak set of its plans, so the
+generated code stays as it is (a kernel is one global lookup) and nothing is kept alive.
+
 Example:
     >>> import ember as tf
     >>> f = tf.function(lambda x: tf.reduce_sum(x * x))
@@ -24,7 +29,9 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Callable
+import threading
+import weakref
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -41,7 +48,10 @@ class Plan:
         eqns, self._consts = _fold_constants(_live_eqns(graph))
         self.n_eqns = len(eqns)
         self._steps = eqns
+        self._kernels: tuple = ()  # the names of the kernels in the generated code
         self.run = self._compile(eqns)
+        with _PLANS_LOCK:
+            _PLANS.add(self)
 
     def _compile(self, eqns: list) -> Callable:
         g = self.graph
@@ -164,6 +174,8 @@ class Plan:
         glob["fallback"] = fallback
         code = compile(src, f"<ember.function {g.name}>", "exec")
         exec(code, glob)  # noqa: S102 - our own generated code, from the graph
+        self._globals = glob
+        self._kernels = tuple(f"k{j}" for j in range(len(eqns)))
         fast = glob["run"]
         self.call = glob["call"]
         codes.update((fast.__code__, self.call.__code__))
@@ -199,6 +211,58 @@ class Plan:
                 env[id(o)] = v
         return (tuple(None if o is None else val(o) for o in g.outputs),
                 tuple(val(a) for _, a in g.updates))
+
+
+# Every Plan alive (weakly held), for `swap_kernels`.
+_PLANS: "weakref.WeakSet[Plan]" = weakref.WeakSet()
+_PLANS_LOCK = threading.Lock()
+
+
+def live_plans() -> Iterator[Plan]:
+    """The compiled plans alive now (a snapshot; plans compiled meanwhile are not in it).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.executor import live_plans
+        >>> cf = tf.function(lambda x: x * 2.0).get_concrete_function(tf.TensorSpec([2]))
+        >>> plan = cf.plan  # compiled on first use
+        >>> any(p is plan for p in live_plans())
+        True
+    """
+    with _PLANS_LOCK:
+        plans = list(_PLANS)
+    return iter(plans)
+
+
+def swap_kernels(replace: Callable[[Callable], Callable | None]) -> int:
+    """In every plan alive now, replaces each kernel `k` its generated code calls by
+    `replace(k)`, unless that is None; returns how many were replaced. A plan's code
+    reads its kernels as globals at each call: the next call uses the new ones.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.executor import swap_kernels
+        >>> from ember.core.registry import PRIMITIVES
+        >>> f = tf.function(lambda x: tf.exp(x))
+        >>> _ = f(tf.constant(0.0))  # compiled: its plan calls the exp kernel
+        >>> exp, calls = PRIMITIVES["exp"].kernel, []
+        >>> def counted(*args, **params):
+        ...     calls.append(1)
+        ...     return exp(*args, **params)
+        >>> _ = swap_kernels(lambda k: counted if k is exp else None)
+        >>> float(f(tf.constant(0.0))), len(calls)
+        (1.0, 1)
+        >>> _ = swap_kernels(lambda k: exp if k is counted else None)  # back
+    """
+    n = 0
+    for plan in live_plans():
+        glob = plan._globals
+        for key in plan._kernels:
+            new = replace(glob[key])
+            if new is not None:
+                glob[key] = new
+                n += 1
+    return n
 
 
 _NAME = re.compile(r"\b[xv]\d+(?:_\d+)?\b")

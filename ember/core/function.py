@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import nest, registry
-from .context import ACTIVE, CTX, enter_mode, exit_mode
+from .context import ACTIVE, CTX, LISTENERS, enter_mode, exit_mode
 from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError
 from .executor import Plan
@@ -143,8 +143,12 @@ class ConcreteFunction:
 
     def _call_tensors(self, tensors: list) -> Any:
         """Calls the graph on Tensors/Variables (the fast path of a call)."""
-        if ACTIVE and CTX.tapes:
-            return self._replay_on_tape(tensors)
+        if ACTIVE:  # a mode: listeners (they count in ACTIVE) and tapes want to know
+            if LISTENERS:
+                for listener in tuple(LISTENERS):
+                    listener.on_call(self)
+            if CTX.tapes:
+                return self._replay_on_tape(tensors)
         outs, updates = (self._plan or self.plan).call(*tensors)
         if updates:
             _apply_updates(self.graph.updates, updates, [t._value for t in tensors])
@@ -402,6 +406,9 @@ class Function:
         spec_it = iter(specs)  # for pretty_printed_signature: TensorSpecs for the tensors
         cf._signature = (self._python_function, nest.pack_sequence_as(
             (args, kwargs), [next(spec_it) if k[0] == "T" else x for x, k in zip(leaves, keys)]))
+        if LISTENERS:
+            for listener in tuple(LISTENERS):
+                listener.on_trace(cf)
         return cf
 
     def _note_retrace(self, reason: str) -> None:

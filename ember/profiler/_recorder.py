@@ -2,8 +2,8 @@
 
 A profiling session replaces each primitive's kernel (`registry.PRIMITIVES[name].kernel`)
 by a timing wrapper, and does the same in the compiled plans of `ember.function`s that
-exist already (a plan binds its kernels when it is compiled: the wrappers go into the
-globals of its generated code). Stopping puts every original back, in the registry and
+exist already (a plan binds its kernels when it is compiled; `core.executor.swap_kernels`
+replaces them in every live plan). Stopping puts every original back, in the registry and
 in every plan, so eager dispatch and compiled calls cost nothing more once the profiler
 is off; the dispatch code itself has no profiler check. Limits: an op a plan emits as an
 inline NumPy expression (`relu`, `sigmoid`) has no kernel call to time in a plan compiled
@@ -25,7 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import os
@@ -34,6 +33,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from ..core.executor import swap_kernels
 from ..core.registry import PRIMITIVES
 
 # The running session (None when off). Wrappers read it at each call: a plan compiled
@@ -69,11 +69,12 @@ class Session:
             self.originals[name] = kernel
             prim.kernel = wrapper
         by_id = self.wrappers
-        for glob in _plan_globals():
-            for key, value in list(glob.items()):
-                wrapper = by_id.get(id(value))
-                if wrapper is not None and wrapper.__wrapped__ is value:
-                    glob[key] = wrapper
+
+        def wrapped(kernel: Callable) -> Callable | None:
+            wrapper = by_id.get(id(kernel))
+            return wrapper if wrapper is not None and wrapper.__wrapped__ is kernel else None
+
+        swap_kernels(wrapped)
 
     def uninstall(self) -> None:
         """Puts the original kernels back (where a wrapper of this session still is)."""
@@ -81,17 +82,14 @@ class Session:
             prim = PRIMITIVES.get(name)
             if prim is not None and prim.kernel is self.wrappers.get(id(kernel)):
                 prim.kernel = kernel
-        ours = {id(w) for w in self.wrappers.values()}
+        ours = {id(w): w for w in self.wrappers.values()}
         from ..core import placement_log
         saved = placement_log._KERNELS  # the placement log wrapped ours: it restores these
         for name, kernel in list(saved.items()):
-            if id(kernel) in ours:
+            if ours.get(id(kernel)) is kernel:
                 saved[name] = kernel.__wrapped__
         if ours:
-            for glob in _plan_globals():
-                for key, value in list(glob.items()):
-                    if id(value) in ours:
-                        glob[key] = value.__wrapped__
+            swap_kernels(lambda k: k.__wrapped__ if ours.get(id(k)) is k else None)
         self.originals = {}
 
     # -- output ----------------------------------------------------------------------------
@@ -159,14 +157,3 @@ def _timed(name: str, kernel: Callable) -> Callable:
         run.reuse = True  # type: ignore[attr-defined]  # still takes `out=` in plans
     return run
 
-
-def _plan_globals() -> list:
-    """The globals of the generated code of every compiled plan alive now."""
-    from ..core.executor import Plan
-    found = []
-    for obj in gc.get_objects():
-        if isinstance(obj, Plan):
-            glob = getattr(getattr(obj, "call", None), "__globals__", None)
-            if isinstance(glob, dict):
-                found.append(glob)
-    return found

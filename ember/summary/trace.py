@@ -11,10 +11,10 @@ profiler_outdir=...)` also runs `tf.profiler.experimental` until the export, whi
 the profile under `profiler_outdir` (given to `trace_on`, as TF 2.21, or to
 `trace_export`, as older TF).
 
-ember records graphs by swapping two methods of `ConcreteFunction` (its constructor and
-its call) while a trace is on, and restores them at `trace_off` / `trace_export`: with no
-trace on, calls of compiled functions cost nothing more. Calls that bypass the method (a
-Keras model's fast inference path) are not seen; a graph traced while the trace is on is.
+While a trace is on, it is a listener of compiled functions (`core.context.add_listener`:
+told of each graph traced and each compiled function called) and so a mode of the dispatch
+context: Keras' fast inference path steps aside, and `model(x)` is recorded too. With no
+trace on, nothing is registered and calls of compiled functions cost nothing more.
 
 As TF: `trace_export` without `trace_on` raises ValueError; without a default writer (or
 under a false `record_if`) it writes nothing; with one but no step, ValueError.
@@ -41,6 +41,7 @@ import time
 import warnings
 from typing import Any
 
+from ..core.context import Listener, add_listener, remove_listener
 from .graph_def import _clean, graph_def, protos
 
 __all__ = ["graph", "trace_export", "trace_off", "trace_on"]
@@ -49,60 +50,22 @@ _LOCK = threading.RLock()
 _CONTEXT: list = [None]  # the active _TraceContext, or None
 
 
-class _TraceContext:
-    """What `trace_on` started: options, the graphs recorded, the methods swapped."""
+class _TraceContext(Listener):
+    """What `trace_on` started: options and the graphs recorded. While it records, it is
+    a listener of compiled functions: each one traced or called is noted."""
 
     def __init__(self, graph: bool, profiler: bool, outdir: str | None):
         self.graph = graph
         self.profiler = profiler  # True when this trace started the profiler
         self.outdir = outdir
-        self.graphs: dict = {}  # id(graph) -> (name, graph, concrete function or None)
-        self.patches: list = []  # (class, attribute, original, replacement)
+        self.graphs: dict = {}  # id(graph) -> (name, graph, concrete function)
 
     def note(self, cf: Any) -> None:
         g = cf.graph
         if id(g) not in self.graphs:
             self.graphs[id(g)] = (getattr(cf, "name", None) or "function", g, cf)
 
-
-def _record(graph: Any, name: str, cf: Any = None) -> None:
-    """Adds `graph` to the active trace (for callers whose runs bypass the swapped
-    methods, e.g. Keras' compiled steps). Nothing when no trace is on."""
-    ctx = _CONTEXT[0]
-    if ctx is not None and id(graph) not in ctx.graphs:
-        ctx.graphs[id(graph)] = (name, graph, cf)
-
-
-def _install(ctx: _TraceContext) -> None:
-    from ..core.function import ConcreteFunction as cls
-    init = cls.__dict__.get("__init__")
-    call = cls.__dict__.get("_call_tensors")
-
-    def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        active = _CONTEXT[0]
-        if active is not None:
-            active.note(self)
-
-    def traced_call(self: Any, tensors: list) -> Any:
-        active = _CONTEXT[0]
-        if active is not None:
-            active.note(self)
-        return call(self, tensors)
-
-    for attr, old, new in (("__init__", init, traced_init),
-                           ("_call_tensors", call, traced_call)):
-        if old is not None:
-            new.__wrapped__ = old  # type: ignore[attr-defined]
-            setattr(cls, attr, new)
-            ctx.patches.append((cls, attr, old, new))
-
-
-def _uninstall(ctx: _TraceContext) -> None:
-    for cls, attr, old, new in reversed(ctx.patches):
-        if cls.__dict__.get(attr) is new:  # not replaced since by someone else
-            setattr(cls, attr, old)
-    ctx.patches = []
+    on_trace = on_call = note
 
 
 def _eager(who: str, what: str) -> bool:
@@ -151,7 +114,7 @@ def trace_on(graph: bool = True, profiler: bool = False,
             from ..profiler import experimental as prof
             prof._start(outdir, None, "tf.summary.trace_on")  # AlreadyExistsError if busy
         if ctx.graph or ctx.profiler:  # the profiler collects graphs too, as TF's
-            _install(ctx)
+            add_listener(ctx)
         _CONTEXT[0] = ctx
 
 
@@ -167,7 +130,7 @@ def trace_off() -> None:
         if ctx is None:
             return
         _CONTEXT[0] = None
-        _uninstall(ctx)
+        remove_listener(ctx)  # nothing if it was not listening
     if ctx.profiler:
         from ..errors import UnavailableError
         from ..profiler import experimental as prof
@@ -305,7 +268,7 @@ def _finish_profile(ctx: _TraceContext, profiler_outdir: Any) -> None:
     with _LOCK:
         if _CONTEXT[0] is ctx:
             _CONTEXT[0] = None
-        _uninstall(ctx)
+        remove_listener(ctx)  # nothing if it was not listening
     outdir = ctx.outdir or (None if profiler_outdir is None else os.fspath(profiler_outdir))
     try:
         if outdir is None:

@@ -183,10 +183,7 @@ class TensorBoard(Callback):
         from ... import summary
         from ...errors import AlreadyExistsError
         from ...profiler import experimental as profiler
-        summary.trace_on(graph=True, profiler=False)
-        from ...summary.trace import _record
-        for name, graph, cf in _train_graphs(self.model):
-            _record(graph, name, cf)  # run through a bound method the trace can't see
+        summary.trace_on(graph=True, profiler=False)  # records the train steps that run
         self._tracing = True
         try:
             profiler.start(os.path.join(self.log_dir, "train"))
