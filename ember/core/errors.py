@@ -7,6 +7,8 @@ eagerly); `DTypeError` is a `TypeError`.
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 
 class OpError(Exception):
     """Base of the errors an op raises while running (TF's `tf.errors.OpError`)."""
@@ -58,10 +60,36 @@ class SymbolicValueError(ValueError):
     """A symbolic tensor was used where concrete values are needed."""
 
 
-def fmt_spec(shape, dtype) -> str:
-    """`float32[2, None]` for a shape tuple (None allowed) and a DType or name."""
+# The graph printer's short dtype names (`fmt_spec(..., short=True)`).
+_SHORT_NAMES = {"float32": "f32", "float64": "f64", "float16": "f16", "int32": "i32",
+                "int64": "i64", "bool": "bool"}
+
+
+def fmt_dims(dims: Iterable[int | None]) -> str:
+    """`[2, None, 3]` for a sequence of dims (None: unknown).
+
+    Example:
+        >>> fmt_dims((2, None, 3))
+        '[2, None, 3]'
+    """
+    return "[" + ", ".join("None" if d is None else str(d) for d in dims) + "]"
+
+
+def fmt_spec(shape: Any, dtype: Any, short: bool = False) -> str:
+    """`float32[2, None]`: the one formatter of a tensor's dtype and shape in ember's
+    messages and graph printouts. `shape` is a sequence of dims (None: unknown), a
+    TensorShape, or None (or a TensorShape of unknown rank) for an unknown rank; `dtype`
+    a DType or its name. `short` gives the graph printer's form, `f32[2, None]`.
+
+    Example:
+        >>> fmt_spec((None, 3), "float32"), fmt_spec([2], "int64", short=True)
+        ('float32[None, 3]', 'i64[2]')
+        >>> fmt_spec(None, "float32")
+        'float32[<unknown rank>]'
+    """
     name = getattr(dtype, "name", dtype)
-    if shape is None:
+    if short:
+        name = _SHORT_NAMES.get(name, name)
+    if shape is None or getattr(shape, "rank", 0) is None:
         return f"{name}[<unknown rank>]"
-    dims = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"{name}[{dims}]"
+    return name + fmt_dims(shape)

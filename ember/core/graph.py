@@ -30,17 +30,21 @@ import numpy as np
 from . import context
 from .context import CTX
 from .dtypes import BY_NP
-from .errors import SymbolicValueError
+from .errors import SymbolicValueError, fmt_spec
 from .shape import TensorSpec
 from .tape import record_bind
-from .tensor import TensorOps
+from .symbolic import SymbolicTensor
 
 
-class Tracer(TensorOps):
-    """A symbolic tensor inside a function being traced: a shape and dtype, no values."""
+class Tracer(SymbolicTensor):
+    """A symbolic tensor inside a function being traced: a shape and dtype, no values
+    (the protocol of `core/symbolic.py`), and the trace whose graph it belongs to."""
 
-    __slots__ = ("spec", "trace", "index", "__weakref__")
-    _is_variable = False
+    __slots__ = ("trace", "index")
+    _NO_VALUE = (" inside ember.function: it has no value while the function is traced. "
+                 "Use ember ops on it; for tensor-dependent control flow use ember.cond / "
+                 "ember.while_loop; or run the function eagerly with "
+                 "ember.config.run_functions_eagerly(True) to debug.")
 
     def __init__(self, spec: TensorSpec, trace: "Trace"):
         self.spec = spec
@@ -48,64 +52,19 @@ class Tracer(TensorOps):
         self.index = trace._new_index()
 
     @property
-    def shape(self):
-        return self.spec.shape
-
-    @property
-    def dtype(self):
-        return self.spec.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.spec.shape.rank
-
-    def get_shape(self):
-        return self.spec.shape
-
-    @property
     def name(self) -> str:
         return f"{_letters(self.index)}:0"
 
-    def _no_value(self, what: str) -> SymbolicValueError:
-        return SymbolicValueError(
-            f"{what} of a symbolic tensor {_spec_text(self.spec)} inside ember.function: it "
-            f"has no value while the function is traced. Use ember ops on it; for "
-            f"tensor-dependent control flow use ember.cond / ember.while_loop; or run the "
-            f"function eagerly with ember.config.run_functions_eagerly(True) to debug."
-        )
+    def _describe(self) -> str:
+        return f"a symbolic tensor {fmt_spec(self.spec.shape, self.spec.dtype)}"
 
     def __bool__(self) -> bool:
+        # A TypeError, as Python's own for a bool that can't be had (AutoGraph reads it).
         raise TypeError(
-            f"Using a symbolic tensor {_spec_text(self.spec)} as a Python bool is not "
-            f"allowed inside ember.function (e.g. `if x > 0:`): the condition has no value "
-            f"while the function is traced. Use ember.cond(pred, true_fn, false_fn) (or "
-            f"ember.where for elementwise choices) instead.")
-
-    def numpy(self):
-        raise self._no_value("numpy()")
-
-    def __array__(self, dtype=None, copy=None):
-        raise self._no_value("Converting to a NumPy array")
-
-    def __int__(self):
-        raise self._no_value("int()")
-
-    def __float__(self):
-        raise self._no_value("float()")
-
-    def __index__(self):
-        raise self._no_value("Using as an index")
-
-    def __len__(self) -> int:
-        d = self.spec.shape[0] if self.spec.shape.rank else None
-        if d is None:
-            raise TypeError(f"len() of a symbolic tensor {_spec_text(self.spec)} is unknown; "
-                            f"use ember.shape(x)[0].")
-        return d
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+            f"Using {self._describe()} as a Python bool is not allowed inside "
+            f"ember.function (e.g. `if x > 0:`): the condition has no value while the "
+            f"function is traced. Use ember.cond(pred, true_fn, false_fn) (or ember.where "
+            f"for elementwise choices) instead.")
 
     def __repr__(self) -> str:
         return (f"<tf.Tensor '{self.name}' shape={self.spec.shape} "
@@ -158,16 +117,19 @@ class Graph:
         return self.inputs[: len(self.inputs) - len(self.reads)]
 
     def __str__(self) -> str:
+        def text(spec: TensorSpec) -> str:  # the short form: f32[None, 3]
+            return fmt_spec(spec.shape, spec.dtype, short=True)
+
         def atom(a: Any) -> str:
             if isinstance(a, Tracer):
                 return _letters(a.index)
             if a is None:
                 return "None"
             v = np.asarray(a.value)
-            return repr(v.item()) if v.ndim == 0 else f"const:{_spec_text(a.spec, short=True)}"
+            return repr(v.item()) if v.ndim == 0 else f"const:{text(a.spec)}"
 
         def decl(t: Tracer) -> str:
-            return f"{_letters(t.index)}:{_spec_text(t.spec, short=True)}"
+            return f"{_letters(t.index)}:{text(t.spec)}"
 
         n_args = len(self.inputs) - len(self.reads)
         ins = [decl(t) for t in self.inputs[:n_args]]
@@ -200,15 +162,6 @@ def _short(v: Any) -> str:
         return BY_NP[v].name
     text = repr(v)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _spec_text(spec: TensorSpec, short: bool = False) -> str:
-    name = spec.dtype.name
-    if short:
-        name = {"float32": "f32", "float64": "f64", "float16": "f16", "int32": "i32",
-                "int64": "i64", "bool": "bool"}.get(name, name)
-    dims = ", ".join("None" if d is None else str(d) for d in spec.shape)
-    return f"{name}[{dims}]"
 
 
 class Trace:

@@ -6,17 +6,25 @@ A rule takes `TensorSpec`s (dims may be None) and static params and returns the 
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from .dtypes import BY_NP, DType, bool as bool_
+import numpy as np
+
+from .dtypes import BY_NP, NP_INDEX, DType, as_dtype, bool as bool_
 from .errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
 from .shape import TensorSpec
 
 
 def describe(*specs: TensorSpec) -> str:
-    """`float32[2, 3] and float32[4]`."""
-    return " and ".join(fmt_spec(tuple(s.shape) if s.shape.rank is not None else None,
-                                 s.dtype) for s in specs)
+    """`float32[2, 3] and float32[4]`: specs, or tensors (anything with a TensorShape
+    `shape` and a `dtype`), as the messages of rules name them (`errors.fmt_spec`).
+
+    Example:
+        >>> import ember as tf
+        >>> describe(tf.TensorSpec([None, 3]), tf.zeros([4], tf.int32))
+        'float32[None, 3] and int32[4]'
+    """
+    return " and ".join(fmt_spec(s.shape, s.dtype) for s in specs)
 
 
 def broadcast_shapes(op: str, *specs: TensorSpec) -> tuple:
@@ -74,6 +82,64 @@ def check_dtype(op: str, spec: TensorSpec, allowed: frozenset | None, what: str 
                          f"{describe(spec)}); it accepts {names}. {COMPLEX_FIX}")
     raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
                      f"{describe(spec)}); it accepts {names}. Convert with ember.cast.")
+
+
+def floating(op: str, x: Any, what: str | None = None) -> Any:
+    """`x` (a tensor or a TensorSpec) when its dtype is floating; else a DTypeError naming
+    `op`, the argument `what` (if given) and the fix (cast).
+
+    Example:
+        >>> import ember as tf
+        >>> floating("elu", tf.zeros([2])).dtype
+        tf.float32
+        >>> floating("conv2d", tf.zeros([2], tf.int32), "filters")
+        Traceback (most recent call last):
+        ...
+        ember.core.errors.DTypeError: conv2d: filters must be a floating tensor, received \
+int32[2]; cast it first, e.g. ember.cast(filters, ember.float32).
+    """
+    if not x.dtype.is_floating:
+        needs = f"{what} must be" if what else "needs"
+        raise DTypeError(f"{op}: {needs} a floating tensor, received {describe(x)}; cast it "
+                         f"first, e.g. ember.cast({what or 'x'}, ember.float32).")
+    return x
+
+
+def is_trainable(x: Any) -> bool:
+    """Whether `x` (a tensor or a TensorSpec) can carry a gradient: a floating or complex
+    dtype, as TF's trainable dtypes.
+
+    Example:
+        >>> import ember as tf
+        >>> is_trainable(tf.zeros([2])), is_trainable(tf.zeros([2], tf.int32))
+        (True, False)
+    """
+    dt = x.dtype
+    return dt.is_floating or dt.is_complex
+
+
+def index_dtype(op: str, dtype: Any, what: str, allowed: frozenset = NP_INDEX) -> np.dtype:
+    """The NumPy dtype of an index-dtype argument (`out_type`, `index_type`, ...) of `op`:
+    int32 or int64 (those in `allowed`); else a DTypeError naming `op` and `what`.
+
+    Example:
+        >>> import ember as tf
+        >>> index_dtype("shape", tf.int64, "out_type")
+        dtype('int64')
+        >>> index_dtype("shape", "float32", "out_type")
+        Traceback (most recent call last):
+        ...
+        ember.core.errors.DTypeError: shape: out_type must be int32 or int64, received float32.
+    """
+    try:
+        dt = as_dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    np_dtype = dt._numpy() if dt is not None else None
+    if np_dtype not in allowed:
+        received = dt.name if dt is not None else repr(dtype)
+        raise DTypeError(f"{op}: {what} must be int32 or int64, received {received}.")
+    return np_dtype
 
 
 def unary(op: str, allowed: frozenset | None = None, out_dtype: DType | None = None):

@@ -1,8 +1,9 @@
 """`Tensor`: an immutable concrete value; the operator mixin shared by every tensor kind.
 
-The mixin `TensorOps` gives Tensor, Variable (and later KerasTensor) one set of operators.
-Its methods call the op library through `OPS`, a table the `ember.ops` layer fills at
-import, so this layer never imports the one above it.
+The mixin `TensorOps` gives Tensor, Variable and the symbolic tensors (Tracer, KerasTensor)
+one set of operators. Its methods call the op library through `OPS`, a table that the
+`ember.ops` layer fills at import with `install_operators`, so this layer never imports the
+one above it.
 
 Example:
     >>> import ember as tf
@@ -16,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,10 +25,11 @@ from .dtypes import BY_NP, DType
 from .errors import fmt_spec
 from .shape import TensorShape
 
-# Filled by ember.ops: add, subtract, multiply, truediv, floordiv, floormod, pow, matmul,
-# negative, abs, invert, and_, or_, xor, less, less_equal, greater, greater_equal,
-# eq, ne, getitem.
+# The ops behind the operators, filled by `install_operators` (the ops layer calls it once).
 OPS = SimpleNamespace()
+OPERATOR_OPS = ("add", "subtract", "multiply", "truediv", "floordiv", "floormod", "pow",
+                "matmul", "negative", "abs", "invert", "and_", "or_", "xor", "less",
+                "less_equal", "greater", "greater_equal", "eq", "ne", "getitem")
 
 
 class TensorOps:
@@ -91,6 +93,34 @@ class TensorOps:
         return Reference(self)
 
     experimental_ref = ref
+
+
+# The hottest forward operators call their op directly, no hop through OPS: each of these
+# ops takes (x, y, name=None) (getitem: (x, key)), so it serves as the method itself.
+_DIRECT = {"__add__": "add", "__sub__": "subtract", "__mul__": "multiply",
+           "__truediv__": "truediv", "__matmul__": "matmul", "__getitem__": "getitem"}
+
+
+def install_operators(**ops: Callable) -> None:
+    """Gives every tensor kind its operators: fills `OPS` with one op per name of
+    `OPERATOR_OPS` (the ops layer calls it once, at import), and makes the hottest forward
+    operators (`+ - * / @ []`) the ops themselves.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.tensor import OPS, TensorOps
+        >>> OPS.add is TensorOps.__add__
+        True
+        >>> print(tf.constant([1, 2]) < 2)
+        tf.Tensor([ True False], shape=(2,), dtype=bool)
+    """
+    if set(ops) != set(OPERATOR_OPS):
+        raise ValueError(f"install_operators: expected one op for each of {OPERATOR_OPS}; "
+                         f"missing {[n for n in OPERATOR_OPS if n not in ops]}, unknown "
+                         f"{[n for n in ops if n not in OPERATOR_OPS]}.")
+    vars(OPS).update(ops)
+    for method, name in _DIRECT.items():
+        setattr(TensorOps, method, ops[name])
 
 
 class Reference:

@@ -33,7 +33,7 @@ def _strings(x: Any, op: str, arg: str) -> Any:
     t = x if isinstance(x, TensorOps) else convert_to_tensor(x, dtype=string)
     if t.dtype != string:
         raise DTypeError(f"{op}: `{arg}` must be a string tensor, received "
-                         f"{t.dtype.name}{list(t.shape)}.")
+                         f"{rules.describe(t)}.")
     return t
 
 

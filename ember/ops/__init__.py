@@ -1,42 +1,26 @@
 """The op library: public ops by theme, over the primitives they declare.
 
-Importing this package also gives Tensor, Variable (and later KerasTensor) their
-operators, by filling the table `ember.core.tensor.OPS`.
+Importing this package also gives Tensor, Variable, Tracer and KerasTensor their operators
+(`_install_operators`: core's `OPS` table, see `ember.core.tensor.install_operators`).
 """
 
 from __future__ import annotations
 
-from ..core.tensor import OPS, TensorOps
-from . import (array_ops, clip_ops, control_flow, conv_ops, convert, gather_ops, index_ops, linalg_ops, math_ops, nn_ops,
-               extra_ops, random_ops, reduce_ops, sort_ops)
+from ..core.tensor import install_operators
+from . import (array_ops, clip_ops, control_flow, conv_ops, convert, gather_ops,  # noqa: F401
+               index_ops, linalg_ops, math_ops, nn_ops, extra_ops, random_ops, reduce_ops,
+               sort_ops)
 
-OPS.add = math_ops.add
-OPS.subtract = math_ops.subtract
-OPS.multiply = math_ops.multiply
-OPS.truediv = math_ops.truediv
-OPS.floordiv = math_ops.floordiv
-OPS.floormod = math_ops.floormod
-OPS.pow = math_ops.pow
-OPS.negative = math_ops.negative
-OPS.abs = math_ops.abs
-OPS.invert = math_ops.invert
-OPS.and_ = math_ops._and
-OPS.or_ = math_ops._or
-OPS.xor = math_ops._xor
-OPS.less = math_ops.less
-OPS.less_equal = math_ops.less_equal
-OPS.greater = math_ops.greater
-OPS.greater_equal = math_ops.greater_equal
-OPS.eq = math_ops._eq
-OPS.ne = math_ops._ne
-OPS.getitem = index_ops.getitem
-OPS.matmul = linalg_ops.matmul
 
-# NOTE: the hottest forward operators call their op directly (no hop through OPS);
-# each op's signature is (x, y, name=None), so it serves as the method itself.
-TensorOps.__add__ = math_ops.add
-TensorOps.__sub__ = math_ops.subtract
-TensorOps.__mul__ = math_ops.multiply
-TensorOps.__truediv__ = math_ops.truediv
-TensorOps.__matmul__ = linalg_ops.matmul
-TensorOps.__getitem__ = index_ops.getitem
+def _install_operators() -> None:
+    """Hands core the op behind each operator (`+` is `add`, `[]` is `getitem`, ...)."""
+    m = math_ops
+    install_operators(
+        add=m.add, subtract=m.subtract, multiply=m.multiply, truediv=m.truediv,
+        floordiv=m.floordiv, floormod=m.floormod, pow=m.pow, matmul=linalg_ops.matmul,
+        negative=m.negative, abs=m.abs, invert=m.invert, and_=m._and, or_=m._or,
+        xor=m._xor, less=m.less, less_equal=m.less_equal, greater=m.greater,
+        greater_equal=m.greater_equal, eq=m._eq, ne=m._ne, getitem=index_ops.getitem)
+
+
+_install_operators()

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..core import rules
 from ..core.dtypes import BY_NP
-from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, SymbolicValueError
+from ..core.errors import (DTypeError, InvalidArgumentError, ShapeError, SymbolicValueError,
+                           fmt_dims, fmt_spec)
 from ..core.registry import primitive
 from ..core.shape import TensorShape, TensorSpec
 from ..core.graph import Tracer
@@ -24,11 +25,6 @@ from ..core.tensor import ConcreteTensor
 from ..core.rules import describe
 
 PAD_MODES = ("CONSTANT", "REFLECT", "SYMMETRIC")
-
-
-def fmt_dims(dims: Any) -> str:
-    """`[2, None, 3]` for a sequence of dims."""
-    return "[" + ", ".join("None" if d is None else str(d) for d in dims) + "]"
 
 
 def spec(x: Any) -> TensorSpec:
@@ -454,7 +450,7 @@ def static_ints(value: Any, op: str, what: str) -> list:
 
 def _arr_desc(arr: np.ndarray) -> str:
     name = BY_NP[arr.dtype].name if arr.dtype in BY_NP else str(arr.dtype)
-    return f"{name}{fmt_dims(arr.shape)}"
+    return fmt_spec(arr.shape, name)
 
 
 def _show(value: Any) -> str:

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..core.errors import DTypeError
+from ..core.rules import floating
 from ..core.tensor import TensorOps
 from . import math_ops as m
 from .convert import as_tensor, cast
 from .reduce_ops import reduce_sum
 
 __all__ = ["clip_by_norm", "clip_by_global_norm", "global_norm"]
-
-
-def _floating(t: Any, op: str) -> Any:
-    t = as_tensor(t)
-    if not t.dtype.is_floating:
-        raise DTypeError(f"{op}: needs floating tensors, received {t.dtype.name}; cast first.")
-    return t
 
 
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = None) -> Any:
@@ -29,7 +22,7 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
         >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0).numpy()
         array([0.6, 0.8], dtype=float32)
     """
-    t = _floating(t, "clip_by_norm")
+    t = floating("clip_by_norm", as_tensor(t))
     sq = reduce_sum(m.square(t), axes, keepdims=True)
     # NOTE: the norm is taken where sq > 0 only, so a zero tensor stays zero (no 0/0).
     pos = m.greater(sq, 0)
@@ -46,7 +39,8 @@ def global_norm(t_list: Sequence, name: str | None = None) -> Any:
         >>> tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])]).numpy()
         np.float32(5.0)
     """
-    parts = [reduce_sum(m.square(_floating(t, "global_norm"))) for t in t_list if t is not None]
+    parts = [reduce_sum(m.square(floating("global_norm", as_tensor(t))))
+             for t in t_list if t is not None]
     if not parts:
         raise ValueError("global_norm: t_list has no tensors.")
     dtype = parts[0].dtype

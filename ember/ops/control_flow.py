@@ -27,17 +27,13 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.executor import Plan
 from ..core.graph import Trace, Tracer
 from ..core.registry import bind, defvjp, primitive
+from ..core.rules import describe, is_trainable
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from . import math_ops as m
 from .convert import as_tensor, convert_to_tensor
 
 __all__ = ["cond", "while_loop"]
-
-
-def _trainable(t: Any) -> bool:
-    """Whether a tensor can carry a gradient: floating or complex (TF's trainable dtypes)."""
-    return t.dtype.is_floating or t.dtype.is_complex
 
 
 def _symbolic(x: Any) -> bool:
@@ -149,7 +145,7 @@ def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None =
         return true_fn() if bool(p) else false_fn()
     if pred.dtype.name != "bool" or pred.shape.rank not in (0, None):
         raise InvalidArgumentError(f"cond: pred must be a scalar bool tensor, received "
-                                   f"{pred.dtype.name}{list(pred.shape)}.")
+                                   f"{describe(pred)}.")
     parent = CTX.traces[-1]
     traces, results = [], []
     for fn, label in ((true_fn, "true"), (false_fn, "false")):
@@ -220,14 +216,14 @@ def _cond_vjp(g: tuple, ins: tuple, outs: tuple, branches: tuple, input_maps: tu
             cts = [gi if gi is not None else m.multiply(y, 0) for gi, y in zip(g, ys)]
             grads = tape.gradient(ys, xs, output_gradients=cts,
                                   unconnected_gradients="zero")
-            full = [m.multiply(c, 0) if _trainable(c) else None for c in captured]
+            full = [m.multiply(c, 0) if is_trainable(c) else None for c in captured]
             for j, gr in zip(input_maps[k], grads):
                 if full[j] is not None:
                     full[j] = m.add(full[j], gr)
             return [f for f in full if f is not None]
         return fn
 
-    float_idx = [j for j, c in enumerate(captured) if _trainable(c)]
+    float_idx = [j for j, c in enumerate(captured) if is_trainable(c)]
     if not float_idx:
         return (None,) * len(ins)
     res = cond(pred, branch_grad(0), branch_grad(1))
@@ -310,7 +306,7 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
         keep = as_tensor(cond(*packed(cin)))
     if keep.dtype.name != "bool" or keep.shape.rank not in (0, None):
         raise InvalidArgumentError(f"while_loop: cond must return a scalar bool, returned "
-                                   f"{keep.dtype.name}{list(keep.shape)}.")
+                                   f"{describe(keep)}.")
     ctrace.finish([keep])
     btrace = Trace("while_body", parent=parent)
     with btrace:
@@ -425,7 +421,7 @@ def _while_assigning(cond: Callable, body: Callable, loop_vars: Any, assigned: l
 def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: Any,
                n_vars: int, cond_map: tuple, body_map: tuple, maximum_iterations: Any,
                out_specs: tuple) -> tuple:
-    floats = [k for k, x in enumerate(ins) if _trainable(x)]
+    floats = [k for k, x in enumerate(ins) if is_trainable(x)]
     if not floats:
         return (None,) * len(ins)
     cts = [gi if gi is not None else m.multiply(o, 0) for gi, o in zip(g, outs)]
@@ -451,7 +447,7 @@ def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: A
                 break
             loop = _replay(body_graph.graph, [env[j] for j in body_map])
             i += 1
-    ys = [(y, c) for y, c in zip(loop, cts) if _trainable(y)]
+    ys = [(y, c) for y, c in zip(loop, cts) if is_trainable(y)]
     if not ys:
         return (None,) * len(ins)
     grads = tape.gradient([y for y, _ in ys], [ins[k] for k in floats],
@@ -471,8 +467,8 @@ def _traced_while_vjp(cts: list, ins: tuple, cond_graph: Any, body_graph: Any,
     from ..core.tape import GradientTape
     states = list(ins[:n_vars])
     consts = list(ins[n_vars:])
-    f_state = [k for k, x in enumerate(states) if _trainable(x)]
-    f_const = [k for k, x in enumerate(consts) if _trainable(x)]
+    f_state = [k for k, x in enumerate(states) if is_trainable(x)]
+    f_const = [k for k, x in enumerate(consts) if is_trainable(x)]
     parent = CTX.traces[-1]
     # NOTE: the placeholders take the specs the body was traced with (its shape
     # invariants, e.g. [None, 3] for a state that grows a row per iteration), not those of

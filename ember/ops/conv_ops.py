@@ -24,7 +24,7 @@ from typing import Any
 
 from ..core import rules
 from ..core.dtypes import NP_FLOATS
-from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
 from ..core.tape import needs_gradient
@@ -190,15 +190,6 @@ def _from_nhwc(y: Any, channels_first: bool) -> Any:
     return transpose(y, [0, 3, 1, 2]) if channels_first else y
 
 
-def _floating(op: str, x: Any, what: str) -> Any:
-    x = as_tensor(x)
-    if not x.dtype.is_floating:
-        raise DTypeError(f"{op}: {what} must be a floating tensor, received "
-                         f"{rules.describe(TensorSpec(x.shape, x.dtype))}; cast it first, "
-                         f"e.g. ember.cast({what}, ember.float32).")
-    return x
-
-
 def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: str = "NHWC",
            dilations: Any = None, name: str | None = None) -> Any:
     """The 2-D convolution (cross-correlation, as TF) of `input [batch, height, width,
@@ -219,15 +210,15 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
     """
     op = "conv2d"
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
-    x = _floating(op, input, "input")
-    w = _floating(op, filters, "filters")
+    x = rules.floating(op, as_tensor(input), "input")
+    w = rules.floating(op, as_tensor(filters), "filters")
     params = {"strides": _ints(op, "strides", strides, fmt),
               "padding": _padding(op, padding, fmt, explicit_ok=True),
               "dilations": _ints(op, "dilations", dilations, fmt)}
     first = fmt == "NCHW"
     if x.shape.rank is not None and x.shape.rank != 4:
         raise ShapeError(f"{op}: input must be 4-D [batch, height, width, channels] "
-                         f"({fmt}), received {rules.describe(TensorSpec(x.shape, x.dtype))}.")
+                         f"({fmt}), received {rules.describe(x)}.")
     x = _to_nhwc(x, first)
     _conv_rule(TensorSpec(x.shape, x.dtype), TensorSpec(w.shape, w.dtype), **params)
     return _from_nhwc(bind(conv2d_p, x, w, **params), first)
@@ -247,14 +238,14 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     """
     op = "conv1d"
     fmt = _data_format(op, data_format, ("NWC", "NCW"))
-    x = _floating(op, input, "input")
-    w = _floating(op, filters, "filters")
+    x = rules.floating(op, as_tensor(input), "input")
+    w = rules.floating(op, as_tensor(filters), "filters")
     if x.shape.rank is not None and x.shape.rank != 3:
         raise ShapeError(f"{op}: input must be 3-D [batch, width, channels] ({fmt}), "
-                         f"received {rules.describe(TensorSpec(x.shape, x.dtype))}.")
+                         f"received {rules.describe(x)}.")
     if w.shape.rank is not None and w.shape.rank != 3:
         raise ShapeError(f"{op}: filters must be 3-D [width, in_channels, out_channels], "
-                         f"received {rules.describe(TensorSpec(w.shape, w.dtype))}.")
+                         f"received {rules.describe(w)}.")
     s = _ints(op, "stride", stride, fmt, n=1)[0]
     d = _ints(op, "dilations", dilations, fmt, n=1)[0]
     pad = _padding(op, padding, fmt, explicit_ok=False)
@@ -312,10 +303,10 @@ defvjp(avg_pool2d_grad_p, lambda g, ins, out, **p: (bind(avg_pool2d_p, g, **p), 
 def _pool(op: str, prim: Any, input: Any, ksize: Any, strides: Any, padding: Any,
           data_format: Any) -> Any:
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
-    x = _floating(op, input, "input")
+    x = rules.floating(op, as_tensor(input), "input")
     if x.shape.rank is not None and x.shape.rank != 4:
         raise ShapeError(f"{op}: input must be 4-D [batch, height, width, channels] "
-                         f"({fmt}), received {rules.describe(TensorSpec(x.shape, x.dtype))}.")
+                         f"({fmt}), received {rules.describe(x)}.")
     params = {"ksize": _ints(op, "ksize", ksize, fmt),
               "strides": _ints(op, "strides", strides, fmt),
               "padding": _padding(op, padding, fmt, explicit_ok=False)}
@@ -360,10 +351,10 @@ def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
 def _pool1d(op: str, fn: Any, input: Any, ksize: Any, strides: Any, padding: Any,
             data_format: Any) -> Any:
     fmt = _data_format(op, data_format, ("NWC", "NCW"))
-    x = _floating(op, input, "input")
+    x = rules.floating(op, as_tensor(input), "input")
     if x.shape.rank is not None and x.shape.rank != 3:
         raise ShapeError(f"{op}: input must be 3-D [batch, width, channels] ({fmt}), "
-                         f"received {rules.describe(TensorSpec(x.shape, x.dtype))}.")
+                         f"received {rules.describe(x)}.")
     k = _ints(op, "ksize", ksize, fmt, n=1)[0]
     s = _ints(op, "strides", strides, fmt, n=1)[0]
     x = transpose(x, [0, 2, 1]) if fmt == "NCW" else x

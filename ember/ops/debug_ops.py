@@ -32,6 +32,7 @@ from ..core.context import CTX
 from ..core.dtypes import as_dtype
 from ..core.dtypes import bool as bool_
 from ..core.errors import InvalidArgumentError
+from ..core.rules import describe
 from ..core.module import name_scope  # noqa: F401 - re-exported (tf.name_scope)
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorSpec
@@ -239,7 +240,7 @@ def Assert(condition: Any, data: Any, summarize: int | None = None,  # noqa: N80
     cond = as_tensor(condition)
     if cond.dtype != bool_ or cond.shape.rank != 0:
         raise ValueError(f"Assert: condition must be a scalar bool tensor, received "
-                         f"{cond.dtype.name}{list(cond.shape)}.")
+                         f"{describe(cond)}.")
     data = [as_tensor(d) for d in (data if isinstance(data, (list, tuple)) else [data])]
     n = 3 if summarize is None else summarize
 

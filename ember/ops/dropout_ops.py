@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from ..core.errors import DTypeError
+from ..core.rules import floating
 from ..core.tensor import ConcreteTensor
 from . import math_ops as m
 from .convert import as_tensor, cast
@@ -33,11 +33,7 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
         >>> tf.nn.dropout(tf.ones((1, 3)), rate=0.0).numpy()
         array([[1., 1., 1.]], dtype=float32)
     """
-    x = as_tensor(x)
-    if not x.dtype.is_floating:
-        raise DTypeError(f"dropout: x must be a floating tensor, received "
-                         f"{x.dtype.name}{list(x.shape)}. Cast it first, e.g. "
-                         f"ember.cast(x, ember.float32).")
+    x = floating("dropout", as_tensor(x), "x")
     if isinstance(rate, ConcreteTensor):
         rate = float(rate.numpy())
     if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or not 0 <= rate < 1:

@@ -23,7 +23,7 @@ from ..core.context import CTX
 from ..core.dtypes import NP_INDEX, NP_NUMERIC, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, no_gradient, primitive
-from ..core.rules import check_dtype, describe, normalize_axis
+from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from . import math_ops
@@ -37,16 +37,6 @@ from .shape_ops import broadcast_to, reshape, stack, unstack
 __all__ = ["roll", "meshgrid", "searchsorted", "bincount", "map_fn", "vectorized_map"]
 
 _BINCOUNT_DTYPES = frozenset(np.dtype(d) for d in ("int32", "int64", "float32", "float64"))
-
-
-def _index_dtype(op: str, dtype: Any, what: str) -> np.dtype:
-    try:
-        np_dtype = as_dtype(dtype)._numpy()
-    except TypeError:
-        np_dtype = None
-    if np_dtype not in NP_INDEX:
-        raise DTypeError(f"{op}: {what} must be int32 or int64, received {dtype!r}.")
-    return np_dtype
 
 
 # -- roll ----------------------------------------------------------------------------
@@ -224,7 +214,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type
     if side not in ("left", "right"):
         raise InvalidArgumentError(
             f"searchsorted: side must be 'left' or 'right', received {side!r}.")
-    dt = _index_dtype("searchsorted", out_type, "out_type")
+    dt = index_dtype("searchsorted", out_type, "out_type")
     return bind(searchsorted_p, as_tensor(sorted_sequence), as_tensor(values), side=side,
                 out_type=dt)
 

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..core import rules
-from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
-from ..core.shape import TensorSpec
 from . import math_ops as m
 from . import reduce_ops as r
 from .convert import as_tensor
@@ -25,15 +24,6 @@ __all__ = ["norm", "matrix_transpose", "adjoint", "diag", "diag_part", "trace"]
 
 
 # -- norm ------------------------------------------------------------------------
-
-def _floating(x: Any, op: str) -> Any:
-    x = as_tensor(x)
-    if not x.dtype.is_floating:
-        raise DTypeError(f"{op}: needs a floating tensor, received "
-                         f"{rules.describe(TensorSpec(x.shape, x.dtype))}; cast it first, "
-                         f"e.g. ember.cast(x, ember.float32).")
-    return x
-
 
 def _is_real_number(v: Any) -> bool:
     return isinstance(v, (numbers.Real, np.floating, np.integer)) and \
@@ -57,7 +47,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
         >>> tf.norm(x, ord=np.inf, axis=(0, 1)).numpy()
         np.float32(7.0)
     """
-    x = _floating(tensor, "norm")
+    x = rules.floating("norm", as_tensor(tensor))
     keep = bool(keepdims)
     rank = x.shape.rank
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
@@ -110,7 +100,7 @@ def _matrix_norm(x: Any, ord: Any, axis: Any, keep: bool, rank: int) -> Any:
 def _need_matrix(x: Any, op: str) -> None:
     if x.shape.rank is not None and x.shape.rank < 2:
         raise ShapeError(f"{op}: needs a tensor of rank >= 2 (a matrix or a batch of "
-                         f"them), received {rules.describe(TensorSpec(x.shape, x.dtype))}.")
+                         f"them), received {rules.describe(x)}.")
 
 
 def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Any:
@@ -187,7 +177,7 @@ def diag(diagonal: Any, name: str = "diag", k: int = 0, num_rows: int = -1,
     d = as_tensor(diagonal)
     if d.shape.rank is not None and d.shape.rank < 1:
         raise ShapeError(f"diag: diagonal must have rank >= 1, received "
-                         f"{rules.describe(TensorSpec(d.shape, d.dtype))}.")
+                         f"{rules.describe(d)}.")
     n = d.shape[-1]
     if k != 0 or num_rows not in (-1, n) or num_cols not in (-1, n):
         raise NotImplementedError("diag: only the main diagonal of a square matrix is "

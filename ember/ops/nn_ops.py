@@ -13,7 +13,6 @@ from typing import Any
 from ..core import rules
 from ..core.dtypes import float16, float32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.shape import TensorSpec
 from ..core.dtypes import NP_NUMERIC
 from ..core.registry import bind, bind1, defvjp, primitive, public_op
 from .xent_ops import sparse_softmax_xent
@@ -34,16 +33,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _describe(x: Any) -> str:
-    return rules.describe(TensorSpec(x.shape, x.dtype))
-
-
-def _floating(x: Any, op: str) -> Any:
-    x = as_tensor(x)
-    if not x.dtype.is_floating:
-        raise DTypeError(f"{op}: needs a floating tensor, received {_describe(x)}; cast it "
-                         f"first, e.g. ember.cast(x, ember.float32).")
-    return x
+_describe = rules.describe
 
 
 def _same_dtype_as(value: Any, ref: Any, op: str, what: str) -> Any:
@@ -121,7 +111,7 @@ def elu(features: Any, name: str | None = None) -> Any:
         >>> tf.nn.elu(tf.constant([0.0, 1.0])).numpy()
         array([0., 1.], dtype=float32)
     """
-    x = _floating(features, "elu")
+    x = rules.floating("elu", as_tensor(features))
     # NOTE: expm1 of min(x, 0), so the unused branch never overflows to inf (whose
     # gradient, masked by the select, would still be inf * 0 = nan).
     return m.where(m.greater(x, 0), x, m.expm1(m.minimum(x, 0)))
@@ -135,7 +125,7 @@ def selu(features: Any, name: str | None = None) -> Any:
         >>> float(tf.nn.selu(tf.constant(1.0)))
         1.0507010221481323
     """
-    x = _floating(features, "selu")
+    x = rules.floating("selu", as_tensor(features))
     neg = m.multiply(m.expm1(m.minimum(x, 0)), _SELU_ALPHA)
     # NOTE: x >= 0 takes the linear branch, so the gradient at 0 is `scale`, as TF's
     # SeluGrad (the exponential branch would give scale * alpha there).
@@ -151,7 +141,7 @@ def gelu(features: Any, approximate: bool = False, name: str | None = None) -> A
         >>> tf.nn.gelu(tf.constant([0.0, 10.0])).numpy()
         array([ 0., 10.], dtype=float32)
     """
-    x = _floating(features, "gelu")
+    x = rules.floating("gelu", as_tensor(features))
     if approximate:
         cube = m.multiply(m.multiply(x, x), x)
         inner = m.multiply(m.add(x, m.multiply(cube, 0.044715)), math.sqrt(2.0 / math.pi))
@@ -167,7 +157,7 @@ def silu(features: Any, beta: Any = 1.0, name: str | None = None) -> Any:
         >>> tf.nn.silu(tf.constant([0.0, 100.0])).numpy()
         array([  0., 100.], dtype=float32)
     """
-    x = _floating(features, "silu")
+    x = rules.floating("silu", as_tensor(features))
     bx = x if (not isinstance(beta, TensorOps) and beta == 1.0) else m.multiply(x, beta)
     return m.multiply(x, m.sigmoid(bx))
 
@@ -183,7 +173,7 @@ def softsign(features: Any, name: str | None = None) -> Any:
         >>> tf.nn.softsign(tf.constant([-3.0, 1.0])).numpy()
         array([-0.75,  0.5 ], dtype=float32)
     """
-    x = _floating(features, "softsign")
+    x = rules.floating("softsign", as_tensor(features))
     return m.truediv(x, m.add(m.abs(x), 1))
 
 
@@ -217,7 +207,7 @@ def softmax(logits: Any, axis: Any = None, name: str | None = None) -> Any:
         >>> tf.nn.softmax(tf.constant([0.0, 0.0, 1000.0])).numpy()
         array([0., 0., 1.], dtype=float32)
     """
-    x = _floating(logits, "softmax")
+    x = rules.floating("softmax", as_tensor(logits))
     a = _axis(x, axis, "softmax")
     e = m.exp(_shifted(x, a))
     return m.truediv(e, r.reduce_sum(e, a, keepdims=True))
@@ -231,7 +221,7 @@ def log_softmax(logits: Any, axis: Any = None, name: str | None = None) -> Any:
         >>> tf.nn.log_softmax(tf.constant([0.0, 1000.0])).numpy()
         array([-1000.,     0.], dtype=float32)
     """
-    x = _floating(logits, "log_softmax")
+    x = rules.floating("log_softmax", as_tensor(logits))
     a = _axis(x, axis, "log_softmax")
     z, lse = _log_normalizer(x, a)
     return m.subtract(z, lse)
@@ -248,7 +238,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
         >>> tf.math.l2_normalize(tf.constant([3.0, 4.0])).numpy()
         array([0.6, 0.8], dtype=float32)
     """
-    x = _floating(x, "l2_normalize")
+    x = rules.floating("l2_normalize", as_tensor(x))
     axis = dim if axis is None else axis
     axes = rules.normalize_axes("l2_normalize", axis, x.shape.rank)
     sq = r.reduce_sum(m.square(x), axes, keepdims=True)
@@ -263,7 +253,7 @@ def l2_loss(t: Any, name: str | None = None) -> Any:
         >>> tf.nn.l2_loss(tf.constant([1.0, 2.0])).numpy()
         np.float32(2.5)
     """
-    t = _floating(t, "l2_loss")
+    t = rules.floating("l2_loss", as_tensor(t))
     return m.multiply(r.reduce_sum(m.square(t)), 0.5)
 
 
@@ -301,7 +291,7 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
         >>> tf.nn.batch_normalization(tf.constant([1.0, 3.0]), 2.0, 1.0, None, None, 0.0).numpy()
         array([-1.,  1.], dtype=float32)
     """
-    x = _floating(x, "batch_normalization")
+    x = rules.floating("batch_normalization", as_tensor(x))
     inv = m.rsqrt(m.add(_same_dtype_as(variance, x, "batch_normalization", "variance"),
                         variance_epsilon))
     if scale is not None:
@@ -383,7 +373,7 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
         array([0.1698, 0.8247], dtype=float32)
     """
     op = "softmax_cross_entropy_with_logits"
-    x = _floating(logits, op)
+    x = rules.floating(op, as_tensor(logits))
     z = _labels_like(labels, x, op)
     a = _axis(x, axis, op)
     dtype = x.dtype
@@ -410,7 +400,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
         array([0.2975, 1.1448, 0.    ], dtype=float32)
     """
     op = "sparse_softmax_cross_entropy_with_logits"
-    x = _floating(logits, op)
+    x = rules.floating(op, as_tensor(logits))
     z = as_tensor(labels)
     if z.dtype.name not in ("int32", "int64"):
         raise DTypeError(f"{op}: labels must be int32 or int64 class indices, received "
@@ -449,7 +439,7 @@ def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     if labels is None or logits is None:
         raise ValueError(f"{op}: both labels and logits are required, e.g. "
                          f"{op}(labels=y, logits=x).")
-    x = _floating(logits, op)
+    x = rules.floating(op, as_tensor(logits))
     z = _labels_like(labels, x, op)
     # NOTE: softplus(x) - x*z == max(x, 0) - x*z + log(1 + exp(-|x|)), the same stable
     # value; with the softplus primitive the gradient sigmoid(x) - z is exact at x = 0.
@@ -468,7 +458,7 @@ def weighted_cross_entropy_with_logits(labels: Any, logits: Any, pos_weight: Any
         array([1.3863], dtype=float32)
     """
     op = "weighted_cross_entropy_with_logits"
-    x = _floating(logits, op)
+    x = rules.floating(op, as_tensor(logits))
     z = _labels_like(labels, x, op)
     q = _same_dtype_as(pos_weight, x, op, "pos_weight")
     # (1 - z) * x + (1 + (q - 1) * z) * softplus(-x): stable for any |x|.

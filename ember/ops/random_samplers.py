@@ -338,9 +338,7 @@ def categorical_sampler(op: str, logits: Any, num_samples: Any, dtype: Any) -> _
     n = seed_int(op, num_samples, "num_samples")
     if n < 0:
         raise InvalidArgumentError(f"{op}: num_samples must be >= 0, received {n}.")
-    dt = int64 if dtype is None else as_dtype(dtype)
-    if dt not in (int32, int64):
-        raise DTypeError(f"{op}: dtype must be int32 or int64, received {dt.name}.")
+    dt = as_dtype(rules.index_dtype(op, int64 if dtype is None else dtype, "dtype"))
     work = logits.dtype if logits.dtype.name == "float64" else float32
     batch, classes = tuple(logits.shape)
     if batch is None:  # inside ember.function: the batch is read at run time

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import BY_NP, as_dtype
+from ..core.dtypes import BY_NP
 from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, primitive
+from ..core.rules import index_dtype
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
 from .array_prims import (DimOf, broadcast_to_dynamic_p, broadcast_to_p, concat_p, desc,
@@ -36,13 +37,6 @@ from .index_ops import getitem
 __all__ = ["shape", "rank", "size"]
 
 
-def _index_dtype(out_type: Any, op: str) -> np.dtype:
-    dt = as_dtype(out_type)
-    if dt.name not in ("int32", "int64"):
-        raise DTypeError(f"{op}: out_type must be int32 or int64, received {dt.name}.")
-    return dt._numpy()
-
-
 def shape(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
     """The shape of `input` as a 1-D int tensor (TF's dynamic shape).
 
@@ -52,7 +46,7 @@ def shape(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
         array([2, 3], dtype=int32)
     """
     x = as_tensor(input)
-    dt = _index_dtype(out_type, "shape")
+    dt = index_dtype("shape", out_type, "out_type")
     if x.shape.is_fully_defined():
         return wrap(np.array(tuple(x.shape), dtype=dt))
     out = bind(shape_p, x, out_type=dt)  # unknown dims: read at run time
@@ -91,7 +85,7 @@ def size(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
         np.int32(6)
     """
     x = as_tensor(input)
-    dt = _index_dtype(out_type, "size")
+    dt = index_dtype("size", out_type, "out_type")
     if not x.shape.is_fully_defined():
         from .reduce_ops import reduce_prod
         return reduce_prod(shape(x, out_type=dt))

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.dtypes import NP_ALL, NP_FLOATS, NP_INDEX, NP_NUMERIC, NP_STRING, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, primitive
-from ..core.rules import check_dtype, describe, normalize_axis
+from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from . import math_ops, reduce_ops
 from .array_prims import static_int
@@ -33,16 +33,6 @@ UniqueWithCounts = namedtuple("UniqueWithCounts", ["y", "idx", "count"])
 
 def _static_int(op: str, value: Any, what: str) -> int:
     return static_int(value, op, what)
-
-
-def _index_dtype(op: str, dtype: Any, what: str, allowed: frozenset = NP_INDEX) -> np.dtype:
-    try:
-        np_dtype = as_dtype(dtype)._numpy()
-    except TypeError:
-        np_dtype = None
-    if np_dtype not in allowed:
-        raise DTypeError(f"{op}: {what} must be int32 or int64, received {dtype!r}.")
-    return np_dtype
 
 
 # -- sort / argsort ------------------------------------------------------------------
@@ -172,8 +162,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = int32, 
     """
     x = as_tensor(input)
     k = _static_int("top_k", k, "k")
-    itype = _index_dtype("top_k", index_type, "index_type",
-                         NP_INDEX | {np.dtype(np.int16)})
+    itype = index_dtype("top_k", index_type, "index_type", NP_INDEX | {np.dtype(np.int16)})
     values, indices = bind(top_k_p, x, k=k, index_type=itype)
     return TopKV2(values, indices)
 
@@ -241,7 +230,7 @@ def unique_with_counts(x: Any, out_idx: Any = int32, name: str | None = None) ->
 
 def _unique(x: Any, out_idx: Any, op: str) -> tuple:
     x = as_tensor(x)
-    itype = _index_dtype(op, out_idx, "out_idx")
+    itype = index_dtype(op, out_idx, "out_idx")
     if x.shape.rank is not None and x.shape.rank != 1:
         raise InvalidArgumentError(
             f"{op}: x must be 1-D, received {describe(TensorSpec.from_tensor(x))}. Flatten "

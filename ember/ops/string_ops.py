@@ -36,7 +36,7 @@ def _strings(x: Any, op: str, arg: str = "input") -> Any:
         if not isinstance(x, np.ndarray) or x.dtype.kind in "OSU" else convert_to_tensor(x)
     if t.dtype != string:
         raise DTypeError(f"{op}: `{arg}` must be a string tensor, received "
-                         f"{t.dtype.name}{list(t.shape)}. Format numbers with "
+                         f"{rules.describe(t)}. Format numbers with "
                          f"ember.strings.as_string.")
     return t
 

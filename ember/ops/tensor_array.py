@@ -34,6 +34,7 @@ from ..core import nest, registry
 from ..core.context import CTX
 from ..core.dtypes import as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, OutOfRangeError, ShapeError
+from ..core.rules import describe
 from ..core.graph import Tracer
 from ..core.shape import TensorShape
 from ..core.tensor import TensorOps
@@ -497,5 +498,5 @@ def _int(value: Any, what: str) -> int:
     t = as_tensor(value)
     if t.shape.rank != 0 or not t.dtype.is_integer:
         raise DTypeError(f"TensorArray: {what} must be a scalar integer, received "
-                         f"{t.dtype.name}{list(t.shape)}.")
+                         f"{describe(t)}.")
     return int(t.numpy())

@@ -24,22 +24,28 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.dtypes import as_dtype
-from ...core.errors import SymbolicValueError
-from ...core.shape import TensorShape, TensorSpec, as_shape
-from ...core.tensor import ConcreteTensor, TensorOps
+from ...core.errors import SymbolicValueError, fmt_spec
+from ...core.shape import TensorSpec, as_shape
+from ...core.symbolic import SymbolicTensor
+from ...core.tensor import ConcreteTensor
 
 from .call_context import CALL, spec_only  # noqa: F401 - spec_only is used from here too
 
 
-class KerasTensor(TensorOps):
+class KerasTensor(SymbolicTensor):
     """A symbolic tensor: what `keras.Input` and layers called on Inputs return.
 
     It has a `shape` (whose batch dim is usually None), a `dtype` and a `name`, but no
-    values. Every ember op and operator accepts it and returns another KerasTensor.
+    values (the protocol of `core/symbolic.py`). Every ember op and operator accepts it and
+    returns another KerasTensor.
     """
 
-    __slots__ = ("spec", "name", "_keras_history", "__weakref__")
-    _is_variable = False
+    __slots__ = ("name", "_keras_history")
+    _NO_VALUE = (": a KerasTensor is a placeholder in a model being built (from keras.Input "
+                 "or a layer called on one); it has no values. Build the model with it, "
+                 "e.g. model = keras.Model(inputs, outputs), then call the model on data: "
+                 "model(x) or model.predict(x).")
+    _LEN_UNKNOWN = " (its first dim is the batch size, known only when the model runs)"
 
     def __init__(self, shape: Any, dtype: Any = "float32", name: str | None = None):
         self.spec = TensorSpec(as_shape(shape), as_dtype(dtype))
@@ -55,69 +61,15 @@ class KerasTensor(TensorOps):
         return t
 
     @property
-    def shape(self) -> TensorShape:
-        return self.spec.shape
-
-    @property
-    def dtype(self) -> Any:
-        return self.spec.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.spec.shape.rank
-
-    def get_shape(self) -> TensorShape:
-        return self.spec.shape
-
-    @property
     def node(self) -> Any:
         """The Node that produced this tensor (None for a bare placeholder)."""
         h = self._keras_history
         return None if h is None else h[0]._inbound_nodes[h[1]]
 
-    # -- no values -----------------------------------------------------------------
-    def _no_value(self, what: str) -> SymbolicValueError:
-        return SymbolicValueError(
-            f"{what} of KerasTensor {self._describe()}: a KerasTensor is a placeholder in a "
-            f"model being built (from keras.Input or a layer called on one); it has no "
-            f"values. Build the model with it, e.g. model = keras.Model(inputs, outputs), "
-            f"then call the model on data: model(x) or model.predict(x).")
-
     def _describe(self) -> str:
-        dims = ", ".join("None" if d is None else str(d) for d in self.spec.shape)
-        return f"'{self.name}' {self.spec.dtype.name}[{dims}]"
+        return f"KerasTensor '{self.name}' {fmt_spec(self.spec.shape, self.spec.dtype)}"
 
-    def numpy(self) -> Any:
-        raise self._no_value("numpy()")
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        raise self._no_value("Converting to a NumPy array")
-
-    def __bool__(self) -> bool:
-        raise self._no_value("bool() (e.g. `if x:`)")
-
-    def __float__(self) -> float:
-        raise self._no_value("float()")
-
-    def __int__(self) -> int:
-        raise self._no_value("int()")
-
-    def __index__(self) -> int:
-        raise self._no_value("Using as an index")
-
-    def __len__(self) -> int:
-        d = self.spec.shape[0] if self.spec.shape.rank else None
-        if d is None:
-            raise TypeError(f"len() of KerasTensor {self._describe()} is unknown (its first "
-                            f"dim is the batch size, known only when the model runs). Use "
-                            f"ember.shape(x)[0].")
-        return d
-
-    def __iter__(self) -> Any:
-        for i in range(len(self)):
-            yield self[i]
-
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # hashable, as Keras' (Tensors and Tracers are not)
         return id(self)
 
     def __repr__(self) -> str:
@@ -126,7 +78,6 @@ class KerasTensor(TensorOps):
         if self._keras_history is not None:
             where = f" (created by layer '{self._keras_history[0].name}')"
         return f"<KerasTensor: shape={shape} dtype={self.spec.dtype.name}{where}>"
-
 
 
 def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:

@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import ember as tf
 
+from ...core.rules import describe  # `float32[None, 10]` in messages (also for the losses)
+
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "compute_weighted_loss"]
 
 EPSILON = 1e-7  # keras.backend.epsilon(): the clip of probabilities and denominators
@@ -75,13 +77,6 @@ class Reduction:
 
 
 # -- shapes and dtypes --------------------------------------------------------------------
-
-def describe(x: Any) -> str:
-    """`float32[None, 10]`: a tensor's dtype and static shape, for error messages."""
-    shape = x.shape
-    dims = "<unknown rank>" if shape.rank is None else ", ".join(str(d) for d in shape)
-    return f"{x.dtype.name}[{dims}]"
-
 
 def float_tensor(x: Any, dtype: Any = None) -> Any:
     """`x` as a tensor of `dtype`, or (dtype None) as is when floating, else float32."""
