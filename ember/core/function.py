@@ -31,7 +31,7 @@ import numpy as np
 from . import nest, registry
 from .context import ACTIVE, CTX, LISTENERS, enter_mode, exit_mode
 from .dtypes import BY_NP, as_dtype
-from .errors import DTypeError, ShapeError
+from .errors import DTypeError, ShapeError, fmt_spec
 from .executor import Plan
 from .graph import Trace, Tracer
 from .shape import TensorShape, TensorSpec
@@ -194,7 +194,7 @@ class ConcreteFunction:
         return signature_text(fn, args, kwargs, outputs, list(self.graph.reads))
 
     def __repr__(self) -> str:
-        sig = ", ".join(f"{s.dtype.name}{list(s.shape)}" for s in self.input_specs)
+        sig = ", ".join(fmt_spec(s.shape, s.dtype) for s in self.input_specs)
         return f"<ConcreteFunction {self.name}({sig})>"
 
 
@@ -372,7 +372,7 @@ class Function:
                     x = convert_to_tensor(x, dtype=s.dtype)
                 if x.dtype != s.dtype or not s.shape.is_compatible_with(x.shape):
                     raise (DTypeError if x.dtype != s.dtype else ShapeError)(
-                        f"{self._name}: argument {i} is {x.dtype.name}{list(x.shape)}, which "
+                        f"{self._name}: argument {i} is {fmt_spec(x.shape, x.dtype)}, which "
                         f"does not match input_signature {s}.")
                 conv.append(x)
             out.append(nest.pack_sequence_as(spec, conv) if nest.is_nested(spec) else conv[0])

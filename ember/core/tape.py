@@ -37,6 +37,7 @@ from .convert import to_array
 from .errors import DTypeError
 from .grad_prims import add, fill_like, sum_to, sum_to_like
 from .registry import Primitive, run_kernel, symbolic_bind
+from .rules import is_trainable
 from .tensor import TensorOps, wrap
 
 
@@ -47,10 +48,7 @@ class UnconnectedGradients(enum.Enum):
     ZERO = "zero"
 
 
-def _floating(t: Any) -> bool:
-    """Whether `t` can have a gradient: floating or complex, as TF's trainable dtypes."""
-    dt = t.dtype
-    return dt.is_floating or dt.is_complex
+_floating = is_trainable  # floating or complex: TF's trainable dtypes
 
 
 def record_bind(top: Any, prim: Primitive, args: tuple, params: dict) -> Any:

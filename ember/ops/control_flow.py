@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..core import nest, registry
+from ..core import nest
 from ..core.context import CTX
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.executor import Plan

@@ -298,11 +298,10 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
 def _bounds_broadcast_error(t: Any, out: Any, lo: Any, hi: Any) -> None:
     """The ShapeError of clip_by_value whose bounds broadcast `t` to a larger shape (TF
     rejects that too: the result must have t's shape)."""
-    from ..core.errors import ShapeError
+    from ..core.errors import ShapeError, fmt_dims
 
     def dims(x: Any) -> str:
-        shape = x.shape if hasattr(x, "shape") else as_tensor(x).shape
-        return "[" + ", ".join("None" if d is None else str(d) for d in shape) + "]"
+        return fmt_dims(x.shape if hasattr(x, "shape") else as_tensor(x).shape)
     raise ShapeError(
         f"clip_by_value: the bounds would broadcast t of shape {dims(t)} to the larger shape "
         f"{dims(out)} (clip_value_min {dims(lo)}, clip_value_max {dims(hi)}); the result "

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ..core import registry
 from ..core.context import CTX
 from ..core.dtypes import float32, int32, int64, uint32, uint64
 from ..core.errors import InvalidArgumentError, fmt_spec

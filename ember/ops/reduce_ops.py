@@ -139,10 +139,7 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
         >>> float(tf.reduce_logsumexp(tf.constant([1000.0, 1000.0])))
         1000.6931762695312
     """
-    x = as_tensor(input_tensor)
-    if not x.dtype.is_floating:
-        raise DTypeError(f"reduce_logsumexp: needs a floating tensor, received "
-                         f"{x.dtype.name}; cast it first.")
+    x = rules.floating("reduce_logsumexp", as_tensor(input_tensor))
     # NOTE: the shift is a constant for autodiff; where the max is infinite it is
     # replaced by 0 so that inf - inf never makes a nan.
     def shift(keep):

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import nest, registry
+from ..core import nest
 from ..core.context import CTX
 from ..core.dtypes import as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, OutOfRangeError, ShapeError
