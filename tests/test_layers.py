@@ -28,12 +28,9 @@ LAYERS = {"backend": 0, "core": 1, "ops": 2, "autograph": 2, "io": 3, "data": 3,
 KNOWN = {
     ("ember", "ember.keras"):
         "tf.keras is an attribute of the top-level namespace, as in TensorFlow",
-    ("ember.core.function", "ember.ops.convert"):
-        "input_signature conversion of Python values (issue 13: move to the OPS table)",
-    ("ember.core.variable", "ember.ops"):
-        "assignments inside a trace are op composites (issue 13: move to the OPS table)",
-    ("ember.core.variable", "ember.ops.convert"):
-        "assignments inside a trace convert values (issue 13: move to the OPS table)",
+    ("ember.core.variable", "ember.ops.state_ops"):
+        "v[key].assign inside a graph is an op composite (a cycle of concepts: Variable "
+        "and the ops that take Variables); imported inside the method",
     ("ember.ops.image_ops", "ember"):
         "tf.image is written with the public namespace (issue 13: import the ops modules)",
     ("ember.train._format", "ember.keras.saving.weights_file"):

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import nest, registry
 from .context import ACTIVE, CTX, LISTENERS, enter_mode, exit_mode
+from .convert import to_array
 from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError, fmt_spec
 from .executor import Plan
@@ -368,8 +369,7 @@ class Function:
                     conv.append(x)
                     continue
                 if not isinstance(x, ConcreteTensor):
-                    from ..ops.convert import convert_to_tensor
-                    x = convert_to_tensor(x, dtype=s.dtype)
+                    x = wrap(to_array(x, s.dtype, copy=True))
                 if x.dtype != s.dtype or not s.shape.is_compatible_with(x.shape):
                     raise (DTypeError if x.dtype != s.dtype else ShapeError)(
                         f"{self._name}: argument {i} is {fmt_spec(x.shape, x.dtype)}, which "

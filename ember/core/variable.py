@@ -172,9 +172,8 @@ class Variable(ConcreteTensor):
     def _traced(self, value: Any, what: str, combine: Any) -> "Variable":
         """An assignment inside ember.function: recorded as an update of the graph."""
         trace = CTX.traces[-1]
-        from ..ops import convert  # the op layer, loaded by now
         if not hasattr(value, "spec") and not hasattr(value, "_value"):
-            value = convert.convert_to_tensor(value, dtype=self.dtype)
+            value = wrap(to_array(value, self.dtype, copy=True))
         if value.dtype != self.dtype:
             raise DTypeError(f"Variable {self.name!r}.{what}: value has dtype "
                              f"{value.dtype.name} but the variable is {self.dtype.name}.")
@@ -199,9 +198,7 @@ class Variable(ConcreteTensor):
 
     def _update(self, value: Any, ufunc: Any, what: str, read_value: bool):
         if CTX.traces:
-            from ..ops import math_ops
-            op = math_ops.add if ufunc is np.add else math_ops.subtract
-            self._traced(value, what, op)
+            self._traced(value, what, OPS.add if ufunc is np.add else OPS.subtract)
             return self if read_value else None
         arr = self._coerce(value, what)
         cur = self._value
@@ -305,31 +302,11 @@ class _TracerSlice(Tracer):
 
     def assign(self, value: Any, use_locking: Any = None, name: Any = None,
                read_value: bool = True) -> "Variable | None":
+        from ..ops.state_ops import assign_traced_slice  # an op composite (where of a
+        # placed slice), one layer up: a cycle of concepts, Variable <-> ops on Variables
         v, key = self.trace._slice_info[id(self)]
-        _assign_traced_slice(v, key, self, value)
+        assign_traced_slice(v, key, self, value)
         return v if read_value else None
-
-
-def _assign_traced_slice(v: Any, key: Any, sl: Any, value: Any) -> None:
-    """new = where(slice mask, value placed at the slice, current value): a pure update."""
-    from ..ops import index_ops, math_ops, shape_ops
-    from ..ops.convert import convert_to_tensor
-    cur = CTX.traces[-1].read(v)
-    if not hasattr(value, "dtype") or not hasattr(value, "shape"):
-        value = convert_to_tensor(value, dtype=v.dtype)
-    if value.dtype != v.dtype:
-        raise DTypeError(f"Variable {v.name!r}[...].assign: value has dtype "
-                         f"{value.dtype.name} but the variable is {v.dtype.name}.")
-    index = index_ops._normalize(key)
-    place = registry.PRIMITIVES["strided_slice_grad"]  # writes into zeros shaped as cur
-    slot = shape_ops.shape(sl)  # a constant, or read at run time when dims are unknown
-    placed = registry.bind(place, shape_ops.broadcast_to(value, slot), cur, index=index)
-    one = convert_to_tensor(1, dtype=v.dtype) if not v.dtype.is_bool else \
-        convert_to_tensor(True)
-    mask = registry.bind(place, shape_ops.broadcast_to(one, slot), cur, index=index)
-    new = math_ops.where(math_ops.not_equal(mask, False if v.dtype.is_bool else 0),
-                         placed, cur)
-    v._traced(new, "assign (sliced)", None)
 
 
 def _numpy_key(key: Any) -> Any:

@@ -37,9 +37,10 @@ import numpy as np
 
 from ..core.context import CTX
 from ..core.errors import DTypeError, ShapeError
-from ..core.registry import bind, no_gradient, primitive
+from ..core.registry import PRIMITIVES, bind, no_gradient, primitive
 from ..core.shape import TensorShape, TensorSpec
 from ..core.variable import Variable
+from . import index_ops, math_ops, shape_ops
 from .convert import convert_to_tensor
 
 _refcount = sys.getrefcount
@@ -142,3 +143,34 @@ def fused_update(fn: Callable, groups: Sequence[Sequence[Variable]], per_group: 
         for v, o in zip(flat, outs):
             trace.effect_assign(v, o)
     return outs
+
+
+def assign_traced_slice(v: Any, key: Any, sl: Any, value: Any) -> None:
+    """`v[key].assign(value)` inside ember.function (`sl` is the traced slice): the update
+    new = where(slice mask, value placed at the slice, current value), a pure one.
+
+    Example:
+        >>> import ember as tf
+        >>> v = tf.Variable([1.0, 2.0, 3.0])
+        >>> @tf.function
+        ... def f():
+        ...     v[1:].assign([20.0, 30.0])
+        >>> f(); v.numpy()
+        array([ 1., 20., 30.], dtype=float32)
+    """
+    cur = CTX.traces[-1].read(v)
+    if not hasattr(value, "dtype") or not hasattr(value, "shape"):
+        value = convert_to_tensor(value, dtype=v.dtype)
+    if value.dtype != v.dtype:
+        raise DTypeError(f"Variable {v.name!r}[...].assign: value has dtype "
+                         f"{value.dtype.name} but the variable is {v.dtype.name}.")
+    index = index_ops._normalize(key)
+    place = PRIMITIVES["strided_slice_grad"]  # writes into zeros shaped as cur
+    slot = shape_ops.shape(sl)  # a constant, or read at run time when dims are unknown
+    placed = bind(place, shape_ops.broadcast_to(value, slot), cur, index=index)
+    one = convert_to_tensor(1, dtype=v.dtype) if not v.dtype.is_bool else \
+        convert_to_tensor(True)
+    mask = bind(place, shape_ops.broadcast_to(one, slot), cur, index=index)
+    new = math_ops.where(math_ops.not_equal(mask, False if v.dtype.is_bool else 0),
+                         placed, cur)
+    v._traced(new, "assign (sliced)", None)
