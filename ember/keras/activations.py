@@ -23,7 +23,7 @@ from typing import Any
 import ember as tf
 from ember.core.tensor import TensorOps
 
-from ._objects import get_registered_name, merged
+from .serialization_registry import get_registered_name, merged
 
 __all__ = [
     "relu", "sigmoid", "softmax", "tanh", "linear", "gelu", "silu", "swish", "elu", "selu",

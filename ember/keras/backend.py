@@ -1,4 +1,4 @@
-"""`keras.backend`: session and dtype helpers.
+"""`keras.backend`: session and dtype helpers (`floatx` and `epsilon` are keras.config's).
 
 Example:
     >>> from ember import keras
@@ -13,21 +13,12 @@ from typing import Any
 import numpy as np
 
 from ..ops.random_ops import normal, uniform
+from .config import epsilon, floatx
 from .engine.keras_tensor import is_keras_tensor
 from .engine.naming import clear_session
 
 __all__ = ["clear_session", "epsilon", "floatx", "int_shape", "is_keras_tensor", "random_normal",
            "random_uniform"]
-
-
-def floatx() -> str:
-    """The default float dtype of layers: 'float32'."""
-    return "float32"
-
-
-def epsilon() -> float:
-    """The fuzz factor used by losses and metrics: 1e-7."""
-    return 1e-7
 
 
 def int_shape(x: Any) -> tuple:

@@ -18,7 +18,8 @@ from typing import Any
 
 import ember as tf
 
-from . import _config, backend
+from . import serialization
+from .config import epsilon
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm",
            "non_neg", "unit_norm", "min_max_norm", "maxnorm", "nonneg", "unitnorm", "get",
@@ -27,7 +28,7 @@ __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_nor
 
 def _epsilon() -> float:
     """Keras's fuzz factor, `keras.backend.epsilon()`."""
-    return backend.epsilon()
+    return epsilon()
 
 
 def _norms(w: Any, axis: Any) -> Any:
@@ -193,7 +194,7 @@ def serialize(constraint: Any) -> dict | str | None:
         >>> keras.constraints.serialize(keras.constraints.UnitNorm(axis=1))
         {'class_name': 'UnitNorm', 'config': {'axis': 1}}
     """
-    return _config.serialize_object(constraint, "constraint", "Constraint")
+    return serialization.serialize_object(constraint, "constraint", "Constraint")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -205,7 +206,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.constraints.deserialize({"class_name": "MaxNorm", "config": {"max_value": 3}})
         MaxNorm(max_value=3, axis=0)
     """
-    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
+    return serialization.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -217,4 +218,4 @@ def get(identifier: Any) -> Any:
         >>> keras.constraints.get("max_norm"), keras.constraints.get(None)
         (MaxNorm(max_value=2, axis=0), None)
     """
-    return _config.get_object(identifier, deserialize, Constraint, _unknown)
+    return serialization.get_object(identifier, deserialize, Constraint, _unknown)

@@ -32,7 +32,8 @@ from ember.core.dtypes import DType
 from ember.errors import DTypeError, ShapeError
 from ember.ops.random_samplers import to_shape
 
-from . import _config, backend
+from . import serialization
+from .config import floatx
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -50,7 +51,7 @@ _TRUNC_STDDEV = 0.87962566103423978
 
 def _floatx() -> DType:
     """The default dtype of weights: `keras.backend.floatx()`."""
-    return tf.as_dtype(backend.floatx())
+    return tf.as_dtype(floatx())
 
 
 def _compute_fans(shape: tuple) -> tuple[int, int]:
@@ -535,7 +536,7 @@ def serialize(initializer: Any) -> dict | str | None:
         >>> keras.initializers.serialize(keras.initializers.HeNormal(seed=2))
         {'class_name': 'HeNormal', 'config': {'seed': 2}}
     """
-    return _config.serialize_object(initializer, "initializer", "Initializer")
+    return serialization.serialize_object(initializer, "initializer", "Initializer")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -547,7 +548,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.initializers.deserialize({"class_name": "Constant", "config": {"value": 2}})
         Constant(value=2)
     """
-    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
+    return serialization.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -560,4 +561,4 @@ def get(identifier: Any) -> Any:
         >>> keras.initializers.get("he_uniform"), keras.initializers.get(None)
         (HeUniform(seed=None), None)
     """
-    return _config.get_object(identifier, deserialize, Initializer, _unknown)
+    return serialization.get_object(identifier, deserialize, Initializer, _unknown)

@@ -19,7 +19,7 @@ import numpy as np
 
 import ember as tf
 
-from . import _config
+from . import serialization
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize",
            "deserialize"]
@@ -187,7 +187,7 @@ def serialize(regularizer: Any) -> dict | str | None:
         >>> keras.regularizers.serialize(keras.regularizers.L1(0.5))
         {'class_name': 'L1', 'config': {'l1': 0.5}}
     """
-    return _config.serialize_object(regularizer, "regularizer", "Regularizer")
+    return serialization.serialize_object(regularizer, "regularizer", "Regularizer")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -200,7 +200,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> keras.regularizers.deserialize({"class_name": "L2", "config": {"l2": 0.1}})
         L2(l2=0.1)
     """
-    return _config.deserialize_object(config, _ALL, custom_objects, _unknown,
+    return serialization.deserialize_object(config, _ALL, custom_objects, _unknown,
                                       factories=(l1_l2,))
 
 
@@ -213,4 +213,4 @@ def get(identifier: Any) -> Any:
         >>> keras.regularizers.get("l2"), keras.regularizers.get("l1_l2")
         (L2(l2=0.01), L1L2(l1=0.01, l2=0.01))
     """
-    return _config.get_object(identifier, deserialize, Regularizer, _unknown)
+    return serialization.get_object(identifier, deserialize, Regularizer, _unknown)

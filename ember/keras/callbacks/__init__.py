@@ -15,7 +15,8 @@ Example:
     (True, {'loss': [0.5, 0.6]})
 """
 
-from .base import Callback, CallbackList, History
+from .base import Callback, History
+from .callback_list import CallbackList
 from .checkpoint import ModelCheckpoint
 from .backup import BackupAndRestore
 from .loggers import CSVLogger, LambdaCallback, RemoteMonitor, TerminateOnNaN

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.variable import Variable
 from .base import Callback
 
 __all__ = ["BackupAndRestore"]
@@ -87,11 +88,12 @@ class BackupAndRestore(Callback):
 
     def _setup(self) -> Any:
         if self._manager is None:
-            import ember as tf
+            # ember.train sits above keras (a Checkpoint tracks layers): a true cycle
+            from ...train import Checkpoint, CheckpointManager
             model = self._need_model()
-            self._next_epoch = tf.Variable(np.int64(0), trainable=False, name="epoch")
-            ckpt = tf.train.Checkpoint(model=model, epoch=self._next_epoch)
-            self._manager = tf.train.CheckpointManager(
+            self._next_epoch = Variable(np.int64(0), trainable=False, name="epoch")
+            ckpt = Checkpoint(model=model, epoch=self._next_epoch)
+            self._manager = CheckpointManager(
                 ckpt, self.backup_dir, max_to_keep=2 if self.double_checkpoint else 1)
         return self._manager
 
@@ -131,7 +133,7 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.delete_checkpoint and os.path.isdir(self.backup_dir):
-            from ...train._format import remove_bundle
+            from ...train._format import remove_bundle  # ember.train is above keras (as above)
             for path in self._manager.checkpoints if self._manager else []:
                 remove_bundle(path)
             state = os.path.join(self.backup_dir, "checkpoint")

@@ -27,7 +27,7 @@ from typing import Any
 from ..saving.legacy_h5 import is_legacy_h5_path
 from ..saving.weights_file import save_weights
 from .base import Callback, sync_logs
-from .monitors import _check_mode, _check_monitor
+from .monitors import check_mode, check_monitor
 
 __all__ = ["ModelCheckpoint"]
 
@@ -88,7 +88,7 @@ class ModelCheckpoint(Callback):
         if not self.filepath:
             raise ValueError("ModelCheckpoint: filepath is empty; pass the file to write, "
                              "e.g. 'ckpt/w.{epoch:02d}.weights.h5'.")
-        self.monitor = _check_monitor("ModelCheckpoint", monitor)
+        self.monitor = check_monitor("ModelCheckpoint", monitor)
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -107,7 +107,7 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq "
                              f"are 'epoch' or a positive integer (a number of batches).")
         self.save_freq = save_freq
-        mode = _check_mode("ModelCheckpoint", mode)
+        mode = check_mode("ModelCheckpoint", mode)
         if mode == "auto":
             mode = "max" if "acc" in monitor or monitor.startswith("fmeasure") else "min"
         self.monitor_op = operator.gt if mode == "max" else operator.lt

@@ -31,7 +31,14 @@ from .base import Callback, sync_logs
 __all__ = ["EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau"]
 
 
-def _check_mode(who: str, mode: Any) -> str:
+def check_mode(who: str, mode: Any) -> str:
+    """A monitoring callback's `mode` ('auto', 'min' or 'max'); anything else warns and
+    gives 'auto', as Keras.
+
+    Example:
+        >>> check_mode("EarlyStopping", "min")
+        'min'
+    """
     if mode not in ("auto", "min", "max"):
         warnings.warn(f"{who} mode {mode!r} is unknown, fallback to auto mode. Use 'auto', "
                       f"'min' or 'max'.", stacklevel=3)
@@ -39,7 +46,14 @@ def _check_mode(who: str, mode: Any) -> str:
     return mode
 
 
-def _check_monitor(who: str, monitor: Any) -> str:
+def check_monitor(who: str, monitor: Any) -> str:
+    """A monitoring callback's `monitor`: the name of a logged metric (a TypeError naming
+    `who` otherwise).
+
+    Example:
+        >>> check_monitor("EarlyStopping", "val_loss")
+        'val_loss'
+    """
     if not isinstance(monitor, str):
         raise TypeError(f"{who}: monitor must be the name of a logged metric (a str such as "
                         f"'val_loss'), received {monitor!r}.")
@@ -125,13 +139,13 @@ class EarlyStopping(Callback):
                  verbose: int = 0, mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0):
         super().__init__()
-        self.monitor = _check_monitor("EarlyStopping", monitor)
+        self.monitor = check_monitor("EarlyStopping", monitor)
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
-        mode = _check_mode("EarlyStopping", mode)
+        mode = check_mode("EarlyStopping", mode)
         if mode == "auto":
             mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
         self.monitor_op = np.greater if mode == "max" else np.less
@@ -228,7 +242,7 @@ class ReduceLROnPlateau(Callback):
                  verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
                  cooldown: int = 0, min_lr: float = 0, **kwargs: Any):
         super().__init__()
-        self.monitor = _check_monitor("ReduceLROnPlateau", monitor)
+        self.monitor = check_monitor("ReduceLROnPlateau", monitor)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Got "
                              f"{factor}")
@@ -244,7 +258,7 @@ class ReduceLROnPlateau(Callback):
         self.patience = patience
         self.verbose = verbose
         self.cooldown = cooldown
-        self.mode = _check_mode("ReduceLROnPlateau", mode)
+        self.mode = check_mode("ReduceLROnPlateau", mode)
         self._reset()
 
     def _reset(self) -> None:

@@ -28,11 +28,17 @@ Example:
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from typing import Any
 
 import numpy as np
 
+from ... import summary
+from ...errors import AlreadyExistsError, UnavailableError
+from ...profiler import experimental as profiler
+from ...summary import _tb  # (ember.summary keeps these two private)
+from ...summary.trace import _export
 from .base import Callback
 
 __all__ = ["TensorBoard"]
@@ -90,7 +96,6 @@ class TensorBoard(Callback):
                 f"(no embedding projector files); use embeddings_freq=0, and log embedding "
                 f"weights with histogram_freq instead.")
         self._start_batch, self._stop_batch = _profile_range(profile_batch)
-        from ...summary import _tb
         _tb()  # without the tensorboard package: ImportError now, naming the pip extra
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -112,7 +117,6 @@ class TensorBoard(Callback):
     def _writer(self, which: str) -> Any:
         w = self._writers.get(which)
         if w is None:
-            from ... import summary
             w = self._writers[which] = summary.create_file_writer(
                 os.path.join(self.log_dir, which))
         return w
@@ -124,7 +128,6 @@ class TensorBoard(Callback):
 
     def _scalars(self, which: str, logs: dict, prefix: str, step: int,
                  suffix: str = "") -> None:
-        from ... import summary
         with self._writer(which).as_default(step=step):
             for name, value in logs.items():
                 try:
@@ -148,7 +151,6 @@ class TensorBoard(Callback):
     def _write_model_graph(self) -> bool:
         """Writes the model's graph to the train writer; False when there is none yet (a
         subclassed model before its first step)."""
-        from ... import summary
         graphs = _train_graphs(self.model)
         if graphs:
             graph = graphs[-1][2] or graphs[-1][1]
@@ -175,14 +177,10 @@ class TensorBoard(Callback):
         if self._should_profile and self._train_step + 1 == self._start_batch:
             self._start_trace()
         if self._profiling:
-            from ...profiler.experimental import Trace
-            self._step_trace = Trace("Profiled Step", step_num=batch, _r=1)
+            self._step_trace = profiler.Trace("Profiled Step", step_num=batch, _r=1)
             self._step_trace.__enter__()
 
     def _start_trace(self) -> None:
-        from ... import summary
-        from ...errors import AlreadyExistsError
-        from ...profiler import experimental as profiler
         summary.trace_on(graph=True, profiler=False)  # records the train steps that run
         self._tracing = True
         try:
@@ -193,13 +191,10 @@ class TensorBoard(Callback):
                           f"{e}", UserWarning, stacklevel=2)
 
     def _stop_trace(self) -> None:
-        from ...errors import UnavailableError
-        from ...profiler import experimental as profiler
         if self._step_trace is not None:
             self._step_trace.__exit__(None, None, None)
             self._step_trace = None
         self._tracing = False
-        from ...summary.trace import _export
         with self._writer("train").as_default():
             # as Keras: the graphs as a RunMetadata summary `batch_<stop>`; the graph
             # event is write_graph's
@@ -212,7 +207,6 @@ class TensorBoard(Callback):
                 pass  # stopped by someone else meanwhile
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        import time
         self._epoch_start = time.perf_counter()
         self._epoch_batches = 0
 
@@ -233,7 +227,6 @@ class TensorBoard(Callback):
                 or self._should_profile)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        import time
         logs = dict(logs or {})
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
@@ -273,7 +266,6 @@ class TensorBoard(Callback):
             return None
 
     def _log_weights(self, epoch: int) -> None:
-        from ... import summary
         with self._writer("train").as_default(step=epoch):
             for layer in self.model.layers:
                 for weight in layer.weights:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import image_data_format
 from ..utils.file_utils import get_file
 from ._common import RestrictedUnpickler, datasets_dir
 
@@ -67,10 +68,5 @@ def batches_dir(name: str, origin: str, file_hash: str) -> str:
 
 def channels_last(x: np.ndarray, data_format: Any) -> np.ndarray:
     if data_format is None:
-        data_format = "channels_last"
-        try:
-            from .. import config
-            data_format = getattr(config, "image_data_format", lambda: data_format)()
-        except ImportError:  # pragma: no cover
-            pass
+        data_format = image_data_format()
     return x.transpose(0, 2, 3, 1) if data_format == "channels_last" else x

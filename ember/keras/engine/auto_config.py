@@ -35,6 +35,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from ..serialization_registry import builtin_layer_class
+
 __all__ = ["constructor_config", "init_config", "uses_default_config"]
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -67,8 +69,8 @@ def uses_default_config(cls: type) -> bool:
 
 
 def _kind(obj: Any) -> str:
-    from ..models.model import Model
-    return "Model" if isinstance(obj, Model) else "Layer"
+    # keras.models registers Model there (engine sits below models)
+    return "Model" if isinstance(obj, builtin_layer_class("Model")) else "Layer"
 
 
 def _unsupported(obj: Any, why: str) -> NotImplementedError:

@@ -44,10 +44,12 @@ from ...core.shape import TensorShape, as_shape
 from ...core.tensor import TensorOps
 from ...core.variable import Variable
 from ...ops.convert import cast
+from ...ops.shape_info import shape as dynamic_shape
+from .. import constraints, initializers, regularizers
 from .auto_config import constructor_config, init_config, uses_default_config
 from .input_spec import check_input_spec
-from .layer_utils import (_all_numbers, _batch_input_shape, _call_info, _dedup,  # noqa: F401
-                          _placeholders, _regularizer, _to_tensor, init_scope)
+from .layer_utils import (all_numbers, batch_input_shape, call_info, dedup, init_scope,
+                          placeholders, to_tensor)
 from .call_context import CALL, MASKS, pop_training, push_training
 from .keras_tensor import KerasTensor, spec_only
 from . import masking
@@ -111,8 +113,8 @@ class Layer(LossesMetricsMixin, Module):
         self._added_losses: list = []
         self._metrics: list = []  # Mean metrics made by add_metric in call
         self._build_input_shape = None
-        self.activity_regularizer = _regularizer(kwargs.pop("activity_regularizer", None))
-        self._batch_input_shape = _batch_input_shape(kwargs)
+        self.activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
+        self._batch_input_shape = batch_input_shape(kwargs)
         self._initial_weights = kwargs.pop("weights", None)
 
     def _set_dtype(self, dtype: Any) -> None:
@@ -175,7 +177,6 @@ class Layer(LossesMetricsMixin, Module):
                     initializer: Any = None, regularizer: Any = None,
                     trainable: bool | None = None, constraint: Any = None,
                     **kwargs: Any) -> Variable:
-        from .. import constraints, initializers
         if shape is None:
             shape = ()
         try:
@@ -198,7 +199,7 @@ class Layer(LossesMetricsMixin, Module):
             var = Variable(value, trainable=trainable, name=f"{self.name}/{name}",
                            dtype=dt, constraint=constraints.get(constraint))
         self._own_weights.append(var)
-        reg = _regularizer(regularizer)
+        reg = regularizers.get(regularizer)
         if reg is not None:
             self._regularized.append((var, reg))
         return var
@@ -256,7 +257,7 @@ class Layer(LossesMetricsMixin, Module):
         out = [v for v in own if v.trainable]
         for layer in layers:
             out.extend(layer.trainable_weights)
-        return _dedup(out)
+        return dedup(out)
 
     @property
     def non_trainable_weights(self) -> list:
@@ -265,16 +266,16 @@ class Layer(LossesMetricsMixin, Module):
             out = list(own)
             for layer in layers:
                 out.extend(layer.weights)
-            return _dedup(out)
+            return dedup(out)
         out = [v for v in own if not v.trainable]
         for layer in layers:
             out.extend(layer.non_trainable_weights)
-        return _dedup(out)
+        return dedup(out)
 
     @property
     def weights(self) -> list:
         """Trainable weights first, then the others (Keras 2's order)."""
-        return _dedup(self.trainable_weights + self.non_trainable_weights)
+        return dedup(self.trainable_weights + self.non_trainable_weights)
 
     @property
     def variables(self) -> list:
@@ -379,7 +380,7 @@ class Layer(LossesMetricsMixin, Module):
             if self.input_spec is not None:
                 check_input_spec(self, inputs)
         # 5. training
-        accepts_training, var_kw = _call_info(type(self))
+        accepts_training, var_kw = call_info(type(self))
         training = kwargs.get("training")
         outer = CALL.training[-1]
         ctx = training if training is not None else outer
@@ -442,16 +443,15 @@ class Layer(LossesMetricsMixin, Module):
 
     def _convert_inputs(self, inputs: Any) -> Any:
         dt = self._dtype if self.autocast and self._dtype.is_floating else None
-        if type(inputs) in (list, tuple) and inputs and _all_numbers(inputs):
-            return _to_tensor(inputs, dt)  # a nested list of numbers is one tensor
-        return nest.map_structure(lambda x: _to_tensor(x, dt), inputs)
+        if type(inputs) in (list, tuple) and inputs and all_numbers(inputs):
+            return to_tensor(inputs, dt)  # a nested list of numbers is one tensor
+        return nest.map_structure(lambda x: to_tensor(x, dt), inputs)
 
     def _add_activity_loss(self, outputs: Any) -> None:
         """Keras' activity regularization: the regularizer of each output over the batch."""
-        from ...ops.shape_info import shape
         for o in nest.flatten(outputs):
             if isinstance(o, TensorOps):
-                batch = cast(shape(o)[0], o.dtype)
+                batch = cast(dynamic_shape(o)[0], o.dtype)
                 self._call_losses.append(self.activity_regularizer(o) / batch)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
@@ -467,6 +467,8 @@ class Layer(LossesMetricsMixin, Module):
         """
         return mask if self.supports_masking else None
 
+    compute_mask._is_default = True  # type: ignore[attr-defined]  # see masking.py
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape`, from a shape-only call of the layer.
 
@@ -475,9 +477,9 @@ class Layer(LossesMetricsMixin, Module):
             >>> keras.layers.Dense(3).compute_output_shape((None, 5))
             TensorShape([None, 3])
         """
-        placeholders = _placeholders(input_shape, self._dtype)
+        specs = placeholders(input_shape, self._dtype)
         with spec_only():
-            out = self(placeholders)
+            out = self(specs)
         return nest.map_structure(lambda t: t.shape, out)
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
@@ -539,8 +541,8 @@ class Layer(LossesMetricsMixin, Module):
                 del config["name"]
             config.update(args)
             if args.get("activity_regularizer") is not None:
-                from ..regularizers import serialize
-                config["activity_regularizer"] = serialize(self.activity_regularizer)
+                config["activity_regularizer"] = regularizers.serialize(
+                    self.activity_regularizer)
         config.update(trainable=self.trainable, dtype=self.dtype)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
@@ -556,6 +558,3 @@ class Layer(LossesMetricsMixin, Module):
         if trainable is False:
             layer.trainable = False
         return layer
-
-
-masking._BASE_COMPUTE_MASK[0] = Layer.compute_mask

@@ -25,13 +25,14 @@ from typing import Any
 from ...core import nest
 from ...core.tensor import TensorOps
 from ...ops.convert import convert_to_tensor
+from ..metrics.base import Mean
 from .call_context import CALL
 from .keras_tensor import KerasTensor
 from .layer_utils import init_scope
 
 # NOTE: how many add_metric metrics exist anywhere; while 0, `Model.metrics` skips the walk
 # over every layer (about 30 us a layer) that finds them.
-_ADDED_METRICS = [0]
+ADDED_METRICS = [0]
 
 
 def _in_call() -> bool:
@@ -183,12 +184,11 @@ class LossesMetricsMixin:
         for m in self._metrics:
             if m.name == name:
                 return m
-        from ..metrics import Mean
         dtype = value.dtype if value.dtype.is_floating else None
         with init_scope():  # real Variables even when first called inside ember.function
             metric = Mean(name=name, dtype=dtype)
         self._metrics.append(metric)
-        _ADDED_METRICS[0] += 1
+        ADDED_METRICS[0] += 1
         return metric
 
     def _add_symbolic_metric(self, value: KerasTensor, name: str) -> None:

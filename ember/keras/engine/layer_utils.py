@@ -35,8 +35,14 @@ class init_scope:
         self._isolated.__exit__(*exc)
 
 
-def _call_info(cls: type) -> tuple:
-    """(accepts `training`, accepts **kwargs) for `cls.call`, cached per class."""
+def call_info(cls: type) -> tuple:
+    """(accepts `training`, accepts **kwargs) for `cls.call`, cached per class.
+
+    Example:
+        >>> from ember import keras
+        >>> call_info(keras.layers.Dropout), call_info(keras.layers.Dense)
+        ((True, False), (False, False))
+    """
     info = cls.__dict__.get("_call_info_cache")
     if info is None:
         try:
@@ -49,7 +55,14 @@ def _call_info(cls: type) -> tuple:
     return info
 
 
-def _dedup(vs: list) -> list:
+def dedup(vs: list) -> list:
+    """`vs` without repeats (by identity), in order.
+
+    Example:
+        >>> a, b = [1], [2]
+        >>> dedup([a, b, a]) == [a, b]
+        True
+    """
     seen, out = set(), []
     for v in vs:
         if id(v) not in seen:
@@ -58,7 +71,13 @@ def _dedup(vs: list) -> list:
     return out
 
 
-def _all_numbers(xs: Any) -> bool:
+def all_numbers(xs: Any) -> bool:
+    """Whether `xs` is a number or a nested list / tuple of Python or NumPy numbers only.
+
+    Example:
+        >>> all_numbers([[1, 2.5], (3,)]), all_numbers([1, "a"])
+        (True, False)
+    """
     stack = [xs]
     while stack:
         x = stack.pop()
@@ -69,7 +88,16 @@ def _all_numbers(xs: Any) -> bool:
     return True
 
 
-def _to_tensor(x: Any, dt: Any) -> Any:
+def to_tensor(x: Any, dt: Any) -> Any:
+    """A layer input as a tensor: NumPy arrays, lists and numbers become Tensors (floats
+    of dtype `dt` when given), floating tensors are cast to `dt`; KerasTensors and other
+    objects pass as they are.
+
+    Example:
+        >>> import numpy as np
+        >>> to_tensor(np.ones(2), "float32").dtype.name
+        'float32'
+    """
     if isinstance(x, TensorOps):
         if isinstance(x, KerasTensor):
             return x  # cast (if needed) in the shape-only call: no op node is recorded
@@ -85,21 +113,27 @@ def _to_tensor(x: Any, dt: Any) -> Any:
     return x  # None, strings, Python objects: passed to call as they are
 
 
-def _placeholders(input_shape: Any, dtype: Any) -> Any:
+def placeholders(input_shape: Any, dtype: Any) -> Any:
+    """KerasTensors for `input_shape` (a shape, or a list of shapes for several inputs).
+
+    Example:
+        >>> placeholders([(None, 2), (None, 3)], "float32")[1].shape
+        TensorShape([None, 3])
+    """
     if isinstance(input_shape, (list, tuple)) and input_shape and all(
             isinstance(s, (list, tuple, TensorShape)) for s in input_shape):
         return [KerasTensor(s, dtype) for s in input_shape]
     return KerasTensor(input_shape, dtype)
 
 
-def _regularizer(r: Any) -> Any:
-    if r is None:
-        return None
-    from .. import regularizers
-    return regularizers.get(r)
+def batch_input_shape(kwargs: dict) -> Any:
+    """The batch input shape a layer's constructor arguments give (`batch_input_shape`,
+    or `input_shape` / `input_dim` with `batch_size`), else None.
 
-
-def _batch_input_shape(kwargs: dict) -> Any:
+    Example:
+        >>> batch_input_shape({"input_shape": (3,)}), batch_input_shape({})
+        ((None, 3), None)
+    """
     if kwargs.get("batch_input_shape") is not None:
         return tuple(kwargs["batch_input_shape"])
     shape = kwargs.get("input_shape")

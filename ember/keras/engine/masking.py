@@ -97,9 +97,6 @@ def _set_mask_property(self: Any, mask: Any) -> None:
 TensorOps._keras_mask = property(_mask_property, _set_mask_property)
 
 
-_BASE_COMPUTE_MASK: list = [None]  # Layer.compute_mask, set by engine/layer.py
-
-
 def supports_masking(layer: Any) -> bool:
     """Whether `layer` computes or passes masks: `supports_masking = True`, or its own
     `compute_mask` (tf.keras 2's rule).
@@ -111,7 +108,8 @@ def supports_masking(layer: Any) -> bool:
     """
     if getattr(layer, "supports_masking", False):
         return True
-    return type(layer).compute_mask is not _BASE_COMPUTE_MASK[0]
+    # the base Layer.compute_mask is marked `_is_default` (engine/layer.py)
+    return not getattr(type(layer).compute_mask, "_is_default", False)
 
 
 def expects_mask(cls: type) -> bool:

@@ -9,11 +9,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine.input_layer import Input, InputLayer  # noqa: F401
 from ..engine.input_spec import InputSpec  # noqa: F401
-from .. import _objects
 from ..engine.layer import Layer
 from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
@@ -30,74 +27,10 @@ from .reshaping import *  # noqa: F401,F403
 from .reshaping_extra import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 
+from .serialization import deserialize, get, serialize  # noqa: F401
+from .. import serialization_registry
 
-def _classes() -> dict:
-    out = {}
-    for name, obj in globals().items():
-        if isinstance(obj, type) and issubclass(obj, Layer):
-            out[name] = obj
-    from ..models import Functional, Model, Sequential
-    out.update(Sequential=Sequential, Model=Model, Functional=Functional)
-    return out
-
-
-def serialize(layer: Layer) -> dict:
-    """`{"class_name": ..., "config": layer.get_config()}`; a class registered with
-    `register_keras_serializable` is named by its `"package>name"`."""
-    return {"class_name": _objects.get_registered_name(type(layer)),
-            "config": layer.get_config()}
-
-
-def _lookup(name: str, custom_objects: dict | None) -> Any:
-    """The class `name` resolves to; a registered `"package>Name"` not registered in this
-    program also resolves to `custom_objects["Name"]` (or a scope's)."""
-    user = _objects.merged(custom_objects)
-    cls = user.get(name) or _classes().get(name)
-    if cls is None and ">" in name:
-        cls = user.get(name.split(">", 1)[1])
-    return cls
-
-
-def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
-    """A new layer from `serialize`'s dict (`custom_objects` maps names of your classes).
-
-    Names resolve only to ember's layers, registered classes and `custom_objects`; the
-    config is read in safe mode unless an enclosing call chose otherwise (see
-    `ember/keras/_objects.py`).
-
-    Example:
-        >>> from ember import keras
-        >>> keras.layers.deserialize({"class_name": "Dense", "config": {"units": 2}}).units
-        2
-    """
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"layers.deserialize: expected a dict with 'class_name' and "
-                         f"'config', received {config!r}.")
-    name = config["class_name"]
-    cls = _lookup(name, custom_objects) if isinstance(name, str) else None
-    if cls is None:
-        short = name.split(">", 1)[-1] if isinstance(name, str) else name
-        raise ValueError(
-            f"Unknown layer: {name!r}. If it is your own layer or model class, pass it to "
-            f"the loading call, e.g. load_model(path, custom_objects={{{short!r}: "
-            f"{short}}}), or decorate the class with "
-            f"@keras.saving.register_keras_serializable() and make sure the module defining "
-            f"it is imported before loading (ember never imports a module a file names).")
-    if not isinstance(cls, type) or not issubclass(cls, Layer):
-        raise ValueError(f"layers.deserialize: {name!r} names {cls!r}, which is not a "
-                         f"layer class.")
-    cfg = config.get("config", {})
-    if not isinstance(cfg, dict):
-        raise ValueError(f"layers.deserialize: the config of {name!r} must be a dict, "
-                         f"received {type(cfg).__name__}.")
-    with _objects.safe_mode_scope(None):
-        if "custom_objects" in getattr(cls.from_config, "__code__", type("", (), {
-                "co_varnames": ()})).co_varnames:
-            return cls.from_config(cfg, custom_objects=custom_objects)
-        return cls.from_config(cfg)
-
-
-def get(identifier: Any) -> Any:
-    if isinstance(identifier, Layer):
-        return identifier
-    return deserialize(identifier)
+# What `deserialize` resolves names to (keras.models registers the model classes).
+serialization_registry.register_builtin_layers(
+    {name: obj for name, obj in list(globals().items())
+     if isinstance(obj, type) and issubclass(obj, Layer)})

@@ -20,8 +20,14 @@ from .core import kernel_options_config, set_kernel_options
 __all__ = ["Conv1D", "Conv2D"]
 
 
-def _tuple(layer: str, name: str, what: str, value: Any, rank: int) -> tuple:
-    """An int or a sequence of `rank` positive ints as a `rank`-tuple."""
+def as_int_tuple(layer: str, name: str, what: str, value: Any, rank: int) -> tuple:
+    """An int or a sequence of `rank` positive ints as a `rank`-tuple (a ValueError naming
+    the layer and the argument otherwise).
+
+    Example:
+        >>> as_int_tuple("Conv2D", "c", "strides", 2, 2)
+        (2, 2)
+    """
     vals = (value,) * rank if isinstance(value, int) else tuple(value) \
         if isinstance(value, (list, tuple)) else None
     if vals is None or len(vals) != rank or not all(
@@ -92,9 +98,9 @@ class _Conv(Layer):
             raise NotImplementedError(f'Layer "{self.name}" ({cls}): groups={groups!r} '
                                       f"(grouped convolution) is not supported; use groups=1.")
         self.filters = filters
-        self.kernel_size = _tuple(cls, self.name, "kernel_size", kernel_size, n)
-        self.strides = _tuple(cls, self.name, "strides", strides, n)
-        self.dilation_rate = _tuple(cls, self.name, "dilation_rate", dilation_rate, n)
+        self.kernel_size = as_int_tuple(cls, self.name, "kernel_size", kernel_size, n)
+        self.strides = as_int_tuple(cls, self.name, "strides", strides, n)
+        self.dilation_rate = as_int_tuple(cls, self.name, "dilation_rate", dilation_rate, n)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f'Layer "{self.name}" ({cls}): strides > 1 is not supported '
                              f"together with dilation_rate > 1, received "

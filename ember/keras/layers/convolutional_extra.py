@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...ops import conv_extra
+from ...ops.shape_ops import expand_dims, squeeze
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import _tuple, check_data_format, check_padding, check_window_fits
+from .convolutional import as_int_tuple, check_data_format, check_padding, check_window_fits
 from .core import kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
@@ -40,9 +41,9 @@ class _Base(Layer):
     def _common(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any,
                 dilation_rate: Any) -> None:
         cls = type(self).__name__
-        self.kernel_size = _tuple(cls, self.name, "kernel_size", kernel_size, 2)
-        self.strides = _tuple(cls, self.name, "strides", strides, 2)
-        self.dilation_rate = _tuple(cls, self.name, "dilation_rate", dilation_rate, 2)
+        self.kernel_size = as_int_tuple(cls, self.name, "kernel_size", kernel_size, 2)
+        self.strides = as_int_tuple(cls, self.name, "strides", strides, 2)
+        self.dilation_rate = as_int_tuple(cls, self.name, "dilation_rate", dilation_rate, 2)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f'Layer "{self.name}" ({cls}): strides > 1 is not supported '
                              f"together with dilation_rate > 1, received "
@@ -371,7 +372,6 @@ class Conv1DTranspose(Conv2DTranspose):
         return (shape[0], n, self.filters)
 
     def call(self, inputs: Any) -> Any:
-        from ...ops.shape_ops import expand_dims, squeeze
         out = self.compute_output_shape(inputs.shape)
         if out[1] is None:
             raise NotImplementedError(

@@ -20,7 +20,7 @@ from typing import Any
 
 from ...core import nest
 from ...core.shape import TensorShape, as_shape
-from .. import _functions
+from .. import function_serialization as functions
 from ..engine.layer import Layer
 
 __all__ = ["Lambda"]
@@ -58,7 +58,7 @@ class Lambda(Layer):
     `get_config` describes `function` by name when it can be found again (an ember op, a
     registered or module-level function) and as Python bytecode otherwise (a lambda);
     loading a file refuses bytecode, and names ember would have to import, unless
-    `safe_mode=False` (see `ember/keras/_functions.py`).
+    `safe_mode=False` (see `ember/keras/function_serialization.py`).
 
     Example:
         >>> from ember import keras
@@ -118,12 +118,12 @@ class Lambda(Layer):
 
     def get_config(self) -> dict:
         who = f'Layer "{self.name}" (Lambda)'
-        fn, fn_type, module = _functions.encode(self.function, who)
+        fn, fn_type, module = functions.encode(self.function, who)
         config = {**super().get_config(), "function": fn, "function_type": fn_type,
                   "module": module, "arguments": dict(self.arguments)}
         out = self._output_shape
         if callable(out):
-            out, out_type, out_module = _functions.encode(out, who)
+            out, out_type, out_module = functions.encode(out, who)
             config.update(output_shape=out, output_shape_type=out_type,
                           output_shape_module=out_module)
         else:
@@ -134,7 +134,7 @@ class Lambda(Layer):
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Lambda:
         """A Lambda from `get_config()`'s dict. A function given by name is looked up in
         `custom_objects`, the registered objects and ember's ops; bytecode, or a name that
-        needs importing `module`, only outside safe mode (see `_functions.decode`)."""
+        needs importing `module`, only outside safe mode (see `function_serialization.decode`)."""
         config = dict(config)
         who = 'Layer "%s" (Lambda)' % config.get("name", "lambda")
         fn = config.get("function")
@@ -143,10 +143,10 @@ class Lambda(Layer):
         out_type = config.pop("output_shape_type", None)
         out_module = config.pop("output_shape_module", None)
         if not callable(fn):
-            config["function"] = _functions.decode(fn, fn_type, module, custom_objects, who)
+            config["function"] = functions.decode(fn, fn_type, module, custom_objects, who)
         out = config.get("output_shape")
         if out_type is not None and not callable(out) and (
                 out_type == "lambda" or isinstance(out, str)):
-            config["output_shape"] = _functions.decode(out, out_type, out_module,
-                                                       custom_objects, who)
+            config["output_shape"] = functions.decode(out, out_type, out_module,
+                                                      custom_objects, who)
         return cls(**config)

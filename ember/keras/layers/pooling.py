@@ -16,7 +16,7 @@ from ...ops import reduce_ops, shape_ops
 from ...ops.convert import cast
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import _tuple, check_data_format, check_padding, check_window_fits
+from .convolutional import as_int_tuple, check_data_format, check_padding, check_window_fits
 
 __all__ = ["AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
@@ -32,9 +32,9 @@ class _Pooling(Layer):
                  data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         cls, n = type(self).__name__, self._rank
-        self.pool_size = _tuple(cls, self.name, "pool_size", pool_size, n)
+        self.pool_size = as_int_tuple(cls, self.name, "pool_size", pool_size, n)
         self.strides = self.pool_size if strides is None else \
-            _tuple(cls, self.name, "strides", strides, n)
+            as_int_tuple(cls, self.name, "strides", strides, n)
         self.padding = check_padding(cls, self.name, padding)
         self.data_format = check_data_format(cls, self.name, data_format)
         self.input_spec = InputSpec(ndim=n + 2)

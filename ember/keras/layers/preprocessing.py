@@ -16,15 +16,17 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import ShapeError
+from ...data.dataset import Dataset
 from ...ops import math_ops as m
 from ...ops.convert import cast, constant
 from ...ops.shape_ops import reshape
+from ..config import epsilon
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer, init_scope
 
 __all__ = ["Normalization", "Rescaling"]
 
-_EPSILON = 1e-7  # keras.backend.epsilon(): the floor of the standard deviation
+_EPSILON = epsilon()  # the floor of the standard deviation
 
 
 def _as_numpy(x: Any) -> np.ndarray:
@@ -143,7 +145,6 @@ class Normalization(Layer):
         if self.input_mean is not None:
             raise ValueError(f'Layer "{self.name}" (Normalization): adapt() cannot be used '
                              f"when mean and variance were given to the constructor.")
-        from ...data.dataset import Dataset
         if isinstance(data, Dataset):
             batches = iter(data)
         else:

@@ -23,6 +23,7 @@ from ...ops.shape_info import dim_of
 from ...ops.shape_ops import pad, repeat, reshape
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
+from .serialization import deserialize, serialize
 
 __all__ = ["Cropping1D", "Cropping2D", "TimeDistributed", "UpSampling1D", "UpSampling2D",
            "ZeroPadding1D", "ZeroPadding2D"]
@@ -366,14 +367,12 @@ class TimeDistributed(Layer):
         return _reshape_parts(y, parts)
 
     def get_config(self) -> dict:
-        from . import serialize
         return {**super().get_config(), "layer": serialize(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> TimeDistributed:
         """A new TimeDistributed from `get_config()`'s dict; the inner layer is rebuilt by
         `keras.layers.deserialize` (`custom_objects` maps names of your layer classes)."""
-        from . import deserialize
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _config
+from .. import serialization
 from .categorical import (CategoricalCrossentropy, CategoricalFocalCrossentropy,
                           SparseCategoricalCrossentropy, categorical_crossentropy,
                           categorical_focal_crossentropy, sparse_categorical_crossentropy)
 from .hinge import (CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge,
                     squared_hinge)
 from .loss import Loss, LossFunctionWrapper, Reduction, compute_weighted_loss
+from .loss_serialization import LOSSES, deserialize, serialize, unknown_loss
 from .overlap import Dice, Tversky, dice, tversky
 from .probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy, KLDivergence,
                             Poisson, binary_crossentropy, binary_focal_crossentropy,
@@ -61,44 +62,10 @@ _ALIASES = {"mse": mse, "MSE": MSE, "mae": mae, "MAE": MAE, "mape": mape, "MAPE"
 _ALL: dict[str, Any] = {**{c.__name__: c for c in _CLASSES},
                         **{f.__name__: f for f in _FUNCTIONS}, **_ALIASES}
 
+LOSSES.update(_ALL)  # what serialize / deserialize know by name
+
 __all__ = sorted(_ALL) + ["Reduction", "compute_weighted_loss", "get", "serialize",
                           "deserialize"]
-
-
-def _unknown(identifier: Any) -> ValueError:
-    return ValueError(f"Could not interpret loss identifier: {identifier!r}. Pass a Loss "
-                      f"instance or class, a function fn(y_true, y_pred), a config dict, "
-                      f"or one of the names {', '.join(sorted(_ALL))}.")
-
-
-def serialize(loss: Any) -> dict | str | None:
-    """`{"class_name": ..., "config": loss.get_config()}` for a `Loss`; a loss function
-    gives its name (aliases give the full name), None gives None.
-
-    Example:
-        >>> from ember.keras import losses
-        >>> losses.serialize(losses.Huber(delta=2.0))
-        {'class_name': 'Huber', 'config': {'reduction': 'sum_over_batch_size', 'name': 'huber_loss', 'delta': 2.0}}
-        >>> losses.serialize(losses.mse)
-        'mean_squared_error'
-    """
-    return _config.serialize_object(loss, "loss", "Loss")
-
-
-def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
-    """The loss that `serialize` described: a class name or config dict gives an
-    instance, a function name (or alias) gives the function; `custom_objects` maps extra
-    names to classes or functions.
-
-    Example:
-        >>> from ember.keras import losses
-        >>> losses.deserialize({"class_name": "BinaryCrossentropy",
-        ...                     "config": {"from_logits": True}}).from_logits
-        True
-        >>> losses.deserialize("mae") is losses.mean_absolute_error
-        True
-    """
-    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -112,4 +79,4 @@ def get(identifier: Any) -> Any:
         >>> losses.get("mse") is losses.mean_squared_error
         True
     """
-    return _config.get_object(identifier, deserialize, Loss, _unknown)
+    return serialization.get_object(identifier, deserialize, Loss, unknown_loss)

@@ -22,7 +22,7 @@ import ember as tf
 
 from .loss import EPSILON, LossFunctionWrapper, describe, float_tensor, like, \
     squeeze_or_expand
-from .probabilistic import _TINY, check_smoothing
+from .probabilistic import TINY, check_smoothing
 
 __all__ = ["categorical_crossentropy", "categorical_focal_crossentropy",
            "sparse_categorical_crossentropy", "CategoricalCrossentropy",
@@ -182,7 +182,7 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float | list
         log_p, miss = tf.math.log(p), tf.subtract(1.0, p)
     # NOTE: as in binary_focal_crossentropy, flooring 1 - p at the smallest normal float32
     # keeps d/dm m**gamma finite at m = 0 (gamma < 1); the loss changes by < 1e-38.
-    miss = tf.maximum(miss, _TINY)
+    miss = tf.maximum(miss, TINY)
     focal = tf.multiply(tf.pow(miss, gamma), tf.multiply(y_true, log_p))
     weight = _class_weights(who, alpha, y_pred, axis) if isinstance(alpha, list) else alpha
     return tf.negative(tf.reduce_sum(tf.multiply(focal, weight), axis=axis))

@@ -28,10 +28,12 @@ from typing import Any, Callable
 import ember as tf
 
 from ...core.rules import describe  # `float32[None, 10]` in messages (also for the losses)
+from ..config import epsilon
+from .loss_serialization import deserialize, serialize
 
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "compute_weighted_loss"]
 
-EPSILON = 1e-7  # keras.backend.epsilon(): the clip of probabilities and denominators
+EPSILON = epsilon()  # keras.config.epsilon(): the clip of probabilities and denominators
 
 
 class Reduction:
@@ -361,7 +363,6 @@ class LossFunctionWrapper(Loss):
     def get_config(self) -> dict:
         config = super().get_config()
         if type(self) is LossFunctionWrapper:
-            from . import serialize
             config["fn"] = serialize(self.fn)
         config.update(self._fn_kwargs)
         return config
@@ -370,7 +371,6 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config: dict) -> Loss:
         config = dict(config)
         if isinstance(config.get("fn"), (str, dict)):
-            from . import deserialize
             config["fn"] = deserialize(config["fn"])
         return cls(**config)
 

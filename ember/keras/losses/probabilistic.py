@@ -24,7 +24,7 @@ __all__ = ["binary_crossentropy", "binary_focal_crossentropy", "kl_divergence", 
            "BinaryCrossentropy", "BinaryFocalCrossentropy", "KLDivergence", "Poisson"]
 
 _SOBS = "sum_over_batch_size"
-_TINY = 1.1754944e-38  # the smallest normal float32
+TINY = 1.1754944e-38  # the smallest normal float32
 
 
 def check_smoothing(who: str, label_smoothing: Any) -> float:
@@ -102,7 +102,7 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
     # NOTE: d/dm m**gamma is infinite at m = 0 for gamma < 1 (and 0 * inf for gamma = 0);
     # flooring m at the smallest normal float32 keeps the gradient finite and changes the
     # loss by at most tiny**gamma * bce, where bce is itself ~m ~ 0.
-    miss = tf.maximum(miss, _TINY)
+    miss = tf.maximum(miss, TINY)
     focal = tf.multiply(tf.pow(miss, float(gamma)), bce)
     if apply_class_balancing:
         weight = tf.add(tf.multiply(y_true, float(alpha)),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .. import _config
+from .. import serialization
 from ..engine.naming import to_snake_case
 from ..losses import (binary_crossentropy, binary_focal_crossentropy,
                       categorical_crossentropy, categorical_hinge, hinge, kl_divergence,
@@ -40,7 +40,8 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
 from .at_value import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
                        SpecificityAtSensitivity)
 from .auc import AUC
-from .base import Mean, MeanMetricWrapper, MeanTensor, Metric, Reduce, Sum
+from .base import (METRIC_FUNCTIONS, Mean, MeanMetricWrapper, MeanTensor, Metric, Reduce, Sum,
+                   metric_function)  # noqa: F401 - metric_function: keras.metrics' own
 from .confusion import (FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .fscore import F1Score, FBetaScore
@@ -84,6 +85,7 @@ _FUNCTIONS.update({"acc": accuracy, "ACC": accuracy, "mse": mse, "MSE": mse, "ma
                    "MAE": mae, "mape": mape, "MAPE": mape, "msle": msle, "MSLE": msle,
                    "kld": kld, "KLD": kld, "kullback_leibler_divergence": kl_divergence,
                    "logcosh": log_cosh})
+METRIC_FUNCTIONS.update(_FUNCTIONS)  # what MeanMetricWrapper configs may name
 
 _ALL: dict[str, Any] = {
     **{to_snake_case(c.__name__): c for c in _CLASSES},
@@ -107,16 +109,6 @@ def _unknown(identifier: Any) -> ValueError:
                       f"{', '.join(sorted(_ALL))}).")
 
 
-def metric_function(name: str) -> Callable:
-    """The per-sample metric function of that name or alias (for MeanMetricWrapper
-    configs); a clear error if there is none."""
-    fn = _FUNCTIONS.get(name)
-    if fn is None:
-        raise ValueError(f"MeanMetricWrapper: unknown metric function {name!r}; pass the "
-                         f"function itself, or one of {', '.join(sorted(_FUNCTIONS))}.")
-    return fn
-
-
 def serialize(metric: Any) -> dict | str | None:
     """`{"class_name": ..., "config": metric.get_config()}` for a `Metric`; a function
     gives its name (aliases give the full name), None gives None.
@@ -128,7 +120,7 @@ def serialize(metric: Any) -> dict | str | None:
         >>> metrics.serialize(metrics.mae)
         'mean_absolute_error'
     """
-    return _config.serialize_object(metric, "metric", "Metric")
+    return serialization.serialize_object(metric, "metric", "Metric")
 
 
 def deserialize(config: dict | str | None, custom_objects: dict | None = None) -> Any:
@@ -144,7 +136,7 @@ def deserialize(config: dict | str | None, custom_objects: dict | None = None) -
         >>> metrics.deserialize("msle") is metrics.mean_squared_logarithmic_error
         True
     """
-    return _config.deserialize_object(config, _ALL, custom_objects, _unknown)
+    return serialization.deserialize_object(config, _ALL, custom_objects, _unknown)
 
 
 def get(identifier: Any) -> Any:
@@ -158,4 +150,4 @@ def get(identifier: Any) -> Any:
         >>> metrics.get("binary_accuracy") is metrics.binary_accuracy
         True
     """
-    return _config.get_object(identifier, deserialize, Metric, _unknown)
+    return serialization.get_object(identifier, deserialize, Metric, _unknown)

@@ -17,7 +17,7 @@ from typing import Any
 import ember as tf
 from ember.errors import ShapeError
 
-from .. import backend
+from ..config import floatx
 from .base import MeanMetricWrapper, static_dims
 
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy",
@@ -32,7 +32,7 @@ def _tensor(x: Any) -> Any:
 
 
 def _floatx() -> Any:
-    return tf.as_dtype(backend.floatx())
+    return tf.as_dtype(floatx())
 
 
 def _check_k(who: str, k: Any) -> int:

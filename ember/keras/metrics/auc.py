@@ -23,9 +23,9 @@ from typing import Any
 import ember as tf
 from ember.errors import ShapeError
 
-from .. import backend
+from ..config import epsilon
 from .base import Metric, static_dims, to_dtype
-from .confusion import update_confusion
+from .confusion import parse_thresholds, update_confusion
 
 __all__ = ["AUC"]
 
@@ -75,7 +75,6 @@ class AUC(Metric):
         self.summation_method = str(summation_method).lower()
         self._init_from_thresholds = thresholds is not None
         if thresholds is not None:
-            from .confusion import parse_thresholds
             inner = sorted(parse_thresholds(who, thresholds, 0.5))
             num_thresholds = len(inner) + 2
         else:
@@ -84,7 +83,7 @@ class AUC(Metric):
                 raise ValueError(f"{who}: num_thresholds must be an int > 1, received "
                                  f"{num_thresholds!r}.")
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        eps = backend.epsilon()
+        eps = epsilon()
         self.num_thresholds = num_thresholds
         self.thresholds = [0.0 - eps] + inner + [1.0 + eps]
         self._thresholds = tf.constant(self.thresholds, dtype=self._dtype)

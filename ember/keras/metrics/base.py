@@ -24,7 +24,8 @@ import ember as tf
 from ember.core.variable import Variable
 from ember.errors import ShapeError
 
-from .. import backend
+from .. import initializers
+from ..config import floatx
 from ..engine.layer_utils import init_scope
 from ..engine.naming import to_snake_case, unique_name
 
@@ -164,7 +165,7 @@ class Metric:
                             f"{name!r}.")
         self._name = name or unique_name(to_snake_case(type(self).__name__))
         try:
-            self._dtype = tf.as_dtype(dtype if dtype is not None else backend.floatx())
+            self._dtype = tf.as_dtype(dtype if dtype is not None else floatx())
         except (TypeError, ValueError):
             raise TypeError(f"{type(self).__name__}: dtype must be a dtype or its name such "
                             f"as 'float32', received {dtype!r}.") from None
@@ -237,7 +238,6 @@ class Metric:
     def _add_weight(self, name: str | None = None, shape: Any = (), initializer: Any = None,
                     dtype: Any = None, aggregation: Any = None, synchronization: Any = None,
                     **kwargs: Any) -> Variable:
-        from .. import initializers
         kwargs.pop("trainable", None)
         if kwargs:
             raise TypeError(f"{self._who()}.add_weight: unexpected keyword argument(s) "
@@ -415,6 +415,27 @@ class Mean(Reduce):
         super().__init__("weighted_mean", name=name, dtype=dtype)
 
 
+# The per-sample functions a MeanMetricWrapper config may name, by name and alias; the
+# `keras.metrics` package fills it as it is imported (its modules import this one).
+METRIC_FUNCTIONS: dict[str, Callable] = {}
+
+
+def metric_function(name: str) -> Callable:
+    """The per-sample metric function of that name or alias (for MeanMetricWrapper
+    configs); a clear error if there is none.
+
+    Example:
+        >>> import ember.keras.metrics as metrics
+        >>> metric_function("mae") is metrics.mean_absolute_error
+        True
+    """
+    fn = METRIC_FUNCTIONS.get(name)
+    if fn is None:
+        raise ValueError(f"MeanMetricWrapper: unknown metric function {name!r}; pass the "
+                         f"function itself, or one of {', '.join(sorted(METRIC_FUNCTIONS))}.")
+    return fn
+
+
 class MeanMetricWrapper(Mean):
     """The running weighted mean of `fn(y_true, y_pred, **kwargs)` over all samples seen.
 
@@ -487,7 +508,6 @@ class MeanMetricWrapper(Mean):
         fn = config.pop("fn", None)
         if cls is MeanMetricWrapper:
             if isinstance(fn, str):
-                from . import metric_function
                 fn = metric_function(fn)
             return cls(fn, **config)
         return cls(**config)

@@ -19,7 +19,7 @@ from typing import Any
 import ember as tf
 from ember.errors import ShapeError
 
-from .. import backend
+from ..config import epsilon
 from .base import Metric, fit_weights, static_dims, to_dtype
 
 __all__ = ["FBetaScore", "F1Score"]
@@ -120,7 +120,7 @@ class FBetaScore(Metric):
     def result(self) -> Any:
         if not self._built:
             return tf.constant(0.0, dtype=self._dtype)
-        eps = backend.epsilon()
+        eps = epsilon()
         tp = tf.identity(self.true_positives)
         precision = tp / (tp + self.false_positives + eps)
         recall = tp / (tp + self.false_negatives + eps)

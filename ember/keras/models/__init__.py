@@ -8,8 +8,8 @@ Example:
     TensorShape([None, 2])
 """
 
-from ..saving.model_file import (clone_model, load_model, model_from_config, model_from_json,
-                                 save_model)
+from ..saving.model_config import clone_model, model_from_config, model_from_json
+from ..saving.model_file import load_model, save_model
 from .model import Functional, Model
 from .sequential import Sequential
 

@@ -24,7 +24,8 @@ from ...core.convert import to_array
 from ...core.errors import InvalidArgumentError
 from ...core.tensor import TensorOps
 from ..engine.keras_tensor import KerasTensor
-from ..engine.layer_utils import _all_numbers
+from ..engine.layer_utils import all_numbers
+from ..utils.sequence import PyDataset, Sequence
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -42,7 +43,6 @@ def _array(x: Any, what: str) -> np.ndarray:
 
 def is_sequence(x: Any) -> bool:
     """Whether `x` is a `keras.utils.Sequence` (or `PyDataset`)."""
-    from ..utils.sequence import Sequence  # NOTE: lazy: keras.utils imports this package
     return isinstance(x, Sequence)
 
 
@@ -59,7 +59,7 @@ class ArrayData:
     def __init__(self, x: Any, what: str):
         if x is None:
             raise ValueError(f"{what}: no input data was given (x is None).")
-        if isinstance(x, (list, tuple)) and x and _all_numbers(x):
+        if isinstance(x, (list, tuple)) and x and all_numbers(x):
             x = to_array(x)  # a nested list of numbers is one array
         self.structure = x
         self.arrays = [_array(a, what) for a in nest.flatten(x)]
@@ -181,7 +181,6 @@ class SequenceData:
         self.first_batch = self.get(0)  # batch 0, read (and checked) up front
 
     def _length(self) -> int | None:
-        from ..utils.sequence import PyDataset
         try:
             n = self.seq.num_batches if isinstance(self.seq, PyDataset) else len(self.seq)
         except TypeError as e:

@@ -29,41 +29,9 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...core import nest
+from ...core.function import _structure  # (core/function.py names it private)
+from ..utils.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .data import ArrayData, SequenceData, is_batch_iterable, is_sequence
-
-
-def unpack_x_y_sample_weight(data: Any) -> tuple:
-    """`(x, y, sample_weight)` from a batch: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`.
-
-    Example:
-        >>> unpack_x_y_sample_weight((1, 2))
-        (1, 2, None)
-    """
-    if not isinstance(data, tuple):  # a list is one structure of inputs, as in Keras
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data[0], data[1], data[2]
-    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); "
-                     f"received a tuple of {len(data)} items.")
-
-
-def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
-    """The inverse of `unpack_x_y_sample_weight` (a lone `x` that is not a structure
-    stays as it is).
-
-    Example:
-        >>> pack_x_y_sample_weight(1, 2), pack_x_y_sample_weight(1), pack_x_y_sample_weight([1])
-        ((1, 2), 1, ([1],))
-    """
-    if y is None:
-        return (x,) if nest.is_nested(x) else x
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, sample_weight)
 
 
 class _Structure:
@@ -76,7 +44,6 @@ class _Structure:
         self.nsw = 0 if sw is None else len(nest.flatten(sw))
 
     def key(self) -> tuple:
-        from ...core.function import _structure
         return (_structure(self.x), _structure(self.y), _structure(self.sw))
 
     def pack(self, flat: list) -> Any:

@@ -22,8 +22,9 @@ from ...core.shape import TensorSpec
 from ...core.tensor import ConcreteTensor, TensorOps, wrap
 from ..engine.input_layer import InputLayer
 from ..engine.keras_tensor import KerasTensor
-from ..engine.layer_utils import _all_numbers
+from ..engine.layer_utils import all_numbers
 from ..engine.masking import get_mask
+from ..layers.serialization import deserialize, serialize
 
 
 class FunctionalGraph:
@@ -151,7 +152,7 @@ class FunctionalGraph:
                                  f"dict given (keys {sorted(x)}). Expected keys {names}.")
             return [x[k] for k in names]
         if n == 1:
-            if isinstance(x, (list, tuple)) and len(x) == 1 and not _all_numbers(x):
+            if isinstance(x, (list, tuple)) and len(x) == 1 and not all_numbers(x):
                 return [x[0]]
             return [x]
         if not isinstance(x, (list, tuple)) or len(x) != n:
@@ -301,7 +302,6 @@ def graph_config(model: Any) -> dict:
                 entries.append([ref(t) + [encode(kwargs)] for t in first])
             else:
                 entries.append({"args": encode(list(args)), "kwargs": encode(kwargs)})
-        from ..layers import serialize
         layers.append({**serialize(layer), "name": layer.name, "inbound_nodes": entries})
 
     def io(nested: Any, flat: list) -> Any:
@@ -326,7 +326,6 @@ def graph_from_config(config: dict, custom_objects: dict | None = None) -> tuple
         >>> outputs.shape
         TensorShape([None, 1])
     """
-    from ..layers import deserialize
     for key in ("layers", "input_layers", "output_layers"):
         if key not in config:
             raise ValueError(f"Model.from_config: the functional config has no {key!r} "

@@ -28,14 +28,19 @@ from ...core.function import functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
 from ...ops.convert import cast, convert_to_tensor
 from ...ops.shape_ops import expand_dims, squeeze
-from .predict import predict as _predict
-from .predict import predict_on_batch as _predict_on_batch
-
 from ..engine.call_context import CALL
 from ..engine.keras_tensor import KerasTensor, spec_only
-from ..engine.layer import TRAINABLE_VERSION, Layer, _dedup, _placeholders
-from .functional import FunctionalGraph, adjusted_rank, check_shape
-from .symbolic_losses import GraphFunction, add_graph_loss, add_graph_metric
+from ..engine.layer import TRAINABLE_VERSION, Layer
+from ..engine.layer_utils import dedup, placeholders
+from ..saving.model_config import model_to_json
+from ..serialization_registry import register_builtin_layers
+from .predict import predict as predict_in_batches
+from .predict import predict_on_batch as predict_one_batch
+from .functional import (FunctionalGraph, adjusted_rank, check_shape, graph_config,
+                         graph_from_config)
+from .graph_function import GraphFunction
+from .summary import print_summary
+from .symbolic_losses import add_graph_loss, add_graph_metric
 from .training import TrainingMixin
 
 
@@ -123,7 +128,7 @@ class Model(TrainingMixin, Layer):
         for layer in layers:
             out.extend(layer.weights)
         out.extend(own)
-        return _dedup(out)
+        return dedup(out)
 
     def _need_graph(self, what: str) -> FunctionalGraph:
         if self._graph is None:
@@ -225,6 +230,12 @@ class Model(TrainingMixin, Layer):
         that build theirs from the first input (Sequential); None runs `call`."""
         return None
 
+    def _graph_for_arrays(self, arrays: list) -> FunctionalGraph | None:
+        """The graph `predict` runs on batches like `arrays` (the first batch's flat NumPy
+        arrays), when the model has none yet: a hook for models that build theirs from
+        the data (Sequential); None compiles `call`."""
+        return None
+
     def _graph_function(self, training: bool) -> GraphFunction:
         """The graph compiled for this `training` value (traced once, batch dim None)."""
         if getattr(self, "_compiled_version", None) != TRAINABLE_VERSION[0]:
@@ -296,7 +307,7 @@ class Model(TrainingMixin, Layer):
             raise ValueError(f'Model "{self.name}": build needs an input_shape, e.g. '
                              f"model.build((None, 10)).")
         with spec_only():
-            self.call(_placeholders(input_shape, self._dtype))
+            self.call(placeholders(input_shape, self._dtype))
         self._build_input_shape = input_shape
         self.built = True
 
@@ -319,18 +330,17 @@ class Model(TrainingMixin, Layer):
             >>> m.predict(np.zeros((5, 3)), verbose=0).shape
             (5, 1)
         """
-        return _predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
-                       callbacks=callbacks)
+        return predict_in_batches(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
+                                  callbacks=callbacks)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
-        return _predict_on_batch(self, x)
+        return predict_one_batch(self, x)
 
     def summary(self, line_length: int | None = None, positions: Any = None,
                 print_fn: Callable | None = None, expand_nested: bool = False,
                 show_trainable: bool = False, layer_range: Any = None) -> None:
         """Prints a table of the layers, their output shapes and parameter counts."""
-        from .summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
@@ -348,7 +358,6 @@ class Model(TrainingMixin, Layer):
         """
         if self._graph is None:
             return super().get_config()
-        from .functional import graph_config
         return graph_config(self)
 
     get_config._is_default = True  # type: ignore[attr-defined]  # subclasses: auto_config.py
@@ -369,7 +378,6 @@ class Model(TrainingMixin, Layer):
             raise TypeError(f"{cls.__name__}.from_config: expected the dict of "
                             f"model.get_config(), received {type(config).__name__}.")
         if "input_layers" in config and cls in (Model, Functional):
-            from .functional import graph_from_config
             inputs, outputs, name = graph_from_config(config, custom_objects)
             model = Functional(inputs=inputs, outputs=outputs, name=name)
             if config.get("trainable") is False:
@@ -391,7 +399,6 @@ class Model(TrainingMixin, Layer):
             >>> keras.models.model_from_json(m.to_json()).output_shape
             TensorShape([None, 2])
         """
-        from ..saving.model_file import model_to_json
         return model_to_json(self, **kwargs)
 
 
@@ -399,3 +406,6 @@ class Functional(Model):
     """A model defined by `keras.Model(inputs, outputs)` (Keras' `Functional` class)."""
 
     _default_name = "model"  # tf.keras names functional models model, model_1, ...
+
+
+register_builtin_layers({"Model": Model, "Functional": Functional})  # layers.deserialize

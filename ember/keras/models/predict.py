@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 from typing import Any, Callable
@@ -27,7 +26,7 @@ from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorSpec
 from ...core.dtypes import BY_NP
 from ...core.tensor import TensorOps, wrap
-from ..utils.progbar import Progbar, _fmt_per, _fmt_time
+from ..utils.progbar import Progbar, write_one_step_line
 from .data import (ArrayData, SequenceData, check_batch_size, check_no_batch_size,
                    is_batch_iterable, is_sequence)
 
@@ -43,11 +42,9 @@ def _verbosity(verbose: Any) -> int:
 def _runner(model: Any, arrays: list, structure_of: Callable) -> Callable:
     """A function from a batch's flat arrays to the model's flat output tensors (and the
     output structure), compiled where possible."""
-    from .sequential import Sequential
-    if model._graph is None and isinstance(model, Sequential) and model._stack:
-        first = arrays[0]
-        model._build_graph((None,) + first.shape[1:], BY_NP[first.dtype])
     g = model._graph
+    if g is None:
+        g = model._graph_for_arrays(arrays)  # a Sequential builds its graph on them
     if g is not None:
         if functions_run_eagerly():
             return lambda batch: model(structure_of(batch), training=False)
@@ -105,7 +102,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
                 if out is arr:
                     out = out.copy()
                 if verbose:
-                    _one_step_line(time.perf_counter() - start, verbose)
+                    write_one_step_line(time.perf_counter() - start, verbose)
                 return out
     callbacks = list(callbacks or [])
     for cb in callbacks:
@@ -184,8 +181,3 @@ def _hook(callbacks: list, name: str, *args: Any) -> None:
         fn = getattr(cb, name, None)
         if fn is not None:
             fn(*args)
-
-
-def _one_step_line(elapsed: float, verbose: int) -> None:
-    bar = "1/1 [==============================]" if verbose == 1 else "1/1"
-    sys.stdout.write(f"{bar} - {_fmt_time(elapsed)} {_fmt_per(elapsed, 'step')}\n")

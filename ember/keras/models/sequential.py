@@ -18,11 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import nest
+from ...core.dtypes import BY_NP
 from ...core.shape import as_shape
 from ..engine.input_layer import Input, InputLayer
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
 from ..engine.layer_utils import init_scope
+from ..layers.serialization import deserialize, serialize
+from ..serialization_registry import register_builtin_layers
 from .model import Model
 
 
@@ -161,8 +164,16 @@ class Sequential(Model):
             raise ValueError(f'Sequential "{self.name}" takes a single input tensor.')
         return self._graph
 
+    def _graph_for_arrays(self, arrays: list) -> Any:
+        """A Sequential without an input shape builds its graph from `predict`'s first
+        batch (its input's dims after the batch dim and its dtype)."""
+        if not self._stack:
+            return None
+        first = arrays[0]
+        self._build_graph((None,) + first.shape[1:], BY_NP[first.dtype])
+        return self._graph
+
     def get_config(self) -> dict:
-        from ..layers import serialize
         return {"name": self.name,
                 "layers": ([{"class_name": "InputLayer", "config":
                              self._input_tensor._keras_history[0].get_config()}]
@@ -171,8 +182,10 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
-        from ..layers import deserialize
         model = cls(name=config.get("name"))
         for layer_config in config["layers"]:
             model.add(deserialize(layer_config, custom_objects=custom_objects))
         return model
+
+
+register_builtin_layers({"Sequential": Sequential})  # for layers.deserialize

@@ -1,5 +1,5 @@
-"""Symbolic `add_loss` / `add_metric` on functional models (tf.keras 2), and the compiled
-graph of a functional model, which hands each call's loss terms back to the layers.
+"""Symbolic `add_loss` / `add_metric` on functional models (tf.keras 2). The compiled
+graph that hands each call's loss terms back to the layers is `graph_function.py`.
 
 `model.add_loss(t)`, `t` a scalar KerasTensor computed from the model's inputs, calls an
 `AddLoss` layer on `t`; its node joins the model's graph (as an "extra" of the
@@ -24,12 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import nest
-from ...core.function import Function
 from ..engine.keras_tensor import KerasTensor
-from ..engine.call_context import pop_training, push_training
 from ..engine.layer import Layer
-from ..engine.masking import get_mask, set_mask
 from .functional import FunctionalGraph
 
 
@@ -132,59 +128,3 @@ def add_graph_metric(model: Any, value: KerasTensor, name: str,
                          f"each metric its own name.")
     dtype = value.dtype if value.dtype.is_floating else "float32"
     _rebuild(model, g, AddMetric(aggregation, name, dtype=dtype)(value))
-
-
-class GraphFunction:
-    """A functional model's graph compiled for one `training` value.
-
-    The compiled function returns the outputs and every loss tensor its layers added in
-    call (AddLoss nodes, activity regularizers, `add_loss` in custom layers); a call hands
-    them back to those layers, so `model.losses` holds the values of that call (recorded
-    on the tape, when one records). `_call_tensors` returns the outputs only.
-    """
-
-    def __init__(self, model: Any, training: bool):
-        g = model._graph
-        self._holders: list = []  # (layer, number of its losses), in output order
-        self._masked = g.has_output_masks  # the outputs' Keras masks come back too
-
-        def run(*xs: Any) -> Any:
-            layers = model._flatten_layers()
-            for layer in layers:  # a model call starts every sub-layer's losses afresh
-                layer._call_losses = []
-            push_training(training)
-            try:
-                out = g.run(list(xs))
-            finally:
-                pop_training()
-            self._holders = [(la, len(la._call_losses)) for la in layers if la._call_losses]
-            losses = [v for la, _ in self._holders for v in la._call_losses]
-            if self._masked:
-                return out, losses, [get_mask(o) for o in nest.flatten(out)]
-            return (out, losses) if losses else out
-
-        self.cf = Function(run, input_signature=g.specs(), name=model.name) \
-            .get_concrete_function()
-        self.graph = self.cf.graph
-        self.has_losses = bool(self._holders)
-
-    @property
-    def plan(self) -> Any:
-        return self.cf.plan
-
-    def _call_tensors(self, tensors: list) -> Any:
-        """The model's outputs on `tensors`; the layers get this call's losses."""
-        result = self.cf._call_tensors(tensors)
-        if self._masked:
-            out, losses, masks = result
-            for o, m in zip(nest.flatten(out), masks):  # eager outputs carry their masks
-                set_mask(o, m)
-        elif not self._holders:
-            return result
-        else:
-            out, losses = result
-        i = 0
-        for layer, n in self._holders:
-            layer._call_losses = list(losses[i:i + n])
-            i += n
-        return out

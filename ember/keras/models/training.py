@@ -30,14 +30,22 @@ import numpy as np
 import ember as tf
 
 from ...autograph import maybe_convert
+from ...core import nest
+from ...core.dtypes import BY_NP
 from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
+from ..engine.keras_tensor import KerasTensor, spec_only
 from ..engine.layer import TRAINABLE_VERSION
-from ..engine.layer_losses import _ADDED_METRICS
+from ..engine.layer_losses import ADDED_METRICS
+from ..metrics import Metric
+from ..saving import model_file, weights_file
+from . import training_loop
 from .compile_utils import LossesContainer, MetricsContainer
 from .data_adapter import DataHandler, unpack_x_y_sample_weight
+from .functional import adjusted_rank, check_shape
+from .training_loop import format_result
 
 
 class TrainingMixin:
@@ -109,13 +117,13 @@ class TrainingMixin:
         if getattr(self, "_is_compiled", False):
             out += self.compiled_loss.metrics + self.compiled_metrics.metrics
         seen = {id(m) for m in out}
-        for layer in self._flatten_layers() if _ADDED_METRICS[0] else ():
+        for layer in self._flatten_layers() if ADDED_METRICS[0] else ():
             for m in getattr(layer, "_metrics", ()):
                 if id(m) not in seen:
                     out.append(m)
                     seen.add(id(m))
         for v in vars(self).values():
-            if isinstance(v, metrics_base()) and id(v) not in seen:
+            if isinstance(v, Metric) and id(v) not in seen:
                 out.append(v)
                 seen.add(id(v))
         return out
@@ -236,7 +244,6 @@ class TrainingMixin:
                 type(self).test_step is TrainingMixin.test_step:
             return  # the default steps build them (compute_metrics)
         else:
-            from ..engine.keras_tensor import KerasTensor, spec_only
             specs = tf.nest.map_structure(
                 lambda a: KerasTensor((None,) + np.shape(a)[1:], _dtype_of(np.asarray(a))), x)
             try:
@@ -254,7 +261,6 @@ class TrainingMixin:
         g = getattr(self, "_graph", None)
         if g is None:
             return
-        from .functional import adjusted_rank, check_shape
         n = len(g.inputs)
         if structure.nx != n and not isinstance(structure.x, dict):
             raise ValueError(
@@ -292,10 +298,13 @@ class TrainingMixin:
         its batches each epoch). `max_queue_size`, `workers` and `use_multiprocessing` are
         accepted and ignored: ember reads batches on the calling thread.
         """
-        from .training_loop import fit
-        return fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                   validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-                   steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
+        return training_loop.fit(
+            self, x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+            callbacks=callbacks, validation_split=validation_split,
+            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+            sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", sample_weight: Any = None, steps: int | None = None,
@@ -307,12 +316,13 @@ class TrainingMixin:
         `x` may be a generator or a `keras.utils.Sequence` (without `batch_size`);
         `max_queue_size`, `workers` and `use_multiprocessing` are accepted and ignored.
         """
-        from .training_loop import evaluate
         kwargs.pop("_use_cached_eval_dataset", None)
         if kwargs:
             raise TypeError(f"evaluate: invalid keyword argument(s) {sorted(kwargs)}.")
-        return evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks,
-                        return_dict)
+        return training_loop.evaluate(
+            self, x=x, y=y, batch_size=batch_size, verbose=verbose,
+            sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+            return_dict=return_dict)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                        class_weight: dict | None = None, reset_metrics: bool = True,
@@ -325,7 +335,7 @@ class TrainingMixin:
             self.reset_metrics()
         batch = next(iter(data.epoch()))
         logs = self._step_function("train", data.structure, batch)([wrap(a) for a in batch])
-        return _format_result(self, logs, return_dict)
+        return format_result(self, logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       reset_metrics: bool = True, return_dict: bool = False) -> Any:
@@ -337,7 +347,7 @@ class TrainingMixin:
             self.reset_metrics()
         batch = next(iter(data.epoch()))
         logs = self._step_function("test", data.structure, batch)([wrap(a) for a in batch])
-        return _format_result(self, logs, return_dict)
+        return format_result(self, logs, return_dict)
 
     # -- weights files ----------------------------------------------------------------
     def save(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
@@ -345,41 +355,32 @@ class TrainingMixin:
         """Saves the whole model (config, weights, compile arguments, optimizer state) to
         an ember `.keras` archive, or to a legacy `.h5` file (tf.keras 2's HDF5 layout,
         needs h5py); `keras.models.load_model` reads either back."""
-        from ..saving.model_file import save_model
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
-                   save_format=save_format, **kwargs)
+        model_file.save_model(self, filepath, overwrite=overwrite,
+                              include_optimizer=include_optimizer, save_format=save_format,
+                              **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Any = None,
                      options: Any = None) -> None:
         """Writes every weight to `filepath`: a '.h5' / '.hdf5' name (not '.weights.h5') in
         tf.keras 2's HDF5 layout (needs h5py), any other name in ember's weights format."""
-        from ..saving.weights_file import save_weights
-        save_weights(self, filepath, overwrite=overwrite)
+        weights_file.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False,
                      options: Any = None) -> Any:
         """Reads weights written by `save_weights` (ember's format or a legacy HDF5 file);
         nothing changes if they don't fit."""
-        from ..saving.weights_file import load_weights
         if by_name:
             raise NotImplementedError("load_weights(by_name=True) is not supported by ember; "
                                       "weights are matched by order.")
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
-
-
-def metrics_base() -> type:
-    from ..metrics import Metric
-    return Metric
+        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
 
 def _dtype_of(a: np.ndarray) -> Any:
-    from ...core.dtypes import BY_NP
     return BY_NP[a.dtype]
 
 
 def _whole(x: Any) -> int:
     """A batch size that takes all of `x` in one batch."""
-    from ...core import nest
     for leaf in nest.flatten(x):
         shape = getattr(leaf, "shape", None)
         if shape is None:
@@ -387,30 +388,3 @@ def _whole(x: Any) -> int:
         if len(shape):
             return max(int(shape[0]), 1)
     return 1
-
-
-def logs_to_floats(logs: Any) -> dict:
-    """A step's logs (a dict of scalar tensors) as Python floats."""
-    if not isinstance(logs, dict):
-        raise TypeError(f"train_step/test_step must return a dict of metric results, "
-                        f"received {type(logs).__name__}.")
-    out = {}
-    for k, v in logs.items():
-        if isinstance(v, dict):
-            out.update(logs_to_floats(v))
-            continue
-        try:
-            out[k] = float(np.asarray(v._value if hasattr(v, "_value") else v))
-        except (TypeError, ValueError):
-            out[k] = v
-    return out
-
-
-def _format_result(model: Any, logs: Any, return_dict: bool) -> Any:
-    logs = logs_to_floats(logs)
-    if return_dict:
-        return logs
-    names = model.metrics_names  # Keras' order: metrics_names, then other keys sorted
-    values = [logs[k] for k in names if k in logs]
-    values += [logs[k] for k in sorted(logs) if k not in names]
-    return values[0] if len(values) == 1 else values

@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from ...core.tensor import wrap
-from .. import callbacks as callbacks_mod
+from ..callbacks.callback_list import CallbackList
+from ..callbacks.loggers import TerminateOnNaN
 from .data import check_batch_size, check_no_batch_size, is_batch_iterable
 from .data_adapter import DataHandler, unpack_x_y_sample_weight, warn_ran_out
-from .training import _format_result, logs_to_floats
 
 
 def _verbosity(verbose: Any) -> int:
@@ -70,11 +70,11 @@ def _should_validate(epoch: int, freq: Any) -> bool:
     return (epoch + 1) in set(freq)
 
 
-def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
+def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
         callbacks: Any, validation_split: float, validation_data: Any, shuffle: Any,
         class_weight: Any, sample_weight: Any, initial_epoch: int, steps_per_epoch: Any,
         validation_steps: Any, validation_batch_size: Any, validation_freq: Any) -> Any:
-    """See `Model.fit`."""
+    """See `Model.fit` (which passes every argument by keyword)."""
     model._check_compiled("training")
     check_no_batch_size(x, batch_size, "fit")
     check_no_batch_size(validation_data, validation_batch_size, "fit",
@@ -92,9 +92,8 @@ def fit(model: Any, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
                                   validation_steps)
     elif validation_split:
         val = data.split(validation_split)
-    cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                     model=model, verbose=verbose, epochs=epochs,
-                                     steps=data.steps)
+    cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                       verbose=verbose, epochs=epochs, steps=data.steps)
     model.stop_training = False
     spe = model._steps_per_execution
     batch_logs = cbs.needs_train_batch_logs
@@ -186,7 +185,7 @@ def _report_nan(model: Any, logs: dict, epoch: int, first_bad: tuple | None,
                  f"({names}{', ...' if len(bad) > 3 else ''})")
     else:
         state = "every weight is still finite"
-    hint = "" if any(isinstance(cb, callbacks_mod.TerminateOnNaN) for cb in cbs) else (
+    hint = "" if any(isinstance(cb, TerminateOnNaN) for cb in cbs) else (
         " Add callbacks=[keras.callbacks.TerminateOnNaN()] to stop at the first bad batch.")
     which = "the data's" if first_bad is None else "that batch's"
     warnings.warn(
@@ -230,9 +229,9 @@ def _run_test(model: Any, data: DataHandler, cbs: Any, in_fit: bool = False) -> 
     return out
 
 
-def evaluate(model: Any, x: Any, y: Any, batch_size: Any, verbose: Any, sample_weight: Any,
-             steps: Any, callbacks: Any, return_dict: bool) -> Any:
-    """See `Model.evaluate`."""
+def evaluate(model: Any, *, x: Any, y: Any, batch_size: Any, verbose: Any,
+             sample_weight: Any, steps: Any, callbacks: Any, return_dict: bool) -> Any:
+    """See `Model.evaluate` (which passes every argument by keyword)."""
     model._check_compiled("evaluating")
     check_no_batch_size(x, batch_size, "evaluate")
     bs = check_batch_size(batch_size, "evaluate")
@@ -241,7 +240,51 @@ def evaluate(model: Any, x: Any, y: Any, batch_size: Any, verbose: Any, sample_w
         raise ValueError("evaluate: no data was given (x is None).")
     data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=steps,
                        shuffle=False, what="evaluate")
-    cbs = callbacks_mod.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
-                                     verbose=verbose, epochs=1, steps=data.steps)
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=data.steps)
     logs = _run_test(model, data, cbs)
-    return _format_result(model, logs, return_dict)
+    return format_result(model, logs, return_dict)
+
+
+def logs_to_floats(logs: Any) -> dict:
+    """A step's logs (a dict of scalar tensors) as Python floats.
+
+    Example:
+        >>> import ember as tf
+        >>> logs_to_floats({"loss": tf.constant(0.5), "m": {"a": tf.constant(1.0)}})
+        {'loss': 0.5, 'a': 1.0}
+    """
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step/test_step must return a dict of metric results, "
+                        f"received {type(logs).__name__}.")
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(logs_to_floats(v))
+            continue
+        try:
+            out[k] = float(np.asarray(v._value if hasattr(v, "_value") else v))
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
+
+
+def format_result(model: Any, logs: Any, return_dict: bool) -> Any:
+    """What evaluate / train_on_batch / test_on_batch return for a step's logs: the dict
+    of floats (`return_dict`), else the values in `model.metrics_names` order (then the
+    other keys, sorted), a lone value unwrapped.
+
+    Example:
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> m.compile("sgd", "mse")
+        >>> format_result(m, {"loss": 0.5}, False), format_result(m, {"loss": 0.5}, True)
+        (0.5, {'loss': 0.5})
+    """
+    logs = logs_to_floats(logs)
+    if return_dict:
+        return logs
+    names = model.metrics_names  # Keras' order: metrics_names, then other keys sorted
+    values = [logs[k] for k in names if k in logs]
+    values += [logs[k] for k in sorted(logs) if k not in names]
+    return values[0] if len(values) == 1 else values

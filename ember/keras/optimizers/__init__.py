@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _config, _objects
+from .. import serialization
+from ..serialization_registry import merged
 from . import schedules
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, AdamW
@@ -40,14 +41,14 @@ def _unknown(identifier: Any) -> ValueError:
 
 def serialize(optimizer: Optimizer) -> dict:
     """`{"class_name", "config"}` of an optimizer."""
-    return _config.serialize_object(optimizer, "optimizer", "Optimizer")
+    return serialization.serialize_object(optimizer, "optimizer", "Optimizer")
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
     """The optimizer a name or config dict describes."""
     if isinstance(config, dict) and "class_name" in config:
         name = config["class_name"]
-        cls = _objects.merged(custom_objects).get(name)
+        cls = merged(custom_objects).get(name)
         if cls is None and isinstance(name, str):
             # tf.keras 2.11+ names its own optimizers 'Custom>Adam' in saved configs
             base = name[len("Custom>"):] if name.startswith("Custom>") else name

@@ -35,7 +35,7 @@ import ember as tf
 from ...ops.state_ops import fused_update
 from .. import initializers
 from ..engine.layer_utils import init_scope
-from .schedules import LearningRateSchedule
+from .schedules import LearningRateSchedule, deserialize, serialize
 
 
 class Optimizer:
@@ -391,7 +391,6 @@ class Optimizer:
     # -- config ---------------------------------------------------------------------------
     def get_config(self) -> dict:
         if self._schedule is not None:
-            from .schedules import serialize
             lr: Any = serialize(self._schedule)
         else:
             lr = float(self._lr.numpy())
@@ -405,7 +404,6 @@ class Optimizer:
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Optimizer":
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            from .schedules import deserialize
             config["learning_rate"] = deserialize(config["learning_rate"],
                                                   custom_objects=custom_objects)
         return cls(**config)

@@ -26,7 +26,7 @@ from typing import Any
 import ember as tf
 from ember.core.dtypes import DType
 
-from .. import _config
+from .. import serialization
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
            "PolynomialDecay", "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts",
@@ -474,7 +474,7 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
     if not isinstance(learning_rate_schedule, LearningRateSchedule):
         raise TypeError(f"serialize: expected a keras.optimizers.schedules."
                         f"LearningRateSchedule, received {learning_rate_schedule!r}.")
-    return _config.serialize_object(learning_rate_schedule, "learning rate schedule",
+    return serialization.serialize_object(learning_rate_schedule, "learning rate schedule",
                                     "LearningRateSchedule")
 
 
@@ -492,7 +492,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRat
     """
     if not isinstance(config, dict):
         raise _unknown(config)
-    schedule = _config.deserialize_object(config, _ALL, custom_objects, _unknown)
+    schedule = serialization.deserialize_object(config, _ALL, custom_objects, _unknown)
     if not isinstance(schedule, LearningRateSchedule):
         raise ValueError(f"deserialize: {config.get('class_name')!r} did not give a "
                          f"LearningRateSchedule (got {schedule!r}).")

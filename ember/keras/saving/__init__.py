@@ -14,9 +14,9 @@ Example:
     >>> saving.save_model(model, path[:-len(".weights.h5")] + ".keras")
 """
 
-from .._objects import (CustomObjectScope, custom_object_scope, get_custom_objects,
-                        get_registered_name, get_registered_object,
-                        register_keras_serializable)
+from ..serialization_registry import (CustomObjectScope, custom_object_scope,
+                                      get_custom_objects, get_registered_name,
+                                      get_registered_object, register_keras_serializable)
 from .model_file import load_model, save_model
 from .weights_file import (FORMAT_NAME, FORMAT_VERSION, DamagedFileError, load_weights,
                            read_manifest, save_weights)

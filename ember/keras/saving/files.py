@@ -69,7 +69,14 @@ def read_member(z: zipfile.ZipFile, name: str, limit: int, who: str, path: str) 
     except READ_ERRORS as e:
         raise damaged(who, path, f"reading {name} failed: {e}") from e
 
-def _path(who: str, filepath: Any) -> str:
+def as_path(who: str, filepath: Any) -> str:
+    """`filepath` (a str or os.PathLike) as a str; a TypeError naming `who` otherwise.
+
+    Example:
+        >>> import pathlib
+        >>> as_path("save", pathlib.Path("m.keras"))
+        'm.keras'
+    """
     try:
         return os.fspath(filepath)
     except TypeError:

@@ -14,7 +14,7 @@ The layout, as tf.keras 2 (and Keras 3's legacy `.h5` support) reads and writes 
   order.
 
 Weights are matched to layers by order (as tf.keras 2 does for models without
-`by_name`). Loading reads the config in safe mode (see `_objects.py`), checks every
+`by_name`). Loading reads the config in safe mode (see `serialization_registry.py`), checks every
 dataset's shape and dtype against the model before reading it, and never changes the
 model when anything is wrong.
 
@@ -42,6 +42,7 @@ import numpy as np
 
 from ...dtypes import as_dtype
 from .files import DamagedFileError, replacing
+from .model_config import compile_from_config, model_from_config
 
 __all__ = ["is_hdf5", "is_legacy_h5_path", "load_model_h5", "load_weights_h5",
            "save_model_h5", "save_weights_h5"]
@@ -53,7 +54,7 @@ KERAS_VERSION = "2.15.0"  # the tf.keras 2 layout this module writes
 
 def _h5py() -> Any:
     try:
-        import h5py
+        import h5py  # optional dependency (pip install 'ember[h5]')
     except ImportError:
         raise ImportError("HDF5 files (.h5 / .hdf5) need the h5py package: pip install "
                           "'ember[h5]' (or pip install h5py). Without it, save to ember's "
@@ -245,7 +246,6 @@ def load_weights_h5(model: Any, path: str) -> None:
 def load_model_h5(path: str, custom_objects: dict | None, compile: bool,
                   safe_mode: bool) -> Any:
     """A whole model from a legacy `.h5` file."""
-    from .model_file import compile_from_config, model_from_config
     who = "load_model"
     with _open(who, path) as h:
         if "model_config" not in h.attrs:

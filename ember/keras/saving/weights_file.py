@@ -37,7 +37,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...dtypes import as_dtype
-from .files import READ_ERRORS, DamagedFileError, _path, damaged, read_member, replacing
+from .files import READ_ERRORS, DamagedFileError, as_path, damaged, read_member, replacing
 from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_weights_h5, save_weights_h5
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights",
@@ -88,7 +88,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         >>> [(w["name"], w["shape"]) for w in read_manifest(path)["weights"]]
         [('dense.../kernel:0', [3, 2]), ('dense.../bias:0', [2])]
     """
-    path = _path("save_weights", filepath)
+    path = as_path("save_weights", filepath)
     if not path:
         raise ValueError("save_weights: filepath is empty; pass the file to write, e.g. "
                          "'model.weights.h5'.")
@@ -301,7 +301,7 @@ def read_manifest(filepath: Any) -> dict:
         >>> m = read_manifest(path); m["format"], m["version"], len(m["weights"])
         ('ember.weights', 1, 2)
     """
-    path = _path("read_manifest", filepath)
+    path = as_path("read_manifest", filepath)
     with open_weights("read_manifest", path) as archive:
         return archive.manifest
 
@@ -334,7 +334,7 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         ...
         ValueError: load_weights: ... does not match the model: weight 0 (...) has shape (3, 2) in the file, (3, 4) in the model; ...
     """
-    path = _path("load_weights", filepath)
+    path = as_path("load_weights", filepath)
     if is_hdf5(path):
         load_weights_h5(model, path)
         return

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .._objects import (CustomObjectScope, custom_object_scope, get_custom_objects,
-                        get_registered_name, get_registered_object,
-                        register_keras_serializable)
-from ..models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from ...ops.convert import convert_to_tensor as _convert_to_tensor  # (not keras.utils API)
+from ...ops.random_ops import set_seed as _set_seed
+from ..serialization_registry import (CustomObjectScope, custom_object_scope,
+                                      get_custom_objects, get_registered_name,
+                                      get_registered_object, register_keras_serializable)
+from .data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .dataset_utils import split_dataset
 from .file_utils import get_file
 from .image_dataset_utils import image_dataset_from_directory
@@ -50,10 +52,9 @@ def set_random_seed(seed: int) -> None:
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"set_random_seed: expected `seed` to be an int (as Keras 3). "
                          f"Received: seed={seed!r} (of type {type(seed).__name__}).")
-    from ...ops.random_ops import set_seed
     _random.seed(seed)
     np.random.seed(seed % 2**32)
-    set_seed(seed)
+    _set_seed(seed)
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = None) -> Any:
@@ -90,6 +91,5 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = None) ->
     out = np.zeros(y.shape + (n,), dtype=dtype)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
     if is_tensor:
-        from ...ops.convert import convert_to_tensor
-        return convert_to_tensor(out)
+        return _convert_to_tensor(out)
     return out

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from ...core import nest
+from ...data.dataset import Dataset
 
 __all__ = ["split_dataset"]
 
 
 def _is_dataset(x: Any) -> bool:
-    from ...data.dataset import Dataset
     return isinstance(x, Dataset)
 
 
@@ -106,7 +106,6 @@ def _sizes(left: Any, right: Any, total: int) -> tuple:
 
 
 def _to_dataset(samples: list) -> Any:
-    from ...data.dataset import Dataset
     first = samples[0]
     if isinstance(first, (tuple, dict, list)):
         flat = [nest.flatten(s) for s in samples]
@@ -259,7 +258,6 @@ def check_validation_split_arg(validation_split: Any, subset: Any, shuffle: bool
 
 def labels_to_dataset(labels: Any, label_mode: str, num_classes: int) -> Any:
     """int: int32 ids; binary: float32 (n, 1); categorical: float32 one-hot rows."""
-    from ...data.dataset import Dataset
     ids = np.asarray(labels).astype("int32")
     if label_mode == "binary":
         return Dataset.from_tensor_slices(ids.astype("float32")[:, None])
@@ -292,7 +290,6 @@ def directory_dataset(what: str, directory: str, labels: Any, label_mode: Any,
     files, split off the validation files, then per subset `(path, label)` slices ->
     shuffle (buffer 8 * batch_size, the index seed) -> `load(path)` -> batch; the datasets
     get `class_names` and `file_paths` attributes."""
-    from ...data.dataset import Dataset
     if batch_size is not None and (isinstance(batch_size, bool) or
                                    not isinstance(batch_size, (int, np.integer)) or
                                    batch_size <= 0):

@@ -24,8 +24,12 @@ from typing import Any
 
 import numpy as np
 
+import ember as tf
+
+from ...ops.image_ops import resize
+
 from .dataset_utils import check_labels_arg, directory_dataset
-from .image_utils import _data_format, pil_image, smart_resize
+from .image_utils import check_data_format, pil_image, smart_resize
 
 __all__ = ["image_dataset_from_directory"]
 
@@ -51,8 +55,6 @@ def _decode(path: str, num_channels: int) -> np.ndarray:
 
 def _resize_with_pad(x: np.ndarray, size: tuple, interpolation: str) -> Any:
     """TF's `resize_with_pad`: fit inside `size` keeping the aspect ratio, pad with 0."""
-    from ...ops.image_ops import resize
-    import ember as tf
     h, w = x.shape[0], x.shape[1]
     th, tw = size
     ratio = max(w / tw, h / th)
@@ -130,12 +132,10 @@ def image_dataset_from_directory(directory: str, labels: Any = "inferred",
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError(f"{_WHAT}: only one of crop_to_aspect_ratio and "
                          f"pad_to_aspect_ratio can be True.")
-    data_format = _data_format(data_format, _WHAT)
+    data_format = check_data_format(data_format, _WHAT)
     pil_image(_WHAT)  # fail now, not at the first batch, when Pillow is missing
 
     def load(path: Any) -> Any:
-        from ...ops.image_ops import resize
-        import ember as tf
         p = path.numpy() if hasattr(path, "numpy") else path
         x = _decode(p.decode() if isinstance(p, bytes) else p, channels)
         if crop_to_aspect_ratio:

@@ -22,6 +22,11 @@ from typing import Any
 
 import numpy as np
 
+import ember as tf
+
+from ...ops.image_ops import resize
+from ..config import floatx, image_data_format
+
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img", "smart_resize"]
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
@@ -30,7 +35,7 @@ _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos"
 def pil_image(what: str) -> Any:
     """`PIL.Image`, or an ImportError saying how to install it."""
     try:
-        from PIL import Image
+        from PIL import Image  # optional dependency (pip install ember[image])
     except ImportError:
         raise ImportError(f"{what} needs Pillow, which is not installed. Install ember's "
                           f"image extra: pip install ember[image] (or pip install "
@@ -38,13 +43,16 @@ def pil_image(what: str) -> Any:
     return Image
 
 
-def _data_format(data_format: Any, what: str) -> str:
+def check_data_format(data_format: Any, what: str) -> str:
+    """`data_format`, or `keras.config.image_data_format()` for None; a ValueError naming
+    `what` for anything but 'channels_last' / 'channels_first'.
+
+    Example:
+        >>> check_data_format(None, "load_img")
+        'channels_last'
+    """
     if data_format is None:
-        try:
-            from .. import config
-            data_format = getattr(config, "image_data_format", lambda: "channels_last")()
-        except ImportError:  # pragma: no cover
-            data_format = "channels_last"
+        data_format = image_data_format()
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"{what}: data_format must be 'channels_last' or 'channels_first'. "
                          f"Received: data_format={data_format!r}")
@@ -53,7 +61,6 @@ def _data_format(data_format: Any, what: str) -> str:
 
 def _floatx(dtype: Any) -> Any:
     if dtype is None:
-        from ..backend import floatx
         return floatx()
     return dtype
 
@@ -76,7 +83,7 @@ def array_to_img(x: Any, data_format: str | None = None, scale: bool = True,
         ('L', [[0, 127, 255]])
     """
     Image = pil_image("array_to_img")
-    data_format = _data_format(data_format, "array_to_img")
+    data_format = check_data_format(data_format, "array_to_img")
     x = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=_floatx(dtype))
     if x.ndim != 3:
         raise ValueError(f"array_to_img: expected an image array of rank 3 (height, width, "
@@ -112,7 +119,7 @@ def img_to_array(img: Any, data_format: str | None = None, dtype: Any = None) ->
         >>> keras.utils.img_to_array(Image.new("L", (4, 2)), data_format="channels_first").shape
         (1, 2, 4)
     """
-    data_format = _data_format(data_format, "img_to_array")
+    data_format = check_data_format(data_format, "img_to_array")
     x = np.asarray(img, dtype=_floatx(dtype))
     if x.ndim == 3:
         return x.transpose(2, 0, 1) if data_format == "channels_first" else x
@@ -136,7 +143,7 @@ def save_img(path: Any, x: Any, data_format: str | None = None, file_format: str
         >>> keras.utils.img_to_array(keras.utils.load_img(path))[0, 0].tolist()
         [1.0, 1.0, 1.0]
     """
-    data_format = _data_format(data_format, "save_img")
+    data_format = check_data_format(data_format, "save_img")
     if file_format is None and isinstance(path, (str, os.PathLike)):
         file_format = pathlib.Path(path).suffix[1:].lower() or None
     if file_format and file_format.lower() == "jpg":
@@ -223,7 +230,6 @@ def smart_resize(x: Any, size: tuple, interpolation: str = "bilinear",
         array([[2., 3.],
                [8., 9.]], dtype=float32)
     """
-    from ...ops.image_ops import resize
     if len(size) != 2:
         raise ValueError(f"smart_resize: size must be (height, width). Received: {size!r}")
     img = x.numpy() if hasattr(x, "numpy") else np.asarray(x)
@@ -243,7 +249,6 @@ def smart_resize(x: Any, size: tuple, interpolation: str = "bilinear",
         img = img[..., top:top + crop_h, left:left + crop_w, :]
     out = resize(img, [int(th), int(tw)], method=interpolation)
     if first:
-        import ember as tf
         perm = [0, 3, 1, 2] if img.ndim == 4 else [2, 0, 1]
         out = tf.transpose(out, perm)
     return out.numpy() if isinstance(x, np.ndarray) else out

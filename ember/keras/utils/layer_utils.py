@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.input_layer import InputLayer
+
 __all__ = ["get_source_inputs"]
 
 
 def get_source_inputs(tensor: Any) -> list:
     """The input KerasTensors (from `keras.Input` / InputLayers) that `tensor` depends on,
     in first-visited order, each once. A tensor that no layer made is its own source."""
-    from ..engine.input_layer import InputLayer
     if getattr(tensor, "_keras_history", None) is None:
         return [tensor]
     sources: list = []

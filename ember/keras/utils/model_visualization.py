@@ -22,12 +22,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..serialization_registry import builtin_layer_class
+
 __all__ = ["model_to_dot", "plot_model"]
 
 
 def _pydot() -> Any:
     try:
-        import pydot
+        import pydot  # optional dependency (pip install pydot)
     except ImportError:
         raise ImportError("model_to_dot / plot_model need pydot, which is not installed: "
                           "pip install pydot (plot_model also needs the Graphviz programs, "
@@ -108,15 +110,14 @@ def _label(layer: Any, show_shapes: bool, show_dtype: bool, show_layer_names: bo
 
 
 def _is_model(layer: Any) -> bool:
-    from ..models import Model
-    return isinstance(layer, Model)
+    # keras.models registers its classes there (utils sits below models)
+    return isinstance(layer, builtin_layer_class("Model"))
 
 
 def _graph_layers(model: Any) -> tuple:
     """`(layers, edges)` of a model: edges as (source layer, destination layer)."""
-    from ..models import Sequential
     graph = getattr(model, "_graph", None)
-    if isinstance(model, Sequential):
+    if isinstance(model, builtin_layer_class("Sequential")):
         layers = list(model.layers)
         return layers, list(zip(layers[:-1], layers[1:]))
     if graph is None:
@@ -255,7 +256,7 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False
     dot.write(to_file, format=extension)
     if extension != "pdf":
         try:
-            from IPython import display
+            from IPython import display  # optional: shows the image in a notebook
             return display.Image(filename=to_file)
         except ImportError:
             pass

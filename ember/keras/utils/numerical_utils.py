@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+import ember as tf
+
 __all__ = ["normalize"]
 
 
@@ -50,7 +52,6 @@ def normalize(x: Any, axis: int | None = -1, order: Any = 2) -> Any:
 
 
 def _normalize_tensor(x: Any, axis: int | None, order: Any) -> Any:
-    import ember as tf
     x = tf.convert_to_tensor(x)
     if not x.dtype.is_floating:
         x = tf.cast(x, "float32")

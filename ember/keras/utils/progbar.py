@@ -117,6 +117,22 @@ class Progbar:
         return f"{current:{digits}d}/{self.target} [{bar:.<{self.width}}]"
 
 
+def write_one_step_line(elapsed: float, verbose: int, stream: Any = None) -> None:
+    """Writes the line a finished one-step Progbar shows (`1/1 [====...] - 0s 2ms/step`;
+    `1/1 - 0s 2ms/step` for verbose=2), without the bookkeeping of a Progbar: what
+    `predict` prints for a single batch.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> write_one_step_line(0.002, 2, out)
+        >>> out.getvalue().rstrip()
+        '1/1 - 0s 2ms/step'
+    """
+    bar = "1/1 [==============================]" if verbose == 1 else "1/1"
+    (stream or sys.stdout).write(f"{bar} - {_fmt_time(elapsed)} {_fmt_per(elapsed, 'step')}\n")
+
+
 def _fmt_time(s: float) -> str:
     if s >= 3600:
         return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{int(s % 60):02d}"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember as tf
+
 from .dataset_utils import check_labels_arg, directory_dataset
 
 __all__ = ["text_dataset_from_directory"]
@@ -63,7 +65,6 @@ def text_dataset_from_directory(directory: str, labels: Any = "inferred",
                          f"max_length={max_length!r}")
 
     def load(path: Any) -> Any:
-        import ember as tf
         p = path.numpy() if hasattr(path, "numpy") else path
         with open(p.decode() if isinstance(p, bytes) else p, "rb") as f:
             text = f.read() if max_length is None else f.read(max_length)

@@ -16,6 +16,10 @@ from typing import Any
 
 import numpy as np
 
+import ember as tf
+
+from ...data.dataset import Dataset
+
 __all__ = ["timeseries_dataset_from_array"]
 
 _WHAT = "timeseries_dataset_from_array"
@@ -64,7 +68,6 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
         >>> [(w.numpy().tolist(), y.numpy().tolist()) for w, y in ds]
         [([[0, 2, 4], [2, 4, 6], [4, 6, 8]], [0, 20, 40])]
     """
-    from ...data.dataset import Dataset
     data = data.numpy() if hasattr(data, "numpy") else np.asarray(data)
     if data.ndim == 0:
         raise ValueError(f"{_WHAT}: data must have a time axis (at least 1 dimension); "
@@ -112,7 +115,6 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
         if seed is None:
             seed = int(np.random.randint(1e6))
         np.random.RandomState(seed).shuffle(positions)
-    import ember as tf
     steps = tf.constant(np.arange(sequence_length, dtype=index_dtype) * sampling_rate)
     series = tf.constant(data[start:end])
     if targets is not None:

@@ -10,15 +10,15 @@ A function is written as one of:
 
 Reading back, a name resolves to `custom_objects`, a registered or scoped object, or
 ember's own function of that name. Anything else (importing the module a config names,
-or bytecode) runs code from the config, so in safe mode (see `_objects.py`) it is refused
-with an error that names the layer and `safe_mode=False`.
+or bytecode) runs code from the config, so in safe mode (see `serialization_registry.py`)
+it is refused with an error that names the layer and `safe_mode=False`.
 
 Example:
     >>> import ember as tf
-    >>> from ember.keras import _functions
-    >>> _functions.encode(tf.math.exp, "Lambda")
+    >>> from ember.keras import function_serialization as functions
+    >>> functions.encode(tf.math.exp, "Lambda")
     ('exp', 'function', 'ember')
-    >>> _functions.decode("exp", "function", "ember", None, "Lambda") is tf.math.exp
+    >>> functions.decode("exp", "function", "ember", None, "Lambda") is tf.math.exp
     True
 """
 
@@ -33,7 +33,7 @@ import sys
 import types
 from typing import Any, Callable
 
-from . import _objects
+from . import serialization_registry as registry
 
 __all__ = ["decode", "encode"]
 
@@ -82,12 +82,12 @@ def encode(fn: Callable, who: str) -> tuple:
     """`(function, function_type, module)` config fields describing `fn`.
 
     Example:
-        >>> from ember.keras import _functions
-        >>> value, kind, module = _functions.encode(lambda x: x + 1, "Lambda")
+        >>> from ember.keras import function_serialization as functions
+        >>> value, kind, module = functions.encode(lambda x: x + 1, "Lambda")
         >>> kind, sorted(value["config"])
         ('lambda', ['closure', 'code', 'defaults', 'python'])
     """
-    key = _objects.registered_key(fn)
+    key = registry.registered_key(fn)
     if key is not None:
         return key, "function", getattr(fn, "__module__", None)
     found = _ember_functions().get(id(fn))
@@ -144,7 +144,7 @@ def _lambda(value: Any, module: str | None, custom_objects: dict | None, who: st
         raise ValueError(f"{who}: the saved function's bytecode is damaged (no code object).")
     mod = sys.modules.get(module or "")
     glob = dict(vars(mod)) if mod is not None else {"__builtins__": builtins}
-    glob.update(_objects.merged(custom_objects))
+    glob.update(registry.merged(custom_objects))
     cells = tuple(types.CellType(c) for c in (closure or ()))
     if len(cells) != len(fn_code.co_freevars):
         raise ValueError(f"{who}: the saved function is damaged: it needs "
@@ -161,9 +161,10 @@ def decode(value: Any, function_type: str | None, module: str | None,
     """The function that `encode` described, by the rules in the module docstring.
 
     Example:
-        >>> from ember.keras import _functions, _objects
-        >>> with _objects.safe_mode_scope(True):
-        ...     _functions.decode("system", "function", "os", None, 'Layer "l" (Lambda)')
+        >>> from ember.keras import function_serialization as functions
+        >>> from ember.keras import serialization_registry as registry
+        >>> with registry.safe_mode_scope(True):
+        ...     functions.decode("system", "function", "os", None, 'Layer "l" (Lambda)')
         Traceback (most recent call last):
         ...
         ValueError: Layer "l" (Lambda): the config names the function 'system' of module 'os', ...
@@ -173,13 +174,13 @@ def decode(value: Any, function_type: str | None, module: str | None,
     if isinstance(value, dict) and value.get("class_name") == "__lambda__":
         value, function_type = value.get("config"), "lambda"
     if function_type == "lambda" or isinstance(value, (list, tuple, dict)):
-        if _objects.in_safe_mode():
+        if registry.in_safe_mode():
             raise _refuse(who, "holds a Python lambda as bytecode")
         return _lambda(value, module, custom_objects, who)
     if not isinstance(value, str):
         raise ValueError(f"{who}: expected a function name or bytecode in the config, "
                          f"received {value!r:.120}.")
-    found = _objects.get_registered_object(value, custom_objects)
+    found = registry.get_registered_object(value, custom_objects)
     if found is not None:
         return found
     table = _ember_functions()
@@ -188,7 +189,7 @@ def decode(value: Any, function_type: str | None, module: str | None,
     if module is None:
         raise ValueError(f"{who}: the function {value!r} is given by name only; pass it in "
                          f"custom_objects={{{value!r}: {value}}}.")
-    if _objects.in_safe_mode():
+    if registry.in_safe_mode():
         raise _refuse(who, f"names the function {value!r} of module {module!r}")
     obj: Any = importlib.import_module(module)
     for part in value.split("."):

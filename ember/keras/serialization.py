@@ -1,11 +1,12 @@
-"""The shared `get` / `serialize` / `deserialize` of initializers, regularizers and
-constraints: each module passes its table of names and its own error.
+"""The shared `get` / `serialize` / `deserialize` of initializers, regularizers,
+constraints, losses, metrics, optimizers and schedules: each module passes its table of
+names and its own error.
 
 Example:
-    >>> from ember.keras import _config
+    >>> from ember.keras import serialization
     >>> class Zero:
     ...     def get_config(self): return {}
-    >>> _config.serialize_object(Zero(), "thing", "Thing")
+    >>> serialization.serialize_object(Zero(), "thing", "Thing")
     {'class_name': 'Zero', 'config': {}}
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._objects import get_registered_name, merged
+from .serialization_registry import get_registered_name, merged
 
 
 def serialize_object(obj: Any, kind: str, base: str) -> dict | str | None:
