@@ -70,12 +70,17 @@ def functions_run_eagerly() -> bool:
     return _RUN_EAGERLY[0]
 
 
-def _structure(x: Any) -> Any:
-    """A hashable description of a nested structure, leaves replaced by '*'."""
+def structure_key(x: Any) -> Any:
+    """A hashable description of a nested structure, leaves replaced by '*'.
+
+    Example:
+        >>> structure_key({"b": [1, 2], "a": 3})
+        ('dict', ('a', 'b'), ('*', ('list', ('*', '*'))))
+    """
     if isinstance(x, dict):
-        return ("dict", tuple(sorted(x)), tuple(_structure(x[k]) for k in sorted(x)))
+        return ("dict", tuple(sorted(x)), tuple(structure_key(x[k]) for k in sorted(x)))
     if isinstance(x, (list, tuple)):
-        return (type(x).__name__, tuple(_structure(v) for v in x))
+        return (type(x).__name__, tuple(structure_key(v) for v in x))
     return "*"
 
 
@@ -319,7 +324,7 @@ class Function:
             kwargs = {}
         leaves = nest.flatten((args, kwargs))
         keys = [_leaf_key(x) for x in leaves]
-        struct = _structure((args, kwargs))
+        struct = structure_key((args, kwargs))
         full = (struct, tuple(keys))
         cf = self._exact.get(full)
         if cf is not None:

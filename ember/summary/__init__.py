@@ -49,7 +49,15 @@ __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
 _STATE = threading.local()
 
 
-def _tb() -> Any:
+def tensorboard_protos() -> Any:
+    """The `tensorboard` package's protos and event writer (a namespace), or an ImportError
+    naming the pip extra when it is missing.
+
+    Example:
+        >>> from ember.summary import tensorboard_protos
+        >>> tensorboard_protos().event_pb2.Event().step
+        0
+    """
     try:
         from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2
         from tensorboard.compat.proto import event_pb2, types_pb2
@@ -84,7 +92,7 @@ class SummaryWriter:
         self._writer: Any = None
         self._closed = False
         if logdir is not None:
-            tb = _tb()
+            tb = tensorboard_protos()
             os.makedirs(logdir, exist_ok=True)
             self._writer = tb.EventFileWriter(logdir, max_queue_size=max_queue,
                                               flush_secs=max(flush_millis / 1000.0, 0.001),
@@ -134,7 +142,7 @@ class SummaryWriter:
         if self._closed:
             raise RuntimeError(f"tf.summary: the writer of {self._logdir!r} is closed; create "
                                f"a new one with tf.summary.create_file_writer(logdir).")
-        tb = _tb()
+        tb = tensorboard_protos()
         import time
         self._add_event(tb.event_pb2.Event(wall_time=time.time(), step=step,
                                            summary=tb.summary_pb2.Summary(value=[value])))
@@ -329,7 +337,7 @@ def scalar(name: str, data: Any, step: Any = None, description: str | None = Non
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"tf.summary.scalar: data for {name!r} must be numeric, received "
                         f"dtype {arr.dtype}.")
-    tb = _tb()
+    tb = tensorboard_protos()
     # NOTE: no plugin metadata on classic fields: TensorBoard takes a value that has
     # metadata for a TF 2 tensor summary and would not find the tensor.
     value = tb.summary_pb2.Summary.Value(tag=name, simple_value=float(arr.reshape(())))
@@ -353,7 +361,7 @@ def histogram(name: str, data: Any, step: Any = None, buckets: int | None = None
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"tf.summary.histogram: buckets must be a positive int, received "
                          f"{buckets!r}.")
-    tb = _tb()
+    tb = tensorboard_protos()
     if arr.size:
         lo, hi = float(arr.min()), float(arr.max())
         if lo == hi:
@@ -408,7 +416,7 @@ def image(name: str, data: Any, step: Any = None, max_outputs: int = 3,
     else:
         raise TypeError(f"tf.summary.image: data for {name!r} must be numeric, received "
                         f"dtype {arr.dtype}.")
-    tb = _tb()
+    tb = tensorboard_protos()
     s = _step("image", step)
     images = arr[:max(int(max_outputs), 0)]
     for i, img in enumerate(images):
@@ -426,7 +434,7 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
     if writer is None:
         return False
     arr = np.asarray(data.numpy() if hasattr(data, "numpy") else data, dtype=object)
-    tb = _tb()
+    tb = tensorboard_protos()
     strings = [s if isinstance(s, bytes) else str(s).encode("utf-8") for s in arr.ravel()]
     shape = tb.tensor_shape_pb2.TensorShapeProto(
         dim=[tb.tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in arr.shape])
@@ -457,7 +465,7 @@ def audio(name: str, data: Any, sample_rate: Any, step: Any = None, max_outputs:
         raise ValueError(f"tf.summary.audio: data for {name!r} must be [k, t, c], received "
                          f"shape {arr.shape}.")
     rate = int(np.asarray(getattr(sample_rate, "_value", sample_rate)))
-    tb = _tb()
+    tb = tensorboard_protos()
     s = _step("audio", step)
     clips = arr[:max(int(max_outputs), 0)]
     for i, clip in enumerate(clips):

@@ -235,12 +235,21 @@ def trace_export(name: str, step: Any = None, profiler_outdir: Any = None) -> No
         >>> os.listdir(logdir)[0].startswith("events.out.tfevents.")
         True
     """
-    _export(name, step, profiler_outdir, graph_event=True)
+    export_trace(name, step, profiler_outdir, graph_event=True)
 
 
-def _export(name: str, step: Any, profiler_outdir: Any, graph_event: bool) -> None:
+def export_trace(name: str, step: Any, profiler_outdir: Any, graph_event: bool) -> None:
     """`trace_export`; without `graph_event`, only the RunMetadata summary is written
-    (Keras' profiled batches: the callback's `write_graph` wrote the graph event)."""
+    (Keras' profiled batches: the callback's `write_graph` wrote the graph event).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.summary.trace import export_trace
+        >>> export_trace(3, 0, None, graph_event=True)
+        Traceback (most recent call last):
+        ...
+        TypeError: tf.summary.trace_export: name must be a str (the summary's tag), received 3.
+    """
     if not isinstance(name, str):
         raise TypeError(f"tf.summary.trace_export: name must be a str (the summary's "
                         f"tag), received {name!r}.")

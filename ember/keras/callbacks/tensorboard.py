@@ -37,8 +37,8 @@ import numpy as np
 from ... import summary
 from ...errors import AlreadyExistsError, UnavailableError
 from ...profiler import experimental as profiler
-from ...summary import _tb  # (ember.summary keeps these two private)
-from ...summary.trace import _export
+from ...summary import tensorboard_protos
+from ...summary.trace import export_trace
 from .base import Callback
 
 __all__ = ["TensorBoard"]
@@ -96,7 +96,7 @@ class TensorBoard(Callback):
                 f"(no embedding projector files); use embeddings_freq=0, and log embedding "
                 f"weights with histogram_freq instead.")
         self._start_batch, self._stop_batch = _profile_range(profile_batch)
-        _tb()  # without the tensorboard package: ImportError now, naming the pip extra
+        tensorboard_protos()  # no tensorboard package: ImportError now, naming the extra
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
         self.write_images = write_images
@@ -198,7 +198,7 @@ class TensorBoard(Callback):
         with self._writer("train").as_default():
             # as Keras: the graphs as a RunMetadata summary `batch_<stop>`; the graph
             # event is write_graph's
-            _export(f"batch_{self._stop_batch}", self._stop_batch, None, graph_event=False)
+            export_trace(f"batch_{self._stop_batch}", self._stop_batch, None, graph_event=False)
         if self._profiling:
             self._profiling = False
             try:

@@ -97,7 +97,7 @@ def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:
     outs = tuple(KerasTensor.from_spec(s) for s in out) if prim.multiple_results \
         else (KerasTensor.from_spec(out),)
     if not CALL.spec_only:
-        from .op_layer import record_op
+        from .op_layer import record_op  # an OpLayer is a Layer, which takes KerasTensors
         record_op(prim, args, params, outs)
     return outs if prim.multiple_results else outs[0]
 

@@ -29,7 +29,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...core import nest
-from ...core.function import _structure  # (core/function.py names it private)
+from ...core.function import structure_key
 from ..utils.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .data import ArrayData, SequenceData, is_batch_iterable, is_sequence
 
@@ -44,7 +44,7 @@ class _Structure:
         self.nsw = 0 if sw is None else len(nest.flatten(sw))
 
     def key(self) -> tuple:
-        return (_structure(self.x), _structure(self.y), _structure(self.sw))
+        return (structure_key(self.x), structure_key(self.y), structure_key(self.sw))
 
     def pack(self, flat: list) -> Any:
         """The batch as `train_step` receives it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`."""
