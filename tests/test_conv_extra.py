@@ -1,5 +1,5 @@
 """conv2d_transpose, depthwise_conv2d and separable_conv2d (ember/ops/conv_extra.py):
-values vs NumPy loop references written here (several strides, paddings, dilations,
+values vs NumPy loop references (tests/helpers.py; several strides, paddings, dilations,
 float32/float64), a few numbers from TF 2.21, gradients vs float64 central differences,
 an unknown batch inside ember.function, and errors."""
 
@@ -11,58 +11,9 @@ import pytest
 import ember as tf
 from ember.errors import InvalidArgumentError, ShapeError
 from ember.ops.conv_extra import conv2d_transpose, depthwise_conv2d, separable_conv2d
+from tests.helpers import assert_close, ref_depthwise, ref_transpose
 
 R = np.random.default_rng(11)
-
-
-def _close(got, want, tol):
-    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=tol, atol=tol)
-
-
-def _pad_before(n_out, n_in, k, s, d, padding):
-    """TF's top/left pad of a conv2d from n_out (its input) to n_in (its output)."""
-    if padding == "VALID":
-        return 0
-    return max((n_in - 1) * s + (k - 1) * d + 1 - n_out, 0) // 2
-
-
-def ref_transpose(x, w, out_shape, s, padding, d=(1, 1)):
-    """Scatter each input pixel times the filter into the output (w: [kh, kw, O, C])."""
-    n, h, wd, c = x.shape
-    kh, kw, o, _ = w.shape
-    y = np.zeros(out_shape, np.float64)
-    pt = _pad_before(out_shape[1], h, kh, s[0], d[0], padding)
-    pl = _pad_before(out_shape[2], wd, kw, s[1], d[1], padding)
-    for i in range(h):
-        for j in range(wd):
-            for a in range(kh):
-                for b in range(kw):
-                    r, q = i * s[0] + a * d[0] - pt, j * s[1] + b * d[1] - pl
-                    if 0 <= r < out_shape[1] and 0 <= q < out_shape[2]:
-                        y[:, r, q, :] += x[:, i, j, :] @ w[a, b].T
-    return y
-
-
-def ref_depthwise(x, w, s, padding, d=(1, 1)):
-    """Loop over output pixels: out[..., c * M + m] = sum x[window, c] * w[:, :, c, m]."""
-    n, h, wd, c = x.shape
-    kh, kw, _, m = w.shape
-    dk = ((kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1)
-    if padding == "SAME":
-        oh, ow = -(-h // s[0]), -(-wd // s[1])
-    else:
-        oh, ow = (h - dk[0]) // s[0] + 1, (wd - dk[1]) // s[1] + 1
-    pt = max((oh - 1) * s[0] + dk[0] - h, 0) // 2 if padding == "SAME" else 0
-    pl = max((ow - 1) * s[1] + dk[1] - wd, 0) // 2 if padding == "SAME" else 0
-    y = np.zeros((n, oh, ow, c * m))
-    for i in range(oh):
-        for j in range(ow):
-            for a in range(kh):
-                for b in range(kw):
-                    r, q = i * s[0] + a * d[0] - pt, j * s[1] + b * d[1] - pl
-                    if 0 <= r < h and 0 <= q < wd:
-                        y[:, i, j, :] += (x[:, r, q, :, None] * w[a, b]).reshape(n, c * m)
-    return y
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
@@ -79,8 +30,8 @@ def test_conv2d_transpose_values(dtype, tol, xs, ws, out, s, padding, d):
     x, w = R.standard_normal(xs).astype(dtype), R.standard_normal(ws).astype(dtype)
     y = conv2d_transpose(x, w, list(out), list(s), padding, dilations=list(d))
     assert y.dtype == tf.as_dtype(dtype) and tuple(y.shape) == out
-    _close(y, ref_transpose(x.astype(np.float64), w.astype(np.float64), out, s, padding, d),
-           tol)
+    assert_close(y, ref_transpose(x.astype(np.float64), w.astype(np.float64), out, s, padding, d),
+                 tol)
 
 
 def test_conv2d_transpose_nchw_and_tensor_shape():
@@ -88,7 +39,7 @@ def test_conv2d_transpose_nchw_and_tensor_shape():
     want = ref_transpose(x, w, (2, 6, 6, 4), (2, 2), "SAME")
     y = conv2d_transpose(np.transpose(x, (0, 3, 1, 2)), w, tf.constant([2, 4, 6, 6]), 2,
                          data_format="NCHW")
-    _close(np.transpose(y.numpy(), (0, 2, 3, 1)), want, 1e-10)
+    assert_close(np.transpose(y.numpy(), (0, 2, 3, 1)), want, 1e-10)
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
@@ -103,14 +54,14 @@ def test_depthwise_values(dtype, tol, xs, ws, s, padding, d):
     x, w = R.standard_normal(xs).astype(dtype), R.standard_normal(ws).astype(dtype)
     y = depthwise_conv2d(x, w, [1, *s, 1], padding, dilations=list(d))
     assert y.dtype == tf.as_dtype(dtype)
-    _close(y, ref_depthwise(x.astype(np.float64), w.astype(np.float64), s, padding, d), tol)
+    assert_close(y, ref_depthwise(x.astype(np.float64), w.astype(np.float64), s, padding, d), tol)
 
 
 def test_separable_values():
     x = R.standard_normal((2, 6, 5, 3))
     dw, pw = R.standard_normal((3, 3, 3, 2)), R.standard_normal((1, 1, 6, 4))
     y = separable_conv2d(x, dw, pw, [1, 2, 2, 1], "SAME")
-    _close(y, ref_depthwise(x, dw, (2, 2), "SAME") @ pw[0, 0], 1e-10)
+    assert_close(y, ref_depthwise(x, dw, (2, 2), "SAME") @ pw[0, 0], 1e-10)
 
 
 # Numbers printed by TF 2.21 (tf.nn.*) for these inputs.
@@ -126,21 +77,21 @@ def _peer_inputs():
 def test_matches_tensorflow_numbers():
     x, w, xx, dw, pw = _peer_inputs()
     y = conv2d_transpose(x, w, [2, 6, 6, 4], 2, "SAME").numpy()
-    _close(y[0, 0, 0], [-0.145, -0.135, -0.125, -0.115], 1e-5)
-    _close(y[1, 5, 4], [1.52, 2.86, 4.2, 5.54], 1e-5)
-    _close(y.sum(), 12.8, 1e-4)
+    assert_close(y[0, 0, 0], [-0.145, -0.135, -0.125, -0.115], 1e-5)
+    assert_close(y[1, 5, 4], [1.52, 2.86, 4.2, 5.54], 1e-5)
+    assert_close(y.sum(), 12.8, 1e-4)
     y = conv2d_transpose(x, w, [2, 7, 7, 4], 2, "VALID").numpy()
-    _close(y[0, 6, 6], [5.695, 6.025, 6.355, 6.685], 1e-5)
-    _close(y.sum(), 625.32007, 1e-3)
+    assert_close(y[0, 6, 6], [5.695, 6.025, 6.355, 6.685], 1e-5)
+    assert_close(y.sum(), 625.32007, 1e-3)
     y = depthwise_conv2d(xx, dw, [1, 2, 2, 1], "SAME").numpy()
-    _close(y[0, 2, 1], [0.0280181, 0.0341314, 0.0402448, -0.1559867, -0.1512606, -0.1465343],
-           1e-5)
+    assert_close(y[0, 2, 1], [0.0280181, 0.0341314, 0.0402448, -0.1559867, -0.1512606, -0.1465343],
+                 1e-5)
     y = depthwise_conv2d(xx, dw, [1, 1, 1, 1], "VALID", dilations=[2, 2]).numpy()
-    _close(y[0, 0, 0], [-0.6172436, -0.5835509, -0.5498584, -1.7228036, -1.7178795,
-                        -1.7129552], 1e-5)
+    assert_close(y[0, 0, 0], [-0.6172436, -0.5835509, -0.5498584, -1.7228036, -1.7178795,
+                              -1.7129552], 1e-5)
     y = separable_conv2d(xx, dw, pw, [1, 1, 1, 1], "SAME").numpy()
-    _close(y[0, 0, 0], [1.2280076, 0.6017852], 1e-5)
-    _close(y[0, 4, 3], [0.164323, 0.0379056], 1e-5)
+    assert_close(y[0, 0, 0], [1.2280076, 0.6017852], 1e-5)
+    assert_close(y[0, 4, 3], [0.164323, 0.0379056], 1e-5)
 
 
 def _check_grads(f, args, eps=1e-6):
@@ -161,7 +112,7 @@ def _check_grads(f, args, eps=1e-6):
             moved = [b + step * v if k == i else b for k, b in enumerate(args)]
             return float(tf.reduce_sum(f(*moved) * p))
         numeric = (at(eps) - at(-eps)) / (2 * eps)
-        _close(np.sum(g.numpy() * v), numeric, 1e-6 * max(1.0, abs(numeric)))
+        assert_close(np.sum(g.numpy() * v), numeric, 1e-6 * max(1.0, abs(numeric)))
 
 
 @pytest.mark.parametrize("s, padding, out, d", [
@@ -190,7 +141,7 @@ def test_unknown_batch_in_function():
 
     for n in (1, 4):
         x = R.standard_normal((n, 3, 3, 2)).astype(np.float32)
-        _close(up(x), ref_transpose(x, w.numpy(), (n, 6, 6, 3), (2, 2), "VALID"), 1e-4)
+        assert_close(up(x), ref_transpose(x, w.numpy(), (n, 6, 6, 3), (2, 2), "VALID"), 1e-4)
 
 
 def test_errors():

@@ -12,13 +12,10 @@ import ember as tf
 from ember.errors import InvalidArgumentError, ShapeError
 from ember.ops.conv_ops import (avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d,
                                 max_pool2d)
+from tests.helpers import assert_close
 from tests.op_specs.conv_specs import ref_avg_pool, ref_conv2d, ref_max_pool
 
 R = np.random.default_rng(3)
-
-
-def _close(got, want, tol):
-    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
@@ -40,7 +37,7 @@ def test_conv2d_matches_reference(dtype, tol, xs, ws, strides, padding, dilation
     pad = padding if isinstance(padding, str) else (tuple(padding[1]), tuple(padding[2]))
     y = conv2d(x, w, strides, padding, dilations=dilations)
     assert y.dtype == tf.as_dtype(dtype)
-    _close(y.numpy(), ref_conv2d(x.astype(np.float64), w.astype(np.float64), s, pad, d), tol)
+    assert_close(y.numpy(), ref_conv2d(x.astype(np.float64), w.astype(np.float64), s, pad, d), tol)
 
 
 def test_conv2d_nchw_equals_nhwc():
@@ -48,7 +45,7 @@ def test_conv2d_nchw_equals_nhwc():
     w = R.standard_normal((3, 3, 3, 4))
     want = conv2d(x, w, 2, "SAME").numpy()
     got = conv2d(np.transpose(x, (0, 3, 1, 2)), w, [1, 1, 2, 2], "SAME", data_format="NCHW")
-    _close(np.transpose(got.numpy(), (0, 2, 3, 1)), want, 1e-12)
+    assert_close(np.transpose(got.numpy(), (0, 2, 3, 1)), want, 1e-12)
 
 
 def _fd_check(f, arrays, eps=1e-6):
@@ -82,9 +79,9 @@ def test_conv1d_matches_conv2d_and_grad():
     w = R.standard_normal((3, 3, 4))
     y = conv1d(x, w, stride=2, padding="SAME", dilations=1)
     want = ref_conv2d(x[:, None], w[None], (1, 2), "SAME", (1, 1))[:, 0]
-    _close(y.numpy(), want, 1e-12)
+    assert_close(y.numpy(), want, 1e-12)
     ncw = conv1d(np.transpose(x, (0, 2, 1)), w, 2, "SAME", data_format="NCW")
-    _close(np.transpose(ncw.numpy(), (0, 2, 1)), want, 1e-12)
+    assert_close(np.transpose(ncw.numpy(), (0, 2, 1)), want, 1e-12)
     _fd_check(lambda a, b: conv1d(a, b, 1, "VALID", dilations=2), [x, w])
 
 
@@ -124,18 +121,19 @@ def test_pools_match_reference(dtype, tol, xs, ksize, strides, padding):
     x = R.standard_normal(xs).astype(dtype)
     pair = lambda v: (v, v) if isinstance(v, int) else (tuple(v[1:3]) if len(v) == 4 else tuple(v))  # noqa: E731
     k, s = pair(ksize), pair(strides)
-    _close(max_pool2d(x, ksize, strides, padding).numpy(), ref_max_pool(x, k, s, padding), tol)
-    _close(avg_pool2d(x, ksize, strides, padding).numpy(),
-           ref_avg_pool(x.astype(np.float64), k, s, padding), tol)
+    assert_close(max_pool2d(x, ksize, strides, padding).numpy(), ref_max_pool(x, k, s, padding),
+                 tol)
+    assert_close(avg_pool2d(x, ksize, strides, padding).numpy(),
+                 ref_avg_pool(x.astype(np.float64), k, s, padding), tol)
     assert max_pool2d(x, ksize, strides, padding).dtype == tf.as_dtype(dtype)
 
 
 def test_avg_pool_same_divides_by_valid_count():
     x = tf.reshape(tf.range(9.0), (1, 3, 3, 1))
     # windows {0,1,3,4}, {2,5}, {6,7}, {8}
-    _close(avg_pool2d(x, 2, 2, "SAME").numpy().ravel(), [2.0, 3.5, 6.5, 8.0], 0)
+    assert_close(avg_pool2d(x, 2, 2, "SAME").numpy().ravel(), [2.0, 3.5, 6.5, 8.0], 0)
     ones = tf.ones((1, 4, 5, 1))
-    _close(avg_pool2d(ones, 3, 1, "SAME").numpy(), np.ones((1, 4, 5, 1)), 1e-7)
+    assert_close(avg_pool2d(ones, 3, 1, "SAME").numpy(), np.ones((1, 4, 5, 1)), 1e-7)
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum():
@@ -158,13 +156,13 @@ def test_pool_gradients_finite_differences(ksize, strides, padding):
 def test_pool1d_and_nchw():
     x = R.standard_normal((2, 7, 3))
     want = ref_max_pool(x[:, None], (1, 3), (1, 2), "SAME")[:, 0]
-    _close(max_pool1d(x, 3, 2, "SAME").numpy(), want, 0)
+    assert_close(max_pool1d(x, 3, 2, "SAME").numpy(), want, 0)
     want = ref_avg_pool(x[:, None], (1, 2), (1, 2), "VALID")[:, 0]
-    _close(avg_pool1d(x, 2, 2, "VALID").numpy(), want, 1e-12)
+    assert_close(avg_pool1d(x, 2, 2, "VALID").numpy(), want, 1e-12)
     x4 = R.standard_normal((2, 3, 6, 5))
     got = max_pool2d(x4, 2, 2, "SAME", data_format="NCHW").numpy()
     want = ref_max_pool(np.transpose(x4, (0, 2, 3, 1)), (2, 2), (2, 2), "SAME")
-    _close(np.transpose(got, (0, 2, 3, 1)), want, 0)
+    assert_close(np.transpose(got, (0, 2, 3, 1)), want, 0)
 
 
 def test_inside_function_with_unknown_batch():
@@ -173,7 +171,7 @@ def test_inside_function_with_unknown_batch():
                                       tf.TensorSpec([3, 3, 2, 4], tf.float64)])
     x, w = R.standard_normal((3, 8, 8, 2)), R.standard_normal((3, 3, 2, 4))
     want = ref_max_pool(ref_conv2d(x, w, (2, 2), "SAME", (1, 1)), (2, 2), (2, 2), "SAME")
-    _close(fn(x, w).numpy(), want, 1e-12)
+    assert_close(fn(x, w).numpy(), want, 1e-12)
 
 
 # -- errors ----------------------------------------------------------------------------

@@ -9,18 +9,9 @@ import pytest
 import ember as tf
 from ember.core.errors import DTypeError, InvalidArgumentError
 from ember.ops import extra_ops as E
+from tests.helpers import numeric_gradient
 
 R = np.random.default_rng(5)
-
-
-def _fd_grad(f, x, eps=1e-6):
-    """Central differences of scalar f at x (float64)."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(*x.shape):
-        d = np.zeros_like(x)
-        d[i] = eps
-        g[i] = (f(x + d) - f(x - d)) / (2 * eps)
-    return g
 
 
 # -- roll ----------------------------------------------------------------------------
@@ -44,7 +35,7 @@ def test_roll_gradient_is_a_roll_back():
         tape.watch(x)
         y = tf.reduce_sum(E.roll(x, [1, -2], [0, 1]) * w)
     got = tape.gradient(y, x).numpy()
-    want = _fd_grad(lambda v: np.sum(np.roll(v, (1, -2), (0, 1)) * w), x0)
+    want = numeric_gradient(lambda v: np.sum(np.roll(v, (1, -2), (0, 1)) * w), x0)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
 
 
@@ -208,7 +199,7 @@ def test_map_fn_gradient_by_central_differences():
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = tf.reduce_sum(E.map_fn(lambda r: tf.sin(r) * tf.reduce_sum(r * r), x))
-    want = _fd_grad(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
+    want = numeric_gradient(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), want, rtol=1e-6, atol=1e-8)
 
 
@@ -233,7 +224,7 @@ def test_map_fn_inside_function_known_and_unknown_batch(batch):
         if n == 0:
             assert g.shape == (0, 3)
             continue
-        fd = _fd_grad(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
+        fd = numeric_gradient(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
         np.testing.assert_allclose(g.numpy(), fd.reshape(n, 3), rtol=1e-6, atol=1e-8)
 
 
@@ -245,7 +236,7 @@ def test_map_fn_unknown_batch_gradient():
             total = tf.reduce_sum(E.map_fn(lambda r: tf.sin(r) * tf.reduce_sum(r * r), x))
         return tape.gradient(total, x)
     x0 = R.standard_normal((4, 3))
-    fd = _fd_grad(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
+    fd = numeric_gradient(lambda v: sum(np.sum(np.sin(r) * np.sum(r * r)) for r in v), x0)
     np.testing.assert_allclose(f(tf.constant(x0)).numpy(), fd, rtol=1e-6, atol=1e-8)
 
 

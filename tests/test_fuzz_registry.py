@@ -33,8 +33,8 @@ from ember.core.registry import PRIMITIVES, Primitive, bind
 from ember.core.shape import TensorSpec
 from ember.core.tensor import wrap
 from tests.gradcheck import check_vjp
+from tests.helpers import diff_indices, redraw_like
 from tests.op_specs import Case, all_specs
-from tests.test_gradients_registry import diff_indices
 
 SPECS = all_specs()
 
@@ -90,21 +90,6 @@ def _new_sizes(arrays: list, rng: np.random.Generator, zero: bool) -> dict | Non
     return new
 
 
-def _redraw(a: np.ndarray, shape: tuple, rng: np.random.Generator) -> np.ndarray:
-    """New values of `a`'s kind and domain: drawn from `a`'s own values; floats are also
-    scaled by up to 5% (breaking ties, keeping signs and zeros) unless `a` has repeated
-    values on purpose (ties) or integer values (e.g. exponents of negative bases)."""
-    pool = a.ravel()
-    if pool.size == 0:  # nothing to draw from: normal floats, zero ints, False
-        return (rng.standard_normal(shape) if a.dtype.kind == "f" else np.zeros(shape)
-                ).astype(a.dtype)
-    out = rng.choice(pool, size=shape)
-    if a.dtype.kind == "f" and np.unique(pool).size == pool.size and \
-            not np.all(np.mod(pool, 1) == 0):
-        out = out * (1 + rng.uniform(-0.05, 0.05, shape))
-    return np.asarray(out, dtype=a.dtype).reshape(shape)
-
-
 def _accepted_dtypes(prim: Primitive, case: Case, args: list, kind: str,
                      candidates: tuple) -> list:
     """The dtypes among `candidates` that the primitive's shape rule accepts for the case's
@@ -147,11 +132,11 @@ def make_variant(prim: Primitive, case: Case, kind: str,
         if sizes is None and kind == "zero":
             return None
         sizes = sizes or {}
-        args = [_redraw(a, tuple(sizes.get(d, d) for d in a.shape), rng) for a in args]
+        args = [redraw_like(a, tuple(sizes.get(d, d) for d in a.shape), rng) for a in args]
     elif kind == "zero":
         return None  # the spec lists this primitive's zero-size cases itself
     elif case.vary == "values":
-        args = [_redraw(a, a.shape, rng) if a.dtype.kind == "f" else a for a in args]
+        args = [redraw_like(a, a.shape, rng) if a.dtype.kind == "f" else a for a in args]
     floats = {a.dtype for a in args if a.dtype.kind == "f"}
     if len(floats) == 1:  # one float dtype throughout: it may change
         if kind == "special":

@@ -10,18 +10,10 @@ import pytest
 import ember  # noqa: F401 - registers every primitive
 from ember.core.registry import PRIMITIVES
 from tests.gradcheck import check_vjp
+from tests.helpers import diff_indices
 from tests.op_specs import all_specs
 
 SPECS = all_specs()
-
-
-def diff_indices(case) -> list:
-    """The float64 and complex128 inputs of a case to differentiate (restricted by `diff_args`)."""
-    idx = [k for k, a in enumerate(case.args)
-           if np.asarray(a).dtype in (np.float64, np.complex128)]
-    if case.diff_args is not None:
-        idx = [k for k in idx if k in case.diff_args]
-    return idx
 
 
 CASES = [(name, i, case) for name, cases in sorted(SPECS.items())

@@ -20,12 +20,7 @@ from ember.ops import random_samplers as rs
 N = 100_000
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(autouse=True)
-def _no_global_seed():
-    tf.random.set_seed(None)
-    yield
-    tf.random.set_seed(None)
+pytestmark = pytest.mark.usefixtures("no_global_seed")  # tests/conftest.py
 
 
 def _key(a=1, b=2):

@@ -11,18 +11,9 @@ import ember as tf
 from ember.core.errors import DTypeError, InvalidArgumentError, OutOfRangeError, ShapeError
 from ember.ops.extra_ops import map_fn
 from ember.ops.tensor_array import TensorArray
+from tests.helpers import numeric_gradient
 
 R = np.random.default_rng(11)
-
-
-def _fd_grad(f, x, eps=1e-6):
-    """Central differences of scalar f at x (float64)."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(*x.shape):
-        d = np.zeros_like(x)
-        d[i] = eps
-        g[i] = (f(x + d) - f(x - d)) / (2 * eps)
-    return g
 
 
 # -- eager ---------------------------------------------------------------------------
@@ -114,7 +105,7 @@ def test_while_loop_pattern_values_and_gradient(signature):
         tape.watch(xt)
         y = loss(xt)
     got = tape.gradient(y, xt).numpy()
-    np.testing.assert_allclose(got, _fd_grad(lambda v: float(np.sum(2 * v * v * w)), x),
+    np.testing.assert_allclose(got, numeric_gradient(lambda v: float(np.sum(2 * v * v * w)), x),
                                rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(got, 4 * x * w, rtol=1e-10)
 
@@ -127,7 +118,7 @@ def test_traced_gradient_when_grad_taken_inside_function():
             y = tf.reduce_sum(tf.sin(_doubled(x)))
         return tape.gradient(y, x)
     x = R.normal(size=5)
-    fd = _fd_grad(lambda v: float(np.sum(np.sin(2 * v * v))), x)
+    fd = numeric_gradient(lambda v: float(np.sum(np.sin(2 * v * v))), x)
     np.testing.assert_allclose(grad(tf.constant(x)).numpy(), fd, rtol=1e-6, atol=1e-8)
 
 
@@ -211,5 +202,5 @@ def test_map_fn_unknown_batch_values_and_gradient():
     def ref(v):
         return (v * v).sum(1, keepdims=True) * v
     np.testing.assert_allclose(y.numpy(), ref(x), rtol=1e-12)
-    fd = _fd_grad(lambda v: float(np.tanh(ref(v)).sum()), x)
+    fd = numeric_gradient(lambda v: float(np.tanh(ref(v)).sum()), x)
     np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-8)

@@ -10,12 +10,7 @@ from ember.errors import InvalidArgumentError
 
 D = tf.data.Dataset
 
-
-@pytest.fixture(autouse=True)
-def _no_global_seed():
-    tf.random.set_seed(None)
-    yield
-    tf.random.set_seed(None)
+pytestmark = pytest.mark.usefixtures("no_global_seed")  # tests/conftest.py
 
 
 def order(ds):

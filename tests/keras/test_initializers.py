@@ -13,12 +13,7 @@ from ember.keras import initializers as I
 
 TRUNC = 0.87962566103423978  # stddev of N(0, 1) truncated to [-2, 2]
 
-
-@pytest.fixture(autouse=True)
-def _no_global_seed():
-    tf.random.set_seed(None)
-    yield
-    tf.random.set_seed(None)
+pytestmark = pytest.mark.usefixtures("no_global_seed")  # tests/conftest.py
 
 
 def stats(init, shape=(200, 500), dtype=None):

@@ -1,6 +1,7 @@
-"""keras.layers: activation, reshaping and Lambda layers, and `run_layer_test`, the harness
-every layer test file uses (values vs NumPy eagerly, in a functional model via predict,
-in ember.function; symbolic shape == eager shape; get_config/from_config round trip)."""
+"""keras.layers: activation, reshaping and Lambda layers, each through `run_layer_test`
+(tests/helpers.py), the harness every layer test file uses (values vs NumPy eagerly, in a
+functional model via predict, in ember.function; symbolic shape == eager shape;
+get_config/from_config round trip)."""
 
 from __future__ import annotations
 
@@ -13,66 +14,9 @@ import ember as tf
 from ember import keras
 from ember.keras import _objects
 from ember.errors import ShapeError
+from tests.helpers import assert_close, run_layer_test, x32
 
 L = keras.layers
-R = np.random.default_rng(7)
-
-
-def _close(got, want, tol):
-    np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(want, np.float64),
-                               rtol=tol, atol=tol)
-
-
-def run_layer_test(cls, kwargs, inputs, expected, weights=None, tol=1e-5, call_kwargs=None):
-    """Checks a layer the same way everywhere; returns the eager output.
-
-    `inputs`: one float32 array or a list of them; `expected`: the NumPy reference output;
-    `weights`: values for set_weights after build (the same in every copy of the layer).
-    """
-    multi = isinstance(inputs, list)
-    arrays = inputs if multi else [inputs]
-    call_kwargs = call_kwargs or {}
-    layer = cls(**kwargs)
-    if weights is not None:
-        layer.build([a.shape for a in arrays] if multi else arrays[0].shape)
-        layer.set_weights(weights)
-    # eager, on NumPy data and on Tensors
-    out = layer(inputs, **call_kwargs)
-    assert isinstance(out, tf.Tensor)
-    _close(out.numpy(), expected, tol)
-    tensors = [tf.constant(a) for a in arrays]
-    _close(layer(tensors if multi else tensors[0], **call_kwargs).numpy(), expected, tol)
-    # symbolic: the shape of a call on keras.Input matches the eager shape
-    kin = [keras.Input(a.shape[1:]) for a in arrays]
-    sym = layer(kin if multi else kin[0], **call_kwargs)
-    assert isinstance(sym, keras.KerasTensor)
-    assert tuple(sym.shape) == (None,) + tuple(out.shape)[1:]
-    assert sym.dtype == out.dtype
-    if not call_kwargs:
-        shapes = [(None,) + a.shape[1:] for a in arrays]
-        assert tuple(layer.compute_output_shape(shapes if multi else shapes[0])) == \
-            tuple(sym.shape)
-    # a functional model, run by predict (traced once, batch dim None)
-    model = keras.Model(kin if multi else kin[0], sym)
-    _close(model.predict(inputs, verbose=0), expected, tol)
-    # inside ember.function
-    fn = tf.function(lambda *xs: layer(list(xs) if multi else xs[0], **call_kwargs))
-    _close(fn(*tensors).numpy(), expected, tol)
-    # config round trip: same config, same outputs given the same weights
-    config = layer.get_config()
-    clone = cls.from_config(config)
-    assert clone.get_config() == config
-    if layer.weights:
-        clone.build([a.shape for a in arrays] if multi else arrays[0].shape)
-        clone.set_weights(layer.get_weights())
-    _close(clone(inputs, **call_kwargs).numpy(), expected, tol)
-    again = L.deserialize(L.serialize(layer))
-    assert type(again) is cls and again.get_config() == config
-    return out
-
-
-def x32(*shape, low=-3.0, high=3.0):
-    return R.uniform(low, high, shape).astype(np.float32)
 
 
 def _relu_ref(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -104,7 +48,7 @@ def test_activation(activation, ref):
 def test_activation_custom_function():
     layer = L.Activation(double)
     x = x32(2, 3)
-    _close(layer(x).numpy(), 2 * x, 0)
+    assert_close(layer(x).numpy(), 2 * x, 0)
     config = layer.get_config()
     assert config["activation"] == "double"
     clone = L.deserialize(L.serialize(layer), custom_objects={"double": double})
@@ -146,13 +90,13 @@ def test_softmax_mask_eager_and_in_model():
     want = e / e.sum(-1, keepdims=True)
     layer = L.Softmax()
     got = layer(x, mask=mask).numpy()
-    _close(got, want, 1e-5)
+    assert_close(got, want, 1e-5)
     assert (got[~mask] < 1e-6).all()
     xi, mi = keras.Input((5,)), keras.Input((5,), dtype="bool")
     out = layer(xi, mask=mi)
     assert tuple(out.shape) == (None, 5)
     model = keras.Model([xi, mi], out)
-    _close(model.predict([x, mask], verbose=0), want, 1e-5)
+    assert_close(model.predict([x, mask], verbose=0), want, 1e-5)
 
 
 def test_softmax_bad_axis():
@@ -167,7 +111,7 @@ def test_leaky_relu():
     run_layer_test(L.LeakyReLU, {"alpha": 0.1}, x, np.where(x > 0, x, 0.1 * x))
     k3 = L.LeakyReLU(negative_slope=0.05)
     assert k3.get_config()["alpha"] == 0.05 and k3.negative_slope == 0.05
-    _close(k3(x).numpy(), np.where(x > 0, x, 0.05 * x), 1e-6)
+    assert_close(k3(x).numpy(), np.where(x > 0, x, 0.05 * x), 1e-6)
     with pytest.raises(ValueError, match='Layer "lr".*not both'):
         L.LeakyReLU(alpha=0.1, negative_slope=0.2, name="lr")
     with pytest.raises(ValueError, match='Layer "lr2".*alpha'):
@@ -226,8 +170,8 @@ def test_flatten_1d_and_unknown_dims():
     assert tuple(layer(x).shape) == (None, None)
     fn = tf.function(layer, input_signature=[tf.TensorSpec([None, None, 3])])
     data = x32(2, 5, 3)
-    _close(fn(data).numpy(), data.reshape(2, 15), 0)
-    _close(keras.Model(x, layer(x)).predict(data, verbose=0), data.reshape(2, 15), 0)
+    assert_close(fn(data).numpy(), data.reshape(2, 15), 0)
+    assert_close(keras.Model(x, layer(x)).predict(data, verbose=0), data.reshape(2, 15), 0)
     with pytest.raises(ValueError, match='Layer "f".*data_format'):
         L.Flatten(data_format="NHWC", name="f")
 
@@ -244,7 +188,7 @@ def test_reshape_unknown_dims_in_function():
     x = keras.Input((None,))
     assert tuple(layer(x).shape) == (None, None, 2)
     data = x32(3, 8)
-    _close(keras.Model(x, layer(x)).predict(data, verbose=0), data.reshape(3, 4, 2), 0)
+    assert_close(keras.Model(x, layer(x)).predict(data, verbose=0), data.reshape(3, 4, 2), 0)
 
 
 def test_reshape_errors():
@@ -328,7 +272,7 @@ def test_lambda_config_describes_the_function():
     assert cfg["function_type"] == "lambda" and cfg["output_shape_type"] == "lambda"
     with _objects.safe_mode_scope(False):
         again = L.deserialize(L.serialize(lam))
-    _close(again(np.ones((1, 2), np.float32)).numpy(), np.full((1, 2), 5.0), 0)
+    assert_close(again(np.ones((1, 2), np.float32)).numpy(), np.full((1, 2), 5.0), 0)
     assert tuple(again.compute_output_shape((None, 2))) == (None, 2)
 
 
@@ -358,7 +302,7 @@ def test_lambda_output_shape_and_sequential():
     assert tuple(L.Lambda(lambda t: t[:, :2]).compute_output_shape((None, 4))) == (None, 2)
     model = keras.Sequential([keras.Input((3,)), L.Lambda(lambda t: t + 1.0), L.Flatten()])
     x = x32(2, 3)
-    _close(model.predict(x, verbose=0), x + 1, 1e-6)
+    assert_close(model.predict(x, verbose=0), x + 1, 1e-6)
 
 
 def test_lambda_errors():
@@ -377,5 +321,5 @@ def test_layers_in_sequential_end_to_end():
     x = x32(4, 2, 3)
     h = np.repeat(x.transpose(0, 2, 1).reshape(4, 1, 6), 2, axis=1).reshape(4, 12)
     want = _softmax_ref(np.where(h > 0, h, 0.5 * h))
-    _close(model.predict(x, verbose=0), want, 1e-5)
+    assert_close(model.predict(x, verbose=0), want, 1e-5)
     assert tuple(model.output_shape) == (None, 12)

@@ -10,7 +10,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_layers_basic import run_layer_test
+from tests.helpers import run_layer_test
 from tests.op_specs.conv_specs import ref_avg_pool, ref_conv2d, ref_max_pool
 
 L = keras.layers

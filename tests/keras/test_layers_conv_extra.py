@@ -11,8 +11,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_layers_basic import run_layer_test
-from tests.test_conv_extra import ref_depthwise, ref_transpose
+from tests.helpers import ref_depthwise, ref_transpose, run_layer_test
 
 L = keras.layers
 R = np.random.default_rng(7)

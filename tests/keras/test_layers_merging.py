@@ -8,7 +8,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_layers_basic import _close, run_layer_test, x32
+from tests.helpers import assert_close, run_layer_test, x32
 
 L = keras.layers
 
@@ -33,13 +33,13 @@ def test_elementwise(cls, shapes):
     aligned = [x.reshape(x.shape[:1] + (1,) * (top - x.ndim) + x.shape[1:]) for x in xs]
     want = ELEMENTWISE[cls](aligned)
     run_layer_test(cls, {}, xs, want)
-    _close(FUNCTIONS[cls](xs).numpy(), want, 1e-6)
+    assert_close(FUNCTIONS[cls](xs).numpy(), want, 1e-6)
 
 
 def test_subtract():
     a, b = x32(3, 4), x32(3, 4)
     run_layer_test(L.Subtract, {}, [a, b], a - b)
-    _close(L.subtract([a, b]).numpy(), a - b, 0)
+    assert_close(L.subtract([a, b]).numpy(), a - b, 0)
     with pytest.raises(ValueError, match=r'Layer "sub".*exactly 2 inputs.*Received 3'):
         L.Subtract(name="sub")([a, b, a])
 
@@ -52,14 +52,14 @@ def test_functional_forms_in_a_model():
     assert tuple(out.shape) == (None, 5)
     x, y = x32(3, 4), x32(3, 4)
     want = np.concatenate([(x + y) * y, (x * y).sum(-1, keepdims=True)], axis=-1)
-    _close(model.predict([x, y], verbose=0), want, 1e-5)
+    assert_close(model.predict([x, y], verbose=0), want, 1e-5)
     assert L.add([a, b], name="my_add").node.layer.name == "my_add"
 
 
 def test_merge_one_input_shared_twice():
     x = keras.Input((4,))
     model = keras.Model(x, L.Add()([x, x]))
-    _close(model.predict(np.ones((2, 4)), verbose=0), np.full((2, 4), 2.0), 0)
+    assert_close(model.predict(np.ones((2, 4)), verbose=0), np.full((2, 4), 2.0), 0)
 
 
 @pytest.mark.parametrize("cls", [L.Add, L.Multiply, L.Average, L.Maximum, L.Minimum])
@@ -92,7 +92,7 @@ def test_concatenate(axis, shapes):
     xs = [x32(*s) for s in shapes]
     want = np.concatenate(xs, axis=axis)
     run_layer_test(L.Concatenate, {"axis": axis}, xs, want)
-    _close(L.concatenate(xs, axis=axis).numpy(), want, 0)
+    assert_close(L.concatenate(xs, axis=axis).numpy(), want, 0)
 
 
 def test_concatenate_errors():
@@ -131,7 +131,7 @@ def test_dot(axes, shapes, subscripts, normalize):
     if want.ndim == 1:  # two 2-D inputs give (batch, 1), as Keras' batch_dot
         want = want[:, None]
     run_layer_test(L.Dot, {"axes": axes, "normalize": normalize}, raw, want)
-    _close(L.dot(raw, axes=axes, normalize=normalize).numpy(), want, 1e-5)
+    assert_close(L.dot(raw, axes=axes, normalize=normalize).numpy(), want, 1e-5)
 
 
 def test_dot_errors():
@@ -157,6 +157,6 @@ def test_merge_layers_in_ember_function_unknown_batch():
 
     a, b = x32(4, 2, 3), x32(4, 3, 2)
     s, c, d = f(a, b)
-    _close(s.numpy(), a + b.transpose(0, 2, 1), 1e-6)
-    _close(c.numpy(), np.concatenate([a, a], -1), 0)
-    _close(d.numpy(), a @ b, 1e-5)
+    assert_close(s.numpy(), a + b.transpose(0, 2, 1), 1e-6)
+    assert_close(c.numpy(), np.concatenate([a, a], -1), 0)
+    assert_close(d.numpy(), a @ b, 1e-5)

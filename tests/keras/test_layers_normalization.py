@@ -9,7 +9,7 @@ import pytest
 
 import ember as tf
 from ember import keras
-from tests.keras.test_layers_basic import _close, run_layer_test, x32
+from tests.helpers import assert_close, run_layer_test, x32
 
 L = keras.layers
 R = np.random.default_rng(11)
@@ -61,7 +61,7 @@ def test_layer_norm_float64_no_center_scale():
     layer = L.LayerNormalization(center=False, scale=False, epsilon=1e-5, dtype="float64")
     y = layer(x)
     assert y.dtype == tf.float64 and layer.weights == []
-    _close(y.numpy(), _ln_ref(x, (1,), 1e-5), 1e-12)
+    assert_close(y.numpy(), _ln_ref(x, (1,), 1e-5), 1e-12)
 
 
 def test_layer_norm_gradients():
@@ -77,10 +77,10 @@ def test_layer_norm_gradients():
         loss = tf.reduce_sum(layer(xt) * w)
     gx, gg, gb = tape.gradient(loss, [xt, layer.gamma, layer.beta])
     f = lambda xx: float(np.sum(_ln_ref(xx, (1,), 1e-2, gamma, beta) * w))  # noqa: E731
-    _close(gx.numpy(), _num_grad(f, x), 1e-6)
-    _close(gg.numpy(), _num_grad(lambda g: float(np.sum(_ln_ref(x, (1,), 1e-2, g, beta) * w)),
-                                 gamma), 1e-6)
-    _close(gb.numpy(), w.sum(0), 1e-9)
+    assert_close(gx.numpy(), _num_grad(f, x), 1e-6)
+    assert_close(gg.numpy(), _num_grad(lambda g: float(np.sum(_ln_ref(x, (1,), 1e-2, g, beta) * w)),
+                                       gamma), 1e-6)
+    assert_close(gb.numpy(), w.sum(0), 1e-9)
 
 
 def test_layer_norm_regularizer_constraint_config():
@@ -88,7 +88,7 @@ def test_layer_norm_regularizer_constraint_config():
                                  beta_initializer="ones", name="ln")
     layer(x32(2, 3))
     assert len(layer.losses) == 1
-    _close(layer.losses[0].numpy(), 0.01 * 3, 1e-6)
+    assert_close(layer.losses[0].numpy(), 0.01 * 3, 1e-6)
     assert layer.beta.constraint is not None
     cfg = layer.get_config()
     assert cfg["epsilon"] == 1e-3 and cfg["axis"] == -1
@@ -122,13 +122,13 @@ def test_batch_norm_training_values_and_update(shape, axis, dtype):
     mean, var = x.mean(red, keepdims=True), x.var(red, keepdims=True)  # biased variance
     y = layer(x, training=True)
     tol = 1e-5 if dtype == "float32" else 1e-12
-    _close(y.numpy(), _bn_ref(x, mean, var, 1e-3), tol)
+    assert_close(y.numpy(), _bn_ref(x, mean, var, 1e-3), tol)
     assert y.dtype.name == dtype
     pshape = (shape[axes[0]],) if len(axes) == 1 else tuple(
         shape[a] if a in axes else 1 for a in range(len(shape)))
     assert tuple(layer.moving_mean.shape) == pshape
-    _close(layer.moving_mean.numpy(), 0.1 * mean.reshape(pshape), tol)
-    _close(layer.moving_variance.numpy(), 0.9 + 0.1 * var.reshape(pshape), tol)
+    assert_close(layer.moving_mean.numpy(), 0.1 * mean.reshape(pshape), tol)
+    assert_close(layer.moving_variance.numpy(), 0.9 + 0.1 * var.reshape(pshape), tol)
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
 
 
@@ -139,16 +139,16 @@ def test_batch_norm_training_in_function_and_tensor_flag():
     for _ in range(2):
         fn(tf.constant(x))
     mean, var = x.mean(0), x.var(0)
-    _close(layer.moving_mean.numpy(), 0.75 * mean, 1e-5)
-    _close(layer.moving_variance.numpy(), 0.25 + 0.75 * var, 1e-5)
+    assert_close(layer.moving_mean.numpy(), 0.75 * mean, 1e-5)
+    assert_close(layer.moving_variance.numpy(), 0.25 + 0.75 * var, 1e-5)
     before = layer.get_weights()
     y = layer(x, training=tf.constant(False))
-    _close(y.numpy(), _bn_ref(x, before[2], before[3], 1e-3), 1e-5)
+    assert_close(y.numpy(), _bn_ref(x, before[2], before[3], 1e-3), 1e-5)
     for a, b in zip(before, layer.get_weights()):
         np.testing.assert_array_equal(a, b)
     y = layer(x, training=tf.constant(True))
-    _close(y.numpy(), _bn_ref(x, mean, var, 1e-3), 1e-5)
-    _close(layer.moving_mean.numpy(), 0.5 * before[2] + 0.5 * mean, 1e-5)
+    assert_close(y.numpy(), _bn_ref(x, mean, var, 1e-3), 1e-5)
+    assert_close(layer.moving_mean.numpy(), 0.5 * before[2] + 0.5 * mean, 1e-5)
 
 
 def test_batch_norm_gradients_training():
@@ -167,8 +167,8 @@ def test_batch_norm_gradients_training():
     def f(xx, g=gamma):
         return float(np.sum(_bn_ref(xx, xx.mean(0), xx.var(0), 1e-2, g, beta) * w))
 
-    _close(gx.numpy(), _num_grad(f, x), 1e-6)
-    _close(gg.numpy(), _num_grad(lambda g: f(x, g), gamma), 1e-6)
+    assert_close(gx.numpy(), _num_grad(f, x), 1e-6)
+    assert_close(gg.numpy(), _num_grad(lambda g: f(x, g), gamma), 1e-6)
 
 
 def test_batch_norm_fit_moving_stats_and_predict():
@@ -185,15 +185,15 @@ def test_batch_norm_fit_moving_stats_and_predict():
             b = x[i:i + 8].astype(np.float64)
             mm = mm * 0.8 + b.mean(0) * 0.2
             mv = mv * 0.8 + b.var(0) * 0.2
-    _close(bn.moving_mean.numpy(), mm, 1e-5)
-    _close(bn.moving_variance.numpy(), mv, 1e-5)
+    assert_close(bn.moving_mean.numpy(), mm, 1e-5)
+    assert_close(bn.moving_variance.numpy(), mv, 1e-5)
     gamma, beta = bn.gamma.numpy(), bn.beta.numpy()
     kernel, bias = model.layers[-1].get_weights()
     want = _bn_ref(x, mm, mv, 1e-3, gamma, beta) @ kernel + bias
-    _close(model.predict(x, verbose=0), want, 1e-4)
+    assert_close(model.predict(x, verbose=0), want, 1e-4)
     before = bn.get_weights()
     loss = model.evaluate(x, y, verbose=0)
-    _close(loss, np.mean((want - y) ** 2), 1e-4)
+    assert_close(loss, np.mean((want - y) ** 2), 1e-4)
     for a, b in zip(before, bn.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -203,7 +203,7 @@ def test_batch_norm_sequential_fit_updates():
     model = keras.Sequential([keras.Input((2,)), L.BatchNormalization(momentum=0.0)])
     model.compile("sgd", "mse")
     model.fit(x, np.zeros_like(x), batch_size=16, epochs=1, verbose=0)
-    _close(model.layers[0].moving_mean.numpy(), x.mean(0), 1e-5)
+    assert_close(model.layers[0].moving_mean.numpy(), x.mean(0), 1e-5)
 
 
 def test_batch_norm_trainable_false_runs_inference():
@@ -216,20 +216,20 @@ def test_batch_norm_trainable_false_runs_inference():
     layer.trainable = False
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 4
     y = layer(x, training=True)
-    _close(y.numpy(), _bn_ref(x, w[2], w[3], 1e-3, w[0], w[1]), 1e-5)
-    _close(layer.moving_mean.numpy(), w[2], 0)
+    assert_close(y.numpy(), _bn_ref(x, w[2], w[3], 1e-3, w[0], w[1]), 1e-5)
+    assert_close(layer.moving_mean.numpy(), w[2], 0)
     model = keras.Sequential([keras.Input((2,)), layer])
     model.compile("sgd", "mse")
     model.fit(x, np.zeros_like(x), batch_size=3, epochs=1, verbose=0)
     for a, b in zip(w, layer.get_weights()):
-        _close(b, a, 1e-6)
+        assert_close(b, a, 1e-6)
 
 
 def test_batch_norm_symbolic_training_does_not_update():
     layer = L.BatchNormalization()
     out = layer(keras.Input((4, 3)), training=True)
     assert tuple(out.shape) == (None, 4, 3)
-    _close(layer.moving_mean.numpy(), np.zeros(3), 0)
+    assert_close(layer.moving_mean.numpy(), np.zeros(3), 0)
     assert tuple(layer.compute_output_shape((None, 4, 3))) == (None, 4, 3)
 
 
@@ -241,7 +241,7 @@ def test_batch_norm_config():
     again = L.deserialize(L.serialize(layer))
     assert type(again) is L.BatchNormalization and again.get_config() == cfg
     again.build((None, 3, 2))
-    _close(again.moving_mean.numpy(), np.ones(3), 0)
+    assert_close(again.moving_mean.numpy(), np.ones(3), 0)
     assert again.beta is None and len(again.weights) == 3
 
 
@@ -263,7 +263,7 @@ def test_rescaling():
                    x * np.array([1.0, 2.0, 3.0, 4.0]))
     y = L.Rescaling(1 / 255)(np.array([[0, 255]], np.uint8))
     assert y.dtype == tf.float32
-    _close(y.numpy(), [[0.0, 1.0]], 1e-7)
+    assert_close(y.numpy(), [[0.0, 1.0]], 1e-7)
     y64 = L.Rescaling(2.0, dtype="float64")(np.array([1.5]))
     assert y64.dtype == tf.float64
     with pytest.raises(ValueError, match='"r".*scale must be a finite number'):
@@ -279,7 +279,7 @@ def test_normalization_given_stats():
     run_layer_test(L.Normalization, {"mean": mean.tolist(), "variance": var.tolist()}, x,
                    want, tol=1e-4)
     inv = L.Normalization(mean=2.0, variance=9.0, invert=True)
-    _close(inv(x).numpy(), 2.0 + 3.0 * x, 1e-6)
+    assert_close(inv(x).numpy(), 2.0 + 3.0 * x, 1e-6)
 
 
 @pytest.mark.parametrize("axis, keep", [(-1, (2,)), (1, (1,)), ((1, 2), (1, 2)),
@@ -290,14 +290,14 @@ def test_normalization_adapt_array(axis, keep):
     layer.adapt(data)
     red = tuple(a for a in range(3) if a not in keep)
     mean, var = data.mean(red, keepdims=True), data.var(red, keepdims=True)
-    _close(layer.mean.numpy(), mean, 1e-5)
-    _close(layer.variance.numpy(), var, 1e-5)
+    assert_close(layer.mean.numpy(), mean, 1e-5)
+    assert_close(layer.variance.numpy(), var, 1e-5)
     x = x32(2, 3, 4)
-    _close(layer(x).numpy(), (x - mean) / np.sqrt(var), 1e-5)
+    assert_close(layer(x).numpy(), (x - mean) / np.sqrt(var), 1e-5)
     kin = keras.Input((3, 4))
     model = keras.Model(kin, layer(kin))
-    _close(model.predict(x, verbose=0), (x - mean) / np.sqrt(var), 1e-5)
-    _close(tf.function(layer)(tf.constant(x)).numpy(), (x - mean) / np.sqrt(var), 1e-5)
+    assert_close(model.predict(x, verbose=0), (x - mean) / np.sqrt(var), 1e-5)
+    assert_close(tf.function(layer)(tf.constant(x)).numpy(), (x - mean) / np.sqrt(var), 1e-5)
     assert int(layer.count.numpy()) == data.size // int(np.prod([data.shape[a] for a in keep]))
 
 
@@ -306,12 +306,12 @@ def test_normalization_adapt_dataset_and_readapt():
     layer = L.Normalization()
     layer.adapt(tf.data.Dataset.from_tensor_slices(data).batch(5))
     d64 = data.astype(np.float64)
-    _close(layer.adapt_mean.numpy(), d64.mean(0), 1e-5)
-    _close(layer.adapt_variance.numpy(), d64.var(0), 1e-5)
+    assert_close(layer.adapt_mean.numpy(), d64.mean(0), 1e-5)
+    assert_close(layer.adapt_variance.numpy(), d64.var(0), 1e-5)
     layer.adapt(data[:4])  # starts over
-    _close(layer.adapt_mean.numpy(), d64[:4].mean(0), 1e-5)
+    assert_close(layer.adapt_mean.numpy(), d64[:4].mean(0), 1e-5)
     layer.adapt(tf.data.Dataset.from_tensor_slices(data).batch(5), steps=2)
-    _close(layer.adapt_mean.numpy(), d64[:10].mean(0), 1e-5)
+    assert_close(layer.adapt_mean.numpy(), d64[:10].mean(0), 1e-5)
     cfg = layer.get_config()
     assert cfg["mean"] is None and cfg["axis"] == -1
     assert L.Normalization.from_config(cfg).get_config() == cfg
@@ -326,9 +326,9 @@ def test_normalization_adapted_model_sees_readapt():
     layer.adapt(np.array([[0.0], [2.0]]))
     kin = keras.Input((1,))
     model = keras.Model(kin, layer(kin))
-    _close(model.predict(np.array([[3.0]]), verbose=0), [[2.0]], 1e-6)
+    assert_close(model.predict(np.array([[3.0]]), verbose=0), [[2.0]], 1e-6)
     layer.adapt(np.array([[0.0], [4.0]]))
-    _close(model.predict(np.array([[3.0]]), verbose=0), [[0.5]], 1e-6)
+    assert_close(model.predict(np.array([[3.0]]), verbose=0), [[0.5]], 1e-6)
 
 
 # -- errors ---------------------------------------------------------------------------------

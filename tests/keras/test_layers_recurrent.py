@@ -10,7 +10,7 @@ import pytest
 
 import ember as tf
 from ember import keras
-from tests.keras.test_layers_basic import run_layer_test
+from tests.helpers import run_layer_test
 
 L = keras.layers
 R = np.random.default_rng(11)

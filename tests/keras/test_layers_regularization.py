@@ -12,7 +12,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import DTypeError, ShapeError
-from tests.keras.test_layers_basic import _close, run_layer_test, x32
+from tests.helpers import assert_close, run_layer_test, x32
 
 L = keras.layers
 N = (100, 1000)  # 1e5 samples per statistic
@@ -32,7 +32,7 @@ def _check_dropout(y, rate, x=None):
     n = y.size
     sigma = math.sqrt(rate * (1 - rate) / n)
     assert abs(zero.mean() - rate) < max(6 * sigma, 1e-3)
-    _close(y[~zero], x[~zero] / (1 - rate), 1e-6)
+    assert_close(y[~zero], x[~zero] / (1 - rate), 1e-6)
     spread = math.sqrt(rate / (1 - rate) / n) * float(np.abs(x).max())
     assert abs(y.mean() - x.mean()) < 6 * spread
 
@@ -72,7 +72,7 @@ def test_dropout_training_eager(rate):
     x = x32(50, 40)
     y2 = layer(x, training=True).numpy()
     kept = y2 != 0
-    _close(y2[kept], x[kept] / (1 - rate), 1e-6)
+    assert_close(y2[kept], x[kept] / (1 - rate), 1e-6)
 
 
 def test_dropout_new_mask_each_call_and_seeding():
@@ -227,7 +227,7 @@ def test_activity_regularization_losses():
     np.testing.assert_array_equal(layer(x).numpy(), x)
     want = (0.1 * np.abs(x).sum() + 0.2 * (x * x).sum()) / 4  # per sample, as Keras
     assert len(layer.losses) == 1
-    _close(float(layer.losses[0]), want, 1e-5)
+    assert_close(float(layer.losses[0]), want, 1e-5)
     assert layer.get_config()["l1"] == 0.1 and layer.get_config()["l2"] == 0.2
     with pytest.raises(ValueError, match='Layer "ar".*l2 must be a finite number'):
         L.ActivityRegularization(l2="0.1", name="ar")

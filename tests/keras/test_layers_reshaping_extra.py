@@ -12,7 +12,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_layers_basic import _close, run_layer_test, x32
+from tests.helpers import assert_close, run_layer_test, x32
 
 L = keras.layers
 R = np.random.default_rng(11)
@@ -118,7 +118,7 @@ def test_unknown_spatial_dims():
         inp = keras.Input((None, None, 2))
         out = layer(inp)
         assert tuple(out.shape) == (None, None, None, 2)
-        _close(keras.Model(inp, out).predict(x, verbose=0), want, 1e-6)
+        assert_close(keras.Model(inp, out).predict(x, verbose=0), want, 1e-6)
         assert tuple(layer.compute_output_shape((None, None, None, 2))) == \
             (None, None, None, 2)
 
@@ -277,7 +277,7 @@ def test_time_distributed_build_and_shapes():
     assert tuple(conv.compute_output_shape((None, 5, 8, 8, 1))) == (None, 5, 8, 8, 2)
     flat = L.TimeDistributed(L.Flatten())
     x = x32(2, 3, 4, 5)
-    _close(flat(x).numpy(), x.reshape(2, 3, 20), 0)
+    assert_close(flat(x).numpy(), x.reshape(2, 3, 20), 0)
 
 
 def test_time_distributed_unknown_batch_and_time():
@@ -289,10 +289,10 @@ def test_time_distributed_unknown_batch_and_time():
     kernel, bias = td.layer.get_weights()
     for t in (2, 5):
         x = x32(4, t, 3)
-        _close(model.predict(x, verbose=0), x @ kernel + bias, 1e-5)
+        assert_close(model.predict(x, verbose=0), x @ kernel + bias, 1e-5)
     fn = tf.function(lambda z: td(z))
     x = x32(3, 6, 3)
-    _close(fn(tf.constant(x)).numpy(), x @ kernel + bias, 1e-5)
+    assert_close(fn(tf.constant(x)).numpy(), x @ kernel + bias, 1e-5)
 
 
 def test_time_distributed_gradient():
@@ -340,7 +340,7 @@ def test_time_distributed_dynamic_inner_dims_and_training():
     model = keras.Model(inp, pool(inp))
     for shape in [(2, 4, 5, 3), (3, 2, 7, 3)]:
         x = x32(*shape)
-        _close(model.predict(x, verbose=0), x.mean(axis=2), 1e-6)
+        assert_close(model.predict(x, verbose=0), x.mean(axis=2), 1e-6)
     drop = L.TimeDistributed(L.Dropout(0.5))
     ones = np.ones((4, 3, 8), np.float32)
     assert set(np.unique(drop(ones, training=True).numpy())) <= {0.0, 2.0}
@@ -353,5 +353,5 @@ def test_time_distributed_in_sequential_config():
     x = x32(2, 4, 3)
     clone = keras.Sequential.from_config(model.get_config())
     clone.set_weights(model.get_weights())
-    _close(clone.predict(x, verbose=0), model.predict(x, verbose=0), 1e-6)
+    assert_close(clone.predict(x, verbose=0), model.predict(x, verbose=0), 1e-6)
     assert tuple(clone.output_shape) == (None, 10, 2)

@@ -10,6 +10,7 @@ import pytest
 import ember as tf
 import ember.keras.losses as losses
 from ember import keras
+from tests.helpers import check_loss_gradient
 
 EPS = 1e-7
 HI = float(np.float32(1 - EPS))  # the upper clip as float32 rounds it (0.99999988)
@@ -301,24 +302,6 @@ def test_from_logits_values_at_extremes():
                                           from_logits=True), [200.0, 0.0])
 
 
-def _fd_check(f, y_true, y_pred):
-    """d f(y_true, y_pred) / d y_pred by GradientTape vs central differences, in float64."""
-    y_pred = np.asarray(y_pred, np.float64)
-    y_true = np.asarray(y_true, np.float64 if np.asarray(y_true).dtype.kind == "f" else None)
-    x = tf.constant(y_pred)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        value = f(y_true, x)
-    assert value.dtype == tf.float64
-    grad = tape.gradient(value, x).numpy()
-    fd, h = np.zeros_like(y_pred), 1e-6
-    for i in np.ndindex(fd.shape):
-        step = np.zeros_like(y_pred)
-        step[i] = h
-        fd[i] = (float(f(y_true, y_pred + step)) - float(f(y_true, y_pred - step))) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
-
-
 @pytest.mark.parametrize("loss, t, p", [
     (losses.MeanSquaredError(), REG_T[:3], REG_P[:3]),
     (losses.Huber(delta=0.5), REG_T[:3], REG_P[:3] * 2),
@@ -335,7 +318,7 @@ def _fd_check(f, y_true, y_pred):
 ], ids=["mse", "huber", "logcosh", "cosine", "bce", "focal", "cce_logits", "cce",
         "scce", "kld"])
 def test_gradients_match_finite_differences(loss, t, p):
-    _fd_check(lambda yt, yp: loss(yt, yp, sample_weight=SW[:3].astype(np.float64)), t, p)
+    check_loss_gradient(lambda yt, yp: loss(yt, yp, sample_weight=SW[:3].astype(np.float64)), t, p)
 
 
 # -- label smoothing and ignore_class ------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 import ember as tf
 import ember.keras.losses as losses
 from ember import keras
-from tests.keras.test_losses import _fd_check
+from tests.helpers import check_loss_gradient
 
 EPS = 1e-7
 HI = float(np.float32(1 - EPS))  # the upper clip as float32 rounds it
@@ -215,7 +215,7 @@ def test_from_logits_extreme_values_are_finite(kw):
         "dice_axes", "tversky", "tversky_last"])
 def test_gradients_match_finite_differences(loss, t, p):
     n = len(t)
-    _fd_check(lambda yt, yp: loss(yt, yp, sample_weight=SW[:n].astype(np.float64)), t, p)
+    check_loss_gradient(lambda yt, yp: loss(yt, yp, sample_weight=SW[:n].astype(np.float64)), t, p)
 
 
 # -- ember.function and KerasTensors -------------------------------------------------------

@@ -10,50 +10,15 @@ import pytest
 import ember as tf
 import ember.keras.metrics as metrics
 from ember.errors import ShapeError
+from tests.helpers import METRIC_CLASSES as C, METRIC_EPS as EPS, METRIC_SAMPLES as N
+from tests.helpers import batches, metric_data, stream, wmean
 
-EPS = 1e-7
 RNG = np.random.default_rng(1234)
-N, C = 10, 4
-
-
-def batches(*arrays, parts=3):
-    """Splits each array along axis 0 into `parts` batches; yields tuples."""
-    splits = [np.array_split(a, parts) if a is not None else [None] * parts for a in arrays]
-    return list(zip(*splits))
-
-
-def stream(metric, *arrays, parts=3):
-    """Feeds (y_true, y_pred[, sample_weight]) batch by batch, returns result() as NumPy."""
-    for batch in batches(*arrays, parts=parts):
-        metric.update_state(*batch[:2], sample_weight=batch[2] if len(batch) > 2 else None)
-    return np.asarray(metric.result())
-
-
-def wmean(values, w=None):
-    """Keras' weighted mean of per-sample values: sum(v * w) / sum(w)."""
-    values = np.asarray(values, np.float64)
-    w = np.ones_like(values) if w is None else np.broadcast_to(
-        np.asarray(w, np.float64).reshape(values.shape[:1] + (1,) * (values.ndim - 1)),
-        values.shape)
-    return (values * w).sum() / w.sum()
-
-
-def make_data():
-    """The shared inputs of the metric tests (also used by test_metrics_confusion)."""
-    rng = np.random.default_rng(7)
-    return {
-        "yb": (rng.random((N, C)) > 0.5).astype(np.float32),
-        "pb": rng.random((N, C)).astype(np.float32),
-        "yi": rng.integers(0, C, N),
-        "w": rng.random(N).astype(np.float32),
-        "reg_t": rng.normal(size=(N, 3)).astype(np.float32),
-        "reg_p": rng.normal(size=(N, 3)).astype(np.float32),
-    }
 
 
 @pytest.fixture
 def data():
-    return make_data()
+    return metric_data()
 
 
 # -- Mean / Sum / Reduce / MeanMetricWrapper -------------------------------------------------

@@ -1,6 +1,6 @@
 """keras.metrics, the thresholded and per-class families: confusion counts, Precision,
 Recall, AUC (vs a NumPy version of Keras' formulas), F-scores, rate-at-rate metrics,
-IoU, R2 and relative error; shared helpers come from test_metrics."""
+IoU, R2 and relative error; shared helpers come from tests/helpers.py."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import pytest
 import ember.keras.metrics as metrics
 from ember import keras
 from ember.errors import ShapeError
-from tests.keras.test_metrics import EPS, C, batches, make_data, stream, wmean
+from tests.helpers import METRIC_CLASSES as C, METRIC_EPS as EPS
+from tests.helpers import batches, metric_data, stream, wmean
 
 
 @pytest.fixture
 def data():
-    return make_data()
+    return metric_data()
 
 
 # -- confusion counts, Precision, Recall -------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ember import keras
-from tests.keras.test_training_errors import assert_untouched
+from tests.helpers import assert_untouched
 
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(22, 3)).astype(np.float32)

@@ -14,6 +14,7 @@ import pytest
 import ember as tf
 from ember import keras
 from ember.errors import ShapeError
+from tests.helpers import assert_untouched
 
 RNG = np.random.default_rng(2)
 X = RNG.normal(size=(8, 3)).astype(np.float32)
@@ -26,16 +27,6 @@ def compiled(loss="mse", units=1, activation=None, **kw):
                                                                     activation=activation)])
     model.compile("sgd", loss, **kw)
     return model
-
-
-def assert_untouched(model, call, exc, match):
-    before = model.get_weights()
-    with pytest.raises(exc, match=match):
-        call()
-    for a, b in zip(before, model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    if getattr(model, "optimizer", None) is not None:
-        assert int(model.optimizer.iterations.numpy()) == 0
 
 
 def test_x_and_y_of_different_lengths():

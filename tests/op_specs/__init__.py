@@ -11,6 +11,10 @@ the float64 cases for finite-difference gradient checks and traced == eager chec
 The fuzzer (tests/test_fuzz_registry.py) derives random variants of every case: new sizes
 (zero-size dims included), other float dtypes, and special values (nan, inf, -inf, -0.0)
 in float inputs. Three fields say how a case may vary: `vary`, `specials` and `invalid`.
+
+The property test (tests/test_registry_shapes.py) draws random shapes with hypothesis:
+any rank (0 to 4), sizes 0 to 4, broadcast-compatible pairs, valid axes; the `shapes`
+field names the way it draws them for each case.
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ class Case:
     # For variants TF rejects (e.g. top_k with k > n): `invalid(*args, **params)` is True,
     # and the fuzzer then expects an ember error naming the op instead of a value.
     invalid: Callable[..., bool] | None = None
+    # How tests/test_registry_shapes.py draws new shapes for the case (hypothesis): the name
+    # of one of its strategies ("elementwise": one shape for every input, "broadcast":
+    # broadcast-compatible shapes, "reduce": a valid axis set, ...; see its STRATEGIES), or
+    # None where the shapes can't vary freely (the reason: its SKIPPED table).
+    shapes: str | None = None
 
 
 def rng(seed: int = 0) -> np.random.Generator:

@@ -144,14 +144,14 @@ SPECS = {
         Case((Z64,), _reshape, {"shape": (3, 0, 1)}),
         Case((Z64,), _reshape, {"shape": (-1, 3)}),
         Case((Z64.astype(np.int32),), _reshape, {"shape": (3, -1)}),
-    ], vary="values"),
-    "transpose": [
+    ], vary="values", shapes="reshape"),
+    "transpose": varying([
         Case((F64,), _transpose, {"perm": (2, 1, 0)}),
         Case((F64,), _transpose, {"perm": (0, 2, 1)}),
         Case((F64,), _transpose, {"perm": (1, 2, 0)}),
         Case((F32,), _transpose, {"perm": (1, 0)}),
         Case((I32,), _transpose, {"perm": (1, 0)}),
-    ],
+    ], shapes="transpose"),
     "broadcast_to": varying([
         Case((ROW,), _broadcast_to, {"shape": (2, 4, 3)}),
         Case((COL,), _broadcast_to, {"shape": (2, 3, 4)}),
@@ -163,8 +163,8 @@ SPECS = {
         Case((B[:, :1],), _broadcast_to, {"shape": (2, 3)}),
         Case((Z64,), _broadcast_to, {"shape": (2, 0, 3)}),
         Case((ROW,), _broadcast_to, {"shape": (0, 3)}),
-    ], vary="values"),
-    "concat": [
+    ], vary="values", shapes="broadcast_to"),
+    "concat": varying([
         Case((F64, F64[:, :2]), _concat, {"axis": 1}),
         Case((F64[:1], F64, F64[1:]), _concat, {"axis": 0}),
         Case((M64, M64[:, :1], M64[:, 2:]), _concat, {"axis": 1}),
@@ -173,7 +173,7 @@ SPECS = {
         Case((F32, F32), _concat, {"axis": 1}),
         Case((I32, I32[:1]), _concat, {"axis": 0}),
         Case((B,), _concat, {"axis": 1}),
-    ],
+    ], shapes="concat"),
     "split": varying([
         Case((F64,), _split, {"sizes": 2, "axis": 0}),
         Case((F64,), _split, {"sizes": (1, -1, 1), "axis": 2}),
@@ -185,7 +185,7 @@ SPECS = {
         Case((I32,), _split, {"sizes": 3, "axis": 1}),
         Case((Z64,), _split, {"sizes": 2, "axis": 0}),
         Case((Z64,), _split, {"sizes": (1, -1), "axis": 1}),
-    ], vary="values"),
+    ], vary="values", shapes="split"),
     "broadcast_to_dynamic": varying([
         Case((ROW, _i32(2, 4, 3)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
              {"dims": (2, None, 3)}, diff_args=(0,)),
@@ -201,7 +201,7 @@ SPECS = {
              {"dims": (None, None)}),
         Case((Z64, _i32(2, 0, 3)), lambda x, s, dims: _broadcast_to(x, tuple(s)),
              {"dims": (None, None, 3)}, diff_args=(0,)),
-    ], vary="values"),
+    ], vary="values", shapes="broadcast_to_dynamic"),
     "reshape_dynamic": varying([
         Case((F64, _i32(6, 4)), lambda x, s, dims: _reshape(x, tuple(s)),
              {"dims": (None, None)}, diff_args=(0,)),
@@ -212,7 +212,7 @@ SPECS = {
         Case((I32, _i32(3, 2)), lambda x, s, dims: _reshape(x, tuple(s)), {"dims": (None, 2)}),
         Case((Z64, _i32(3, 0, 1)), lambda x, s, dims: _reshape(x, tuple(s)),
              {"dims": (None, 0, 1)}, diff_args=(0,)),
-    ], vary="values"),
+    ], vary="values", shapes="reshape_dynamic"),
     "split_like": varying([
         Case((F64, F64[:1], F64[1:]), _split_like, {"axis": 0}, diff_args=(0,)),
         Case((M64, M64[:, :2], M64[:, :0], M64[:, :3]), _split_like, {"axis": 1},
@@ -222,7 +222,7 @@ SPECS = {
         Case((M64, M64), _split_like, {"axis": 0}, diff_args=(0,)),
         Case((F32, F32[:1], F32[1:]), _split_like, {"axis": 0}),
         Case((Z64, Z64[:, :1], Z64[:, 1:]), _split_like, {"axis": 1}, diff_args=(0,)),
-    ], vary="values"),
+    ], vary="values", shapes="split_like"),
     "pad": varying([
         Case((F64,), _pad, {"paddings": ((0, 1), (2, 0), (1, 1)), "mode": "CONSTANT",
                             "constant_values": 0.0}),
@@ -248,8 +248,8 @@ SPECS = {
                             "constant_values": 0}),
         Case((B,), _pad, {"paddings": ((0, 1), (1, 0)), "mode": "CONSTANT",
                           "constant_values": True}),
-    ], invalid=_pad_invalid),
-    "tile": [
+    ], invalid=_pad_invalid, shapes="pad"),
+    "tile": varying([
         Case((F64,), _tile, {"multiples": (1, 2, 3)}),
         Case((F64,), _tile, {"multiples": (2, 1, 2)}),
         Case((M64,), _tile, {"multiples": (3, 2)}),
@@ -259,14 +259,14 @@ SPECS = {
         Case((F32,), _tile, {"multiples": (2, 1)}),
         Case((I64,), _tile, {"multiples": (3,)}),
         Case((I32,), _tile, {"multiples": (0, 2)}),
-    ],
-    "reverse": [
+    ], shapes="tile"),
+    "reverse": varying([
         Case((F64,), _reverse, {"axis": (0, 2)}),
         Case((F64,), _reverse, {"axis": (1,)}),
         Case((M64,), _reverse, {"axis": (0, 1)}),
         Case((F32,), _reverse, {"axis": ()}),
         Case((I32,), _reverse, {"axis": (0, 1)}),
-    ],
+    ], shapes="reverse"),
     "range": varying([
         Case((), _range, {"start": 0, "delta": 1, "size": 5, "dtype": np.dtype(np.int32)}),
         Case((), _range, {"start": 10, "delta": -3, "size": 4, "dtype": np.dtype(np.int64)}),
@@ -276,8 +276,9 @@ SPECS = {
                           "dtype": np.dtype(np.float64)}),
         Case((), _range, {"start": 3, "delta": 1, "size": 0, "dtype": np.dtype(np.int32)}),
     ], vary="none"),
-    "shape": [Case((np.zeros((2, 3, 0)),), lambda x, out_type: np.array(x.shape, out_type),
-                   {"out_type": np.dtype(np.int32)}),
-              Case((np.zeros((4,), np.float32),), lambda x, out_type: np.array(x.shape, out_type),
-                   {"out_type": np.dtype(np.int64)})],
+    "shape": varying([
+        Case((np.zeros((2, 3, 0)),), lambda x, out_type: np.array(x.shape, out_type),
+             {"out_type": np.dtype(np.int32)}),
+        Case((np.zeros((4,), np.float32),), lambda x, out_type: np.array(x.shape, out_type),
+             {"out_type": np.dtype(np.int64)})], shapes="elementwise"),
 }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(2)
 F64 = R.standard_normal((2, 3)) * 3
 C128 = F64 + 1j * R.standard_normal((2, 3)) * 3
 
 SPECS = {
-    "cast": [
+    "cast": varying([
         # nan, inf and out-of-range floats have no defined integer (TF gives INT_MIN on x86)
         Case((F64,), lambda x, dtype: np.trunc(x).astype(np.int32), {"dtype": np.dtype(np.int32)},
              specials=(-0.0,)),
@@ -29,7 +29,7 @@ SPECS = {
         Case((C128,), lambda x, dtype: x.astype(np.complex64), {"dtype": np.dtype(np.complex64)},
              rtol=1e-6),
         Case((F64,), lambda x, dtype: x.astype(dtype), {"dtype": np.dtype(np.complex128)}),
-    ],
-    "identity": [Case((F64,), lambda x: x)],
-    "stop_gradient": [Case((F64,), lambda x: x)],
+    ], shapes="elementwise"),
+    "identity": [Case((F64,), lambda x: x, shapes="elementwise")],
+    "stop_gradient": [Case((F64,), lambda x: x, shapes="elementwise")],
 }

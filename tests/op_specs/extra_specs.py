@@ -70,7 +70,7 @@ SPECS = {
              {"axis": (0,)}),
         Case((X[:, :0], np.array([1, 2], np.int32)), _roll_ref, {"axis": (0, 1)},
              diff_args=(0,)),
-    ], vary="values"),
+    ], vary="values", shapes="roll"),
     # the sequences must stay sorted (vary="none"); nan has no place in an order
     "searchsorted": varying([
         Case((SEQ, VALS), _searchsorted_ref, {"side": "left", "out_type": np.dtype(np.int32)}),
@@ -83,7 +83,7 @@ SPECS = {
              {"side": "right", "out_type": np.dtype(np.int32)}),
         Case((SEQ[:0], VALS[:0]), _searchsorted_ref,
              {"side": "right", "out_type": np.dtype(np.int64)}),
-    ], vary="none"),
+    ], vary="none", shapes="searchsorted"),
     "bincount": varying([
         Case((ARR, np.zeros(0, np.int32)), _bincount_ref,
              {"minlength": None, "maxlength": None, "binary_output": False, "axis": 0}),

@@ -200,3 +200,5 @@ SPECS = {
 }
 for _cases in SPECS.values():
     varying(_cases, vary="values")
+# gather's random shapes come with indices drawn for them (tests/test_registry_shapes.py)
+varying(SPECS["gather"], shapes="gather")

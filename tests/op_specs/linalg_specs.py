@@ -42,7 +42,7 @@ def _matmul_ref(a, b, transpose_a=False, transpose_b=False):
 
 def _matmul_case(a, b, **flags):
     tol = 1e-5 if a.dtype in (np.float32, np.complex64) else 1e-12
-    return Case((a, b), _matmul_ref, dict(flags), rtol=tol, atol=tol)
+    return Case((a, b), _matmul_ref, dict(flags), rtol=tol, atol=tol, shapes="matmul")
 
 
 def _loop_einsum(*operands, equation):
@@ -68,7 +68,9 @@ def _loop_einsum(*operands, equation):
 
 def _einsum_case(equation, *args, ref=_loop_einsum):
     tol = 1e-5 if args[0].dtype in (np.float32, np.complex64) else 1e-12
-    return Case(tuple(args), ref, {"equation": equation}, rtol=tol, atol=tol)
+    # (_mid_ellipsis is written for the ranks of its case: its shapes stay)
+    return Case(tuple(args), ref, {"equation": equation}, rtol=tol, atol=tol,
+                shapes=None if ref is _mid_ellipsis else "einsum")
 
 
 def _batched_transpose(x, equation):

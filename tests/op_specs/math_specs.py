@@ -94,17 +94,19 @@ def _extreme(pick):
 
 def _unary(fn, inputs=(F64, F32)):
     return [Case((x,), fn, rtol=1e-5 if x.dtype == np.float32 else 1e-12,
-                 atol=1e-6 if x.dtype == np.float32 else 1e-12) for x in inputs]
+                 atol=1e-6 if x.dtype == np.float32 else 1e-12, shapes="elementwise")
+            for x in inputs]
 
 
 def _binary(fn, pairs):
-    return [Case((x, y), fn, rtol=1e-6, atol=1e-6) for x, y in pairs]
+    return [Case((x, y), fn, rtol=1e-6, atol=1e-6, shapes="broadcast") for x, y in pairs]
 
 
 def _cunary(fn, inputs=(C128, C64)):
     """Cases of a unary op over complex inputs (NumPy's complex functions as reference)."""
     return [Case((x,), fn, rtol=1e-5 if x.dtype == np.complex64 else 1e-12,
-                 atol=1e-5 if x.dtype == np.complex64 else 1e-12) for x in inputs]
+                 atol=1e-5 if x.dtype == np.complex64 else 1e-12, shapes="elementwise")
+            for x in inputs]
 
 
 def _make_complex(re, im):
@@ -139,13 +141,17 @@ SPECS = {
     "erf": _unary(_erf, (F64 * 2, F32, np.array([-7.0, -3.0, 0.0, 2.999, 5.0]))),
     "floor": _unary(np.floor),
     "ceil": _unary(np.ceil),
-    "round": [Case((np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]),), _each(_round1))]
+    "round": [Case((np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4]),), _each(_round1),
+                   shapes="elementwise")]
     + _unary(np.round, (I32,)),
-    "is_nan": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isnan, bool))],
-    "is_inf": [Case((np.array([np.nan, 1.0, -np.inf]),), _each(math.isinf, bool))],
-    "is_finite": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isfinite, bool))],
-    "logical_not": [Case((B,), lambda x: ~x)],
-    "bitwise_invert": [Case((I32,), lambda x: -x - 1)],
+    "is_nan": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isnan, bool),
+                    shapes="elementwise")],
+    "is_inf": [Case((np.array([np.nan, 1.0, -np.inf]),), _each(math.isinf, bool),
+                    shapes="elementwise")],
+    "is_finite": [Case((np.array([np.nan, 1.0, np.inf]),), _each(math.isfinite, bool),
+                       shapes="elementwise")],
+    "logical_not": [Case((B,), lambda x: ~x, shapes="elementwise")],
+    "bitwise_invert": [Case((I32,), lambda x: -x - 1, shapes="elementwise")],
     "add": _binary(lambda x, y: x + y, NUMERIC_PAIRS + COMPLEX_PAIRS),
     "subtract": _binary(lambda x, y: x - y, NUMERIC_PAIRS + COMPLEX_PAIRS),
     "multiply": _binary(lambda x, y: x * y, NUMERIC_PAIRS + COMPLEX_PAIRS),
@@ -157,7 +163,7 @@ SPECS = {
                                             (F32, F32[:1] + 3)]),
     # negative bases to integer powers: differentiable in the base only
     "pow": _binary(_each(_pow1), [(POS64, F64), (I32, np.abs(I32))])
-    + [Case((F64, np.round(F64[:1] * 3)), _each(_pow1), diff_args=(0,))]
+    + [Case((F64, np.round(F64[:1] * 3)), _each(_pow1), diff_args=(0,), shapes="broadcast")]
     + _binary(np.power, [(C128, C128B), (C64, C64[:1])]),
     "maximum": _binary(_extreme(max), NUMERIC_PAIRS),
     "minimum": _binary(_extreme(min), NUMERIC_PAIRS),
@@ -173,10 +179,11 @@ SPECS = {
     "bitwise_and": _binary(lambda x, y: x & y, [(I32, NZ32)]),
     "bitwise_or": _binary(lambda x, y: x | y, [(I32, NZ32)]),
     "bitwise_xor": _binary(lambda x, y: x ^ y, [(I32, NZ32)]),
+    # (the first reference is written for a 2-D c and x and a 1-D y: its shapes stay)
     "select": [Case((B, F64, ROW64), lambda c, x, y: np.array(
         [[a if k else b for k, a, b in zip(cr, xr, y)] for cr, xr in zip(c, x)]).reshape(
             np.broadcast_shapes(c.shape, x.shape, y.shape))),
-        Case((B2, I32, NZ32), lambda c, x, y: np.where(c, x, y))],
+        Case((B2, I32, NZ32), lambda c, x, y: np.where(c, x, y), shapes="broadcast")],
     # complex numbers (references by parts: NumPy's .real/.imag, arctan2, hypot)
     "complex": _binary(_make_complex, [(F64, R.standard_normal((3, 4))), (F64, ROW64),
                                        (F32, F32[:1])]),

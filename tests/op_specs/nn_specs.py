@@ -54,21 +54,22 @@ def _labels_out_of_range(labels, logits):
 
 
 SPECS: dict = {
-    "sparse_softmax_xent": [Case((LAB, G64), _xent, diff_args=(1,),
-                                 invalid=_labels_out_of_range),
-                            Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent,
-                                 rtol=1e-5, diff_args=(1,), invalid=_labels_out_of_range),
-                            Case((LAB[:0], G64[:0]), _xent, diff_args=(1,),
-                                 invalid=_labels_out_of_range)],
+    "sparse_softmax_xent": varying([
+        Case((LAB, G64), _xent, diff_args=(1,), invalid=_labels_out_of_range),
+        Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent, rtol=1e-5, diff_args=(1,),
+             invalid=_labels_out_of_range),
+        Case((LAB[:0], G64[:0]), _xent, diff_args=(1,), invalid=_labels_out_of_range)],
+        shapes="labels"),
     # the labels index the classes: the fuzzer keeps these shapes (vary="values")
     "sparse_softmax_xent_grad": varying([
         Case((G64[:, 0].copy(), P64, LAB), _xent_grad, diff_args=(0, 1)),
         Case((G64[:0, 0].copy(), P64[:0], LAB[:0]), _xent_grad, diff_args=(0, 1))],
-        vary="values"),
-    "relu_grad": [Case((G64, F64), _relu_grad, diff_args=(0,)),
-                  Case((G64[0].astype(np.float32), np.array([-1.0, 0.0, 2.0, 3.0],
-                                                            np.float32)),
-                       _relu_grad, diff_args=(0,))],
-    "relu": [Case((F64,), _relu), Case((F32,), _relu), Case((I32,), _relu),
-             Case((np.array([-1.0, 0.0, 2.0]),), _relu, diff_args=())],
+        vary="values", shapes="labels"),
+    "relu_grad": varying([
+        Case((G64, F64), _relu_grad, diff_args=(0,)),
+        Case((G64[0].astype(np.float32), np.array([-1.0, 0.0, 2.0, 3.0], np.float32)),
+             _relu_grad, diff_args=(0,))], shapes="elementwise"),
+    "relu": varying([Case((F64,), _relu), Case((F32,), _relu), Case((I32,), _relu),
+                     Case((np.array([-1.0, 0.0, 2.0]),), _relu, diff_args=())],
+                    shapes="elementwise"),
 }

@@ -65,3 +65,7 @@ SPECS = {
 }
 for _cases in SPECS.values():
     varying(_cases, vary="none")
+# random output shapes: drawn as the `shape` param, the shape input, or the shuffled value
+for _name, _cases in SPECS.items():
+    varying(_cases, shapes="shuffle" if _name == "random_shuffle" else
+            "sample_shape_dynamic" if _name.endswith("_dynamic") else "sample_shape")

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from . import NO_NAN, Case, rng
+from . import NO_NAN, Case, rng, varying
 
 R = rng(3)
 F64 = R.standard_normal((2, 3, 4))
@@ -76,7 +76,8 @@ def _cases(ref, inputs):
     out = []
     for x in inputs:
         for axis, keep in [(None, False), ((1,), False), ((0, 2), True), ((2,), False)]:
-            out.append(Case((x,), ref, {"axis": axis, "keepdims": keep}, rtol=1e-10))
+            out.append(Case((x,), ref, {"axis": axis, "keepdims": keep}, rtol=1e-10,
+                            shapes="reduce"))
     return out
 
 
@@ -101,7 +102,8 @@ def _scan(op, identity):
 
 
 def _scan_cases(ref, inputs):
-    return [Case((x,), ref, {"axis": axis, "exclusive": e, "reverse": r}, rtol=1e-10)
+    return [Case((x,), ref, {"axis": axis, "exclusive": e, "reverse": r}, rtol=1e-10,
+                 shapes="scan")
             for x in inputs for axis, e, r in [(2, False, False), (0, True, True),
                                                (1, True, False), (2, False, True)]]
 
@@ -125,7 +127,8 @@ def _arg_ref(better):
 def _arg_cases(better, axes_types):
     """An empty reduction axis is an error (as TF); nan has no defined place."""
     return [Case((F64,), _arg_ref(better), {"axis": a, "output_type": np.dtype(t)},
-                 specials=NO_NAN, invalid=lambda x, axis, output_type: x.shape[axis] == 0)
+                 specials=NO_NAN, invalid=lambda x, axis, output_type: x.shape[axis] == 0,
+                 shapes="arg_reduce")
             for a, t in axes_types]
 
 
@@ -165,11 +168,11 @@ SPECS = {
              diff_args=(0,), vary="values"),
     ],
     # the seeds of the backward walk: value in x's shape and dtype (no gradient)
-    "fill_like": [
+    "fill_like": varying([
         Case((F64,), lambda x, value: np.full_like(x, value), params={"value": 1}),
         Case((I32,), lambda x, value: np.full_like(x, value), params={"value": 0}),
         Case((B,), lambda x, value: np.full_like(x, value), params={"value": 1}),
         Case((np.zeros((0, 3)),), lambda x, value: np.full_like(x, value),
              params={"value": 0}),
-    ],
+    ], shapes="elementwise"),
 }

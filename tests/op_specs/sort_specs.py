@@ -79,7 +79,7 @@ SPECS = {
         Case((TIES,), _sort_ref, {"axis": 1, "descending": True}),
         Case((TIES,), _sort_ref, {"axis": 0, "descending": False}),
         Case((TIES.astype(np.uint8),), _sort_ref, {"axis": 1, "descending": True}),
-    ], specials=NO_NAN),
+    ], specials=NO_NAN, shapes="sort"),
     "top_k": varying([
         Case((R.standard_normal((3, 6)),), _top_k_ref, {"k": 2, "index_type": np.dtype(np.int32)},
              diff_args=(0,)),
@@ -99,8 +99,8 @@ SPECS = {
         Case((TIES,), _top_k_ref, {"k": 0, "index_type": np.dtype(np.int32)}),
         Case((np.zeros((3, 0)),), _top_k_ref, {"k": 0, "index_type": np.dtype(np.int32)}),
         Case((np.zeros((0, 5)),), _top_k_ref, {"k": 2, "index_type": np.dtype(np.int32)}),
-    ], specials=NO_NAN, invalid=_top_k_invalid),
-    "unique": [
+    ], specials=NO_NAN, invalid=_top_k_invalid, shapes="top_k"),
+    "unique": varying([
         Case((np.array([4, 5, 1, 2, 3, 3, 4, 5], np.int32),), _unique_ref,
              {"out_idx": np.dtype(np.int32)}),
         Case((np.array([2.5, -1.0, 2.5, 0.0, -1.0]),), _unique_ref,
@@ -108,5 +108,5 @@ SPECS = {
         Case((np.array([True, True, False], np.bool_),), _unique_ref,
              {"out_idx": np.dtype(np.int32)}),
         Case((np.zeros(0, np.float32),), _unique_ref, {"out_idx": np.dtype(np.int32)}),
-    ],
+    ], shapes="vector"),
 }

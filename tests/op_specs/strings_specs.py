@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case
+from . import Case, varying
 
 
 def _obj(items, shape=None):
@@ -39,28 +39,28 @@ def _fmt(x, **params):
 
 
 SPECS = {
-    "string_to_number": [
+    "string_to_number": varying([
         Case((NUMS,), lambda x, out_type: np.array(
             [float(s) for s in x.ravel()], np.float64).reshape(x.shape),
             {"out_type": np.dtype(np.float64)}),
         Case((INTS,), lambda x, out_type: np.array(
             [int(s) for s in x.ravel()], np.int64).reshape(x.shape),
             {"out_type": np.dtype(np.int64)}),
-    ],
-    "string_length": [
+    ], shapes="elementwise"),
+    "string_length": varying([
         Case((WORDS,), _len, {"unit": "BYTE"}),
         Case((WORDS,), _len, {"unit": "UTF8_CHAR"}),
-    ],
-    "as_string": [
+    ], shapes="elementwise"),
+    "as_string": varying([
         Case((np.array([[1.5, -2.25], [0.0, 3.0]]),), _fmt,
              {"precision": 2, "scientific": False, "shortest": False, "width": -1,
               "fill": ""}, specials=()),
         Case((np.array([1, -20, 300], np.int32),), _fmt,
              {"precision": -1, "scientific": False, "shortest": False, "width": -1,
               "fill": ""}),
-    ],
+    ], shapes="elementwise"),
     "string_join": [
-        Case((WORDS, _obj(["-", "+"])), _join, {"separator": b","}),
+        Case((WORDS, _obj(["-", "+"])), _join, {"separator": b","}, shapes="broadcast"),
     ],
     "string_split": [
         Case((np.array(b"a,b,,c", dtype=object),),
