@@ -31,7 +31,7 @@ from .registry import bind, bind2, defvjp, primitive
 from .shape import TensorSpec
 
 # -- add ------------------------------------------------------------------------------
-add_p = primitive("add", rules.binary("add", NP_ARITH, None), allowed=NP_ARITH,
+add_p = primitive("add", rules.binary("add"), allowed=NP_ARITH,
                   same_dtype=True, elementwise=True)
 defvjp(add_p, lambda g, ins, out: (g, g))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import backend as _backend
+from . import rules
 from .context import ACTIVE, CTX
 from .dtypes import BY_NP
 from .errors import DTypeError, InvalidArgumentError, OpError, SymbolicValueError, fmt_spec
@@ -36,7 +37,11 @@ class Primitive:
                  kernel: Callable | None = None, effect: bool = False,
                  elementwise: bool = False, value_check: Callable | None = None):
         self.name = name
-        self.rule = rule
+        # The declared dtype checks (`allowed`, `same_dtype`) run before the shape rule
+        # everywhere it is evaluated (graph tracing, KerasTensors, explaining a failed
+        # kernel), with the messages eager dispatch raises: one dtype set, one message.
+        self.rule = rules.dtype_checked(name, rule, allowed, same_dtype) \
+            if allowed is not None or same_dtype else rule
         # Control-flow primitives bring their kernel (it runs compiled sub-graphs, which
         # is the executor's business, not a backend's); every other one is looked up.
         self.kernel = kernel if kernel is not None else _backend.get_kernel(name)
@@ -143,32 +148,12 @@ def _check_dtypes(prim: Primitive, args: tuple, params: dict) -> None:
 
 def _bad_dtype_message(prim: Primitive, args: tuple) -> str:
     specs = [spec_of(a) for a in args]
-    names = sorted(BY_NP[d].name for d in prim.allowed if d in BY_NP)
-    got = ", ".join(fmt_spec(s.shape, s.dtype) for s in specs)
-    fix = STRING_FIX if specs[0].dtype.name == "string" else \
-        COMPLEX_FIX if specs[0].dtype.is_complex else "Convert with ember.cast(x, <dtype>)."
-    return (f"{prim.name}: unsupported dtype {specs[0].dtype.name} (received {got}); "
-            f"it accepts {', '.join(names)}. {fix}")
-
-
-# The fix named when a numeric op gets a string tensor.
-STRING_FIX = ("String tensors support no arithmetic: parse them with "
-              "ember.strings.to_number(x, out_type=...) first.")
-
-
-# The fix named when an op of real numbers (an order, rounding, ...) gets a complex tensor.
-COMPLEX_FIX = ("Complex numbers have no order and no such op: take a real tensor first, "
-               "e.g. ember.abs(z), ember.math.real(z) or ember.math.imag(z).")
+    return str(rules.dtype_error(prim.name, specs[0].dtype, prim.allowed,
+                                 rules.describe(*specs)))
 
 
 def _mixed_dtype_message(prim: Primitive, args: tuple) -> str:
-    specs = [spec_of(a) for a in args]
-    got = " and ".join(fmt_spec(s.shape, s.dtype) for s in specs)
-    first = specs[0].dtype.name
-    other = next(s.dtype.name for s in specs if s.dtype.name != first)
-    return (f"{prim.name}: mixed dtypes {first} and {other} (received {got}). ember does not "
-            f"convert dtypes implicitly, as TensorFlow; cast one operand first, e.g. "
-            f"ember.cast(y, ember.{first}).")
+    return str(rules.mixed_dtype_error(prim.name, [spec_of(a) for a in args]))
 
 
 def _explain(prim: Primitive, args: tuple, params: dict, exc: Exception) -> Exception:

@@ -53,16 +53,56 @@ def broadcast_shapes(op: str, *specs: TensorSpec) -> tuple:
     return tuple(out)
 
 
+# The fix named when a numeric op gets a string tensor.
+STRING_FIX = ("String tensors support no arithmetic: parse them with "
+              "ember.strings.to_number(x, out_type=...) first.")
+
+# The fix named when an op of real numbers (an order, rounding, ...) gets a complex tensor.
+COMPLEX_FIX = ("Complex numbers have no order and no such op: take a real tensor first, "
+               "e.g. ember.abs(z), ember.math.real(z) or ember.math.imag(z).")
+
+
+def mixed_dtype_error(op: str, specs: Sequence[Any]) -> DTypeError:
+    """The one error for operands of different dtypes (eager dispatch and rules alike).
+
+    Example:
+        >>> import ember as tf
+        >>> print(mixed_dtype_error("add", [tf.TensorSpec([2]), tf.TensorSpec([2], tf.int32)]))
+        add: mixed dtypes float32 and int32 (received float32[2] and int32[2]). ember does not convert dtypes implicitly, as TensorFlow; cast one operand first, e.g. ember.cast(y, ember.float32).
+    """
+    first = specs[0].dtype
+    other = next(s.dtype for s in specs if s.dtype != first)
+    return DTypeError(
+        f"{op}: mixed dtypes {first.name} and {other.name} (received {describe(*specs)}). "
+        f"ember does not convert dtypes implicitly, as TensorFlow; cast one operand first, "
+        f"e.g. ember.cast(y, ember.{first.name}).")
+
+
+def dtype_error(op: str, dtype: DType, allowed: frozenset, received: str,
+                what: str = "") -> DTypeError:
+    """The one error for a dtype an op does not accept (eager dispatch and rules alike):
+    the op, the dtype, what was received, the accepted dtypes and the fix.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.dtypes import NP_FLOATS
+        >>> print(dtype_error("sqrt", tf.int32, NP_FLOATS, "int32[2]"))  # doctest: +ELLIPSIS
+        sqrt: unsupported dtype int32 (received int32[2]); it accepts ... Convert with ember.cast(x, <dtype>).
+    """
+    names = ", ".join(sorted(BY_NP[d].name for d in allowed if d in BY_NP))
+    what = f" for {what}" if what and not what.startswith(" ") else what
+    fix = STRING_FIX if dtype.name == "string" else COMPLEX_FIX if dtype.is_complex else \
+        "Convert with ember.cast(x, <dtype>)."
+    return DTypeError(f"{op}: unsupported dtype {dtype.name}{what} (received {received}); "
+                      f"it accepts {names}. {fix}")
+
+
 def same_dtype(op: str, *specs: TensorSpec) -> DType:
     """The common dtype of the specs; DTypeError if they differ."""
     dt = specs[0].dtype
     for s in specs[1:]:
         if s.dtype != dt:
-            raise DTypeError(
-                f"{op}: mixed dtypes {dt.name} and {s.dtype.name} (received "
-                f"{describe(*specs)}). ember does not convert dtypes implicitly, as "
-                f"TensorFlow; cast one operand first, e.g. ember.cast(y, ember.{dt.name})."
-            )
+            raise mixed_dtype_error(op, specs)
     return dt
 
 
@@ -70,18 +110,30 @@ def check_dtype(op: str, spec: TensorSpec, allowed: frozenset | None, what: str 
     """DTypeError unless the spec's NumPy dtype is in `allowed` (None allows all)."""
     if allowed is None or spec.dtype._numpy() in allowed:
         return
-    names = ", ".join(sorted(BY_NP[d].name for d in allowed if d in BY_NP))
-    what = f" for {what}" if what and not what.startswith(" ") else what
-    if spec.dtype.name == "string":
-        from .registry import STRING_FIX
-        raise DTypeError(f"{op}: unsupported dtype string{what} (received {describe(spec)}); "
-                         f"it accepts {names}. {STRING_FIX}")
-    if spec.dtype.is_complex:
-        from .registry import COMPLEX_FIX
-        raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
-                         f"{describe(spec)}); it accepts {names}. {COMPLEX_FIX}")
-    raise DTypeError(f"{op}: unsupported dtype {spec.dtype.name}{what} (received "
-                     f"{describe(spec)}); it accepts {names}. Convert with ember.cast.")
+    raise dtype_error(op, spec.dtype, allowed, describe(spec), what)
+
+
+def dtype_checked(op: str, rule: Any, allowed: frozenset | None, same: bool) -> Any:
+    """`rule` preceded by a primitive's declared dtype checks: input 0's dtype in `allowed`,
+    and (`same`) every input of input 0's dtype. `primitive(..., allowed=, same_dtype=)`
+    builds it, so a rule never repeats them and eager and graph mode raise one message.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.dtypes import NP_FLOATS
+        >>> rule = dtype_checked("sqrt", unary("sqrt"), NP_FLOATS, False)
+        >>> rule(tf.TensorSpec([2]))
+        TensorSpec(shape=(2,), dtype=tf.float32, name=None)
+    """
+    def checked(*specs: Any, **params: Any) -> Any:
+        if specs:
+            if allowed is not None and specs[0].dtype._numpy() not in allowed:
+                raise dtype_error(op, specs[0].dtype, allowed, describe(*specs))
+            if same:
+                same_dtype(op, *specs)
+        return rule(*specs, **params)
+    checked.__wrapped__ = rule  # type: ignore[attr-defined]
+    return checked
 
 
 def floating(op: str, x: Any, what: str | None = None) -> Any:
@@ -142,26 +194,25 @@ def index_dtype(op: str, dtype: Any, what: str, allowed: frozenset = NP_INDEX) -
     return np_dtype
 
 
-def unary(op: str, allowed: frozenset | None = None, out_dtype: DType | None = None):
-    """Rule of an elementwise unary op: same shape; dtype kept unless `out_dtype`."""
+def unary(op: str, out_dtype: DType | None = None):
+    """Rule of an elementwise unary op: same shape; dtype kept unless `out_dtype` (the
+    accepted dtypes are the primitive's `allowed`)."""
     def rule(x: TensorSpec, **params) -> TensorSpec:
-        check_dtype(op, x, allowed)
         return TensorSpec(x.shape, out_dtype or x.dtype)
     return rule
 
 
-def binary(op: str, allowed: frozenset | None = None, out_dtype: DType | None = None):
-    """Rule of an elementwise binary op: broadcast shapes, equal dtypes."""
+def binary(op: str, out_dtype: DType | None = None):
+    """Rule of an elementwise binary op: broadcast shapes (the dtypes are checked by the
+    primitive's `allowed` and `same_dtype`)."""
     def rule(x: TensorSpec, y: TensorSpec) -> TensorSpec:
-        dt = same_dtype(op, x, y)
-        check_dtype(op, x, allowed)
-        return TensorSpec(broadcast_shapes(op, x, y), out_dtype or dt)
+        return TensorSpec(broadcast_shapes(op, x, y), out_dtype or x.dtype)
     return rule
 
 
-def compare(op: str, allowed: frozenset | None = None):
-    """Rule of a comparison: broadcast shapes, equal dtypes, bool out."""
-    return binary(op, allowed, bool_)
+def compare(op: str):
+    """Rule of a comparison: broadcast shapes, bool out."""
+    return binary(op, bool_)
 
 
 def normalize_axis(op: str, axis: int, rank: int | None, extra: int = 0) -> int:

@@ -45,7 +45,7 @@ imag_p = primitive("imag", _to_real_rule("imag"), allowed=NP_COMPLEX, elementwis
 angle_p = primitive("angle", _to_real_rule("angle"), allowed=NP_COMPLEX, elementwise=True)
 complex_abs_p = primitive("complex_abs", _to_real_rule("complex_abs"), allowed=NP_COMPLEX,
                           elementwise=True)
-conj_p = primitive("conj", rules.unary("conj", NP_COMPLEX), allowed=NP_COMPLEX,
+conj_p = primitive("conj", rules.unary("conj"), allowed=NP_COMPLEX,
                    elementwise=True)
 
 

@@ -22,8 +22,8 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
 from ..core.shape import TensorSpec
-from .conv_ops import (_conv_rule, _data_format, _from_nhwc, _ints, _out_size,
-                       _padding, _to_nhwc, conv2d, conv2d_backprop_input_p)
+from .conv_ops import (_data_format, _from_nhwc, _ints, _out_size,
+                       _padding, _to_nhwc, conv2d, conv2d_backprop_input_p, conv2d_p)
 from .convert import as_tensor
 from .creation_ops import eye, zeros
 from .shape_info import shape as _shape
@@ -197,7 +197,7 @@ def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
               "padding": _padding(op, padding, fmt, explicit_ok=True),
               "dilations": _ints(op, "dilations", dilations, fmt)}
     wide = _depthwise_filter(op, w)
-    _conv_rule(_spec(x), _spec(wide), **params)  # shape errors before any work
+    conv2d_p.rule(_spec(x), _spec(wide), **params)  # shape errors before any work
     return _from_nhwc(conv2d(x, wide, **params), first)
 
 

@@ -117,8 +117,7 @@ def _check_4d(op: str, x: TensorSpec, what: str, layout: str) -> None:
 def _conv_rule(x: TensorSpec, w: TensorSpec, strides: tuple, padding: Any,
                dilations: tuple) -> TensorSpec:
     op = "conv2d"
-    dt = rules.same_dtype(op, x, w)
-    rules.check_dtype(op, x, NP_FLOATS)
+    dt = x.dtype  # dtypes: the primitive's allowed / same_dtype
     _check_4d(op, x, "input", "[batch, height, width, in_channels]")
     _check_4d(op, w, "filters", "[height, width, in_channels, out_channels]")
     if x.shape.rank is None or w.shape.rank is None:
@@ -137,15 +136,11 @@ def _conv_rule(x: TensorSpec, w: TensorSpec, strides: tuple, padding: Any,
 
 
 def _backprop_input_rule(g: TensorSpec, w: TensorSpec, x: TensorSpec, **params: Any) -> TensorSpec:
-    rules.same_dtype("conv2d_backprop_input", g, w, x)
-    rules.check_dtype("conv2d_backprop_input", g, NP_FLOATS)
     return TensorSpec(x.shape, g.dtype)
 
 
 def _backprop_filter_rule(x: TensorSpec, g: TensorSpec, w: TensorSpec,
                           **params: Any) -> TensorSpec:
-    rules.same_dtype("conv2d_backprop_filter", x, g, w)
-    rules.check_dtype("conv2d_backprop_filter", x, NP_FLOATS)
     return TensorSpec(w.shape, x.dtype)
 
 
@@ -220,7 +215,7 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
         raise ShapeError(f"{op}: input must be 4-D [batch, height, width, channels] "
                          f"({fmt}), received {rules.describe(x)}.")
     x = _to_nhwc(x, first)
-    _conv_rule(TensorSpec(x.shape, x.dtype), TensorSpec(w.shape, w.dtype), **params)
+    conv2d_p.rule(TensorSpec(x.shape, x.dtype), TensorSpec(w.shape, w.dtype), **params)
     return _from_nhwc(bind(conv2d_p, x, w, **params), first)
 
 
@@ -258,7 +253,6 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
 
 def _pool_rule(op: str):
     def rule(x: TensorSpec, ksize: tuple, strides: tuple, padding: str) -> TensorSpec:
-        rules.check_dtype(op, x, NP_FLOATS)
         _check_4d(op, x, "input", "[batch, height, width, channels]")
         if x.shape.rank is None:
             return TensorSpec(None, x.dtype)
@@ -271,8 +265,6 @@ def _pool_rule(op: str):
 def _like_second(op: str):
     """Rule of a pooling gradient `(g, x_like) -> spec of x_like`."""
     def rule(g: TensorSpec, x: TensorSpec, **params: Any) -> TensorSpec:
-        rules.same_dtype(op, g, x)
-        rules.check_dtype(op, g, NP_FLOATS)
         return TensorSpec(x.shape, g.dtype)
     return rule
 

@@ -39,7 +39,7 @@ def _example_input(allowed: frozenset) -> str:
 
 
 def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str = ""):
-    p = primitive(name, rules.unary(name, allowed, out), allowed=allowed, elementwise=True)
+    p = primitive(name, rules.unary(name, out), allowed=allowed, elementwise=True)
 
     def op(x: Any, name: str | None = None) -> Any:
         return bind1(p, as_tensor(x))
@@ -55,7 +55,7 @@ def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str 
 
 def _binary(name: str, allowed: frozenset, out=None, what: str = "", prim: Any = None):
     p = prim if prim is not None else primitive(
-        name, rules.binary(name, allowed, out), allowed=allowed, same_dtype=True,
+        name, rules.binary(name, out), allowed=allowed, same_dtype=True,
         elementwise=True)
 
     def op(x: Any, y: Any, name: str | None = None) -> Any:

@@ -63,11 +63,11 @@ def relu(features: Any, name: str | None = None) -> Any:
 # NOTE: relu is a primitive for speed (one np.maximum instead of a compare and a select:
 # it is in every network's forward pass). Its gradient is taken where x > 0 only, so
 # relu'(0) = 0 as in TF.
-relu_p = primitive("relu", rules.unary("relu", NP_NUMERIC), allowed=NP_NUMERIC,
+relu_p = primitive("relu", rules.unary("relu"), allowed=NP_NUMERIC,
                    elementwise=True)
 # relu's gradient is `g * (y > 0)` as one primitive (`relu_grad`), linear in g, so its own
 # gradient is relu_grad again.
-relu_grad_p = primitive("relu_grad", rules.binary("relu_grad", NP_NUMERIC),
+relu_grad_p = primitive("relu_grad", rules.binary("relu_grad"),
                         allowed=NP_NUMERIC, same_dtype=True)
 defvjp(relu_p, lambda g, ins, out: (bind(relu_grad_p, g, out),))
 defvjp(relu_grad_p, lambda g, ins, out: (bind(relu_grad_p, g, ins[1]), None))

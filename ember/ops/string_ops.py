@@ -42,17 +42,14 @@ def _strings(x: Any, op: str, arg: str = "input") -> Any:
 
 
 def _to_number_rule(x: TensorSpec, out_type: np.dtype) -> TensorSpec:
-    rules.check_dtype("string_to_number", x, NP_STRING)
     return TensorSpec(x.shape, as_dtype(out_type))
 
 
 def _length_rule(x: TensorSpec, unit: str) -> TensorSpec:
-    rules.check_dtype("string_length", x, NP_STRING)
     return TensorSpec(x.shape, int32)
 
 
 def _as_string_rule(x: TensorSpec, **params: Any) -> TensorSpec:
-    rules.check_dtype("as_string", x, NP_ALL)
     return TensorSpec(x.shape, string)
 
 
