@@ -20,7 +20,8 @@ from .core.dtypes import (DType, as_dtype, bfloat16, bool, double, float16, floa
 from .core.shape import TensorShape, TensorSpec
 from .core.tensor import Tensor, is_tensor
 from .core.variable import Variable, VariableAggregation, VariableSynchronization
-from .core.tape import UnconnectedGradients, custom_gradient, recompute_grad
+from .core.custom_gradient import custom_gradient, recompute_grad
+from .core.tape import UnconnectedGradients
 from .ops.gradient_tape import GradientTape
 from .core import nest
 from .core.function import Function, function

@@ -28,9 +28,6 @@ LAYERS = {"backend": 0, "core": 1, "ops": 2, "autograph": 2, "io": 3, "data": 3,
 KNOWN = {
     ("ember", "ember.keras"):
         "tf.keras is an attribute of the top-level namespace, as in TensorFlow",
-    ("ember.core.variable", "ember.ops.state_ops"):
-        "v[key].assign inside a graph is an op composite (a cycle of concepts: Variable "
-        "and the ops that take Variables); imported inside the method",
     ("ember.ops.image_ops", "ember"):
         "tf.image is written with the public namespace (issue 13: import the ops modules)",
     ("ember.train._format", "ember.keras.saving.weights_file"):

@@ -409,8 +409,3 @@ def _accumulate(cts: dict, x: Any, g: Any, exact: bool = False) -> None:
         g = sum_to(g, xdims)
     prev = cts.get(id(x))
     cts[id(x)] = g if prev is None else add(prev, g)
-
-
-# custom_gradient and recompute_grad live in custom_gradient.py (imported at the end, as
-# they build on the tape above).
-from .custom_gradient import custom_gradient, recompute_grad  # noqa: E402,F401

@@ -29,7 +29,8 @@ from .shape import TensorShape
 OPS = SimpleNamespace()
 OPERATOR_OPS = ("add", "subtract", "multiply", "truediv", "floordiv", "floormod", "pow",
                 "matmul", "negative", "abs", "invert", "and_", "or_", "xor", "less",
-                "less_equal", "greater", "greater_equal", "eq", "ne", "getitem")
+                "less_equal", "greater", "greater_equal", "eq", "ne", "getitem",
+                "assign_slice")  # the last: `v[key].assign(x)` of a Variable inside a graph
 
 
 class TensorOps:

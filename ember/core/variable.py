@@ -302,10 +302,8 @@ class _TracerSlice(Tracer):
 
     def assign(self, value: Any, use_locking: Any = None, name: Any = None,
                read_value: bool = True) -> "Variable | None":
-        from ..ops.state_ops import assign_traced_slice  # an op composite (where of a
-        # placed slice), one layer up: a cycle of concepts, Variable <-> ops on Variables
         v, key = self.trace._slice_info[id(self)]
-        assign_traced_slice(v, key, self, value)
+        OPS.assign_slice(v, key, self, value)  # an op composite, from the op layer
         return v if read_value else None
 
 

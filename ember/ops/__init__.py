@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..core.tensor import install_operators
 from . import (array_ops, clip_ops, control_flow, conv_ops, convert, gather_ops,  # noqa: F401
                index_ops, linalg_ops, math_ops, nn_ops, extra_ops, random_ops, reduce_ops,
-               sort_ops)
+               sort_ops, state_ops)
 
 
 def _install_operators() -> None:
@@ -20,7 +20,8 @@ def _install_operators() -> None:
         floordiv=m.floordiv, floormod=m.floormod, pow=m.pow, matmul=linalg_ops.matmul,
         negative=m.negative, abs=m.abs, invert=m.invert, and_=m._and, or_=m._or,
         xor=m._xor, less=m.less, less_equal=m.less_equal, greater=m.greater,
-        greater_equal=m.greater_equal, eq=m._eq, ne=m._ne, getitem=index_ops.getitem)
+        greater_equal=m.greater_equal, eq=m._eq, ne=m._ne, getitem=index_ops.getitem,
+        assign_slice=state_ops.assign_traced_slice)
 
 
 _install_operators()
