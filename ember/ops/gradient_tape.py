@@ -5,13 +5,13 @@ methods that are built from ops (one_hot seeds, reshape, stack), one layer up.
 
 Example:
     >>> import ember as tf
-    >>> x = tf.constant([1.0, 2.0])
+    >>> x = tf.constant([[1.0, 2.0]])
     >>> with tf.GradientTape() as tape:
     ...     tape.watch(x)
-    ...     y = x * x
-    >>> tape.jacobian(y, x).numpy()
-    array([[2., 0.],
-           [0., 4.]], dtype=float32)
+    ...     y = 3.0 * x
+    >>> tape.batch_jacobian(y, x).numpy()[0]
+    array([[3., 0.],
+           [0., 3.]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -27,21 +27,13 @@ from .shape_ops import broadcast_to, reshape, stack
 
 
 class GradientTape(_CoreTape):
-    """Records operations for automatic differentiation (TF's `tf.GradientTape`).
-
-    Args:
-        persistent: allow several `gradient`/`jacobian` calls (default: one).
-        watch_accessed_variables: watch every trainable Variable read while recording.
+    """TF's `tf.GradientTape`: core's tape (recording, `gradient`, `watch`, ...) with
+    `jacobian` and `batch_jacobian`, which are built from ops.
 
     Example:
         >>> import ember as tf
-        >>> w = tf.Variable([[1.0], [2.0]])
-        >>> x = tf.constant([[3.0, 4.0]])
-        >>> with tf.GradientTape() as tape:
-        ...     loss = tf.reduce_sum(tf.matmul(x, w) ** 2)
-        >>> tape.gradient(loss, w).numpy()
-        array([[66.],
-               [88.]], dtype=float32)
+        >>> isinstance(tf.GradientTape(), tf.GradientTape)
+        True
     """
 
     def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any =
