@@ -28,8 +28,6 @@ LAYERS = {"backend": 0, "core": 1, "ops": 2, "autograph": 2, "io": 3, "data": 3,
 KNOWN = {
     ("ember", "ember.keras"):
         "tf.keras is an attribute of the top-level namespace, as in TensorFlow",
-    ("ember.ops.image_ops", "ember"):
-        "tf.image is written with the public namespace (issue 13: import the ops modules)",
     ("ember.train._format", "ember.keras.saving.weights_file"):
         "tf.train.Checkpoint reads Keras weight files (a true cycle of concepts)",
     ("ember.train._tracking", "ember.keras.engine.layer"):

@@ -21,9 +21,19 @@ from typing import Any
 
 import numpy as np
 
-import ember as tf
-from ember.core.context import CTX
-from ember.core.errors import SymbolicValueError
+from ..core.context import CTX
+from ..core.custom_gradient import custom_gradient
+from ..core.dtypes import as_dtype, float32, float64
+from ..core.errors import SymbolicValueError
+from ..core.tensor import is_tensor
+from .convert import cast, constant, convert_to_tensor, identity
+from .gather_ops import gather
+from .math_ops import clip_by_value, floordiv, maximum, where
+from .random_ops import uniform as random_uniform
+from .reduce_ops import reduce_mean, reduce_std, reduce_sum
+from .shape_info import shape as dynamic_shape
+from .shape_ops import concat, pad, reshape, reverse
+from .shape_ops import transpose as _transpose  # `transpose` here is tf.image.transpose
 
 __all__ = ["flip_left_right", "flip_up_down", "rot90", "transpose", "convert_image_dtype",
            "rgb_to_grayscale", "grayscale_to_rgb", "adjust_brightness", "adjust_contrast",
@@ -36,7 +46,7 @@ __all__ = ["flip_left_right", "flip_up_down", "rot90", "transpose", "convert_ima
 
 def _image(op: str, image: Any) -> Any:
     """`image` as a Tensor of rank 3 or 4, or a clear error."""
-    t = tf.convert_to_tensor(image)
+    t = convert_to_tensor(image)
     rank = t.shape.rank
     if rank not in (3, 4):
         raise ValueError(f"tf.image.{op}: expected an image of rank 3 [height, width, "
@@ -56,7 +66,7 @@ def _hw(op: str, image: Any) -> tuple[int, int]:
 
 def _static_value(op: str, name: str, value: Any) -> Any:
     """The NumPy value of a tensor argument; a tensor computed inside a trace is refused."""
-    if not tf.is_tensor(value):
+    if not is_tensor(value):
         return value
     try:
         return value.numpy()
@@ -81,7 +91,7 @@ def _spatial_pad(image: Any, top: int, bottom: int, left: int, right: int) -> An
     pads = [[top, bottom], [left, right], [0, 0]]
     if image.shape.rank == 4:
         pads = [[0, 0]] + pads
-    return tf.pad(image, pads)
+    return pad(image, pads)
 
 
 def _to_float(image: Any) -> tuple[Any, Any]:
@@ -89,7 +99,7 @@ def _to_float(image: Any) -> tuple[Any, Any]:
     orig = image.dtype
     if orig.is_floating:
         return image, orig
-    return convert_image_dtype(image, tf.float32), orig
+    return convert_image_dtype(image, float32), orig
 
 
 # ------------------------------------------------------------------- flips / rotations
@@ -103,7 +113,7 @@ def flip_left_right(image: Any) -> Any:
         >>> image.flip_left_right([[[1], [2], [3]]]).numpy()[..., 0]
         array([[3, 2, 1]], dtype=int32)
     """
-    return tf.reverse(_image("flip_left_right", image), [-2])
+    return reverse(_image("flip_left_right", image), [-2])
 
 
 def flip_up_down(image: Any) -> Any:
@@ -116,12 +126,12 @@ def flip_up_down(image: Any) -> Any:
         array([[2],
                [1]], dtype=int32)
     """
-    return tf.reverse(_image("flip_up_down", image), [-3])
+    return reverse(_image("flip_up_down", image), [-3])
 
 
 def _swap_hw(image: Any) -> Any:
     perm = [1, 0, 2] if image.shape.rank == 3 else [0, 2, 1, 3]
-    return tf.transpose(image, perm)
+    return _transpose(image, perm)
 
 
 def transpose(image: Any) -> Any:
@@ -150,12 +160,12 @@ def rot90(image: Any, k: int = 1) -> Any:
     image = _image("rot90", image)
     k = _int_arg("rot90", "k", k) % 4
     if k == 0:
-        return tf.identity(image)
+        return identity(image)
     if k == 1:
-        return _swap_hw(tf.reverse(image, [-2]))
+        return _swap_hw(reverse(image, [-2]))
     if k == 2:
-        return tf.reverse(image, [-3, -2])
-    return tf.reverse(_swap_hw(image), [-2])
+        return reverse(image, [-3, -2])
+    return reverse(_swap_hw(image), [-2])
 
 
 # ------------------------------------------------------------------ dtypes and colour
@@ -174,33 +184,32 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False) -> Any:
         >>> image.convert_image_dtype(x, tf.float32).numpy()
         array([0.       , 0.5019608, 1.       ], dtype=float32)
     """
-    image = tf.convert_to_tensor(image)
-    dtype = tf.as_dtype(dtype)
+    image = convert_to_tensor(image)
+    dtype = as_dtype(dtype)
     src = image.dtype
     for d, what in ((src, "image.dtype"), (dtype, "dtype")):
         if not (d.is_floating or d.is_integer):
             raise TypeError(f"tf.image.convert_image_dtype: {what} must be a float or integer "
                             f"type. Received: {what}={d}")
     if src == dtype:
-        return tf.identity(image)
+        return identity(image)
     if src.is_integer and dtype.is_integer:
         in_max, out_max = int(src.max), int(dtype.max)
         if in_max > out_max:  # scale down: integer divide, then cast
             scale = (in_max + 1) // (out_max + 1)
-            return tf.cast(tf.math.floordiv(image, tf.cast(scale, src)), dtype)
+            return cast(floordiv(image, cast(scale, src)), dtype)
         scale = (out_max + 1) // (in_max + 1)
-        return tf.cast(image, dtype) * tf.cast(scale, dtype)
+        return cast(image, dtype) * cast(scale, dtype)
     if src.is_floating and dtype.is_floating:
-        return tf.cast(image, dtype)
+        return cast(image, dtype)
     if src.is_integer:  # int -> float
-        return tf.cast(image, dtype) * tf.cast(1.0 / float(src.max), dtype)
+        return cast(image, dtype) * cast(1.0 / float(src.max), dtype)
     # float -> int
-    scaled = image * tf.cast(float(dtype.max) + 0.5, src)
+    scaled = image * cast(float(dtype.max) + 0.5, src)
     if saturate:
         # NOTE: clip in float64 so that e.g. int32's max is represented exactly enough.
-        scaled = tf.clip_by_value(tf.cast(scaled, tf.float64), float(dtype.min),
-                                  float(dtype.max))
-    return tf.cast(scaled, dtype)
+        scaled = clip_by_value(cast(scaled, float64), float(dtype.min), float(dtype.max))
+    return cast(scaled, dtype)
 
 
 def rgb_to_grayscale(images: Any) -> Any:
@@ -217,8 +226,8 @@ def rgb_to_grayscale(images: Any) -> Any:
         raise ValueError("tf.image.rgb_to_grayscale: the last dim must be 3 (RGB). "
                          f"Received: shape={images.shape}")
     flt, orig = _to_float(images)
-    weights = tf.constant([0.2989, 0.5870, 0.1140], flt.dtype)
-    gray = tf.reduce_sum(flt * weights, axis=-1, keepdims=True)
+    weights = constant([0.2989, 0.5870, 0.1140], flt.dtype)
+    gray = reduce_sum(flt * weights, axis=-1, keepdims=True)
     return convert_image_dtype(gray, orig)
 
 
@@ -235,7 +244,7 @@ def grayscale_to_rgb(images: Any) -> Any:
     if images.shape[-1] != 1:
         raise ValueError("tf.image.grayscale_to_rgb: the last dim must be 1 (grayscale). "
                          f"Received: shape={images.shape}")
-    return tf.concat([images, images, images], axis=-1)
+    return concat([images, images, images], axis=-1)
 
 
 def adjust_brightness(image: Any, delta: Any) -> Any:
@@ -248,7 +257,7 @@ def adjust_brightness(image: Any, delta: Any) -> Any:
         array([[[0.75]]], dtype=float32)
     """
     flt, orig = _to_float(_image("adjust_brightness", image))
-    out = flt + tf.cast(delta, flt.dtype)
+    out = flt + cast(delta, flt.dtype)
     return convert_image_dtype(out, orig, saturate=True)
 
 
@@ -265,7 +274,7 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Any:
         return _adjust_contrast(images, contrast_factor)
 
     # TF's AdjustContrastv2 has no gradient: asking for one raises LookupError
-    @tf.custom_gradient
+    @custom_gradient
     def no_gradient(*args: Any) -> Any:
         def grad(*upstream: Any, variables: Any = None) -> Any:
             raise LookupError("gradient registry has no entry for: AdjustContrastv2 "
@@ -279,8 +288,8 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Any:
 
 def _adjust_contrast(images: Any, contrast_factor: Any) -> Any:
     flt, orig = _to_float(_image("adjust_contrast", images))
-    mean = tf.reduce_mean(flt, axis=[-3, -2], keepdims=True)
-    out = (flt - mean) * tf.cast(contrast_factor, flt.dtype) + mean
+    mean = reduce_mean(flt, axis=[-3, -2], keepdims=True)
+    out = (flt - mean) * cast(contrast_factor, flt.dtype) + mean
     return convert_image_dtype(out, orig, saturate=True)
 
 
@@ -296,17 +305,17 @@ def per_image_standardization(image: Any) -> Any:
         >>> image.per_image_standardization([[[1.0], [3.0]]]).numpy()[..., 0]
         array([[-1.,  1.]], dtype=float32)
     """
-    image = tf.cast(_image("per_image_standardization", image), tf.float32)
+    image = cast(_image("per_image_standardization", image), float32)
     h, w = _hw("per_image_standardization", image)
     c = image.shape[-1]
     if c is None:
         raise ValueError("tf.image.per_image_standardization: the channel dim must be "
                          f"known statically. Received: shape={image.shape}")
     axes = [-3, -2, -1]
-    mean = tf.reduce_mean(image, axis=axes, keepdims=True)
-    stddev = tf.reduce_std(image, axis=axes, keepdims=True)
+    mean = reduce_mean(image, axis=axes, keepdims=True)
+    stddev = reduce_std(image, axis=axes, keepdims=True)
     min_stddev = 1.0 / math.sqrt(h * w * int(c))
-    return (image - mean) / tf.maximum(stddev, min_stddev)
+    return (image - mean) / maximum(stddev, min_stddev)
 
 
 # -------------------------------------------------------------------- crops and pads
@@ -390,7 +399,7 @@ def central_crop(image: Any, central_fraction: float) -> Any:
         raise ValueError(f"tf.image.{op}: central_fraction must be in (0, 1]. Received: "
                          f"central_fraction={central_fraction!r}")
     if f == 1.0:
-        return tf.identity(image)
+        return identity(image)
     h, w = _hw(op, image)
     # NOTE: TF computes the start in float64 and truncates; the size keeps the crop centred.
     top, left = int((h - h * f) / 2), int((w - w * f) / 2)
@@ -465,8 +474,8 @@ def _lerp_axis(x: Any, axis: int, in_size: int, out_size: int) -> Any:
     lo, hi, frac = _bilinear_taps(in_size, out_size)
     shape = [1] * x.shape.rank
     shape[axis] = out_size
-    frac = tf.constant(frac.reshape(shape), x.dtype)
-    a, b = tf.gather(x, lo, axis=axis), tf.gather(x, hi, axis=axis)
+    frac = constant(frac.reshape(shape), x.dtype)
+    a, b = gather(x, lo, axis=axis), gather(x, hi, axis=axis)
     return a + (b - a) * frac
 
 
@@ -507,11 +516,11 @@ def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR,
     if method == ResizeMethod.NEAREST_NEIGHBOR:
         out = images
         if oh != h:
-            out = tf.gather(out, _nearest_taps(h, oh), axis=hax)
+            out = gather(out, _nearest_taps(h, oh), axis=hax)
         if ow != w:
-            out = tf.gather(out, _nearest_taps(w, ow), axis=wax)
-        return out if out is not images else tf.identity(images)
-    x = tf.cast(images, tf.float32)
+            out = gather(out, _nearest_taps(w, ow), axis=wax)
+        return out if out is not images else identity(images)
+    x = cast(images, float32)
     if oh != h:
         x = _lerp_axis(x, hax, h, oh)
     if ow != w:
@@ -524,11 +533,11 @@ def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR,
 def _random_flip(op: str, image: Any, axis: int, seed: int | None) -> Any:
     image = _image(op, image)
     if image.shape.rank == 3:
-        coin = tf.random.uniform([], seed=seed) < 0.5
+        coin = random_uniform([], seed=seed) < 0.5
     else:
-        n = tf.reshape(tf.shape(image)[0], [1])
-        coin = tf.reshape(tf.random.uniform(n, seed=seed) < 0.5, [-1, 1, 1, 1])
-    return tf.where(coin, tf.reverse(image, [axis]), image)
+        n = reshape(dynamic_shape(image)[0], [1])
+        coin = reshape(random_uniform(n, seed=seed) < 0.5, [-1, 1, 1, 1])
+    return where(coin, reverse(image, [axis]), image)
 
 
 def random_flip_left_right(image: Any, seed: int | None = None) -> Any:
@@ -567,5 +576,5 @@ def random_brightness(image: Any, max_delta: float, seed: int | None = None) -> 
     if not isinstance(max_delta, (int, float, np.integer, np.floating)) or max_delta < 0:
         raise ValueError("tf.image.random_brightness: max_delta must be a number >= 0. "
                          f"Received: max_delta={max_delta!r}")
-    delta = tf.random.uniform([], -float(max_delta), float(max_delta), seed=seed)
+    delta = random_uniform([], -float(max_delta), float(max_delta), seed=seed)
     return adjust_brightness(image, delta)
