@@ -1,9 +1,9 @@
 """Gradient rules of the array primitives (declared in `array_prims`).
 
-They live apart from the primitives because they are written with the public ops of
-`shape_ops` and `index_ops`, which import `array_prims`: declaring them there would be an
-import cycle. `shape_ops` imports this module last, which registers them. math_ops and
-reduce_ops are looked up when a rule runs (reduce_ops imports shape_ops while it loads).
+They live apart from the primitives because they are written with the ops of
+`shape_info` and `index_ops`, which import `array_prims`: declaring them there would be an
+import cycle. `shape_ops` imports this module last, which registers them; each `defvjp`
+follows its rule. reduce_ops is looked up when a rule runs (it imports shape_ops).
 
 Every rule works with unknown (None) dims inside ember.function: sizes the rule can't
 know statically are read at run time (split_like, strided_slice_grad with the input as
@@ -30,6 +30,7 @@ from ..core.registry import bind, defvjp, no_gradient
 from .array_prims import (broadcast_to_dynamic_p, broadcast_to_p, concat_p, pad_p, range_p,
                           reshape_dynamic_p, reshape_p, reverse_p, split_like_p, split_p,
                           tile_p, transpose_p)
+from . import math_ops
 from .index_ops import getitem, strided_slice_grad_p
 from .shape_info import dim_of, filled_like, reshape_like, reshape_parts
 
@@ -52,7 +53,6 @@ def _fold_mirror(g: Any, ax: int, before: int, after: int, reflect: bool) -> Any
 
     Positions are counted from the ends where they can be, so the axis size is never
     needed (it may be unknown inside ember.function)."""
-    from . import math_ops
     pre = (_ALL,) * ax
     total = getitem(g, pre + (slice(before, -after or None),))
     skip = 1 if reflect else 0  # REFLECT excludes the edge element from the mirror
@@ -76,11 +76,21 @@ def _reshape_vjp(g: Any, ins: tuple, out: Any, **params: Any) -> tuple:
     return (back,) if len(ins) == 1 else (back, None)
 
 
+defvjp(reshape_p, _reshape_vjp)
+defvjp(reshape_dynamic_p, _reshape_vjp)
+
+
 def _transpose_vjp(g: Any, ins: tuple, out: Any, perm: tuple) -> tuple:
     inverse = [0] * len(perm)
     for i, p in enumerate(perm):
         inverse[p] = i
     return (bind(transpose_p, g, perm=tuple(inverse)),)
+
+
+defvjp(transpose_p, _transpose_vjp)
+# The cotangent has the broadcast shape; the tape sums it back to the input's shape.
+defvjp(broadcast_to_p, lambda g, ins, out, shape: (g,))
+defvjp(broadcast_to_dynamic_p, lambda g, ins, out, dims: (g, None))
 
 
 def _concat_vjp(g: Any, ins: tuple, out: Any, axis: int) -> tuple:
@@ -92,15 +102,24 @@ def _concat_vjp(g: Any, ins: tuple, out: Any, axis: int) -> tuple:
     return tuple(bind(split_p, g, sizes=sizes, axis=axis))
 
 
+defvjp(concat_p, _concat_vjp)
+
+
 def _split_vjp(gs: tuple, ins: tuple, outs: tuple, sizes: Any, axis: int) -> tuple:
     parts = _pieces(gs, outs)
     return (parts[0] if len(parts) == 1 else bind(concat_p, *parts, axis=axis),)
+
+
+defvjp(split_p, _split_vjp)
 
 
 def _split_like_vjp(gs: tuple, ins: tuple, outs: tuple, axis: int) -> tuple:
     parts = _pieces(gs, outs)
     whole = parts[0] if len(parts) == 1 else bind(concat_p, *parts, axis=axis)
     return (whole,) + (None,) * (len(ins) - 1)
+
+
+defvjp(split_like_p, _split_like_vjp)
 
 
 def _pad_vjp(g: Any, ins: tuple, out: Any, paddings: tuple, mode: str,
@@ -115,8 +134,11 @@ def _pad_vjp(g: Any, ins: tuple, out: Any, paddings: tuple, mode: str,
     return (g,)
 
 
+defvjp(pad_p, _pad_vjp)
+
+
 def _tile_vjp(g: Any, ins: tuple, out: Any, multiples: tuple) -> tuple:
-    from . import reduce_ops
+    from . import reduce_ops  # cycle: reduce_ops -> shape_ops -> this
     x = ins[0]
     parts, axes = [], []
     for i, m in enumerate(multiples):
@@ -129,20 +151,6 @@ def _tile_vjp(g: Any, ins: tuple, out: Any, multiples: tuple) -> tuple:
     return (reduce_ops.reduce_sum(reshape_parts(g, parts), axis=axes),)
 
 
-def _grads() -> None:
-    defvjp(reshape_p, _reshape_vjp)
-    defvjp(reshape_dynamic_p, _reshape_vjp)
-    defvjp(transpose_p, _transpose_vjp)
-    # The cotangent has the broadcast shape; the tape sums it back to the input's shape.
-    defvjp(broadcast_to_p, lambda g, ins, out, shape: (g,))
-    defvjp(broadcast_to_dynamic_p, lambda g, ins, out, dims: (g, None))
-    defvjp(concat_p, _concat_vjp)
-    defvjp(split_p, _split_vjp)
-    defvjp(split_like_p, _split_like_vjp)
-    defvjp(pad_p, _pad_vjp)
-    defvjp(tile_p, _tile_vjp)
-    defvjp(reverse_p, lambda g, ins, out, axis: (bind(reverse_p, g, axis=axis),))
-    no_gradient(range_p)
-
-
-_grads()
+defvjp(tile_p, _tile_vjp)
+defvjp(reverse_p, lambda g, ins, out, axis: (bind(reverse_p, g, axis=axis),))
+no_gradient(range_p)

@@ -1,7 +1,8 @@
 """Complex numbers: the primitives `complex`, `real`, `imag`, `angle`, `complex_abs` and
 `conj`, the ops `tf.complex`, `tf.math.real` and `tf.math.conj`, and `holomorphic`, which
-turns a primitive's real gradient rule into TF's rule for complex inputs. `imag`, `angle`
-and the gradient rules of these primitives are in math_ops.py, which builds on this.
+turns a primitive's real gradient rule into TF's rule for complex inputs (TF's rules,
+math_grad.py, each after its primitive). `imag` and `angle` are in math_ops.py, which
+builds on this.
 
 Example:
     >>> import ember as tf
@@ -16,8 +17,10 @@ from typing import Any
 
 from ..core import rules
 from ..core.dtypes import NP_ARITH, NP_COMPLEX, NP_FLOATS, as_dtype, float32, float64
-from ..core.registry import bind, bind1, primitive
+from ..core.grad_prims import fill_like
+from ..core.registry import bind, bind1, defvjp, primitive
 from ..core.shape import TensorSpec
+from ..core.tape import needs_gradient
 from .convert import as_tensor, pair
 
 __all__ = ["complex", "conj", "holomorphic", "real"]
@@ -38,15 +41,44 @@ def _to_real_rule(op: str):
     return rule
 
 
+def _as_complex(x: Any) -> Any:
+    """A real tensor as complex with a zero imaginary part (in gradient rules)."""
+    return complex(x, fill_like(x, 0))
+
+
 complex_p = primitive("complex", _complex_rule, allowed=NP_FLOATS & {float32._np, float64._np},
                       same_dtype=True, elementwise=True)
+defvjp(complex_p, lambda g, ins, out: (real(g) if needs_gradient(0) else None,
+                                       bind1(imag_p, g) if needs_gradient(1) else None))
 real_p = primitive("real", _to_real_rule("real"), allowed=NP_COMPLEX, elementwise=True)
+defvjp(real_p, lambda g, ins, out: (_as_complex(g),))
 imag_p = primitive("imag", _to_real_rule("imag"), allowed=NP_COMPLEX, elementwise=True)
+defvjp(imag_p, lambda g, ins, out: (complex(fill_like(g, 0), g),))
 angle_p = primitive("angle", _to_real_rule("angle"), allowed=NP_COMPLEX, elementwise=True)
+
+
+def _angle_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    # angle(z) = atan2(y, x): (-y + ix) / |z|^2 = -g / (y + ix)
+    from . import math_ops as m  # cycle: math_ops imports this module
+    z = ins[0]
+    return (m.negative(m.truediv(_as_complex(g), complex(bind1(imag_p, z), real(z)))),)
+
+
+defvjp(angle_p, _angle_vjp)
 complex_abs_p = primitive("complex_abs", _to_real_rule("complex_abs"), allowed=NP_COMPLEX,
                           elementwise=True)
+
+
+def _complex_abs_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    # |z|: g z / |z| (0 at z = 0, as TF's div_no_nan)
+    from . import math_ops as m  # cycle: math_ops imports this module
+    return (m.divide_no_nan(m.multiply(_as_complex(g), ins[0]), _as_complex(out)),)
+
+
+defvjp(complex_abs_p, _complex_abs_vjp)
 conj_p = primitive("conj", rules.unary("conj"), allowed=NP_COMPLEX,
                    elementwise=True)
+defvjp(conj_p, lambda g, ins, out: (conj(g),))
 
 
 def complex(real: Any, imag: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name

@@ -10,7 +10,7 @@ from ..core import rules
 from ..core.convert import scalar_like, to_array
 from ..core.dtypes import BY_NP, NP_ALL, NP_COMPLEX, as_dtype
 from ..core.errors import DTypeError, ShapeError
-from ..core.registry import bind, primitive
+from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps, wrap
 
@@ -100,7 +100,7 @@ def _holds_tensors(x: Any) -> bool:
 def _pack(x: Any, dtype: Any) -> Any:
     """A (nested) list mixing tensors and numbers, stacked into one tensor (TF's
     auto-packing): numbers take the dtype of the tensors."""
-    from .shape_ops import stack
+    from .shape_ops import stack  # cycle: shape_ops imports this module
     items = [_pack(e, dtype) if isinstance(e, (list, tuple)) else e for e in x]
     if dtype is None:
         dtype = next((e.dtype for e in items if isinstance(e, TensorOps)), None)
@@ -173,8 +173,23 @@ def _cast_rule(x: TensorSpec, dtype: np.dtype) -> TensorSpec:
 
 
 cast_p = primitive("cast", _cast_rule, allowed=NP_ALL | NP_COMPLEX)
+
+
+def _cast_vjp(g: Any, ins: tuple, out: Any, dtype: Any) -> tuple:
+    # NOTE: between floating and complex dtypes, as TF's _CastGrad: a complex cotangent
+    # cast to a real source keeps its real part (d/dx of the real part of x + 0i).
+    x = ins[0]
+    src, dst = x.dtype, out.dtype
+    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
+        return (cast(g, src),)
+    return (None,)
+
+
+defvjp(cast_p, _cast_vjp)
 stop_gradient_p = primitive("stop_gradient", rules.unary("stop_gradient"))
+no_gradient(stop_gradient_p)
 identity_p = primitive("identity", rules.unary("identity"))
+defvjp(identity_p, lambda g, ins, out: (g,))
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Any:
@@ -217,25 +232,3 @@ def stop_gradient(input: Any, name: str | None = None) -> Any:
         np.float32(2.0)
     """
     return bind(stop_gradient_p, as_tensor(input))
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _cast_vjp(g: Any, ins: tuple, out: Any, dtype: Any) -> tuple:
-    # NOTE: between floating and complex dtypes, as TF's _CastGrad: a complex cotangent
-    # cast to a real source keeps its real part (d/dx of the real part of x + 0i).
-    x = ins[0]
-    src, dst = x.dtype, out.dtype
-    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
-        return (cast(g, src),)
-    return (None,)
-
-
-def _grads() -> None:
-    from ..core.registry import defvjp, no_gradient
-    defvjp(cast_p, _cast_vjp)
-    defvjp(identity_p, lambda g, ins, out: (g,))
-    no_gradient(stop_gradient_p)
-
-
-_grads()

@@ -58,6 +58,9 @@ def _roll_rule(x: TensorSpec, shift: TensorSpec, axis: tuple) -> TensorSpec:
 
 
 roll_p = primitive("roll", _roll_rule, check="rule")
+# The roll back: the cotangent shifted by -shift along the same axes.
+defvjp(roll_p, lambda g, ins, out, axis: (bind(roll_p, g, math_ops.negative(ins[1]),
+                                               axis=axis), None))
 
 
 def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> Any:  # noqa: A002
@@ -182,6 +185,7 @@ def _searchsorted_rule(seq: TensorSpec, values: TensorSpec, side: str,
 
 
 searchsorted_p = primitive("searchsorted", _searchsorted_rule, check="rule")
+no_gradient(searchsorted_p)  # as TF
 
 
 def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type: Any = int32,
@@ -239,6 +243,7 @@ def _bincount_rule(arr: TensorSpec, weights: TensorSpec, minlength: Any, maxleng
 
 
 bincount_p = primitive("bincount", _bincount_rule, check="rule")
+no_gradient(bincount_p)  # as TF
 
 
 def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: Any = None,
@@ -490,15 +495,3 @@ def vectorized_map(fn: Callable, elems: Any, fallback_to_while_loop: bool = True
         array([3, 7], dtype=int32)
     """
     return _map("vectorized_map", fn, elems, None)
-
-
-# -- gradient rules ------------------------------------------------------------------
-
-def _grads() -> None:
-    # The roll back: the cotangent shifted by -shift along the same axes.
-    defvjp(roll_p, lambda g, ins, out, axis: (bind(roll_p, g, math_ops.negative(ins[1]),
-                                                   axis=axis), None))
-    no_gradient(searchsorted_p, bincount_p)  # as TF
-
-
-_grads()

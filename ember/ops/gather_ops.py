@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.dtypes import NP_ALL, NP_ARITH, NP_COMPLEX, NP_INDEX, NP_NUMERIC, int32, int64
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, bind_as, primitive
+from ..core.registry import bind, bind_as, defvjp, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
 from ..core.shape import TensorShape, TensorSpec
 from ..core.graph import Tracer
@@ -31,6 +31,9 @@ from ..core.tensor import ConcreteTensor, TensorOps
 from . import math_ops
 from .array_prims import static_int, trace_time_value_error
 from .convert import as_tensor, cast, constant, like
+from .creation_ops import ones_like, range as range_, zeros, zeros_like
+from .reduce_ops import cumsum, reduce_sum
+from .shape_ops import broadcast_to, concat, expand_dims, reshape, transpose
 
 __all__ = [
     "gather", "gather_nd", "boolean_mask", "scatter_nd", "tensor_scatter_nd_update",
@@ -91,6 +94,8 @@ def _gather_rule(params: TensorSpec, indices: TensorSpec, axis: int,
 
 
 gather_p = primitive("gather", _gather_rule, check="rule")
+defvjp(gather_p, lambda g, ins, out, axis, batch_dims: (
+    bind(scatter_add_axis_p, g, ins[1], ins[0], axis=axis, batch_dims=batch_dims), None))
 
 
 def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None,
@@ -180,6 +185,8 @@ def _scatter_add_axis_rule(updates: TensorSpec, indices: TensorSpec, like: Tenso
 
 
 scatter_add_axis_p = primitive("scatter_add_axis", _scatter_add_axis_rule, check="rule")
+defvjp(scatter_add_axis_p, lambda g, ins, out, axis, batch_dims: (
+    bind(gather_p, g, ins[1], axis=axis, batch_dims=batch_dims), None, None))
 
 
 def _scatter_add_along(updates: Any, indices: Any, axis: int, like: Any) -> Any:
@@ -191,7 +198,6 @@ def _scatter_add_along(updates: Any, indices: Any, axis: int, like: Any) -> Any:
     r = updates.shape.rank
     if axis == r - 1:
         return bind(scatter_add_axis_p, updates, indices, like, axis=axis, batch_dims=axis)
-    from .shape_ops import transpose
     perm = [i for i in range(r) if i != axis] + [axis]
     out = bind(scatter_add_axis_p, transpose(updates, perm), transpose(indices, perm),
                transpose(like, perm), axis=r - 1, batch_dims=r - 1)
@@ -231,6 +237,35 @@ def _gather_nd_rule(params: TensorSpec, indices: TensorSpec, batch_dims: int) ->
 
 
 gather_nd_p = primitive("gather_nd", _gather_nd_rule, check="rule")
+
+
+def _scatter_add_nd(params: Any, indices: Any, g: Any, batch_dims: int) -> Any:
+    """Zeros of the shape of `params` with the slices of `g` added at the index vectors
+    of `indices` (the transpose of gather_nd); the batch dims become leading index
+    coordinates."""
+    b = batch_dims
+    if b == 0:
+        return bind(tensor_scatter_nd_p, zeros_like(params), indices, g, mode="add")
+    shape, ishape = list(params.shape), list(indices.shape)
+    if None in shape or None in ishape:
+        # Unknown dims (inside ember.function): the coordinate of each index vector
+        # along batch dim i is an exclusive running count of ones along i.
+        ones = ones_like(reduce_sum(indices, axis=-1, keepdims=True))
+        coords = [cumsum(ones, axis=i, exclusive=True) for i in range(b)]
+        return bind(tensor_scatter_nd_p, zeros_like(params), concat(coords + [indices], -1),
+                    g, mode="add")
+    nb = math.prod(shape[:b])
+    mid, k = ishape[b:-1], ishape[-1]
+    ids = reshape(range_(nb, dtype=indices.dtype), [nb] + [1] * (len(mid) + 1))
+    idx = concat([broadcast_to(ids, [nb] + mid + [1]),
+                  reshape(indices, [nb] + mid + [k])], axis=-1)
+    flat = bind(tensor_scatter_nd_p, zeros([nb] + shape[b:], g.dtype), idx,
+                reshape(g, [nb] + mid + shape[b + k:]), mode="add")
+    return reshape(flat, shape)
+
+
+defvjp(gather_nd_p, lambda g, ins, out, batch_dims: (
+    _scatter_add_nd(ins[0], ins[1], g, batch_dims), None))
 
 
 def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None = None) -> Any:
@@ -334,8 +369,6 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: str = "boolean_
         raise InvalidArgumentError(f"boolean_mask: a multi-dimensional mask at axis {axis} "
                                    f"needs a tensor of known rank {got}.")
     else:  # unknown leading dims (inside ember.function): zeros of shape lead + [1, 1]
-        from .creation_ops import zeros_like
-        from .reduce_ops import reduce_sum
         zeros = reduce_sum(zeros_like(tensor, dtype=int64), list(range(axis + 2, n)))
         zeros = reduce_sum(zeros, [axis, axis + 1], keepdims=True)
     return gather_nd(tensor, math_ops.add(coords, zeros), batch_dims=axis)
@@ -389,6 +422,59 @@ def _scatter_rule(tensor: TensorSpec, indices: TensorSpec, updates: TensorSpec,
 
 
 tensor_scatter_nd_p = primitive("tensor_scatter_nd", _scatter_rule, check="rule")
+
+
+def _written(tensor: Any, indices: Any) -> Any:
+    """For tensor_scatter_nd's update mode: True for each update that was written, False
+    for one overwritten by a later update at the same index (the kernel decides which
+    wins; scattering the update numbers the same way finds out)."""
+    lead, k, r = list(indices.shape[:-1]), indices.shape[-1], tensor.shape.rank
+    if None not in lead:
+        ids = reshape(range_(math.prod(lead), dtype=int64), lead)
+    else:  # unknown dims: row-major numbers from running counts, axis by axis
+        ones = ones_like(reduce_sum(indices, axis=-1), dtype=int64)
+        ids, stride = 0, 1
+        for j in reversed(range(len(lead))):
+            ids = math_ops.add(ids, math_ops.multiply(cumsum(ones, j, exclusive=True), stride))
+            stride = math_ops.multiply(stride, reduce_sum(ones, j, keepdims=True))
+    if tensor.shape[:k].is_fully_defined():
+        slots = constant(-1, dtype=int64, shape=list(tensor.shape[:k]))
+    else:
+        slots = math_ops.subtract(
+            reduce_sum(zeros_like(tensor, dtype=int64), list(range(k, r))), 1)
+    slots = bind(tensor_scatter_nd_p, slots, indices, ids, mode="update")
+    won = math_ops.equal(bind(gather_nd_p, slots, indices, batch_dims=0), ids)
+    for _ in range(r - k):
+        won = expand_dims(won, -1)
+    return won
+
+
+def _scatter_vjp(g: Any, ins: tuple, out: Any, mode: str) -> tuple:
+    tensor, indices, updates = ins
+    if mode in ("add", "sub"):
+        gu = bind(gather_nd_p, g, indices, batch_dims=0)
+        return g, None, gu if mode == "add" else math_ops.negative(gu)
+    if mode == "update":
+        # NOTE: the overwritten entries of `tensor` get no gradient; among updates at
+        # a repeated index only the one written does (TF gives every one of them
+        # gather_nd(g, indices), which finite differences contradict).
+        gt = bind(tensor_scatter_nd_p, g, indices, zeros_like(updates), mode="update")
+        gu = bind(gather_nd_p, g, indices, batch_dims=0)
+        return gt, None, math_ops.where(_written(tensor, indices), gu, 0)
+    # min / max, TF's convention: the gradient of an entry goes to the operands equal
+    # to the result (the tensor entry and/or updates), shared equally at ties.
+    dt = g.dtype
+    x_hit = cast(math_ops.equal(tensor, out), dt)
+    y_hit = cast(math_ops.equal(updates, bind(gather_nd_p, out, indices, batch_dims=0)),
+                 dt)
+    count = math_ops.add(x_hit, bind(tensor_scatter_nd_p, zeros_like(tensor), indices,
+                                     y_hit, mode="add"))
+    share = math_ops.truediv(g, count)
+    return (math_ops.multiply(share, x_hit), None,
+            math_ops.multiply(bind(gather_nd_p, share, indices, batch_dims=0), y_hit))
+
+
+defvjp(tensor_scatter_nd_p, _scatter_vjp)
 
 
 def _scatter_op(mode: str, what: str, example: str):
@@ -493,102 +579,3 @@ def _static_shape(shape: Any) -> list:
         raise InvalidArgumentError(f"scatter_nd: shape must not have negative dims, "
                                    f"received {dims}.")
     return dims
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _scatter_add_nd(params: Any, indices: Any, g: Any, batch_dims: int) -> Any:
-    """Zeros of the shape of `params` with the slices of `g` added at the index vectors
-    of `indices` (the transpose of gather_nd); the batch dims become leading index
-    coordinates."""
-    from .creation_ops import ones_like, range as range_, zeros, zeros_like
-    from .reduce_ops import cumsum, reduce_sum
-    from .shape_ops import broadcast_to, concat, reshape
-    b = batch_dims
-    if b == 0:
-        return bind(tensor_scatter_nd_p, zeros_like(params), indices, g, mode="add")
-    shape, ishape = list(params.shape), list(indices.shape)
-    if None in shape or None in ishape:
-        # Unknown dims (inside ember.function): the coordinate of each index vector
-        # along batch dim i is an exclusive running count of ones along i.
-        ones = ones_like(reduce_sum(indices, axis=-1, keepdims=True))
-        coords = [cumsum(ones, axis=i, exclusive=True) for i in range(b)]
-        return bind(tensor_scatter_nd_p, zeros_like(params), concat(coords + [indices], -1),
-                    g, mode="add")
-    nb = math.prod(shape[:b])
-    mid, k = ishape[b:-1], ishape[-1]
-    ids = reshape(range_(nb, dtype=indices.dtype), [nb] + [1] * (len(mid) + 1))
-    idx = concat([broadcast_to(ids, [nb] + mid + [1]),
-                  reshape(indices, [nb] + mid + [k])], axis=-1)
-    flat = bind(tensor_scatter_nd_p, zeros([nb] + shape[b:], g.dtype), idx,
-                reshape(g, [nb] + mid + shape[b + k:]), mode="add")
-    return reshape(flat, shape)
-
-
-def _written(tensor: Any, indices: Any) -> Any:
-    """For tensor_scatter_nd's update mode: True for each update that was written, False
-    for one overwritten by a later update at the same index (the kernel decides which
-    wins; scattering the update numbers the same way finds out)."""
-    from .creation_ops import ones_like, range as range_, zeros_like
-    from .reduce_ops import cumsum, reduce_sum
-    from .shape_ops import expand_dims, reshape
-    lead, k, r = list(indices.shape[:-1]), indices.shape[-1], tensor.shape.rank
-    if None not in lead:
-        ids = reshape(range_(math.prod(lead), dtype=int64), lead)
-    else:  # unknown dims: row-major numbers from running counts, axis by axis
-        ones = ones_like(reduce_sum(indices, axis=-1), dtype=int64)
-        ids, stride = 0, 1
-        for j in reversed(range(len(lead))):
-            ids = math_ops.add(ids, math_ops.multiply(cumsum(ones, j, exclusive=True), stride))
-            stride = math_ops.multiply(stride, reduce_sum(ones, j, keepdims=True))
-    if tensor.shape[:k].is_fully_defined():
-        slots = constant(-1, dtype=int64, shape=list(tensor.shape[:k]))
-    else:
-        slots = math_ops.subtract(
-            reduce_sum(zeros_like(tensor, dtype=int64), list(range(k, r))), 1)
-    slots = bind(tensor_scatter_nd_p, slots, indices, ids, mode="update")
-    won = math_ops.equal(bind(gather_nd_p, slots, indices, batch_dims=0), ids)
-    for _ in range(r - k):
-        won = expand_dims(won, -1)
-    return won
-
-
-def _grads() -> None:
-    from ..core.registry import defvjp
-    from .creation_ops import zeros_like
-
-    defvjp(gather_p, lambda g, ins, out, axis, batch_dims: (
-        bind(scatter_add_axis_p, g, ins[1], ins[0], axis=axis, batch_dims=batch_dims),
-        None))
-    defvjp(scatter_add_axis_p, lambda g, ins, out, axis, batch_dims: (
-        bind(gather_p, g, ins[1], axis=axis, batch_dims=batch_dims), None, None))
-    defvjp(gather_nd_p, lambda g, ins, out, batch_dims: (
-        _scatter_add_nd(ins[0], ins[1], g, batch_dims), None))
-
-    def scatter_vjp(g, ins, out, mode):
-        tensor, indices, updates = ins
-        if mode in ("add", "sub"):
-            gu = bind(gather_nd_p, g, indices, batch_dims=0)
-            return g, None, gu if mode == "add" else math_ops.negative(gu)
-        if mode == "update":
-            # NOTE: the overwritten entries of `tensor` get no gradient; among updates at
-            # a repeated index only the one written does (TF gives every one of them
-            # gather_nd(g, indices), which finite differences contradict).
-            gt = bind(tensor_scatter_nd_p, g, indices, zeros_like(updates), mode="update")
-            gu = bind(gather_nd_p, g, indices, batch_dims=0)
-            return gt, None, math_ops.where(_written(tensor, indices), gu, 0)
-        # min / max, TF's convention: the gradient of an entry goes to the operands equal
-        # to the result (the tensor entry and/or updates), shared equally at ties.
-        dt = g.dtype
-        x_hit = cast(math_ops.equal(tensor, out), dt)
-        y_hit = cast(math_ops.equal(updates, bind(gather_nd_p, out, indices, batch_dims=0)),
-                     dt)
-        count = math_ops.add(x_hit, bind(tensor_scatter_nd_p, zeros_like(tensor), indices,
-                                         y_hit, mode="add"))
-        share = math_ops.truediv(g, count)
-        return (math_ops.multiply(share, x_hit), None,
-                math_ops.multiply(bind(gather_nd_p, share, indices, batch_dims=0), y_hit))
-    defvjp(tensor_scatter_nd_p, scatter_vjp)
-
-
-_grads()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidArgumentError, ShapeError, SymbolicValueError
-from ..core.registry import bind1, primitive
+from ..core.registry import bind, bind1, defvjp, primitive
 from ..core.rules import describe
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
@@ -109,6 +109,19 @@ strided_slice_p = primitive("strided_slice", _index_rule)
 strided_slice_grad_p = primitive("strided_slice_grad", _index_grad_rule, check="rule")
 
 
+def _slice_vjp(g: Any, ins: tuple, out: Any, index: Any) -> tuple:
+    x = ins[0]
+    if not (x.dtype.is_floating or x.dtype.is_complex):
+        return (None,)
+    return (bind(strided_slice_grad_p, g, x, index=index),)
+
+
+# strided_slice_grad is linear in g: its VJP is the slice itself (second derivatives).
+defvjp(strided_slice_p, _slice_vjp)
+defvjp(strided_slice_grad_p, lambda g, ins, out, index: (
+    bind1(strided_slice_p, g, index=index), None))
+
+
 def getitem(x: Any, key: Any) -> Any:
     """`x[key]` for ember tensors (the operator's implementation).
 
@@ -122,9 +135,9 @@ def getitem(x: Any, key: Any) -> Any:
     if _is_array_index(key):
         idx = as_tensor(key)
         if idx.dtype.is_bool:
-            from .gather_ops import boolean_mask
+            from .gather_ops import boolean_mask  # cycle: gather_ops -> shape_ops -> this
             return boolean_mask(x, idx)
-        from .gather_ops import gather
+        from .gather_ops import gather  # cycle: gather_ops -> shape_ops -> this
         return gather(x, idx, axis=0)
     index = _normalize(key)
     if index is None:  # scalar int tensors known only at run time
@@ -233,23 +246,3 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Any:  
                 f"0 <= begin and begin + size <= {d}.")
         key.append(_pyslice(b, end))
     return getitem(x, tuple(key))
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _grads() -> None:
-    from ..core.registry import bind, defvjp
-
-    def slice_vjp(g, ins, out, index):
-        x = ins[0]
-        if not (x.dtype.is_floating or x.dtype.is_complex):
-            return (None,)
-        return (bind(strided_slice_grad_p, g, x, index=index),)
-
-    # strided_slice_grad is linear in g: its VJP is the slice itself (second derivatives).
-    defvjp(strided_slice_p, slice_vjp)
-    defvjp(strided_slice_grad_p, lambda g, ins, out, index: (
-        bind1(strided_slice_p, g, index=index), None))
-
-
-_grads()

@@ -15,8 +15,9 @@ import numpy as np
 from ..core import rules
 from ..core.dtypes import NP_ARITH, as_dtype
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, bind2, primitive
+from ..core.registry import bind, bind2, defvjp, primitive
 from ..core.shape import TensorSpec
+from ..core.tape import needs_gradient
 from ..core.tensor import TensorOps
 from .convert import as_tensor, cast, like, pair
 from .complex_ops import conj, holomorphic
@@ -67,6 +68,30 @@ def _matmul_rule(a: TensorSpec, b: TensorSpec, transpose_a: bool = False,
 # a matmul with flags (dA = g @ B^T), and the op has no dependency on the array module.
 # Without flags, `matmul` binds with no params through `bind2`, the lean binary path.
 matmul_p = primitive("matmul", _matmul_rule, allowed=NP_ARITH, same_dtype=True)
+
+
+def _matmul_vjp(g: Any, ins: tuple, out: Any, transpose_a: bool = False,
+                transpose_b: bool = False) -> tuple:
+    a, b = ins
+    if not (g.dtype.is_floating or g.dtype.is_complex):
+        return None, None
+    # C = op(A) @ op(B): d op(A) = g @ op(B)^T, d op(B) = op(A)^T @ g, each transposed
+    # back when its operand was. Batch dims come out broadcast; the tape sums them back.
+    ga = gb = None
+    if needs_gradient(0):
+        if transpose_a:
+            ga = matmul(b, g, transpose_a=transpose_b, transpose_b=True)
+        else:
+            ga = matmul(g, b, transpose_b=not transpose_b)
+    if needs_gradient(1):
+        if transpose_b:
+            gb = matmul(g, a, transpose_a=True, transpose_b=transpose_a)
+        else:
+            gb = matmul(a, g, transpose_a=not transpose_a)
+    return ga, gb
+
+
+defvjp(matmul_p, holomorphic(_matmul_vjp))
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
@@ -251,6 +276,84 @@ einsum_p = primitive("einsum", _einsum_rule, allowed=NP_ARITH, same_dtype=True,
                      check="rule")
 
 
+def _fresh(spare: list, equation: str) -> str:
+    if not spare:
+        raise InvalidArgumentError(f"einsum: the gradient of {equation!r} needs more than "
+                                   f"{len(_LETTERS)} distinct labels.")
+    return spare.pop()
+
+
+def _explicit_labels(equation: str, shapes: list) -> tuple:
+    """The equation with every '...' spelled out as letters: (terms, output, sizes, spare).
+
+    The '...' dims get one letter each, aligned from the right; a size-1 dim of an operand
+    broadcast against a larger one gets a letter of its own (it then appears in that
+    operand only, so its gradient sums over the broadcast). `spare`: the unused letters."""
+    lhs, out = equation.replace("...", ".").split("->")
+    terms = lhs.split(",")
+    spare = [c for c in reversed(_LETTERS) if c not in equation]
+    n_ell = [len(s) - len(t) + 1 if "." in t else 0 for t, s in zip(terms, shapes)]
+    n_max = max(n_ell, default=0)
+    bcast = [1] * n_max
+    for t, s, n in zip(terms, shapes, n_ell):
+        start = t.find(".")
+        for p in range(n):
+            if s[start + p] != 1:
+                bcast[n_max - n + p] = s[start + p]
+    ell = [_fresh(spare, equation) for _ in range(n_max)]
+    sizes: dict = {}
+    new_terms = []
+    for t, s, n in zip(terms, shapes, n_ell):
+        labels: list = []
+        for c in t:
+            if c != ".":
+                labels.append(c)
+            for q in range(n_max - n, n_max) if c == "." else ():
+                own = s[len(labels)] == 1 and bcast[q] != 1
+                labels.append(_fresh(spare, equation) if own else ell[q])
+        sizes.update(zip(labels, s))
+        new_terms.append(labels)
+    new_out = [c for x in out for c in (ell if x == "." else [x])]
+    return new_terms, new_out, sizes, spare
+
+
+def _einsum_vjp(g: Any, ins: tuple, out: Any, equation: str) -> tuple:
+    if not (g.dtype.is_floating or g.dtype.is_complex):
+        return (None,) * len(ins)
+    terms, out_labels, sizes, spare = _explicit_labels(equation, [tuple(x.shape) for x in ins])
+    np_dtype = g.dtype._numpy()
+    grads = []
+    for i, term in enumerate(terms):
+        # d operand i = einsum of g with the other operands, to operand i's labels.
+        lhs = ["".join(out_labels)] + ["".join(t) for j, t in enumerate(terms) if j != i]
+        operands = [g] + [x for j, x in enumerate(ins) if j != i]
+        # Labels summed away inside operand i alone: the cotangent is constant along them.
+        alone = [c for c in dict.fromkeys(term) if c not in "".join(lhs)]
+        if alone:
+            lhs.append("".join(alone))
+            operands.append(as_tensor(np.ones([sizes[c] for c in alone], np_dtype)))
+        # A label repeated within operand i (a diagonal): the cotangent sits on the
+        # diagonal, zero elsewhere; each repeat gets a new label tied by an identity.
+        target: list = []
+        free = list(spare)
+        for c in term:
+            if c in target:
+                d = _fresh(free, equation)
+                lhs.append(c + d)
+                operands.append(as_tensor(np.eye(sizes[c], dtype=np_dtype)))
+                c = d
+            target.append(c)
+        if len(operands) == 1 and lhs[0] == "".join(target):
+            grads.append(g)
+        else:
+            eq = ",".join(lhs) + "->" + "".join(target)
+            grads.append(bind(einsum_p, *operands, equation=eq))
+    return tuple(grads)
+
+
+defvjp(einsum_p, holomorphic(_einsum_vjp))
+
+
 def _as_tensors(values: Sequence) -> list:
     """Tensors of one dtype: plain values take the dtype of the first tensor given."""
     first = next((v for v in values if isinstance(v, TensorOps)), None)
@@ -350,111 +453,3 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Any:
     out = [c for i, c in enumerate(sa) if i not in pa] + \
           [c for j, c in enumerate(sb) if j not in pb]
     return bind(einsum_p, a, b, equation=f"{''.join(sa)},{''.join(sb)}->{''.join(out)}")
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _matmul_vjp(g: Any, ins: tuple, out: Any, transpose_a: bool = False,
-                transpose_b: bool = False) -> tuple:
-    a, b = ins
-    if not (g.dtype.is_floating or g.dtype.is_complex):
-        return None, None
-    # C = op(A) @ op(B): d op(A) = g @ op(B)^T, d op(B) = op(A)^T @ g, each transposed
-    # back when its operand was. Batch dims come out broadcast; the tape sums them back.
-    from ..core.tape import needs_gradient as needs
-    ga = gb = None
-    if needs(0):
-        if transpose_a:
-            ga = matmul(b, g, transpose_a=transpose_b, transpose_b=True)
-        else:
-            ga = matmul(g, b, transpose_b=not transpose_b)
-    if needs(1):
-        if transpose_b:
-            gb = matmul(g, a, transpose_a=True, transpose_b=transpose_a)
-        else:
-            gb = matmul(a, g, transpose_a=not transpose_a)
-    return ga, gb
-
-
-def _fresh(spare: list, equation: str) -> str:
-    if not spare:
-        raise InvalidArgumentError(f"einsum: the gradient of {equation!r} needs more than "
-                                   f"{len(_LETTERS)} distinct labels.")
-    return spare.pop()
-
-
-def _explicit_labels(equation: str, shapes: list) -> tuple:
-    """The equation with every '...' spelled out as letters: (terms, output, sizes, spare).
-
-    The '...' dims get one letter each, aligned from the right; a size-1 dim of an operand
-    broadcast against a larger one gets a letter of its own (it then appears in that
-    operand only, so its gradient sums over the broadcast). `spare`: the unused letters."""
-    lhs, out = equation.replace("...", ".").split("->")
-    terms = lhs.split(",")
-    spare = [c for c in reversed(_LETTERS) if c not in equation]
-    n_ell = [len(s) - len(t) + 1 if "." in t else 0 for t, s in zip(terms, shapes)]
-    n_max = max(n_ell, default=0)
-    bcast = [1] * n_max
-    for t, s, n in zip(terms, shapes, n_ell):
-        start = t.find(".")
-        for p in range(n):
-            if s[start + p] != 1:
-                bcast[n_max - n + p] = s[start + p]
-    ell = [_fresh(spare, equation) for _ in range(n_max)]
-    sizes: dict = {}
-    new_terms = []
-    for t, s, n in zip(terms, shapes, n_ell):
-        labels: list = []
-        for c in t:
-            if c != ".":
-                labels.append(c)
-            for q in range(n_max - n, n_max) if c == "." else ():
-                own = s[len(labels)] == 1 and bcast[q] != 1
-                labels.append(_fresh(spare, equation) if own else ell[q])
-        sizes.update(zip(labels, s))
-        new_terms.append(labels)
-    new_out = [c for x in out for c in (ell if x == "." else [x])]
-    return new_terms, new_out, sizes, spare
-
-
-def _einsum_vjp(g: Any, ins: tuple, out: Any, equation: str) -> tuple:
-    if not (g.dtype.is_floating or g.dtype.is_complex):
-        return (None,) * len(ins)
-    terms, out_labels, sizes, spare = _explicit_labels(equation, [tuple(x.shape) for x in ins])
-    np_dtype = g.dtype._numpy()
-    grads = []
-    for i, term in enumerate(terms):
-        # d operand i = einsum of g with the other operands, to operand i's labels.
-        lhs = ["".join(out_labels)] + ["".join(t) for j, t in enumerate(terms) if j != i]
-        operands = [g] + [x for j, x in enumerate(ins) if j != i]
-        # Labels summed away inside operand i alone: the cotangent is constant along them.
-        alone = [c for c in dict.fromkeys(term) if c not in "".join(lhs)]
-        if alone:
-            lhs.append("".join(alone))
-            operands.append(as_tensor(np.ones([sizes[c] for c in alone], np_dtype)))
-        # A label repeated within operand i (a diagonal): the cotangent sits on the
-        # diagonal, zero elsewhere; each repeat gets a new label tied by an identity.
-        target: list = []
-        free = list(spare)
-        for c in term:
-            if c in target:
-                d = _fresh(free, equation)
-                lhs.append(c + d)
-                operands.append(as_tensor(np.eye(sizes[c], dtype=np_dtype)))
-                c = d
-            target.append(c)
-        if len(operands) == 1 and lhs[0] == "".join(target):
-            grads.append(g)
-        else:
-            eq = ",".join(lhs) + "->" + "".join(target)
-            grads.append(bind(einsum_p, *operands, equation=eq))
-    return tuple(grads)
-
-
-def _grads() -> None:
-    from ..core.registry import defvjp
-    defvjp(matmul_p, holomorphic(_matmul_vjp))
-    defvjp(einsum_p, holomorphic(_einsum_vjp))
-
-
-_grads()

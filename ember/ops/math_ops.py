@@ -6,19 +6,20 @@ Each elementwise primitive is one line of data (name, dtypes, output dtype); com
 
 from __future__ import annotations
 
+import math as _math
 from typing import Any
 
 from ..core import grad_prims, rules
 from ..core.dtypes import (NP_ALL, NP_ARITH, NP_BOOL, NP_COMPLEX, NP_FLOATS, NP_INEXACT, NP_INTS,
-                           NP_NUMERIC, NP_STRING, bool as bool_, float32,
+                           NP_NUMERIC, NP_STRING, bool as bool_, float32, int64,
                            result_type_of_division)
-from ..core.errors import DTypeError, OpError
-from ..core.registry import bind, bind1, bind2, primitive
+from ..core.errors import DTypeError, OpError, ShapeError, fmt_dims
+from ..core.registry import bind, bind1, bind2, defvjp, no_gradient, primitive
 from ..core.shape import TensorSpec
-from .complex_ops import (_check_real_numeric, angle_p, complex, complex_abs_p,
-                          complex_p, conj, conj_p, holomorphic as _holomorphic, imag_p, real,
-                          real_p)
-from .convert import as_tensor, cast, pair
+from ..core.tape import needs_gradient
+from .complex_ops import (_check_real_numeric, angle_p, complex, complex_abs_p, conj,
+                          holomorphic as _holomorphic, imag_p, real)
+from .convert import as_tensor, cast, constant, pair
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "floordiv", "floormod", "mod", "pow",
@@ -74,24 +75,48 @@ def _binary(name: str, allowed: frozenset, out=None, what: str = "", prim: Any =
 
 
 # -- unary ---------------------------------------------------------------------
+# Each gradient rule follows its primitive and returns one cotangent per input (None: no
+# gradient); cotangents may have the broadcast output shape, which the tape sums back to
+# each input's shape. The rules of primitives that accept complex inputs go through
+# _holomorphic (TF's conjugate convention); on real gradients it calls the rule as it is.
 negative_p, negative = _unary("negative", NP_ARITH, what="-x")
+defvjp(negative_p, lambda g, ins, out: (negative(g),))
 abs_p, _real_abs = _unary("abs", NP_NUMERIC, what="|x|")
+defvjp(abs_p, lambda g, ins, out: (multiply(g, sign(ins[0])),))  # abs'(0) = 0, as TF
 sign_p, sign = _unary("sign", NP_NUMERIC)
+# NOTE: sign's derivative is 0 wherever it exists: a zero gradient, as TF gives.
+defvjp(sign_p, lambda g, ins, out: (grad_prims.fill_like(ins[0], 0),))
 exp_p, exp = _unary("exp", NP_INEXACT, what="e**x")
+defvjp(exp_p, _holomorphic(lambda g, ins, out: (multiply(g, out),)))
 log_p, log = _unary("log", NP_INEXACT, what="natural logarithm")
+defvjp(log_p, _holomorphic(lambda g, ins, out: (truediv(g, ins[0]),)))
 log1p_p, log1p = _unary("log1p", NP_INEXACT, what="log(1 + x)")
+defvjp(log1p_p, _holomorphic(lambda g, ins, out: (truediv(g, add(ins[0], 1)),)))
 expm1_p, expm1 = _unary("expm1", NP_INEXACT, what="e**x - 1")
+defvjp(expm1_p, _holomorphic(lambda g, ins, out: (multiply(g, add(out, 1)),)))
 sqrt_p, sqrt = _unary("sqrt", NP_INEXACT)
+defvjp(sqrt_p, _holomorphic(lambda g, ins, out: (truediv(multiply(g, 0.5), out),)))
 rsqrt_p, rsqrt = _unary("rsqrt", NP_INEXACT, what="1 / sqrt(x)")
+defvjp(rsqrt_p, _holomorphic(lambda g, ins, out: (
+    multiply(g, multiply(-0.5, multiply(out, square(out)))),)))
 sin_p, sin = _unary("sin", NP_INEXACT)
+defvjp(sin_p, _holomorphic(lambda g, ins, out: (multiply(g, cos(ins[0])),)))
 cos_p, cos = _unary("cos", NP_INEXACT)
+defvjp(cos_p, _holomorphic(lambda g, ins, out: (negative(multiply(g, sin(ins[0]))),)))
 tan_p, tan = _unary("tan", NP_INEXACT)
+defvjp(tan_p, _holomorphic(lambda g, ins, out: (multiply(g, add(square(out), 1)),)))
 tanh_p, tanh = _unary("tanh", NP_INEXACT)
+defvjp(tanh_p, _holomorphic(lambda g, ins, out: (multiply(g, subtract(1, square(out))),)))
 # NOTE: sigmoid and softplus are primitives, not composites, for numerical stability
 # (no overflow for |x| large) and exact gradients at 0.
 sigmoid_p, sigmoid = _unary("sigmoid", NP_FLOATS, what="1 / (1 + e**-x)")
+defvjp(sigmoid_p, lambda g, ins, out: (multiply(g, multiply(out, subtract(1, out))),))
 softplus_p, softplus = _unary("softplus", NP_FLOATS, what="log(1 + e**x)")
+defvjp(softplus_p, lambda g, ins, out: (multiply(g, sigmoid(ins[0])),))
 erf_p, erf = _unary("erf", NP_FLOATS, what="error function")
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+defvjp(erf_p, lambda g, ins, out: (
+    multiply(g, multiply(_TWO_OVER_SQRT_PI, exp(negative(square(ins[0]))))),))
 floor_p, floor = _unary("floor", NP_FLOATS)
 ceil_p, ceil = _unary("ceil", NP_FLOATS)
 round_p, round = _unary("round", NP_NUMERIC, what="rounding, half to even")  # noqa: A001
@@ -100,18 +125,66 @@ is_inf_p, is_inf = _unary("is_inf", NP_FLOATS, bool_)
 is_finite_p, is_finite = _unary("is_finite", NP_FLOATS, bool_)
 logical_not_p, logical_not = _unary("logical_not", NP_BOOL)
 bitwise_invert_p, _bitwise_invert = _unary("bitwise_invert", NP_INTS, public="bitwise.invert")
+no_gradient(floor_p, ceil_p, round_p, is_nan_p, is_inf_p, is_finite_p, logical_not_p,
+            bitwise_invert_p)
 
 # -- binary --------------------------------------------------------------------
 add_p, add = _binary("add", NP_ARITH, what="x + y", prim=grad_prims.add_p)  # core: the
-# backward walk accumulates with it
+# backward walk accumulates with it (its gradient rule is there too)
 subtract_p, subtract = _binary("subtract", NP_ARITH, what="x - y")
+defvjp(subtract_p, lambda g, ins, out: (g, negative(g)))
 multiply_p, multiply = _binary("multiply", NP_ARITH, what="x * y")
+defvjp(multiply_p, _holomorphic(lambda g, ins, out: (
+    multiply(g, ins[1]) if needs_gradient(0) else None,
+    multiply(g, ins[0]) if needs_gradient(1) else None)))
 divide_p, _real_divide = _binary("divide", NP_INEXACT, what="x / y")
+defvjp(divide_p, _holomorphic(lambda g, ins, out: (
+    truediv(g, ins[1]) if needs_gradient(0) else None,
+    negative(multiply(g, truediv(out, ins[1]))) if needs_gradient(1) else None)))
 floordiv_p, floordiv = _binary("floordiv", NP_NUMERIC, what="floor(x / y)")
+no_gradient(floordiv_p)
 floormod_p, floormod = _binary("floormod", NP_NUMERIC, what="x mod y (sign of y)")
+# floormod(x, y) = x - floor(x / y) * y
+defvjp(floormod_p, lambda g, ins, out: (
+    g, negative(multiply(g, floordiv(ins[0], ins[1])))))
 pow_p, pow = _binary("pow", NP_ARITH, what="x ** y")  # noqa: A001
+
+
+def _pow_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    x, y = ins
+    if x.dtype.is_complex:  # (through _holomorphic) d/dy x**y = x**y log x, 0 at x = 0
+        gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs_gradient(0) else None
+        if not needs_gradient(1):
+            return gx, None
+        nz = not_equal(x, 0)
+        return gx, multiply(g, where(nz, multiply(out, log(where(nz, x, 1))), 0))
+    if not x.dtype.is_floating:
+        return None, None
+    gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs_gradient(0) else None
+    if not needs_gradient(1):
+        return gx, None  # e.g. a constant exponent: no log to compute
+    # NOTE: d/dy x**y = x**y log x, taken as 0 where x <= 0 (TF's convention).
+    pos = greater(x, 0)
+    gy = multiply(g, where(pos, multiply(out, log(where(pos, x, 1))), 0))
+    return gx, gy
+
+
+defvjp(pow_p, _holomorphic(_pow_vjp))
+
+
+# NOTE: at ties the whole gradient goes to x (x >= y for maximum, x <= y for
+# minimum), as TF's Maximum/Minimum gradients.
+def _extremum_vjp(pick_x):
+    def rule(g, ins, out):
+        mask = pick_x(*ins)
+        return where(mask, g, 0), where(mask, 0, g)
+    return rule
+
+
 maximum_p, maximum = _binary("maximum", NP_NUMERIC)
+defvjp(maximum_p, _extremum_vjp(lambda x, y: greater_equal(x, y)))
 minimum_p, minimum = _binary("minimum", NP_NUMERIC)
+defvjp(minimum_p, _extremum_vjp(lambda x, y: less_equal(x, y)))
 equal_p, equal = _binary("equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x == y")
 not_equal_p, not_equal = _binary("not_equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x != y")
 less_p, less = _binary("less", NP_NUMERIC, bool_, what="x < y")
@@ -124,6 +197,9 @@ logical_xor_p, logical_xor = _binary("logical_xor", NP_BOOL)
 bitwise_and_p, bitwise_and = _binary("bitwise_and", NP_INTS)
 bitwise_or_p, bitwise_or = _binary("bitwise_or", NP_INTS)
 bitwise_xor_p, bitwise_xor = _binary("bitwise_xor", NP_INTS)
+no_gradient(equal_p, not_equal_p, less_p, less_equal_p, greater_p, greater_equal_p,
+            logical_and_p, logical_or_p, logical_xor_p, bitwise_and_p, bitwise_or_p,
+            bitwise_xor_p)
 mod = floormod
 
 
@@ -157,7 +233,7 @@ def imag(input: Any, name: str | None = None) -> Any:
     x = as_tensor(input)
     if not x.dtype.is_complex:
         _check_real_numeric("imag", x)
-        from .creation_ops import zeros_like
+        from .creation_ops import zeros_like  # cycle: creation_ops imports this module
         return zeros_like(x)
     return bind1(imag_p, x)
 
@@ -174,7 +250,6 @@ def angle(input: Any, name: str | None = None) -> Any:
     x = as_tensor(input)
     if not x.dtype.is_complex:
         _check_real_numeric("angle", x)
-        import math as _math
         return where(less(x, 0), _math.pi, 0) if x.dtype.is_floating else \
             cast(where(less(x, 0), _math.pi, 0.0), float32)
     return bind1(angle_p, x)
@@ -298,8 +373,6 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
 def _bounds_broadcast_error(t: Any, out: Any, lo: Any, hi: Any) -> None:
     """The ShapeError of clip_by_value whose bounds broadcast `t` to a larger shape (TF
     rejects that too: the result must have t's shape)."""
-    from ..core.errors import ShapeError, fmt_dims
-
     def dims(x: Any) -> str:
         return fmt_dims(x.shape if hasattr(x, "shape") else as_tensor(x).shape)
     raise ShapeError(
@@ -321,14 +394,16 @@ def _select_rule(cond, x, y):
 
 
 def _where_index_rule(cond):
-    from ..core.dtypes import int64
     return TensorSpec((None, cond.shape.rank), int64)
 
 
 # NOTE: no eager rule run: `where` checks the dtypes itself (NumPy would promote mixed
 # dtypes or accept a non-bool condition silently); shape errors come from the kernel.
 select_p = primitive("select", _select_rule)
+# NOTE: a select with 0, not g * 0, which is nan where g is inf or nan
+defvjp(select_p, lambda g, ins, out: (None, where(ins[0], g, 0), where(ins[0], 0, g)))
 where_index_p = primitive("where_index", _where_index_rule, allowed=NP_ALL)
+no_gradient(where_index_p)
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Any:
@@ -394,120 +469,9 @@ def _tensor_eq(fn, default: bool):
         try:
             return fn(x, y)
         except (OpError, DTypeError, ValueError):
-            from .convert import constant
             return constant(default)
     return op
 
 
 _eq = _tensor_eq(equal, False)
 _ne = _tensor_eq(not_equal, True)
-
-
-# -- gradient rules ----------------------------------------------------------------
-# Each returns one cotangent per input (None: no gradient). Cotangents may have the
-# broadcast output shape; the tape sums them back to each input's shape.
-
-def _grads():
-    import math as _m
-    from ..core.registry import defvjp, no_gradient
-
-    two_over_sqrt_pi = 2.0 / _m.sqrt(_m.pi)
-    defvjp(negative_p, lambda g, ins, out: (negative(g),))
-    # NOTE: abs'(0) = sign(0) = 0, TF's convention.
-    defvjp(abs_p, lambda g, ins, out: (multiply(g, sign(ins[0])),))
-    # NOTE: the rules of primitives that accept complex inputs go through _holomorphic
-    # (TF's conjugate convention); on real gradients it calls the rule as it is.
-    H = _holomorphic
-    defvjp(exp_p, H(lambda g, ins, out: (multiply(g, out),)))
-    defvjp(log_p, H(lambda g, ins, out: (truediv(g, ins[0]),)))
-    defvjp(log1p_p, H(lambda g, ins, out: (truediv(g, add(ins[0], 1)),)))
-    defvjp(expm1_p, H(lambda g, ins, out: (multiply(g, add(out, 1)),)))
-    defvjp(sqrt_p, H(lambda g, ins, out: (truediv(multiply(g, 0.5), out),)))
-    defvjp(rsqrt_p, H(lambda g, ins, out: (
-        multiply(g, multiply(-0.5, multiply(out, square(out)))),)))
-    defvjp(sin_p, H(lambda g, ins, out: (multiply(g, cos(ins[0])),)))
-    defvjp(cos_p, H(lambda g, ins, out: (negative(multiply(g, sin(ins[0]))),)))
-    defvjp(tan_p, H(lambda g, ins, out: (multiply(g, add(square(out), 1)),)))
-    defvjp(tanh_p, H(lambda g, ins, out: (multiply(g, subtract(1, square(out))),)))
-    defvjp(sigmoid_p, lambda g, ins, out: (multiply(g, multiply(out, subtract(1, out))),))
-    defvjp(softplus_p, lambda g, ins, out: (multiply(g, sigmoid(ins[0])),))
-    defvjp(erf_p, lambda g, ins, out: (
-        multiply(g, multiply(two_over_sqrt_pi, exp(negative(square(ins[0]))))),))
-    # NOTE: sign's derivative is 0 wherever it exists: a zero gradient, as TF gives.
-    def sign_vjp(g, ins, out):
-        from .creation_ops import zeros_like
-        return (zeros_like(ins[0]),)
-    defvjp(sign_p, sign_vjp)
-    no_gradient(floor_p, ceil_p, round_p, is_nan_p, is_inf_p, is_finite_p,
-                logical_not_p, bitwise_invert_p, equal_p, not_equal_p, less_p, less_equal_p,
-                greater_p, greater_equal_p, logical_and_p, logical_or_p, logical_xor_p,
-                bitwise_and_p, bitwise_or_p, bitwise_xor_p, floordiv_p, where_index_p)
-
-    defvjp(subtract_p, lambda g, ins, out: (g, negative(g)))
-    from ..core.tape import needs_gradient as needs
-
-    defvjp(multiply_p, H(lambda g, ins, out: (multiply(g, ins[1]) if needs(0) else None,
-                                               multiply(g, ins[0]) if needs(1) else None)))
-    defvjp(divide_p, H(lambda g, ins, out: (
-        truediv(g, ins[1]) if needs(0) else None,
-        negative(multiply(g, truediv(out, ins[1]))) if needs(1) else None)))
-    # floormod(x, y) = x - floor(x / y) * y
-    defvjp(floormod_p, lambda g, ins, out: (
-        g, negative(multiply(g, floordiv(ins[0], ins[1])))))
-
-    def pow_vjp(g, ins, out):
-        x, y = ins
-        if x.dtype.is_complex:  # (through _holomorphic) d/dy x**y = x**y log x, 0 at x = 0
-            gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs(0) else None
-            if not needs(1):
-                return gx, None
-            nz = not_equal(x, 0)
-            return gx, multiply(g, where(nz, multiply(out, log(where(nz, x, 1))), 0))
-        if not x.dtype.is_floating:
-            return None, None
-        gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs(0) else None
-        if not needs(1):
-            return gx, None  # e.g. a constant exponent: no log to compute
-        # NOTE: d/dy x**y = x**y log x, taken as 0 where x <= 0 (TF's convention).
-        pos = greater(x, 0)
-        gy = multiply(g, where(pos, multiply(out, log(where(pos, x, 1))), 0))
-        return gx, gy
-    defvjp(pow_p, H(pow_vjp))
-
-    # -- complex numbers: TF's rules (math_grad.py) --------------------------------
-    def _zl(t):
-        from .creation_ops import zeros_like
-        return zeros_like(t)
-    defvjp(complex_p, lambda g, ins, out: (real(g) if needs(0) else None,
-                                           imag(g) if needs(1) else None))
-    defvjp(real_p, lambda g, ins, out: (complex(g, _zl(g)),))
-    defvjp(imag_p, lambda g, ins, out: (complex(_zl(g), g),))
-    defvjp(conj_p, lambda g, ins, out: (conj(g),))
-    # |z|: g z / |z| (0 at z = 0, as TF's div_no_nan)
-    defvjp(complex_abs_p, lambda g, ins, out: (
-        divide_no_nan(multiply(complex(g, _zl(g)), ins[0]), complex(out, _zl(out))),))
-
-    # angle(z) = atan2(y, x): (-y + ix) / |z|^2 = -g / (y + ix)
-    def angle_vjp(g, ins, out):
-        z = ins[0]
-        return (negative(truediv(complex(g, _zl(g)), complex(imag(z), real(z)))),)
-    defvjp(angle_p, angle_vjp)
-
-    # NOTE: at ties the whole gradient goes to x (x >= y for maximum, x <= y for
-    # minimum), as TF's Maximum/Minimum gradients.
-    def extremum_vjp(pick_x):
-        def rule(g, ins, out):
-            mask = pick_x(*ins)
-            return where(mask, g, 0), where(mask, 0, g)
-        return rule
-    defvjp(maximum_p, extremum_vjp(greater_equal))
-    defvjp(minimum_p, extremum_vjp(less_equal))
-
-    def select_vjp(g, ins, out):
-        cond = ins[0]
-        # NOTE: a select with 0, not g * 0, which is nan where g is inf or nan
-        return None, where(cond, g, 0), where(cond, 0, g)
-    defvjp(select_p, select_vjp)
-
-
-_grads()

@@ -10,13 +10,16 @@ from typing import Any
 import numpy as np
 
 from ..core import grad_prims, rules
-from ..core.dtypes import NP_ARITH, NP_BOOL, NP_NUMERIC, as_dtype, int64
-from ..core.registry import bind, bind1, primitive
+from ..core.dtypes import BY_NP, NP_ARITH, NP_BOOL, NP_NUMERIC, as_dtype, int64
+from ..core.registry import bind, bind1, defvjp, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.errors import DTypeError
 from .convert import as_tensor, cast, stop_gradient
 from . import math_ops as m
 from .complex_ops import holomorphic
+from .creation_ops import ones_like, zeros_like
+from .shape_ops import broadcast_to, concat, expand_dims, reshape, transpose
+from .shape_ops import reverse as reverse_, shape as dynamic_shape
 
 __all__ = [
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
@@ -59,6 +62,75 @@ reduce_any_p, reduce_any = _reduction("reduce_any", NP_BOOL)
 reduce_all_p, reduce_all = _reduction("reduce_all", NP_BOOL)
 
 
+def _spread(g, x, axis, keepdims):
+    """A reduced cotangent broadcast back over the input's shape (which may have
+    unknown dims inside ember.function)."""
+    if not keepdims:
+        for a in (range(x.ndim) if axis is None else sorted(axis)):
+            g = expand_dims(g, a)
+    if x.shape.is_fully_defined():
+        return broadcast_to(g, list(x.shape))
+    return m.add(g, zeros_like(x))
+
+
+defvjp(reduce_sum_p, lambda g, ins, out, axis, keepdims: (
+    _spread(g, ins[0], axis, keepdims),))
+
+
+# NOTE: at ties the gradient is shared equally among the tied elements, as TF.
+def _extreme_vjp(g, ins, out, axis, keepdims):
+    x = ins[0]
+    hit = cast(m.equal(x, _spread(out, x, axis, keepdims)), x.dtype)
+    count = reduce_sum(hit, axis, keepdims=True)
+    return (m.multiply(_spread(g, x, axis, keepdims), m.truediv(hit, count)),)
+
+
+defvjp(reduce_max_p, _extreme_vjp)
+defvjp(reduce_min_p, _extreme_vjp)
+
+
+# NOTE: the product of all *other* elements, from exclusive cumulative products on
+# both sides: exact where some elements are 0 (out / x would give nan there).
+def _others_along(x, axes):
+    """Per element, the product of the other elements of its slice over `axes`,
+    axis by axis (no reshape, so unknown dims are fine): the others of (i, rest) are
+    the others along axes[0] at the same rest, times the others over axes[1:] of the
+    products along axes[0]."""
+    a = axes[0]
+    own = m.multiply(cumprod(x, axis=a, exclusive=True),
+                     cumprod(x, axis=a, exclusive=True, reverse=True))
+    if len(axes) == 1:
+        return own
+    return m.multiply(own, _others_along(reduce_prod(x, a, keepdims=True), axes[1:]))
+
+
+def _prod_vjp(g, ins, out, axis, keepdims):
+    x = ins[0]
+    rank = x.ndim
+    axes = tuple(range(rank)) if axis is None else tuple(axis)
+    if not axes:
+        return (_spread(g, x, axis, keepdims),)
+    if len(axes) == 1 or not x.shape.is_fully_defined():
+        return (m.multiply(_spread(g, x, axis, keepdims), _others_along(x, axes)),)
+    # Several axes of a known shape: move them last and flatten them into one.
+    kept = [i for i in range(rank) if i not in axes]
+    perm = kept + list(axes)
+    xt = transpose(x, perm)
+    n = 1
+    for i in axes:
+        n *= x.shape[i]
+    flat = reshape(xt, [x.shape[i] for i in kept] + [n])
+    others = m.multiply(cumprod(flat, axis=-1, exclusive=True),
+                        cumprod(flat, axis=-1, exclusive=True, reverse=True))
+    others = reshape(others, [xt.shape[i] for i in range(rank)])
+    inverse = [perm.index(i) for i in range(rank)]
+    return (m.multiply(_spread(g, x, axis, keepdims), transpose(others, inverse)),)
+
+
+defvjp(reduce_prod_p, holomorphic(_prod_vjp))
+no_gradient(reduce_any_p, reduce_all_p)
+
+
 def _count(x: Any, axes: tuple | None) -> Any:
     """The number of elements reduced: an int, or (unknown dims inside ember.function) a
     scalar tensor of x's dtype computed at run time."""
@@ -70,8 +142,7 @@ def _count(x: Any, axes: tuple | None) -> Any:
         for d in dims:
             n *= d
         return n
-    from .gather_ops import gather
-    from .shape_ops import shape as dynamic_shape
+    from .gather_ops import gather  # cycle: gather_ops imports this module
     return cast(reduce_prod(gather(dynamic_shape(x), list(axes))), x.dtype)
 
 
@@ -94,6 +165,16 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 # the elements at run time, so it needs no static sizes inside ember.function.
 reduce_mean_p = primitive("reduce_mean", _reduce_rule("reduce_mean"),
                           allowed=NP_ARITH)
+
+
+def _mean_vjp(g, ins, out, axis, keepdims):
+    x = ins[0]
+    if not (x.dtype.is_floating or x.dtype.is_complex):
+        return (None,)
+    return (m.truediv(_spread(g, x, axis, keepdims), _count(x, axis)),)
+
+
+defvjp(reduce_mean_p, _mean_vjp)
 
 
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False,
@@ -144,7 +225,6 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False
     # replaced by 0 so that inf - inf never makes a nan.
     def shift(keep):
         mx = stop_gradient(reduce_max(x, axis, keepdims=keep))
-        from .creation_ops import zeros_like
         return m.where(m.is_finite(mx), mx, zeros_like(mx))
 
     total = reduce_sum(m.exp(m.subtract(x, shift(True))), axis, keepdims)
@@ -169,7 +249,6 @@ def count_nonzero(input: Any, axis: Any = None, keepdims: bool = False,
 
 def _arg_rule(op: str):
     def rule(x: TensorSpec, axis: int, output_type) -> TensorSpec:
-        from ..core.dtypes import BY_NP
         rules.check_dtype(op, x, NP_NUMERIC)
         a = rules.normalize_axis(op, axis, x.shape.rank)
         return TensorSpec(tuple(d for i, d in enumerate(x.shape) if i != a),
@@ -179,6 +258,7 @@ def _arg_rule(op: str):
 
 argmax_p = primitive("argmax", _arg_rule("argmax"), check="rule")
 argmin_p = primitive("argmin", _arg_rule("argmin"), check="rule")
+no_gradient(argmax_p, argmin_p)
 
 
 def _arg(p):
@@ -213,7 +293,58 @@ def _cum_rule(op: str):
 
 
 cumsum_p = primitive("cumsum", _cum_rule("cumsum"), check="rule")
+defvjp(cumsum_p, lambda g, ins, out, axis, exclusive, reverse: (
+    cumsum(g, axis, exclusive=exclusive, reverse=not reverse),))
 cumprod_p = primitive("cumprod", _cum_rule("cumprod"), check="rule")
+
+
+# NOTE: the cotangent of x_k (scanning forward) is E_k * S_k: E_k the product of the
+# elements before k (an exclusive cumprod), S_k the sum, over the outputs i that hold
+# x_k, of g_i times the product of the elements between k and i. S solves the linear
+# recurrence S_k = h_k + x_{k+1} S_{k+1} (h = g, or g shifted by one for exclusive
+# scans), here in log2(n) doubling steps. No division: exact where x has zeros (TF
+# divides by x, which gives nan, or 0 at the first zero), and so are its gradients.
+def _cumprod_vjp(g, ins, out, axis, exclusive, reverse):
+    x = ins[0]
+    n = x.shape[axis]
+    if n is None:  # the number of steps is unknown: the masked form
+        return (_cumprod_grad_masked(g, x, out, axis, exclusive, reverse),)
+    if reverse:
+        x, g = reverse_(x, [axis]), reverse_(g, [axis])
+
+    def part(t, start, stop=None):  # t[start:stop] along the axis
+        return t[(slice(None),) * axis + (slice(start, stop),)]
+    a = concat([part(x, 1), ones_like(part(x, 0, 1))], axis)  # a_k = x_{k+1}
+    s = concat([part(g, 1), zeros_like(part(g, 0, 1))], axis) if exclusive else g
+    d = 1
+    while d < n:  # s_k += a_k s_{k+d}; a_k *= a_{k+d} (past the end: done already)
+        head = part(a, 0, n - d)
+        s = concat([m.add(part(s, 0, n - d), m.multiply(head, part(s, d))),
+                    part(s, n - d)], axis)
+        a = concat([m.multiply(head, part(a, d)), part(a, n - d)], axis)
+        d *= 2
+    grad = m.multiply(cumprod(x, axis, exclusive=True), s)
+    return (reverse_(grad, [axis]) if reverse else grad,)
+
+
+def _cumprod_grad_masked(g, x, out, axis, exclusive, reverse):
+    """The same cotangent from `out / x` where no 0 comes at or before x_k, from the
+    scan with the first 0 replaced by 1 at that 0, and 0 past it: exact, but its own
+    gradient misses the terms of the first 0 (a fallback for an unknown axis size)."""
+    def back(v):  # the sum over the outputs that hold element k
+        return cumsum(v, axis, exclusive=exclusive, reverse=not reverse)
+    zero = m.equal(x, 0)
+    none_before = m.equal(cumsum(cast(zero, x.dtype), axis, exclusive=True,
+                                 reverse=reverse), 0)
+    clear = m.logical_and(none_before, m.logical_not(zero))
+    first = m.logical_and(none_before, zero)
+    from_clear = m.truediv(back(m.multiply(out, g)), m.where(clear, x, 1))
+    skipped = cumprod(m.where(first, 1, x), axis, exclusive=exclusive, reverse=reverse)
+    from_first = back(m.multiply(skipped, g))
+    return m.where(clear, from_clear, m.where(first, from_first, 0))
+
+
+defvjp(cumprod_p, holomorphic(_cumprod_vjp))
 
 
 def _cum(p):
@@ -234,133 +365,6 @@ def _cum(p):
 
 cumsum = _cum(cumsum_p)
 cumprod = _cum(cumprod_p)
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _grads() -> None:
-    from ..core.registry import defvjp, no_gradient
-    from .creation_ops import ones_like, zeros_like
-    from .shape_ops import broadcast_to, concat, expand_dims, reshape, transpose
-    from .shape_ops import reverse as reverse_
-
-    def spread(g, x, axis, keepdims):
-        """A reduced cotangent broadcast back over the input's shape (which may have
-        unknown dims inside ember.function)."""
-        if not keepdims:
-            for a in (range(x.ndim) if axis is None else sorted(axis)):
-                g = expand_dims(g, a)
-        if x.shape.is_fully_defined():
-            return broadcast_to(g, list(x.shape))
-        return m.add(g, zeros_like(x))
-
-    defvjp(reduce_sum_p, lambda g, ins, out, axis, keepdims: (
-        spread(g, ins[0], axis, keepdims),))
-
-    def mean_vjp(g, ins, out, axis, keepdims):
-        x = ins[0]
-        if not (x.dtype.is_floating or x.dtype.is_complex):
-            return (None,)
-        return (m.truediv(spread(g, x, axis, keepdims), _count(x, axis)),)
-    defvjp(reduce_mean_p, mean_vjp)
-
-    # NOTE: at ties the gradient is shared equally among the tied elements, as TF.
-    def extreme_vjp(g, ins, out, axis, keepdims):
-        x = ins[0]
-        hit = cast(m.equal(x, spread(out, x, axis, keepdims)), x.dtype)
-        count = reduce_sum(hit, axis, keepdims=True)
-        return (m.multiply(spread(g, x, axis, keepdims), m.truediv(hit, count)),)
-    defvjp(reduce_max_p, extreme_vjp)
-    defvjp(reduce_min_p, extreme_vjp)
-
-    # NOTE: the product of all *other* elements, from exclusive cumulative products on
-    # both sides: exact where some elements are 0 (out / x would give nan there).
-    def others_along(x, axes):
-        """Per element, the product of the other elements of its slice over `axes`,
-        axis by axis (no reshape, so unknown dims are fine): the others of (i, rest) are
-        the others along axes[0] at the same rest, times the others over axes[1:] of the
-        products along axes[0]."""
-        a = axes[0]
-        own = m.multiply(cumprod(x, axis=a, exclusive=True),
-                         cumprod(x, axis=a, exclusive=True, reverse=True))
-        if len(axes) == 1:
-            return own
-        return m.multiply(own, others_along(reduce_prod(x, a, keepdims=True), axes[1:]))
-
-    def prod_vjp(g, ins, out, axis, keepdims):
-        x = ins[0]
-        rank = x.ndim
-        axes = tuple(range(rank)) if axis is None else tuple(axis)
-        if not axes:
-            return (spread(g, x, axis, keepdims),)
-        if len(axes) == 1 or not x.shape.is_fully_defined():
-            return (m.multiply(spread(g, x, axis, keepdims), others_along(x, axes)),)
-        # Several axes of a known shape: move them last and flatten them into one.
-        kept = [i for i in range(rank) if i not in axes]
-        perm = kept + list(axes)
-        xt = transpose(x, perm)
-        n = 1
-        for i in axes:
-            n *= x.shape[i]
-        flat = reshape(xt, [x.shape[i] for i in kept] + [n])
-        others = m.multiply(cumprod(flat, axis=-1, exclusive=True),
-                            cumprod(flat, axis=-1, exclusive=True, reverse=True))
-        others = reshape(others, [xt.shape[i] for i in range(rank)])
-        inverse = [perm.index(i) for i in range(rank)]
-        return (m.multiply(spread(g, x, axis, keepdims), transpose(others, inverse)),)
-    defvjp(reduce_prod_p, holomorphic(prod_vjp))
-
-    defvjp(cumsum_p, lambda g, ins, out, axis, exclusive, reverse: (
-        cumsum(g, axis, exclusive=exclusive, reverse=not reverse),))
-
-    # NOTE: the cotangent of x_k (scanning forward) is E_k * S_k: E_k the product of the
-    # elements before k (an exclusive cumprod), S_k the sum, over the outputs i that hold
-    # x_k, of g_i times the product of the elements between k and i. S solves the linear
-    # recurrence S_k = h_k + x_{k+1} S_{k+1} (h = g, or g shifted by one for exclusive
-    # scans), here in log2(n) doubling steps. No division: exact where x has zeros (TF
-    # divides by x, which gives nan, or 0 at the first zero), and so are its gradients.
-    def cumprod_vjp(g, ins, out, axis, exclusive, reverse):
-        x = ins[0]
-        n = x.shape[axis]
-        if n is None:  # the number of steps is unknown: the masked form
-            return (cumprod_grad_masked(g, x, out, axis, exclusive, reverse),)
-        if reverse:
-            x, g = reverse_(x, [axis]), reverse_(g, [axis])
-
-        def part(t, start, stop=None):  # t[start:stop] along the axis
-            return t[(slice(None),) * axis + (slice(start, stop),)]
-        a = concat([part(x, 1), ones_like(part(x, 0, 1))], axis)  # a_k = x_{k+1}
-        s = concat([part(g, 1), zeros_like(part(g, 0, 1))], axis) if exclusive else g
-        d = 1
-        while d < n:  # s_k += a_k s_{k+d}; a_k *= a_{k+d} (past the end: done already)
-            head = part(a, 0, n - d)
-            s = concat([m.add(part(s, 0, n - d), m.multiply(head, part(s, d))),
-                        part(s, n - d)], axis)
-            a = concat([m.multiply(head, part(a, d)), part(a, n - d)], axis)
-            d *= 2
-        grad = m.multiply(cumprod(x, axis, exclusive=True), s)
-        return (reverse_(grad, [axis]) if reverse else grad,)
-
-    def cumprod_grad_masked(g, x, out, axis, exclusive, reverse):
-        """The same cotangent from `out / x` where no 0 comes at or before x_k, from the
-        scan with the first 0 replaced by 1 at that 0, and 0 past it: exact, but its own
-        gradient misses the terms of the first 0 (a fallback for an unknown axis size)."""
-        def back(v):  # the sum over the outputs that hold element k
-            return cumsum(v, axis, exclusive=exclusive, reverse=not reverse)
-        zero = m.equal(x, 0)
-        none_before = m.equal(cumsum(cast(zero, x.dtype), axis, exclusive=True,
-                                     reverse=reverse), 0)
-        clear = m.logical_and(none_before, m.logical_not(zero))
-        first = m.logical_and(none_before, zero)
-        from_clear = m.truediv(back(m.multiply(out, g)), m.where(clear, x, 1))
-        skipped = cumprod(m.where(first, 1, x), axis, exclusive=exclusive, reverse=reverse)
-        from_first = back(m.multiply(skipped, g))
-        return m.where(clear, from_clear, m.where(first, from_first, 0))
-    defvjp(cumprod_p, holomorphic(cumprod_vjp))
-    no_gradient(reduce_any_p, reduce_all_p, argmax_p, argmin_p)
-
-
-_grads()
 
 
 # -- undoing a broadcast whose sizes are known only at run time ------------------------

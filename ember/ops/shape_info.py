@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core.dtypes import BY_NP
 from ..core.errors import DTypeError, InvalidArgumentError
-from ..core.registry import bind, primitive
+from ..core.registry import bind, no_gradient, primitive
 from ..core.rules import index_dtype
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
@@ -61,6 +61,7 @@ def _shape_rule(x: TensorSpec, out_type: Any) -> TensorSpec:
 # NOTE: a primitive only for tensors whose static shape has unknown dims (inside
 # ember.function): elsewhere the shape is a constant.
 shape_p = primitive("shape", _shape_rule)
+no_gradient(shape_p)
 
 
 def rank(input: Any, name: str | None = None) -> Any:
@@ -87,7 +88,7 @@ def size(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
     x = as_tensor(input)
     dt = index_dtype("size", out_type, "out_type")
     if not x.shape.is_fully_defined():
-        from .reduce_ops import reduce_prod
+        from .reduce_ops import reduce_prod  # cycle: reduce_ops -> shape_ops -> this
         return reduce_prod(shape(x, out_type=dt))
     return wrap(np.array(int(np.prod(tuple(x.shape), dtype=np.int64)), dtype=dt))
 
@@ -224,11 +225,3 @@ def filled_like(target: Any, value: np.ndarray) -> Any:
     if None not in dims:
         return bind(broadcast_to_p, wrap(value), shape=dims)
     return bind(broadcast_to_dynamic_p, wrap(value), shape(target), dims=dims)
-
-
-def _shape_no_grad() -> None:
-    from ..core.registry import no_gradient
-    no_gradient(shape_p)
-
-
-_shape_no_grad()

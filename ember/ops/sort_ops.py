@@ -16,13 +16,13 @@ import numpy as np
 
 from ..core.dtypes import NP_ALL, NP_FLOATS, NP_INDEX, NP_NUMERIC, NP_STRING, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.registry import bind, primitive
+from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from . import math_ops, reduce_ops
 from .array_prims import static_int
 from .convert import as_tensor, cast
-from .gather_ops import gather
+from .gather_ops import _scatter_add_along, gather
 
 __all__ = ["sort", "argsort", "top_k", "unique", "unique_with_counts", "in_top_k"]
 
@@ -43,6 +43,17 @@ def _sort_rule(x: TensorSpec, axis: int, descending: bool) -> tuple:
 
 
 sort_p = primitive("sort", _sort_rule, allowed=NP_NUMERIC, multiple_results=True)
+
+
+# The values' cotangent goes back to the positions they came from (the returned
+# indices); the indices output has no gradient.
+def _sort_vjp(g: Any, ins: tuple, out: Any, axis: int, descending: bool) -> tuple:
+    if g[0] is None:
+        return (None,)
+    return (_scatter_add_along(g[0], out[1], axis, ins[0]),)
+
+
+defvjp(sort_p, _sort_vjp)
 
 
 def _sort_params(op: str, x: Any, axis: Any, direction: Any) -> dict:
@@ -134,6 +145,16 @@ def _top_k_rule(x: TensorSpec, k: int, index_type: np.dtype) -> tuple:
 top_k_p = primitive("top_k", _top_k_rule, check="rule", multiple_results=True)
 
 
+def _top_k_vjp(g: Any, ins: tuple, out: Any, k: int, index_type: Any) -> tuple:
+    if g[0] is None:
+        return (None,)
+    x = ins[0]
+    return (_scatter_add_along(g[0], out[1], x.shape.rank - 1, x),)
+
+
+defvjp(top_k_p, _top_k_vjp)
+
+
 def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = int32,  # noqa: A002
           name: str | None = None) -> TopKV2:
     """The `k` largest entries along the last axis and their indices (TF's `tf.math.top_k`).
@@ -182,6 +203,7 @@ def _unique_rule(x: TensorSpec, out_idx: np.dtype) -> tuple:
 
 
 unique_p = primitive("unique", _unique_rule, check="rule", multiple_results=True)
+no_gradient(unique_p)  # as TF
 
 
 def unique(x: Any, out_idx: Any = int32, name: str | None = None) -> Unique:
@@ -289,29 +311,3 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
     rank = reduce_ops.reduce_sum(cast(higher, int32), axis=1)
     ok = math_ops.logical_and(valid, math_ops.is_finite(target_pred))
     return math_ops.logical_and(ok, math_ops.less(rank, k))
-
-
-# -- gradient rules ----------------------------------------------------------------
-
-def _grads() -> None:
-    from ..core.registry import defvjp, no_gradient
-    from .gather_ops import _scatter_add_along
-
-    # The values' cotangent goes back to the positions they came from (the returned
-    # indices); the indices output has no gradient.
-    def sort_vjp(g, ins, out, axis, descending):
-        if g[0] is None:
-            return (None,)
-        return (_scatter_add_along(g[0], out[1], axis, ins[0]),)
-    defvjp(sort_p, sort_vjp)
-
-    def top_k_vjp(g, ins, out, k, index_type):
-        if g[0] is None:
-            return (None,)
-        x = ins[0]
-        return (_scatter_add_along(g[0], out[1], x.shape.rank - 1, x),)
-    defvjp(top_k_p, top_k_vjp)
-    no_gradient(unique_p)  # as TF
-
-
-_grads()
