@@ -46,7 +46,16 @@ ACTIVE: list = []
 
 
 class DispatchContext(threading.local):
-    """One thread's dispatch state (a `threading.local`: each thread sees its own)."""
+    """One thread's dispatch state (a `threading.local`: each thread sees its own).
+
+    Example:
+        >>> import threading
+        >>> from ember.core.context import CTX
+        >>> seen = []
+        >>> t = threading.Thread(target=lambda: seen.append(CTX.tapes is not None))
+        >>> t.start(); t.join(); seen
+        [True]
+    """
 
     def __init__(self) -> None:
         self.tapes: list = []   # GradientTapes recording, outermost first
@@ -70,28 +79,49 @@ def _count(delta: int) -> None:
 
 
 def push_tape(tape: Any) -> None:
-    """Makes `tape` record in this thread (innermost)."""
+    """Makes `tape` record in this thread (innermost); `GradientTape.__enter__` calls it.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.context import CTX, pop_tape, push_tape
+        >>> tape = tf.GradientTape()
+        >>> push_tape(tape); CTX.top is tape
+        True
+        >>> pop_tape(tape); CTX.top is None
+        True
+    """
     CTX.tapes.append(tape)
     CTX._retop()
     _count(1)
 
 
 def pop_tape(tape: Any) -> None:
-    """Stops `tape` recording in this thread."""
+    """Stops `tape` recording in this thread (see `push_tape`)."""
     CTX.tapes.remove(tape)
     CTX._retop()
     _count(-1)
 
 
 def push_trace(trace: Any) -> None:
-    """Makes graph trace `trace` the innermost one of this thread: binds go to it."""
+    """Makes graph trace `trace` the innermost one of this thread: binds go to it
+    (`Trace.__enter__` calls it).
+
+    Example:
+        >>> from ember.core.context import current_trace, pop_trace, push_trace
+        >>> from ember.core.graph import Trace
+        >>> tr = Trace("doc")
+        >>> push_trace(tr); current_trace() is tr
+        True
+        >>> pop_trace(tr); current_trace() is None
+        True
+    """
     CTX.traces.append(trace)
     CTX._retop()
     _count(1)
 
 
 def pop_trace(trace: Any) -> None:
-    """Ends graph trace `trace` in this thread."""
+    """Ends graph trace `trace` in this thread (see `push_trace`)."""
     CTX.traces.remove(trace)
     CTX._retop()
     _count(-1)
@@ -104,7 +134,17 @@ def current_trace() -> Any:
 
 
 def tracing() -> bool:
-    """Whether this thread is building a graph (inside `ember.function`'s trace)."""
+    """Whether this thread is building a graph (inside `ember.function`'s trace).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.context import recording, tracing
+        >>> tf.function(lambda: tracing())(), tracing()
+        (True, False)
+        >>> with tf.GradientTape():
+        ...     recording()
+        True
+    """
     return bool(CTX.traces)
 
 
@@ -114,7 +154,15 @@ def recording() -> bool:
 
 
 def enter_mode() -> None:
-    """A higher layer entered a non-default mode (see the module docstring)."""
+    """A higher layer entered a non-default mode (see the module docstring).
+
+    Example:
+        >>> from ember.core.context import ACTIVE, enter_mode, exit_mode
+        >>> enter_mode(); len(ACTIVE)
+        1
+        >>> exit_mode(); len(ACTIVE)
+        0
+    """
     ACTIVE.append(None)
 
 

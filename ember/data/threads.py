@@ -81,6 +81,11 @@ def parallel_map(elements: Iterator, fn: Callable[[Any], Any], threads: int,
     the consumer works on one result, the next `threads` are computed. `ordered` yields
     results in input order; otherwise in the order they finish. `elements` is advanced in
     the consumer's thread.
+
+    Example:
+        >>> from ember.data.threads import parallel_map
+        >>> list(parallel_map(iter(range(5)), lambda x: x * x, threads=2))
+        [0, 1, 4, 9, 16]
     """
     it = iter(elements)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ember-data-map")

@@ -49,7 +49,15 @@ def _is_mode(training: Any) -> bool:
 
 
 def push_training(training: Any) -> None:
-    """Enters a layer call whose `training` value is `training`."""
+    """Enters a layer call whose `training` value is `training` (a truthy one is a mode).
+
+    Example:
+        >>> from ember.keras.engine.call_context import CALL, pop_training, push_training
+        >>> push_training(True); CALL.training[-1]
+        True
+        >>> pop_training(); CALL.training
+        [None]
+    """
     CALL.training.append(training)
     if _is_mode(training):
         enter_mode()
