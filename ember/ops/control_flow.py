@@ -29,7 +29,8 @@ from ..core.graph import Trace, Tracer
 from ..core.registry import bind, defvjp, primitive
 from ..core.rules import describe, is_trainable
 from ..core.shape import TensorSpec
-from ..core.tensor import TensorOps
+from ..core.tape import GradientTape
+from ..core.tensor import TensorOps, wrap
 from . import math_ops as m
 from .convert import as_tensor, convert_to_tensor
 
@@ -203,7 +204,6 @@ def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None =
 
 def _cond_vjp(g: tuple, ins: tuple, outs: tuple, branches: tuple, input_maps: tuple,
               out_specs: tuple) -> tuple:
-    from ..core.tape import GradientTape
     pred, captured = ins[0], ins[1:]
 
     def branch_grad(k: int) -> Callable:
@@ -241,7 +241,6 @@ def _replay(graph: Any, xs: list) -> list:
     def val(a: Any) -> Any:
         if isinstance(a, Tracer):
             return env[id(a)]
-        from ..core.tensor import wrap
         return wrap(a.value)
 
     for e in graph.eqns:
@@ -428,8 +427,6 @@ def _while_vjp(g: tuple, ins: tuple, outs: tuple, cond_graph: Any, body_graph: A
     if any(_symbolic(x) for x in ins) or any(_symbolic(c) for c in cts):
         return _traced_while_vjp(cts, ins, cond_graph, body_graph, n_vars, cond_map,
                                  body_map, maximum_iterations)
-    from ..core.tape import GradientTape
-    from ..core.tensor import wrap
     # NOTE: one tensor may enter twice (a loop variable's initial value that the body also
     # captures, e.g. `y = x` then `y = y * x`): each position gets its own source object, or
     # the tape would give both positions the total gradient and it would count twice.
@@ -464,7 +461,6 @@ def _traced_while_vjp(cts: list, ins: tuple, cond_graph: Any, body_graph: Any,
     """The gradient of a while_loop inside ember.function: a `while_grad` equation whose
     kernel re-runs the loop keeping every state, then walks the iterations backwards
     through the body's gradient (itself traced once, here, as a sub-graph)."""
-    from ..core.tape import GradientTape
     states = list(ins[:n_vars])
     consts = list(ins[n_vars:])
     f_state = [k for k, x in enumerate(states) if is_trainable(x)]

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core import nest
 from ..core.context import CTX
+from ..core.devices import placement
 from ..core.dtypes import as_dtype
 from ..core.dtypes import bool as bool_
 from ..core.errors import InvalidArgumentError
@@ -493,7 +494,6 @@ def device(device_name: Any) -> Iterator[None]:
         >>> float(x), x.device
         (6.0, '/job:localhost/replica:0/task:0/device:CPU:0')
     """
-    from ..core.devices import placement
     if device_name is not None and not isinstance(device_name, str):
         if hasattr(device_name, "to_string"):  # a DeviceSpec-like object
             device_name = device_name.to_string()

@@ -18,21 +18,24 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import nest, registry
+from ..core import nest
 from ..core.context import CTX
 from ..core.dtypes import NP_INDEX, NP_NUMERIC, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.graph import Trace
 from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from . import math_ops
 from .array_prims import static_int, static_ints
+from .control_flow import while_loop
 from .convert import as_tensor, cast, convert_to_tensor
 from .creation_ops import zeros
 from .gather_ops import gather
 from .shape_info import shape
 from .shape_ops import broadcast_to, reshape, stack, unstack
+from .tensor_array import TensorArray
 
 __all__ = ["roll", "meshgrid", "searchsorted", "bincount", "map_fn", "vectorized_map"]
 
@@ -393,8 +396,6 @@ def _stack_results(results: list) -> list:
 
 def _while_map(op: str, call: Callable, flat: list) -> list:
     """The loop as a `while_loop` writing one row per element into TensorArrays."""
-    from ..core.graph import Trace
-    from .tensor_array import TensorArray
 
     # NOTE: fn is traced once in a throw-away sub-trace to learn its outputs' specs (the
     # TensorArrays' element shapes must be known before the loop); the body traces it again.
@@ -424,7 +425,6 @@ def _while_map(op: str, call: Callable, flat: list) -> list:
         return (i + 1,) + tuple(xs[:k]) + tuple(ta.write(i, o) for ta, o in zip(tas, outs))
 
     init = [TensorArray(s.dtype, size=count, element_shape=s.shape) for s in specs]
-    from .control_flow import while_loop
     result = while_loop(cond, body, [convert_to_tensor(0)] + flat + init)
     return [ta.stack() for ta in result[1 + k:]]
 

@@ -29,7 +29,9 @@ from ..core.dtypes import float32, int32, int64, uint32, uint64
 from ..core.errors import InvalidArgumentError, fmt_spec
 from ..core.registry import bind
 from ..core.tensor import TensorOps, wrap
+from ..core.variable import Variable
 from .convert import as_tensor, cast, convert_to_tensor
+from .math_ops import add
 from .random_samplers import (  # noqa: F401 - re-exported
     categorical_sampler,
     normal_sampler,
@@ -39,6 +41,7 @@ from .random_samplers import (  # noqa: F401 - re-exported
     seed_int,
     uniform_sampler,
 )
+from .shape_ops import stack
 
 __all__ = [
     "set_seed", "normal", "uniform", "truncated_normal", "shuffle", "categorical",
@@ -122,9 +125,6 @@ def _next_key(op: str, seed: Any) -> Any:
     key = _python_key(op, seed)
     if not CTX.traces:
         return key
-    from ..core.variable import Variable
-    from .math_ops import add
-    from .shape_ops import stack
     if not _CALLS:
         _CALLS.append(Variable(np.int64(0), trainable=False, name="random_calls"))
     calls = _CALLS[0]

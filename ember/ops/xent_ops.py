@@ -31,6 +31,7 @@ from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
 from . import math_ops as m
 from . import reduce_ops as r
+from .convert import as_tensor
 
 
 def _xent_rule(labels: TensorSpec, logits: TensorSpec) -> tuple:
@@ -52,7 +53,6 @@ xent_grad_p = primitive("sparse_softmax_xent_grad", _grad_rule, allowed=NP_FLOAT
 def _one_hot(labels: Any, probs: Any) -> Any:
     n = probs.shape[-1]
     classes = np.arange(n, dtype=labels.dtype._numpy())
-    from .convert import as_tensor
     return m.cast(m.equal(labels[..., None], as_tensor(classes)), probs.dtype)
 
 
