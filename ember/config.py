@@ -213,7 +213,7 @@ def set_intra_op_parallelism_threads(num_threads: int) -> None:
     n = _threads("set_intra_op_parallelism_threads", num_threads)
     with _S.lock:
         try:
-            import threadpoolctl
+            import threadpoolctl  # optional: threadpoolctl
         except ImportError:
             threadpoolctl = None
         if threadpoolctl is not None:

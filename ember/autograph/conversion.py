@@ -25,6 +25,7 @@ import os
 import sysconfig
 import textwrap
 import types
+import warnings
 import weakref
 from typing import Any, Callable
 
@@ -147,7 +148,6 @@ def _entry(f: types.FunctionType) -> Any:
         except (SourceUnavailable, ConversionError) as e:
             entry = e
         except Exception as e:  # noqa: BLE001 - a construct the converter does not know
-            import warnings
             warnings.warn(f"AutoGraph could not transform {f.__qualname__} and will run it "
                           f"as-is ({type(e).__name__}: {e}).", stacklevel=3)
             entry = SourceUnavailable(f"the converter failed: {e}")
@@ -223,7 +223,6 @@ def for_function(f: Callable) -> Callable:
                 return f(*args, **kwargs)
             except TypeError as e:
                 if "as a Python bool" in str(e):
-                    import warnings
                     warnings.warn(f"AutoGraph could not convert {f.__qualname__} ({reason}),"
                                   f" so it was traced as plain Python; its `if`/`while` on "
                                   f"tensors needs conversion. Define it in a file, or use "

@@ -24,12 +24,14 @@ import numpy as np
 
 from ..core import nest, registry
 from ..core.context import CTX
+from ..core.graph import Trace
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps
 from ..core.variable import Variable
 from ..ops import math_ops as m
 from ..ops.control_flow import while_loop
 from ..ops.convert import convert_to_tensor
+from ..ops.py_ops import numpy_function
 from ..ops.shape_info import shape as _shape
 from .special import (AutoGraphError, Undefined, UndefinedReturnValue, _as_bool,
                       _check_try, _is_number, _spec_text, _symbolic, _tensorish, _undefined,
@@ -160,7 +162,6 @@ def _dataset_for(ds: Any, extra_test: Callable | None, body: Callable, get_state
                  set_state: Callable, names: Sequence[str], opts: dict) -> None:
     """A Dataset loop inside ember.function: each run of the graph iterates the dataset
     afresh, fetching elements through a `numpy_function` effect op."""
-    from ..ops.py_ops import numpy_function
     spec = ds.element_spec
     specs = nest.flatten(spec)
 
@@ -290,7 +291,6 @@ def _probe_return(k: int, step: Callable, extra: tuple, get_state: Callable,
                   set_state: Callable, init: list, opts: dict) -> Any:
     """The value a `return` inside a tensor loop gives: the body is traced once in a
     throwaway sub-graph to learn its dtype and shape; the loop then starts from zeros."""
-    from ..core.graph import Trace
     tr = Trace("autograph_probe", parent=CTX.traces[-1])
     with tr:
         state = [tr.placeholder(TensorSpec(v.shape, v.dtype)) if isinstance(v, TensorOps)

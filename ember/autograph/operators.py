@@ -194,5 +194,5 @@ def not_(x: Any) -> Any:
 
 def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
     """Calls `f`, converted first when it is user code (recursive conversion)."""
-    from .conversion import maybe_convert
+    from .conversion import maybe_convert  # cycle: conversion imports this module
     return maybe_convert(f)(*args, **(kwargs or {}))

@@ -22,6 +22,8 @@ import numpy as np
 
 from ..backend.numpy.records import split_csv
 from ..core.dtypes import float32, float64, int32, int64, string
+from ..core.tensor import wrap
+from ..io.tfrecord import compression_of
 from .readers import CsvDataset, _lines, _static_files
 from .sources import TensorSliceDataset
 
@@ -91,7 +93,6 @@ def make_csv_dataset(file_pattern: Any, batch_size: int, column_names: Any = Non
       (seeded by `shuffle_seed`) unless `shuffle=False`, repeated `num_epochs` times
       (None: forever, the last partial batch then dropped).
     """
-    from ..io.tfrecord import compression_of
     kind = compression_of(compression_type, "make_csv_dataset")
     files = _static_files(file_pattern)
     delim = field_delim.encode("utf-8")
@@ -168,7 +169,6 @@ def make_csv_dataset(file_pattern: Any, batch_size: int, column_names: Any = Non
 
 
 def _names_tensor(files: list) -> Any:
-    from ..core.tensor import wrap
     arr = np.empty(len(files), dtype=object)
     arr[:] = [f.encode("utf-8") for f in files]
     return wrap(arr)

@@ -28,6 +28,7 @@ from ..core.dtypes import int64
 from ..core.errors import InvalidArgumentError, OutOfRangeError
 from ..ops.convert import constant
 from .methods import TransformMethods
+from .options import Options
 from .structure import (
     INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY,
@@ -155,7 +156,6 @@ class Dataset(TransformMethods):
             >>> tf.data.Dataset.range(3).with_options(opts).options().deterministic
             False
         """
-        from .options import Options
         out = Options()
         for d in self._inputs:
             out = out.merge(d.options())
@@ -172,8 +172,7 @@ class Dataset(TransformMethods):
             >>> len(tf.data.Dataset.range(3).with_options(tf.data.Options()))
             3
         """
-        from .options import Options
-        from .ordering import PassThroughDataset
+        from .ordering import PassThroughDataset  # cycle: ordering subclasses Dataset
         if not isinstance(options, Options):
             raise TypeError(f"with_options: `options` must be a tf.data.Options, received "
                             f"{type(options).__name__}.")
@@ -255,7 +254,7 @@ class Dataset(TransformMethods):
             >>> [(a.numpy().tolist(), float(b)) for a, b in ds]
             [([1, 2], 0.5), ([3, 4], 1.5)]
         """
-        from .sources import TensorSliceDataset
+        from .sources import TensorSliceDataset  # cycle: sources subclasses Dataset
         return TensorSliceDataset(tensors)
 
     @staticmethod
@@ -268,7 +267,7 @@ class Dataset(TransformMethods):
             >>> ds.element_spec, len(ds)
             (TensorSpec(shape=(3,), dtype=tf.int32, name=None), 1)
         """
-        from .sources import TensorDataset
+        from .sources import TensorDataset  # cycle: sources subclasses Dataset
         return TensorDataset(tensors)
 
     @staticmethod
@@ -282,7 +281,7 @@ class Dataset(TransformMethods):
             >>> list(tf.data.Dataset.range(2, 10, 3).as_numpy_iterator())
             [np.int64(2), np.int64(5), np.int64(8)]
         """
-        from .sources import RangeDataset
+        from .sources import RangeDataset  # cycle: sources subclasses Dataset
         if kwargs:
             raise TypeError(f"range: unexpected keyword argument(s) {sorted(kwargs)}; the "
                             f"dtype of the elements is set with output_type=, e.g. "
@@ -299,7 +298,7 @@ class Dataset(TransformMethods):
             >>> list(tf.data.Dataset.counter(5).take(3).as_numpy_iterator())
             [np.int64(5), np.int64(6), np.int64(7)]
         """
-        from .sources import RangeDataset
+        from .sources import RangeDataset  # cycle: sources subclasses Dataset
         return RangeDataset((start, None, step), dtype, what="counter")
 
     @staticmethod
@@ -323,7 +322,7 @@ class Dataset(TransformMethods):
             >>> [b.shape.as_list() for a, b in ds]
             [[0], [1], [2]]
         """
-        from .sources import GeneratorDataset
+        from .sources import GeneratorDataset  # cycle: sources subclasses Dataset
         return GeneratorDataset(generator, output_types, output_shapes, args,
                                 output_signature)
 
@@ -338,7 +337,7 @@ class Dataset(TransformMethods):
             >>> [(int(x), int(y)) for x, y in tf.data.Dataset.zip(a, b)]
             [(0, 10), (1, 11), (2, 12)]
         """
-        from .sources import ZipDataset
+        from .sources import ZipDataset  # cycle: sources subclasses Dataset
         if datasets is not None:
             if args:
                 raise TypeError("zip: pass the datasets either positionally or as "
@@ -364,7 +363,7 @@ class Dataset(TransformMethods):
             >>> list(ds.as_numpy_iterator()) == list(ds.as_numpy_iterator())
             True
         """
-        from .sources import RandomDataset
+        from .sources import RandomDataset  # cycle: sources subclasses Dataset
         return RandomDataset(seed, bool(rerandomize_each_iteration))
 
     @staticmethod
@@ -382,7 +381,7 @@ class Dataset(TransformMethods):
             >>> xs == list(range(5)) + list(range(100, 105))
             True
         """
-        from .sampling import SampleDataset
+        from .sampling import SampleDataset  # cycle: sampling subclasses Dataset
         return SampleDataset(datasets, weights, seed, stop_on_empty_dataset,
                              rerandomize_each_iteration)
 
@@ -399,7 +398,7 @@ class Dataset(TransformMethods):
             >>> [int(x) for x in tf.data.Dataset.choose_from_datasets([a, b], c)]
             [0, 10, 1, 11]
         """
-        from .sampling import ChooseDataset
+        from .sampling import ChooseDataset  # cycle: sampling subclasses Dataset
         return ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
 
     @staticmethod
@@ -416,7 +415,7 @@ class Dataset(TransformMethods):
             >>> len(tf.data.Dataset.list_files(os.path.join(d, "*.txt")))
             1
         """
-        from .readers import list_files
+        from .readers import list_files  # cycle: readers subclasses Dataset
         return list_files(file_pattern, shuffle, seed)
 
     @staticmethod

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .csv_dataset import make_csv_dataset
+from .dataset import Dataset
+from .ordering import AssertCardinalityDataset
+from .readers import CsvDataset
 from .structure import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
-from .readers import CsvDataset  # noqa: E402
-from .csv_dataset import make_csv_dataset  # noqa: E402
 
 
 def cardinality(dataset: Any) -> Any:
@@ -37,7 +39,6 @@ def assert_cardinality(expected_cardinality: Any) -> Callable:
         >>> len(ds.apply(tf.data.experimental.assert_cardinality(2)))
         2
     """
-    from .ordering import AssertCardinalityDataset
     return lambda dataset: AssertCardinalityDataset(dataset, expected_cardinality)
 
 
@@ -51,7 +52,6 @@ def sample_from_datasets(datasets: Any, weights: Any = None, seed: Any = None,
         >>> [int(x) for x in ds]
         [0, 1]
     """
-    from .dataset import Dataset
     return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
 
 
@@ -65,7 +65,6 @@ def choose_from_datasets(datasets: Any, choice_dataset: Any,
         >>> [int(x) for x in tf.data.experimental.choose_from_datasets([d], tf.data.Dataset.range(1).repeat(2))]
         [0, 1]
     """
-    from .dataset import Dataset
     return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
 
 

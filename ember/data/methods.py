@@ -52,7 +52,7 @@ class TransformMethods:
             >>> ds.element_spec["x"], [float(e["x"]) for e in ds]
             (TensorSpec(shape=(), dtype=tf.float32, name=None), [2.0, 4.0])
         """
-        from .transforms import MapDataset
+        from .transforms import MapDataset  # cycle: transforms subclasses Dataset
         return MapDataset(self, map_func, num_parallel_calls, deterministic)
 
     def filter(self, predicate: Callable, name: str | None = None) -> "Dataset":
@@ -64,7 +64,7 @@ class TransformMethods:
             >>> list(tf.data.Dataset.range(6).filter(lambda x: x % 2 == 0).as_numpy_iterator())
             [np.int64(0), np.int64(2), np.int64(4)]
         """
-        from .transforms import FilterDataset
+        from .transforms import FilterDataset  # cycle: transforms subclasses Dataset
         return FilterDataset(self, predicate)
 
     def take_while(self, predicate: Callable, name: str | None = None) -> "Dataset":
@@ -75,7 +75,7 @@ class TransformMethods:
             >>> list(tf.data.Dataset.range(6).take_while(lambda x: x < 3).as_numpy_iterator())
             [np.int64(0), np.int64(1), np.int64(2)]
         """
-        from .transforms import TakeWhileDataset
+        from .transforms import TakeWhileDataset  # cycle: transforms subclasses Dataset
         return TakeWhileDataset(self, predicate)
 
     def unique(self, name: str | None = None) -> "Dataset":
@@ -86,7 +86,7 @@ class TransformMethods:
             >>> list(tf.data.Dataset.from_tensor_slices([1, 3, 1, 2, 3]).unique().as_numpy_iterator())
             [np.int32(1), np.int32(3), np.int32(2)]
         """
-        from .transforms import UniqueDataset
+        from .transforms import UniqueDataset  # cycle: transforms subclasses Dataset
         return UniqueDataset(self)
 
     def enumerate(self, start: int = 0, name: str | None = None) -> "Dataset":
@@ -97,7 +97,7 @@ class TransformMethods:
             >>> [(int(i), int(x)) for i, x in tf.data.Dataset.range(10, 12).enumerate()]
             [(0, 10), (1, 11)]
         """
-        from .transforms import EnumerateDataset
+        from .transforms import EnumerateDataset  # cycle: transforms subclasses Dataset
         return EnumerateDataset(self, start)
 
     def flat_map(self, map_func: Callable, name: str | None = None) -> "Dataset":
@@ -109,7 +109,7 @@ class TransformMethods:
             >>> [int(x) for x in ds]
             [0, 0, 1, 0, 1, 2]
         """
-        from .transforms import FlatMapDataset
+        from .transforms import FlatMapDataset  # cycle: transforms subclasses Dataset
         return FlatMapDataset(self, map_func)
 
     def interleave(self, map_func: Callable, cycle_length: Any = None,
@@ -128,7 +128,7 @@ class TransformMethods:
             >>> [int(x) for x in ds]
             [1, 1, 2, 2, 1, 2, 3, 3, 3]
         """
-        from .transforms import InterleaveDataset
+        from .transforms import InterleaveDataset  # cycle: transforms subclasses Dataset
         return InterleaveDataset(self, map_func, cycle_length, block_length)
 
     def concatenate(self, dataset: Any, name: str | None = None) -> "Dataset":
@@ -141,7 +141,7 @@ class TransformMethods:
             >>> [int(x) for x in ds], len(ds)
             ([0, 1, 5, 6], 4)
         """
-        from .transforms import ConcatenateDataset
+        from .transforms import ConcatenateDataset  # cycle: transforms subclasses Dataset
         return ConcatenateDataset(self, dataset)
 
     def apply(self, transformation_func: Callable) -> "Dataset":
@@ -172,7 +172,7 @@ class TransformMethods:
             >>> [(x.numpy().tolist(), y.numpy().tolist()) for x, y in ds]
             [([1, 2], [4, 5]), ([3], [6])]
         """
-        from .batching import BatchDataset
+        from .batching import BatchDataset  # cycle: batching subclasses Dataset
         return BatchDataset(self, batch_size, drop_remainder)
 
     def padded_batch(self, batch_size: Any, padded_shapes: Any = None,
@@ -189,7 +189,7 @@ class TransformMethods:
             >>> [b.numpy().tolist() for b in ds.padded_batch(2, padding_values=-1)]
             [[[1, -1], [2, 2]], [[3, 3, 3]]]
         """
-        from .batching import PaddedBatchDataset
+        from .batching import PaddedBatchDataset  # cycle: batching subclasses Dataset
         return PaddedBatchDataset(self, batch_size, padded_shapes, padding_values,
                                   drop_remainder)
 
@@ -202,7 +202,7 @@ class TransformMethods:
             >>> [int(x) for x in tf.data.Dataset.range(5).batch(2).unbatch()]
             [0, 1, 2, 3, 4]
         """
-        from .batching import UnbatchDataset
+        from .batching import UnbatchDataset  # cycle: batching subclasses Dataset
         return UnbatchDataset(self)
 
     # -- order and count -------------------------------------------------------------------
@@ -221,7 +221,7 @@ class TransformMethods:
             >>> a == b, sorted(a)
             (True, [0, 1, 2, 3, 4])
         """
-        from .ordering import ShuffleDataset
+        from .ordering import ShuffleDataset  # cycle: ordering subclasses Dataset
         return ShuffleDataset(self, buffer_size, seed, reshuffle_each_iteration)
 
     def repeat(self, count: Any = None, name: str | None = None) -> "Dataset":
@@ -233,7 +233,7 @@ class TransformMethods:
             >>> [int(x) for x in ds.repeat(2)], int(ds.repeat().cardinality())
             ([0, 1, 0, 1], -1)
         """
-        from .ordering import RepeatDataset
+        from .ordering import RepeatDataset  # cycle: ordering subclasses Dataset
         return RepeatDataset(self, count)
 
     def take(self, count: Any, name: str | None = None) -> "Dataset":
@@ -244,7 +244,7 @@ class TransformMethods:
             >>> [int(x) for x in tf.data.Dataset.range(10).take(3)]
             [0, 1, 2]
         """
-        from .ordering import TakeDataset
+        from .ordering import TakeDataset  # cycle: ordering subclasses Dataset
         return TakeDataset(self, count)
 
     def skip(self, count: Any, name: str | None = None) -> "Dataset":
@@ -255,7 +255,7 @@ class TransformMethods:
             >>> [int(x) for x in tf.data.Dataset.range(5).skip(3)]
             [3, 4]
         """
-        from .ordering import SkipDataset
+        from .ordering import SkipDataset  # cycle: ordering subclasses Dataset
         return SkipDataset(self, count)
 
     def shard(self, num_shards: Any, index: Any, name: str | None = None) -> "Dataset":
@@ -266,7 +266,7 @@ class TransformMethods:
             >>> [int(x) for x in tf.data.Dataset.range(7).shard(3, 1)]
             [1, 4]
         """
-        from .ordering import ShardDataset
+        from .ordering import ShardDataset  # cycle: ordering subclasses Dataset
         return ShardDataset(self, num_shards, index)
 
     def cache(self, filename: str = "", name: str | None = None) -> "Dataset":
@@ -283,7 +283,7 @@ class TransformMethods:
             >>> len(calls) - n
             3
         """
-        from .ordering import CacheDataset
+        from .ordering import CacheDataset  # cycle: ordering subclasses Dataset
         return CacheDataset(self, filename)
 
     def prefetch(self, buffer_size: Any, name: str | None = None) -> "Dataset":
@@ -297,6 +297,7 @@ class TransformMethods:
             >>> [int(x) for x in ds]
             [0, 2, 4]
         """
+        # cycle: ordering subclasses Dataset
         from .ordering import PassThroughDataset, PrefetchDataset
         n = as_int(buffer_size, "prefetch", "buffer_size")
         if n < 0 and n != AUTOTUNE:

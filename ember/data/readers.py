@@ -25,13 +25,16 @@ import numpy as np
 # NOTE: the pipeline runs eagerly outside any trace and works on NumPy values, as the rest
 # of ember.data; CSV lines are decoded in chunks with decode_csv's kernel directly.
 from ..backend.numpy.records import decode_csv as _decode_csv_kernel
-from ..core.dtypes import string
+from ..backend.numpy.records import split_csv
+from ..core.dtypes import as_dtype, string
 from ..core.errors import InvalidArgumentError, NotFoundError
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps, wrap
+from ..io.gfile import glob
 from ..io.parsing import _csv_default
 from ..io.tfrecord import compression_of, open_stream, read_records
 from .dataset import Dataset
+from .sources import TensorSliceDataset
 from .structure import UNKNOWN_CARDINALITY, _is_dataset
 
 
@@ -242,7 +245,6 @@ class CsvDataset(_FileDataset):
                                        f"received {field_delim!r}.")
         self._quote, self._header = bool(use_quote_delim), bool(header)
         self._na = na_value.encode("utf-8") or None
-        from ..core.dtypes import as_dtype
         spec = tuple(TensorSpec([], as_dtype(dt)) for dt, _ in self._defaults)
         super().__init__(filenames, compression_type, None, spec)
 
@@ -280,7 +282,6 @@ class CsvDataset(_FileDataset):
     def _decode_lines(self, lines: list) -> tuple:
         select = self._select
         if self._exclude is not None:
-            from ..backend.numpy.records import split_csv
             n = len(split_csv(lines[0], self._delim, self._quote, 0))
             select = tuple(c for c in range(n) if c not in self._exclude)
         recs = np.empty(len(lines), dtype=object)
@@ -291,7 +292,6 @@ class CsvDataset(_FileDataset):
 
 def _static_files(file_pattern: Any, what: str = "make_csv_dataset") -> list:
     """The files matching a pattern (or a list of patterns / paths), sorted."""
-    from ..io.gfile import glob
     if isinstance(file_pattern, TensorOps):
         file_pattern = [p.decode("utf-8") for p in
                         np.asarray(file_pattern.numpy(), dtype=object).ravel().tolist()]
@@ -315,7 +315,6 @@ def list_files(file_pattern: Any, shuffle: Any = None, seed: Any = None) -> Data
         >>> [os.path.basename(p.numpy().decode()) for p in ds]
         ['a.csv', 'b.csv']
     """
-    from .sources import TensorSliceDataset
     names = _static_files(file_pattern, "list_files")
     arr = np.empty(len(names), dtype=object)
     arr[:] = [n.encode("utf-8") for n in names]

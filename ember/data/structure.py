@@ -16,13 +16,17 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from ..core import nest
+from ..core.dtypes import int64
+from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import Tensor, TensorOps, wrap
+from ..ops import random_ops
 from ..ops.convert import convert_to_tensor
 
 AUTOTUNE = -1  # tf.data.AUTOTUNE
@@ -103,7 +107,6 @@ def call_fn(fn: Callable, element: Any, *extra: Any) -> Any:
 
 def check_arity(fn: Callable, element_spec: Any, what: str, arg: str) -> None:
     """Raises a clear TypeError when `fn` can't take the element's components."""
-    import inspect
     if not callable(fn):
         raise TypeError(f"{what}: `{arg}` must be callable, received {fn!r} of type "
                         f"{type(fn).__name__}.")
@@ -228,7 +231,6 @@ def as_int(value: Any, what: str, arg: str) -> int:
 
 
 def as_positive_int(value: Any, what: str, arg: str) -> int:
-    from ..core.errors import InvalidArgumentError
     n = as_int(value, what, arg)
     if n <= 0:
         raise InvalidArgumentError(f"{what}: `{arg}` must be greater than zero; received "
@@ -242,8 +244,6 @@ def resolve_seed(seed: Any, what: str) -> int:
     """A 64-bit seed from an op seed and the global seed, with TF's rules: an op seed
     gives the same stream whenever the dataset is rebuilt (after `ember.random.set_seed`,
     a different one); no op seed draws one (reproducible only with a global seed)."""
-    from ..core.dtypes import int64
-    from ..ops import random_ops
     if seed is None:
         return int(random_ops.uniform((), maxval=2**62, dtype=int64)) & _MASK
     s = as_int(seed, what, "seed")

@@ -31,7 +31,7 @@ _U8 = np.dtype(np.uint8)
 
 def _need_pillow(op: str) -> None:
     try:
-        import PIL  # noqa: F401
+        import PIL  # noqa: F401 - optional: PIL
     except ImportError:
         raise ImportError(f"{op} needs the Pillow package, ember's optional `image` extra: "
                           f"install it with `pip install ember[image]` (or "

@@ -24,9 +24,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import struct
 import zlib
 from typing import Any, BinaryIO, Iterator
+
+import numpy as np
+
+from ..core.errors import DataLossError
 
 _POLY = 0x82F63B78  # CRC-32C, reflected
 
@@ -108,7 +113,6 @@ def _raw(crc: int, data: bytes) -> int:
     k = len(data) // _LANE
     if k < 8:
         return _raw_bytes(crc, data)
-    import numpy as np
     table = np.asarray(_TABLE, np.uint32)
     cols = np.frombuffer(data, np.uint8, k * _LANE).reshape(k, _LANE).T.copy()
     reg = np.zeros(k, np.uint32)
@@ -239,7 +243,6 @@ def _path(p: Any) -> str:
         p = p.numpy()
     if isinstance(p, bytes):
         p = p.decode("utf-8")
-    import os
     return os.fspath(p)
 
 
@@ -286,7 +289,6 @@ def read_records(path: Any, compression_type: Any = None,
                  what: str = "TFRecordDataset") -> Iterator[bytes]:
     """The records of one TFRecord file, each checked against its CRCs; a truncated or
     damaged file raises DataLossError naming the file and the record."""
-    from ..core.errors import DataLossError
     p = _path(path)
     kind = compression_of(compression_type, what)
     with open_stream(p, kind) as f:

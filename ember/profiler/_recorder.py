@@ -33,6 +33,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from ..core import placement_log
 from ..core.executor import swap_kernels
 from ..core.registry import PRIMITIVES
 
@@ -83,7 +84,6 @@ class Session:
             if prim is not None and prim.kernel is self.wrappers.get(id(kernel)):
                 prim.kernel = kernel
         ours = {id(w): w for w in self.wrappers.values()}
-        from ..core import placement_log
         saved = placement_log._KERNELS  # the placement log wrapped ours: it restores these
         for name, kernel in list(saved.items()):
             if ours.get(id(kernel)) is kernel:

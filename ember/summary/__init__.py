@@ -34,6 +34,7 @@ import io
 import os
 import struct
 import threading
+import time
 import types
 import wave
 import weakref
@@ -41,6 +42,11 @@ import zlib
 from typing import Any, Iterator
 
 import numpy as np
+
+from ..core.dtypes import bool as bool_
+from ..core.shape import TensorSpec
+from ..ops.debug_ops import executing_eagerly
+from ..ops.py_ops import numpy_function
 
 __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
            "experimental", "flush", "graph", "histogram", "image", "record_if", "scalar",
@@ -58,7 +64,7 @@ def tensorboard_protos() -> Any:
         >>> tensorboard_protos().event_pb2.Event().step
         0
     """
-    try:
+    try:  # optional: tensorboard (ember imports without it)
         from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2
         from tensorboard.compat.proto import event_pb2, types_pb2
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
@@ -143,7 +149,6 @@ class SummaryWriter:
             raise RuntimeError(f"tf.summary: the writer of {self._logdir!r} is closed; create "
                                f"a new one with tf.summary.create_file_writer(logdir).")
         tb = tensorboard_protos()
-        import time
         self._add_event(tb.event_pb2.Event(wall_time=time.time(), step=step,
                                            summary=tb.summary_pb2.Summary(value=[value])))
 
@@ -293,7 +298,6 @@ def _traced(who: str, write: Any, data: Any, step: Any) -> Any:
     """Inside `ember.function`: the write as an op that runs at each call of the function
     (a `numpy_function` effect), with `data` and `step` read then. The default writer and
     `record_if` are taken when tracing (as TF captures them). Returns None when eager."""
-    from ..ops.debug_ops import executing_eagerly
     if executing_eagerly():
         return None
     writer = _writer()
@@ -303,9 +307,6 @@ def _traced(who: str, write: Any, data: Any, step: Any) -> Any:
         step = _local().step
     if step is None:
         _step(who, None)  # raises the no-step error
-    from ..core.dtypes import bool as bool_
-    from ..core.shape import TensorSpec
-    from ..ops.py_ops import numpy_function
 
     def run(value: np.ndarray, at: np.ndarray) -> np.ndarray:
         with writer.as_default(step=int(at)):

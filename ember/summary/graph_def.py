@@ -36,6 +36,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..core.dtypes import BY_NP
+from ..core.graph import Tracer
+
 __all__ = ["MAX_CONST_BYTES", "graph_def", "protos"]
 
 # A constant larger than this goes into the GraphDef without its value (dtype and shape
@@ -52,7 +55,7 @@ _BAD = re.compile(r"[^A-Za-z0-9_.\-/]")
 def protos() -> Any:
     """The `tensorboard` package's compiled TF protos used here (ImportError naming the
     fix when tensorboard is missing)."""
-    try:
+    try:  # optional: tensorboard (ember imports without it)
         from tensorboard.compat.proto import (attr_value_pb2, config_pb2, event_pb2,
                                               graph_pb2, node_def_pb2, summary_pb2,
                                               tensor_pb2, tensor_shape_pb2, types_pb2)
@@ -69,7 +72,6 @@ def protos() -> Any:
 
 def _dtype_name(dtype: Any) -> str:
     if isinstance(dtype, np.dtype):
-        from ..core.dtypes import BY_NP
         return BY_NP[dtype].name if dtype in BY_NP else str(dtype)
     return getattr(dtype, "name", str(dtype))
 
@@ -165,7 +167,6 @@ def graph_def(graph: Any, input_names: Sequence[str | None] | None = None,
          ('f/w/ReadVariableOp', 'ReadVariableOp'), ('f/matmul', 'matmul'),
          ('f/Identity', 'Identity')]
     """
-    from ..core.graph import Tracer
     if not hasattr(graph, "eqns") or not hasattr(graph, "inputs"):
         raise TypeError(f"graph_def: expected an ember graph (e.g. "
                         f"concrete_function.graph), received {type(graph).__name__}.")

@@ -36,12 +36,19 @@ Example:
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 import time
 import warnings
 from typing import Any
 
+from ..core import nest
 from ..core.context import Listener, add_listener, remove_listener
+from ..core.shape import TensorSpec
+from ..errors import UnavailableError
+from ..ops.debug_ops import executing_eagerly
+from ..profiler import experimental as prof
+from . import _step, _writer  # defined in __init__ before it imports this module
 from .graph_def import _clean, graph_def, protos
 
 __all__ = ["graph", "trace_export", "trace_off", "trace_on"]
@@ -69,7 +76,6 @@ class _TraceContext(Listener):
 
 
 def _eager(who: str, what: str) -> bool:
-    from ..ops.debug_ops import executing_eagerly
     if executing_eagerly():
         return True
     warnings.warn(f"tf.summary.{who}: {what}", UserWarning, stacklevel=3)
@@ -98,7 +104,6 @@ def trace_on(graph: bool = True, profiler: bool = False,
         return
     outdir = None
     if profiler_outdir is not None:
-        import os
         try:
             outdir = os.fspath(profiler_outdir)
         except TypeError:
@@ -111,7 +116,6 @@ def trace_on(graph: bool = True, profiler: bool = False,
             return
         ctx = _TraceContext(bool(graph), bool(profiler), outdir)
         if ctx.profiler:
-            from ..profiler import experimental as prof
             prof._start(outdir, None, "tf.summary.trace_on")  # AlreadyExistsError if busy
         if ctx.graph or ctx.profiler:  # the profiler collects graphs too, as TF's
             add_listener(ctx)
@@ -132,8 +136,6 @@ def trace_off() -> None:
         _CONTEXT[0] = None
         remove_listener(ctx)  # nothing if it was not listening
     if ctx.profiler:
-        from ..errors import UnavailableError
-        from ..profiler import experimental as prof
         try:
             prof.stop(save=False)
         except UnavailableError:
@@ -143,8 +145,6 @@ def trace_off() -> None:
 def _input_names(cf: Any) -> list | None:
     """The graph inputs' names from the Python signature (`x`, or `x_0`, `x_1` for an
     argument holding several tensors; `args_0` ... for `*args`), None if unknown."""
-    from ..core import nest
-    from ..core.shape import TensorSpec
     try:
         fn, (args, kwargs) = cf._signature
         params = list(inspect.signature(fn).parameters.values())
@@ -190,7 +190,6 @@ def _graph_defs(ctx: _TraceContext) -> tuple:
 
 
 def _write_graphs(name: str, ctx: _TraceContext, step: Any, graph_event: bool) -> None:
-    from . import _step, _writer
     writer = _writer()
     if writer is None or not ctx.graphs:
         return
@@ -271,9 +270,6 @@ def export_trace(name: str, step: Any, profiler_outdir: Any, graph_event: bool) 
 
 def _finish_profile(ctx: _TraceContext, profiler_outdir: Any) -> None:
     """Ends a trace that runs the profiler: stops it, saving where asked."""
-    import os
-    from ..errors import UnavailableError
-    from ..profiler import experimental as prof
     with _LOCK:
         if _CONTEXT[0] is ctx:
             _CONTEXT[0] = None
@@ -305,8 +301,6 @@ def graph(graph_data: Any) -> bool:
         ...     tf.summary.graph(cf.graph)
         True
     """
-    from . import _writer
-    from ..ops.debug_ops import executing_eagerly
     if not executing_eagerly():
         raise ValueError("tf.summary.graph cannot be invoked inside a graph context "
                          "(ember.function); call it eagerly.")

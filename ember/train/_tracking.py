@@ -19,6 +19,8 @@ from typing import Any, Iterator
 
 from ..core.module import Module
 from ..core.variable import Variable
+from ..keras.engine.layer import Layer
+from ..keras.optimizers.optimizer import Optimizer
 
 __all__ = ["children", "is_trackable", "escape", "can_defer", "VALUE_SUFFIX"]
 
@@ -33,20 +35,10 @@ _LAYER_SKIP = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_sha
                "compiled_loss", "compiled_metrics", "build", "_module_name"}
 
 
-def _optimizer_base() -> type:
-    from ..keras.optimizers.optimizer import Optimizer
-    return Optimizer
-
-
-def _layer_base() -> type:
-    from ..keras.engine.layer import Layer
-    return Layer
-
-
 def is_trackable(value: Any) -> bool:
     """Whether `value` (not a container) takes part in checkpoints."""
-    from .checkpoint import Checkpoint
-    return isinstance(value, (Variable, Module, Checkpoint, _optimizer_base()))
+    from .checkpoint import Checkpoint  # cycle: checkpoint imports this module
+    return isinstance(value, (Variable, Module, Checkpoint, Optimizer))
 
 
 def escape(name: Any) -> str:
@@ -123,7 +115,7 @@ def slots(opt: Any) -> Iterator[tuple[Variable, str, Variable]]:
 
 def children(obj: Any) -> list[tuple[str, Any]]:
     """The named trackable children of `obj`, in a fixed order (see the module doc)."""
-    from .checkpoint import Checkpoint
+    from .checkpoint import Checkpoint  # cycle: checkpoint imports this module
     if isinstance(obj, Variable):
         return []
     if isinstance(obj, Checkpoint):
@@ -131,9 +123,9 @@ def children(obj: Any) -> list[tuple[str, Any]]:
         if obj._save_counter is not None:
             out.append(("save_counter", obj._save_counter))
         return out
-    if isinstance(obj, _optimizer_base()):
+    if isinstance(obj, Optimizer):
         return list(_optimizer_children(obj))
-    if isinstance(obj, _layer_base()):
+    if isinstance(obj, Layer):
         return list(_layer_children(obj))
     if isinstance(obj, Module):
         return list(_attribute_children(obj, {"_module_name"}))
@@ -143,14 +135,14 @@ def children(obj: Any) -> list[tuple[str, Any]]:
 def can_defer(obj: Any) -> bool:
     """Whether `obj` may create the missing children later: a Keras layer or optimizer
     in `build`, any other `tf.Module` by setting an attribute (e.g. in its first call)."""
-    if isinstance(obj, (_layer_base(), _optimizer_base())):
+    if isinstance(obj, (Layer, Optimizer)):
         return callable(getattr(type(obj), "build", None))
     return isinstance(obj, Module)
 
 
 def builds_children(obj: Any) -> bool:
     """Whether `obj` creates its children in `build` (else by setting attributes)."""
-    return isinstance(obj, (_layer_base(), _optimizer_base()))
+    return isinstance(obj, (Layer, Optimizer))
 
 
 def walk(root: Any) -> tuple[list[Any], list[list[tuple[str, int]]], dict[int, str]]:

@@ -144,7 +144,7 @@ class Checkpoint:
             if isinstance(obj, Variable):
                 node["key"] = _key(paths[i])
                 arrays[node["key"]] = np.asarray(obj._value)
-            if isinstance(obj, _tracking._optimizer_base()):
+            if isinstance(obj, _tracking.Optimizer):
                 node["slots"] = []
                 for var, slot_name, slot in _tracking.slots(obj):
                     j = index.get(id(var))
@@ -165,7 +165,7 @@ class Checkpoint:
         counter = self._counter()
         counter.assign_add(np.int64(1))
         path = self.write(f"{prefix}-{int(counter.numpy())}")
-        from .manager import _record_latest
+        from .manager import _record_latest  # cycle: manager imports this module
         _record_latest(path)
         return path
 
@@ -326,7 +326,7 @@ class CheckpointLoadStatus:
         out = [(paths[i], o) for i, o in enumerate(objects)
                if isinstance(o, Variable) and o is not counter]
         for i, o in enumerate(objects):
-            if isinstance(o, _tracking._optimizer_base()):
+            if isinstance(o, _tracking.Optimizer):
                 out += [(f"{paths[i]} slot {name!r} of {v.name}", s)
                         for v, name, s in _tracking.slots(o)]
         return out

@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..keras.saving.weights_file import replacing
+from ..keras.saving.weights_file import read_manifest, replacing
 from . import _format
 from ._tracking import VALUE_SUFFIX
 from .checkpoint import Checkpoint, CheckpointLoadStatus, _prefix
@@ -160,7 +160,6 @@ def _newest_weights_file(directory: str) -> str | None:
     tutorial, with ModelCheckpoint('cp-{epoch:04d}.ckpt', save_weights_only=True)) keeps
     working, a folder without a state file falls back to its newest such file.
     """
-    from ..keras.saving.weights_file import read_manifest
     try:
         names = os.listdir(directory)
     except OSError:

@@ -6,6 +6,7 @@ A failing kernel raises ValueError; dispatch turns it into the op's InvalidArgum
 
 from __future__ import annotations
 
+import io
 import struct
 
 import numpy as np
@@ -294,8 +295,7 @@ def _pil_array(img, channels: int, dtype):
 
 
 def decode_image(contents, channels, dtype, fmt, animations):
-    import io
-    from PIL import Image, ImageSequence
+    from PIL import Image, ImageSequence  # optional: PIL
     try:
         img = Image.open(io.BytesIO(contents[()]))
         img.load()
@@ -312,8 +312,7 @@ def decode_image(contents, channels, dtype, fmt, animations):
 
 
 def encode_image(image, fmt, quality, compression):
-    import io
-    from PIL import Image
+    from PIL import Image  # optional: PIL
     c = image.shape[-1]
     arr = image[..., 0] if c == 1 else image
     img = Image.fromarray(np.ascontiguousarray(arr), _MODES[c])
