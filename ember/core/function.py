@@ -36,6 +36,7 @@ from .errors import DTypeError, ShapeError, fmt_spec
 from .executor import Plan
 from .graph import Trace, Tracer
 from .shape import TensorShape, TensorSpec
+from .signature_text import signature_text
 from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .variable import Variable
 
@@ -192,7 +193,6 @@ class ConcreteFunction:
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         """TF's text of this signature: `Input Parameters:`, `Output Type:`, `Captures:`."""
-        from .signature_text import signature_text
         fn, (args, kwargs) = getattr(self, "_signature", (None, ((), {})))
         outputs = nest.map_structure(
             lambda o: TensorSpec(o.shape, o.dtype) if isinstance(o, TensorOps) else o,

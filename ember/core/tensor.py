@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .convert import to_array
 from .dtypes import BY_NP, DType
 from .errors import fmt_spec
 from .shape import TensorShape
@@ -251,8 +252,6 @@ class Tensor(ConcreteTensor):
     __slots__ = ("__weakref__",)
 
     def __new__(cls, value: Any = None, dtype: Any = None):
-        from .convert import to_array
-
         t = object.__new__(cls)
         t._value = to_array(value, dtype, copy=True)
         return t
