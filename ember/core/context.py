@@ -133,26 +133,6 @@ def current_trace() -> Any:
     return traces[-1] if traces else None
 
 
-def tracing() -> bool:
-    """Whether this thread is building a graph (inside `ember.function`'s trace).
-
-    Example:
-        >>> import ember as tf
-        >>> from ember.core.context import recording, tracing
-        >>> tf.function(lambda: tracing())(), tracing()
-        (True, False)
-        >>> with tf.GradientTape():
-        ...     recording()
-        True
-    """
-    return bool(CTX.traces)
-
-
-def recording() -> bool:
-    """Whether a GradientTape records in this thread."""
-    return bool(CTX.tapes)
-
-
 def enter_mode() -> None:
     """A higher layer entered a non-default mode (see the module docstring).
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .dtypes import BY_NP, NP_INDEX, DType, as_dtype, bool as bool_
+from .dtypes import BY_NP, NP_INDEX, DType, as_dtype
 from .errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
 from .shape import TensorSpec
 
@@ -208,11 +208,6 @@ def binary(op: str, out_dtype: DType | None = None):
     def rule(x: TensorSpec, y: TensorSpec) -> TensorSpec:
         return TensorSpec(broadcast_shapes(op, x, y), out_dtype or x.dtype)
     return rule
-
-
-def compare(op: str):
-    """Rule of a comparison: broadcast shapes, bool out."""
-    return binary(op, bool_)
 
 
 def normalize_axis(op: str, axis: int, rank: int | None, extra: int = 0) -> int:

@@ -48,7 +48,6 @@ class UnconnectedGradients(enum.Enum):
     ZERO = "zero"
 
 
-_floating = is_trainable  # floating or complex: TF's trainable dtypes
 
 
 def record_bind(top: Any, prim: Primitive, args: tuple, params: dict) -> Any:
@@ -178,7 +177,7 @@ class GradientTape:
             return
         self._nodes.append((prim, args, params, outs))
         for o in outs:
-            if _floating(o):
+            if is_trainable(o):
                 watched[id(o)] = o
 
     def _watch_variable(self, v: Any) -> None:
@@ -192,7 +191,7 @@ class GradientTape:
             if not isinstance(t, TensorOps):
                 raise ValueError(f"GradientTape.watch: expected tensors or Variables, "
                                  f"received {type(t).__name__}.")
-            if not _floating(t):
+            if not is_trainable(t):
                 warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor "
                               f"can't have a gradient; only floating and complex tensors do.",
                               stacklevel=2)
@@ -258,7 +257,7 @@ class GradientTape:
         grads = self._backward(flat_targets, flat_sources, ogs)
         out = []
         for s, g in zip(flat_sources, grads):
-            if not _floating(s):
+            if not is_trainable(s):
                 warnings.warn(
                     f"GradientTape.gradient: the source has dtype "
                     f"{s.dtype.name}; gradients exist only for floating "
@@ -349,7 +348,7 @@ def _backward_steps(relevant: list, reach: set, cts: dict) -> None:
             in_cts = vjp(g0, ins, outs[0], **params)
         _NEEDS[0] = None
         for i, (x, g) in enumerate(zip(ins, in_cts)):
-            if g is not None and _floating(x):
+            if g is not None and is_trainable(x):
                 _accumulate(cts, x, g, getattr(prim, "elementwise", False)
                             and _exact_for(ins, i))
 

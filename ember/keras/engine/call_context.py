@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ...core.context import ACTIVE, enter_mode, exit_mode
+from ...core.context import enter_mode, exit_mode
 
 
 class CallContext(threading.local):
@@ -81,9 +81,3 @@ class spec_only:
     def __exit__(self, *exc: Any) -> None:
         CALL.spec_only -= 1
         exit_mode()
-
-
-def quiet() -> bool:
-    """Whether no mode is active in any thread: no tape, no trace, no truthy `training`,
-    no spec-only building (what a fast path may skip the general one for)."""
-    return not ACTIVE

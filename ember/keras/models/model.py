@@ -230,12 +230,6 @@ class Model(TrainingMixin, Layer):
         that build theirs from the first input (Sequential); None runs `call`."""
         return None
 
-    def _graph_for_arrays(self, arrays: list) -> FunctionalGraph | None:
-        """The graph `predict` runs on batches like `arrays` (the first batch's flat NumPy
-        arrays), when the model has none yet: a hook for models that build theirs from
-        the data (Sequential); None compiles `call`."""
-        return None
-
     def _graph_function(self, training: bool) -> GraphFunction:
         """The graph compiled for this `training` value (traced once, batch dim None)."""
         if getattr(self, "_compiled_version", None) != TRAINABLE_VERSION[0]:

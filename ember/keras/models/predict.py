@@ -44,7 +44,7 @@ def _runner(model: Any, arrays: list, structure_of: Callable) -> Callable:
     output structure), compiled where possible."""
     g = model._graph
     if g is None:
-        g = model._graph_for_arrays(arrays)  # a Sequential builds its graph on them
+        g = model._graph_for(structure_of(arrays))  # a Sequential builds its graph on them
     if g is not None:
         if functions_run_eagerly():
             return lambda batch: model(structure_of(batch), training=False)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import nest
-from ...core.dtypes import BY_NP
 from ...core.shape import as_shape
 from ..engine.input_layer import Input, InputLayer
 from ..engine.keras_tensor import KerasTensor
@@ -162,15 +161,6 @@ class Sequential(Model):
                 self._build_graph(shape, t.dtype)
         else:
             raise ValueError(f'Sequential "{self.name}" takes a single input tensor.')
-        return self._graph
-
-    def _graph_for_arrays(self, arrays: list) -> Any:
-        """A Sequential without an input shape builds its graph from `predict`'s first
-        batch (its input's dims after the batch dim and its dtype)."""
-        if not self._stack:
-            return None
-        first = arrays[0]
-        self._build_graph((None,) + first.shape[1:], BY_NP[first.dtype])
         return self._graph
 
     def get_config(self) -> dict:
