@@ -123,30 +123,43 @@ def _move_tails(stmts: list) -> list:
     return out
 
 
-def _guard_returns(stmts: list, flag: str, value: str) -> list:
+def _guard(stmts: list, kind: type, flag: str, replace: Any, loops_own: bool) -> list:
+    """`stmts` with each `kind` statement (return, break or continue) replaced by
+    `replace(s)` (statements that set `flag`), and everything after a statement that may
+    jump put under `if not flag:`, so nothing after a jump runs. Compound statements are
+    walked into; with `loops_own`, nested loops are not (their break/continue are
+    theirs), else a loop that holds a jump gets `flag` in `_ag_stop` (it ends the loop).
+    """
+    stop = (ast.For, ast.While) if loops_own else ()
     out: list = []
     for i, s in enumerate(stmts):
-        if isinstance(s, ast.Return):
-            v = s.value if s.value is not None else ast.Constant(value=None)
-            out += [ast.copy_location(_assign(flag, ast.Constant(value=True)), s),
-                    ast.copy_location(_assign(value, v), s)]
-            return out
-        if an.contains([s], (ast.Return,)):
-            if isinstance(s, (ast.For, ast.While)):
-                s._ag_stop = getattr(s, "_ag_stop", []) + [flag]
-            for field in ("body", "orelse", "finalbody"):
-                if getattr(s, field, None):
-                    setattr(s, field, _guard_returns(getattr(s, field), flag, value))
-            for h in getattr(s, "handlers", []):
-                h.body = _guard_returns(h.body, flag, value)
+        if isinstance(s, kind):
+            return out + replace(s)
+        if isinstance(s, stop) or not an.contains([s], (kind,), stop=stop):
             out.append(s)
-            rest = stmts[i + 1:]
-            if rest:
-                out.append(ast.copy_location(ast.If(test=_not(flag), body=_guard_returns(
-                    rest, flag, value), orelse=[]), rest[0]))
-            return out
+            continue
+        if isinstance(s, (ast.For, ast.While)):
+            s._ag_stop = getattr(s, "_ag_stop", []) + [flag]
+        for field in ("body", "orelse", "finalbody"):
+            if getattr(s, field, None):
+                setattr(s, field, _guard(getattr(s, field), kind, flag, replace, loops_own))
+        for h in getattr(s, "handlers", []):
+            h.body = _guard(h.body, kind, flag, replace, loops_own)
         out.append(s)
+        rest = stmts[i + 1:]
+        if rest:
+            out.append(ast.copy_location(ast.If(test=_not(flag), body=_guard(
+                rest, kind, flag, replace, loops_own), orelse=[]), rest[0]))
+        return out
     return out
+
+
+def _guard_returns(stmts: list, flag: str, value: str) -> list:
+    def replace(s: ast.Return) -> list:
+        v = s.value if s.value is not None else ast.Constant(value=None)
+        return [ast.copy_location(_assign(flag, ast.Constant(value=True)), s),
+                ast.copy_location(_assign(value, v), s)]
+    return _guard(stmts, ast.Return, flag, replace, loops_own=False)
 
 
 def rewrite_returns(fn: ast.FunctionDef, fresh: _Names) -> None:
@@ -171,26 +184,8 @@ def _is_docstring(s: ast.stmt) -> bool:
 # -- 2. break / continue ------------------------------------------------------------
 
 def _guard_jumps(stmts: list, kind: type, flag: str) -> list:
-    out: list = []
-    for i, s in enumerate(stmts):
-        if isinstance(s, kind):
-            out.append(ast.copy_location(_assign(flag, ast.Constant(value=True)), s))
-            return out
-        if an.contains([s], (kind,), stop=(ast.For, ast.While)) and not isinstance(
-                s, (ast.For, ast.While)):
-            for field in ("body", "orelse", "finalbody"):
-                if getattr(s, field, None):
-                    setattr(s, field, _guard_jumps(getattr(s, field), kind, flag))
-            for h in getattr(s, "handlers", []):
-                h.body = _guard_jumps(h.body, kind, flag)
-            out.append(s)
-            rest = stmts[i + 1:]
-            if rest:
-                out.append(ast.copy_location(ast.If(test=_not(flag), body=_guard_jumps(
-                    rest, kind, flag), orelse=[]), rest[0]))
-            return out
-        out.append(s)
-    return out
+    return _guard(stmts, kind, flag, lambda s: [ast.copy_location(
+        _assign(flag, ast.Constant(value=True)), s)], loops_own=True)
 
 
 class _Jumps(ast.NodeTransformer):
