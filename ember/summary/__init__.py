@@ -47,34 +47,13 @@ from ..core.dtypes import bool as bool_
 from ..core.shape import TensorSpec
 from ..ops.debug_ops import executing_eagerly
 from ..ops.py_ops import numpy_function
+from .protos import tensorboard_protos
 
 __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
            "experimental", "flush", "graph", "histogram", "image", "record_if", "scalar",
            "text", "should_record_summaries", "trace_export", "trace_off", "trace_on"]
 
 _STATE = threading.local()
-
-
-def tensorboard_protos() -> Any:
-    """The `tensorboard` package's protos and event writer (a namespace), or an ImportError
-    naming the pip extra when it is missing.
-
-    Example:
-        >>> from ember.summary import tensorboard_protos
-        >>> tensorboard_protos().event_pb2.Event().step
-        0
-    """
-    try:  # optional: tensorboard (ember imports without it)
-        from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2
-        from tensorboard.compat.proto import event_pb2, types_pb2
-        from tensorboard.summary.writer.event_file_writer import EventFileWriter
-    except ImportError as e:
-        raise ImportError(f"tf.summary needs the `tensorboard` package to write event files "
-                          f"({e}). Install it with `pip install ember[tensorboard]` (or "
-                          f"`pip install tensorboard`).") from e
-    return types.SimpleNamespace(summary_pb2=summary_pb2, tensor_pb2=tensor_pb2,
-                                 tensor_shape_pb2=tensor_shape_pb2, event_pb2=event_pb2,
-                                 types_pb2=types_pb2, EventFileWriter=EventFileWriter)
 
 
 def _local() -> Any:

@@ -31,13 +31,13 @@ Example:
 from __future__ import annotations
 
 import re
-import types
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..core.dtypes import BY_NP
 from ..core.graph import Tracer
+from .protos import tensorboard_protos as protos
 
 __all__ = ["MAX_CONST_BYTES", "graph_def", "protos"]
 
@@ -50,24 +50,6 @@ _ENUMS = {"float32": "DT_FLOAT", "float64": "DT_DOUBLE", "float16": "DT_HALF",
           "complex64": "DT_COMPLEX64", "complex128": "DT_COMPLEX128",
           "resource": "DT_RESOURCE"}
 _BAD = re.compile(r"[^A-Za-z0-9_.\-/]")
-
-
-def protos() -> Any:
-    """The `tensorboard` package's compiled TF protos used here (ImportError naming the
-    fix when tensorboard is missing)."""
-    try:  # optional: tensorboard (ember imports without it)
-        from tensorboard.compat.proto import (attr_value_pb2, config_pb2, event_pb2,
-                                              graph_pb2, node_def_pb2, summary_pb2,
-                                              tensor_pb2, tensor_shape_pb2, types_pb2)
-    except ImportError as e:
-        raise ImportError(f"tf.summary graphs need the `tensorboard` package for TF's "
-                          f"GraphDef protos ({e}). Install it with `pip install "
-                          f"ember[tensorboard]` (or `pip install tensorboard`).") from e
-    return types.SimpleNamespace(attr_value_pb2=attr_value_pb2, config_pb2=config_pb2,
-                                 event_pb2=event_pb2, graph_pb2=graph_pb2,
-                                 node_def_pb2=node_def_pb2, summary_pb2=summary_pb2,
-                                 tensor_pb2=tensor_pb2, tensor_shape_pb2=tensor_shape_pb2,
-                                 types_pb2=types_pb2)
 
 
 def _dtype_name(dtype: Any) -> str:

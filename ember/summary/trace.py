@@ -49,7 +49,8 @@ from ..errors import UnavailableError
 from ..ops.debug_ops import executing_eagerly
 from ..profiler import experimental as prof
 from . import _step, _writer  # defined in __init__ before it imports this module
-from .graph_def import _clean, graph_def, protos
+from .graph_def import _clean, graph_def
+from .protos import tensorboard_protos as protos
 
 __all__ = ["graph", "trace_export", "trace_off", "trace_on"]
 
