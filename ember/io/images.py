@@ -29,13 +29,22 @@ from ..ops.convert import cast, convert_to_tensor
 _U8 = np.dtype(np.uint8)
 
 
-def _need_pillow(op: str) -> None:
+def pil_image(op: str) -> Any:
+    """`PIL.Image`, or an ImportError naming `op` and how to install Pillow (ember's
+    optional `image` extra), for every part of ember that reads or writes images.
+
+    Example:
+        >>> from ember.io.images import pil_image
+        >>> pil_image("decode_png").__name__
+        'PIL.Image'
+    """
     try:
-        import PIL  # noqa: F401 - optional: PIL
+        from PIL import Image  # optional: PIL
     except ImportError:
         raise ImportError(f"{op} needs the Pillow package, ember's optional `image` extra: "
                           f"install it with `pip install ember[image]` (or "
                           f"`pip install pillow`).") from None
+    return Image
 
 
 def _decode_rule(contents: TensorSpec, channels: int, dtype: np.dtype, fmt: tuple,
@@ -68,7 +77,7 @@ no_gradient(decode_image_p, encode_image_p)
 
 def _decode(op: str, contents: Any, channels: Any, dtype: Any, fmt: tuple,
             animations: bool = False) -> Any:
-    _need_pillow(op)
+    pil_image(op)
     c = 0 if channels is None else int(channels)
     if c not in (0, 1, 2, 3, 4):
         raise InvalidArgumentError(f"{op}: channels must be 0, 1, 2, 3 or 4, received "
@@ -129,7 +138,7 @@ def decode_image(contents: Any, channels: Any = None, dtype: Any = uint8,
 
 def encode_png(image: Any, compression: int = -1, name: str | None = None) -> Any:
     """A uint8 [height, width, channels] image (1 to 4 channels) as PNG bytes."""
-    _need_pillow("encode_png")
+    pil_image("encode_png")
     x = image if isinstance(image, TensorOps) else convert_to_tensor(image, dtype_hint=uint8)
     if not -1 <= int(compression) <= 9:
         raise InvalidArgumentError(f"encode_png: compression must be -1..9, received "
@@ -139,7 +148,7 @@ def encode_png(image: Any, compression: int = -1, name: str | None = None) -> An
 
 def encode_jpeg(image: Any, format: str = "", quality: int = 95, **kwargs: Any) -> Any:
     """A uint8 [height, width, 1 or 3] image as JPEG bytes (`quality` 0..100)."""
-    _need_pillow("encode_jpeg")
+    pil_image("encode_jpeg")
     x = image if isinstance(image, TensorOps) else convert_to_tensor(image, dtype_hint=uint8)
     if not 0 <= int(quality) <= 100:
         raise InvalidArgumentError(f"encode_jpeg: quality must be 0..100, received "

@@ -24,23 +24,13 @@ import numpy as np
 
 import ember as tf
 
+from ...io.images import pil_image
 from ...ops.image_ops import resize
 from ..config import floatx, image_data_format
 
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img", "smart_resize"]
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
-
-
-def pil_image(what: str) -> Any:
-    """`PIL.Image`, or an ImportError saying how to install it."""
-    try:
-        from PIL import Image  # optional dependency (pip install ember[image])
-    except ImportError:
-        raise ImportError(f"{what} needs Pillow, which is not installed. Install ember's "
-                          f"image extra: pip install ember[image] (or pip install "
-                          f"Pillow).") from None
-    return Image
 
 
 def check_data_format(data_format: Any, what: str) -> str:
