@@ -31,7 +31,7 @@ from .ops.array_ops import *  # noqa: F401,F403
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm  # noqa: F401
 from .ops.control_case import case, switch_case  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401
-from .ops.convert import *  # noqa: F401,F403
+from .prims.convert import *  # noqa: F401,F403
 from .ops.gather_ops import *  # noqa: F401,F403
 from .ops.index_ops import *  # noqa: F401,F403
 from .ops.linalg_extra import norm  # noqa: F401
@@ -44,7 +44,7 @@ from .ops.py_ops import numpy_function, py_function  # noqa: F401
 from .ops.tensor_array import TensorArray  # noqa: F401
 from .ops.debug_ops import (Assert, control_dependencies, device,  # noqa: F401
                             executing_eagerly, group, name_scope, no_op, print)
-from .ops.index_ops import slice  # noqa: F401,A004 - TF's tf.slice
+from .prims.index import slice  # noqa: F401,A004 - TF's tf.slice
 from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg,  # noqa: E402
                math, nn, random)
 from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)

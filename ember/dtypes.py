@@ -3,4 +3,4 @@
 from .core.dtypes import (DType, as_dtype, bfloat16, bool, double, float16, float32,  # noqa: F401
                           float64, half, int8, int16, int32, int64, uint8, uint16, uint32,
                           uint64, string, complex64, complex128)
-from .ops.convert import cast  # noqa: F401
+from .prims.convert import cast  # noqa: F401

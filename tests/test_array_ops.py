@@ -8,7 +8,9 @@ import pytest
 import ember as tf
 from ember.core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ember.core.shape import TensorSpec
-from ember.ops import array_prims as P
+from ember.prims import array as P
+from ember.prims.index import pad_p
+from ember.prims.reduce import tile_p
 
 R = np.random.default_rng(0)
 X = R.standard_normal((2, 3, 4)).astype(np.float32)
@@ -465,10 +467,10 @@ def test_rules_with_unknown_dims():
     assert _rule(P.concat_p, (None, 3), (2, None), axis=1) == (2, None)
     assert _rule(P.split_p, (None, 4), sizes=2, axis=0) == [(None, 4), (None, 4)]
     assert _rule(P.split_p, (2, None), sizes=(1, -1), axis=1) == [(2, 1), (2, None)]
-    assert _rule(P.pad_p, (None, 3), paddings=((1, 1), (2, 2)), mode="REFLECT",
+    assert _rule(pad_p, (None, 3), paddings=((1, 1), (2, 2)), mode="REFLECT",
                  constant_values=0.0) == (None, 7)
-    assert _rule(P.tile_p, (None, 3), multiples=(2, 2)) == (None, 6)
-    assert _rule(P.tile_p, (None, 3), multiples=(0, 2)) == (0, 6)
+    assert _rule(tile_p, (None, 3), multiples=(2, 2)) == (None, 6)
+    assert _rule(tile_p, (None, 3), multiples=(0, 2)) == (0, 6)
     assert _rule(P.reverse_p, (None, 3), axis=(0,)) == (None, 3)
     with pytest.raises(ShapeError, match=r"dimension 1 \(3 vs 4\)"):
         _rule(P.concat_p, (None, 3), (2, 4), axis=0)

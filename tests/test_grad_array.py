@@ -289,7 +289,7 @@ def test_second_derivatives_of_the_run_time_shape_primitives():
     # broadcast_to_dynamic, reshape_dynamic, split_like and strided_slice_grad (bound
     # directly: eagerly, the public ops take the static primitives) against those.
     from ember.core.registry import PRIMITIVES, bind
-    from ember.ops.index_ops import strided_slice_grad_p
+    from ember.prims.index import strided_slice_grad_p
 
     def dynamic(t):
         b = bind(PRIMITIVES["broadcast_to_dynamic"], t[None], tf.constant([2, 3, 4]),

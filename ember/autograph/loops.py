@@ -30,9 +30,9 @@ from ..core.tensor import TensorOps
 from ..core.variable import Variable
 from ..ops import math_ops as m
 from ..ops.control_flow import while_loop
-from ..ops.convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 from ..ops.py_ops import numpy_function
-from ..ops.shape_info import shape as _shape
+from ..ops.shape_ops import shape as _shape
 from .special import (AutoGraphError, Undefined, UndefinedReturnValue, _as_bool,
                       _check_try, _is_number, _spec_text, _symbolic, _tensorish, _undefined,
                       _where, _zeros_like)

@@ -22,7 +22,7 @@ from ..core import nest
 from ..core.tensor import TensorOps
 from ..ops import math_ops as m
 from ..ops.control_flow import cond
-from ..ops.convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 from .loops import TensorRange, for_stmt, range_, while_stmt
 from .special import (PENDING, AutoGraphError, Undefined, UndefinedReturnValue,  # noqa: F401
                       _as_bool, _check_try, _is_number, _spec_text, _symbolic, _tensorish,

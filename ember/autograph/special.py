@@ -20,7 +20,7 @@ from ..core import nest
 from ..core.graph import Tracer
 from ..core.tensor import TensorOps
 from ..ops import math_ops as m
-from ..ops.convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 
 
 class AutoGraphError(ValueError):

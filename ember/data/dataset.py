@@ -26,7 +26,7 @@ from typing import Iterator as _PyIterator
 from ..core import nest
 from ..core.dtypes import int64
 from ..core.errors import InvalidArgumentError, OutOfRangeError
-from ..ops.convert import constant
+from ..prims.convert import constant
 from .methods import TransformMethods
 from .options import Options
 from .structure import (

@@ -27,7 +27,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import Tensor, TensorOps, wrap
 from ..ops import random_ops
-from ..ops.convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 
 AUTOTUNE = -1  # tf.data.AUTOTUNE
 INFINITE_CARDINALITY = -1  # tf.data.INFINITE_CARDINALITY

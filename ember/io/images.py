@@ -24,7 +24,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
-from ..ops.convert import cast, convert_to_tensor
+from ..prims.convert import cast, convert_to_tensor
 
 _U8 = np.dtype(np.uint8)
 

@@ -26,7 +26,7 @@ from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps
-from ..ops.convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 
 
 def _strings(x: Any, op: str, arg: str) -> Any:

@@ -7,7 +7,7 @@ Importing this package also gives Tensor, Variable, Tracer and KerasTensor their
 from __future__ import annotations
 
 from ..core.tensor import install_operators
-from . import (array_ops, clip_ops, control_flow, conv_ops, convert, gather_ops,  # noqa: F401
+from . import (array_ops, clip_ops, control_flow, conv_ops, gather_ops,  # noqa: F401
                index_ops, linalg_ops, math_ops, nn_ops, extra_ops, random_ops, reduce_ops,
                sort_ops, state_ops)
 

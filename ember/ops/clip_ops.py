@@ -7,8 +7,8 @@ from typing import Any, Sequence
 from ..core.rules import floating
 from ..core.tensor import TensorOps
 from . import math_ops as m
-from .convert import as_tensor, cast
-from .reduce_ops import reduce_sum
+from ..prims.convert import as_tensor, cast
+from ..prims.reduce import reduce_sum
 
 __all__ = ["clip_by_norm", "clip_by_global_norm", "global_norm"]
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from ..core.errors import DTypeError, InvalidArgumentError
 from . import math_ops as m
 from .control_flow import _symbolic, cond
-from .convert import as_tensor
+from ..prims.convert import as_tensor
 
 __all__ = ["case", "switch_case"]
 

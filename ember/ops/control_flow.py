@@ -32,7 +32,7 @@ from ..core.shape import TensorSpec
 from ..core.tape import GradientTape
 from ..core.tensor import TensorOps, wrap
 from . import math_ops as m
-from .convert import as_tensor, convert_to_tensor
+from ..prims.convert import as_tensor, convert_to_tensor
 
 __all__ = ["cond", "while_loop"]
 

@@ -24,9 +24,9 @@ from ..core.registry import bind
 from ..core.shape import TensorSpec
 from .conv_ops import (_data_format, _from_nhwc, _ints, _out_size,
                        _padding, _to_nhwc, conv2d, conv2d_backprop_input_p, conv2d_p)
-from .convert import as_tensor
+from ..prims.convert import as_tensor
 from .creation_ops import eye, zeros
-from .shape_info import shape as _shape
+from .shape_ops import shape as _shape
 from .shape_ops import broadcast_to, reshape
 
 __all__ = ["conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]

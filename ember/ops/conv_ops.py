@@ -28,7 +28,7 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
 from ..core.tape import needs_gradient
-from .convert import as_tensor
+from ..prims.convert import as_tensor
 from .shape_ops import expand_dims, transpose
 
 __all__ = ["conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"]

@@ -19,12 +19,12 @@ from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, bind1, bind_as
 from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
-from .array_prims import (broadcast_to_dynamic_p, broadcast_to_p, concat_p, desc, range_p, spec,
-                          static_int, trace_time_value_error)
-from .convert import as_tensor, cast, like, pair, stop_gradient
-from .index_ops import getitem
-from .math_ops import equal, less, where
-from .shape_info import filled_like, shape_arg
+from ..prims.array import broadcast_to_dynamic_p, broadcast_to_p, concat_p, range_p
+from ..prims.values import desc, spec, static_int, trace_time_value_error
+from ..prims.convert import as_tensor, cast, like, pair, stop_gradient
+from ..prims.index import basic_getitem as getitem
+from ..prims.math import equal, less, where
+from ..prims.array import filled_like, shape_arg
 from .shape_ops import broadcast_to, expand_dims, reshape
 
 __all__ = ["zeros", "ones", "zeros_like", "ones_like", "fill", "eye", "range", "linspace",

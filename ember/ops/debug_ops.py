@@ -39,7 +39,7 @@ from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
 from . import math_ops as m
-from .convert import as_tensor, pair
+from ..prims.convert import as_tensor, pair
 
 __all__ = ["Assert", "print", "executing_eagerly", "name_scope", "device",
            "control_dependencies", "no_op", "group"]

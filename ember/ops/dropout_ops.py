@@ -15,9 +15,9 @@ from typing import Any
 from ..core.rules import floating
 from ..core.tensor import ConcreteTensor
 from . import math_ops as m
-from .convert import as_tensor, cast
+from ..prims.convert import as_tensor, cast
 from .random_ops import uniform
-from .shape_info import shape as shape_of
+from .shape_ops import shape as shape_of
 
 __all__ = ["dropout"]
 

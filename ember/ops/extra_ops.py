@@ -28,12 +28,12 @@ from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from . import math_ops
-from .array_prims import static_int, static_ints
+from ..prims.values import static_int, static_ints
 from .control_flow import while_loop
-from .convert import as_tensor, cast, convert_to_tensor
+from ..prims.convert import as_tensor, cast, convert_to_tensor
 from .creation_ops import zeros
 from .gather_ops import gather
-from .shape_info import shape
+from .shape_ops import shape
 from .shape_ops import broadcast_to, reshape, stack, unstack
 from .tensor_array import TensorArray
 

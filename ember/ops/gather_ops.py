@@ -29,10 +29,10 @@ from ..core.shape import TensorShape, TensorSpec
 from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps
 from . import math_ops
-from .array_prims import static_int, trace_time_value_error
-from .convert import as_tensor, cast, constant, like
+from ..prims.values import static_int, trace_time_value_error
+from ..prims.convert import as_tensor, cast, constant, like
 from .creation_ops import ones_like, range as range_, zeros, zeros_like
-from .reduce_ops import cumsum, reduce_sum
+from ..prims.reduce import cumsum, reduce_sum
 from .shape_ops import broadcast_to, concat, expand_dims, reshape, transpose
 
 __all__ = [

@@ -22,7 +22,7 @@ from ..core import nest
 from ..core.tape import GradientTape as _CoreTape
 from ..core.tape import UnconnectedGradients
 from .creation_ops import one_hot, zeros, zeros_like
-from .shape_info import shape, size
+from .shape_ops import shape, size
 from .shape_ops import broadcast_to, reshape, stack
 
 

@@ -26,12 +26,14 @@ from ..core.custom_gradient import custom_gradient
 from ..core.dtypes import as_dtype, float32, float64
 from ..core.errors import SymbolicValueError
 from ..core.tensor import is_tensor
-from .convert import cast, constant, convert_to_tensor, identity
+from ..prims.convert import cast, constant, convert_to_tensor, identity
 from .gather_ops import gather
-from .math_ops import clip_by_value, floordiv, maximum, where
+from .math_ops import clip_by_value
+from ..prims.math import floordiv, maximum, where
 from .random_ops import uniform as random_uniform
-from .reduce_ops import reduce_mean, reduce_std, reduce_sum
-from .shape_info import shape as dynamic_shape
+from ..prims.reduce import reduce_mean, reduce_sum
+from .reduce_ops import reduce_std
+from .shape_ops import shape as dynamic_shape
 from .shape_ops import concat, pad, reshape, reverse
 from .shape_ops import transpose as _transpose  # `transpose` here is tf.image.transpose
 

@@ -15,8 +15,8 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
 from . import math_ops as m
 from . import reduce_ops as r
-from .convert import as_tensor
-from .complex_ops import conj
+from ..prims.convert import as_tensor
+from ..prims.math import conj
 
 from .linalg_ops import einsum_p
 

@@ -19,8 +19,8 @@ from ..core.registry import bind, bind2, defvjp, primitive
 from ..core.shape import TensorSpec
 from ..core.tape import needs_gradient
 from ..core.tensor import TensorOps
-from .convert import as_tensor, cast, like, pair
-from .complex_ops import conj, holomorphic
+from ..prims.convert import as_tensor, cast, like, pair
+from ..prims.math import conj, holomorphic
 
 __all__ = ["matmul", "einsum", "tensordot", "matvec"]
 

@@ -1,25 +1,27 @@
-"""Elementwise math: arithmetic, comparisons, logic, unary functions, clipping.
+"""Elementwise math for users: the primitives' ops (`prims/math.py`) and the composites
+written with them (square, divide_no_nan, clip_by_value, add_n, ...), and the operators'
+dtype-dependent meanings (`~`, `&`, `==` as TF 2).
 
-Each elementwise primitive is one line of data (name, dtypes, output dtype); composites
-(square, divide_no_nan, clip_by_value, ...) are written with primitives.
+Example:
+    >>> import ember as tf
+    >>> tf.math.squared_difference(3.0, tf.constant([1.0])).numpy()
+    array([4.], dtype=float32)
 """
 
 from __future__ import annotations
 
-import math as _math
 from typing import Any
 
-from ..core import grad_prims, rules
-from ..core.dtypes import (NP_ALL, NP_ARITH, NP_BOOL, NP_COMPLEX, NP_FLOATS, NP_INEXACT, NP_INTS,
-                           NP_NUMERIC, NP_STRING, bool as bool_, float32, int64,
-                           result_type_of_division)
+from ..core.dtypes import bool as bool_
 from ..core.errors import DTypeError, OpError, ShapeError, fmt_dims
-from ..core.registry import bind, bind1, bind2, defvjp, no_gradient, primitive
-from ..core.shape import TensorSpec
-from ..core.tape import needs_gradient
-from .complex_ops import (_check_real_numeric, angle_p, complex, complex_abs_p, conj,
-                          holomorphic as _holomorphic, imag_p, real)
-from .convert import as_tensor, cast, constant, pair
+from ..prims.convert import as_tensor, constant, pair
+from ..prims.math import (  # noqa: F401 - the primitives' ops, re-exported
+    abs, add, angle, bitwise_and, bitwise_or, bitwise_xor, ceil, complex, conj, cos, divide,
+    equal, erf, exp, expm1, floor, floordiv, floormod, greater, greater_equal, imag, is_finite,
+    is_inf, is_nan, less, less_equal, log, log1p, logical_and, logical_not, logical_or,
+    logical_xor, maximum, minimum, mod, multiply, negative, not_equal, pow, real, round,
+    rsqrt, sigmoid, sign, sin, softplus, sqrt, subtract, tan, tanh, truediv, where,
+    _bitwise_invert)
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "floordiv", "floormod", "mod", "pow",
@@ -31,250 +33,6 @@ __all__ = [
     "clip_by_value", "add_n", "squared_difference", "bitwise_and", "bitwise_or",
     "bitwise_xor", "invert", "complex", "real", "imag", "conj", "angle",
 ]
-
-
-def _example_input(allowed: frozenset) -> str:
-    if allowed is NP_BOOL:
-        return "[True, False]"
-    return "[1, 2]" if allowed is NP_INTS else "[0.5, 1.0]"
-
-
-def _unary(name: str, allowed: frozenset, out=None, what: str = "", public: str = ""):
-    p = primitive(name, rules.unary(name, out), allowed=allowed, elementwise=True)
-
-    def op(x: Any, name: str | None = None) -> Any:
-        return bind1(p, as_tensor(x))
-
-    public = public or f"math.{name}"
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = (f"Elementwise {what or name}, as `tf.{public}`.\n\n"
-                  f"    Example:\n"
-                  f"        >>> import ember as tf\n"
-                  f"        >>> y = tf.{public}(tf.constant({_example_input(allowed)}))\n")
-    return p, op
-
-
-def _binary(name: str, allowed: frozenset, out=None, what: str = "", prim: Any = None):
-    p = prim if prim is not None else primitive(
-        name, rules.binary(name, out), allowed=allowed, same_dtype=True,
-        elementwise=True)
-
-    def op(x: Any, y: Any, name: str | None = None) -> Any:
-        x, y = pair(x, y)
-        return bind2(p, x, y)
-
-    op.__name__ = op.__qualname__ = name
-    ns = "bitwise" if name.startswith("bitwise") else "math"
-    arg = _example_input(allowed)
-    op.__doc__ = (f"Elementwise {what or name} with broadcasting, as `tf.{ns}.{name}`.\n\n"
-                  f"    Python numbers take the tensor's dtype; two tensors must share a dtype.\n\n"
-                  f"    Example:\n"
-                  f"        >>> import ember as tf\n"
-                  f"        >>> z = tf.{ns}.{name}(tf.constant({arg}), tf.constant({arg}))\n")
-    return p, op
-
-
-# -- unary ---------------------------------------------------------------------
-# Each gradient rule follows its primitive and returns one cotangent per input (None: no
-# gradient); cotangents may have the broadcast output shape, which the tape sums back to
-# each input's shape. The rules of primitives that accept complex inputs go through
-# _holomorphic (TF's conjugate convention); on real gradients it calls the rule as it is.
-negative_p, negative = _unary("negative", NP_ARITH, what="-x")
-defvjp(negative_p, lambda g, ins, out: (negative(g),))
-abs_p, _real_abs = _unary("abs", NP_NUMERIC, what="|x|")
-defvjp(abs_p, lambda g, ins, out: (multiply(g, sign(ins[0])),))  # abs'(0) = 0, as TF
-sign_p, sign = _unary("sign", NP_NUMERIC)
-# NOTE: sign's derivative is 0 wherever it exists: a zero gradient, as TF gives.
-defvjp(sign_p, lambda g, ins, out: (grad_prims.fill_like(ins[0], 0),))
-exp_p, exp = _unary("exp", NP_INEXACT, what="e**x")
-defvjp(exp_p, _holomorphic(lambda g, ins, out: (multiply(g, out),)))
-log_p, log = _unary("log", NP_INEXACT, what="natural logarithm")
-defvjp(log_p, _holomorphic(lambda g, ins, out: (truediv(g, ins[0]),)))
-log1p_p, log1p = _unary("log1p", NP_INEXACT, what="log(1 + x)")
-defvjp(log1p_p, _holomorphic(lambda g, ins, out: (truediv(g, add(ins[0], 1)),)))
-expm1_p, expm1 = _unary("expm1", NP_INEXACT, what="e**x - 1")
-defvjp(expm1_p, _holomorphic(lambda g, ins, out: (multiply(g, add(out, 1)),)))
-sqrt_p, sqrt = _unary("sqrt", NP_INEXACT)
-defvjp(sqrt_p, _holomorphic(lambda g, ins, out: (truediv(multiply(g, 0.5), out),)))
-rsqrt_p, rsqrt = _unary("rsqrt", NP_INEXACT, what="1 / sqrt(x)")
-defvjp(rsqrt_p, _holomorphic(lambda g, ins, out: (
-    multiply(g, multiply(-0.5, multiply(out, square(out)))),)))
-sin_p, sin = _unary("sin", NP_INEXACT)
-defvjp(sin_p, _holomorphic(lambda g, ins, out: (multiply(g, cos(ins[0])),)))
-cos_p, cos = _unary("cos", NP_INEXACT)
-defvjp(cos_p, _holomorphic(lambda g, ins, out: (negative(multiply(g, sin(ins[0]))),)))
-tan_p, tan = _unary("tan", NP_INEXACT)
-defvjp(tan_p, _holomorphic(lambda g, ins, out: (multiply(g, add(square(out), 1)),)))
-tanh_p, tanh = _unary("tanh", NP_INEXACT)
-defvjp(tanh_p, _holomorphic(lambda g, ins, out: (multiply(g, subtract(1, square(out))),)))
-# NOTE: sigmoid and softplus are primitives, not composites, for numerical stability
-# (no overflow for |x| large) and exact gradients at 0.
-sigmoid_p, sigmoid = _unary("sigmoid", NP_FLOATS, what="1 / (1 + e**-x)")
-defvjp(sigmoid_p, lambda g, ins, out: (multiply(g, multiply(out, subtract(1, out))),))
-softplus_p, softplus = _unary("softplus", NP_FLOATS, what="log(1 + e**x)")
-defvjp(softplus_p, lambda g, ins, out: (multiply(g, sigmoid(ins[0])),))
-erf_p, erf = _unary("erf", NP_FLOATS, what="error function")
-_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
-defvjp(erf_p, lambda g, ins, out: (
-    multiply(g, multiply(_TWO_OVER_SQRT_PI, exp(negative(square(ins[0]))))),))
-floor_p, floor = _unary("floor", NP_FLOATS)
-ceil_p, ceil = _unary("ceil", NP_FLOATS)
-round_p, round = _unary("round", NP_NUMERIC, what="rounding, half to even")  # noqa: A001
-is_nan_p, is_nan = _unary("is_nan", NP_FLOATS, bool_)
-is_inf_p, is_inf = _unary("is_inf", NP_FLOATS, bool_)
-is_finite_p, is_finite = _unary("is_finite", NP_FLOATS, bool_)
-logical_not_p, logical_not = _unary("logical_not", NP_BOOL)
-bitwise_invert_p, _bitwise_invert = _unary("bitwise_invert", NP_INTS, public="bitwise.invert")
-no_gradient(floor_p, ceil_p, round_p, is_nan_p, is_inf_p, is_finite_p, logical_not_p,
-            bitwise_invert_p)
-
-# -- binary --------------------------------------------------------------------
-add_p, add = _binary("add", NP_ARITH, what="x + y", prim=grad_prims.add_p)  # core: the
-# backward walk accumulates with it (its gradient rule is there too)
-subtract_p, subtract = _binary("subtract", NP_ARITH, what="x - y")
-defvjp(subtract_p, lambda g, ins, out: (g, negative(g)))
-multiply_p, multiply = _binary("multiply", NP_ARITH, what="x * y")
-defvjp(multiply_p, _holomorphic(lambda g, ins, out: (
-    multiply(g, ins[1]) if needs_gradient(0) else None,
-    multiply(g, ins[0]) if needs_gradient(1) else None)))
-divide_p, _real_divide = _binary("divide", NP_INEXACT, what="x / y")
-defvjp(divide_p, _holomorphic(lambda g, ins, out: (
-    truediv(g, ins[1]) if needs_gradient(0) else None,
-    negative(multiply(g, truediv(out, ins[1]))) if needs_gradient(1) else None)))
-floordiv_p, floordiv = _binary("floordiv", NP_NUMERIC, what="floor(x / y)")
-no_gradient(floordiv_p)
-floormod_p, floormod = _binary("floormod", NP_NUMERIC, what="x mod y (sign of y)")
-# floormod(x, y) = x - floor(x / y) * y
-defvjp(floormod_p, lambda g, ins, out: (
-    g, negative(multiply(g, floordiv(ins[0], ins[1])))))
-pow_p, pow = _binary("pow", NP_ARITH, what="x ** y")  # noqa: A001
-
-
-def _pow_vjp(g: Any, ins: tuple, out: Any) -> tuple:
-    x, y = ins
-    if x.dtype.is_complex:  # (through _holomorphic) d/dy x**y = x**y log x, 0 at x = 0
-        gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs_gradient(0) else None
-        if not needs_gradient(1):
-            return gx, None
-        nz = not_equal(x, 0)
-        return gx, multiply(g, where(nz, multiply(out, log(where(nz, x, 1))), 0))
-    if not x.dtype.is_floating:
-        return None, None
-    gx = multiply(g, multiply(y, pow(x, subtract(y, 1)))) if needs_gradient(0) else None
-    if not needs_gradient(1):
-        return gx, None  # e.g. a constant exponent: no log to compute
-    # NOTE: d/dy x**y = x**y log x, taken as 0 where x <= 0 (TF's convention).
-    pos = greater(x, 0)
-    gy = multiply(g, where(pos, multiply(out, log(where(pos, x, 1))), 0))
-    return gx, gy
-
-
-defvjp(pow_p, _holomorphic(_pow_vjp))
-
-
-# NOTE: at ties the whole gradient goes to x (x >= y for maximum, x <= y for
-# minimum), as TF's Maximum/Minimum gradients.
-def _extremum_vjp(pick_x):
-    def rule(g, ins, out):
-        mask = pick_x(*ins)
-        return where(mask, g, 0), where(mask, 0, g)
-    return rule
-
-
-maximum_p, maximum = _binary("maximum", NP_NUMERIC)
-defvjp(maximum_p, _extremum_vjp(lambda x, y: greater_equal(x, y)))
-minimum_p, minimum = _binary("minimum", NP_NUMERIC)
-defvjp(minimum_p, _extremum_vjp(lambda x, y: less_equal(x, y)))
-equal_p, equal = _binary("equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x == y")
-not_equal_p, not_equal = _binary("not_equal", NP_ALL | NP_STRING | NP_COMPLEX, bool_, what="x != y")
-less_p, less = _binary("less", NP_NUMERIC, bool_, what="x < y")
-less_equal_p, less_equal = _binary("less_equal", NP_NUMERIC, bool_, what="x <= y")
-greater_p, greater = _binary("greater", NP_NUMERIC, bool_, what="x > y")
-greater_equal_p, greater_equal = _binary("greater_equal", NP_NUMERIC, bool_, what="x >= y")
-logical_and_p, logical_and = _binary("logical_and", NP_BOOL)
-logical_or_p, logical_or = _binary("logical_or", NP_BOOL)
-logical_xor_p, logical_xor = _binary("logical_xor", NP_BOOL)
-bitwise_and_p, bitwise_and = _binary("bitwise_and", NP_INTS)
-bitwise_or_p, bitwise_or = _binary("bitwise_or", NP_INTS)
-bitwise_xor_p, bitwise_xor = _binary("bitwise_xor", NP_INTS)
-no_gradient(equal_p, not_equal_p, less_p, less_equal_p, greater_p, greater_equal_p,
-            logical_and_p, logical_or_p, logical_xor_p, bitwise_and_p, bitwise_or_p,
-            bitwise_xor_p)
-mod = floormod
-
-
-def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name
-    """Elementwise |x|; for a complex tensor the magnitude, of its real dtype (TF's
-    ComplexAbs: complex64 -> float32).
-
-    Example:
-        >>> import ember as tf
-        >>> tf.abs(tf.constant([-1.5, 2.0])).numpy()
-        array([1.5, 2. ], dtype=float32)
-        >>> tf.abs(tf.constant([3 + 4j])).numpy()
-        array([5.])
-    """
-    x = as_tensor(x)
-    if x.dtype.is_complex:
-        return bind1(complex_abs_p, x)
-    return bind1(abs_p, x)
-
-
-# -- complex numbers (the primitives and complex / real / conj: complex_ops.py) ----
-
-def imag(input: Any, name: str | None = None) -> Any:
-    """The imaginary part of a complex tensor (of its real dtype); zeros for a real one.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.math.imag(tf.constant([1 + 2j])).numpy()
-        array([2.])
-    """
-    x = as_tensor(input)
-    if not x.dtype.is_complex:
-        _check_real_numeric("imag", x)
-        return grad_prims.fill_like(x, 0)  # zeros of x's shape and dtype (core's seed)
-    return bind1(imag_p, x)
-
-
-def angle(input: Any, name: str | None = None) -> Any:
-    """The argument (phase) of each element, in (-pi, pi], of the real dtype; for a real
-    tensor pi where it is negative, else 0, as `tf.math.angle`.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.math.angle(tf.constant([1j])).numpy()
-        array([1.57079633])
-    """
-    x = as_tensor(input)
-    if not x.dtype.is_complex:
-        _check_real_numeric("angle", x)
-        return where(less(x, 0), _math.pi, 0) if x.dtype.is_floating else \
-            cast(where(less(x, 0), _math.pi, 0.0), float32)
-    return bind1(angle_p, x)
-
-
-def _is_int(x: Any) -> bool:
-    return x.dtype.is_integer
-
-
-def truediv(x: Any, y: Any, name: str | None = None) -> Any:
-    """`x / y`; integers are first cast to float as TF does (int8/16 -> float32,
-    int32/64 -> float64).
-
-    Example:
-        >>> import ember as tf
-        >>> (tf.constant([1, 2]) / 2).dtype
-        tf.float64
-    """
-    x, y = pair(x, y)
-    if x.dtype.is_integer and y.dtype == x.dtype:
-        dt = result_type_of_division(x.dtype)
-        x, y = cast(x, dt), cast(y, dt)
-    return bind2(divide_p, x, y)
-
-
-divide = truediv
 
 
 def square(x: Any, name: str | None = None) -> Any:
@@ -380,53 +138,6 @@ def _bounds_broadcast_error(t: Any, out: Any, lo: Any, hi: Any) -> None:
         f"must have t's shape, as in TensorFlow. Give bounds that broadcast to t's shape "
         f"(scalars, or t's trailing dims), or broadcast t first: "
         f"ember.broadcast_to(t, {dims(out)}).")
-
-
-# -- select --------------------------------------------------------------------
-
-def _select_rule(cond, x, y):
-    if cond.dtype != bool_:
-        raise DTypeError(f"where: condition must be bool, received {rules.describe(cond)}. "
-                         f"Compare first, e.g. ember.where(x > 0, a, b), or cast to bool.")
-    dt = rules.same_dtype("where", x, y)
-    return TensorSpec(rules.broadcast_shapes("where", cond, x, y), dt)
-
-
-def _where_index_rule(cond):
-    return TensorSpec((None, cond.shape.rank), int64)
-
-
-# NOTE: no eager rule run: `where` checks the dtypes itself (NumPy would promote mixed
-# dtypes or accept a non-bool condition silently); shape errors come from the kernel.
-select_p = primitive("select", _select_rule)
-# NOTE: a select with 0, not g * 0, which is nan where g is inf or nan
-defvjp(select_p, lambda g, ins, out: (None, where(ins[0], g, 0), where(ins[0], 0, g)))
-where_index_p = primitive("where_index", _where_index_rule, allowed=NP_ALL)
-no_gradient(where_index_p)
-
-
-def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Any:
-    """With `x` and `y`: elements of `x` where `condition`, else of `y` (broadcasting).
-    Alone: the int64 coordinates [N, rank] of the true (non-zero) elements.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.where(tf.constant([True, False]), 1.0, 2.0).numpy()
-        array([1., 2.], dtype=float32)
-        >>> tf.where(tf.constant([0, 3, 5])).numpy()
-        array([[1],
-               [2]])
-    """
-    cond = as_tensor(condition)
-    if x is None and y is None:
-        return bind(where_index_p, cond)
-    if x is None or y is None:
-        raise ValueError("where: pass both x and y, or neither (to get the indices of "
-                         "true elements).")
-    x, y = pair(x, y)
-    if cond.dtype is not bool_ or x.dtype is not y.dtype:
-        _select_rule(*[TensorSpec(t.shape, t.dtype) for t in (cond, x, y)])
-    return bind(select_p, cond, x, y)
 
 
 # -- operator helpers (dtype-dependent meaning, as in TF) -------------------------

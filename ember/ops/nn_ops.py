@@ -19,7 +19,7 @@ from .xent_ops import sparse_softmax_xent
 from ..core.tensor import TensorOps
 from . import math_ops as m
 from . import reduce_ops as r
-from .convert import as_tensor, cast, like, stop_gradient
+from ..prims.convert import as_tensor, cast, like, stop_gradient
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softsign",

@@ -25,7 +25,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps, wrap
-from .convert import as_tensor, convert_to_tensor
+from ..prims.convert import as_tensor, convert_to_tensor
 
 __all__ = ["py_function", "numpy_function"]
 

@@ -19,7 +19,7 @@ from ..core.registry import bind
 from ..core.tensor import ConcreteTensor
 from ..core.variable import Variable
 from . import random_ops as r
-from .convert import cast
+from ..prims.convert import cast
 
 __all__ = ["Generator", "get_global_generator", "set_global_generator"]
 

@@ -30,8 +30,8 @@ from ..core.errors import InvalidArgumentError, fmt_spec
 from ..core.registry import bind
 from ..core.tensor import TensorOps, wrap
 from ..core.variable import Variable
-from .convert import as_tensor, cast, convert_to_tensor
-from .math_ops import add
+from ..prims.convert import as_tensor, cast, convert_to_tensor
+from ..prims.math import add
 from .random_samplers import (  # noqa: F401 - re-exported
     categorical_sampler,
     normal_sampler,

@@ -33,12 +33,12 @@ from ..core.registry import bind, bind_as, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor
 from . import math_ops as m
-from .convert import as_tensor, cast, convert_to_tensor
+from ..prims.convert import as_tensor, cast, convert_to_tensor
 from .debug_ops import enforce
-from .index_ops import getitem
-from .reduce_ops import argmax
-from .shape_info import shape as dynamic_shape
-from .shape_info import shape_arg, symbolic
+from ..prims.index import basic_getitem as getitem
+from ..prims.reduce import argmax
+from .shape_ops import shape as dynamic_shape
+from ..prims.array import shape_arg, symbolic
 
 # -- primitives ------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Shape manipulation: reshape, transpose, expand_dims, squeeze, concat, stack, unstack,
-split, tile, repeat, pad, reverse, broadcast_to, and shape/rank/size (from `shape_info`).
+split, tile, repeat, pad, reverse, broadcast_to, shape, rank and size.
 
-Only reshape, transpose, broadcast_to, concat, split, pad, tile and reverse are
-primitives (see `array_prims`); the rest are composites of them. reshape and
+Only reshape, transpose, broadcast_to, concat, split, pad, tile, reverse and shape are
+primitives (see `prims/array.py`, `prims/index.py` and `prims/reduce.py`); the rest are
+composites of them. reshape and
 broadcast_to also take a shape known only at run time (e.g. `ember.shape(x)` inside
 ember.function), through the primitives reshape_dynamic and broadcast_to_dynamic.
 """
@@ -20,14 +21,16 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import bind, bind1, bind_as
 from ..core.graph import Tracer
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
-from .array_prims import (PAD_MODES, broadcast_to_dynamic_p, broadcast_to_p, concat_p, desc,
-                          fmt_dims, pad_p, reshape_dynamic_p, reshape_p, reverse_p, spec,
-                          split_p, static_int, static_ints, tile_p, trace_time_value_error,
-                          transpose_p)
-from .convert import as_tensor, like
-from .index_ops import getitem
-from .shape_info import (broadcast_parts, dim_of, dim_symbols, rank, reshape_parts,
-                         resolve_own_dims, shape, shape_arg, size)
+from ..core.errors import fmt_dims
+from ..core.rules import index_dtype
+from ..prims.array import (broadcast_parts, broadcast_to_dynamic_p, broadcast_to_p, concat_p,
+                           dim_symbols, reshape_dynamic_p, reshape_p, reshape_parts,
+                           resolve_own_dims, reverse_p, shape_arg, shape_of, split_p,
+                           transpose_p)
+from ..prims.convert import as_tensor, check_stackable, like
+from ..prims.index import PAD_MODES, basic_getitem as getitem, dim_of, pad_p
+from ..prims.reduce import reduce_prod, tile_p
+from ..prims.values import desc, spec, static_int, static_ints, trace_time_value_error
 
 __all__ = [
     "reshape", "transpose", "expand_dims", "squeeze", "concat", "stack", "unstack", "split",
@@ -35,6 +38,49 @@ __all__ = [
 ]
 
 _ALL = slice(None)
+
+
+def shape(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
+    """The shape of `input` as a 1-D int tensor (TF's dynamic shape).
+
+    Example:
+        >>> import ember as tf
+        >>> tf.shape(tf.zeros([2, 3])).numpy()
+        array([2, 3], dtype=int32)
+    """
+    x = as_tensor(input)
+    dt = index_dtype("shape", out_type, "out_type")
+    return shape_of(x, dt)  # unknown dims: read at run time
+
+
+
+
+def rank(input: Any, name: str | None = None) -> Any:
+    """The number of dimensions of `input`, as an int32 scalar tensor.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.rank(tf.zeros([2, 3])).numpy()
+        np.int32(2)
+    """
+    x = as_tensor(input)
+    return wrap(np.array(len(x.shape), dtype=np.int32))
+
+
+def size(input: Any, out_type: Any = "int32", name: str | None = None) -> Any:
+    """The number of elements of `input`, as a scalar int tensor (read at run time when
+    a dim is unknown).
+
+    Example:
+        >>> import ember as tf
+        >>> tf.size(tf.zeros([2, 3])).numpy()
+        np.int32(6)
+    """
+    x = as_tensor(input)
+    dt = index_dtype("size", out_type, "out_type")
+    if not x.shape.is_fully_defined():
+        return reduce_prod(shape(x, out_type=dt))
+    return wrap(np.array(int(np.prod(tuple(x.shape), dtype=np.int64)), dtype=dt))
 
 
 def _reshape_to(x: Any, dims: list, fallback=None) -> Any:
@@ -214,16 +260,7 @@ def stack(values: Any, axis: Any = 0, name: str | None = None) -> Any:
                [2, 4]], dtype=int32)
     """
     xs = _as_tensors(values, "stack")
-    first = xs[0]
-    for i, t in enumerate(xs[1:], 1):
-        if t.dtype != first.dtype:
-            raise DTypeError(
-                f"stack: mixed dtypes {first.dtype.name} and {t.dtype.name} (value 0 is "
-                f"{desc(first)}, value {i} is {desc(t)}); cast them to one dtype first.")
-        if not t.shape.is_compatible_with(first.shape):
-            raise ShapeError(
-                f"stack: all values must have the same shape; value 0 is {desc(first)}, "
-                f"value {i} is {desc(t)}. Use concat to join along an existing axis.")
+    first = check_stackable(xs)
     ax = rules.normalize_axis("stack", static_int(axis, "stack", "axis"), len(first.shape),
                               extra=1)
     return bind(concat_p, *[expand_dims(t, ax) for t in xs], axis=ax)
@@ -451,8 +488,3 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Any:
         return bind1(broadcast_to_p, x, shape=dims)
     return bind_as("broadcast_to", broadcast_to_dynamic_p, x, known, dims=dims)  # at run time
 
-
-# NOTE: the gradient rules of the array primitives live in `array_grads`: they are
-# written with the ops of this module, which imports `array_prims`, where the primitives
-# are declared. Importing it here registers them.
-from . import array_grads  # noqa: F401

@@ -20,8 +20,8 @@ from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.rules import check_dtype, describe, index_dtype, normalize_axis
 from ..core.shape import TensorSpec
 from . import math_ops, reduce_ops
-from .array_prims import static_int
-from .convert import as_tensor, cast
+from ..prims.values import static_int
+from ..prims.convert import as_tensor, cast
 from .gather_ops import _scatter_add_along, gather
 
 __all__ = ["sort", "argsort", "top_k", "unique", "unique_with_counts", "in_top_k"]

@@ -37,11 +37,12 @@ import numpy as np
 
 from ..core.context import CTX
 from ..core.errors import DTypeError, ShapeError
-from ..core.registry import PRIMITIVES, bind, no_gradient, primitive
+from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorShape, TensorSpec
 from ..core.variable import Variable
-from . import index_ops, math_ops, shape_ops
-from .convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
+from ..prims.index import _normalize, strided_slice_grad_p
+from . import math_ops, shape_ops
 
 _refcount = sys.getrefcount
 
@@ -164,8 +165,8 @@ def assign_traced_slice(v: Any, key: Any, sl: Any, value: Any) -> None:
     if value.dtype != v.dtype:
         raise DTypeError(f"Variable {v.name!r}[...].assign: value has dtype "
                          f"{value.dtype.name} but the variable is {v.dtype.name}.")
-    index = index_ops._normalize(key)
-    place = PRIMITIVES["strided_slice_grad"]  # writes into zeros shaped as cur
+    index = _normalize(key)
+    place = strided_slice_grad_p  # writes into zeros shaped as cur
     slot = shape_ops.shape(sl)  # a constant, or read at run time when dims are unknown
     placed = bind(place, shape_ops.broadcast_to(value, slot), cur, index=index)
     one = convert_to_tensor(1, dtype=v.dtype) if not v.dtype.is_bool else \

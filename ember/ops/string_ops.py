@@ -25,7 +25,7 @@ from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
-from .convert import convert_to_tensor
+from ..prims.convert import convert_to_tensor
 
 __all__ = ["to_number", "length", "as_string", "join", "split"]
 

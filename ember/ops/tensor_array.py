@@ -39,13 +39,13 @@ from ..core.graph import Tracer
 from ..core.shape import TensorShape
 from ..core.tensor import TensorOps
 from . import math_ops as m
-from .convert import as_tensor, cast, convert_to_tensor
+from ..prims.convert import as_tensor, cast, convert_to_tensor
 from .creation_ops import fill, zeros
 from .debug_ops import enforce
-from .index_dynamic import strided_slice_dynamic_p
+from ..prims.index_dynamic import strided_slice_dynamic_p
 from .gather_ops import gather, tensor_scatter_nd_update
-from .reduce_ops import cumsum, reduce_max
-from .shape_info import shape
+from ..prims.reduce import cumsum, reduce_max
+from .shape_ops import shape
 from .shape_ops import concat, reshape, stack
 
 __all__ = ["TensorArray"]

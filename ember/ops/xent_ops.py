@@ -31,7 +31,7 @@ from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
 from . import math_ops as m
 from . import reduce_ops as r
-from .convert import as_tensor
+from ..prims.convert import as_tensor, cast
 
 
 def _xent_rule(labels: TensorSpec, logits: TensorSpec) -> tuple:
@@ -53,7 +53,7 @@ xent_grad_p = primitive("sparse_softmax_xent_grad", _grad_rule, allowed=NP_FLOAT
 def _one_hot(labels: Any, probs: Any) -> Any:
     n = probs.shape[-1]
     classes = np.arange(n, dtype=labels.dtype._numpy())
-    return m.cast(m.equal(labels[..., None], as_tensor(classes)), probs.dtype)
+    return cast(m.equal(labels[..., None], as_tensor(classes)), probs.dtype)
 
 
 def _xent_vjp(g: tuple, ins: tuple, out: tuple) -> tuple:

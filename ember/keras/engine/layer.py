@@ -43,8 +43,8 @@ from ...core.module import Module
 from ...core.shape import TensorShape, as_shape
 from ...core.tensor import TensorOps
 from ...core.variable import Variable
-from ...ops.convert import cast
-from ...ops.shape_info import shape as dynamic_shape
+from ...prims.convert import cast
+from ...ops.shape_ops import shape as dynamic_shape
 from .. import constraints, initializers, regularizers
 from .auto_config import constructor_config, init_config, uses_default_config
 from .input_spec import check_input_spec

@@ -24,7 +24,7 @@ from typing import Any
 
 from ...core import nest
 from ...core.tensor import TensorOps
-from ...ops.convert import convert_to_tensor
+from ...prims.convert import convert_to_tensor
 from ..metrics.base import Mean
 from .call_context import CALL
 from .keras_tensor import KerasTensor

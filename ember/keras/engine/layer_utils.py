@@ -11,7 +11,7 @@ from ...core.context import enter_mode, exit_mode, isolated
 from ...core.convert import to_array
 from ...core.shape import TensorShape
 from ...core.tensor import TensorOps, wrap
-from ...ops.convert import cast
+from ...prims.convert import cast
 from .call_context import CALL
 from .keras_tensor import KerasTensor
 

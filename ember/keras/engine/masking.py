@@ -29,7 +29,7 @@ from typing import Any
 
 from ...core import nest
 from ...core.tensor import TensorOps
-from ...ops.convert import convert_to_tensor
+from ...prims.convert import convert_to_tensor
 
 from .call_context import MASKS
 

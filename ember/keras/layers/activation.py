@@ -18,7 +18,7 @@ from typing import Any
 from ...core.errors import ShapeError
 from ...ops import math_ops as m
 from ...ops import nn_ops
-from ...ops.convert import cast
+from ...prims.convert import cast
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer

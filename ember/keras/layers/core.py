@@ -14,9 +14,9 @@ from typing import Any
 
 from ...core.errors import InvalidArgumentError
 from ...ops import linalg_ops
-from ...ops.convert import cast
+from ...prims.convert import cast
 from ...ops.gather_ops import gather
-from ...ops.math_ops import not_equal
+from ...prims.math import not_equal
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...ops import creation_ops, reduce_ops
-from ...ops.convert import cast
-from ...ops.math_ops import not_equal, where
+from ...prims.convert import cast
+from ...prims.math import not_equal, where
 from ..engine.layer import Layer
 
 __all__ = ["Masking"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...core.tensor import TensorOps
 from ...ops import math_ops as m
-from ...ops.convert import cast
+from ...prims.convert import cast
 from ...ops.nn_ops import l2_normalize, moments
 from ...ops.shape_ops import reshape
 from .. import constraints, initializers, regularizers

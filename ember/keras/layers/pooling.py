@@ -13,7 +13,7 @@ from typing import Any
 
 from ...ops import conv_ops
 from ...ops import reduce_ops, shape_ops
-from ...ops.convert import cast
+from ...prims.convert import cast
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 from .convolutional import as_int_tuple, check_data_format, check_padding, check_window_fits

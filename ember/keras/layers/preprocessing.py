@@ -18,7 +18,7 @@ import numpy as np
 from ...core.errors import ShapeError
 from ...data.dataset import Dataset
 from ...ops import math_ops as m
-from ...ops.convert import cast, constant
+from ...prims.convert import cast, constant
 from ...ops.shape_ops import reshape
 from ..config import epsilon
 from ..engine.keras_tensor import KerasTensor

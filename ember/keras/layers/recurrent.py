@@ -30,10 +30,10 @@ from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import TensorOps
 from ...ops import creation_ops, linalg_ops, shape_ops
 from ...ops.control_flow import while_loop
-from ...ops.convert import cast, constant, convert_to_tensor
+from ...prims.convert import cast, constant, convert_to_tensor
 from ...ops.gather_ops import gather
-from ...ops.math_ops import where
-from ...ops.shape_info import shape
+from ...prims.math import where
+from ...ops.shape_ops import shape
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.keras_tensor import KerasTensor

@@ -28,8 +28,8 @@ from ...core.tensor import TensorOps
 from ...ops import math_ops as m
 from ...ops import random_ops
 from ...ops.control_flow import cond
-from ...ops.convert import cast
-from ...ops.shape_info import shape as dynamic_shape
+from ...prims.convert import cast
+from ...ops.shape_ops import shape as dynamic_shape
 from .. import regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from ...core.errors import ShapeError
-from ...ops.shape_info import shape as dynamic_shape
+from ...ops.shape_ops import shape as dynamic_shape
 from ...ops.shape_ops import expand_dims, reshape, tile, transpose
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer

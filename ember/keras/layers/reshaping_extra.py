@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.errors import ShapeError
-from ...ops.shape_info import dim_of
+from ...prims.index import dim_of
 from ...ops.shape_ops import pad, repeat, reshape
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer

@@ -26,7 +26,7 @@ import numpy as np
 from ...core.context import ACTIVE, CTX
 from ...core.function import functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
-from ...ops.convert import cast, convert_to_tensor
+from ...prims.convert import cast, convert_to_tensor
 from ...ops.shape_ops import expand_dims, squeeze
 from ..engine.call_context import CALL
 from ..engine.keras_tensor import KerasTensor, spec_only

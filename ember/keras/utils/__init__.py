@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ...ops.convert import convert_to_tensor as _convert_to_tensor  # (not keras.utils API)
+from ...prims.convert import convert_to_tensor as _convert_to_tensor  # (not keras.utils API)
 from ...ops.random_ops import set_seed as _set_seed
 from ..serialization_registry import (CustomObjectScope, custom_object_scope,
                                       get_custom_objects, get_registered_name,

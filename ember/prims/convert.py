@@ -13,6 +13,8 @@ from ..core.errors import DTypeError, ShapeError
 from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps, wrap
+from .array import cast_p, concat_p, leading_one
+from .values import desc
 
 __all__ = ["constant", "convert_to_tensor", "identity", "cast", "stop_gradient"]
 
@@ -100,12 +102,28 @@ def _holds_tensors(x: Any) -> bool:
 def _pack(x: Any, dtype: Any) -> Any:
     """A (nested) list mixing tensors and numbers, stacked into one tensor (TF's
     auto-packing): numbers take the dtype of the tensors."""
-    from .shape_ops import stack  # cycle: shape_ops imports this module
     items = [_pack(e, dtype) if isinstance(e, (list, tuple)) else e for e in x]
     if dtype is None:
         dtype = next((e.dtype for e in items if isinstance(e, TensorOps)), None)
     items = [e if isinstance(e, TensorOps) else convert_to_tensor(e, dtype=dtype) for e in items]
-    return stack(items)
+    check_stackable(items)
+    return bind(concat_p, *[leading_one(e) for e in items], axis=0)
+
+
+def check_stackable(items: list) -> Any:
+    """The first of `items` after checking they share a dtype and shape (ember.stack's
+    checks, also those of a list of tensors converted to one)."""
+    first = items[0]
+    for i, t in enumerate(items[1:], 1):
+        if t.dtype != first.dtype:
+            raise DTypeError(
+                f"stack: mixed dtypes {first.dtype.name} and {t.dtype.name} (value 0 is "
+                f"{desc(first)}, value {i} is {desc(t)}); cast them to one dtype first.")
+        if not t.shape.is_compatible_with(first.shape):
+            raise ShapeError(
+                f"stack: all values must have the same shape; value 0 is {desc(first)}, "
+                f"value {i} is {desc(t)}. Use concat to join along an existing axis.")
+    return first
 
 
 _SCALARS: dict = {}  # (type, value, dtype) -> Tensor; safe to share: Tensors are immutable
@@ -168,24 +186,6 @@ def _np_dtype(x: Any) -> np.dtype:
 
 # -- primitives --------------------------------------------------------------
 
-def _cast_rule(x: TensorSpec, dtype: np.dtype) -> TensorSpec:
-    return TensorSpec(x.shape, BY_NP[dtype])
-
-
-cast_p = primitive("cast", _cast_rule, allowed=NP_ALL | NP_COMPLEX)
-
-
-def _cast_vjp(g: Any, ins: tuple, out: Any, dtype: Any) -> tuple:
-    # NOTE: between floating and complex dtypes, as TF's _CastGrad: a complex cotangent
-    # cast to a real source keeps its real part (d/dx of the real part of x + 0i).
-    x = ins[0]
-    src, dst = x.dtype, out.dtype
-    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
-        return (cast(g, src),)
-    return (None,)
-
-
-defvjp(cast_p, _cast_vjp)
 stop_gradient_p = primitive("stop_gradient", rules.unary("stop_gradient"))
 no_gradient(stop_gradient_p)
 identity_p = primitive("identity", rules.unary("identity"))

@@ -5,7 +5,7 @@ such a begin or size.
 
 The index becomes a static template (the param `index`) and the run-time scalars (the
 inputs after `x`): in the template each run-time entry is written `(k,)`, "the value of
-scalar k". Python ints keep the static primitive `strided_slice` (index_ops); this module
+scalar k". Python ints keep the static primitive `strided_slice` (prims/index.py); this module
 is only reached when some entry is symbolic. The semantics are TF's strided_slice (those of
 Python and NumPy): negative values count from the end, slice bounds are clamped to the
 axis, and an integer index out of range raises InvalidArgumentError when the function
@@ -31,7 +31,7 @@ from ..core.registry import bind, bind_as, defvjp, primitive
 from ..core.rules import describe
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, TensorOps
-from .array_prims import known_value, static_int
+from .values import known_value, static_int
 
 __all__: list = []
 
