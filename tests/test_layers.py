@@ -91,6 +91,37 @@ def test_core_never_imports_ops_at_the_top():
                 assert not [t for t in ours if _layer(t) > 1], (module, ours)
 
 
+def _prims_graph() -> dict:
+    """Each module of ember.prims -> the ember.prims modules it imports, and the lines
+    of any import inside a function."""
+    graph, inside = {}, []
+    for path in sorted((ROOT / "prims").glob("*.py")):
+        module, package = _module_name(path)
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inside += [f"{module}:{n.lineno}" for n in ast.walk(node)
+                           if isinstance(n, (ast.Import, ast.ImportFrom))]
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                deps |= {t for t in _imports_of(node, package)
+                         if t.startswith("ember.prims.") and t != module}
+        graph[module] = deps
+    return graph, inside
+
+
+def test_the_primitive_layer_imports_in_one_order():
+    """Inside ember.prims imports form a DAG, all at the top of each module: a primitive's
+    gradient rule uses only primitives declared before it (or in its own module)."""
+    graph, inside = _prims_graph()
+    assert "ember.prims.math" in graph and "ember.prims.array" in graph
+    assert not inside, f"imports inside functions in ember.prims: {inside}"
+    done: set = set()
+    while len(done) < len(graph):  # peel off modules whose imports are all done
+        ready = {m for m, deps in graph.items() if m not in done and deps <= done}
+        assert ready, f"import circle among {sorted(set(graph) - done)}"
+        done |= ready
+
+
 def _imports_of(node: ast.AST, package: str) -> list:
     """The modules an import statement loads (`from .. import backend` loads
     ember.backend)."""

@@ -1,8 +1,8 @@
 """Array ops: tensor creation and shape manipulation, as TF's `tf.*` array functions.
 
-The primitives and their shape rules live in `array_prims`; the public ops in
-`shape_ops` (reshape, transpose, concat, split, pad, ...) and `creation_ops` (zeros,
-range, eye, one_hot, ...). This module is their one public surface.
+The primitives and their shape rules live in `ember/prims` (array, index, reduce); the
+public ops in `shape_ops` (reshape, transpose, concat, split, pad, ...) and
+`creation_ops` (zeros, range, eye, one_hot, ...). This module is their one public surface.
 
 Example:
     >>> import ember as tf

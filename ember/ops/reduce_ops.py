@@ -97,8 +97,7 @@ def count_nonzero(input: Any, axis: Any = None, keepdims: bool = False,
 
 
 # -- undoing a broadcast whose sizes are known only at run time ------------------------
-# (declared in core, where the backward walk binds it)
-sum_to_like_p = grad_prims.sum_to_like_p
+# (the primitive sum_to_like is declared in core, where the backward walk binds it)
 
 
 def sum_to_like(g: Any, like: Any) -> Any:

@@ -240,44 +240,6 @@ def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name
     return bind1(abs_p, x)
 
 
-# -- complex numbers (the primitives and complex / real / conj: complex_ops.py) ----
-
-def imag(input: Any, name: str | None = None) -> Any:
-    """The imaginary part of a complex tensor (of its real dtype); zeros for a real one.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.math.imag(tf.constant([1 + 2j])).numpy()
-        array([2.])
-    """
-    x = as_tensor(input)
-    if not x.dtype.is_complex:
-        _check_real_numeric("imag", x)
-        return grad_prims.fill_like(x, 0)  # zeros of x's shape and dtype (core's seed)
-    return bind1(imag_p, x)
-
-
-def angle(input: Any, name: str | None = None) -> Any:
-    """The argument (phase) of each element, in (-pi, pi], of the real dtype; for a real
-    tensor pi where it is negative, else 0, as `tf.math.angle`.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.math.angle(tf.constant([1j])).numpy()
-        array([1.57079633])
-    """
-    x = as_tensor(input)
-    if not x.dtype.is_complex:
-        _check_real_numeric("angle", x)
-        return where(less(x, 0), _math.pi, 0) if x.dtype.is_floating else \
-            cast(where(less(x, 0), _math.pi, 0.0), float32)
-    return bind1(angle_p, x)
-
-
-def _is_int(x: Any) -> bool:
-    return x.dtype.is_integer
-
-
 def truediv(x: Any, y: Any, name: str | None = None) -> Any:
     """`x / y`; integers are first cast to float as TF does (int8/16 -> float32,
     int32/64 -> float64).
@@ -445,6 +407,38 @@ def conj(x: Any, name: str | None = None) -> Any:
         _check_real_numeric("conj", x)
         return x
     return bind1(conj_p, x)
+
+
+def imag(input: Any, name: str | None = None) -> Any:
+    """The imaginary part of a complex tensor (of its real dtype); zeros for a real one.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.imag(tf.constant([1 + 2j])).numpy()
+        array([2.])
+    """
+    x = as_tensor(input)
+    if not x.dtype.is_complex:
+        _check_real_numeric("imag", x)
+        return grad_prims.fill_like(x, 0)  # zeros of x's shape and dtype (core's seed)
+    return bind1(imag_p, x)
+
+
+def angle(input: Any, name: str | None = None) -> Any:
+    """The argument (phase) of each element, in (-pi, pi], of the real dtype; for a real
+    tensor pi where it is negative, else 0, as `tf.math.angle`.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.math.angle(tf.constant([1j])).numpy()
+        array([1.57079633])
+    """
+    x = as_tensor(input)
+    if not x.dtype.is_complex:
+        _check_real_numeric("angle", x)
+        return where(less(x, 0), _math.pi, 0) if x.dtype.is_floating else \
+            cast(where(less(x, 0), _math.pi, 0.0), float32)
+    return bind1(angle_p, x)
 
 
 def _check_real_numeric(op: str, x: Any) -> None:
