@@ -4,18 +4,15 @@ Data is NHWC (NCHW is transposed to NHWC and back). `padding` is 'SAME' (ceil(n 
 outputs; an odd total pad goes at the end, as TF) or 'VALID' (windows inside the input);
 conv2d also takes explicit pads `[[0, 0], [top, bottom], [left, right], [0, 0]]`.
 
-NOTE: conv2d and the pools are primitives for speed (one im2col matmul instead of
-kh*kw sliced products). Their gradients are primitives too, each the adjoint of
-another member of the family, so every derivative is exact and differentiable again:
-  conv2d(x, w)                 d/dx: conv2d_backprop_input(g, w, x)
-                               d/dw: conv2d_backprop_filter(x, g, w)
-  conv2d_backprop_input(g, w)  d/dg: conv2d(G, w),  d/dw: conv2d_backprop_filter(G, g)
-  conv2d_backprop_filter(x, g) d/dx: conv2d_backprop_input(g, G),  d/dg: conv2d(x, G)
-  max_pool2d(x)                d/dx: max_pool2d_grad(g, x)   (to the first maximum)
-  max_pool2d_grad(g, x)        d/dg: max_pool2d_grad_grad(G, x)  (and back)
-  avg_pool2d(x)                d/dx: avg_pool2d_grad(g, x),  whose d/dg is avg_pool2d
-The trailing `x` / `w` operands of the gradients are "like" tensors: only their shape
-is read (at run time, so an unknown batch inside ember.function is fine).
+These ops parse their arguments and bind the primitives of `prims/conv.py` (conv2d, the
+pools and their gradients, each the adjoint of another: see there); the 1-D forms are
+the 2-D ones with a unit height.
+
+Example:
+    >>> import ember as tf
+    >>> x = tf.reshape(tf.range(6.0), (1, 6, 1))
+    >>> tf.nn.max_pool1d(x, 2, 2, "VALID")[0, :, 0].numpy()
+    array([1., 3., 5.], dtype=float32)
 """
 
 from __future__ import annotations
@@ -23,11 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import rules
-from ..core.dtypes import NP_FLOATS
 from ..core.errors import InvalidArgumentError, ShapeError
-from ..core.registry import bind, defvjp, primitive
+from ..core.registry import bind
 from ..core.shape import TensorSpec
-from ..core.tape import needs_gradient
+from ..prims.conv import (_out_size, avg_pool2d_grad_p, avg_pool2d_p,  # noqa: F401 - re-exported
+                          conv2d_backprop_filter_p, conv2d_backprop_input_p, conv2d_p,
+                          max_pool2d_grad_grad_p, max_pool2d_grad_p, max_pool2d_p)
 from ..prims.convert import as_tensor
 from .shape_ops import expand_dims, transpose
 
@@ -89,93 +87,7 @@ def _data_format(op: str, data_format: Any, ok: tuple) -> str:
     return data_format
 
 
-def _out_size(op: str, n: Any, k: int, s: int, d: int, padding: Any, what: str) -> Any:
-    """One spatial output size (None if `n` is unknown), as TF."""
-    if n is None:
-        return None
-    if padding == "SAME":
-        return -(-n // s)
-    before, after = (0, 0) if padding == "VALID" else padding
-    dk = (k - 1) * d + 1
-    if n + before + after < dk:
-        dil = f" dilated to {dk}" if d > 1 else ""
-        raise ShapeError(
-            f"{op}: the {what} ({k}{dil}) is larger than the {'padded ' if before + after else ''}"
-            f"input ({n + before + after}) with padding {padding!r}: the output would be "
-            f"empty. Use padding='SAME', a smaller window or a larger input.")
-    return (n + before + after - dk) // s + 1
-
-
-def _check_4d(op: str, x: TensorSpec, what: str, layout: str) -> None:
-    if x.shape.rank is not None and x.shape.rank != 4:
-        raise ShapeError(f"{op}: {what} must be 4-D {layout}, received "
-                         f"{rules.describe(x)}.")
-
-
 # -- convolution -----------------------------------------------------------------------
-
-def _conv_rule(x: TensorSpec, w: TensorSpec, strides: tuple, padding: Any,
-               dilations: tuple) -> TensorSpec:
-    op = "conv2d"
-    dt = x.dtype  # dtypes: the primitive's allowed / same_dtype
-    _check_4d(op, x, "input", "[batch, height, width, in_channels]")
-    _check_4d(op, w, "filters", "[height, width, in_channels, out_channels]")
-    if x.shape.rank is None or w.shape.rank is None:
-        return TensorSpec(None, dt)
-    c, wc = x.shape[3], w.shape[2]
-    if c is not None and wc is not None and c != wc:
-        raise ShapeError(f"{op}: input {rules.describe(x)} has {c} channels but filters "
-                         f"{rules.describe(w)} expect {wc} (filters are [height, width, "
-                         f"in_channels, out_channels]).")
-    pads = (padding, padding) if isinstance(padding, str) else padding
-    oh = _out_size(op, x.shape[1], w.shape[0], strides[0], dilations[0], pads[0],
-                   "filter height")
-    ow = _out_size(op, x.shape[2], w.shape[1], strides[1], dilations[1], pads[1],
-                   "filter width")
-    return TensorSpec((x.shape[0], oh, ow, w.shape[3]), dt)
-
-
-def _backprop_input_rule(g: TensorSpec, w: TensorSpec, x: TensorSpec, **params: Any) -> TensorSpec:
-    return TensorSpec(x.shape, g.dtype)
-
-
-def _backprop_filter_rule(x: TensorSpec, g: TensorSpec, w: TensorSpec,
-                          **params: Any) -> TensorSpec:
-    return TensorSpec(w.shape, x.dtype)
-
-
-conv2d_p = primitive("conv2d", _conv_rule, allowed=NP_FLOATS, same_dtype=True)
-conv2d_backprop_input_p = primitive("conv2d_backprop_input", _backprop_input_rule,
-                                    allowed=NP_FLOATS, same_dtype=True)
-conv2d_backprop_filter_p = primitive("conv2d_backprop_filter", _backprop_filter_rule,
-                                     allowed=NP_FLOATS, same_dtype=True)
-
-
-def _conv_vjp(g: Any, ins: tuple, out: Any, **p: Any) -> tuple:
-    x, w = ins
-    dx = bind(conv2d_backprop_input_p, g, w, x, **p) if needs_gradient(0) else None
-    dw = bind(conv2d_backprop_filter_p, x, g, w, **p) if needs_gradient(1) else None
-    return dx, dw
-
-
-def _backprop_input_vjp(gg: Any, ins: tuple, out: Any, **p: Any) -> tuple:
-    g, w, _ = ins
-    d_g = bind(conv2d_p, gg, w, **p) if needs_gradient(0) else None
-    d_w = bind(conv2d_backprop_filter_p, gg, g, w, **p) if needs_gradient(1) else None
-    return d_g, d_w, None
-
-
-def _backprop_filter_vjp(gw: Any, ins: tuple, out: Any, **p: Any) -> tuple:
-    x, g, _ = ins
-    d_x = bind(conv2d_backprop_input_p, g, gw, x, **p) if needs_gradient(0) else None
-    d_g = bind(conv2d_p, x, gw, **p) if needs_gradient(1) else None
-    return d_x, d_g, None
-
-
-defvjp(conv2d_p, _conv_vjp)
-defvjp(conv2d_backprop_input_p, _backprop_input_vjp)
-defvjp(conv2d_backprop_filter_p, _backprop_filter_vjp)
-
 
 def _to_nhwc(x: Any, channels_first: bool) -> Any:
     return transpose(x, [0, 2, 3, 1]) if channels_first else x
@@ -250,46 +162,6 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
 
 
 # -- pooling ---------------------------------------------------------------------------
-
-def _pool_rule(op: str):
-    def rule(x: TensorSpec, ksize: tuple, strides: tuple, padding: str) -> TensorSpec:
-        _check_4d(op, x, "input", "[batch, height, width, channels]")
-        if x.shape.rank is None:
-            return TensorSpec(None, x.dtype)
-        oh = _out_size(op, x.shape[1], ksize[0], strides[0], 1, padding, "window height")
-        ow = _out_size(op, x.shape[2], ksize[1], strides[1], 1, padding, "window width")
-        return TensorSpec((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-    return rule
-
-
-def _like_second(op: str):
-    """Rule of a pooling gradient `(g, x_like) -> spec of x_like`."""
-    def rule(g: TensorSpec, x: TensorSpec, **params: Any) -> TensorSpec:
-        return TensorSpec(x.shape, g.dtype)
-    return rule
-
-
-def _grad_grad_rule(g: TensorSpec, x: TensorSpec, **params: Any) -> TensorSpec:
-    rules.same_dtype("max_pool2d_grad_grad", g, x)
-    return _pool_rule("max_pool2d_grad_grad")(x, **params)
-
-
-max_pool2d_p = primitive("max_pool2d", _pool_rule("max_pool2d"), allowed=NP_FLOATS)
-max_pool2d_grad_p = primitive("max_pool2d_grad", _like_second("max_pool2d_grad"),
-                              allowed=NP_FLOATS, same_dtype=True)
-max_pool2d_grad_grad_p = primitive("max_pool2d_grad_grad", _grad_grad_rule,
-                                   allowed=NP_FLOATS, same_dtype=True)
-avg_pool2d_p = primitive("avg_pool2d", _pool_rule("avg_pool2d"), allowed=NP_FLOATS)
-avg_pool2d_grad_p = primitive("avg_pool2d_grad", _like_second("avg_pool2d_grad"),
-                              allowed=NP_FLOATS, same_dtype=True)
-
-defvjp(max_pool2d_p, lambda g, ins, out, **p: (bind(max_pool2d_grad_p, g, ins[0], **p),))
-defvjp(max_pool2d_grad_p, lambda g, ins, out, **p: (
-    bind(max_pool2d_grad_grad_p, g, ins[1], **p), None))
-defvjp(max_pool2d_grad_grad_p, lambda g, ins, out, **p: (
-    bind(max_pool2d_grad_p, g, ins[1], **p), None))
-defvjp(avg_pool2d_p, lambda g, ins, out, **p: (bind(avg_pool2d_grad_p, g, ins[0], **p),))
-defvjp(avg_pool2d_grad_p, lambda g, ins, out, **p: (bind(avg_pool2d_p, g, **p), None))
 
 
 def _pool(op: str, prim: Any, input: Any, ksize: Any, strides: Any, padding: Any,

@@ -1,7 +1,13 @@
 """Neural-network ops (TF's `tf.nn`): activations, softmax, normalisation, cross-entropies.
 
 All are composites of elementwise ops and reductions (sigmoid and softplus are the stable
-primitives of `math_ops`), so they get shape rules, gradients and tracing for free.
+primitives of `prims/math.py`), so they get shape rules, gradients and tracing for free;
+relu and the fused sparse softmax cross-entropy are primitives (`prims/nn.py`).
+
+Example:
+    >>> import ember as tf
+    >>> tf.nn.relu6(tf.constant([-1.0, 8.0])).numpy()
+    array([0., 6.], dtype=float32)
 """
 
 from __future__ import annotations
@@ -9,17 +15,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-
 from ..core import rules
 from ..core.dtypes import float16, float32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
-from ..core.dtypes import NP_NUMERIC
-from ..core.registry import bind, bind1, defvjp, primitive, public_op
-from .xent_ops import sparse_softmax_xent
+from ..core.registry import public_op
 from ..core.tensor import TensorOps
+from ..prims.convert import as_tensor, cast, like, stop_gradient
+from ..prims.nn import (relu, relu_grad_p, relu_p,  # noqa: F401 - re-exported
+                        sparse_softmax_xent)
 from . import math_ops as m
 from . import reduce_ops as r
-from ..prims.convert import as_tensor, cast, like, stop_gradient
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softsign",
@@ -48,30 +53,6 @@ def _same_dtype_as(value: Any, ref: Any, op: str, what: str) -> Any:
 
 
 # -- activations --------------------------------------------------------------------
-
-def relu(features: Any, name: str | None = None) -> Any:
-    """`max(features, 0)`.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.nn.relu(tf.constant([-1.0, 0.0, 2.0])).numpy()
-        array([0., 0., 2.], dtype=float32)
-    """
-    return bind1(relu_p, as_tensor(features))
-
-
-# NOTE: relu is a primitive for speed (one np.maximum instead of a compare and a select:
-# it is in every network's forward pass). Its gradient is taken where x > 0 only, so
-# relu'(0) = 0 as in TF.
-relu_p = primitive("relu", rules.unary("relu"), allowed=NP_NUMERIC,
-                   elementwise=True)
-# relu's gradient is `g * (y > 0)` as one primitive (`relu_grad`), linear in g, so its own
-# gradient is relu_grad again.
-relu_grad_p = primitive("relu_grad", rules.binary("relu_grad"),
-                        allowed=NP_NUMERIC, same_dtype=True)
-defvjp(relu_p, lambda g, ins, out: (bind(relu_grad_p, g, out),))
-defvjp(relu_grad_p, lambda g, ins, out: (bind(relu_grad_p, g, ins[1]), None))
-
 
 def relu6(features: Any, name: str | None = None) -> Any:
     """`min(max(features, 0), 6)`; nan stays nan (as TF); the gradient is 1 strictly
