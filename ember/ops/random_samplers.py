@@ -1,5 +1,7 @@
 """The samplers built on the random primitives (`prims/random.py`), shared by
-`random_ops`' stateful and stateless ops and by `random_generator`'s Generator.
+`random_ops`' stateful and stateless ops and by `random_generator`'s Generator, and the
+pieces both make keys with: `seed_int`, `mix`, `make_key` and the one source of OS
+entropy.
 
 A primitive is stateless: a key tensor (an integer array of shape [2]) and static params
 in, values out; the same key always gives the same values. A sampler validates an op's
@@ -36,7 +38,7 @@ from ..core.dtypes import (
     uint64,
 )
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
-from ..core.tensor import ConcreteTensor
+from ..core.tensor import ConcreteTensor, wrap
 from ..prims.array import shape_arg, symbolic
 from ..prims.convert import as_tensor, cast, convert_to_tensor
 from ..prims.index import basic_getitem as getitem
@@ -61,7 +63,34 @@ from .shape_ops import shape as dynamic_shape
 _FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")
 _INT_DTYPES = (int32, int64, uint32, uint64)
 
-# -- argument checks ------------------------------------------------------------------
+# -- keys (shared by random_ops' seeds and random_generator's Generator) ---------------
+
+_MASK = (1 << 64) - 1
+
+# NOTE: OS entropy, never seeded; one source for the keys of unseeded stateful ops (rule
+# 1 of random_ops) and the states of Generator.from_non_deterministic_state.
+ENTROPY = np.random.default_rng()
+
+
+def _splitmix(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def mix(*words: int) -> int:
+    """A 64-bit hash of Python ints (chained splitmix64 steps)."""
+    h = 0
+    for w in words:
+        h = _splitmix(h ^ (int(w) & _MASK))
+    return h
+
+
+def make_key(a: int, b: int) -> Any:
+    """A key tensor (uint64[2]) from two 64-bit words."""
+    return wrap(np.array([a & _MASK, b & _MASK], dtype=np.uint64))
+
 
 def seed_int(op: str, seed: Any, what: str = "seed") -> int:
     """`seed` as a Python int, or a clear error."""
@@ -74,6 +103,8 @@ def seed_int(op: str, seed: Any, what: str = "seed") -> int:
         raise InvalidArgumentError(f"{op}: {what} must be an integer (or None), received "
                                    f"{seed!r}.") from None
 
+
+# -- argument checks ------------------------------------------------------------------
 
 def to_shape(op: str, shape: Any) -> tuple:
     """The output shape from a list, tuple, TensorShape or 1-D int tensor: a tuple of
