@@ -18,8 +18,10 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
 from ..core.tensor import ConcreteTensor
 from ..core.variable import Variable
-from . import random_ops as r
 from ..prims.convert import cast
+from ..prims.random import random_bits_p, random_truncated_normal_p
+from .random_samplers import (ENTROPY, make_key, mix, normal_sampler, seed_int,
+                              uniform_sampler)
 
 __all__ = ["Generator", "get_global_generator", "set_global_generator"]
 
@@ -40,8 +42,8 @@ def _check_alg(alg: Any) -> None:
 
 def _seed_words(seed: Any) -> list:
     if isinstance(seed, (ConcreteTensor, np.ndarray, list, tuple)):
-        return [r.seed_int("Generator.from_seed", s) for s in np.asarray(seed).ravel().tolist()]
-    return [r.seed_int("Generator.from_seed", seed)]
+        return [seed_int("Generator.from_seed", s) for s in np.asarray(seed).ravel().tolist()]
+    return [seed_int("Generator.from_seed", seed)]
 
 
 def _state_from_words(counter_lo: int, counter_hi: int, key: int) -> np.ndarray:
@@ -89,12 +91,12 @@ class Generator:
     @classmethod
     def from_seed(cls, seed: Any, alg: Any = None) -> "Generator":
         """A generator whose sequence is determined by `seed` (an int or list of ints)."""
-        return cls(state=_state_from_words(0, 0, r.mix(5, *_seed_words(seed))), alg=alg)
+        return cls(state=_state_from_words(0, 0, mix(5, *_seed_words(seed))), alg=alg)
 
     @classmethod
     def from_non_deterministic_state(cls, alg: Any = None) -> "Generator":
         """A generator seeded from OS entropy: a different sequence on every run."""
-        words = r._STATE.entropy.integers(0, _MASK, size=3, dtype=np.uint64, endpoint=True)
+        words = ENTROPY.integers(0, _MASK, size=3, dtype=np.uint64, endpoint=True)
         return cls(state=words.view(np.int64), alg=alg)
 
     @classmethod
@@ -129,11 +131,11 @@ class Generator:
 
     def reset_from_seed(self, seed: Any) -> None:
         """Resets to the state `Generator.from_seed(seed)` starts from."""
-        self._state.assign(_state_from_words(0, 0, r.mix(5, *_seed_words(seed))))
+        self._state.assign(_state_from_words(0, 0, mix(5, *_seed_words(seed))))
 
     def skip(self, delta: int) -> None:
         """Advances the state as `delta` calls would."""
-        self._advance(r.seed_int("Generator.skip", delta, "delta"))
+        self._advance(seed_int("Generator.skip", delta, "delta"))
 
     def _words(self) -> tuple:
         lo, hi, key = (int(w) for w in self._state._value.view(np.uint64))
@@ -156,7 +158,7 @@ class Generator:
                 "(they draw new numbers on every call), or call the generator outside.")
         lo, hi, key = self._words()
         self._advance(1)
-        return r.make_key(r.mix(6, key), r.mix(7, lo, hi))
+        return make_key(mix(6, key), mix(7, lo, hi))
 
     # -- sampling ------------------------------------------------------------------
     def normal(self, shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = float32,
@@ -168,7 +170,7 @@ class Generator:
             >>> tf.random.Generator.from_seed(1).normal([2], dtype=tf.float64).dtype
             tf.float64
         """
-        sampler = r.normal_sampler("Generator.normal", shape, mean, stddev, dtype)
+        sampler = normal_sampler("Generator.normal", shape, mean, stddev, dtype)
         return sampler.run(self._next_key())
 
     def truncated_normal(self, shape: Any, mean: Any = 0.0, stddev: Any = 1.0,
@@ -181,8 +183,8 @@ class Generator:
             >>> float(tf.reduce_max(tf.abs(x))) <= 2.0
             True
         """
-        sampler = r.normal_sampler("Generator.truncated_normal", shape, mean, stddev, dtype,
-                                   r.random_truncated_normal_p)
+        sampler = normal_sampler("Generator.truncated_normal", shape, mean, stddev, dtype,
+                                   random_truncated_normal_p)
         return sampler.run(self._next_key())
 
     def uniform(self, shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = float32,
@@ -196,7 +198,7 @@ class Generator:
             >>> bool(tf.reduce_all((x >= 0) & (x < 3)))
             True
         """
-        sampler = r.uniform_sampler("Generator.uniform", shape, minval, maxval, dtype,
+        sampler = uniform_sampler("Generator.uniform", shape, minval, maxval, dtype,
                                     full_range_ok=True)
         return sampler.run(self._next_key())
 
@@ -209,7 +211,7 @@ class Generator:
             >>> tf.random.Generator.from_seed(1).uniform_full_int([2], tf.int32).dtype
             tf.int32
         """
-        sampler = r.uniform_sampler("Generator.uniform_full_int", shape, None, None, dtype,
+        sampler = uniform_sampler("Generator.uniform_full_int", shape, None, None, dtype,
                                     full_range_ok=True)
         return sampler.run(self._next_key())
 
@@ -222,11 +224,11 @@ class Generator:
             >>> seeds.shape, seeds.dtype
             (TensorShape([2, 3]), tf.int64)
         """
-        n = r.seed_int("Generator.make_seeds", count, "count")
+        n = seed_int("Generator.make_seeds", count, "count")
         if n < 0:
             raise InvalidArgumentError(f"Generator.make_seeds: count must be >= 0, received "
                                        f"{n}.")
-        bits = bind(r.random_bits_p, self._next_key(), shape=(2, n), dtype=np.dtype(np.uint64))
+        bits = bind(random_bits_p, self._next_key(), shape=(2, n), dtype=np.dtype(np.uint64))
         return cast(bits, int64)
 
     def split(self, count: int = 1) -> list:
@@ -240,7 +242,7 @@ class Generator:
             False
         """
         seeds = self.make_seeds(count).numpy().view(np.uint64)
-        return [Generator(state=_state_from_words(0, 0, r.mix(8, int(a), int(b))))
+        return [Generator(state=_state_from_words(0, 0, mix(8, int(a), int(b))))
                 for a, b in zip(seeds[0], seeds[1])]
 
 

@@ -15,7 +15,8 @@ Seed rules, as `tf.random.set_seed` documents them, for an op called with `seed`
    sequence (as TF eager's kernel cache does); `set_seed` restarts it.
 
 Scaling (mean/stddev, [minval, maxval)), integer ranges and categorical sampling are the
-samplers of `random_samplers.py` (with the primitives); seed splitting is a composite here.
+samplers of `random_samplers.py` (on the primitives of `prims/random.py`), with the key
+helpers (`mix`, `make_key`) shared with the Generator; seed splitting is a composite here.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from ..core.tensor import TensorOps, wrap
 from ..core.variable import Variable
 from ..prims.convert import as_tensor, cast, convert_to_tensor
 from ..prims.math import add
+from ..prims.random import random_bits_p, random_shuffle_p, random_truncated_normal_p
+from .random_generator import Generator, get_global_generator, set_global_generator
 from .random_samplers import (  # noqa: F401 - re-exported
+    ENTROPY,
     categorical_sampler,
+    make_key,
+    mix,
     normal_sampler,
-    random_bits_p,
-    random_shuffle_p,
-    random_truncated_normal_p,
     seed_int,
     uniform_sampler,
 )
@@ -46,33 +49,14 @@ from .shape_ops import stack
 __all__ = [
     "set_seed", "normal", "uniform", "truncated_normal", "shuffle", "categorical",
     "stateless_normal", "stateless_uniform", "stateless_truncated_normal",
-    "stateless_categorical", "split",
+    "stateless_categorical", "split", "Generator", "get_global_generator",
+    "set_global_generator",
 ]
 
 # -- keys and the global seed ------------------------------------------------------
 
 _MASK = (1 << 64) - 1
 DEFAULT_GLOBAL_SEED = 87654321  # TF's default graph seed (rule 3)
-
-
-def _splitmix(x: int) -> int:
-    x = (x + 0x9E3779B97F4A7C15) & _MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
-
-
-def mix(*words: int) -> int:
-    """A 64-bit hash of Python ints (chained splitmix64 steps)."""
-    h = 0
-    for w in words:
-        h = _splitmix(h ^ (int(w) & _MASK))
-    return h
-
-
-def make_key(a: int, b: int) -> Any:
-    """A key tensor (uint64[2]) from two 64-bit words."""
-    return wrap(np.array([a & _MASK, b & _MASK], dtype=np.uint64))
 
 
 class _SeedState:
@@ -83,7 +67,7 @@ class _SeedState:
         self.global_seed: int | None = None
         self.counter = 0
         self.streams: dict = {}
-        self.entropy = np.random.default_rng()  # rule 1: OS entropy, never seeded
+        self.entropy = ENTROPY  # rule 1: OS entropy, never seeded
 
 
 _STATE = _SeedState()
@@ -317,7 +301,3 @@ def split(seed: Any, num: int = 2, alg: Any = "auto_select") -> Any:
     bits_dt = uint32 if key.dtype == int32 else uint64
     return cast(bind(random_bits_p, key, shape=(n, 2), dtype=bits_dt._numpy()), key.dtype)
 
-
-from .random_generator import Generator, get_global_generator, set_global_generator  # noqa: E402
-
-__all__ += ["Generator", "get_global_generator", "set_global_generator"]

@@ -1,25 +1,34 @@
-"""The random primitives and the samplers built on them (shared by `random_ops`' stateful
-and stateless ops and by `random_generator`'s Generator).
+"""The samplers built on the random primitives (`prims/random.py`), shared by
+`random_ops`' stateful and stateless ops and by `random_generator`'s Generator, and the
+pieces both make keys with: `seed_int`, `mix`, `make_key` and the one source of OS
+entropy.
 
 A primitive is stateless: a key tensor (an integer array of shape [2]) and static params
 in, values out; the same key always gives the same values. A sampler validates an op's
 arguments first (so a bad call never advances random state), then `run(key)` binds the
 primitives and applies the distribution's parameters with ember ops. Inside
-ember.function a shape may be known only at run time (`ember.shape(x)`): the samplers
-then bind the `*_dynamic` primitives, which take the shape as a tensor.
+ember.function a shape may be known only at run time (`ember.shape(x)`): `to_shape` then
+gives a `RunTimeShape`, for which the samplers bind the `*_dynamic` primitives, which take
+the shape as a tensor.
+
+Example:
+    >>> import ember as tf
+    >>> from ember.ops.random_samplers import normal_sampler
+    >>> s = normal_sampler("normal", [2], mean=1.0, stddev=0.0, dtype=tf.float32)
+    >>> s.run(tf.constant([1, 2])).numpy()
+    array([1., 1.], dtype=float32)
 """
 
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..core import rules
 from ..core.dtypes import (
     BY_NP,
-    NP_INTS,
     DType,
     as_dtype,
     float32,
@@ -29,118 +38,59 @@ from ..core.dtypes import (
     uint64,
 )
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError, fmt_spec
-from ..core.registry import bind, bind_as, no_gradient, primitive
-from ..core.shape import TensorSpec
-from ..core.tensor import ConcreteTensor
-from . import math_ops as m
-from ..prims.convert import as_tensor, cast, convert_to_tensor
-from .debug_ops import enforce
-from ..prims.index import basic_getitem as getitem
-from ..prims.reduce import argmax
-from .shape_ops import shape as dynamic_shape
+from ..core.tensor import ConcreteTensor, wrap
 from ..prims.array import shape_arg, symbolic
-
-# -- primitives ------------------------------------------------------------------
+from ..prims.convert import as_tensor, cast, convert_to_tensor
+from ..prims.index import basic_getitem as getitem
+from ..prims.random import (  # noqa: F401 - re-exported
+    RunTimeShape,
+    random_bits_dynamic_p,
+    random_bits_p,
+    random_normal_dynamic_p,
+    random_normal_p,
+    random_shuffle_p,
+    random_truncated_normal_dynamic_p,
+    random_truncated_normal_p,
+    random_uniform_dynamic_p,
+    random_uniform_p,
+    sample,
+)
+from ..prims.reduce import argmax
+from . import math_ops as m
+from .debug_ops import enforce
+from .shape_ops import shape as dynamic_shape
 
 _FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")
 _INT_DTYPES = (int32, int64, uint32, uint64)
 
+# -- keys (shared by random_ops' seeds and random_generator's Generator) ---------------
 
-def _check_key(op: str, key: TensorSpec) -> None:
-    rules.check_dtype(op, key, NP_INTS, " for the key")
-    if key.shape.rank is not None and (key.shape.rank != 1 or key.shape[0] not in (None, 2)):
-        raise ShapeError(f"{op}: the key must have shape [2], received {rules.describe(key)}.")
+_MASK = (1 << 64) - 1
 
-
-def _sample_rule(op: str, unsigned: bool = False):
-    def rule(key: TensorSpec, shape: tuple, dtype: np.dtype) -> TensorSpec:
-        _check_key(op, key)
-        dt = BY_NP[np.dtype(dtype)]
-        if not (dt.is_unsigned if unsigned else dt.is_floating):
-            kind = "uint32 or uint64" if unsigned else "a float dtype"
-            raise DTypeError(f"{op}: the output dtype must be {kind}, received {dt.name}.")
-        return TensorSpec(shape, dt)
-    return rule
+# NOTE: OS entropy, never seeded; one source for the keys of unseeded stateful ops (rule
+# 1 of random_ops) and the states of Generator.from_non_deterministic_state.
+ENTROPY = np.random.default_rng()
 
 
-def _shuffle_rule(key: TensorSpec, value: TensorSpec) -> TensorSpec:
-    _check_key("random_shuffle", key)
-    return TensorSpec(value.shape, value.dtype)
+def _splitmix(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
 
 
-random_uniform_p = primitive("random_uniform", _sample_rule("random_uniform"),
-                             allowed=NP_INTS)
-random_normal_p = primitive("random_normal", _sample_rule("random_normal"),
-                            allowed=NP_INTS)
-random_truncated_normal_p = primitive(
-    "random_truncated_normal", _sample_rule("random_truncated_normal"), allowed=NP_INTS)
-random_bits_p = primitive("random_bits", _sample_rule("random_bits", unsigned=True),
-                          allowed=NP_INTS)
-random_shuffle_p = primitive("random_shuffle", _shuffle_rule, allowed=NP_INTS)
+def mix(*words: int) -> int:
+    """A 64-bit hash of Python ints (chained splitmix64 steps)."""
+    h = 0
+    for w in words:
+        h = _splitmix(h ^ (int(w) & _MASK))
+    return h
 
 
-def _dynamic_rule(op: str, unsigned: bool = False):
-    """The rule of a sampler whose shape is a 1-D int tensor read at run time; `dims` is
-    its static hint (None where unknown)."""
-    static = _sample_rule(op, unsigned)
+def make_key(a: int, b: int) -> Any:
+    """A key tensor (uint64[2]) from two 64-bit words."""
+    return wrap(np.array([a & _MASK, b & _MASK], dtype=np.uint64))
 
-    def rule(key: TensorSpec, shape: TensorSpec, dims: tuple, dtype: np.dtype) -> TensorSpec:
-        if shape.shape.rank != 1 or shape.shape[0] not in (None, len(dims)):
-            raise ShapeError(f"{op}: the shape must be a 1-D int tensor of {len(dims)} "
-                             f"entries, received {rules.describe(shape)}.")
-        return static(key, dims, dtype)
-    return rule
-
-
-# Samplers of a shape known only at run time (inside ember.function, e.g. the batch dim):
-# the same kernels, given the shape as a tensor.
-random_uniform_dynamic_p = primitive(
-    "random_uniform_dynamic", _dynamic_rule("random_uniform"), allowed=NP_INTS)
-random_normal_dynamic_p = primitive(
-    "random_normal_dynamic", _dynamic_rule("random_normal"), allowed=NP_INTS)
-random_truncated_normal_dynamic_p = primitive(
-    "random_truncated_normal_dynamic", _dynamic_rule("random_truncated_normal"),
-    allowed=NP_INTS)
-random_bits_dynamic_p = primitive(
-    "random_bits_dynamic", _dynamic_rule("random_bits", unsigned=True), allowed=NP_INTS)
-
-
-def _dims_values(prim: str) -> Callable:
-    """The value check of a dynamic sampler: the eager error for a negative dim (it names
-    the primitive; `_sample` binds under the public op's name, which replaces it)."""
-    def check(key: np.ndarray, shape: np.ndarray, dims: tuple, dtype: np.dtype) -> None:
-        got = [int(d) for d in np.asarray(shape).reshape(-1)]
-        if any(d < 0 for d in got):
-            raise InvalidArgumentError(f"{prim}: shape dimensions must be >= 0, received "
-                                       f"{got}.")
-    return check
-
-
-for _p in (random_uniform_dynamic_p, random_normal_dynamic_p,
-           random_truncated_normal_dynamic_p, random_bits_dynamic_p):
-    _p.value_check = _dims_values(_p.name)
-
-_DYNAMIC = {random_uniform_p: random_uniform_dynamic_p,
-            random_normal_p: random_normal_dynamic_p,
-            random_truncated_normal_p: random_truncated_normal_dynamic_p,
-            random_bits_p: random_bits_dynamic_p}
-
-
-def _sample(prim: Any, key: Any, shape: tuple, dtype: np.dtype) -> Any:
-    """Binds sampler `prim` for `shape` from `to_shape`: static dims, or `(dims, tensor)`
-    when some dim is known only at run time."""
-    if type(shape) is _RunTimeShape:
-        return bind_as(shape.op, _DYNAMIC[prim], key, shape.tensor, dims=shape.dims,
-                       dtype=dtype)
-    return bind(prim, key, shape=shape, dtype=dtype)
-
-# NOTE: no sample has a gradient with respect to the key, and shuffle none with respect
-# to its value, as TF (RandomShuffle is not differentiable there). The distribution
-# parameters (mean, stddev, minval, maxval) are applied by differentiable ops afterwards.
-no_gradient(random_uniform_p, random_normal_p, random_truncated_normal_p, random_bits_p,
-            random_shuffle_p, *_DYNAMIC.values())
-
-# -- argument checks ------------------------------------------------------------------
 
 def seed_int(op: str, seed: Any, what: str = "seed") -> int:
     """`seed` as a Python int, or a clear error."""
@@ -154,28 +104,18 @@ def seed_int(op: str, seed: Any, what: str = "seed") -> int:
                                    f"{seed!r}.") from None
 
 
-
-class _RunTimeShape(tuple):
-    """An output shape with dims known only at run time: the static `dims` (None where
-    unknown) and the 1-D int `tensor` that holds the shape when the graph runs, for the
-    public op `op` (whose name a bad shape's error carries)."""
-
-    def __new__(cls, dims: tuple, tensor: Any, op: str):
-        obj = super().__new__(cls, dims)
-        obj.dims, obj.tensor, obj.op = dims, tensor, op
-        return obj
-
+# -- argument checks ------------------------------------------------------------------
 
 def to_shape(op: str, shape: Any) -> tuple:
     """The output shape from a list, tuple, TensorShape or 1-D int tensor: a tuple of
     non-negative ints, or inside ember.function, where a dim may be known only at run
-    time (`[ember.shape(x)[0], 10]`, `ember.shape(x)`), a `_RunTimeShape`."""
+    time (`[ember.shape(x)[0], 10]`, `ember.shape(x)`), a `RunTimeShape`."""
     if symbolic(shape) or (type(shape) in (list, tuple) and any(map(symbolic, shape))):
         dims, tensor = shape_arg(shape, op)
         if any(d is not None and d < 0 for d in dims):
             raise InvalidArgumentError(
                 f"{op}: shape dimensions must be >= 0, received {list(dims)}.")
-        return dims if tensor is None else _RunTimeShape(dims, tensor, op)
+        return dims if tensor is None else RunTimeShape(dims, tensor, op)
     if isinstance(shape, (ConcreteTensor, np.ndarray)):
         arr = np.asarray(shape)
         if arr.ndim != 1 or (arr.dtype.kind not in "iu" and arr.size):
@@ -268,7 +208,7 @@ def normal_sampler(op: str, shape: Any, mean: Any, stddev: Any, dtype: Any,
     stddev = None if _is_py(stddev, 1) else _param(op, "stddev", stddev, dt, shape)
 
     def run(key):
-        z = _sample(prim, key, shape, dt._numpy())
+        z = sample(prim, key, shape, dt._numpy())
         if stddev is not None:
             z = m.multiply(z, stddev)
         return z if mean is None else m.add(z, mean)
@@ -286,7 +226,7 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
                                                                       dt, shape)
 
         def run_float(key):
-            u = _sample(random_uniform_p, key, shape, dt._numpy())
+            u = sample(random_uniform_p, key, shape, dt._numpy())
             if lo is None and hi is None:
                 return u
             low = lo if lo is not None else convert_to_tensor(0, dtype=dt)
@@ -298,7 +238,7 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
                          f"int32, int64, uint32, uint64; received {dt.name}.")
     bits_dt = uint32 if dt.size == 4 else uint64
     if minval is None and maxval is None and full_range_ok:
-        return _Sampler(lambda key: cast(_sample(random_bits_p, key, shape,
+        return _Sampler(lambda key: cast(sample(random_bits_p, key, shape,
                                                  bits_dt._numpy()), dt))
     if maxval is None or minval is None:
         raise ValueError(
@@ -319,7 +259,7 @@ def uniform_sampler(op: str, shape: Any, minval: Any, maxval: Any, dtype: Any,
     def run_int(key):
         # NOTE: (bits mod range) + minval, in wrapping unsigned arithmetic, as TF: exact for
         # any range of the dtype, slightly biased unless the range is a power of two.
-        bits = _sample(random_bits_p, key, shape, bits_dt._numpy())
+        bits = sample(random_bits_p, key, shape, bits_dt._numpy())
         span = cast(m.subtract(hi, lo), bits_dt)
         return m.add(cast(m.floormod(bits, span), dt), lo)
     return _Sampler(run_int)
@@ -348,7 +288,7 @@ def categorical_sampler(op: str, logits: Any, num_samples: Any, dtype: Any) -> _
     def run(key):
         # NOTE: the Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of
         # softmax(logits). u is clamped to the smallest normal float so log(u) is finite.
-        u = _sample(random_uniform_p, key, out_shape, work._numpy())
+        u = sample(random_uniform_p, key, out_shape, work._numpy())
         u = m.maximum(u, float(np.finfo(work._numpy()).tiny))
         gumbel = m.negative(m.log(m.negative(m.log(u))))
         scores = m.add(cast(logits, work)[:, None, :], gumbel)

@@ -1,8 +1,9 @@
 """A first part of `tf.strings`: to_number, length, as_string, join and split.
 
-String tensors hold `bytes` (see `ember.string`); these ops are primitives, so they run
-eagerly and inside `ember.function` and dataset `map`s alike. They have no gradient. The
-rest of `tf.strings` (regex, substr, unicode ops, ragged `split` of rank >= 1) is issue 16.
+String tensors hold `bytes` (see `ember.string`); each op checks its arguments and binds
+one primitive of `prims/strings.py`, so they run eagerly and inside `ember.function` and
+dataset `map`s alike. They have no gradient. The rest of `tf.strings` (regex, substr,
+unicode ops, ragged `split` of rank >= 1) is issue 16.
 
 Example:
     >>> import ember as tf
@@ -19,13 +20,12 @@ from typing import Any
 import numpy as np
 
 from ..core import rules
-from ..core.dtypes import (NP_ALL, NP_NUMERIC, NP_STRING, as_dtype, int32, float32,
-                           string)
+from ..core.dtypes import NP_NUMERIC, as_dtype, float32, string
 from ..core.errors import DTypeError, InvalidArgumentError
-from ..core.registry import bind, no_gradient, primitive
-from ..core.shape import TensorSpec
+from ..core.registry import bind
 from ..core.tensor import TensorOps
 from ..prims.convert import convert_to_tensor
+from ..prims.strings import as_string_p, join_p, length_p, split_p, to_number_p
 
 __all__ = ["to_number", "length", "as_string", "join", "split"]
 
@@ -39,42 +39,6 @@ def _strings(x: Any, op: str, arg: str = "input") -> Any:
                          f"{rules.describe(t)}. Format numbers with "
                          f"ember.strings.as_string.")
     return t
-
-
-def _to_number_rule(x: TensorSpec, out_type: np.dtype) -> TensorSpec:
-    return TensorSpec(x.shape, as_dtype(out_type))
-
-
-def _length_rule(x: TensorSpec, unit: str) -> TensorSpec:
-    return TensorSpec(x.shape, int32)
-
-
-def _as_string_rule(x: TensorSpec, **params: Any) -> TensorSpec:
-    return TensorSpec(x.shape, string)
-
-
-def _join_rule(*xs: TensorSpec, separator: bytes) -> TensorSpec:
-    for x in xs:
-        rules.check_dtype("string_join", x, NP_STRING)
-    return TensorSpec(rules.broadcast_shapes("string_join", *xs) if xs else (), string)
-
-
-def _split_rule(x: TensorSpec, sep: Any, maxsplit: int) -> TensorSpec:
-    rules.check_dtype("string_split", x, NP_STRING)
-    if x.shape.rank is not None and x.shape.rank != 0:
-        raise NotImplementedError(
-            f"string_split: ember splits only a scalar string for now (received "
-            f"{rules.describe(x)}); splitting rank >= 1 gives a RaggedTensor, which is "
-            f"issue 16. Split each element in a dataset map, or use tf.map_fn.")
-    return TensorSpec([None], string)
-
-
-to_number_p = primitive("string_to_number", _to_number_rule, allowed=NP_STRING)
-length_p = primitive("string_length", _length_rule, allowed=NP_STRING)
-as_string_p = primitive("as_string", _as_string_rule, allowed=NP_ALL)
-join_p = primitive("string_join", _join_rule, check="rule")
-split_p = primitive("string_split", _split_rule, check="rule")
-no_gradient(to_number_p, length_p, as_string_p, join_p, split_p)
 
 
 def to_number(string_tensor: Any, out_type: Any = float32, name: str | None = None) -> Any:
