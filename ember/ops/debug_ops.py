@@ -7,7 +7,8 @@ Eagerly a check runs at once and raises `InvalidArgumentError` with TF's message
 becomes an *effect* equation (kept by the plan though nothing uses its output, run where
 the trace put it) that checks, or prints, each time the function runs. Shape and dtype
 checks (`assert_rank`, `assert_type`, ...) are static, as in TF, except `assert_shapes`
-for dims known only at run time.
+for dims known only at run time. The effect primitives (`debug_check`, `debug_print`),
+`enforce` and the printing of tensors are in `ember/prims/effects.py`.
 
 Example:
     >>> import ember as tf
@@ -32,68 +33,17 @@ from ..core.context import CTX
 from ..core.devices import placement
 from ..core.dtypes import as_dtype
 from ..core.dtypes import bool as bool_
-from ..core.errors import InvalidArgumentError
 from ..core.rules import describe
 from ..core.module import name_scope  # noqa: F401 - re-exported (tf.name_scope)
-from ..core.registry import bind, no_gradient, primitive
-from ..core.shape import TensorSpec
-from ..core.tensor import ConcreteTensor, TensorOps
+from ..core.registry import bind
+from ..core.tensor import TensorOps
 from . import math_ops as m
 from ..prims.convert import as_tensor, pair
+from ..prims.effects import (Leaf, check_p, enforce, format_tensor,  # noqa: F401 - re-exported
+                             print_p, render, value_now, write)
 
 __all__ = ["Assert", "print", "executing_eagerly", "name_scope", "device",
            "control_dependencies", "no_op", "group"]
-
-# -- the two effect primitives -----------------------------------------------------------
-
-
-def _check_rule(cond: TensorSpec, *data: TensorSpec, explain: Any) -> TensorSpec:
-    return TensorSpec((), bool_)
-
-
-def _check_kernel(cond: np.ndarray, *data: np.ndarray, explain: Any) -> np.ndarray:
-    """Raises `InvalidArgumentError(explain(cond, *data))` unless every entry of cond holds
-    (or the exception `explain` returns, for a check with another error class)."""
-    if not np.all(cond):
-        err = explain(np.asarray(cond), *map(np.asarray, data))
-        raise err if isinstance(err, Exception) else InvalidArgumentError(err)
-    return np.bool_(True)
-
-
-def _print_rule(*values: TensorSpec, template: Any, stream: Any, sep: str, end: str,
-                summarize: int) -> TensorSpec:
-    return TensorSpec((), bool_)
-
-
-def _print_kernel(*values: np.ndarray, template: Any, stream: Any, sep: str, end: str,
-                  summarize: int) -> np.ndarray:
-    _write(stream, _render(template, list(values), summarize, sep, end))
-    return np.bool_(True)
-
-
-check_p = primitive("debug_check", _check_rule, kernel=_check_kernel, effect=True)
-print_p = primitive("debug_print", _print_rule, kernel=_print_kernel, effect=True)
-no_gradient(check_p, print_p)
-
-
-def _known(t: Any) -> np.ndarray | None:
-    """The value of `t` if known now (eager, or computed from constants while tracing)."""
-    return t._value if isinstance(t, ConcreteTensor) else None
-
-
-def enforce(cond: Any, explain: Any, data: tuple = ()) -> None:
-    """Raises `InvalidArgumentError(explain(cond, *data))` where `cond` has a False entry:
-    now if the values are known, else each time the traced function runs. `explain` gets
-    NumPy arrays and returns the message, or the exception to raise (another class)."""
-    cond = as_tensor(cond)
-    c = _known(cond)
-    if c is not None and np.all(c):
-        return None  # holds (also while tracing: nothing to check at run time)
-    values = [_known(t) for t in data]
-    if c is not None and all(v is not None for v in values):
-        _check_kernel(c, *values, explain=explain)
-    bind(check_p, cond, *data, explain=explain)
-    return None
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -352,87 +302,6 @@ def is_numeric_tensor(tensor: Any) -> bool:
 
 # -- tf.print ---------------------------------------------------------------------------------
 
-class _Leaf:
-    """The place of a tensor in `print`'s template."""
-
-    __slots__ = ("i",)
-
-    def __init__(self, i: int):
-        self.i = i
-
-
-def _scalar_str(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "1" if v else "0"
-    if isinstance(v, (bytes, np.bytes_)):
-        return '"' + v.decode(errors="replace") + '"'
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, np.floating):
-        # NOTE: TF's float printing: the shortest of %.6g / %.9g (float64: %.15g / %.17g)
-        # that reads back as the same value.
-        short, full = (15, 17) if v.dtype == np.float64 else (6, 9)
-        text = f"{float(v):.{short}g}"
-        return text if type(v)(text) == v or v != v else f"{float(v):.{full}g}"
-    return str(v)
-
-
-def format_tensor(a: np.ndarray, summarize: int = 3, depth: int = 0) -> str:
-    """`a` as tf.print shows it: `[1 2 ... 9]`, nested rows on new lines, at most
-    `summarize` entries at each end of an axis (-1: all).
-
-    Example:
-        >>> import numpy as np
-        >>> from ember.ops.debug_ops import format_tensor
-        >>> format_tensor(np.arange(10))
-        '[0 1 2 ... 7 8 9]'
-    """
-    if a.ndim == 0:
-        v = a[()]
-        if depth == 0 and isinstance(v, bytes):  # a string scalar prints bare, as TF
-            return v.decode(errors="replace")
-        return _scalar_str(v)
-    n = a.shape[0]
-    if 0 <= summarize and n > 2 * summarize:
-        idx = [*range(summarize), None, *range(n - summarize, n)]
-    else:
-        idx = list(range(n))
-    parts = ["..." if i is None else format_tensor(a[i, ...], summarize, depth + 1)
-             for i in idx]
-    sep = " " if a.ndim == 1 else "\n" + " " * (depth + 1)
-    return "[" + sep.join(parts) + "]"
-
-
-def _render(template: Any, values: list, summarize: int, sep: str, end: str) -> str:
-    def show(t: Any, top: bool) -> str:
-        if isinstance(t, _Leaf):
-            return format_tensor(np.asarray(values[t.i]), summarize)
-        if isinstance(t, str):
-            return t if top else repr(t)
-        if isinstance(t, list):
-            return "[" + ", ".join(show(v, False) for v in t) + "]"
-        if isinstance(t, tuple):
-            return "(" + ", ".join(show(v, False) for v in t) + ("," if len(t) == 1 else "") + ")"
-        if isinstance(t, dict):
-            return "{" + ", ".join(f"{k!r}: {show(v, False)}" for k, v in t.items()) + "}"
-        return str(t)
-    return sep.join(show(t, True) for t in template) + end
-
-
-def _write(stream: Any, text: str) -> None:
-    if isinstance(stream, str):
-        if not stream.startswith("file://"):
-            raise ValueError(f"print: output_stream must be sys.stdout, sys.stderr, a file "
-                             f"object or 'file://<path>', received {stream!r}.")
-        with open(stream[len("file://"):], "a", encoding="utf-8") as f:
-            f.write(text)
-        return
-    stream.write(text)
-    flush = getattr(stream, "flush", None)
-    if flush is not None:
-        flush()
-
-
 def print(*inputs: Any, output_stream: Any = None, summarize: int = 3, sep: str = " ",  # noqa: A001
           end: str = "\n", name: str | None = None) -> None:
     """Prints tensors and Python values as `tf.print` does (to stderr by default): eagerly
@@ -449,14 +318,14 @@ def print(*inputs: Any, output_stream: Any = None, summarize: int = 3, sep: str 
     def leaf(v: Any) -> Any:
         if isinstance(v, TensorOps):
             tensors.append(as_tensor(v))
-            return _Leaf(len(tensors) - 1)
+            return Leaf(len(tensors) - 1)
         return v
 
     template = [nest.map_structure(leaf, v) if isinstance(v, (list, tuple, dict)) else leaf(v)
                 for v in inputs]
-    known = [_known(t) for t in tensors]
+    known = [value_now(t) for t in tensors]
     if all(v is not None for v in known):
-        _write(stream, _render(template, known, summarize, sep, end))
+        write(stream, render(template, known, summarize, sep, end))
         return None
     bind(print_p, *tensors, template=template, stream=stream, sep=sep, end=end,
          summarize=summarize)

@@ -5,7 +5,8 @@ ops and gradients flow), `numpy_function` NumPy arrays. Inside `ember.function` 
 an effect equation that calls the function each time the graph runs. TF gives such an op
 outputs of unknown shape; ember's graphs need each output's rank, so there `Tout` must be
 `ember.TensorSpec`s (dims may be None); with plain dtypes it raises a clear error. No
-gradient flows through the op inside a traced function.
+gradient flows through the op inside a traced function. The `py_func` primitive is in
+`ember/prims/effects.py`.
 
 Example:
     >>> import numpy as np, ember as tf
@@ -21,53 +22,13 @@ import numpy as np
 
 from ..core.context import CTX
 from ..core.dtypes import as_dtype
-from ..core.errors import InvalidArgumentError
-from ..core.registry import bind, no_gradient, primitive
+from ..core.registry import bind
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps, wrap
 from ..prims.convert import as_tensor, convert_to_tensor
+from ..prims.effects import py_outputs, pyfunc_p
 
 __all__ = ["py_function", "numpy_function"]
-
-
-def _rule(*specs: TensorSpec, func: Callable, out_specs: tuple, single: bool,
-          who: str) -> tuple:
-    return out_specs
-
-
-def _kernel(*values: np.ndarray, func: Callable, out_specs: tuple, single: bool,
-            who: str) -> tuple:
-    return tuple(a._value for a in _outputs(who, func(*values), out_specs, single))
-
-
-def _outputs(who: str, out: Any, specs: tuple, single: bool) -> list:
-    """The function's results as Tensors of `Tout`: Python numbers take Tout's dtype; an
-    array or tensor of another dtype is an error, as in TF."""
-    outs = [out] if single else list(out if isinstance(out, (list, tuple)) else [out])
-    if len(outs) != len(specs):
-        raise InvalidArgumentError(f"{who}: the function returned {len(outs)} value(s), "
-                                   f"Tout lists {len(specs)}.")
-    res = []
-    for k, (o, spec) in enumerate(zip(outs, specs)):
-        if isinstance(o, (TensorOps, np.ndarray, np.generic)):
-            dt = o.dtype if isinstance(o, TensorOps) else as_dtype(np.asarray(o).dtype)
-            if dt != spec.dtype:
-                raise InvalidArgumentError(
-                    f"{who}: output {k} is {dt.name}, but Tout says {spec.dtype.name}; "
-                    f"return it as {spec.dtype.name} (e.g. arr.astype(np.{spec.dtype.name})) "
-                    f"or change Tout.")
-            t = as_tensor(o) if isinstance(o, TensorOps) else wrap(np.asarray(o))
-        else:
-            t = convert_to_tensor(o, dtype=spec.dtype)
-        if not TensorShape(spec.shape).is_compatible_with(tuple(t.shape)):
-            raise InvalidArgumentError(f"{who}: output {k} has shape {tuple(t.shape)}, but "
-                                       f"Tout says {spec.shape}.")
-        res.append(t)
-    return res
-
-
-pyfunc_p = primitive("py_func", _rule, kernel=_kernel, multiple_results=True, effect=True)
-no_gradient(pyfunc_p)
 
 
 def _specs(who: str, Tout: Any, traced: bool) -> tuple:
@@ -94,7 +55,7 @@ def _call(who: str, func: Callable, inp: Any, Tout: Any, tensors_in: bool) -> An
     specs, single = _specs(who, Tout, traced)
     if not traced:
         args = inputs if tensors_in else [np.asarray(t._value) for t in inputs]
-        res = _outputs(who, func(*args), specs, single)
+        res = py_outputs(who, func(*args), specs, single)
         return res[0] if single else res
 
     def run(*arrays: np.ndarray) -> Any:
