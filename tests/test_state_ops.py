@@ -1,4 +1,4 @@
-"""fused_update: the in-place effect primitive optimizers use (ember/ops/state_ops.py)."""
+"""fused_update: the in-place effect primitive optimizers use (ember/prims/effects.py)."""
 
 from __future__ import annotations
 

@@ -306,7 +306,7 @@ class _BufferCache:
     plan, `keep` holds on to it, and the same equation's next run gets it back from `take`
     as `out=`; the kernel writes into it if its shape and dtype fit, else allocates.
 
-    Safety by reference count, as `state_ops._own`: `take` hands a buffer out only if
+    Safety by reference count, as `prims.effects._own`: `take` hands a buffer out only if
     nothing but the cache references it (a view of it that escaped, e.g. a reshaped output
     the caller holds, keeps its base alive and so keeps it from reuse); popping it from
     the cache first makes a concurrent call of the same plan get None. Buffers above

@@ -34,7 +34,7 @@ _RANGE_ORDER = ("int32", "int64", "float32", "float64")
 
 
 def _shape_arg(value: Any, op: str, what: str = "shape") -> tuple:
-    """`(dims, tensor)` as `shape_info.shape_arg`: tensor is None for a static shape."""
+    """`(dims, tensor)` as `prims.array.shape_arg`: tensor is None for a static shape."""
     dims, known = shape_arg(value, op, what)
     if any(d is not None and d < 0 for d in dims):
         raise InvalidArgumentError(f"{op}: {what} {list(dims)} has a negative dimension.")

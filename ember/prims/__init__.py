@@ -12,8 +12,21 @@ order, each importing only earlier ones (and core):
   conversions every op uses (`as_tensor`, `pair`).
 - `math`: the elementwise primitives (arithmetic, comparisons, logic, unary functions,
   select) and complex numbers.
+- `linalg`: matmul and einsum. `roll`: roll.
 - `index_dynamic`, `index`: strided slicing (static and run-time entries) and pad.
 - `reduce`: reductions, scans, argmax/argmin, and tile.
+- `gather`: gather, gather_nd, the scatters, bincount. `sort`: sort, top_k, unique,
+  searchsorted.
+- `nn`: relu and the fused sparse softmax cross-entropy. `conv`: convolution and pooling
+  with their gradient primitives.
+- `random`: the stateless samplers. `strings`: the tf.strings primitives.
+- `control`: cond and while_loop, higher-order primitives whose params are traced
+  sub-graphs. `effects`: debug_check, debug_print, py_func and fused_update, effect
+  primitives a compiled plan always runs.
+
+A module imports only core and the modules above it in this list (`tests/test_layers.py`
+checks there is no circle). tf.io's file-format primitives (decode_image, parse_example,
+...) are declared with their formats in `ember/io`: leaves without gradients.
 
 The composites (square, zeros_like, stack, gather's users, ...) live in `ember.ops`.
 

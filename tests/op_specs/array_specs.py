@@ -1,4 +1,5 @@
-"""Specs of the array primitives (ember/prims/array.py; pad in prims/index.py, tile in prims/reduce.py).
+"""Specs of the array primitives (ember/prims/array.py; pad is in prims/index.py, tile in
+prims/reduce.py).
 
 The references move elements one index at a time (np.ndindex loops), so they don't share
 code with the kernels, which call NumPy's reshape/transpose/pad/... directly.

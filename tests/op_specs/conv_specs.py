@@ -1,4 +1,4 @@
-"""Specs of the convolution and pooling primitives (ember/ops/conv_ops.py).
+"""Specs of the convolution and pooling primitives (ember/prims/conv.py).
 
 The references are plain loops over output positions and filter taps, with TF's padding
 arithmetic written out again here (SAME: ceil(n / s) outputs, the odd pad at the end);

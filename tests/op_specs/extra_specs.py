@@ -1,4 +1,4 @@
-"""Specs of roll, searchsorted and bincount (ember/ops/extra_ops.py).
+"""Specs of roll, searchsorted and bincount (ember/prims/roll.py, sort.py, gather.py).
 
 The references are plain Python loops over indices, independent of the kernels.
 """

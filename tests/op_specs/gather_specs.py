@@ -1,4 +1,4 @@
-"""Specs of gather, gather_nd, tensor_scatter_nd and scatter_add_axis (ember/ops/gather_ops.py).
+"""Specs of gather, gather_nd, tensor_scatter_nd and scatter_add_axis (ember/prims/gather.py).
 
 The references loop over index positions in plain Python, independently of the kernels.
 """

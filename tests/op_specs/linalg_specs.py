@@ -1,4 +1,4 @@
-"""Specs of the linear-algebra primitives (ember/ops/linalg_ops.py): matmul and einsum.
+"""Specs of the linear-algebra primitives (ember/prims/linalg.py): matmul and einsum.
 
 The references never call np.matmul or np.einsum: matmul is a broadcast product summed
 over the inner axis, einsum a loop over every assignment of its labels.

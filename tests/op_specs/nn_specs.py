@@ -1,4 +1,4 @@
-"""Specs of the nn primitives (ember/ops/nn_ops.py).
+"""Specs of the nn primitives (ember/prims/nn.py).
 
 Most of `ember.nn` is composite (checked against NumPy formulas in tests/test_nn_ops.py);
 relu (and its gradient, relu_grad) are primitives for speed.

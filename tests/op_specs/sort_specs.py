@@ -1,4 +1,4 @@
-"""Specs of sort, top_k and unique (ember/ops/sort_ops.py).
+"""Specs of sort, top_k and unique (ember/prims/sort.py).
 
 The references order with Python's (stable) `sorted` over (value, index) keys, one 1-D
 slice at a time, independently of the kernels.

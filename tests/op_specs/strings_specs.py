@@ -1,4 +1,4 @@
-"""Specs of the string and tf.io primitives (ember/ops/string_ops.py, ember/io/)."""
+"""Specs of the string and tf.io primitives (ember/prims/strings.py, ember/io/)."""
 
 from __future__ import annotations
 

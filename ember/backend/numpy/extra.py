@@ -1,4 +1,5 @@
-"""NumPy kernels for roll, searchsorted and bincount (ember/ops/extra_ops.py).
+"""NumPy kernels for roll, searchsorted and bincount (their primitives: ember/prims/roll.py,
+sort.py, gather.py).
 
 A failing kernel raises ValueError; dispatch turns it into the op's InvalidArgumentError.
 """

@@ -65,7 +65,7 @@ def use_compiled(enabled: bool) -> bool:
 
 def _fits(g: np.ndarray, p: np.ndarray) -> bool:
     """Whether the compiled loops take these arrays (float32/64, one dtype, contiguous;
-    the updated buffers are C-contiguous by construction, see `state_ops._own`)."""
+    the updated buffers are C-contiguous by construction, see `prims.effects._own`)."""
     return (_C is not None and g.dtype == p.dtype and p.dtype.char in "fd"
             and g.flags.c_contiguous)
 
