@@ -91,11 +91,11 @@ def test_core_never_imports_ops_at_the_top():
                 assert not [t for t in ours if _layer(t) > 1], (module, ours)
 
 
-def _prims_graph() -> dict:
-    """Each module of ember.prims -> the ember.prims modules it imports, and the lines
-    of any import inside a function."""
+def _package_graph(name: str) -> tuple:
+    """Each module of ember.<name> -> the modules of that package it imports, and the
+    lines of any import inside a function."""
     graph, inside = {}, []
-    for path in sorted((ROOT / "prims").glob("*.py")):
+    for path in sorted((ROOT / name).glob("*.py")):
         module, package = _module_name(path)
         deps = set()
         for node in ast.walk(ast.parse(path.read_text())):
@@ -104,17 +104,19 @@ def _prims_graph() -> dict:
                            if isinstance(n, (ast.Import, ast.ImportFrom))]
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 deps |= {t for t in _imports_of(node, package)
-                         if t.startswith("ember.prims.") and t != module}
+                         if t.startswith(f"ember.{name}.") and t != module}
         graph[module] = deps
     return graph, inside
 
 
-def test_the_primitive_layer_imports_in_one_order():
-    """Inside ember.prims imports form a DAG, all at the top of each module: a primitive's
-    gradient rule uses only primitives declared before it (or in its own module)."""
-    graph, inside = _prims_graph()
-    assert "ember.prims.math" in graph and "ember.prims.array" in graph
-    assert not inside, f"imports inside functions in ember.prims: {inside}"
+@pytest.mark.parametrize("name", ["prims", "ops"])
+def test_the_primitive_layer_and_the_ops_import_in_one_order(name):
+    """Inside ember.prims and ember.ops imports form a DAG, all at the top of each module:
+    a primitive's gradient rule uses only primitives declared before it (or in its own
+    module), and no op module needs a late import to load."""
+    graph, inside = _package_graph(name)
+    assert f"ember.{name}.math" in graph or f"ember.{name}.math_ops" in graph
+    assert not inside, f"imports inside functions in ember.{name}: {inside}"
     done: set = set()
     while len(done) < len(graph):  # peel off modules whose imports are all done
         ready = {m for m, deps in graph.items() if m not in done and deps <= done}
