@@ -24,11 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import rules
 from .dtypes import NP_ALL, NP_ARITH
 from .errors import ShapeError
 from .registry import bind, bind2, defvjp, primitive
 from .shape import TensorSpec
+from .tensor import wrap
 
 # -- add ------------------------------------------------------------------------------
 add_p = primitive("add", rules.binary("add"), allowed=NP_ARITH,
@@ -102,9 +105,17 @@ defvjp(fill_like_p, lambda g, ins, out, value: (None,))
 def fill_like(x: Any, value: Any) -> Any:
     """`value` in the shape and dtype of `x` (ones_like / zeros_like of the walk).
 
+    NOTE: where x's shape is fully known (also while tracing), the result is a constant,
+    not an equation: a graph's gradient then starts from a constant seed, and the ops
+    that use it (a reduce_mean's spread of it, say) fold when the graph is planned.
+
     Example:
         >>> import ember as tf
         >>> fill_like(tf.zeros([2], tf.int32), 1).numpy()
         array([1, 1], dtype=int32)
     """
+    shape = x.shape
+    if shape.is_fully_defined():
+        dt = x.dtype._numpy()
+        return wrap(np.broadcast_to(np.asarray(value, dtype=dt), tuple(shape)))
     return bind(fill_like_p, x, value=value)
