@@ -2,8 +2,11 @@
 
 Each backend is a table `{primitive name: kernel}`; `get_kernel(name, backend)` looks one
 up. NumPy is the default backend and the one eager mode runs on; a second backend
-registers its table with `register_backend` (the JAX backend lowers whole graphs, and
-its table holds the functions it lowers each primitive with). No ember types live here.
+registers its table with `register_backend`. The JAX backend (`ember/backend/jax/`, the
+optional extra `ember[jax]`) lowers whole graphs to one `jax.jit` function, and its table
+holds the functions it lowers each primitive with; it is loaded only when asked for
+(`set_backend("jax")`, the environment variable `EMBER_BACKEND=jax`, or a function
+compiled with `jit_compile=True`). No ember types live here.
 
 Example:
     >>> import numpy as np
@@ -14,12 +17,61 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Callable, Mapping
 
 from .numpy import KERNELS as _NUMPY_KERNELS
 
 DEFAULT = "numpy"
 _BACKENDS: dict[str, Mapping[str, Callable]] = {DEFAULT: _NUMPY_KERNELS}
+_LOADABLE = {"jax": "ember[jax] (pip install 'ember[jax]'; for NVIDIA GPUs 'ember[jax-cuda]')"}
+_CURRENT = [DEFAULT]  # the backend ember.function graphs run on
+
+
+def load(name: str) -> Mapping[str, Callable]:
+    """The kernel table of backend `name`, importing its package the first time (so an
+    optional backend costs nothing until asked for).
+
+    Example:
+        >>> from ember.backend import load
+        >>> load("numpy")["add"].__name__
+        'add'
+    """
+    table = _BACKENDS.get(name)
+    if table is not None:
+        return table
+    if name not in _LOADABLE:
+        raise ValueError(f"Unknown backend {name!r}; the backends are "
+                         f"{sorted(set(_BACKENDS) | set(_LOADABLE))}.")
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ImportError as e:
+        if e.name is None or not e.name.startswith(name):
+            raise
+        raise ImportError(f"The {name} backend needs the `{name}` package, which is not "
+                          f"installed ({e}). Install {_LOADABLE[name]}, or use the default "
+                          f"NumPy backend.") from None
+    _BACKENDS[name] = module.KERNELS
+    return module.KERNELS
+
+
+def set_backend(name: str) -> None:
+    """Runs every graph `ember.function` compiles from now on (fit's steps and predict's
+    too) on backend `name`: "numpy" (the default) or "jax" (XLA, on CPU or GPU).
+
+    Example:
+        >>> from ember.backend import set_backend, current
+        >>> set_backend("numpy"); current()
+        'numpy'
+    """
+    load(name)
+    _CURRENT[0] = name
+
+
+def current() -> str:
+    """The backend graphs run on (`set_backend`, or `EMBER_BACKEND` at import)."""
+    return _CURRENT[0]
 
 
 def register_backend(name: str, kernels: Mapping[str, Callable]) -> None:
@@ -52,7 +104,9 @@ def get_kernel(name: str, backend: str = DEFAULT) -> Callable:
     """The kernel of primitive `name` in `backend` (default: NumPy)."""
     table = _BACKENDS.get(backend)
     if table is None:
-        raise ValueError(f"Unknown backend {backend!r}; registered: {backends()}.")
+        if backend not in _LOADABLE:
+            raise ValueError(f"Unknown backend {backend!r}; registered: {backends()}.")
+        table = load(backend)
     try:
         return table[name]
     except KeyError:
@@ -60,3 +114,7 @@ def get_kernel(name: str, backend: str = DEFAULT) -> Callable:
             f"The {backend} backend has no kernel for primitive {name!r}; add it to a "
             f"KERNELS table in ember/backend/{backend}/ (see docs/adding_a_primitive.md)."
         ) from None
+
+
+if os.environ.get("EMBER_BACKEND", DEFAULT) != DEFAULT:
+    set_backend(os.environ["EMBER_BACKEND"])

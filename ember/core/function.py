@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import backend
 from . import nest, registry
 from .context import ACTIVE, CTX, LISTENERS, enter_mode, exit_mode
 from .convert import to_array
@@ -39,6 +40,7 @@ from .shape import TensorShape, TensorSpec
 from .signature_text import signature_text
 from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .variable import Variable
+from .xla import XlaPlan
 
 _RUN_EAGERLY = [False]
 # AutoGraph's converter, installed by ember.autograph (core never imports upward): maps a
@@ -130,13 +132,19 @@ class ConcreteFunction:
         self._out_python = out_python  # per output leaf: a Python value, or _TENSOR
         self.name = name
         self._plan: Plan | None = None
+        self._jit = False  # jit_compile=True: run on the JAX backend (XLA)
         self._single = (len(out_python) == 1 and out_python[0] is _TENSOR
                         and isinstance(out_structure, TensorOps))
 
     @property
-    def plan(self) -> Plan:
+    def plan(self) -> Any:
+        """The compiled graph: the NumPy executor's Plan, or an XlaPlan (jax.jit) when the
+        function asked for `jit_compile=True` or the backend is JAX."""
         if self._plan is None:
-            self._plan = Plan(self.graph)
+            if self._jit or backend.current() == "jax":
+                self._plan = XlaPlan(self.graph)
+            else:
+                self._plan = Plan(self.graph)
         return self._plan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -408,6 +416,7 @@ class Function:
         graph = trace.finish(tensors)
         self._tracing_count += 1
         cf = ConcreteFunction(graph, specs, kinds, result, python, self._name)
+        cf._jit = self._jit_compile is True
         spec_it = iter(specs)  # for pretty_printed_signature: TensorSpecs for the tensors
         cf._signature = (self._python_function, nest.pack_sequence_as(
             (args, kwargs), [next(spec_it) if k[0] == "T" else x for x, k in zip(leaves, keys)]))
@@ -439,8 +448,10 @@ def function(func: Callable | None = None, input_signature: Any = None,
              name: str | None = None) -> Any:
     """Compiles a Python function into a graph, traced once per input signature.
 
-    Usable as `@ember.function` or `@ember.function(input_signature=[...])`. `jit_compile`
-    is accepted; the NumPy executor runs every graph the same way. With `autograph` (the
+    Usable as `@ember.function` or `@ember.function(input_signature=[...])`. With
+    `jit_compile=True` the graph runs through XLA on the JAX backend (`ember[jax]`), as
+    every graph does after `ember.config.set_backend("jax")`; otherwise (None, False, the
+    default) on the current backend, NumPy by default. With `autograph` (the
     default) Python `if`/`while`/`for` on tensors become graph control flow
     (`ember.autograph`).
 

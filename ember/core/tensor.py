@@ -182,6 +182,8 @@ class ConcreteTensor(TensorOps):
     def numpy(self) -> Any:
         """A NumPy copy of the value (a NumPy scalar for a 0-d tensor), as TF."""
         v = self._value
+        if type(v) is not np.ndarray:  # a device array (JAX backend) or a NumPy scalar
+            v = np.asarray(v)
         return v[()] if v.ndim == 0 else np.array(v, copy=True)
 
     def __array__(self, dtype=None, copy=None):

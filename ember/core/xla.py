@@ -1,0 +1,227 @@
+"""The JAX executor: a Graph lowered to one `jax.jit` function (XLA, on CPU or GPU).
+
+`XlaPlan(graph)` has the NumPy `Plan`'s calling convention (`call(*tensors)` reads the
+arguments' and captured Variables' values and returns `(outputs, updates)`), so a
+ConcreteFunction runs on either. The lowering walks the graph's live equations once per
+input shape (jax.jit traces it; later calls of that shape run the compiled executable):
+
+- each equation calls the JAX backend's kernel of its primitive (`backend/jax/`), found
+  by name as the NumPy executor finds NumPy kernels;
+- an equation whose inputs are all concrete (constants, or values computed from them,
+  such as a shape) runs its NumPy kernel instead, so shape arithmetic stays static per
+  compiled shape: `reshape(x, [shape(x)[0], -1])` reshapes to a static shape under jit;
+- `cond` / `while_loop` lower their sub-graphs recursively into `lax.cond` /
+  `lax.while_loop`;
+- the effect primitive `fused_update` (an optimizer's in-place update on NumPy) runs its
+  update rule's pure form (`fn.pure`), and the Variables it updates take the new values
+  when the call returns, as Variables assigned by the graph do.
+
+The compiled function is functional, `(args, state) -> (outputs, new_state)`; on a GPU
+the buffers of the Variables it updates are donated, so an optimizer step updates its
+weights in place on the device. Variables keep the device arrays between calls
+(`.numpy()` copies to the host when asked); the outputs come back as NumPy arrays.
+
+Example:
+    >>> import ember as tf
+    >>> f = tf.function(lambda x: tf.reduce_sum(x * x), jit_compile=True)
+    >>> float(f(tf.constant([1.0, 2.0])))  # doctest: +SKIP
+    5.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import backend
+from .errors import InvalidArgumentError
+from .executor import _fold_constants, _live_eqns
+from .graph import Const, Graph, Tracer
+
+
+def _jax() -> Any:
+    """The jax module, after loading the JAX backend (a clear error if jax is missing)."""
+    backend.load("jax")
+    import jax  # optional dependency (ember[jax]): present once the backend loaded
+    return jax
+
+
+def _is_traced(a: Any, jax: Any) -> bool:
+    return isinstance(a, jax.core.Tracer)
+
+
+class _Lowering:
+    """A graph as a Python function over JAX values (called inside jax.jit)."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        eqns, self.consts = _fold_constants(_live_eqns(graph))
+        self.eqns = eqns
+        self._table = backend.load("jax")
+
+    def kernel(self, e: Any) -> Callable:
+        k = self._table.get(e.prim.name)
+        if k is None:
+            raise NotImplementedError(
+                f"The JAX backend has no lowering for primitive {e.prim.name!r} (from "
+                f"{e.label or e.prim.name}). Run this function on the NumPy backend "
+                f"(jit_compile=False, or ember.config.set_backend('numpy')), or add the "
+                f"kernel to ember/backend/jax/.")
+        return k
+
+    def __call__(self, *arrays: Any) -> tuple:
+        """Returns (outputs, graph updates, effect updates {id(Variable): value})."""
+        jax = _jax()
+        g = self.graph
+        env = {id(t): a for t, a in zip(g.inputs, arrays)}
+        consts = self.consts
+
+        def val(a: Any) -> Any:
+            if isinstance(a, Tracer):
+                c = consts.get(id(a))
+                return c.value if c is not None else env[id(a)]
+            return a.value
+
+        effects: dict = {}
+        for e in self.eqns:
+            ins = [val(a) for a in e.ins]
+            name = e.prim.name
+            if name in _HIGHER_ORDER:
+                outs = _HIGHER_ORDER[name](jax, ins, e.params)
+            elif name == "fused_update":
+                outs = _fused_update(ins, e.params)
+                flat = [v for vs in e.params["groups"] for v in vs]
+                effects.update((id(v), (v, o)) for v, o in zip(flat, outs))
+            elif not e.prim.effect and not any(_is_traced(a, jax) for a in ins) \
+                    and not name.startswith("random_"):
+                # concrete inputs (a shape, a constant): NumPy keeps the value static
+                outs = e.prim.kernel(*[np.asarray(a) for a in ins], **e.params)
+            else:
+                outs = self.kernel(e)(*ins, **e.params)
+            for o, v in zip(e.outs, outs if e.prim.multiple_results else (outs,)):
+                env[id(o)] = v
+        outputs = [None if o is None else val(o) for o in g.outputs]
+        updates = [val(a) for _, a in g.updates]
+        return outputs, updates, effects
+
+
+def _fused_update(ins: list, params: dict) -> tuple:
+    """An optimizer's update as its pure rule: `fn.pure(*per_group, *buffers, *shared)`
+    returns the new buffers, once per group (the NumPy rule writes them in place)."""
+    fn, groups, n_shared = params["fn"], params["groups"], params["n_shared"]
+    pure = getattr(fn, "pure", None)
+    if pure is None:
+        raise NotImplementedError(
+            f"The JAX backend needs the pure form of the in-place update "
+            f"{getattr(fn, '__qualname__', fn)!r} (an attribute `pure`: the same rule "
+            f"returning the new values instead of writing them). Give it one, or write the "
+            f"optimizer's update with ops (`update_step`), or use the NumPy backend.")
+    shared = ins[len(ins) - n_shared:] if n_shared else []
+    per = ins[:len(ins) - n_shared]
+    k = len(per) // len(groups)
+    outs: list = []
+    for i, vs in enumerate(groups):
+        buffers = [v._value for v in vs]
+        new = pure(*per[i * k:(i + 1) * k], *buffers, *shared)
+        outs.extend(new)
+    return tuple(outs)
+
+
+def _lower_sub(jax: Any, sub: Any) -> Callable:
+    low = getattr(sub, "_xla", None)
+    if low is None:
+        low = sub._xla = _Lowering(sub.graph)
+    return lambda *xs: tuple(low(*xs)[0])
+
+
+def _cond(jax: Any, ins: list, params: dict) -> tuple:
+    pred, xs = ins[0], ins[1:]
+    branches, maps = params["branches"], params["input_maps"]
+    fns = [_lower_sub(jax, b) for b in branches]
+    ops = tuple(xs)
+
+    def branch(k: int) -> Callable:
+        return lambda ops: fns[k](*[ops[j] for j in maps[k]])
+    return tuple(jax.lax.cond(pred, branch(0), branch(1), ops))
+
+
+def _while(jax: Any, ins: list, params: dict) -> tuple:
+    n = params["n_vars"]
+    loop, consts = tuple(ins[:n]), tuple(ins[n:])
+    cond_fn, body_fn = _lower_sub(jax, params["cond_graph"]), _lower_sub(jax, params["body_graph"])
+    cmap, bmap, limit = params["cond_map"], params["body_map"], params["maximum_iterations"]
+    jnp = jax.numpy
+
+    def cond(state):
+        i, vs = state
+        env = list(vs) + list(consts)
+        keep = jnp.asarray(cond_fn(*[env[j] for j in cmap])[0], dtype=bool)
+        return keep if limit is None else jnp.logical_and(keep, i < limit)
+
+    def body(state):
+        i, vs = state
+        env = list(vs) + list(consts)
+        outs = body_fn(*[env[j] for j in bmap])
+        return i + 1, tuple(jnp.asarray(o, dtype=v.dtype) for o, v in zip(outs, vs))
+
+    loop = tuple(jnp.asarray(v) for v in loop)
+    _, out = jax.lax.while_loop(cond, body, (jnp.asarray(0), loop))
+    return tuple(out)
+
+
+_HIGHER_ORDER = {"cond": _cond, "cond_effect": _cond, "while_loop": _while,
+                 "while_effect": _while}
+
+
+class XlaPlan:
+    """A graph compiled with jax.jit: `call(*tensors) -> (outputs, updates)`."""
+
+    def __init__(self, graph: Graph):
+        jax = _jax()
+        self.graph = graph
+        self._lowering = _Lowering(graph)
+        self.n_eqns = len(self._lowering.eqns)
+        self._n_args = len(graph.inputs) - len(graph.reads)
+        updated = {id(v) for v, _ in graph.updates}
+        updated |= {id(v) for e in self._lowering.eqns if e.prim.name == "fused_update"
+                    for vs in e.params["groups"] for v in vs}
+        self._donated = [i for i, v in enumerate(graph.reads) if id(v) in updated]
+        low = self._lowering
+
+        def step(args: tuple, kept: tuple, donated: tuple) -> tuple:
+            reads = list(kept)
+            for i, a in zip(self._donated, donated):
+                reads.insert(i, a)
+            outs, updates, effects = low(*args, *reads)
+            return outs, updates, {str(k): v[1] for k, v in effects.items()}
+
+        # NOTE: XLA on CPU can't reuse donated buffers (it warns); donate on devices only.
+        donate = (2,) if jax.default_backend() != "cpu" else ()
+        self._jitted = jax.jit(step, donate_argnums=donate)
+        self._effect_vars = {str(id(v)): v for e in self._lowering.eqns
+                             if e.prim.name == "fused_update"
+                             for vs in e.params["groups"] for v in vs}
+
+    def call(self, *tensors: Any) -> tuple:
+        reads = [v._value for v in self.graph.reads]
+        donated = set(self._donated)
+        kept = tuple(a for i, a in enumerate(reads) if i not in donated)
+        given = tuple(reads[i] for i in self._donated)
+        args = tuple(t._value for t in tensors)
+        try:
+            outs, updates, effects = self._jitted(args, kept, given)
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown with the graph it came from
+            raise InvalidArgumentError(f"{self.graph.name}: the XLA-compiled function "
+                                       f"failed: {exc}") from exc
+        for key, value in effects.items():
+            self._effect_vars[key]._value = value
+        outs = [None if o is None else np.asarray(o) for o in outs]
+        return outs, updates
+
+    def run(self, *arrays: Any) -> tuple:
+        """`(outputs, updates)` for the graph's input arrays (arguments, then reads)."""
+        outs, updates, _ = self._lowering(*arrays)
+        return outs, updates
