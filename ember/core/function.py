@@ -219,8 +219,8 @@ def _apply_updates(pairs: list, values: tuple, inputs: list) -> None:
         cur = v._value
         if arr is cur:  # updated in place (an optimizer's fused update): nothing to do
             continue
-        if type(arr) is not np.ndarray:
-            arr = np.asarray(arr)  # a NumPy scalar from a kernel
+        if isinstance(arr, (np.generic, float, int, bool)):
+            arr = np.asarray(arr)  # a NumPy scalar from a kernel (a device array stays)
         if arr.shape == cur.shape and arr.dtype == cur.dtype:
             # NOTE: the common case (same shape and dtype) skips the TensorShape checks.
             checked.append((v, arr.copy() if any(arr is x for x in inputs) else arr))

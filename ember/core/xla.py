@@ -70,8 +70,11 @@ class _Lowering:
                 f"kernel to ember/backend/jax/.")
         return k
 
-    def __call__(self, *arrays: Any) -> tuple:
-        """Returns (outputs, graph updates, effect updates {id(Variable): value})."""
+    def __call__(self, *arrays: Any, state: dict | None = None) -> tuple:
+        """Returns (outputs, graph updates, effect updates {id(Variable): value}).
+
+        `state` holds the values of the Variables the effect equations update, by id
+        (each `fused_update` reads them there and leaves its results there)."""
         jax = _jax()
         g = self.graph
         env = {id(t): a for t, a in zip(g.inputs, arrays)}
@@ -83,6 +86,7 @@ class _Lowering:
                 return c.value if c is not None else env[id(a)]
             return a.value
 
+        state = {} if state is None else dict(state)
         effects: dict = {}
         for e in self.eqns:
             ins = [val(a) for a in e.ins]
@@ -90,9 +94,11 @@ class _Lowering:
             if name in _HIGHER_ORDER:
                 outs = _HIGHER_ORDER[name](jax, ins, e.params)
             elif name == "fused_update":
-                outs = _fused_update(ins, e.params)
+                outs = _fused_update(ins, e.params, state)
                 flat = [v for vs in e.params["groups"] for v in vs]
-                effects.update((id(v), (v, o)) for v, o in zip(flat, outs))
+                for v, o in zip(flat, outs):
+                    state[id(v)] = o
+                    effects[id(v)] = (v, o)
             elif not e.prim.effect and not any(_is_traced(a, jax) for a in ins) \
                     and not name.startswith("random_"):
                 # concrete inputs (a shape, a constant): NumPy keeps the value static
@@ -106,7 +112,7 @@ class _Lowering:
         return outputs, updates, effects
 
 
-def _fused_update(ins: list, params: dict) -> tuple:
+def _fused_update(ins: list, params: dict, state: dict) -> tuple:
     """An optimizer's update as its pure rule: `fn.pure(*per_group, *buffers, *shared)`
     returns the new buffers, once per group (the NumPy rule writes them in place)."""
     fn, groups, n_shared = params["fn"], params["groups"], params["n_shared"]
@@ -122,7 +128,7 @@ def _fused_update(ins: list, params: dict) -> tuple:
     k = len(per) // len(groups)
     outs: list = []
     for i, vs in enumerate(groups):
-        buffers = [v._value for v in vs]
+        buffers = [state[id(v)] if id(v) in state else v._value for v in vs]
         new = pure(*per[i * k:(i + 1) * k], *buffers, *shared)
         outs.extend(new)
     return tuple(outs)
@@ -175,49 +181,65 @@ _HIGHER_ORDER = {"cond": _cond, "cond_effect": _cond, "while_loop": _while,
 
 
 class XlaPlan:
-    """A graph compiled with jax.jit: `call(*tensors) -> (outputs, updates)`."""
+    """A graph compiled with jax.jit: `call(*tensors) -> (outputs, updates)`.
+
+    The compiled step takes the arguments and the state: the Variables the graph reads,
+    then those only its effect equations update (an optimizer's slots). The state it
+    updates is donated on a device (XLA writes the new values into the old buffers)."""
 
     def __init__(self, graph: Graph):
         jax = _jax()
         self.graph = graph
-        self._lowering = _Lowering(graph)
-        self.n_eqns = len(self._lowering.eqns)
-        self._n_args = len(graph.inputs) - len(graph.reads)
-        updated = {id(v) for v, _ in graph.updates}
-        updated |= {id(v) for e in self._lowering.eqns if e.prim.name == "fused_update"
-                    for vs in e.params["groups"] for v in vs}
-        self._donated = [i for i, v in enumerate(graph.reads) if id(v) in updated]
-        low = self._lowering
+        low = self._lowering = _Lowering(graph)
+        self.n_eqns = len(low.eqns)
+        reads = list(graph.reads)
+        seen = {id(v) for v in reads}
+        effect_vars: list = []
+        for e in low.eqns:
+            if e.prim.name == "fused_update":
+                for vs in e.params["groups"]:
+                    for v in vs:
+                        if id(v) not in {id(u) for u in effect_vars}:
+                            effect_vars.append(v)
+        self._effect_vars = effect_vars
+        self._state = reads + [v for v in effect_vars if id(v) not in seen]
+        updated = {id(v) for v, _ in graph.updates} | {id(v) for v in effect_vars}
+        self._donated = [i for i, v in enumerate(self._state) if id(v) in updated]
+        donated_set = set(self._donated)
+        self._kept = [i for i in range(len(self._state)) if i not in donated_set]
+        n_reads, state_vars = len(reads), self._state
 
         def step(args: tuple, kept: tuple, donated: tuple) -> tuple:
-            reads = list(kept)
+            values = [None] * len(state_vars)
+            for i, a in zip(self._kept, kept):
+                values[i] = a
             for i, a in zip(self._donated, donated):
-                reads.insert(i, a)
-            outs, updates, effects = low(*args, *reads)
-            return outs, updates, {str(k): v[1] for k, v in effects.items()}
+                values[i] = a
+            effect_state = {id(v): values[i] for i, v in enumerate(state_vars)
+                            if id(v) in {id(u) for u in effect_vars}}
+            outs, updates, effects = low(*args, *values[:n_reads], state=effect_state)
+            return outs, updates, tuple(effects[id(v)][1] if id(v) in effects else None
+                                        for v in effect_vars)
 
         # NOTE: XLA on CPU can't reuse donated buffers (it warns); donate on devices only.
         donate = (2,) if jax.default_backend() != "cpu" else ()
         self._jitted = jax.jit(step, donate_argnums=donate)
-        self._effect_vars = {str(id(v)): v for e in self._lowering.eqns
-                             if e.prim.name == "fused_update"
-                             for vs in e.params["groups"] for v in vs}
 
     def call(self, *tensors: Any) -> tuple:
-        reads = [v._value for v in self.graph.reads]
-        donated = set(self._donated)
-        kept = tuple(a for i, a in enumerate(reads) if i not in donated)
-        given = tuple(reads[i] for i in self._donated)
+        values = [v._value for v in self._state]
+        kept = tuple(values[i] for i in self._kept)
+        donated = tuple(values[i] for i in self._donated)
         args = tuple(t._value for t in tensors)
         try:
-            outs, updates, effects = self._jitted(args, kept, given)
+            outs, updates, effects = self._jitted(args, kept, donated)
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown with the graph it came from
             raise InvalidArgumentError(f"{self.graph.name}: the XLA-compiled function "
                                        f"failed: {exc}") from exc
-        for key, value in effects.items():
-            self._effect_vars[key]._value = value
+        for v, value in zip(self._effect_vars, effects):
+            if value is not None:
+                v._value = value
         outs = [None if o is None else np.asarray(o) for o in outs]
         return outs, updates
 

@@ -56,8 +56,9 @@ class GraphFunction:
                 return out, losses, [get_mask(o) for o in nest.flatten(out)]
             return (out, losses) if losses else out
 
-        self.cf = Function(run, input_signature=g.specs(), name=model.name) \
-            .get_concrete_function()
+        jit = getattr(model, "_jit_compile", None) is True  # compile(jit_compile=True)
+        self.cf = Function(run, input_signature=g.specs(), name=model.name,
+                           jit_compile=jit).get_concrete_function()
         self.graph = self.cf.graph
         self.has_losses = bool(self._holders)
 

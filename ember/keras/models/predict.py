@@ -59,7 +59,8 @@ def _runner(model: Any, arrays: list, structure_of: Callable) -> Callable:
     if cf is None and not functions_run_eagerly():
         specs = [TensorSpec((None,) + a.shape[1:], BY_NP[a.dtype]) for a in arrays]
         fn = Function(lambda *xs: model(structure_of(list(xs)), training=False),
-                      input_signature=specs, name=f"{model.name}_predict")
+                      input_signature=specs, name=f"{model.name}_predict",
+                      jit_compile=getattr(model, "_jit_compile", None) is True)
         try:
             cf = fn.get_concrete_function()
         except Exception as e:  # noqa: BLE001 - any failure to trace: run eagerly instead

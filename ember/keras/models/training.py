@@ -69,7 +69,9 @@ class TrainingMixin:
             weighted_metrics: metrics that use sample_weight / class_weight.
             run_eagerly: run the training step as plain Python (debugging).
             steps_per_execution: batch callbacks run once per this many steps.
-            jit_compile: accepted; every step is compiled by ember.function anyway.
+            jit_compile: True compiles the steps (and predict's graph) with XLA on the JAX
+                backend (`ember[jax]`); None, False or "auto" (the default) use the
+                current backend (NumPy unless `ember.config.set_backend("jax")`).
         """
         kwargs.pop("experimental_run_tf_function", None)
         if kwargs:
@@ -212,7 +214,8 @@ class TrainingMixin:
             def run(*flat: Any) -> Any:
                 return step(structure.pack(list(flat)))
 
-            function = run if skey[1] else Function(run, name=f"{kind}_function")
+            function = run if skey[1] else Function(
+                run, name=f"{kind}_function", jit_compile=self._jit_compile is True)
             cache[family] = function
         if skey[1]:
             def fn(tensors: list) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from .. import initializers
@@ -81,6 +82,8 @@ def _adagrad_kernel(opt: Adagrad, decay: bool) -> Any:
                        wd: np.ndarray) -> None:
         fused.adagrad(g, p, acc, eps, lr, wd if decay else None, scratch)
 
+    adagrad_update.pure = lambda g, p, acc, lr, wd: pure_updates.adagrad(  # (JAX backend)
+        g, p, acc, eps, lr, wd if decay else None)
     return adagrad_update
 
 
@@ -133,4 +136,6 @@ def _adadelta_kernel(opt: Adadelta, decay: bool) -> Any:
                         lr: np.ndarray, wd: np.ndarray) -> None:
         fused.adadelta(g, p, ag, ad, rho, eps, lr, wd if decay else None, scratch)
 
+    adadelta_update.pure = lambda g, p, ag, ad, lr, wd: pure_updates.adadelta(  # (JAX)
+        g, p, ag, ad, rho, eps, lr, wd if decay else None)
     return adadelta_update

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import ember as tf
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from ._kernels import run_split
@@ -83,6 +84,11 @@ def _adam_kernel(opt: Adam, decay: bool) -> Any:
         vhat, alpha, wd = rest if ams else (None, *rest)
         fused.adam(g, p, m, v, vhat, b1, b2, eps, alpha, wd if decay else None, scratch)
 
+    def pure(g: Any, p: Any, m: Any, v: Any, *rest: Any) -> tuple:
+        vhat, alpha, wd = rest if ams else (None, *rest)
+        return pure_updates.adam(g, p, m, v, vhat, b1, b2, eps, alpha, wd if decay else None)
+
+    adam_update.pure = pure  # the same rule for a compiled XLA step (JAX backend)
     return adam_update
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import ember as tf
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from ._kernels import check_number, run_split
@@ -84,6 +85,8 @@ def _adamax_kernel(opt: Adamax, decay: bool) -> Any:
                       lr: np.ndarray, correction: np.ndarray, wd: np.ndarray) -> None:
         fused.adamax(g, p, m, u, b1, b2, eps, lr, correction, wd if decay else None, scratch)
 
+    adamax_update.pure = lambda g, p, m, u, lr, correction, wd: pure_updates.adamax(  # (JAX)
+        g, p, m, u, b1, b2, eps, lr, correction, wd if decay else None)
     return adamax_update
 
 
@@ -172,4 +175,10 @@ def _nadam_kernel(opt: Nadam, decay: bool) -> Any:
         fused.nadam(g, p, m, v, b1, b2, eps, lr, coef_m, coef_g, correction,
                     wd if decay else None, scratch)
 
+    def pure(g: Any, p: Any, m: Any, v: Any, lr: Any, coef_m: Any, coef_g: Any,
+             correction: Any, wd: Any) -> tuple:
+        return pure_updates.nadam(g, p, m, v, b1, b2, eps, lr, coef_m, coef_g, correction,
+                                  wd if decay else None)
+
+    nadam_update.pure = pure  # the same rule for a compiled XLA step (JAX backend)
     return nadam_update

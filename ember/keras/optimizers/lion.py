@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from ._kernels import check_number, run_split
@@ -76,4 +77,6 @@ def _lion_kernel(opt: Lion, decay: bool) -> Any:
                     wd: np.ndarray) -> None:
         fused.lion(g, p, m, b1, b2, lr, wd if decay else None, scratch)
 
+    lion_update.pure = lambda g, p, m, lr, wd: pure_updates.lion(  # (JAX backend)
+        g, p, m, b1, b2, lr, wd if decay else None)
     return lion_update

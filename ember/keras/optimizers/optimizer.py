@@ -32,6 +32,7 @@ import numpy as np
 
 import ember as tf
 
+from ...backend import pure_updates
 from ...ops.state_ops import fused_update
 from .. import initializers
 from ..engine.layer_utils import init_scope
@@ -442,3 +443,6 @@ def _ema_step(p: np.ndarray, avg: np.ndarray, momentum: np.ndarray,
     avg += (1 - momentum) * p
     if overwrite:
         p[...] = avg
+
+
+_ema_step.pure = pure_updates.ema  # the same rule for a compiled XLA step (JAX backend)

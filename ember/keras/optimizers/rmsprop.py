@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from ._kernels import check_number, run_split
@@ -96,4 +97,13 @@ def _rmsprop_kernel(opt: RMSprop, decay: bool) -> Any:
         lr, wd = rest
         fused.rmsprop(g, p, v, m, avg, rho, mom, eps, lr, wd if decay else None, scratch)
 
+    def pure(g: Any, p: Any, v: Any, *rest: Any) -> tuple:
+        rest = list(rest)
+        m = rest.pop(0) if mom > 0 else None
+        avg = rest.pop(0) if centered else None
+        lr, wd = rest
+        return pure_updates.rmsprop(g, p, v, m, avg, rho, mom, eps, lr,
+                                    wd if decay else None)
+
+    rmsprop_update.pure = pure  # the same rule for a compiled XLA step (JAX backend)
     return rmsprop_update

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
 from ._kernels import run_split
@@ -72,4 +73,9 @@ def _sgd_kernel(opt: SGD, decay: bool) -> Any:
         m, lr, wd = rest if mom else (None, *rest)
         fused.sgd(g, p, m, mom, nesterov, lr, wd if decay else None, scratch)
 
+    def pure(g: Any, p: Any, *rest: Any) -> tuple:
+        m, lr, wd = rest if mom else (None, *rest)
+        return pure_updates.sgd(g, p, m, mom, nesterov, lr, wd if decay else None)
+
+    sgd_update.pure = pure  # the same rule for a compiled XLA step (JAX backend)
     return sgd_update

@@ -1,0 +1,29 @@
+"""JAX kernels for linear algebra: matmul and einsum.
+
+Example:
+    >>> import numpy as np
+    >>> from ember.backend.jax.linalg import KERNELS  # doctest: +SKIP
+    >>> KERNELS["matmul"](np.eye(2), np.ones((2, 2)), transpose_b=True)  # doctest: +SKIP
+    Array([[1., 1.],
+           [1., 1.]], dtype=float64)
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, out=None):
+    """Batched matrix product (`out`, the NumPy executor's buffer, is not used here)."""
+    if transpose_a:
+        a = jnp.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = jnp.swapaxes(b, -1, -2)
+    return jnp.matmul(a, b)
+
+
+def einsum(*operands, equation):
+    return jnp.einsum(equation, *operands)
+
+
+KERNELS = {"matmul": matmul, "einsum": einsum}
