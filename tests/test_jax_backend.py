@@ -25,6 +25,7 @@ KERNELS = backend.load("jax")
 NOT_LOWERED = {
     "where_index": "its output's length depends on the values (XLA needs static shapes)",
     "unique": "its output's length depends on the values (XLA needs static shapes)",
+    "bincount": "its output's length depends on the values (XLA needs static shapes)",
     "string_to_number": "strings have no XLA type", "string_length": "strings",
     "as_string": "strings", "string_join": "strings", "string_split": "strings",
     "decode_image": "file formats run on the host", "encode_image": "host",
@@ -34,7 +35,8 @@ NOT_LOWERED = {
     "py_func": "not lowered yet: a host callback (io_callback) is planned",
     "while_grad": "not lowered yet: the gradient of a traced while_loop",
 }
-HOST_ONLY = set(NOT_LOWERED) - {"debug_check", "debug_print", "py_func", "while_grad"}
+HOST_ONLY = set(NOT_LOWERED) - {"debug_check", "debug_print", "py_func", "while_grad",
+                                 "bincount"}
 
 # Inputs that are shapes: XLA compiles for static shapes, so in a real graph they are
 # computed from `ember.shape(x)` and constants (concrete when the graph is lowered); here
