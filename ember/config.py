@@ -23,6 +23,7 @@ from typing import Any
 from .core.devices import (SETTINGS as _S, LogicalDevice, PhysicalDevice,  # noqa: F401
                            logical_devices as _logical, physical_devices as _physical,
                            visible_devices as _visible)
+from . import backend as _backend
 from .core.function import functions_run_eagerly, run_functions_eagerly  # noqa: F401
 
 experimental_run_functions_eagerly = run_functions_eagerly
@@ -30,7 +31,27 @@ experimental_run_functions_eagerly = run_functions_eagerly
 __all__ = ["LogicalDevice", "PhysicalDevice", "experimental", "get_soft_device_placement",
            "get_visible_devices", "list_logical_devices", "list_physical_devices",
            "run_functions_eagerly", "set_soft_device_placement", "set_visible_devices",
-           "threading", "functions_run_eagerly"]
+           "threading", "functions_run_eagerly", "set_backend", "get_backend"]
+
+
+def set_backend(name: str) -> None:
+    """Runs the graphs ember compiles from now on (`ember.function`, and `fit`, `evaluate`
+    and `predict` steps) on backend `name`: "numpy" (the default) or "jax" (XLA on CPU
+    and GPU; `pip install 'ember[jax]'`). Graphs compiled before keep their backend.
+    The environment variable `EMBER_BACKEND` sets it when ember is imported.
+
+    Example:
+        >>> import ember as tf
+        >>> tf.config.set_backend("numpy")
+        >>> tf.config.get_backend()
+        'numpy'
+    """
+    _backend.set_backend(name)
+
+
+def get_backend() -> str:
+    """The backend new graphs run on ("numpy" or "jax"); see `set_backend`."""
+    return _backend.current()
 
 
 def _device_type(who: str, device_type: Any) -> str | None:

@@ -19,7 +19,7 @@ input shape (jax.jit traces it; later calls of that shape run the compiled execu
 The compiled function is functional, `(args, state) -> (outputs, new_state)`; on a GPU
 the buffers of the Variables it updates are donated, so an optimizer step updates its
 weights in place on the device. Variables keep the device arrays between calls
-(`.numpy()` copies to the host when asked); the outputs come back as NumPy arrays.
+(`.numpy()` copies to the host when asked), and so do the outputs.
 
 Example:
     >>> import ember as tf
@@ -240,8 +240,9 @@ class XlaPlan:
         for v, value in zip(self._effect_vars, effects):
             if value is not None:
                 v._value = value
-        outs = [None if o is None else np.asarray(o) for o in outs]
-        return outs, updates
+        # NOTE: outputs stay device arrays (no wait for the device here); `.numpy()` and
+        # NumPy read them when asked, so a training loop runs ahead of its GPU.
+        return list(outs), updates
 
     def run(self, *arrays: Any) -> tuple:
         """`(outputs, updates)` for the graph's input arrays (arguments, then reads)."""

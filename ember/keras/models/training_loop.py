@@ -157,8 +157,11 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
 def _loss_value(logs: Any) -> float | None:
     """A step's (running) loss as a float; None where there is no numeric loss log."""
     v = logs.get("loss") if isinstance(logs, dict) else None
+    v = getattr(v, "_value", v)
+    if v is not None and not isinstance(v, (np.ndarray, np.generic, float, int)):
+        return None  # a device array (XLA): reading it would wait for the device each step
     try:
-        return float(getattr(v, "_value", v))
+        return float(v)
     except (TypeError, ValueError):
         return None
 

@@ -1,0 +1,55 @@
+"""Choosing a backend (issue 14): NumPy by default; `ember.config.set_backend`, the
+environment variable EMBER_BACKEND and `jit_compile=True` ask for JAX, with a clear error
+where jax is not installed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ember as tf
+from ember import backend
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})}, timeout=120)
+
+
+NO_JAX = "import sys; sys.modules['jax'] = None\n"  # as if jax were not installed
+
+
+def test_numpy_is_the_default_backend():
+    assert tf.config.get_backend() == "numpy" == backend.current()
+    f = tf.function(lambda x: x + 1)
+    assert type(f.get_concrete_function(tf.constant(1.0)).plan).__name__ == "Plan"
+
+
+def test_an_unknown_backend_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"Unknown backend 'torch'; the backends are "
+                                         r"\['jax', 'numpy'\]"):
+        tf.config.set_backend("torch")
+    assert tf.config.get_backend() == "numpy"
+
+
+@pytest.mark.parametrize("ask", [
+    "tf.config.set_backend('jax')",
+    "tf.function(lambda x: x + 1, jit_compile=True)(tf.constant(1.0))",
+])
+def test_asking_for_jax_without_jax_says_what_to_install(ask):
+    p = _run(NO_JAX + "import ember as tf\n" + ask)
+    assert p.returncode != 0
+    assert "ImportError: The jax backend needs the `jax` package" in p.stderr
+    assert "pip install 'ember[jax]'" in p.stderr
+
+
+def test_the_environment_variable_chooses_the_backend_at_import():
+    p = _run(NO_JAX + "import ember", env={"EMBER_BACKEND": "jax"})
+    assert "The jax backend needs the `jax` package" in p.stderr
+    p = _run("import ember; print(ember.config.get_backend())", env={"EMBER_BACKEND": "numpy"})
+    assert p.stdout.strip() == "numpy"
