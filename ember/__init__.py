@@ -48,6 +48,7 @@ from .prims.index import slice  # noqa: F401,A004 - TF's tf.slice
 from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg,  # noqa: E402
                math, nn, random)
 from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)
+from . import distribute  # noqa: E402 - tf.distribute (issue 14)
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]

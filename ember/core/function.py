@@ -40,7 +40,7 @@ from .shape import TensorShape, TensorSpec
 from .signature_text import signature_text
 from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .variable import Variable
-from .xla import XlaPlan
+from .xla import XlaPlan, active_mesh
 
 _RUN_EAGERLY = [False]
 # AutoGraph's converter, installed by ember.autograph (core never imports upward): maps a
@@ -312,6 +312,21 @@ class Function:
         cf, leaves = self._concrete(args, kwargs)
         return cf._call_flat([x for x, k in zip(leaves, cf._leaf_kinds) if k == "T"])
 
+    def experimental_get_compiler_ir(self, *args: Any, **kwargs: Any) -> Callable:
+        """TF's `experimental_get_compiler_ir(*args)(stage=...)`: the XLA program the
+        function runs for these arguments ("hlo" or "optimized_hlo"); for functions that
+        run through XLA (`jit_compile=True`, or the JAX backend)."""
+        cf = self.get_concrete_function(*args, **kwargs)
+        plan = cf.plan
+        if not isinstance(plan, XlaPlan):
+            raise ValueError(f"experimental_get_compiler_ir: {self._name} runs on the NumPy "
+                             f"backend, which compiles no XLA program; pass jit_compile=True "
+                             f"or use the JAX backend.")
+        leaves = nest.flatten((args, kwargs))
+        tensors = [x if isinstance(x, ConcreteTensor) else wrap(np.asarray(x))
+                   for x, k in zip(leaves, cf._leaf_kinds) if k == "T"]
+        return lambda stage="hlo", device_name=None: plan.compiler_ir(*tensors, stage=stage)
+
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
         """The traced graph for these arguments (tensors or TensorSpecs).
 
@@ -414,6 +429,8 @@ class Function:
         tensors = [o for o in flat if isinstance(o, TensorOps)]
         python = [_TENSOR if isinstance(o, TensorOps) else o for o in flat]
         graph = trace.finish(tensors)
+        # traced inside a strategy's scope (or strategy.run): runs on its devices
+        graph.mesh = graph.mesh or active_mesh()
         self._tracing_count += 1
         cf = ConcreteFunction(graph, specs, kinds, result, python, self._name)
         cf._jit = self._jit_compile is True

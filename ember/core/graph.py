@@ -111,6 +111,7 @@ class Graph:
         self.eqns: list = []
         self.outputs: list = []
         self.updates: list = []  # (Variable, Tracer or Const)
+        self.mesh: Any = None  # the device mesh it was traced for (data parallel, JAX)
 
     @property
     def arg_inputs(self) -> list:

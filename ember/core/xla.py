@@ -47,6 +47,47 @@ def _jax() -> Any:
     return jax
 
 
+# -- data parallelism: the device mesh a graph runs on ----------------------------------
+# `ember.distribute` strategies (in their scope) and `keras.distribution.set_distribution`
+# name a jax Mesh with one axis, "batch": a graph traced or run while one is active shards
+# its arguments' first dim over it (a batch that doesn't divide is replicated: every device
+# computes all of it, the same values) and replicates the Variables; XLA then sums the
+# gradients across devices (an all-reduce) where the batch is reduced.
+_MESHES: list = []  # the scopes' meshes, innermost last
+_GLOBAL_MESH: list = [None]  # keras.distribution.set_distribution's
+
+
+def push_mesh(mesh: Any) -> None:
+    _MESHES.append(mesh)
+
+
+def pop_mesh() -> None:
+    _MESHES.pop()
+
+
+def set_global_mesh(mesh: Any) -> None:
+    _GLOBAL_MESH[0] = mesh
+
+
+def active_mesh() -> Any:
+    """The mesh graphs run on now (a scope's, else the global one), or None."""
+    return _MESHES[-1] if _MESHES else _GLOBAL_MESH[0]
+
+
+def _placed(jax: Any, mesh: Any, args: tuple, state: tuple) -> tuple:
+    """The arguments sharded on the mesh's batch axis (replicated where the first dim
+    doesn't divide) and the state replicated; arrays already placed are left alone."""
+    from jax.sharding import NamedSharding, PartitionSpec  # optional (ember[jax])
+    n = mesh.shape["batch"]
+    rep = NamedSharding(mesh, PartitionSpec())
+    bat = NamedSharding(mesh, PartitionSpec("batch"))
+
+    def put(a: Any, s: Any) -> Any:
+        return a if getattr(a, "sharding", None) == s else jax.device_put(a, s)
+    args = tuple(put(a, bat if np.ndim(a) and np.shape(a)[0] % n == 0 else rep) for a in args)
+    return args, tuple(put(a, rep) for a in state)
+
+
 def _is_traced(a: Any, jax: Any) -> bool:
     return isinstance(a, jax.core.Tracer)
 
@@ -93,6 +134,8 @@ class _Lowering:
             name = e.prim.name
             if name in _HIGHER_ORDER:
                 outs = _HIGHER_ORDER[name](jax, ins, e.params)
+            elif name in HOST_CALLS:  # effects that call Python on the host
+                outs = HOST_CALLS[name](jax, e, ins)
             elif name == "fused_update":
                 outs = _fused_update(ins, e.params, state)
                 flat = [v for vs in e.params["groups"] for v in vs]
@@ -176,6 +219,11 @@ def _while(jax: Any, ins: list, params: dict) -> tuple:
     return tuple(out)
 
 
+# Lowerings of the effect primitives that call Python each run (tf.print, tf.debugging
+# checks, py_function), by primitive name: `fn(jax, eqn, inputs) -> outputs`. Filled by
+# `xla_effects` (below).
+HOST_CALLS: dict = {}
+
 _HIGHER_ORDER = {"cond": _cond, "cond_effect": _cond, "while_loop": _while,
                  "while_effect": _while}
 
@@ -188,7 +236,7 @@ class XlaPlan:
     updates is donated on a device (XLA writes the new values into the old buffers)."""
 
     def __init__(self, graph: Graph):
-        jax = _jax()
+        jax = self._jax = _jax()
         self.graph = graph
         low = self._lowering = _Lowering(graph)
         self.n_eqns = len(low.eqns)
@@ -225,16 +273,36 @@ class XlaPlan:
         donate = (2,) if jax.default_backend() != "cpu" else ()
         self._jitted = jax.jit(step, donate_argnums=donate)
 
-    def call(self, *tensors: Any) -> tuple:
+    def _inputs(self, tensors: tuple) -> tuple:
         values = [v._value for v in self._state]
-        kept = tuple(values[i] for i in self._kept)
-        donated = tuple(values[i] for i in self._donated)
         args = tuple(t._value for t in tensors)
+        mesh = self.graph.mesh or active_mesh()
+        if mesh is not None:
+            args, placed = _placed(self._jax, mesh, args, tuple(values))
+            values = list(placed)
+        return (args, tuple(values[i] for i in self._kept),
+                tuple(values[i] for i in self._donated))
+
+    def compiler_ir(self, *tensors: Any, stage: str = "hlo") -> str:
+        """The XLA program for these inputs, as text: "hlo" (before XLA's passes) or
+        "optimized_hlo" (what runs: e.g. the all-reduce of data-parallel gradients)."""
+        lowered = self._jitted.lower(*self._inputs(tensors))
+        if stage == "hlo":
+            return lowered.as_text()
+        if stage == "optimized_hlo":
+            return lowered.compile().as_text()
+        raise ValueError(f"compiler_ir: stage must be 'hlo' or 'optimized_hlo', received "
+                         f"{stage!r}.")
+
+    def call(self, *tensors: Any) -> tuple:
+        args, kept, donated = self._inputs(tensors)
         try:
             outs, updates, effects = self._jitted(args, kept, donated)
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown with the graph it came from
+            from .xla_effects import reraise_pending  # a print/check/py_function's own
+            reraise_pending(exc)  # error (raised on the host) is re-raised as it is
             raise InvalidArgumentError(f"{self.graph.name}: the XLA-compiled function "
                                        f"failed: {exc}") from exc
         for v, value in zip(self._effect_vars, effects):

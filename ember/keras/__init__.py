@@ -7,9 +7,9 @@ Example:
     TensorShape([None, 2])
 """
 
-from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
-               layers, losses, metrics, models, optimizers, preprocessing, regularizers,
-               saving, utils)
+from . import (activations, backend, callbacks, config, constraints, datasets,  # noqa: F401
+               distribution, initializers, layers, losses, metrics, models, optimizers,
+               preprocessing, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor

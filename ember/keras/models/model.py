@@ -28,6 +28,7 @@ from ...core.function import functions_run_eagerly
 from ...core.tensor import TensorOps, wrap
 from ...prims.convert import cast, convert_to_tensor
 from ...ops.shape_ops import expand_dims, squeeze
+from ..distribution import scope_of
 from ..engine.call_context import CALL
 from ..engine.keras_tensor import KerasTensor, spec_only
 from ..engine.layer import TRAINABLE_VERSION, Layer
@@ -237,7 +238,8 @@ class Model(TrainingMixin, Layer):
             self._compiled_version = TRAINABLE_VERSION[0]
         cf = self._compiled.get(training)
         if cf is None:
-            cf = self._compiled[training] = GraphFunction(self, training)
+            with scope_of(self):  # traced for the strategy's devices, if any
+                cf = self._compiled[training] = GraphFunction(self, training)
         return cf
 
     # -- symbolic add_loss / add_metric (functional models) ------------------------------

@@ -26,6 +26,7 @@ from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorSpec
 from ...core.dtypes import BY_NP
 from ...core.tensor import TensorOps, wrap
+from ..distribution import scope_of
 from ..utils.progbar import Progbar, write_one_step_line
 from .data import (ArrayData, SequenceData, check_batch_size, check_no_batch_size,
                    is_batch_iterable, is_sequence)
@@ -62,7 +63,8 @@ def _runner(model: Any, arrays: list, structure_of: Callable) -> Callable:
                       input_signature=specs, name=f"{model.name}_predict",
                       jit_compile=getattr(model, "_jit_compile", None) is True)
         try:
-            cf = fn.get_concrete_function()
+            with scope_of(model):  # traced for the strategy's devices, if any
+                cf = fn.get_concrete_function()
         except Exception as e:  # noqa: BLE001 - any failure to trace: run eagerly instead
             warnings.warn(f'predict: the call of model "{model.name}" could not be compiled '
                           f"({type(e).__name__}: {str(e)[:200]}); running it eagerly.",

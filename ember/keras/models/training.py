@@ -36,6 +36,7 @@ from ...core.function import Function, functions_run_eagerly
 from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
+from ..distribution import scope_of, strategy_for_compile
 from ..engine.keras_tensor import KerasTensor, spec_only
 from ..engine.layer import TRAINABLE_VERSION
 from ..engine.layer_losses import ADDED_METRICS
@@ -87,6 +88,7 @@ class TrainingMixin:
         self._run_eagerly = None if run_eagerly is None else bool(run_eagerly)
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
+        self._distribute = strategy_for_compile(self)  # tf.distribute: its devices
         self._train_fns: dict = {}  # batch structure -> ember.function (see _step_function)
         self._test_fns: dict = {}
         self._step_calls: dict = {}
@@ -223,7 +225,8 @@ class TrainingMixin:
         else:
             specs = [TensorSpec(TensorShape([None] + list(a.shape[1:])), _dtype_of(a))
                      for a in batch]
-            fn = function.get_concrete_function(*specs)._call_tensors
+            with scope_of(self):  # traced for the strategy's devices, if any
+                fn = function.get_concrete_function(*specs)._call_tensors
         self._step_calls[exact] = fn
         return fn
 
