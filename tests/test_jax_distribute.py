@@ -107,3 +107,29 @@ def test_gpus_on_the_numpy_backend_ask_for_jax():
     with s.scope():
         assert tf.distribute.has_strategy() and tf.distribute.get_strategy() is s
     assert not tf.distribute.has_strategy()
+
+
+CHECK_ON_MESH = """
+import ember as tf
+strategy = tf.distribute.MirroredStrategy()
+v = tf.Variable(1.0)
+@tf.function
+def step(x):
+    tf.debugging.assert_positive(x)
+    v.assign_add(1.0)
+    return x
+try:
+    strategy.run(step, args=(tf.constant([1.0, 2.0, 3.0, 4.0]),))
+except NotImplementedError as e:
+    print("refused", float(v.numpy()), str(e)[:200])
+"""
+
+
+def test_a_check_in_a_distributed_step_is_refused_before_it_runs():
+    """A failing check on one device would leave the others waiting (XLA then aborts the
+    process): the step is refused up front, and no Variable changes."""
+    p = subprocess.run([sys.executable, "-c", CHECK_ON_MESH], capture_output=True,
+                       text=True, env={**os.environ, **ENV}, timeout=300, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.startswith("refused 1.0 ")
+    assert "runs on 4 devices are not supported on the JAX backend" in p.stdout

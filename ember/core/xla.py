@@ -38,6 +38,7 @@ from .. import backend
 from .errors import InvalidArgumentError
 from .executor import _fold_constants, _live_eqns
 from .graph import Const, Graph, Tracer
+from .xla_effects import HOST_CALLS, reraise_pending
 
 
 def _jax() -> Any:
@@ -219,11 +220,6 @@ def _while(jax: Any, ins: list, params: dict) -> tuple:
     return tuple(out)
 
 
-# Lowerings of the effect primitives that call Python each run (tf.print, tf.debugging
-# checks, py_function), by primitive name: `fn(jax, eqn, inputs) -> outputs`. Filled by
-# `xla_effects` (below).
-HOST_CALLS: dict = {}
-
 _HIGHER_ORDER = {"cond": _cond, "cond_effect": _cond, "while_loop": _while,
                  "while_effect": _while}
 
@@ -269,8 +265,11 @@ class XlaPlan:
             return outs, updates, tuple(effects[id(v)][1] if id(v) in effects else None
                                         for v in effect_vars)
 
-        # NOTE: XLA on CPU can't reuse donated buffers (it warns); donate on devices only.
-        donate = (2,) if jax.default_backend() != "cpu" else ()
+        # NOTE: XLA on CPU can't reuse donated buffers (it warns); donate on devices only,
+        # and not where a host call (a check, py_function) may fail the run: the state
+        # must then survive, and the call waits for the device before applying updates.
+        self._host = {e.prim.name for e in low.eqns if e.prim.name in HOST_CALLS}
+        donate = (2,) if jax.default_backend() != "cpu" and not self._host else ()
         self._jitted = jax.jit(step, donate_argnums=donate)
 
     def _inputs(self, tensors: tuple) -> tuple:
@@ -295,14 +294,23 @@ class XlaPlan:
                          f"{stage!r}.")
 
     def call(self, *tensors: Any) -> tuple:
+        mesh = self.graph.mesh or active_mesh()
+        if "debug_check" in self._host and mesh is not None and mesh.size > 1:
+            # NOTE: a check failing on one device leaves the others waiting at the next
+            # all-reduce, and XLA aborts the process: refused before anything runs.
+            raise NotImplementedError(
+                f"{self.graph.name}: tf.debugging checks (and tf.Assert) inside a step that "
+                f"runs on {mesh.size} devices are not supported on the JAX backend; move "
+                f"the check out of the distributed step, or run it on one device.")
         args, kept, donated = self._inputs(tensors)
         try:
             outs, updates, effects = self._jitted(args, kept, donated)
+            if self._host:  # a host call's error surfaces before any update is applied
+                self._jax.block_until_ready((outs, updates, effects))
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown with the graph it came from
-            from .xla_effects import reraise_pending  # a print/check/py_function's own
-            reraise_pending(exc)  # error (raised on the host) is re-raised as it is
+            reraise_pending(exc)  # a print/check/py_function's own error, as it was
             raise InvalidArgumentError(f"{self.graph.name}: the XLA-compiled function "
                                        f"failed: {exc}") from exc
         for v, value in zip(self._effect_vars, effects):

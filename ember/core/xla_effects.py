@@ -1,7 +1,7 @@
 """The effect primitives that call Python, lowered for the JAX backend: `debug_print`
 (tf.print), `debug_check` (tf.debugging asserts, tf.Assert, check_numerics) and `py_func`
 (tf.py_function, tf.numpy_function). Importing this module registers their lowerings in
-`ember.core.xla.HOST_CALLS`.
+`HOST_CALLS`, which the JAX executor (`ember.core.xla`) consults.
 
 Each equation becomes one `jax.experimental.io_callback(..., ordered=True)`: the compiled
 function calls back to the host with the equation's input values and runs the primitive's
@@ -21,6 +21,12 @@ returns nothing, so no Variable takes a new value.
 Limits: a `py_func` output needs a fully known shape under XLA (the callback's result is a
 static buffer), and strings have no XLA type; both raise NotImplementedError while the
 function is compiled, naming the NumPy backend as the way out.
+NOTE: on a CPU a callback's failure reaches the caller when the compiled function is called
+(tested). On a GPU execution is asynchronous, so it may surface only when a result is read
+(untested here: the caller should wait for the results of a graph with host calls before
+applying its updates). On a multi-device mesh the callbacks run on the first device only;
+a failing check or py_func stops that device's program while the others wait in their
+next all-reduce, and XLA aborts the process (seen with 4 forced host devices).
 
 Example:
     >>> import sys, ember as tf
@@ -52,7 +58,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import InvalidArgumentError
-from .xla import HOST_CALLS
 
 __all__ = ["HostCallError", "reraise_pending"]
 
@@ -133,7 +138,7 @@ def _host(kernel: Callable) -> Callable:
 
 
 def _io_callback(jax: Any, fn: Callable, result: Any, ins: list) -> Any:
-    from jax.experimental import io_callback
+    from jax.experimental import io_callback  # optional (ember[jax])
     return io_callback(fn, result, *ins, ordered=True)
 
 
@@ -214,6 +219,6 @@ def _py_func(jax: Any, eqn: Any, ins: list) -> tuple:
     return tuple(_io_callback(jax, _host(run), result, ins))
 
 
-HOST_CALLS["debug_print"] = _print
-HOST_CALLS["debug_check"] = _check
-HOST_CALLS["py_func"] = _py_func
+# The lowerings of the effect primitives that call Python, by primitive name:
+# `fn(jax, eqn, inputs) -> outputs` (the JAX executor, core/xla.py, consults it).
+HOST_CALLS = {"debug_print": _print, "debug_check": _check, "py_func": _py_func}
