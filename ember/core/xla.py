@@ -220,7 +220,52 @@ def _while(jax: Any, ins: list, params: dict) -> tuple:
     return tuple(out)
 
 
-_HIGHER_ORDER = {"cond": _cond, "cond_effect": _cond, "while_loop": _while,
+def _while_grad(jax: Any, ins: list, params: dict) -> tuple:
+    """The gradient of a traced while_loop: the loop's states are recomputed from the
+    start for each step back (XLA needs static shapes, and the number of steps is known
+    only when the loop has run), so n steps cost n*(n+1)/2 body runs."""
+    jnp = jax.numpy
+    n_vars, n_consts = params["n_vars"], params["n_consts"]
+    f_state, f_const = params["f_state"], params["f_const"]
+    loop0 = tuple(jnp.asarray(v) for v in ins[:n_vars])
+    consts = list(ins[n_vars:n_vars + n_consts])
+    ct0 = tuple(jnp.asarray(c) for c in ins[n_vars + n_consts:n_vars + n_consts + len(f_state)])
+    extra = list(ins[n_vars + n_consts + len(f_state):])
+    cond_fn = _lower_sub(jax, params["cond_graph"])
+    body_fn = _lower_sub(jax, params["body_graph"])
+    grad_fn = _lower_sub(jax, params["grad_graph"])
+    cmap, bmap, limit = params["cond_map"], params["body_map"], params["maximum_iterations"]
+
+    def step(vs: tuple) -> tuple:
+        env = list(vs) + consts
+        outs = body_fn(*[env[j] for j in bmap])
+        return tuple(jnp.asarray(o, dtype=v.dtype) for o, v in zip(outs, vs))
+
+    def keep(i: Any, vs: tuple) -> Any:
+        env = list(vs) + consts
+        k = jnp.asarray(cond_fn(*[env[j] for j in cmap])[0], dtype=bool)
+        return k if limit is None else jnp.logical_and(k, i < limit)
+
+    n, _ = jax.lax.while_loop(lambda c: keep(*c), lambda c: (c[0] + 1, step(c[1])),
+                              (jnp.asarray(0), loop0))
+
+    def state_at(k: Any) -> tuple:  # the loop variables before step k
+        return jax.lax.fori_loop(0, k, lambda _, vs: step(vs), loop0)
+
+    def back(carry: tuple) -> tuple:
+        k, ct, acc = carry
+        outs = grad_fn(*state_at(k), *consts, *ct, *extra)
+        ct = tuple(jnp.asarray(o, dtype=c.dtype) for o, c in zip(outs[:len(f_state)], ct))
+        acc = tuple(a + jnp.asarray(o, dtype=a.dtype)
+                    for a, o in zip(acc, outs[len(f_state):]))
+        return k - 1, ct, acc
+
+    acc0 = tuple(jnp.zeros_like(jnp.asarray(consts[k])) for k in f_const)
+    _, ct, acc = jax.lax.while_loop(lambda c: c[0] >= 0, back, (n - 1, ct0, acc0))
+    return tuple(ct) + tuple(acc)
+
+
+_HIGHER_ORDER = {"while_grad": _while_grad, "cond": _cond, "cond_effect": _cond, "while_loop": _while,
                  "while_effect": _while}
 
 
