@@ -179,10 +179,22 @@ def _fused_update(ins: list, params: dict, state: dict) -> tuple:
 
 
 def _lower_sub(jax: Any, sub: Any) -> Callable:
+    if isinstance(sub, _Pick):
+        inner = _lower_sub(jax, sub.sub)
+        return lambda *xs: tuple(inner(*xs)[k] for k in sub.keep)
     low = getattr(sub, "_xla", None)
     if low is None:
         low = sub._xla = _Lowering(sub.graph)
     return lambda *xs: tuple(low(*xs)[0])
+
+
+class _Pick:
+    """A sub-graph of which only the outputs `keep` are used (a loop body whose other
+    outputs are loop-invariant)."""
+
+    def __init__(self, sub: Any, keep: list):
+        self.sub, self.keep = sub, keep
+        self.graph = sub.graph
 
 
 def _cond(jax: Any, ins: list, params: dict) -> tuple:
@@ -196,8 +208,33 @@ def _cond(jax: Any, ins: list, params: dict) -> tuple:
     return tuple(jax.lax.cond(pred, branch(0), branch(1), ops))
 
 
+def _invariant(params: dict, ins: list, jax: Any) -> set:
+    """The loop variables the body passes through unchanged and that are known now (a
+    TensorArray's size, say): lowered as constants, so what is computed from them stays
+    static inside the loop (XLA carries only values that change)."""
+    g = params["body_graph"].graph
+    n, bmap = params["n_vars"], params["body_map"]
+    position = {k: p for p, k in enumerate(bmap) if k < n}
+    return {k for k in range(n) if k in position
+            and g.outputs[k] is g.inputs[position[k]] and not _is_traced(ins[k], jax)}
+
+
 def _while(jax: Any, ins: list, params: dict) -> tuple:
     n = params["n_vars"]
+    fixed = _invariant(params, ins, jax)
+    if fixed:  # carry only what changes; the rest are constants of the body and cond
+        keep = [k for k in range(n) if k not in fixed]
+        inner = dict(params, n_vars=len(keep))
+        order = keep + sorted(fixed) + list(range(n, len(ins)))
+        where = {old: new for new, old in enumerate(order)}
+        inner["cond_map"] = tuple(where[j] for j in params["cond_map"])
+        inner["body_map"] = tuple(where[j] for j in params["body_map"])
+        inner["body_graph"] = _Pick(params["body_graph"], keep)
+        outs = _while(jax, [ins[j] for j in order], inner)
+        result = list(ins[:n])
+        for k, o in zip(keep, outs):
+            result[k] = o
+        return tuple(result)
     loop, consts = tuple(ins[:n]), tuple(ins[n:])
     cond_fn, body_fn = _lower_sub(jax, params["cond_graph"]), _lower_sub(jax, params["body_graph"])
     cmap, bmap, limit = params["cond_map"], params["body_map"], params["maximum_iterations"]

@@ -241,7 +241,9 @@ def _own(v: Variable) -> np.ndarray:
     """The Variable's buffer, made private (and C-contiguous) first if anything else
     references it."""
     a = v._value
-    if _refcount(a) > _EXCLUSIVE or not a.flags.writeable or not a.flags.c_contiguous:
+    if type(a) is not np.ndarray:  # a device array (JAX backend): a host copy to write
+        a = v._value = np.array(a, copy=True, order="C")
+    elif _refcount(a) > _EXCLUSIVE or not a.flags.writeable or not a.flags.c_contiguous:
         a = v._value = np.array(a, copy=True, order="C")
     return a
 

@@ -32,6 +32,7 @@ from ...ops import creation_ops, linalg_ops, shape_ops
 from ...ops.control_flow import while_loop
 from ...prims.convert import cast, constant, convert_to_tensor
 from ...ops.gather_ops import gather
+from ...prims.reduce import cumsum
 from ...prims.math import where
 from ...ops.shape_ops import shape
 from .. import activations, constraints, initializers, regularizers
@@ -284,7 +285,13 @@ class _RNN(Layer):
                 TensorShape([inputs.shape[0], None, self.units]), states[0].dtype))
         else:
             n = shape(inputs)[1]
-            seq0 = zeros[:, None, :][:, :0, :]  # (batch, 0, units), grown by concat
+            # NOTE: the sequence is allocated whole and step t writes its row (a select),
+            # so the loop's state keeps one shape, as XLA needs (the JAX backend); a
+            # growing concat copies as much on NumPy.
+            seq0 = creation_ops.zeros_like(xw[:, :, :self.units]) if self.return_sequences \
+                else zeros[:, None, :]
+            steps = cast(cumsum(creation_ops.ones_like(xw[0, :, 0]), exclusive=True),
+                         "int32")  # 0 .. n-1, n known only when the loop runs
 
             def body(t: Any, seq: Any, prev: Any, *carry: Any) -> tuple:
                 idx = n - 1 - t if self.go_backwards else t
@@ -292,7 +299,8 @@ class _RNN(Layer):
                 new, out_t = self._masked_step(gather(xw, idx, axis=1), list(carry), prev,
                                                m_t, rk, rb)
                 if self.return_sequences:
-                    seq = shape_ops.concat([seq, out_t[:, None, :]], axis=1)
+                    at_t = (steps == t)[None, :, None]
+                    seq = where(at_t, out_t[:, None, :], seq)
                 return (t + 1, seq, out_t, *new)
 
             out = while_loop(lambda t, *_: t < n, body,

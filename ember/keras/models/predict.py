@@ -81,7 +81,9 @@ def _to_numpy(out: Any, batch: list) -> list:
     for o in nest.flatten(out):
         if isinstance(o, TensorOps):
             arr = o._value
-            if any(arr is a for a in batch):
+            if type(arr) is not np.ndarray:  # a device array (JAX backend)
+                arr = np.asarray(arr)
+            elif any(arr is a for a in batch):
                 arr = arr.copy()  # never hand back the caller's own array
             flat.append(arr)
         else:
@@ -102,6 +104,8 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
             start = time.perf_counter() if verbose else 0.0
             out = model._run_fast(x)
             if out is not None:
+                if type(out) is not np.ndarray:  # a device array (JAX backend)
+                    out = np.asarray(out)
                 if out is arr:
                     out = out.copy()
                 if verbose:

@@ -112,6 +112,7 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
         logs = None
         step = -1
         first_bad = None  # (index, loss) of the epoch's first batch with a non-finite loss
+        pending: list = []  # (index, device loss): read once, at the end of the epoch
         for step, batch in enumerate(data.epoch()):
             if batch_logs and step % spe == 0:  # batch hooks once per execution, as Keras
                 cbs.on_train_batch_begin(step)
@@ -121,7 +122,9 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
             logs = fn([wrap(a) for a in batch])
             if first_bad is None:
                 loss = _loss_value(logs)
-                if loss is not None and not math.isfinite(loss):
+                if isinstance(loss, _Pending):
+                    pending.append((step, loss.value))
+                elif loss is not None and not math.isfinite(loss):
                     first_bad = (step, loss)
             if batch_logs and (step + 1) % spe == 0:
                 cbs.on_train_batch_end(step, logs_to_floats(logs))
@@ -138,6 +141,8 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
         if first_steps is None:
             first_steps = step + 1
         epoch_logs = logs_to_floats(logs)
+        if first_bad is None and pending and not _finite(epoch_logs.get("loss")):
+            first_bad = _first_bad(pending)
         if not nan_reported:
             nan_reported = _report_nan(model, epoch_logs, epoch, first_bad, cbs)
         if val is not None and _should_validate(epoch, validation_freq):
@@ -154,12 +159,36 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
     return model.history
 
 
-def _loss_value(logs: Any) -> float | None:
-    """A step's (running) loss as a float; None where there is no numeric loss log."""
+class _Pending:
+    """A step's loss on a device (XLA): kept unread, so the loop doesn't wait for the
+    device each step; read at the end of the epoch if the loss is then not finite."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _finite(x: Any) -> bool:
+    return not isinstance(x, float) or math.isfinite(x)
+
+
+def _first_bad(pending: list) -> tuple | None:
+    """(index, loss) of the first non-finite one among the epoch's device losses."""
+    for step, v in pending:
+        loss = float(np.asarray(v))
+        if not math.isfinite(loss):
+            return step, loss
+    return None
+
+
+def _loss_value(logs: Any) -> Any:
+    """A step's (running) loss as a float (a `_Pending` for a device array); None where
+    there is no numeric loss log."""
     v = logs.get("loss") if isinstance(logs, dict) else None
     v = getattr(v, "_value", v)
     if v is not None and not isinstance(v, (np.ndarray, np.generic, float, int)):
-        return None  # a device array (XLA): reading it would wait for the device each step
+        return _Pending(v)
     try:
         return float(v)
     except (TypeError, ValueError):
