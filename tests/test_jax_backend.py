@@ -207,3 +207,18 @@ def test_the_gradient_of_a_while_loop_under_xla_equals_numpy(steps):
     jitted = tf.function(grads, jit_compile=True)(x, n)
     for e, j in zip(eager, jitted):
         np.testing.assert_allclose(j.numpy(), e.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_tensor_array_in_a_loop_under_xla_needs_its_element_shape():
+    def squares(element_shape):
+        def f():
+            ta = tf.TensorArray(tf.float32, size=4, element_shape=element_shape)
+            _, ta = tf.while_loop(
+                lambda i, ta: i < 4,
+                lambda i, ta: (i + 1, ta.write(i, tf.cast(i * i, tf.float32))),
+                [tf.constant(0), ta])
+            return ta.stack()
+        return tf.function(f, jit_compile=True)()
+    np.testing.assert_array_equal(squares([]).numpy(), [0.0, 1.0, 4.0, 9.0])
+    with pytest.raises(NotImplementedError, match="needs element_shape="):
+        squares(None)

@@ -253,7 +253,17 @@ def _while(jax: Any, ins: list, params: dict) -> tuple:
         return i + 1, tuple(jnp.asarray(o, dtype=v.dtype) for o, v in zip(outs, vs))
 
     loop = tuple(jnp.asarray(v) for v in loop)
-    _, out = jax.lax.while_loop(cond, body, (jnp.asarray(0), loop))
+    try:
+        _, out = jax.lax.while_loop(cond, body, (jnp.asarray(0), loop))
+    except TypeError as e:
+        if "carry" not in str(e):
+            raise
+        raise NotImplementedError(
+            f"while_loop: a loop variable changes shape from one step to the next, which "
+            f"XLA can't compile (JAX backend): {str(e).splitlines()[2].strip()} A "
+            f"TensorArray written in the loop needs element_shape= (and a size) so its "
+            f"buffer is allocated before the loop; otherwise give each loop variable one "
+            f"shape, or run this function on the NumPy backend.") from None
     return tuple(out)
 
 
