@@ -14,23 +14,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-
 import jax
+
+from ..tables import merge_themes
 
 jax.config.update("jax_enable_x64", True)
 
-KERNELS: dict = {}
-
-for _theme in ("math", "array", "index", "gather", "sort", "linalg", "nn", "random",
-               "extra", "conv"):
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_theme}")
-    except ModuleNotFoundError as _e:  # a theme not written yet
-        if _e.name != f"{__name__}.{_theme}":
-            raise
-        continue
-    for _name, _fn in _mod.KERNELS.items():
-        if _name in KERNELS:
-            raise RuntimeError(f"kernel {_name!r} is defined twice (in {_theme})")
-        KERNELS[_name] = _fn
+KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
+                                        "nn", "random", "extra", "conv"))
