@@ -137,3 +137,24 @@ def test_bfloat16_with_ml_dtypes():
                                rtol=1e-2)
     with pytest.raises(TypeError, match="bfloat16 and float32"):
         x + tf.constant([1.0, 2.0])
+
+
+def test_bfloat16_matmul_and_conv_keep_bfloat16_eagerly_traced_and_in_gradients():
+    """NumPy (ml_dtypes) computes `@` on bfloat16 in float32; the kernels hand back the
+    dtype the rule promises, also through the executor's inline matmul."""
+    pytest.importorskip("ml_dtypes")
+    a = tf.cast(tf.reshape(tf.range(6.0), (2, 3)), tf.bfloat16)
+    b = tf.cast(tf.ones((3, 2)), tf.bfloat16)
+    for f in (tf.matmul, tf.function(lambda a, b: tf.matmul(a, b))):
+        out = f(a, b)
+        assert out.dtype == tf.bfloat16 and out.numpy().dtype == tf.bfloat16.as_numpy_dtype
+        np.testing.assert_array_equal(out.numpy().astype(np.float32), [[3, 3], [12, 12]])
+    x = tf.cast(tf.ones((1, 4, 4, 2)), tf.bfloat16)
+    w = tf.cast(tf.ones((3, 3, 2, 3)), tf.bfloat16)
+    with tf.GradientTape() as tape:
+        tape.watch([x, w])
+        y = tf.nn.conv2d(x, w, 1, "SAME")
+        loss = tf.reduce_sum(y)
+    gx, gw = tape.gradient(loss, [x, w])
+    assert y.dtype == gx.dtype == gw.dtype == tf.bfloat16
+    assert y.numpy().dtype == gx.numpy().dtype == gw.numpy().dtype == tf.bfloat16.as_numpy_dtype

@@ -92,6 +92,8 @@ class Plan:
             # (e.g. `np.matmul(a, b)` when no transpose is asked): one call less per op.
             reuse = getattr(e.prim.kernel, "reuse", False) and not e.prim.multiple_results
             inline = None if reuse else getattr(e.prim.kernel, "inline", None)
+            if inline is not None and e.outs and e.outs[0].spec.dtype.name == "bfloat16":
+                inline = None  # NumPy's own expression may compute bfloat16 in float32
             if callable(inline):
                 inline = inline(**e.params)
             if inline is not None and not e.prim.multiple_results:

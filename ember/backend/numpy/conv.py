@@ -89,17 +89,22 @@ def _col2im(cols: np.ndarray, shape: tuple, ksize: tuple, strides: tuple, pads: 
 
 # -- convolution -----------------------------------------------------------------------
 
+def _same_dtype(y: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`y` in `like`'s dtype: `@` on bfloat16 (ml_dtypes) computes in float32."""
+    return y if y.dtype == like.dtype else y.astype(like.dtype)
+
+
 def conv2d(x, w, strides, padding, dilations):
     kh, kw, c, o = w.shape
     cols, _, (oh, ow) = _cols(x, (kh, kw), strides, padding, dilations)
     y = cols @ w.reshape(kh * kw * c, o)
-    return y.reshape(x.shape[0], oh, ow, o)
+    return _same_dtype(y, x).reshape(x.shape[0], oh, ow, o)
 
 
 def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
     kh, kw, c, o = w.shape
     pads, out_hw = _geometry(x_like.shape, (kh, kw), strides, padding, dilations)
-    dcols = dy.reshape(-1, o) @ w.reshape(kh * kw * c, o).T
+    dcols = _same_dtype(dy.reshape(-1, o) @ w.reshape(kh * kw * c, o).T, dy)
     dcols = dcols.reshape(dy.shape[0], out_hw[0], out_hw[1], kh, kw, c)
     return _col2im(dcols, x_like.shape, (kh, kw), strides, pads, dilations, out_hw)
 
@@ -107,7 +112,7 @@ def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
 def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):
     kh, kw, c, o = w_like.shape
     cols, _, _ = _cols(x, (kh, kw), strides, padding, dilations)
-    return (cols.T @ dy.reshape(-1, o)).reshape(kh, kw, c, o)
+    return _same_dtype(cols.T @ dy.reshape(-1, o), dy).reshape(kh, kw, c, o)
 
 
 # -- pooling ---------------------------------------------------------------------------

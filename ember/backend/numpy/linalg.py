@@ -18,7 +18,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None):
     if (out is not None and a.ndim == 2 and b.ndim == 2 and out.dtype == a.dtype == b.dtype
             and out.shape == (a.shape[0], b.shape[1])):
         return np.matmul(a, b, out=out)
-    return np.matmul(a, b)
+    y = np.matmul(a, b)
+    # NOTE: np.matmul on bfloat16 (ml_dtypes) computes and returns float32
+    return y if y.dtype == a.dtype else y.astype(a.dtype)
 
 
 matmul.reuse = True  # takes `out=` (see executor._BufferCache)
