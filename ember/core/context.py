@@ -62,10 +62,13 @@ class DispatchContext(threading.local):
         self.traces: list = []  # graph Traces being built, outermost first
         self.labels: list = []  # public op names (registry.public_op), innermost last
         self.top: Any = None    # the trace that processes a bind; None: eager
+        self.autocasts: list = []  # mixed precision scopes (registry.autocast), innermost last
 
     def _retop(self) -> None:
         self.top = self.traces[-1] if self.traces else self.tapes[-1] if self.tapes \
             else None
+        if self.autocasts:  # it casts a bind's Variables, then hands it to the top below
+            self.top = self.autocasts[-1].over(self.top)
 
 
 CTX = DispatchContext()

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from .. import backend as _backend
 from . import rules
-from .context import ACTIVE, CTX
+from .context import ACTIVE, CTX, enter_mode, exit_mode
 from .dtypes import BY_NP
 from .errors import DTypeError, InvalidArgumentError, OpError, SymbolicValueError, fmt_spec
 from .shape import TensorSpec
@@ -332,3 +332,67 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     t = _new(Tensor)
     t._value = out
     return t
+
+
+# -- mixed precision: Variables read in a compute dtype ----------------------------------
+
+class _Autocast:
+    """The trace on top while a layer computes in another dtype than its Variables hold
+    (Keras' mixed precision): each floating Variable a bind receives is cast to the
+    compute dtype first (a `cast` the tape differentiates and a graph records), then the
+    bind goes to the trace below it (a tape, a graph trace) or runs eagerly."""
+
+    _KEEP = frozenset({"cast"})  # a cast the user asks for reads the Variable as it is
+
+    def __init__(self, dtype: Any, inner: Any = None):
+        self.dtype, self.inner = dtype, inner
+
+    def over(self, inner: Any) -> "_Autocast":
+        return _Autocast(self.dtype, inner)
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if prim.name not in self._KEEP:
+            dt = self.dtype
+            args = tuple(bind(PRIMITIVES["cast"], a, dtype=dt._numpy())
+                         if getattr(a, "_is_variable", False) and a.dtype.is_floating
+                         and a.dtype is not dt else a for a in args)
+        if self.inner is not None:
+            return self.inner.process(prim, args, params)
+        return eager_bind(prim, args, params)
+
+
+def autocast_read(x: Any) -> Any:
+    """`x` as the innermost autocast scope reads it: a floating Variable cast to the
+    compute dtype (for ops that check their operands' dtypes before they bind)."""
+    if ACTIVE and CTX.autocasts and getattr(x, "_is_variable", False) \
+            and x.dtype.is_floating and x.dtype is not CTX.autocasts[-1].dtype:
+        return bind(PRIMITIVES["cast"], x, dtype=CTX.autocasts[-1].dtype._numpy())
+    return x
+
+
+class autocast:
+    """Within it, floating Variables that ops receive are read in `dtype` (a Keras layer
+    of a mixed policy calls its `call` so: float32 weights, float16/bfloat16 math).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.core.registry import autocast
+        >>> v = tf.Variable([1.0, 2.0])
+        >>> with autocast(tf.float16):
+        ...     (v * tf.constant(2.0, tf.float16)).dtype
+        tf.float16
+    """
+
+    def __init__(self, dtype: Any):
+        self._scope = _Autocast(dtype)
+
+    def __enter__(self) -> "autocast":
+        enter_mode()
+        CTX.autocasts.append(self._scope)
+        CTX._retop()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        CTX.autocasts.pop()
+        CTX._retop()
+        exit_mode()

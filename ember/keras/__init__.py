@@ -8,8 +8,8 @@ Example:
 """
 
 from . import (activations, backend, callbacks, config, constraints, datasets,  # noqa: F401
-               distribution, initializers, layers, losses, metrics, models, optimizers,
-               preprocessing, regularizers, saving, utils)
+               distribution, initializers, layers, losses, metrics, mixed_precision, models,
+               optimizers, preprocessing, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor

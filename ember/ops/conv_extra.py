@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
-from ..core.registry import bind
+from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
 from .conv_ops import (_data_format, _from_nhwc, _ints, _out_size,
                        _padding, _to_nhwc, conv2d, conv2d_backprop_input_p, conv2d_p)
@@ -87,7 +87,7 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
     op = "conv2d_transpose"
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
     x = rules.floating(op, as_tensor(input), "input")
-    w = rules.floating(op, as_tensor(filters), "filters")
+    w = rules.floating(op, autocast_read(as_tensor(filters)), "filters")
     first = fmt == "NCHW"
     dims = _static_shape(op, output_shape)
     if first:
@@ -189,7 +189,7 @@ def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
     op = "depthwise_conv2d"
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
     x = rules.floating(op, as_tensor(input), "input")
-    w = rules.floating(op, as_tensor(filter), "filter")
+    w = rules.floating(op, autocast_read(as_tensor(filter)), "filter")
     first = fmt == "NCHW"
     x = _to_nhwc(x, first)
     _check_depthwise(op, x, w)
@@ -217,8 +217,8 @@ def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, s
     """
     op = "separable_conv2d"
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
-    pw = rules.floating(op, as_tensor(pointwise_filter), "pointwise_filter")
-    dw = rules.floating(op, as_tensor(depthwise_filter), "depthwise_filter")
+    pw = rules.floating(op, autocast_read(as_tensor(pointwise_filter)), "pointwise_filter")
+    dw = rules.floating(op, autocast_read(as_tensor(depthwise_filter)), "depthwise_filter")
     if pw.shape.rank != 4 or tuple(pw.shape[:2]) != (1, 1):
         raise ShapeError(f"{op}: pointwise_filter must be [1, 1, in_channels * "
                          f"channel_multiplier, out_channels], received "

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
-from ..core.registry import bind
+from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
 from ..prims.conv import (_out_size, avg_pool2d_grad_p, avg_pool2d_p,  # noqa: F401 - re-exported
                           conv2d_backprop_filter_p, conv2d_backprop_input_p, conv2d_p,
@@ -118,7 +118,7 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
     op = "conv2d"
     fmt = _data_format(op, data_format, ("NHWC", "NCHW"))
     x = rules.floating(op, as_tensor(input), "input")
-    w = rules.floating(op, as_tensor(filters), "filters")
+    w = rules.floating(op, autocast_read(as_tensor(filters)), "filters")
     params = {"strides": _ints(op, "strides", strides, fmt),
               "padding": _padding(op, padding, fmt, explicit_ok=True),
               "dilations": _ints(op, "dilations", dilations, fmt)}
@@ -146,7 +146,7 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     op = "conv1d"
     fmt = _data_format(op, data_format, ("NWC", "NCW"))
     x = rules.floating(op, as_tensor(input), "input")
-    w = rules.floating(op, as_tensor(filters), "filters")
+    w = rules.floating(op, autocast_read(as_tensor(filters)), "filters")
     if x.shape.rank is not None and x.shape.rank != 3:
         raise ShapeError(f"{op}: input must be 3-D [batch, width, channels] ({fmt}), "
                          f"received {rules.describe(x)}.")

@@ -38,6 +38,7 @@ from ...core import nest
 from ...core.context import CTX
 from ...core.convert import to_array
 from ...core.dtypes import as_dtype
+from ...core.registry import autocast
 from ...core.errors import ShapeError
 from ...core.module import Module
 from ...core.shape import TensorShape, as_shape
@@ -46,6 +47,7 @@ from ...core.variable import Variable
 from ...prims.convert import cast
 from ...ops.shape_ops import shape as dynamic_shape
 from .. import constraints, initializers, regularizers
+from ..mixed_precision import DTypePolicy, global_policy
 from .auto_config import constructor_config, init_config, uses_default_config
 from .input_spec import check_input_spec
 from .layer_utils import (all_numbers, batch_input_shape, call_info, dedup, init_scope,
@@ -118,13 +120,13 @@ class Layer(LossesMetricsMixin, Module):
         self._initial_weights = kwargs.pop("weights", None)
 
     def _set_dtype(self, dtype: Any) -> None:
-        if isinstance(dtype, str) and dtype.startswith("mixed_"):
-            raise NotImplementedError(f"{type(self).__name__}: mixed-precision policies "
-                                      f"({dtype!r}) are not supported yet; use a dtype "
-                                      f"such as 'float32' or 'float16'.")
-        if hasattr(dtype, "compute_dtype"):  # a DTypePolicy-like object
-            dtype = dtype.compute_dtype
-        self._dtype = as_dtype(dtype if dtype is not None else "float32")
+        """The layer's dtype policy (keras.mixed_precision): a dtype, a policy name such
+        as "mixed_float16", a DTypePolicy, or None for the global policy. `_dtype` is the
+        compute dtype (the layer's math), `_variable_dtype` its weights'."""
+        policy = global_policy() if dtype is None else DTypePolicy(dtype)
+        self._policy = policy
+        self._dtype = as_dtype(policy.compute_dtype)
+        self._variable_dtype = as_dtype(policy.variable_dtype)
 
     # -- identity --------------------------------------------------------------------
     @property
@@ -134,7 +136,7 @@ class Layer(LossesMetricsMixin, Module):
     @property
     def dtype(self) -> str:
         """The dtype of the layer's weights, as a string (Keras 2)."""
-        return self._dtype.name
+        return self._variable_dtype.name
 
     @property
     def compute_dtype(self) -> str:
@@ -142,7 +144,11 @@ class Layer(LossesMetricsMixin, Module):
 
     @property
     def variable_dtype(self) -> str:
-        return self._dtype.name
+        return self._variable_dtype.name
+
+    @property
+    def dtype_policy(self) -> DTypePolicy:
+        return self._policy
 
     @property
     def dynamic(self) -> bool:
@@ -184,7 +190,7 @@ class Layer(LossesMetricsMixin, Module):
         except TypeError:
             raise ShapeError(f'Layer "{self.name}": add_weight needs a fully known shape, '
                              f"received {shape!r} for weight {name!r}.") from None
-        dt = as_dtype(dtype if dtype is not None else self._dtype)
+        dt = as_dtype(dtype if dtype is not None else self._variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dt.is_floating else "zeros"
         init = initializers.get(initializer)
@@ -405,7 +411,11 @@ class Layer(LossesMetricsMixin, Module):
         try:
             # inside ember.function, AutoGraph converts a user-defined call (as tf.keras)
             call = maybe_convert(self.call) if CTX.traces else self.call
-            outputs = call(inputs, *rest, **kwargs)
+            if self._dtype is not self._variable_dtype and self.autocast:
+                with autocast(self._dtype):  # mixed precision: weights read in _dtype
+                    outputs = call(inputs, *rest, **kwargs)
+            else:
+                outputs = call(inputs, *rest, **kwargs)
         finally:
             pop_training()
         if self.activity_regularizer is not None:
@@ -427,7 +437,11 @@ class Layer(LossesMetricsMixin, Module):
                         else x, inputs)
                     masking.copy_masks(inputs, cast_in)
                     inputs = cast_in
-                out = self.call(inputs, *rest, **kwargs)
+                if self._dtype is not self._variable_dtype and self.autocast:
+                    with autocast(self._dtype):
+                        out = self.call(inputs, *rest, **kwargs)
+                else:
+                    out = self.call(inputs, *rest, **kwargs)
                 if masks is not None or type(self).compute_mask is not Layer.compute_mask:
                     masking.attach_output_masks(self, inputs, out, masks)
         finally:

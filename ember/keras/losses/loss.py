@@ -81,11 +81,13 @@ class Reduction:
 # -- shapes and dtypes --------------------------------------------------------------------
 
 def float_tensor(x: Any, dtype: Any = None) -> Any:
-    """`x` as a tensor of `dtype`, or (dtype None) as is when floating, else float32."""
+    """`x` as a tensor of `dtype`, or (dtype None) as is when float32 or float64, else
+    float32: a float16 / bfloat16 prediction (mixed precision) is lost in float32, as
+    Keras 3 computes losses in floatx."""
     x = tf.convert_to_tensor(x)
     if dtype is not None:
         return x if x.dtype == tf.as_dtype(dtype) else tf.cast(x, dtype)
-    return x if x.dtype.is_floating else tf.cast(x, tf.float32)
+    return x if x.dtype in (tf.float32, tf.float64) else tf.cast(x, tf.float32)
 
 
 def like(x: Any, ref: Any) -> Any:

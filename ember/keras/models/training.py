@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,13 @@ class TrainingMixin:
         self._run_eagerly = None if run_eagerly is None else bool(run_eagerly)
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
+        if any(la._dtype.name == "float16" and la._variable_dtype.name == "float32"
+               for la in self._flatten_layers()):
+            warnings.warn(
+                f"compile: layers of model {self.name!r} compute in float16 (policy "
+                f"'mixed_float16') and ember has no loss scaling yet (LossScaleOptimizer), "
+                f"so small gradients may underflow to zero. The 'mixed_bfloat16' policy "
+                f"needs none: bfloat16 has float32's range.", stacklevel=2)
         self._distribute = strategy_for_compile(self)  # tf.distribute: its devices
         self._train_fns: dict = {}  # batch structure -> ember.function (see _step_function)
         self._test_fns: dict = {}
