@@ -73,10 +73,56 @@ def test_fit_with_mixed_bfloat16_trains_float32_weights(jit):
     assert m.predict(x[:2], verbose=0).dtype == tf.bfloat16.as_numpy_dtype
 
 
-def test_mixed_float16_without_loss_scaling_says_so():
+@pytest.mark.parametrize("jit", [False, True])
+def test_mixed_float16_fit_scales_the_loss(jit):
+    if jit:
+        pytest.importorskip("jax")
     keras.mixed_precision.set_global_policy("mixed_float16")
-    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    with pytest.warns(UserWarning, match="no loss scaling yet"):
-        m.compile("sgd", "mse")
-    with pytest.raises(NotImplementedError, match="LossScaleOptimizer .* not built"):
-        keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD())
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 6)).astype(np.float32)
+    y = x @ rng.standard_normal((6, 1)).astype(np.float32)
+    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1)])
+    m.compile(keras.optimizers.SGD(0.05), "mse", jit_compile=jit)
+    assert isinstance(m.optimizer, keras.mixed_precision.LossScaleOptimizer)
+    h = m.fit(x, y, epochs=8, batch_size=16, verbose=0)
+    assert all(w.dtype == tf.float32 for w in m.weights)
+    assert h.history["loss"][-1] < h.history["loss"][0] * 0.7
+    scale = float(m.optimizer.dynamic_scale)  # halved on each overflowing step, no growth
+    assert scale <= 2.0 ** 15 and np.log2(scale) == int(np.log2(scale))  # in 32 steps
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_step_with_an_inf_gradient_changes_nothing_and_halves_the_scale(jit):
+    if jit:
+        pytest.importorskip("jax")
+    opt = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.Adam(0.1),
+                                                   initial_scale=8.0, dynamic_growth_steps=2)
+    v = tf.Variable([1.0, 2.0])
+
+    @tf.function(jit_compile=jit)
+    def step(g):
+        opt.apply([g], [v])
+
+    step(tf.constant([8.0, 8.0]))  # scaled: an unscaled gradient of 1
+    after_one = v.numpy()
+    slots = [s.numpy() for s in opt.inner_optimizer.variables]
+    step(tf.constant([np.inf, 8.0]))
+    np.testing.assert_array_equal(v.numpy(), after_one)
+    for a, b in zip(slots, [s.numpy() for s in opt.inner_optimizer.variables]):
+        np.testing.assert_array_equal(a, b)
+    assert float(opt.dynamic_scale) == 4.0
+    step(tf.constant([4.0, 4.0]))
+    step(tf.constant([4.0, 4.0]))  # two good steps in a row: the scale doubles
+    assert float(opt.dynamic_scale) == 8.0
+    plain = tf.Variable([1.0, 2.0])
+    ref = keras.optimizers.Adam(0.1)
+    for _ in range(3):
+        ref.apply([tf.constant([1.0, 1.0])], [plain])
+    np.testing.assert_allclose(v.numpy(), plain.numpy(), rtol=1e-6)
+
+
+def test_loss_scale_optimizer_checks_its_arguments():
+    with pytest.raises(ValueError, match="initial_scale must be > 0"):
+        keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(), initial_scale=0)

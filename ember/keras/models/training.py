@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,7 @@ from ...core.shape import TensorShape, TensorSpec
 from ...core.tensor import wrap
 from .. import optimizers as optimizers_mod
 from ..distribution import scope_of, strategy_for_compile
+from ..mixed_precision import LossScaleOptimizer
 from ..engine.keras_tensor import KerasTensor, spec_only
 from ..engine.layer import TRAINABLE_VERSION
 from ..engine.layer_losses import ADDED_METRICS
@@ -90,12 +90,10 @@ class TrainingMixin:
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
         if any(la._dtype.name == "float16" and la._variable_dtype.name == "float32"
-               for la in self._flatten_layers()):
-            warnings.warn(
-                f"compile: layers of model {self.name!r} compute in float16 (policy "
-                f"'mixed_float16') and ember has no loss scaling yet (LossScaleOptimizer), "
-                f"so small gradients may underflow to zero. The 'mixed_bfloat16' policy "
-                f"needs none: bfloat16 has float32's range.", stacklevel=2)
+               for la in self._flatten_layers()) and \
+                not isinstance(self.optimizer, LossScaleOptimizer):
+            # float16 math (mixed_float16): loss scaling keeps small gradients, as Keras
+            self.optimizer = LossScaleOptimizer(self.optimizer)
         self._distribute = strategy_for_compile(self)  # tf.distribute: its devices
         self._train_fns: dict = {}  # batch structure -> ember.function (see _step_function)
         self._test_fns: dict = {}
@@ -181,9 +179,11 @@ class TrainingMixin:
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+            scale = getattr(self.optimizer, "scale_loss", None)  # float16: loss scaling
+            scaled = scale(loss) if scale is not None else loss
         variables = self.trainable_variables
         if variables:
-            grads = tape.gradient(loss, variables)
+            grads = tape.gradient(scaled, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
