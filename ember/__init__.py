@@ -27,6 +27,8 @@ from .core import nest
 from .core.function import Function, function
 from .core.module import Module
 from . import ops as _ops  # fills the operator table of Tensor and Variable
+from .backend import current as _backend_current
+from .core.registry import use_backend_kernels as _use_backend_kernels
 from .ops.array_ops import *  # noqa: F401,F403
 from .ops.clip_ops import clip_by_global_norm, clip_by_norm  # noqa: F401
 from .ops.control_case import case, switch_case  # noqa: F401
@@ -61,3 +63,6 @@ from . import autograph  # noqa: E402  (tf.autograph; installs itself in ember.f
 from . import keras  # noqa: E402  (the Keras API sits on top of everything above)
 from . import summary, test, train  # noqa: E402  (tf.test, tf.train: use keras)
 from . import profiler  # noqa: E402  (tf.profiler)
+
+if _backend_current() != "numpy":  # EMBER_BACKEND=jax: eager ops on its kernels too
+    _use_backend_kernels(_backend_current())

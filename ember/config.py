@@ -25,6 +25,7 @@ from .core.devices import (SETTINGS as _S, LogicalDevice, PhysicalDevice,  # noq
                            visible_devices as _visible)
 from . import backend as _backend
 from .core.function import functions_run_eagerly, run_functions_eagerly  # noqa: F401
+from .core.registry import use_backend_kernels
 
 experimental_run_functions_eagerly = run_functions_eagerly
 
@@ -35,9 +36,10 @@ __all__ = ["LogicalDevice", "PhysicalDevice", "experimental", "get_soft_device_p
 
 
 def set_backend(name: str) -> None:
-    """Runs the graphs ember compiles from now on (`ember.function`, and `fit`, `evaluate`
-    and `predict` steps) on backend `name`: "numpy" (the default) or "jax" (XLA on CPU
-    and GPU; `pip install 'ember[jax]'`). Graphs compiled before keep their backend.
+    """Runs eager ops and the graphs ember compiles from now on (`ember.function`, and
+    `fit`, `evaluate` and `predict` steps) on backend `name`: "numpy" (the default) or
+    "jax" (XLA on CPU and GPU, device arrays; `pip install 'ember[jax]'`). Graphs
+    compiled before keep their backend.
     The environment variable `EMBER_BACKEND` sets it when ember is imported.
 
     Example:
@@ -47,6 +49,7 @@ def set_backend(name: str) -> None:
         'numpy'
     """
     _backend.set_backend(name)
+    use_backend_kernels(name)  # eager ops too: NumPy arrays, or the JAX backend's
 
 
 def get_backend() -> str:

@@ -28,7 +28,7 @@ from .tensor import Tensor, wrap
 class Primitive:
     """One primitive op: name, shape rule, kernel, gradient slot, eager checks."""
 
-    __slots__ = ("name", "rule", "kernel", "vjp", "allowed", "same_dtype",
+    __slots__ = ("name", "rule", "kernel", "numpy_kernel", "vjp", "allowed", "same_dtype",
                  "check_rule", "multiple_results", "doc", "higher_order", "effect",
                  "elementwise", "value_check")
 
@@ -45,6 +45,9 @@ class Primitive:
         # Control-flow primitives bring their kernel (it runs compiled sub-graphs, which
         # is the executor's business, not a backend's); every other one is looked up.
         self.kernel = kernel if kernel is not None else _backend.get_kernel(name)
+        # The NumPy kernel, whatever backend eager ops run on (`use_backend_kernels`):
+        # the NumPy executor and shape arithmetic at lowering time call it.
+        self.numpy_kernel = self.kernel
         # Higher-order primitives (cond, while_loop) take sub-graphs as params; they are
         # tested by tests/test_control_flow.py rather than by the NumPy spec table.
         self.higher_order = kernel is not None
@@ -88,6 +91,23 @@ class Primitive:
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+
+
+def use_backend_kernels(name: str) -> None:
+    """Eager ops run on backend `name`'s kernels from now on (its arrays: on the JAX
+    backend, device arrays), where it has one; the others keep their NumPy kernel.
+
+    Example:
+        >>> from ember.core.registry import PRIMITIVES, use_backend_kernels
+        >>> use_backend_kernels("numpy"); PRIMITIVES["add"].kernel.__name__
+        'add'
+    """
+    table = _backend.load(name)
+    for p in PRIMITIVES.values():
+        if p.higher_order:
+            continue
+        p.kernel = p.numpy_kernel if name == _backend.DEFAULT else \
+            table.get(p.name, p.numpy_kernel)
 
 _new = object.__new__
 

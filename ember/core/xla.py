@@ -146,7 +146,7 @@ class _Lowering:
             elif not e.prim.effect and not any(_is_traced(a, jax) for a in ins) \
                     and not name.startswith("random_"):
                 # concrete inputs (a shape, a constant): NumPy keeps the value static
-                outs = e.prim.kernel(*[np.asarray(a) for a in ins], **e.params)
+                outs = e.prim.numpy_kernel(*[np.asarray(a) for a in ins], **e.params)
             else:
                 outs = self.kernel(e)(*ins, **e.params)
             for o, v in zip(e.outs, outs if e.prim.multiple_results else (outs,)):
