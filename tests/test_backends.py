@@ -53,3 +53,21 @@ def test_the_environment_variable_chooses_the_backend_at_import():
     assert "The jax backend needs the `jax` package" in p.stderr
     p = _run("import ember; print(ember.config.get_backend())", env={"EMBER_BACKEND": "numpy"})
     assert p.stdout.strip() == "numpy"
+
+
+def test_eager_ops_on_the_jax_backend_run_on_device_arrays():
+    pytest.importorskip("jax")
+    code = ("import ember as tf, numpy as np\n"
+            "a = tf.constant([[1.0, 2.0], [3.0, 4.0]])\n"
+            "c = tf.matmul(a, a) + 1.0\n"
+            "s = tf.strings.length(tf.constant(['ab']))\n"  # no JAX kernel: NumPy's
+            "print(type(c._value).__module__.split('.')[0], c.numpy().tolist(), "
+            "int(s.numpy()[0]))\n"
+            "tf.config.set_backend('numpy')\n"
+            "print(type((a + a)._value).__name__)\n")
+    p = _run(code, env={"EMBER_BACKEND": "jax"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    first, second = p.stdout.strip().splitlines()
+    assert first.startswith("jax") or first.startswith("jaxlib")
+    assert "[[8.0, 11.0], [16.0, 23.0]] 2" in first
+    assert second == "ndarray"
