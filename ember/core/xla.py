@@ -37,7 +37,7 @@ import numpy as np
 from .. import backend
 from .errors import InvalidArgumentError
 from .executor import _fold_constants, _live_eqns
-from .graph import Const, Graph, Tracer
+from .graph import Graph, Tracer
 from .xla_effects import HOST_CALLS, reraise_pending
 
 

@@ -12,7 +12,8 @@ from typing import Any, Callable, Sequence
 
 from ..core.errors import DTypeError, InvalidArgumentError
 from . import math_ops as m
-from .control_flow import _symbolic, cond
+from ..prims.control import _symbolic
+from .control_flow import cond
 from ..prims.convert import as_tensor
 
 __all__ = ["case", "switch_case"]

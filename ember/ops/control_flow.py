@@ -25,8 +25,7 @@ from ..core import nest
 from ..core.context import CTX
 from ..core.errors import InvalidArgumentError
 from ..core.rules import describe
-from ..prims.control import (_symbolic, cond_effect_p, cond_p,  # noqa: F401 - re-exported
-                             trace_cond, trace_while, while_effect_p, while_grad_p, while_p)
+from ..prims.control import _symbolic, trace_cond, trace_while
 from ..prims.convert import as_tensor
 
 __all__ = ["cond", "while_loop"]

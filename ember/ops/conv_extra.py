@@ -22,9 +22,9 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
-from .conv_ops import (_data_format, _from_nhwc, _ints, _out_size,
-                       _padding, _to_nhwc, conv2d, conv2d_backprop_input_p, conv2d_p)
+from ..prims.conv import _out_size, conv2d_backprop_input_p, conv2d_p
 from ..prims.convert import as_tensor
+from .conv_ops import _data_format, _from_nhwc, _ints, _padding, _to_nhwc, conv2d
 from .creation_ops import eye, zeros
 from .shape_ops import shape as _shape
 from .shape_ops import broadcast_to, reshape

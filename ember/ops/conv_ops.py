@@ -23,9 +23,7 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
-from ..prims.conv import (_out_size, avg_pool2d_grad_p, avg_pool2d_p,  # noqa: F401 - re-exported
-                          conv2d_backprop_filter_p, conv2d_backprop_input_p, conv2d_p,
-                          max_pool2d_grad_grad_p, max_pool2d_grad_p, max_pool2d_p)
+from ..prims.conv import avg_pool2d_p, conv2d_p, max_pool2d_p
 from ..prims.convert import as_tensor
 from .shape_ops import expand_dims, transpose
 

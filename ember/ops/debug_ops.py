@@ -39,8 +39,7 @@ from ..core.registry import bind
 from ..core.tensor import TensorOps
 from . import math_ops as m
 from ..prims.convert import as_tensor, pair
-from ..prims.effects import (Leaf, check_p, enforce, format_tensor,  # noqa: F401 - re-exported
-                             print_p, render, value_now, write)
+from ..prims.effects import Leaf, enforce, print_p, render, value_now, write
 
 __all__ = ["Assert", "print", "executing_eagerly", "name_scope", "device",
            "control_dependencies", "no_op", "group"]

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..core.tensor import TensorOps
 from ..prims.convert import as_tensor
-from ..prims.index import (basic_getitem, newaxis, slice, strided_slice,  # noqa: F401
-                           strided_slice_grad_p, strided_slice_p)
+from ..prims.index import (basic_getitem, newaxis, slice,  # noqa: F401 - re-exported
+                           strided_slice)
 from .gather_ops import boolean_mask, gather
 
 __all__ = ["strided_slice", "slice", "newaxis"]

@@ -18,7 +18,7 @@ from . import reduce_ops as r
 from ..prims.convert import as_tensor
 from ..prims.math import conj
 
-from .linalg_ops import einsum_p
+from ..prims.linalg import einsum_p
 
 __all__ = ["norm", "matrix_transpose", "adjoint", "diag", "diag_part", "trace"]
 

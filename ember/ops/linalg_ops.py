@@ -21,8 +21,7 @@ from ..core.registry import bind
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
 from ..prims.convert import pair
-from ..prims.linalg import (_LETTERS, einsum, einsum_p, matmul,  # noqa: F401 - re-exported
-                            matmul_p)
+from ..prims.linalg import _LETTERS, einsum, einsum_p, matmul  # noqa: F401 - re-exported
 
 __all__ = ["matmul", "einsum", "tensordot", "matvec"]
 

@@ -21,8 +21,7 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import public_op
 from ..core.tensor import TensorOps
 from ..prims.convert import as_tensor, cast, like, stop_gradient
-from ..prims.nn import (relu, relu_grad_p, relu_p,  # noqa: F401 - re-exported
-                        sparse_softmax_xent)
+from ..prims.nn import relu, sparse_softmax_xent  # noqa: F401 - relu re-exported
 from . import math_ops as m
 from . import reduce_ops as r
 

@@ -57,7 +57,7 @@ from ..prims.random import (  # noqa: F401 - re-exported
 )
 from ..prims.reduce import argmax
 from . import math_ops as m
-from .debug_ops import enforce
+from ..prims.effects import enforce
 from .shape_ops import shape as dynamic_shape
 
 _FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")

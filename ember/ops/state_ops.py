@@ -22,7 +22,7 @@ from ..core.context import CTX
 from ..core.errors import DTypeError
 from ..core.registry import bind
 from ..prims.convert import convert_to_tensor
-from ..prims.effects import fused_update, fused_update_p  # noqa: F401 - re-exported
+from ..prims.effects import fused_update  # noqa: F401 - re-exported (optimizers use it)
 from ..prims.index import _normalize, strided_slice_grad_p
 from . import math_ops, shape_ops
 

@@ -41,7 +41,7 @@ from ..core.tensor import TensorOps
 from . import math_ops as m
 from ..prims.convert import as_tensor, cast, convert_to_tensor
 from .creation_ops import fill, zeros
-from .debug_ops import enforce
+from ..prims.effects import enforce
 from ..prims.index_dynamic import strided_slice_dynamic_p
 from .gather_ops import gather, tensor_scatter_nd_update
 from ..prims.reduce import cumsum, reduce_max

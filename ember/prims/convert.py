@@ -8,10 +8,9 @@ import numpy as np
 
 from ..core import rules
 from ..core.convert import scalar_like, to_array
-from ..core.dtypes import BY_NP, NP_ALL, NP_COMPLEX, as_dtype
+from ..core.dtypes import BY_NP, as_dtype
 from ..core.errors import DTypeError, ShapeError
 from ..core.registry import bind, defvjp, no_gradient, primitive
-from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .array import cast_p, concat_p, leading_one
 from .values import desc

@@ -123,7 +123,7 @@ def format_tensor(a: np.ndarray, summarize: int = 3, depth: int = 0) -> str:
 
     Example:
         >>> import numpy as np
-        >>> from ember.ops.debug_ops import format_tensor
+        >>> from ember.prims.effects import format_tensor
         >>> format_tensor(np.arange(10))
         '[0 1 2 ... 7 8 9]'
     """

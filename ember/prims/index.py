@@ -31,7 +31,7 @@ from .index_dynamic import _show, getitem_dynamic, index_shape, is_symbolic, sli
 from .math import add
 from .values import _VALUES, known_value, note_value
 
-__all__ = ["strided_slice", "slice", "newaxis", "pad"]
+__all__ = ["strided_slice", "slice", "newaxis"]
 
 newaxis = None
 _pyslice = builtins.slice

@@ -22,8 +22,9 @@ import numpy as np
 _PAD_MODES = {"REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
-def _static(shape) -> tuple:
-    """A shape tensor's entries as Python ints (it must be concrete under jit)."""
+def static_shape(shape) -> tuple:
+    """A shape tensor's entries as Python ints (it must be concrete under jit: its values
+    are known when the function is compiled; a clear error otherwise)."""
     if isinstance(shape, jax.core.Tracer):
         raise NotImplementedError(
             "The JAX backend needs shapes known when the function is compiled; this shape "
@@ -37,11 +38,11 @@ def reshape(x, shape):
 
 
 def broadcast_to_dynamic(x, shape, dims):
-    return jnp.broadcast_to(x, _static(shape))
+    return jnp.broadcast_to(x, static_shape(shape))
 
 
 def reshape_dynamic(x, shape, dims):
-    return jnp.reshape(x, _static(shape))
+    return jnp.reshape(x, static_shape(shape))
 
 
 def concat(*xs, axis):

@@ -26,6 +26,8 @@ import math
 
 import jax.numpy as jnp
 
+from ..numpy.gather import axis_rows
+
 
 def _clamp(indices, size: int):
     """Indices clamped into [0, size - 1] (a gather's out-of-range policy here)."""
@@ -131,28 +133,14 @@ def scatter_add_axis(updates, indices, like, axis, batch_dims):
     `like` is read), with each slice of `updates` added at its index along `axis`."""
     updates, indices = jnp.asarray(updates), jnp.asarray(indices)
     size = like.shape[axis]
-    b = batch_dims
-    bshape = indices.shape[:b]
-    nb = math.prod(bshape)
-    ishape = indices.shape[b:]
-    ni = len(ishape)
-    pre = updates.shape[b:axis]
-    post = updates.shape[axis + ni:]
-    u = updates.reshape((nb,) + updates.shape[b:])  # (nb, pre..., I..., post...)
-    npre = len(pre)
-    u = jnp.moveaxis(u, list(range(1 + npre, 1 + npre + ni)), list(range(1, 1 + ni)))
-    width = math.prod(pre) * math.prod(post)
-    u = u.reshape(nb * math.prod(ishape), width)  # rows in (batch, index position) order
-    idx = indices.reshape(nb, math.prod(ishape)).astype(jnp.int64)
+    u, idx, nb, fold = axis_rows(jnp, updates, indices, axis, batch_dims)  # NumPy's layout
     # NOTE: no range check on this backend (NumPy raises IndexError): a slice with an
     # index outside [0, size) is dropped.
     bad = (idx < 0) | (idx >= size)
     rows = idx + jnp.arange(nb, dtype=jnp.int64)[:, None] * size
     rows = jnp.where(bad, nb * size, rows).reshape(-1)
-    out = jnp.zeros((nb * size, width), dtype=updates.dtype).at[rows].add(u, mode="drop")
-    out = out.reshape((nb, size) + pre + post)
-    out = jnp.moveaxis(out, 1, 1 + npre)
-    return out.reshape(bshape + pre + (size,) + post)
+    out = jnp.zeros((nb * size, u.shape[1]), dtype=updates.dtype).at[rows].add(u, mode="drop")
+    return fold(out, size)
 
 
 KERNELS = {

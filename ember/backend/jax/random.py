@@ -28,6 +28,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .array import static_shape
+
 _F16 = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -103,13 +105,7 @@ def _at_run_time(kernel):
     """The kernel of a sampler whose shape arrives as a 1-D int array: it must be concrete
     at trace time (XLA's shapes are static); `dims`, the static hint, is not needed."""
     def run(key, shape, dims, dtype):
-        if isinstance(shape, jax.core.Tracer):
-            raise NotImplementedError(
-                f"{run.__name__}: the JAX backend needs the sample's shape when it compiles "
-                f"the function, but it is only known at run time (static hint {list(dims)}). "
-                f"Compute the shape from tensor shapes (ember.shape(x)) or constants, or "
-                f"run this function on the NumPy backend (jit_compile=False).")
-        dims_now = _shape(np.asarray(shape).reshape(-1))
+        dims_now = static_shape(shape)
         if any(d < 0 for d in dims_now):
             raise ValueError(f"{run.__name__}: shape dimensions must be >= 0, received "
                              f"{list(dims_now)}.")

@@ -114,12 +114,11 @@ def tensor_scatter_nd(tensor, indices, updates, mode):
     return out
 
 
-def scatter_add_axis(updates, indices, like, axis, batch_dims):
-    """Zeros of shape B + pre + [size] + post, size = like.shape[axis] (only the shape of
-    `like` is read), with each slice of `updates` (shape B + pre + indices.shape[b:] +
-    post) added at its index along `axis`."""
-    size = like.shape[axis]
-    _check_range(indices, size, f"output axis {axis}")
+def axis_rows(xp, updates, indices, axis: int, batch_dims: int) -> tuple:
+    """The layout scatter_add_axis sums in, on any array module `xp` (NumPy, jax.numpy):
+    `updates` (B + pre + indices.shape[b:] + post) as rows (n, width) in (batch, index
+    position) order, the indices as (nb, k) int64, the batch count nb, and `fold(sums,
+    size)`, which turns the (nb * size, width) sums into B + pre + [size] + post."""
     b = batch_dims
     bshape = indices.shape[:b]
     nb = math.prod(bshape)
@@ -129,11 +128,24 @@ def scatter_add_axis(updates, indices, like, axis, batch_dims):
     post = updates.shape[axis + ni:]
     u = updates.reshape((nb,) + updates.shape[b:])  # (nb, pre..., I..., post...)
     npre = len(pre)
-    u = np.moveaxis(u, list(range(1 + npre, 1 + npre + ni)), list(range(1, 1 + ni)))
-    width = math.prod(pre) * math.prod(post)
-    n = nb * math.prod(ishape)
-    u = u.reshape(n, width)  # rows in (batch, index position) order
-    rows = indices.reshape(nb, math.prod(ishape)).astype(np.int64)
+    u = xp.moveaxis(u, list(range(1 + npre, 1 + npre + ni)), list(range(1, 1 + ni)))
+    u = u.reshape(nb * math.prod(ishape), math.prod(pre) * math.prod(post))
+    idx = indices.reshape(nb, math.prod(ishape)).astype(xp.int64)
+
+    def fold(out, size: int):
+        out = xp.moveaxis(out.reshape((nb, size) + pre + post), 1, 1 + npre)
+        return out.reshape(bshape + pre + (size,) + post)
+    return u, idx, nb, fold
+
+
+def scatter_add_axis(updates, indices, like, axis, batch_dims):
+    """Zeros of shape B + pre + [size] + post, size = like.shape[axis] (only the shape of
+    `like` is read), with each slice of `updates` (shape B + pre + indices.shape[b:] +
+    post) added at its index along `axis`."""
+    size = like.shape[axis]
+    _check_range(indices, size, f"output axis {axis}")
+    u, rows, nb, fold = axis_rows(np, updates, indices, axis, batch_dims)
+    width = u.shape[1]
     rows = (rows + np.arange(nb, dtype=np.int64)[:, None] * size).reshape(-1)
     if width == 1 and updates.dtype.kind == "f" and updates.dtype.itemsize <= 8:
         # NOTE: bincount sums in float64 and is much faster than add.at for one column.
@@ -142,9 +154,7 @@ def scatter_add_axis(updates, indices, like, axis, batch_dims):
     else:
         out = np.zeros((nb * size, width), dtype=updates.dtype)
         np.add.at(out, rows, u)
-    out = out.reshape((nb, size) + pre + post)
-    out = np.moveaxis(out, 1, 1 + npre)
-    return out.reshape(bshape + pre + (size,) + post)
+    return fold(out, size)
 
 
 KERNELS = {
