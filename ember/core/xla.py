@@ -172,7 +172,13 @@ def _fused_update(ins: list, params: dict, state: dict) -> tuple:
     k = len(per) // len(groups)
     outs: list = []
     for i, vs in enumerate(groups):
-        buffers = [state[id(v)] if id(v) in state else v._value for v in vs]
+        missing = [v.name for v in vs if id(v) not in state]
+        if missing:  # only the top-level graph threads the optimizer's state
+            raise NotImplementedError(
+                f"An optimizer update of {missing} inside a cond or while_loop body is not "
+                f"supported on the JAX backend; apply the optimizer outside the branch, or "
+                f"use the NumPy backend.")
+        buffers = [state[id(v)] for v in vs]
         new = pure(*per[i * k:(i + 1) * k], *buffers, *shared)
         outs.extend(new)
     return tuple(outs)
@@ -330,14 +336,9 @@ class XlaPlan:
         self.n_eqns = len(low.eqns)
         reads = list(graph.reads)
         seen = {id(v) for v in reads}
-        effect_vars: list = []
-        for e in low.eqns:
-            if e.prim.name == "fused_update":
-                for vs in e.params["groups"]:
-                    for v in vs:
-                        if id(v) not in {id(u) for u in effect_vars}:
-                            effect_vars.append(v)
-        self._effect_vars = effect_vars
+        by_id = {id(v): v for e in low.eqns if e.prim.name == "fused_update"
+                 for vs in e.params["groups"] for v in vs}  # in order, each once
+        effect_vars = self._effect_vars = list(by_id.values())
         self._state = reads + [v for v in effect_vars if id(v) not in seen]
         updated = {id(v) for v, _ in graph.updates} | {id(v) for v in effect_vars}
         self._donated = [i for i, v in enumerate(self._state) if id(v) in updated]
@@ -352,7 +353,7 @@ class XlaPlan:
             for i, a in zip(self._donated, donated):
                 values[i] = a
             effect_state = {id(v): values[i] for i, v in enumerate(state_vars)
-                            if id(v) in {id(u) for u in effect_vars}}
+                            if id(v) in by_id}
             outs, updates, effects = low(*args, *values[:n_reads], state=effect_state)
             return outs, updates, tuple(effects[id(v)][1] if id(v) in effects else None
                                         for v in effect_vars)
@@ -411,8 +412,3 @@ class XlaPlan:
         # NOTE: outputs stay device arrays (no wait for the device here); `.numpy()` and
         # NumPy read them when asked, so a training loop runs ahead of its GPU.
         return list(outs), updates
-
-    def run(self, *arrays: Any) -> tuple:
-        """`(outputs, updates)` for the graph's input arrays (arguments, then reads)."""
-        outs, updates, _ = self._lowering(*arrays)
-        return outs, updates
