@@ -16,6 +16,7 @@ import pytest
 
 import ember as tf
 from ember import keras
+from ember.core.registry import bind
 
 # -- numerics ----------------------------------------------------------------------------
 
@@ -47,6 +48,21 @@ def diff_indices(case) -> list:
     if case.diff_args is not None:
         idx = [k for k in idx if k in case.diff_args]
     return idx
+
+
+def loss_gradients(prim, params: dict, diff: list):
+    """A function of the primitive's inputs: the gradients, at the inputs `diff`, of
+    sum(1.5 * output) over its floating outputs (the registry walks' gradient check)."""
+    def grads(*xs):
+        with tf.GradientTape() as tape:
+            for k in diff:
+                tape.watch(xs[k])
+            out = bind(prim, *xs, **params)
+            outs = out if isinstance(out, tuple) else (out,)
+            loss = tf.add_n([tf.reduce_sum(o * 1.5) for o in outs if o.dtype.is_floating]
+                            or [tf.constant(0.0, tf.float64)])
+        return tape.gradient(loss, [xs[k] for k in diff])
+    return grads
 
 
 def redraw_like(a: np.ndarray, shape: tuple, rng: np.random.Generator) -> np.ndarray:

@@ -7,6 +7,7 @@ import pytest
 import ember as tf
 from ember.core.registry import PRIMITIVES, bind
 from ember.core.tensor import wrap
+from tests.helpers import loss_gradients
 from tests.op_specs import all_specs
 
 
@@ -240,16 +241,7 @@ def test_traced_equals_eager_for_every_primitive(name, i, case):
     if not diff:
         return
 
-    def grads(*xs):
-        with tf.GradientTape() as tape:
-            for k in diff:
-                tape.watch(xs[k])
-            out = bind(prim, *xs, **case.params)
-            outs = out if isinstance(out, tuple) else (out,)
-            loss = tf.add_n([tf.reduce_sum(o * 1.5) for o in outs if o.dtype.is_floating]
-                            or [tf.constant(0.0, tf.float64)])
-        return tape.gradient(loss, [xs[k] for k in diff])
-
+    grads = loss_gradients(prim, case.params, diff)
     for ge, gt in zip(grads(*args), tf.function(grads)(*args)):
         assert (ge is None) == (gt is None)
         if ge is not None:
