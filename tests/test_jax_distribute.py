@@ -26,7 +26,7 @@ def _fit(mode: str) -> dict:
     p = subprocess.run([sys.executable, SCRIPT, mode], capture_output=True, text=True,
                        env={**os.environ, **ENV}, timeout=300, cwd=ROOT)
     assert p.returncode == 0, p.stderr[-2000:]
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return {**json.loads(p.stdout.strip().splitlines()[-1]), "stderr": p.stderr}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,11 @@ def test_data_parallel_fit_equals_the_single_device_fit(single, mode):
     np.testing.assert_allclose(dp["p"], single["p"], rtol=1e-5, atol=1e-6)
     for a, b in zip(dp["w"], single["w"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # the replicated batch is said once (a batch size that isn't a multiple of the device
+    # count would give no speed-up), the batches that divide are not
+    assert dp["stderr"].count("A batch of 6 rows doesn't divide over 4 devices") == 1
+    assert "A batch of 16 rows" not in dp["stderr"]
+    assert "doesn't divide" not in single["stderr"]
 
 
 CUSTOM_LOOP = """

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -56,6 +57,7 @@ def _jax() -> Any:
 # gradients across devices (an all-reduce) where the batch is reduced.
 _MESHES: list = []  # the scopes' meshes, innermost last
 _GLOBAL_MESH: list = [None]  # keras.distribution.set_distribution's
+_WARNED: set = set()  # (devices, rows) of the batches replicated, each said once
 
 
 def push_mesh(mesh: Any) -> None:
@@ -85,7 +87,20 @@ def _placed(jax: Any, mesh: Any, args: tuple, state: tuple) -> tuple:
 
     def put(a: Any, s: Any) -> Any:
         return a if getattr(a, "sharding", None) == s else jax.device_put(a, s)
-    args = tuple(put(a, bat if np.ndim(a) and np.shape(a)[0] % n == 0 else rep) for a in args)
+
+    def spec(a: Any) -> Any:
+        if not np.ndim(a):
+            return rep
+        rows = np.shape(a)[0]
+        if rows % n and (n, rows) not in _WARNED:
+            _WARNED.add((n, rows))
+            warnings.warn(
+                f"A batch of {rows} rows doesn't divide over {n} devices: each device "
+                f"computes all of it (the same values, no sample dropped, no speed-up). "
+                f"Choose a batch size that is a multiple of {n} (the last, partial batch "
+                f"of an epoch is the only one to run this way then).", stacklevel=4)
+        return bat if rows % n == 0 else rep
+    args = tuple(put(a, spec(a)) for a in args)
     return args, tuple(put(a, rep) for a in state)
 
 
@@ -398,7 +413,12 @@ class XlaPlan:
         args, kept, donated = self._inputs(tensors)
         try:
             outs, updates, effects = self._jitted(args, kept, donated)
-            if self._host:  # a host call's error surfaces before any update is applied
+            if self._host or (mesh is not None and mesh.size > 1 and
+                              self._jax.default_backend() == "cpu"):
+                # a host call's error surfaces before any update is applied; and XLA's
+                # CPU devices deadlock in their all-reduce when a second step is queued
+                # before the first has finished (seen with 2-4 forced host devices on 2
+                # cores, in plain JAX too): on CPU meshes each step is waited for
                 self._jax.block_until_ready((outs, updates, effects))
         except NotImplementedError:
             raise
