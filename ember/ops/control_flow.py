@@ -45,6 +45,9 @@ def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None =
     if true_fn is None or false_fn is None or not callable(true_fn) or not callable(false_fn):
         raise TypeError("cond: true_fn and false_fn must both be callables taking no "
                         "arguments, e.g. ember.cond(x > 0, lambda: x, lambda: -x).")
+    keras_trace = getattr(getattr(pred, "_trace", None), "cond", None)
+    if keras_trace is not None:  # a KerasTensor predicate (in a layer's shape-only call)
+        return keras_trace(true_fn, false_fn)
     if not _symbolic(pred):
         p = as_tensor(pred)
         if p.shape.rank not in (0, None) and p.shape.num_elements() != 1:
@@ -78,6 +81,12 @@ def while_loop(cond: Callable, body: Callable, loop_vars: Any, shape_invariants:
     single = not isinstance(loop_vars, (list, tuple))
     structure = [loop_vars] if single else loop_vars
     flat = nest.flatten(structure)
+    keras_trace = next((t._trace.while_loop for t in flat if hasattr(
+        getattr(t, "_trace", None), "while_loop")), None)
+    if keras_trace is not None:  # KerasTensor loop variables (a layer's shape-only call)
+        out = keras_trace(body, list(structure))
+        return out[0] if single else type(loop_vars)(out) if isinstance(
+            loop_vars, tuple) else out
     if not CTX.traces:
         vars_ = structure
         i = 0

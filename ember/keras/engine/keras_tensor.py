@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...core import nest
 from ...core.dtypes import as_dtype
 from ...core.errors import SymbolicValueError, fmt_spec
 from ...core.shape import TensorSpec, as_shape
@@ -102,12 +103,61 @@ def symbolic_bind(prim: Any, args: tuple, params: dict) -> Any:
     return outs if prim.multiple_results else outs[0]
 
 
+def _merged(op: str, a: Any, b: Any) -> Any:
+    """One KerasTensor for two branches' (or a loop's before/after) outputs: the same
+    dtype, the shape both agree on (dims that differ become None)."""
+    if not (isinstance(a, SymbolicTensor) or isinstance(b, SymbolicTensor)):
+        return a
+    sa, sb = TensorSpec(a.shape, a.dtype), TensorSpec(b.shape, b.dtype)
+    if sa.dtype != sb.dtype:
+        raise SymbolicValueError(f"{op}: its branches give dtypes {sa.dtype.name} and "
+                                 f"{sb.dtype.name}; both must give the same dtype.")
+    if sa.shape.rank != sb.shape.rank:
+        raise SymbolicValueError(f"{op}: its branches give ranks {sa.shape.rank} and "
+                                 f"{sb.shape.rank}; both must give the same rank.")
+    return KerasTensor.from_spec(TensorSpec(sa.shape.most_specific_compatible_shape(
+        sb.shape), sa.dtype))
+
+
+def _only_in_layers(op: str) -> None:
+    if not CALL.spec_only:
+        raise SymbolicValueError(
+            f"{op} on KerasTensors outside a layer: its functions close over KerasTensors, "
+            f"which have no values when the model runs. Put the {op} in a layer's call "
+            f"(a custom keras.layers.Layer, or keras.layers.Lambda), where it runs on the "
+            f"layer's input values.")
+
+
 class _KerasTrace:
     """The trace of the functional API: `bind` hands it a primitive call with a
-    KerasTensor input (see core/context.py)."""
+    KerasTensor input (see core/context.py); `cond` and `while_loop` hand it their
+    functions when a predicate or loop variable is a KerasTensor (in a layer's
+    shape-only call: the output specs, from running the functions on specs)."""
 
     __slots__ = ()
     process = staticmethod(symbolic_bind)
+
+    @staticmethod
+    def cond(true_fn: Any, false_fn: Any) -> Any:
+        _only_in_layers("cond")
+        t, f = true_fn(), false_fn()
+        if len(nest.flatten(t)) != len(nest.flatten(f)):
+            raise SymbolicValueError("cond: true_fn and false_fn return different "
+                                     "structures; both must return the same.")
+        return nest.pack_sequence_as(t, [_merged("cond", a, b) for a, b in
+                                         zip(nest.flatten(t), nest.flatten(f))])
+
+    @staticmethod
+    def while_loop(body: Any, loop_vars: list) -> list:
+        _only_in_layers("while_loop")
+        out = body(*loop_vars)
+        out = [out] if not isinstance(out, (list, tuple)) else list(out)
+        flat_in, flat_out = nest.flatten(loop_vars), nest.flatten(out)
+        if len(flat_in) != len(flat_out):
+            raise SymbolicValueError(f"while_loop: body returned {len(flat_out)} values "
+                                     f"for {len(flat_in)} loop variables.")
+        return nest.pack_sequence_as(loop_vars, [_merged("while_loop", a, b) for a, b in
+                                                 zip(flat_in, flat_out)])
 
 
 # Every KerasTensor carries it (TensorOps._trace is None for values with data).
