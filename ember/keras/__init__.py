@@ -9,11 +9,12 @@ Example:
 
 from . import (activations, backend, callbacks, config, constraints, datasets,  # noqa: F401
                distribution, initializers, layers, losses, metrics, mixed_precision, models,
-               optimizers, preprocessing, regularizers, saving, utils)
+               ops, optimizers, preprocessing, random, regularizers, saving, utils)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
 from .engine.layer import Layer
+from .variables import Variable
 from .models import Functional, Model, Sequential
 from .. import __version__ as ember_version  # noqa: F401  (ember's own version)
 
