@@ -8,6 +8,8 @@ static too.
 
 Example:
     >>> import numpy as np
+
+from ..numpy.array import range_with
     >>> from ember.backend.jax.array import KERNELS  # doctest: +SKIP
     >>> KERNELS["tile"](np.array([1, 2]), multiples=(2,))  # doctest: +SKIP
     Array([1, 2, 1, 2], dtype=int64)
@@ -81,11 +83,7 @@ def pad(x, paddings, mode, constant_values):
 
 
 def range_(start, delta, size, dtype):
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "iu":
-        out = np.float64(start) + jnp.arange(size, dtype=np.float64) * np.float64(delta)
-        return out.astype(dtype)
-    return jnp.arange(size, dtype=dtype) * dtype.type(delta) + dtype.type(start)
+    return range_with(jnp, start, delta, size, dtype)
 
 
 def _shape(x, out_type):

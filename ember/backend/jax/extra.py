@@ -1,9 +1,9 @@
 """JAX kernels for roll and searchsorted (their primitives: ember/prims/roll.py, sort.py).
 
 `roll` takes its shifts as a (possibly traced) tensor: `jnp.roll` slices dynamically.
-`searchsorted` is the NumPy kernel's vectorized binary search over every row at once,
-unrolled into a fixed number of steps (bit length of the row size + 1), so it compares
-exactly as NumPy does (`<` for side="left", `<=` for "right").
+`searchsorted` is the NumPy kernel's vectorized binary search over every row at once
+(`numpy.extra.searchsorted_with`, written once over `xp`), a fixed number of steps (bit
+length of the row size + 1), so it compares exactly as NumPy does.
 
 `bincount` is not lowered: its output has `max(arr) + 1` bins (bounded by `minlength`
 and `maxlength`), a length that depends on the values unless `maxlength` fixes it.
@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+
+from ..numpy.extra import searchsorted_with
 
 
 def _rows(x):
@@ -42,27 +44,8 @@ def roll(x, shift, axis):
 
 
 def searchsorted(sorted_sequence, values, side, out_type):
-    sorted_sequence, values = jnp.asarray(sorted_sequence), jnp.asarray(values)
-    n = sorted_sequence.shape[-1]
-    seq = _rows(sorted_sequence)
-    vals = _rows(values)
-    if seq.shape[0] != vals.shape[0]:
-        raise ValueError(
-            f"sorted_sequence and values must have the same leading dims "
-            f"(the same number of rows), received shapes {list(sorted_sequence.shape)} "
-            f"and {list(values.shape)}.")
-    lo = jnp.zeros(vals.shape, dtype=jnp.int64)
-    if n == 0 or vals.size == 0:
-        return lo.astype(out_type).reshape(values.shape)
-    hi = jnp.full(vals.shape, n, dtype=jnp.int64)
-    for _ in range(n.bit_length() + 1):  # enough halvings of [0, n] to converge
-        active = lo < hi
-        mid = (lo + hi) // 2
-        probe = jnp.take_along_axis(seq, jnp.minimum(mid, n - 1), axis=1)
-        right = probe < vals if side == "left" else probe <= vals
-        lo = jnp.where(active & right, mid + 1, lo)
-        hi = jnp.where(active & ~right, mid, hi)
-    return lo.astype(out_type).reshape(values.shape)
+    return searchsorted_with(jnp, jnp.asarray(sorted_sequence), jnp.asarray(values), side,
+                             out_type)
 
 
 KERNELS = {"roll": roll, "searchsorted": searchsorted}

@@ -89,14 +89,20 @@ def reverse(x, axis):
     return np.flip(x, axis) if axis else x
 
 
-def range_(start, delta, size, dtype):
-    """`start + i * delta` for i in [0, size), in `dtype`."""
+def range_with(xp, start, delta, size, dtype):
+    """`start + i * delta` for i in [0, size), in `dtype`; written once for NumPy and
+    jax.numpy (`xp`)."""
+    dtype = np.dtype(dtype)
     if dtype.kind not in "iu":  # floats, bfloat16 included
         # NOTE: computed in float64 and rounded once, so each value is the closest `dtype`
         # number to start + i * delta (no error accumulates along the sequence).
-        out = np.float64(start) + np.arange(size, dtype=np.float64) * np.float64(delta)
+        out = np.float64(start) + xp.arange(size, dtype=np.float64) * np.float64(delta)
         return out.astype(dtype)
-    return np.arange(size, dtype=dtype) * dtype.type(delta) + dtype.type(start)
+    return xp.arange(size, dtype=dtype) * dtype.type(delta) + dtype.type(start)
+
+
+def range_(start, delta, size, dtype):
+    return range_with(np, start, delta, size, dtype)
 
 
 KERNELS = {

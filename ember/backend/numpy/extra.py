@@ -26,7 +26,10 @@ def roll(x, shift, axis):
     return np.roll(x, shifts, axis)  # repeated axes add their shifts, as TF
 
 
-def searchsorted(sorted_sequence, values, side, out_type):
+def searchsorted_with(xp, sorted_sequence, values, side, out_type):
+    """searchsorted over the rows of the last axis, written once for NumPy and jax.numpy
+    (`xp`): one vectorized binary search over every row at once (log2(n) + 1 passes of
+    array ops, a fixed count, so XLA compiles it), not a loop of calls, one per row."""
     n = sorted_sequence.shape[-1]
     seq = _rows(sorted_sequence)
     vals = _rows(values)
@@ -35,19 +38,22 @@ def searchsorted(sorted_sequence, values, side, out_type):
             f"sorted_sequence and values must have the same leading dims "
             f"(the same number of rows), received shapes {list(sorted_sequence.shape)} "
             f"and {list(values.shape)}.")
-    # NOTE: one vectorized binary search over every row at once (about log2(n) NumPy
-    # passes), instead of a Python loop of np.searchsorted calls, one per row.
-    lo = np.zeros(vals.shape, dtype=np.int64)
-    hi = np.full(vals.shape, n, dtype=np.int64)
-    rows = np.arange(seq.shape[0])[:, None]
-    while n and (lo < hi).any():
+    lo = xp.zeros(vals.shape, dtype=np.int64)
+    if n == 0 or vals.size == 0:
+        return lo.astype(out_type).reshape(values.shape)
+    hi = xp.full(vals.shape, n, dtype=np.int64)
+    for _ in range(n.bit_length() + 1):  # enough halvings of [0, n] to converge
         active = lo < hi
         mid = (lo + hi) // 2
-        probe = seq[rows, np.minimum(mid, n - 1)]
+        probe = xp.take_along_axis(seq, xp.minimum(mid, n - 1), axis=1)
         right = probe < vals if side == "left" else probe <= vals
-        lo = np.where(active & right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
+        lo = xp.where(active & right, mid + 1, lo)
+        hi = xp.where(active & ~right, mid, hi)
     return lo.astype(out_type).reshape(values.shape)
+
+
+def searchsorted(sorted_sequence, values, side, out_type):
+    return searchsorted_with(np, sorted_sequence, values, side, out_type)
 
 
 def bincount(arr, weights, minlength, maxlength, binary_output, axis):
