@@ -138,3 +138,63 @@ def test_a_check_in_a_distributed_step_is_refused_before_it_runs():
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.startswith("refused 1.0 ")
     assert "runs on 4 devices are not supported on the JAX backend" in p.stdout
+
+
+TWO_HOSTS = """
+import json, os
+import numpy as np
+import ember as tf
+from ember import keras
+import jax
+multi = os.environ.get("TF_CONFIG") is not None
+s = tf.distribute.MultiWorkerMirroredStrategy() if multi else tf.distribute.OneDeviceStrategy("/cpu:0")
+keras.utils.set_random_seed(7)
+rng = np.random.default_rng(7)
+x = rng.standard_normal((64, 6)).astype(np.float32); y = rng.integers(0, 3, 64)
+with s.scope():
+    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"),
+                          keras.layers.Dense(3)])
+    m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+h = m.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+print("RESULT", json.dumps([s.num_replicas_in_sync, jax.process_count(), h.history["loss"]]))
+"""
+
+
+def _free_ports(n: int) -> list:
+    import socket
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def test_two_hosts_train_as_one_device():
+    """Multi-host: two processes on this machine (2 devices each) joined by
+    MultiWorkerMirroredStrategy from TF_CONFIG (jax.distributed, gloo on CPU) fit the
+    same model as one device does on the same global batches."""
+    ports = _free_ports(2)
+    workers = [f"localhost:{p}" for p in ports]
+    env = {**os.environ, "EMBER_BACKEND": "jax", "PYTHONPATH": ROOT,
+           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    procs = [subprocess.Popen(
+        [sys.executable, "-c", TWO_HOSTS], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=ROOT, env={**env, "TF_CONFIG": json.dumps(
+            {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}})})
+        for i in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+    results = [json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT"))[7:])
+               for out, _ in outs]
+    one = subprocess.run([sys.executable, "-c", TWO_HOSTS], capture_output=True, text=True,
+                         cwd=ROOT, env={**env, "XLA_FLAGS": ""}, timeout=300)
+    assert one.returncode == 0, one.stderr[-2000:]
+    single = json.loads(next(ln for ln in one.stdout.splitlines()
+                             if ln.startswith("RESULT"))[7:])
+    for replicas, processes, losses in results:
+        assert (replicas, processes) == (4, 2)
+        np.testing.assert_allclose(losses, single[2], rtol=1e-5)
+    assert single[:2] == [1, 1]

@@ -171,6 +171,10 @@ class MultiWorkerMirroredStrategy(Strategy):
         if config and not getattr(jax.distributed, "is_initialized", lambda: False)():
             spec = json.loads(config)
             workers = spec["cluster"]["worker"]
+            if jax.config.jax_cpu_collectives_implementation in (None, "none"):
+                # CPU hosts exchange their all-reduces through gloo (JAX has no other
+                # CPU collectives built in); GPUs use NCCL whatever this says
+                jax.config.update("jax_cpu_collectives_implementation", "gloo")
             jax.distributed.initialize(coordinator_address=workers[0],
                                        num_processes=len(workers),
                                        process_id=int(spec["task"]["index"]))
