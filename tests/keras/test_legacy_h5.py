@@ -133,7 +133,7 @@ def test_damaged_and_foreign_files(tmp_path):
         keras.models.load_model(weights)
     with h5py.File(tmp_path / "k3.weights.h5", "w") as f:  # Keras 3's new weights layout
         f.create_group("layers")
-    with pytest.raises(ValueError, match="Keras 3 '.weights.h5'"):
+    with pytest.raises(ValueError, match="does not match the model"):  # read as Keras 3's
         model.load_weights(tmp_path / "k3.weights.h5")
 
 

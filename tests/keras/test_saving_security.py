@@ -234,7 +234,7 @@ def _patch_declared_size(path, member: str, size: int) -> None:
 
 def test_huge_members_are_refused_before_reading(tmp_path):
     _, path = _saved(tmp_path)
-    for member in ("config.json", "model.weights.npz"):
+    for member in ("config.json", "model.weights.h5"):  # Keras 3's layout
         p = tmp_path / "huge.keras"
         p.write_bytes(path.read_bytes())
         _patch_declared_size(p, member, 0xFFFFFFF0)
@@ -245,16 +245,16 @@ def test_huge_members_are_refused_before_reading(tmp_path):
     np.savez(bomb, big=np.zeros(4 << 20, np.float32))  # 16 MB of zeros, ~16 KB deflated
     p = tmp_path / "bomb.keras"
     p.write_bytes(path.read_bytes())
-    _rewrite(p, replace={"model.weights.npz": bomb.getvalue()})
+    _rewrite(p, replace={"model.weights.h5": bomb.getvalue()})
     assert p.stat().st_size < 200_000
-    with pytest.raises(DamagedFileError, match="model.weights.npz claims"):
+    with pytest.raises(DamagedFileError, match="model.weights.h5 claims"):
         keras.models.load_model(p)
 
 
 def test_weights_file_lies_and_pickles_are_refused(tmp_path):
     model = keras.Sequential([keras.Input((3,)), L.Dense(2)])
     before = model.get_weights()
-    path = tmp_path / "w.weights.h5"
+    path = tmp_path / "w.ckpt"  # ember's npz format (.weights.h5 is Keras 3's HDF5)
     model.save_weights(path)
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}

@@ -1,8 +1,10 @@
-"""`keras.saving` in ember: ember's own weights file (`save_weights` / `load_weights`) and
-its whole-model `.keras` archive (`save_model` / `load_model`, see model_file.py).
+"""`keras.saving` in ember: weights files (`save_weights` / `load_weights`) and whole-model
+`.keras` archives (`save_model` / `load_model`, see model_file.py).
 
-HDF5 and SavedModel are not supported; the weights file holds every weight of
-`model.weights` in order, and the `.keras` archive adds the config and compile arguments.
+`.keras` and `.weights.h5` are Keras 3's formats (keras3_config.py, keras3_format.py),
+which real Keras 3 reads and writes too; `.h5` is tf.keras 2's legacy HDF5 (legacy_h5.py);
+any other weights path is ember's npz format (weights_file.py). SavedModel is not
+supported.
 
 Example:
     >>> import os, tempfile

@@ -64,7 +64,7 @@ def _h5py() -> Any:
 
 def is_legacy_h5_path(path: str) -> bool:
     """Whether a path names a legacy HDF5 file (`.h5` / `.hdf5`, but not Keras 3's
-    `.weights.h5`, which ember writes in its own weights format).
+    `.weights.h5`, which has Keras 3's own layout).
 
     Example:
         >>> is_legacy_h5_path("m.h5"), is_legacy_h5_path("m.weights.h5")
@@ -231,16 +231,60 @@ def _read_weight_values(who: str, path: str, group: Any, model: Any) -> list:
         raise _damaged(who, path, f"reading a weight failed: {e}") from e
 
 
-def load_weights_h5(model: Any, path: str) -> None:
-    """Loads a legacy HDF5 weights file (or a whole-model `.h5` file's weights)."""
+def load_weights_h5(model: Any, path: str, by_name: bool = False,
+                    skip_mismatch: bool = False) -> None:
+    """Loads a legacy HDF5 weights file (or a whole-model `.h5` file's weights): layers
+    in order, or with `by_name` each layer from the file's layer of its name (layers the
+    file lacks keep their values); `skip_mismatch` (with `by_name`) skips, with a
+    warning, layers whose weights don't fit."""
     with _open("load_weights", path) as h:
         group = h["model_weights"] if "model_weights" in h else h
         if "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
             raise ValueError(f"load_weights: {path!r} is an HDF5 file without tf.keras 2's "
-                             f"'layer_names' (a Keras 3 '.weights.h5' file?); ember reads "
-                             f"legacy HDF5 weights and its own weights files.")
+                             f"'layer_names'; ember reads legacy HDF5 weights, Keras 3's "
+                             f"'.weights.h5' layout and its own weights files.")
+        if by_name:
+            plan = _by_name_plan(path, group, model, skip_mismatch)
+            values = [np.asarray(d[()]).astype(np.dtype(as_dtype(w.dtype).as_numpy_dtype),
+                                               copy=False) for w, d in plan]
+            for (w, _), value in zip(plan, values):
+                w.assign(value)
+            return
         values = _read_weight_values("load_weights", path, group, model)
     model.set_weights(values)
+
+
+def _by_name_plan(path: str, group: Any, model: Any, skip_mismatch: bool) -> list:
+    """[(Variable, Dataset)] of the layers whose name the file has; raises (or, with
+    skip_mismatch, warns) before anything is read when a layer's weights don't fit."""
+    names = set(_read_names(group, "layer_names"))
+    plan, problems = [], []
+    for layer in model.layers:
+        weights = _layer_weights(layer)
+        if not weights or layer.name not in names or layer.name not in group:
+            continue
+        g = group[layer.name]
+        wnames = _read_names(g, "weight_names")
+        if len(wnames) != len(weights):
+            problems.append(f"layer {layer.name!r} has {len(weights)} weights, the file "
+                            f"{len(wnames)}")
+            continue
+        fits = [wn in g and tuple(g[wn].shape) == tuple(w.shape)
+                for wn, w in zip(wnames, weights)]
+        if not all(fits):
+            problems.append(f"layer {layer.name!r}: the shapes "
+                            f"{[tuple(g[wn].shape) for wn in wnames if wn in g]} in the file "
+                            f"differ from {[tuple(w.shape) for w in weights]}")
+            continue
+        plan.extend((w, g[wn]) for wn, w in zip(wnames, weights))
+    if problems and not skip_mismatch:
+        raise ValueError(f"load_weights(by_name=True): {path!r} does not fit the model: "
+                         f"{'; '.join(problems)}. No weight was changed; pass "
+                         f"skip_mismatch=True to load the layers that fit.")
+    if problems:
+        warnings.warn(f"load_weights(by_name=True, skip_mismatch=True): skipped "
+                      f"{'; '.join(problems)}.", stacklevel=4)
+    return plan
 
 
 def load_model_h5(path: str, custom_objects: dict | None, compile: bool,

@@ -147,6 +147,9 @@ def model_from_config(config: dict, custom_objects: dict | None = None, *,
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"model_from_config: expected a dict with 'class_name' and "
                          f"'config' (as model.to_json() writes), received {config!r:.200}.")
+    if "module" in config and "registered_name" in config:  # Keras 3's schema
+        from .keras3_config import from_keras3  # (it imports this module)
+        config = from_keras3(config, safe_mode=safe_mode, by_ember=True)
     with registry.safe_mode_scope(safe_mode):
         model = deserialize(config, custom_objects=custom_objects)
         if not isinstance(model, builtin_layer_class("Model")):

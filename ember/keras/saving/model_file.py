@@ -50,7 +50,17 @@ from .files import READ_ERRORS, DamagedFileError, as_path, damaged, read_member,
 from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_model_h5, save_model_h5
 from .model_config import (compile_config, compile_from_config, dumps_config, model_config,
                            model_from_config)
+from .keras3_config import compile_from_keras3, from_keras3, to_keras3
+from .keras3_format import read_keras3_archive, save_keras3_archive, weights_limit
 from .weights_file import open_weights, read_into, write_weights
+
+
+def _has_h5py() -> bool:
+    try:
+        import h5py  # noqa: F401  (optional: Keras 3's weights layout needs it)
+    except ImportError:
+        return False
+    return True
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
@@ -102,7 +112,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
         >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
         >>> keras.models.save_model(model, path)
         >>> sorted(zipfile.ZipFile(path).namelist())
-        ['config.json', 'metadata.json', 'model.weights.npz']
+        ['config.json', 'metadata.json', 'model.weights.h5']
     """
     path = as_path("save_model", filepath)
     h5 = save_format == "h5" or (save_format is None and is_legacy_h5_path(path))
@@ -126,6 +136,14 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
         dumps_config(config, "save")  # the same clear error for a config JSON can't hold
         save_model_h5(model, path, config, compiled, include_optimizer)
         return
+    if _has_h5py():
+        config_text = dumps_config(to_keras3(model, compiled), "save", indent=1)
+        with replacing(path) as f:
+            save_keras3_archive(model, f, config_text, include_optimizer)
+        return
+    warnings.warn("save_model: h5py is not installed, so the .keras file is written in "
+                  "ember's older npz-based layout, which Keras 3 can't read. pip install "
+                  "h5py to write Keras 3's format.", stacklevel=3)
     if compiled is not None:
         config["compile_config"] = compiled
     config_text = dumps_config(config, "save", indent=1)
@@ -149,9 +167,10 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
 
 
 def _not_ember(path: str, why: str) -> ValueError:
-    return ValueError(f"load_model: {path!r} is not an ember .keras archive ({why}). ember "
-                      f"loads the files written by model.save('....keras'); Keras 3 .keras "
-                      f"files, HDF5 files and SavedModel folders can't be read.")
+    return ValueError(f"load_model: {path!r} is not a .keras archive ({why}). ember "
+                      f"loads Keras 3's .keras files (written by Keras 3 or ember), "
+                      f"ember's older .keras files and legacy .h5 files; SavedModel folders "
+                      f"can't be read.")
 
 
 def _damaged(path: str, why: str) -> DamagedFileError:
@@ -185,7 +204,7 @@ def _read_archive(path: str) -> tuple:
             raise _not_ember(path, "it is not a zip archive")
         z = zipfile.ZipFile(path)
     except READ_ERRORS as e:
-        if isinstance(e, ValueError) and "is not an ember" in str(e):
+        if isinstance(e, ValueError) and "is not a .keras" in str(e):
             raise
         raise _damaged(path, f"it is not a readable zip archive: {e}") from e
     try:
@@ -194,10 +213,14 @@ def _read_archive(path: str) -> tuple:
             raise _not_ember(path, f"it lacks metadata.json or config.json; it holds "
                                    f"{sorted(names)[:5]}")
         metadata = _json(z, path, "metadata.json")
+        if isinstance(metadata, dict) and metadata.get("format") != FORMAT_NAME and \
+                isinstance(metadata.get("keras_version"), str):
+            config = _json(z, path, "config.json")
+            if not isinstance(config, dict):
+                raise _damaged(path, "its config.json is not a JSON object")
+            return config, z, "ember_version" in metadata
         if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-            who = " (written by Keras)" if isinstance(metadata, dict) and \
-                "keras_version" in metadata else ""
-            raise _not_ember(path, f"its metadata names another format{who}")
+            raise _not_ember(path, "its metadata names another format")
         version = metadata.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ValueError(f"load_model: {path!r} is ember .keras format version "
@@ -211,7 +234,7 @@ def _read_archive(path: str) -> tuple:
     except BaseException:
         z.close()
         raise
-    return config, z
+    return config, z, None
 
 
 def _weights_limit(variables: list) -> int:
@@ -250,7 +273,10 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     path = as_path("load_model", filepath)
     if is_hdf5(path):
         return load_model_h5(path, custom_objects, compile, safe_mode)
-    config, z = _read_archive(path)
+    config, z, keras3 = _read_archive(path)
+    if keras3 is not None:  # Keras 3's format: True when ember wrote it
+        with z:
+            return _load_keras3(path, z, config, custom_objects, compile, safe_mode, keras3)
     with z:
         compiled = config.pop("compile_config", None)
         try:
@@ -284,3 +310,21 @@ def _restore_optimizer(model: Any, path: str, z: zipfile.ZipFile) -> None:
     except (ValueError, TypeError, KeyError) as e:
         warnings.warn(f"load_model: the optimizer's saved state was not restored ({e}); "
                       f"training continues with a fresh optimizer state.", stacklevel=3)
+
+
+def _load_keras3(path: str, z: zipfile.ZipFile, config: dict, custom_objects: dict | None,
+                 compile: bool, safe_mode: bool, by_ember: bool) -> Any:
+    """A model from a `.keras` archive in Keras 3's format (Keras 3's or ember's)."""
+    compiled = config.get("compile_config")
+    ember_config = from_keras3(config, safe_mode=safe_mode, by_ember=by_ember)
+    try:
+        model = model_from_config(ember_config, custom_objects, safe_mode=safe_mode)
+    except (KeyError, TypeError, AttributeError, IndexError) as e:
+        raise _damaged(path, f"its config.json does not describe a model that can be "
+                             f"built ({type(e).__name__}: {e})") from e
+    do_compile = compile and isinstance(compiled, dict) and \
+        compiled.get("optimizer") is not None
+    if do_compile:
+        compile_from_config(model, compile_from_keras3(compiled), custom_objects)
+    read_keras3_archive(path, z, model, weights_limit(model), optimizer=do_compile)
+    return model

@@ -1,5 +1,9 @@
 """ember's weights file: every weight of `model.weights`, in order, in one NumPy .npz.
 
+(A path ending in `.weights.h5` gets Keras 3's HDF5 layout instead, see
+keras3_format.py, and `.h5` / `.hdf5` tf.keras 2's, see legacy_h5.py; this format is for
+any other name, and for `.weights.h5` when h5py is missing.)
+
 The file is an uncompressed `.npz` archive (a zip of `.npy` arrays, no pickle) holding
 `weight_00000`, `weight_00001`, ... in the order of `model.weights`, and a JSON manifest
 (`__ember_manifest__`, UTF-8 bytes as a uint8 array) with the format name and version and,
@@ -38,6 +42,7 @@ import numpy as np
 
 from ...dtypes import as_dtype
 from .files import READ_ERRORS, DamagedFileError, as_path, damaged, read_member, replacing
+from .keras3_format import is_keras3_weights, load_keras3_weights, save_keras3_weights
 from .legacy_h5 import is_hdf5, is_legacy_h5_path, load_weights_h5, save_weights_h5
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_weights", "read_manifest", "save_weights",
@@ -98,9 +103,19 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False. Pass "
                               f"overwrite=True to replace it, or choose another path.")
-    if is_legacy_h5_path(path):  # 'w.h5': tf.keras 2's HDF5 layout ('w.weights.h5': ember's)
+    if is_legacy_h5_path(path):  # 'w.h5': tf.keras 2's HDF5 layout
         save_weights_h5(model, path)
         return
+    if path.lower().endswith(".weights.h5"):  # Keras 3's layout (ember's npz without h5py)
+        try:
+            import h5py  # noqa: F401
+        except ImportError:
+            warnings.warn("save_weights: h5py is not installed, so the .weights.h5 file is "
+                          "written in ember's npz-based format, which Keras 3 can't read. "
+                          "pip install h5py to write Keras 3's layout.", stacklevel=3)
+        else:
+            save_keras3_weights(model, path)
+            return
     with replacing(path) as f:  # a file object: np.savez adds no '.npz' suffix
         write_weights(model, f)
 
@@ -296,7 +311,7 @@ def read_manifest(filepath: Any) -> dict:
         >>> import os, tempfile
         >>> from ember import keras
         >>> from ember.keras.saving import read_manifest, save_weights
-        >>> path = os.path.join(tempfile.mkdtemp(), "w.weights.h5")
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.ckpt")
         >>> save_weights(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), path)
         >>> m = read_manifest(path); m["format"], m["version"], len(m["weights"])
         ('ember.weights', 1, 2)
@@ -310,7 +325,8 @@ def _describe(i: int, entry: dict, var: Any) -> str:
     return f"weight {i} ({entry['name']!r} in the file, {var.name!r} in the model)"
 
 
-def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
+def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False,
+                 by_name: bool = False) -> None:
     """Loads the weights that `save_weights` wrote into `model`, in `model.weights` order.
 
     Everything is checked before anything changes: the number of weights, then each
@@ -321,13 +337,16 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         model: a built Layer or Model with the same weights as the saved one.
         filepath: a file written by `save_weights` (str or os.PathLike).
         skip_mismatch: when True, weights whose shape or dtype differs keep their current
-            values (with a warning) and the others load. The count must still match.
+            values (with a warning) and the others load. The count must still match
+            (in ember's format; Keras 3's layout skips missing layers too).
+        by_name: for a legacy tf.keras 2 HDF5 file only: match layers by name (layers
+            not in the file keep their values).
 
     Example:
         >>> import os, tempfile
         >>> from ember import keras
         >>> from ember.keras.saving import load_weights, save_weights
-        >>> path = os.path.join(tempfile.mkdtemp(), "w.weights.h5")
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.ckpt")
         >>> save_weights(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), path)
         >>> load_weights(keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)]), path)
         Traceback (most recent call last):
@@ -336,8 +355,25 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
     """
     path = as_path("load_weights", filepath)
     if is_hdf5(path):
-        load_weights_h5(model, path)
+        from .legacy_h5 import _open
+        with _open("load_weights", path) as h:
+            try:
+                keras3 = is_keras3_weights(h)
+            except (KeyError, OSError, RuntimeError, ValueError, TypeError) as e:
+                raise damaged("load_weights", path, f"h5py can't read it: {e}") from e
+        if keras3:
+            if by_name:
+                raise ValueError(f"load_weights: by_name=True is for legacy tf.keras 2 .h5 "
+                                 f"files; {path!r} is in Keras 3's layout, which matches "
+                                 f"by position in the model. Call it without by_name.")
+            load_keras3_weights(model, path, skip_mismatch)
+        else:
+            load_weights_h5(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
         return
+    if by_name:
+        raise ValueError(f"load_weights: by_name=True needs a legacy tf.keras 2 .h5 file; "
+                         f"{path!r} is in ember's own format, matched by order. Call it "
+                         f"without by_name.")
     with open_weights("load_weights", path) as archive:
         read_into(model, archive, skip_mismatch)
 
