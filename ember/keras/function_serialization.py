@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from . import serialization_registry as registry
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "encode", "to_config"]
 
 # Namespaces whose functions a config may name (in this order when a function is found
 # in several), minus the ones that take callables or touch files.
@@ -112,6 +112,38 @@ def encode(fn: Callable, who: str) -> tuple:
             "lambda", getattr(fn, "__module__", None))
 
 
+def to_config(fn: Callable, who: str) -> dict:
+    """`fn` as Keras 3 writes a function in a config: a name as `{"module", "class_name":
+    "function", "config": name, "registered_name": "function"}`, bytecode as
+    `{"class_name": "__lambda__", "config": {...}}` (see `encode`); `decode` reads both.
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.keras import function_serialization as functions
+        >>> functions.to_config(tf.math.exp, "Lambda")
+        {'module': 'ember', 'class_name': 'function', 'config': 'exp', 'registered_name': 'function'}
+    """
+    value, kind, module = encode(fn, who)
+    if kind == "lambda":  # the module gives the bytecode its globals when it is loaded
+        return {"module": module, **value}
+    return {"module": module, "class_name": "function", "config": value,
+            "registered_name": "function"}
+
+
+def is_bytecode(value: Any, function_type: str | None = None) -> bool:
+    """Whether a config's function is Python bytecode (Keras 3's `__lambda__` form, or
+    tf.keras 2's `function_type="lambda"`), which only unsafe loading may run.
+
+    Example:
+        >>> from ember.keras import function_serialization as functions
+        >>> functions.is_bytecode({"class_name": "__lambda__", "config": {}})
+        True
+    """
+    if isinstance(value, dict):
+        return value.get("class_name") == "__lambda__"
+    return function_type == "lambda" or isinstance(value, (list, tuple))
+
+
 def _refuse(who: str, what: str) -> ValueError:
     return ValueError(
         f"{who}: the config {what}, and loading it would run code from the file, which "
@@ -172,7 +204,8 @@ def decode(value: Any, function_type: str | None, module: str | None,
     if isinstance(value, dict) and value.get("class_name") == "function":
         value, module = value.get("config"), value.get("module", module)  # Keras 3 form
     if isinstance(value, dict) and value.get("class_name") == "__lambda__":
-        value, function_type = value.get("config"), "lambda"
+        value, function_type, module = value.get("config"), "lambda", value.get("module",
+                                                                                 module)
     if function_type == "lambda" or isinstance(value, (list, tuple, dict)):
         if registry.in_safe_mode():
             raise _refuse(who, "holds a Python lambda as bytecode")
@@ -186,7 +219,10 @@ def decode(value: Any, function_type: str | None, module: str | None,
     table = _ember_functions()
     if module in _NAMESPACES and (module, value) in table:
         return table[(module, value)]
-    if module is None:
+    if module is None:  # a bare name (Keras 3's loader may drop the module): ember's own
+        for ns in _NAMESPACES:
+            if (ns, value) in table:
+                return table[(ns, value)]
         raise ValueError(f"{who}: the function {value!r} is given by name only; pass it in "
                          f"custom_objects={{{value!r}: {value}}}.")
     if registry.in_safe_mode():

@@ -248,28 +248,29 @@ def test_lambda():
 def test_lambda_config_describes_the_function():
     layer = L.Lambda(scale_by, arguments={"k": 2.0}, output_shape=(4,))
     config = layer.get_config()
-    assert (config["function"], config["function_type"], config["module"]) == (
-        "scale_by", "function", __name__)
+    assert config["function"] == {"module": __name__, "class_name": "function",
+                                  "config": "scale_by", "registered_name": "function"}
     assert config["output_shape"] == (4,)
     json.dumps(config)  # plain data
     # a direct from_config in the user's own code may import the module it names
     clone = L.Lambda.from_config(config)
     assert clone.function is scale_by and clone.arguments == {"k": 2.0}
-    by_name = {**config, "module": None}
+    by_name = {**config, "function": {**config["function"], "module": None}}
     assert L.Lambda.from_config(by_name, custom_objects={"scale_by": scale_by}).function \
         is scale_by
     with pytest.raises(ValueError, match="custom_objects"):
         L.Lambda.from_config(by_name)
     # ember's own ops are found by name, never by importing
     op = L.Lambda(tf.math.reduce_logsumexp).get_config()
-    assert (op["function"], op["module"]) == ("reduce_logsumexp", "ember")
+    assert (op["function"]["config"], op["function"]["module"]) == ("reduce_logsumexp",
+                                                                     "ember")
     assert L.deserialize({"class_name": "Lambda", "config": op}).function \
         is tf.math.reduce_logsumexp
     # a lambda with a closure round-trips outside safe mode
     k = 5.0
     lam = L.Lambda(lambda t: t * k, output_shape=lambda s: s)
     cfg = lam.get_config()
-    assert cfg["function_type"] == "lambda" and cfg["output_shape_type"] == "lambda"
+    assert cfg["function"]["class_name"] == cfg["output_shape"]["class_name"] == "__lambda__"
     with _objects.safe_mode_scope(False):
         again = L.deserialize(L.serialize(lam))
     assert_close(again(np.ones((1, 2), np.float32)).numpy(), np.full((1, 2), 5.0), 0)

@@ -14,13 +14,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ...core import nest
 from ...core.shape import TensorShape, as_shape
+from ...core.tensor import Tensor
+from ...core.variable import Variable
 from .. import function_serialization as functions
+from .. import serialization_registry as registry
 from ..engine.layer import Layer
 
 __all__ = ["Lambda"]
@@ -117,36 +123,97 @@ class Lambda(Layer):
         return as_shape((batch,) + tuple(self._output_shape))
 
     def get_config(self) -> dict:
+        """Keras 3's Lambda config: `function` (and a callable `output_shape`) as
+        `function_serialization.to_config` writes it, a tuple `output_shape`, `arguments`.
+
+        Example:
+            >>> from ember import keras
+            >>> import ember as tf
+            >>> keras.layers.Lambda(tf.math.exp, name="e").get_config()["function"]
+            {'module': 'ember', 'class_name': 'function', 'config': 'exp', 'registered_name': 'function'}
+        """
         who = f'Layer "{self.name}" (Lambda)'
-        fn, fn_type, module = functions.encode(self.function, who)
-        config = {**super().get_config(), "function": fn, "function_type": fn_type,
-                  "module": module, "arguments": dict(self.arguments)}
+        config = {**super().get_config(), "function": functions.to_config(self.function, who)}
         out = self._output_shape
         if callable(out):
-            out, out_type, out_module = functions.encode(out, who)
-            config.update(output_shape=out, output_shape_type=out_type,
-                          output_shape_module=out_module)
-        else:
-            config["output_shape"] = tuple(out) if _is_shape(out) else out
+            config["output_shape"] = functions.to_config(out, who)
+        elif out is not None:
+            config["output_shape"] = tuple(out)
+        config["arguments"] = {k: _encode_argument(v, who) for k, v in self.arguments.items()}
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Lambda:
-        """A Lambda from `get_config()`'s dict. A function given by name is looked up in
-        `custom_objects`, the registered objects and ember's ops; bytecode, or a name that
-        needs importing `module`, only outside safe mode (see `function_serialization.decode`)."""
+    def from_config(cls, config: dict, custom_objects: dict | None = None,
+                    safe_mode: bool | None = None) -> Lambda:
+        """A Lambda from `get_config()`'s dict (Keras 3's, or tf.keras 2's with
+        `function_type` / `module`).
+
+        A function given by name is looked up in `custom_objects`, the registered objects
+        and ember's ops. Python bytecode (a saved lambda) runs only where the user opted
+        in: `safe_mode=False` here or in the loading call, or
+        `keras.config.enable_unsafe_deserialization()`; as in Keras 3, a direct call
+        without either is safe mode. A name that needs importing `module` follows
+        `function_serialization.decode`.
+
+        Example:
+            >>> from ember import keras
+            >>> cfg = keras.layers.Lambda(lambda x: x + 1.0, name="inc").get_config()
+            >>> keras.layers.Lambda.from_config(cfg)
+            Traceback (most recent call last):
+            ...
+            ValueError: Layer "inc" (Lambda): the config holds a Python lambda as bytecode, ...
+            >>> keras.layers.Lambda.from_config(cfg, safe_mode=False)([1.0]).numpy()
+            array([2.], dtype=float32)
+        """
+        if not isinstance(config, dict):
+            raise ValueError(f"Lambda.from_config: expected the dict of get_config(), "
+                             f"received {type(config).__name__}.")
         config = dict(config)
         who = 'Layer "%s" (Lambda)' % config.get("name", "lambda")
+        if safe_mode is None:
+            safe_mode = registry.in_safe_mode()
         fn = config.get("function")
         module = config.pop("module", None)
         fn_type = config.pop("function_type", None)
         out_type = config.pop("output_shape_type", None)
         out_module = config.pop("output_shape_module", None)
-        if not callable(fn):
-            config["function"] = functions.decode(fn, fn_type, module, custom_objects, who)
         out = config.get("output_shape")
-        if out_type is not None and not callable(out) and (
-                out_type == "lambda" or isinstance(out, str)):
-            config["output_shape"] = functions.decode(out, out_type, out_module,
-                                                      custom_objects, who)
+        out_is_fn = not callable(out) and (isinstance(out, dict) or out_type is not None and (
+            out_type == "lambda" or isinstance(out, str)))
+        if safe_mode is not False and (
+                not callable(fn) and functions.is_bytecode(fn, fn_type)
+                or out_is_fn and functions.is_bytecode(out, out_type)):
+            raise functions._refuse(who, "holds a Python lambda as bytecode")
+        # an explicit safe_mode holds for the names too; else the enclosing call's rule
+        with registry.safe_mode_scope(safe_mode) if safe_mode is not None else \
+                contextlib.nullcontext():
+            if not callable(fn):
+                config["function"] = functions.decode(fn, fn_type, module, custom_objects,
+                                                      who)
+            if out_is_fn:
+                config["output_shape"] = functions.decode(out, out_type, out_module,
+                                                          custom_objects, who)
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        arguments = config.get("arguments")
+        if isinstance(arguments, dict):
+            config["arguments"] = {k: _decode_argument(v, who) for k, v in arguments.items()}
         return cls(**config)
+
+
+_ARRAYS = ("__tensor__", "__numpy__")
+
+
+def _encode_argument(value: Any, who: str) -> Any:
+    """An `arguments` value for the config: arrays and tensors as Keras 3 writes them."""
+    from ..engine import op_serialization
+    if isinstance(value, (np.ndarray, Tensor)) and not isinstance(value, Variable):
+        return op_serialization.encode(value, who)
+    return value
+
+
+def _decode_argument(value: Any, who: str) -> Any:
+    from ..engine import op_serialization
+    if isinstance(value, dict) and value.get("class_name") in _ARRAYS:
+        return op_serialization.decode(value, who)
+    return value

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import serialization_registry as registry
+from ..engine import op_layer as _op_layer  # noqa: F401  (registers OpLayer by name)
 from ..engine.layer import Layer
 
 __all__ = ["deserialize", "get", "serialize"]
