@@ -181,8 +181,14 @@ def test_history():
 
 # -- ProgbarLogger -----------------------------------------------------------------------
 
-BAR_END = re.compile(r"^3/3 \[={30}\] - \d+s \d+(us|ms|s)/step - loss: 0\.5000 - "
-                     r"accuracy: 0\.7500 - val_loss: 0\.6000 - val_accuracy: 0\.2500$")
+# Keras 3's finished bar (ANSI colour codes removed by `plain`), metrics in sorted order
+BAR_END = re.compile(r"^3/3 ━{20} \d+s \d+(us|ms|s)/step - accuracy: 0\.7500 - "
+                     r"loss: 0\.5000 - val_accuracy: 0\.2500 - val_loss: 0\.6000$")
+
+
+def plain(text: str) -> str:
+    """A bar frame without ANSI codes, backspaces and trailing blanks."""
+    return re.sub(r"\x1b\[\d+m", "", text).replace("\b", "").rstrip()
 
 
 def drive_progbar(verbose, epochs=2, steps=3):
@@ -210,16 +216,16 @@ def test_progbar_verbose_1(capsys):
     out = capsys.readouterr().out
     lines = out.split("\n")
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and lines[4] == ""
-    frames = lines[1].split("\r")
+    frames = [plain(f) for f in lines[1].split("\r")]
     assert frames[0] == ""
     # running averages are shown as given (stateful), with an ETA while running
-    assert frames[1] == "1/3 [=========>....................] - ETA: 0s - loss: 0.7000 - " \
-                        "accuracy: 0.2500"
-    assert frames[2] == "2/3 [===================>..........] - ETA: 0s - loss: 0.6000 - " \
-                        "accuracy: 0.5000"
+    assert re.fullmatch(r"1/3 ━{20} 0s \d+(us|ms|s)/step - accuracy: 0\.2500 - "
+                        r"loss: 0\.7000", frames[1]), frames[1]
+    assert re.fullmatch(r"2/3 ━{20} 0s \d+(us|ms|s)/step - accuracy: 0\.5000 - "
+                        r"loss: 0\.6000", frames[2]), frames[2]
     assert BAR_END.match(frames[-1]), frames[-1]
-    frames2 = lines[3].split("\r")  # epoch 2 draws the same frames
-    assert frames2[:-1] == frames[:-1] and BAR_END.match(frames2[-1])
+    frames2 = [plain(f) for f in lines[3].split("\r")]  # epoch 2 draws the same frames
+    assert len(frames2) == len(frames) and BAR_END.match(frames2[-1])
     assert "9.0000" not in out  # validation inside fit is silent
 
 
@@ -230,14 +236,14 @@ def test_progbar_verbose_2(capsys):
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
     for line in (lines[1], lines[3]):  # one line per epoch: count, time, metrics
         assert line.startswith("3/3 - ") and "\r" not in line and "ETA" not in line
-        assert " - loss: 0.5000 - accuracy: 0.7500 - val_loss: 0.6000 - val_accuracy: " \
-               "0.2500" in line, line
+        assert " - accuracy: 0.7500 - loss: 0.5000 - val_accuracy: 0.2500 - val_loss: " \
+               "0.6000" in line, line
 
 
 def test_progbar_one_epoch_verbose_0_and_unknown_steps(capsys):
     drive_progbar(1, epochs=1)
     out = capsys.readouterr().out
-    assert "Epoch" not in out and out.endswith("val_accuracy: 0.2500\n")
+    assert "Epoch" not in out and out.endswith("val_loss: 0.6000\n")
     drive_progbar(0)
     assert capsys.readouterr().out == ""
     drive_progbar(2, epochs=1, steps=None)  # steps unknown: counted during the epoch
@@ -255,14 +261,16 @@ def test_progbar_evaluate_and_predict(capsys):
     cbl.on_test_batch_end(1, {"loss": 1.25})
     cbl.on_test_end({"loss": 1.25})
     out = capsys.readouterr().out
-    assert out.startswith("\r1/2 [==============>...............] - ETA: 0s - loss: 1.5000")
-    assert re.search(r"\r2/2 \[={30}\] - \d+s \d+(us|ms|s)/step - loss: 1\.2500\n$", out)
+    out = plain(out) + "\n"
+    assert re.match(r"\r1/2 ━{20} 0s \d+(us|ms|s)/step - loss: 1\.5000", out), out
+    assert re.search(r"\r2/2 ━{20} \d+s \d+(us|ms|s)/step - loss: 1\.2500\n$", out)
     cbl.on_predict_begin()
     cbl.on_predict_batch_end(0, {"outputs": [np.zeros(3)]})
     cbl.on_predict_batch_end(1, {"outputs": [np.zeros(3)]})
     cbl.on_predict_end()
     out = capsys.readouterr().out
-    assert re.search(r"\r2/2 \[={30}\] - \d+s \d+(us|ms|s)/step\n$", out) and "outputs" not in out
+    out = plain(out) + "\n"
+    assert re.search(r"\r2/2 ━{20} \d+s \d+(us|ms|s)/step\n$", out) and "outputs" not in out
 
 
 # -- EarlyStopping -----------------------------------------------------------------------
@@ -380,9 +388,11 @@ def test_checkpoint_best_only(tmp_path, capsys):
     assert_weights(probe, weights_of(2))
     assert cp.best == 0.3
     assert capsys.readouterr().out == (
-        f"\nEpoch 1: val_loss improved from inf to 0.50000, saving model to {path}\n"
+        f"\nEpoch 1: val_loss improved from None to 0.50000, saving model to {path}\n"
+        f"\nEpoch 1: finished saving model to {path}\n"
         f"\nEpoch 2: val_loss did not improve from 0.50000\n"
         f"\nEpoch 3: val_loss improved from 0.50000 to 0.30000, saving model to {path}\n"
+        f"\nEpoch 3: finished saving model to {path}\n"
         f"\nEpoch 4: val_loss did not improve from 0.30000\n")
     # auto mode: max for accuracy; pattern + best only writes only improving epochs
     cp = callbacks.ModelCheckpoint(str(tmp_path / "acc{epoch}"), monitor="val_acc",
@@ -468,18 +478,18 @@ def test_reduce_lr_on_plateau():
                                      min_lr=0.02)
     run_fit(model, [cb], [{"loss": 1.0}] * 9)
     # wait 2 epochs, halve, 1 cooldown epoch, ...; the rate logged is the epoch's own
-    assert model.history.history["lr"] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02]
+    assert model.history.history["learning_rate"] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02]
     assert model.optimizer.learning_rate == 0.02 and type(model.optimizer.learning_rate) is float
     # improvements (by more than min_delta) keep the rate
     model = make_model(lr=0.1)
     cb = callbacks.ReduceLROnPlateau(monitor="val_accuracy", patience=1)  # auto: max
     run_fit(model, [cb], [{"val_accuracy": v} for v in [0.1, 0.2, 0.3, 0.30005]])
     assert model.optimizer.learning_rate == pytest.approx(0.01)
-    assert model.history.history["lr"][:4] == [0.1, 0.1, 0.1, 0.1]
+    assert model.history.history["learning_rate"][:4] == [0.1, 0.1, 0.1, 0.1]
     # a float32 Variable rate is logged as NumPy float32, as tf.keras logs it
     model = make_model(lr=tf.Variable(0.1))
     run_fit(model, [callbacks.ReduceLROnPlateau("loss", patience=1)], [{"loss": 1.0}] * 2)
-    lrs = model.history.history["lr"]
+    lrs = model.history.history["learning_rate"]
     assert [type(v) for v in lrs] == [np.float32] * 2 and lrs == [np.float32(0.1)] * 2
     assert model.optimizer.learning_rate == pytest.approx(0.01)
 
@@ -503,7 +513,7 @@ def test_learning_rate_scheduler(capsys):
     model = make_model(lr=0.1)
     cb = callbacks.LearningRateScheduler(lambda epoch, lr: lr if epoch < 2 else lr * 0.5)
     run_fit(model, [cb], [{"loss": 1.0}] * 4)
-    assert model.history.history["lr"] == [0.1, 0.1, 0.05, 0.025]
+    assert model.history.history["learning_rate"] == [0.1, 0.1, 0.05, 0.025]
     assert model.optimizer.learning_rate == 0.025
     # the one-argument API, NumPy and tensor results
     model = make_model(lr=0.1)

@@ -96,7 +96,7 @@ def test_predict_progress_bar(capsys):
     model = seed_model("sequential")
     model.predict(np.zeros((64, 10)), batch_size=32)
     out = capsys.readouterr().out
-    assert "2/2 [==============================]" in out and "step" in out
+    assert "2/2\x1b[0m \x1b[32m" + "━" * 20 in out and "step" in out  # Keras 3's bar
     model.predict(np.zeros((64, 10)), verbose=0)
     assert capsys.readouterr().out == ""
 
@@ -296,15 +296,18 @@ def test_summary_table_and_print_fn():
     keras.backend.clear_session()
     lines = []
     seed_model("sequential").summary(print_fn=lines.append)
+    assert len(lines) == 1  # Keras 3 passes the whole summary in one call
+    lines = lines[0].splitlines()
     text = "\n".join(lines)
     assert lines[0] == 'Model: "sequential"'
     assert "dense (Dense)" in text and "(None, 5)" in text and "55" in text
-    assert "Total params: 61 (244.00 Byte)" in text
+    assert "Total params: 61 (244.00 B)" in text
     assert "Trainable params: 61" in text and "Non-trainable params: 0" in text
-    assert all(len(line) <= 65 for line in lines)
+    assert all(len(line) <= 88 for line in lines)
 
 
-def test_summary_functional_connected_to_nested_and_frozen():
+def test_summary_functional_connected_to_nested_and_frozen(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "130")  # a terminal wide enough for line_length=120
     a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
     inner = keras.Sequential([layers.Dense(2, input_shape=(2,), name="inner_dense")],
                              name="inner")

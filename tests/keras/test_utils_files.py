@@ -30,7 +30,7 @@ def test_downloads_into_keras_home_once_with_a_progress_bar(src, tmp_path, monke
     path = get_file(origin=src.as_uri())
     assert path == str(tmp_path / "home" / "datasets" / "data.bin")
     out = capsys.readouterr().out
-    assert f"Downloading data from {src.as_uri()}" in out and "7/7 [====" in out
+    assert f"Downloading data from {src.as_uri()}" in out and "7/7\x1b[0m \x1b[32m━" in out
     src.write_bytes(b"changed")
     assert open(get_file(origin=src.as_uri()), "rb").read() == b"payload"  # cached
     assert capsys.readouterr().out == ""

@@ -69,7 +69,9 @@ class ModelCheckpoint(Callback):
         >>> cb.set_model(model)
         >>> cb.on_epoch_end(0, {"val_loss": 0.5})  # doctest: +ELLIPSIS
         <BLANKLINE>
-        Epoch 1: val_loss improved from inf to 0.50000, saving model to ...best.weights.h5
+        Epoch 1: val_loss improved from None to 0.50000, saving model to ...best.weights.h5
+        <BLANKLINE>
+        Epoch 1: finished saving model to ...best.weights.h5
         >>> cb.on_epoch_end(1, {"val_loss": 0.75})
         <BLANKLINE>
         Epoch 2: val_loss did not improve from 0.50000
@@ -171,21 +173,26 @@ class ModelCheckpoint(Callback):
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
-            self._write(filepath)
+            self._write_and_say(epoch, filepath)
             return
         current = logs.get(self.monitor)
+        best = "None" if math.isinf(self.best) else f"{self.best:.5f}"  # Keras 3's words
         if current is None:
             warnings.warn(f"Can save best model only with {self.monitor} available, skipping. "
                           f"Available metrics are: {','.join(logs)}", stacklevel=3)
         elif self.monitor_op(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} "
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} "
                       f"to {current:.5f}, saving model to {filepath}")
             self.best = current
-            self._write(filepath)
+            self._write_and_say(epoch, filepath)
         elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
-                  f"{self.best:.5f}")
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+
+    def _write_and_say(self, epoch: int, filepath: str) -> None:
+        self._write(filepath)
+        if self.verbose > 0:  # Keras 3 reports the finished save too
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _write(self, filepath: str) -> None:
         model = self._need_model()

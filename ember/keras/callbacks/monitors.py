@@ -3,7 +3,7 @@ LearningRateScheduler (tf.keras 2 semantics).
 
 The learning-rate callbacks read `float(model.optimizer.learning_rate)` and set
 `model.optimizer.learning_rate = new_value` (a float), and write the epoch's rate to the
-logs as 'lr', as tf.keras 2 does.
+logs as 'learning_rate', as Keras 3 does (tf.keras 2 said 'lr').
 
 Example:
     >>> from ember import keras
@@ -88,7 +88,7 @@ def get_lr(who: str, model: Any) -> float:
 
 
 def lr_for_logs(who: str, model: Any) -> Any:
-    """The rate as logged under 'lr': a float32 Variable's value stays a NumPy float32 (as
+    """The rate as logged under 'learning_rate': a float32 Variable's value stays a NumPy float32 (as
     tf.keras logs it, so History and CSVLogger show 0.05, not 0.05000000074505806)."""
     lr = _optimizer(who, model).learning_rate
     if callable(getattr(lr, "numpy", None)):
@@ -211,7 +211,7 @@ class ReduceLROnPlateau(Callback):
 
     After `patience` epochs without an improvement larger than `min_delta`, the rate
     becomes `max(lr * factor, min_lr)`; then `cooldown` epochs pass before counting
-    again. Each epoch's rate is logged as 'lr'.
+    again. Each epoch's rate is logged as 'learning_rate'.
 
     Args:
         monitor: the logged metric to watch.
@@ -281,7 +281,7 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
         model = self._need_model()
-        logs["lr"] = lr_for_logs("ReduceLROnPlateau", model)
+        logs["learning_rate"] = lr_for_logs("ReduceLROnPlateau", model)
         current = logs.get(self.monitor)
         if current is None:
             _missing_metric("Learning rate reduction is", self.monitor, logs)
@@ -330,7 +330,7 @@ class LearningRateScheduler(Callback):
             or the older `schedule(epoch) -> new_lr`.
         verbose: 1 prints each new rate.
 
-    The epoch's rate is logged as 'lr'.
+    The epoch's rate is logged as 'learning_rate'.
 
     Example:
         >>> from ember import keras
@@ -392,4 +392,4 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            logs["lr"] = lr_for_logs("LearningRateScheduler", self._need_model())
+            logs["learning_rate"] = lr_for_logs("LearningRateScheduler", self._need_model())

@@ -1,22 +1,24 @@
-"""ProgbarLogger: the progress output of fit/evaluate/predict (tf.keras 2's).
+"""ProgbarLogger: the progress output of fit/evaluate/predict, as Keras 3 prints it.
 
-verbose=1: `Epoch 1/10` (when epochs > 1), then one bar redrawn in place with an ETA
-while the epoch runs and finished with the time, time per step and the metrics (the
-`val_` ones too). verbose=2: one line per epoch. Inside `fit`, validation prints
-nothing of its own.
+verbose=1: `Epoch 1/10` (when epochs > 1), then one bar redrawn in place while the
+epoch runs, finished with the elapsed time, the time per step and the metrics (the `val_`
+ones too): `32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - accuracy: 0.5000 - loss: 0.6900`.
+verbose=2: one line per epoch, `32/32 - 0s - 2ms/step - accuracy: ... - loss: ...`.
+Inside `fit`, validation prints nothing of its own.
 
 Example:
     >>> import ember.keras.callbacks as callbacks
-    >>> cb = callbacks.ProgbarLogger(count_mode="steps")
+    >>> cb = callbacks.ProgbarLogger()
     >>> cb.set_params({"verbose": 2, "epochs": 2, "steps": 4})
     >>> cb.on_train_begin(); cb.on_epoch_begin(0)
     Epoch 1/2
     >>> cb.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.75})
-    4/4 - ...loss: 0.5000 - val_loss: 0.7500...
+    4/4 - ...s/step - loss: 0.5000 - val_loss: 0.7500
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ..utils.progbar import Progbar
@@ -29,9 +31,9 @@ class ProgbarLogger(Callback):
     """Prints progress and metrics to stdout (fit/evaluate/predict add one when verbose).
 
     Args:
-        count_mode: "steps" (what ember's fit reports) or "samples" (counts samples
-            only when the run's params have 'samples' and batch logs have 'size';
-            otherwise steps, as in tf.keras 2).
+        count_mode: tf.keras 2's argument (Keras 3 counts steps and takes none):
+            "steps", or "samples" (counts samples only when the run's params have
+            'samples' and batch logs have 'size'; otherwise steps).
         stateful_metrics: names shown as given rather than averaged over the epoch. The
             logs of ember's fit/evaluate already hold running averages, so every key in
             the logs is shown as given.
@@ -96,7 +98,8 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._reset()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            sys.stdout.write(f"Epoch {epoch + 1}/{self.epochs}\n")
+            sys.stdout.flush()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._batch_update(batch, logs)
@@ -122,10 +125,12 @@ class ProgbarLogger(Callback):
     def _reset(self) -> None:
         self.seen = 0
         self.progbar = Progbar(self.target, verbose=self.verbose,
-                               stateful_metrics=self.stateful_metrics,
+                               stateful_metrics=set(self.stateful_metrics),
                                unit_name="sample" if self._count_samples else "step")
 
     def _bar(self, logs: dict) -> Progbar:
+        # NOTE: the bar is built on the first logs it gets; their keys in sorted order, as
+        # Keras 3's trainer hands them (accuracy before loss)
         if self.progbar is None:
             self._reset()
         bar = self.progbar
@@ -142,7 +147,7 @@ class ProgbarLogger(Callback):
             self.seen = batch + 1
         bar = self._bar(logs)
         if self.verbose == 1:
-            bar.update(self.seen, list(logs.items()), finalize=False)
+            bar.update(self.seen, sorted(logs.items()), finalize=False)
 
     def _finalize(self, logs: dict | None) -> None:
         logs = sync_logs(logs)
@@ -150,4 +155,4 @@ class ProgbarLogger(Callback):
         if self.target is None:  # unknown step count: learnt from the first epoch
             self.target = self.seen
             bar.target = self.target
-        bar.update(self.target, list(logs.items()), finalize=True)
+        bar.update(self.target, sorted(logs.items()), finalize=True)

@@ -48,8 +48,10 @@ from ...prims.convert import cast
 from ...ops.shape_ops import shape as dynamic_shape
 from .. import constraints, initializers, regularizers
 from ..mixed_precision import DTypePolicy, global_policy
+from ..traceback_utils import filter_traceback
 from .auto_config import constructor_config, init_config, uses_default_config
 from .input_spec import check_input_spec
+from .naming import warn_input_shape_arg
 from .layer_utils import (all_numbers, batch_input_shape, call_info, dedup, init_scope,
                           placeholders, to_tensor)
 from .call_context import CALL, MASKS, pop_training, push_training
@@ -116,6 +118,9 @@ class Layer(LossesMetricsMixin, Module):
         self._metrics: list = []  # Mean metrics made by add_metric in call
         self._build_input_shape = None
         self.activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
+        if ("input_shape" in kwargs or "input_dim" in kwargs) and \
+                type(self).__name__ != "InputLayer":
+            warn_input_shape_arg()
         self._batch_input_shape = batch_input_shape(kwargs)
         self._initial_weights = kwargs.pop("weights", None)
 
@@ -364,6 +369,7 @@ class Layer(LossesMetricsMixin, Module):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    @filter_traceback
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args:
             inputs, rest = args[0], args[1:]

@@ -8,6 +8,9 @@ Example:
 
 from __future__ import annotations
 
+import os
+import sys
+
 import re
 
 _COUNTS: dict = {}
@@ -40,3 +43,40 @@ def clear_session() -> None:
         'dense'
     """
     _COUNTS.clear()
+
+
+INPUT_SHAPE_WARNING = ("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                       "using Sequential models, prefer using an `Input(shape)` object as "
+                       "the first layer in the model instead.")
+
+
+def user_stacklevel() -> int:
+    """The `stacklevel` that points a warning at the first caller outside ember.
+
+    Example:
+        >>> user_stacklevel() >= 1
+        True
+    """
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_input_shape_arg() -> None:
+    """Keras 3's UserWarning for a layer given `input_shape=`/`input_dim=` (tf.keras 2's
+    way to start a Sequential model; it still works). Python shows it once per line of
+    the user's code.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as w:
+        ...     warnings.simplefilter("always")
+        ...     warn_input_shape_arg()
+        >>> str(w[0].message).startswith("Do not pass an `input_shape`")
+        True
+    """
+    import warnings
+    warnings.warn(INPUT_SHAPE_WARNING, UserWarning, stacklevel=user_stacklevel())

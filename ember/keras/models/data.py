@@ -26,6 +26,7 @@ from ...core.tensor import TensorOps
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer_utils import all_numbers
 from ..utils.sequence import PyDataset, Sequence
+from ..engine.naming import user_stacklevel
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -166,7 +167,7 @@ class SequenceData:
             if shuffle:
                 warnings.warn(f"{what}: shuffle=True is ignored for the endless dataset "
                               f"{self.name} (num_batches is None); shuffle it yourself.",
-                              UserWarning, stacklevel=stacklevel)  # the user's fit call
+                              UserWarning, stacklevel=user_stacklevel())  # the user's fit call
             shuffle = False
         elif n == 0:
             raise ValueError(

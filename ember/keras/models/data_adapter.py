@@ -32,6 +32,7 @@ from ...core import nest
 from ...core.function import structure_key
 from ..utils.data_adapter_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .data import ArrayData, SequenceData, is_batch_iterable, is_sequence
+from ..engine.naming import user_stacklevel
 
 
 class _Structure:
@@ -317,4 +318,4 @@ def warn_ran_out(what: str, steps: Any, epochs: int) -> None:
     warnings.warn(f"{what}: your input ran out of data; interrupting training. Make sure "
                   f"the generator or iterable can produce at least steps_per_epoch * epochs "
                   f"batches{need}; a re-iterable object (whose __iter__ starts over) "
-                  f"serves every epoch.", UserWarning, stacklevel=4)
+                  f"serves every epoch.", UserWarning, stacklevel=user_stacklevel())

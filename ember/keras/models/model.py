@@ -35,6 +35,8 @@ from ..engine.layer import TRAINABLE_VERSION, Layer
 from ..engine.layer_utils import dedup, placeholders
 from ..saving.model_config import model_to_json
 from ..serialization_registry import register_builtin_layers
+from ..config import _TRACEBACK_FILTERING as TRACEBACK_FILTERING
+from ..traceback_utils import filter_traceback, filtered_traceback
 from .predict import predict as predict_in_batches
 from .predict import predict_on_batch as predict_one_batch
 from .functional import (FunctionalGraph, adjusted_rank, check_shape, graph_config,
@@ -204,27 +206,33 @@ class Model(TrainingMixin, Layer):
         return call(x)[0][0]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        g = self._graph
-        if g is None and args:
-            g = self._graph_for(args[0])
-        if len(args) == 1 and not kwargs and g is not None:
-            # NOTE: the common inference call model(x) skips the general pipeline: a
-            # dtype/shape check and one call of the compiled plan (~1 us of overhead).
-            out = self._run_fast(args[0])
-            if out is not None:
-                return wrap(out)
-        if g is not None and len(args) == 1 and (not kwargs or set(kwargs) == {"training"}) \
-                and not CTX.traces and not CALL.spec_only and not functions_run_eagerly():
-            x = args[0]
-            flat = [x] if len(g.inputs) == 1 and isinstance(x, KerasTensor) else \
-                g.flatten_inputs(x, self.name)
-            tensors = g.conform(flat, self.name)
-            if tensors is not None:  # concrete data: the compiled graph
-                training = kwargs.get("training")
-                if training is None:
-                    training = CALL.training[-1]
-                return self._graph_function(bool(training))._call_tensors(tensors)
-        return super().__call__(*args, **kwargs)
+        # NOTE: the traceback filter is inline, not @filter_traceback: model(x) is a hot path.
+        try:
+            g = self._graph
+            if g is None and args:
+                g = self._graph_for(args[0])
+            if len(args) == 1 and not kwargs and g is not None:
+                # NOTE: the common inference call model(x) skips the general pipeline: a
+                # dtype/shape check and one call of the compiled plan (~1 us of overhead).
+                out = self._run_fast(args[0])
+                if out is not None:
+                    return wrap(out)
+            if g is not None and len(args) == 1 and (not kwargs or set(kwargs) == {"training"}) \
+                    and not CTX.traces and not CALL.spec_only and not functions_run_eagerly():
+                x = args[0]
+                flat = [x] if len(g.inputs) == 1 and isinstance(x, KerasTensor) else \
+                    g.flatten_inputs(x, self.name)
+                tensors = g.conform(flat, self.name)
+                if tensors is not None:  # concrete data: the compiled graph
+                    training = kwargs.get("training")
+                    if training is None:
+                        training = CALL.training[-1]
+                    return self._graph_function(bool(training))._call_tensors(tensors)
+            return super().__call__(*args, **kwargs)
+        except Exception as e:
+            if TRACEBACK_FILTERING[0]:  # keras.config.disable_traceback_filtering() shows all
+                raise e.with_traceback(filtered_traceback(e.__traceback__))  # noqa: B904
+            raise
 
     def _graph_for(self, x: Any) -> FunctionalGraph | None:
         """The graph a call on `x` runs, when the model has none yet: a hook for models
@@ -326,9 +334,15 @@ class Model(TrainingMixin, Layer):
             >>> m.predict(np.zeros((5, 3)), verbose=0).shape
             (5, 1)
         """
-        return predict_in_batches(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
-                                  callbacks=callbacks)
+        try:  # the traceback filter inline (see __call__)
+            return predict_in_batches(self, x, batch_size=batch_size, verbose=verbose,
+                                      steps=steps, callbacks=callbacks)
+        except Exception as e:
+            if TRACEBACK_FILTERING[0]:
+                raise e.with_traceback(filtered_traceback(e.__traceback__))  # noqa: B904
+            raise
 
+    @filter_traceback
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
         return predict_one_batch(self, x)
@@ -338,7 +352,8 @@ class Model(TrainingMixin, Layer):
                 show_trainable: bool = False, layer_range: Any = None) -> None:
         """Prints a table of the layers, their output shapes and parameter counts."""
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable)
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
 
     # -- config ----------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -401,7 +416,7 @@ class Model(TrainingMixin, Layer):
 class Functional(Model):
     """A model defined by `keras.Model(inputs, outputs)` (Keras' `Functional` class)."""
 
-    _default_name = "model"  # tf.keras names functional models model, model_1, ...
+    _default_name = "functional"  # Keras 3: functional, functional_1, ... (tf.keras 2: model)
 
 
 register_builtin_layers({"Model": Model, "Functional": Functional})  # layers.deserialize

@@ -43,11 +43,17 @@ from ..engine.layer import TRAINABLE_VERSION
 from ..engine.layer_losses import ADDED_METRICS
 from ..metrics import Metric
 from ..saving import model_file, weights_file
+from ..traceback_utils import filter_traceback
 from . import training_loop
 from .compile_utils import LossesContainer, MetricsContainer
 from .data_adapter import DataHandler, unpack_x_y_sample_weight
 from .functional import adjusted_rank, check_shape
 from .training_loop import format_result
+
+
+class NotCompiledError(ValueError, RuntimeError):
+    """fit / evaluate on a model that was never compiled: a ValueError as in Keras 3,
+    still a RuntimeError for tf.keras 2 code that caught that."""
 
 
 class TrainingMixin:
@@ -293,10 +299,13 @@ class TrainingMixin:
     # -- fit -----------------------------------------------------------------------------
     def _check_compiled(self, what: str) -> None:
         if not getattr(self, "_is_compiled", False):
-            raise RuntimeError(f"You must compile your model before {what}. Call "
-                               f"model.compile(optimizer, loss) first, e.g. "
-                               f"model.compile(optimizer='adam', loss='mse').")
+            method = {"training": "fit", "evaluating": "evaluate"}.get(what, what)
+            raise NotCompiledError(
+                f"You must call `compile()` before calling `{method}()`: model "
+                f"'{self.name}' has no optimizer and loss yet. Call model.compile(optimizer, "
+                f"loss) first, e.g. model.compile(optimizer='adam', loss='mse').")
 
+    @filter_traceback
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: Any = True, class_weight: dict | None = None,
@@ -320,6 +329,7 @@ class TrainingMixin:
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
+    @filter_traceback
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", sample_weight: Any = None, steps: int | None = None,
                  callbacks: Any = None, max_queue_size: int = 10, workers: int = 1,
@@ -338,6 +348,7 @@ class TrainingMixin:
             sample_weight=sample_weight, steps=steps, callbacks=callbacks,
             return_dict=return_dict)
 
+    @filter_traceback
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                        class_weight: dict | None = None, reset_metrics: bool = True,
                        return_dict: bool = False) -> Any:
@@ -351,6 +362,7 @@ class TrainingMixin:
         logs = self._step_function("train", data.structure, batch)([wrap(a) for a in batch])
         return format_result(self, logs, return_dict)
 
+    @filter_traceback
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       reset_metrics: bool = True, return_dict: bool = False) -> Any:
         """One evaluation step on one batch; returns the loss (and metrics)."""
@@ -383,10 +395,8 @@ class TrainingMixin:
                      options: Any = None) -> Any:
         """Reads weights written by `save_weights` (ember's format or a legacy HDF5 file);
         nothing changes if they don't fit."""
-        if by_name:
-            raise NotImplementedError("load_weights(by_name=True) is not supported by ember; "
-                                      "weights are matched by order.")
-        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch,
+                                  by_name=by_name)
 
 
 def _dtype_of(a: np.ndarray) -> Any:

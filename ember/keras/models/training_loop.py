@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 
 from ...core.tensor import wrap
+from .. import config
 from ..callbacks.callback_list import CallbackList
 from ..callbacks.loggers import TerminateOnNaN
 from .data import check_batch_size, check_no_batch_size, is_batch_iterable
 from .data_adapter import DataHandler, unpack_x_y_sample_weight, warn_ran_out
+from ..engine.naming import user_stacklevel
 
 
 def _verbosity(verbose: Any) -> int:
@@ -70,6 +72,22 @@ def _should_validate(epoch: int, freq: Any) -> bool:
     return (epoch + 1) in set(freq)
 
 
+def _capped(epochs: int, steps: Any) -> tuple:
+    """`epochs` and `steps_per_epoch` under keras.config.max_epochs / max_steps_per_epoch
+    (a warning says when a cap applies, as Keras)."""
+    cap = config.max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap} (keras.config.max_epochs).",
+                      stacklevel=user_stacklevel())
+        epochs = cap
+    cap = config.max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.max_steps_per_epoch).",
+                      stacklevel=user_stacklevel())
+        steps = cap
+    return epochs, steps
+
+
 def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
         callbacks: Any, validation_split: float, validation_data: Any, shuffle: Any,
         class_weight: Any, sample_weight: Any, initial_epoch: int, steps_per_epoch: Any,
@@ -82,6 +100,7 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
     bs = check_batch_size(batch_size, "fit")
     verbose = _verbosity(verbose)
     _check_epochs(epochs, initial_epoch)
+    epochs, steps_per_epoch = _capped(epochs, steps_per_epoch)
     if x is None:
         raise ValueError("fit: no training data was given (x is None).")
     data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=steps_per_epoch,
@@ -224,7 +243,7 @@ def _report_nan(model: Any, logs: dict, epoch: int, first_bad: tuple | None,
         f"fit: {when}; {state}. To find out why, check {which} inputs and labels "
         f"(NaN or inf values, labels outside the classes of the loss), the loss (log(0) or "
         f"a division by zero in a custom loss) and the learning rate (too high a rate "
-        f"makes training diverge).{hint}", UserWarning, stacklevel=4)
+        f"makes training diverge).{hint}", UserWarning, stacklevel=user_stacklevel())
     return True
 
 
