@@ -51,6 +51,7 @@ from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg, 
                math, nn, random)
 from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)
 from . import distribute  # noqa: E402 - tf.distribute (issue 14)
+from . import experimental  # noqa: E402 - tf.experimental (dlpack)
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]

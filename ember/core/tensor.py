@@ -195,6 +195,22 @@ class ConcreteTensor(TensorOps):
         view.flags.writeable = False
         return view
 
+    def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """A DLPack capsule of the value: `np.from_dlpack(t)`, `torch.from_dlpack(t)` and
+        `jax.numpy.from_dlpack(t)` share its memory (a Variable's: its current value)."""
+        v = self._value
+        if not hasattr(v, "__dlpack__"):  # a NumPy scalar
+            v = np.asarray(v)
+        kwargs = {k: a for k, a in (("stream", stream), ("max_version", max_version),
+                                    ("dl_device", dl_device), ("copy", copy)) if a is not None}
+        return v.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        """(device type, device id) of the value for DLPack: (1, 0) is the CPU."""
+        v = self._value
+        return (v if hasattr(v, "__dlpack_device__") else np.asarray(v)).__dlpack_device__()
+
     def __len__(self) -> int:
         if self._value.ndim == 0:
             raise TypeError("Scalar tensor has no `len()`: it has shape (). "

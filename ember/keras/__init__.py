@@ -16,13 +16,28 @@ from .engine.keras_tensor import KerasTensor
 from .engine.layer import Layer
 from .variables import Variable
 from .models import Functional, Model, Sequential
+from .mixed_precision import DTypePolicy
+from .operation import Operation
+from .scopes import name_scope
 from .. import __version__ as ember_version  # noqa: F401  (ember's own version)
 
 # The Keras release whose behaviour ember.keras follows (TF 2.21 ships Keras 3): programs
 # that check `keras.__version__` take the Keras 3 branch. ember's version: `ember_version`.
 __version__ = "3.15.1"
 
-__all__ = ["Functional", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model",
-           "Sequential", "activations", "backend", "callbacks", "config", "constraints",
+
+def version() -> str:
+    """The Keras version ember.keras follows (`keras.__version__`).
+
+    Example:
+        >>> from ember import keras
+        >>> keras.version() == keras.__version__
+        True
+    """
+    return __version__
+
+
+__all__ = ["DTypePolicy", "Functional", "Input", "InputLayer", "InputSpec", "KerasTensor",
+           "Layer", "Model", "Operation", "Sequential", "name_scope", "version", "activations", "backend", "callbacks", "config", "constraints",
            "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
            "preprocessing", "regularizers", "saving", "utils"]

@@ -16,9 +16,10 @@ from ..ops.random_ops import normal, uniform
 from .config import epsilon, floatx
 from .engine.keras_tensor import is_keras_tensor
 from .engine.naming import clear_session
+from .ops._dtypes import result_type, standardize_dtype
 
 __all__ = ["clear_session", "epsilon", "floatx", "int_shape", "is_keras_tensor", "random_normal",
-           "random_uniform"]
+           "random_uniform", "result_type", "standardize_dtype"]
 
 
 def int_shape(x: Any) -> tuple:

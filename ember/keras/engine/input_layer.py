@@ -15,6 +15,7 @@ from typing import Any
 
 from ...core.dtypes import as_dtype
 from ...core.shape import as_shape
+from .. import config
 from .keras_tensor import KerasTensor
 from .layer import Layer
 from .naming import unique_name
@@ -74,7 +75,7 @@ class InputLayer(Layer):
             if d is not None and d < 0:
                 raise ValueError(f"Input: dims must be non-negative or None, received "
                                  f"shape {batch_shape}.")
-        dt = as_dtype(dtype if dtype is not None else "float32")
+        dt = as_dtype(dtype if dtype is not None else config.floatx())
         super().__init__(name=name or unique_name("input", zero_based=False), dtype=dt, **kwargs)
         self._batch_input_shape = batch_shape
         self.built = True

@@ -25,6 +25,7 @@ from typing import Any
 from ...core import nest
 from ...core.tensor import TensorOps
 from ...prims.convert import convert_to_tensor
+from .. import config
 from ..metrics.base import Mean
 from .call_context import CALL
 from .keras_tensor import KerasTensor
@@ -47,7 +48,7 @@ def _as_tensor(value: Any) -> Any:
     if isinstance(value, TensorOps):
         return value
     try:
-        return convert_to_tensor(value, dtype="float32")
+        return convert_to_tensor(value, dtype=config.floatx())
     except (TypeError, ValueError):
         raise TypeError(f"Expected a tensor, a number or a zero-argument callable, "
                         f"received {type(value).__name__} ({value!r}).") from None

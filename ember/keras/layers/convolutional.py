@@ -13,6 +13,7 @@ from typing import Any
 from ...core.errors import ShapeError
 from ...ops import conv_ops
 from .. import activations
+from ..config import image_data_format
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 from .core import kernel_options_config, set_kernel_options
@@ -38,8 +39,9 @@ def as_int_tuple(layer: str, name: str, what: str, value: Any, rank: int) -> tup
 
 
 def check_data_format(layer: str, name: str, data_format: Any) -> str:
-    """'channels_last' (the default); channels_first raises NotImplementedError."""
-    fmt = "channels_last" if data_format is None else data_format
+    """'channels_last' (None: keras.config.image_data_format()); channels_first raises
+    NotImplementedError."""
+    fmt = image_data_format() if data_format is None else data_format
     if fmt == "channels_first":
         raise NotImplementedError(
             f'Layer "{name}" ({layer}): data_format="channels_first" is not supported; '

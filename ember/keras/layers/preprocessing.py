@@ -26,7 +26,6 @@ from ..engine.layer import Layer, init_scope
 
 __all__ = ["Normalization", "Rescaling"]
 
-_EPSILON = epsilon()  # the floor of the standard deviation
 
 
 def _as_numpy(x: Any) -> np.ndarray:
@@ -219,7 +218,7 @@ class Normalization(Layer):
             raise ValueError(f'Layer "{self.name}" (Normalization): call adapt(data) before '
                              f"using the layer, or pass mean and variance to the constructor.")
         x = cast(inputs, self._dtype) if inputs.dtype != self._dtype else inputs
-        std = m.maximum(m.sqrt(self.variance), _EPSILON)
+        std = m.maximum(m.sqrt(self.variance), epsilon())
         if self.invert:
             return m.add(self.mean, m.multiply(x, std))
         return m.divide(m.subtract(x, self.mean), std)

@@ -31,6 +31,7 @@ from ...ops.control_flow import cond
 from ...prims.convert import cast
 from ...ops.shape_ops import shape as dynamic_shape
 from .. import regularizers
+from ..config import image_data_format
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 
@@ -179,7 +180,7 @@ class _SpatialDropout(Dropout):
                  **kwargs: Any):
         kwargs.pop("noise_shape", None)
         super().__init__(rate, seed=seed, **kwargs)
-        fmt = "channels_last" if data_format is None else data_format
+        fmt = image_data_format() if data_format is None else data_format
         if fmt not in ("channels_last", "channels_first"):
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}): data_format must '
                              f"be 'channels_last' or 'channels_first', received "

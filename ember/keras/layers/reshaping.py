@@ -18,6 +18,7 @@ from typing import Any
 from ...core.errors import ShapeError
 from ...ops.shape_ops import shape as dynamic_shape
 from ...ops.shape_ops import expand_dims, reshape, tile, transpose
+from ..config import image_data_format
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 
@@ -63,7 +64,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        fmt = "channels_last" if data_format is None else data_format
+        fmt = image_data_format() if data_format is None else data_format
         if fmt not in ("channels_last", "channels_first"):
             raise ValueError(f'Layer "{self.name}" (Flatten): data_format must be '
                              f"'channels_last' or 'channels_first', received "

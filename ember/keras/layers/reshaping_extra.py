@@ -21,6 +21,7 @@ from typing import Any
 from ...core.errors import ShapeError
 from ...prims.index import dim_of
 from ...ops.shape_ops import pad, repeat, reshape
+from ..config import image_data_format
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 from .serialization import deserialize, serialize
@@ -63,7 +64,7 @@ def _pairs_2d(layer: Layer, what: str, value: Any) -> tuple:
 
 
 def _channels_last(layer: Layer, data_format: Any) -> str:
-    fmt = "channels_last" if data_format is None else data_format
+    fmt = image_data_format() if data_format is None else data_format
     if fmt == "channels_first":
         raise NotImplementedError(
             f'Layer "{layer.name}" ({type(layer).__name__}): data_format="channels_first" '

@@ -20,7 +20,8 @@ from typing import Any
 
 import ember as tf
 
-from .loss import EPSILON, LossFunctionWrapper, describe, float_tensor, like, \
+from ..config import epsilon
+from .loss import LossFunctionWrapper, describe, float_tensor, like, \
     squeeze_or_expand
 from .probabilistic import TINY, check_smoothing
 
@@ -105,7 +106,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
         return tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred,
                                                        axis=axis)
     p = tf.divide(y_pred, tf.reduce_sum(y_pred, axis=axis, keepdims=True))
-    p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+    p = tf.clip_by_value(p, epsilon(), 1.0 - epsilon())
     return tf.negative(tf.reduce_sum(tf.multiply(y_true, tf.math.log(p)), axis=axis))
 
 
@@ -178,7 +179,7 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float | list
         miss = tf.negative(tf.math.expm1(log_p))
     else:
         p = tf.divide(y_pred, tf.reduce_sum(y_pred, axis=axis, keepdims=True))
-        p = tf.clip_by_value(p, EPSILON, 1.0 - EPSILON)
+        p = tf.clip_by_value(p, epsilon(), 1.0 - epsilon())
         log_p, miss = tf.math.log(p), tf.subtract(1.0, p)
     # NOTE: as in binary_focal_crossentropy, flooring 1 - p at the smallest normal float32
     # keeps d/dm m**gamma finite at m = 0 (gamma < 1); the loss changes by < 1e-38.
@@ -238,7 +239,7 @@ def _sparse_xent(labels: Any, y_pred: Any, from_logits: bool, ignore_class: Any,
         a = axis % rank
         y_pred = tf.transpose(y_pred, [i for i in range(rank) if i != a] + [a])
     logits = y_pred if from_logits else tf.math.log(
-        tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+        tf.clip_by_value(y_pred, epsilon(), 1.0 - epsilon()))
     if ignore_class is None:
         return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
     valid = tf.not_equal(labels, ignore_class)

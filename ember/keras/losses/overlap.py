@@ -21,7 +21,8 @@ from typing import Any
 
 import ember as tf
 
-from .loss import EPSILON, LossFunctionWrapper, describe, \
+from ..config import epsilon
+from .loss import LossFunctionWrapper, describe, \
     prepare
 
 __all__ = ["dice", "tversky", "Dice", "Tversky"]
@@ -79,7 +80,7 @@ def dice(y_true: Any, y_pred: Any, axis: int | tuple | None = None) -> Any:
     y_true, y_pred, axis = _inputs("dice", y_true, y_pred, axis)
     overlap = tf.reduce_sum(tf.multiply(y_true, y_pred), axis=axis)
     total = tf.add(tf.reduce_sum(y_true, axis=axis), tf.reduce_sum(y_pred, axis=axis))
-    return tf.subtract(1.0, tf.divide(tf.multiply(overlap, 2.0), tf.add(total, EPSILON)))
+    return tf.subtract(1.0, tf.divide(tf.multiply(overlap, 2.0), tf.add(total, epsilon())))
 
 
 def _check_weight(who: str, name: str, value: Any) -> float:
@@ -112,7 +113,7 @@ def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5,
     missed = tf.reduce_sum(tf.multiply(y_true, tf.subtract(1.0, y_pred)), axis=axis)
     extra = tf.reduce_sum(tf.multiply(tf.subtract(1.0, y_true), y_pred), axis=axis)
     denominator = tf.add(tf.add(overlap, tf.multiply(missed, alpha)),
-                         tf.add(tf.multiply(extra, beta), EPSILON))
+                         tf.add(tf.multiply(extra, beta), epsilon()))
     return tf.subtract(1.0, tf.divide(overlap, denominator))
 
 

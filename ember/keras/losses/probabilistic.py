@@ -18,7 +18,8 @@ from typing import Any
 
 import ember as tf
 
-from .loss import EPSILON, LossFunctionWrapper, prepare
+from ..config import epsilon
+from .loss import LossFunctionWrapper, prepare
 
 __all__ = ["binary_crossentropy", "binary_focal_crossentropy", "kl_divergence", "poisson",
            "BinaryCrossentropy", "BinaryFocalCrossentropy", "KLDivergence", "Poisson"]
@@ -45,7 +46,7 @@ def _logistic_loss(labels: Any, logits: Any) -> Any:
 
 def _clipped_bce(labels: Any, probs: Any) -> Any:
     """`-(z*log(p) + (1-z)*log(1-p))` with p clipped to [eps, 1 - eps]."""
-    p = tf.clip_by_value(probs, EPSILON, 1.0 - EPSILON)
+    p = tf.clip_by_value(probs, epsilon(), 1.0 - epsilon())
     return tf.negative(tf.add(tf.multiply(labels, tf.math.log(p)),
                               tf.multiply(tf.subtract(1.0, labels),
                                           tf.math.log(tf.subtract(1.0, p)))))
@@ -120,8 +121,8 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Any:
         array([0.1438], dtype=float32)
     """
     y_true, y_pred = prepare(y_true, y_pred, "kl_divergence")
-    z = tf.clip_by_value(y_true, EPSILON, 1.0)
-    p = tf.clip_by_value(y_pred, EPSILON, 1.0)
+    z = tf.clip_by_value(y_true, epsilon(), 1.0)
+    p = tf.clip_by_value(y_pred, epsilon(), 1.0)
     return tf.reduce_sum(tf.multiply(z, tf.math.log(tf.divide(z, p))), axis=-1)
 
 
@@ -134,7 +135,7 @@ def poisson(y_true: Any, y_pred: Any) -> Any:
         array([1.5], dtype=float32)
     """
     y_true, y_pred = prepare(y_true, y_pred, "poisson")
-    log_pred = tf.math.log(tf.add(y_pred, EPSILON))
+    log_pred = tf.math.log(tf.add(y_pred, epsilon()))
     return tf.reduce_mean(tf.subtract(y_pred, tf.multiply(y_true, log_pred)), axis=-1)
 
 

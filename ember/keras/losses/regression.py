@@ -17,7 +17,8 @@ from typing import Any
 
 import ember as tf
 
-from .loss import EPSILON, LossFunctionWrapper, prepare
+from ..config import epsilon
+from .loss import LossFunctionWrapper, prepare
 
 __all__ = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
            "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity",
@@ -64,7 +65,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
     """
     y_true, y_pred = prepare(y_true, y_pred, "mean_absolute_percentage_error")
     diff = tf.abs(tf.divide(tf.subtract(y_true, y_pred),
-                            tf.maximum(tf.abs(y_true), EPSILON)))
+                            tf.maximum(tf.abs(y_true), epsilon())))
     return tf.multiply(tf.reduce_mean(diff, axis=-1), 100.0)
 
 
@@ -80,8 +81,8 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
         1.0
     """
     y_true, y_pred = prepare(y_true, y_pred, "mean_squared_logarithmic_error")
-    first = tf.math.log1p(tf.maximum(y_pred, EPSILON))
-    second = tf.math.log1p(tf.maximum(y_true, EPSILON))
+    first = tf.math.log1p(tf.maximum(y_pred, epsilon()))
+    second = tf.math.log1p(tf.maximum(y_true, epsilon()))
     return tf.reduce_mean(tf.math.squared_difference(first, second), axis=-1)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ...core import nest
 from ...core.shape import as_shape
+from .. import config
 from ..engine.input_layer import Input, InputLayer
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
@@ -124,7 +125,7 @@ class Sequential(Model):
             first = self._stack[0] if self._stack else None
             name = f"{first.name}_input" if first is not None else None
             if dtype is None or dtype.is_floating:
-                dtype = first._dtype if first is not None else "float32"
+                dtype = first._dtype if first is not None else config.floatx()
             x = inputs = Input(batch_shape=tuple(as_shape(shape_or_input)), dtype=dtype,
                                name=name)
             self._input_tensor = inputs

@@ -81,10 +81,13 @@ def standardize_dtype(dtype: Any) -> str:
     if isinstance(dtype, str) and dtype in ("int", "float"):
         return _PYTHON[int if dtype == "int" else float]
     name = getattr(dtype, "name", None)
-    if not isinstance(name, str):
-        name = as_dtype(dtype).name
-    if name not in ALLOWED:
-        name = as_dtype(name).name
+    try:
+        if not isinstance(name, str):
+            name = as_dtype(dtype).name
+        if name not in ALLOWED:
+            name = as_dtype(name).name
+    except TypeError as e:  # Keras 3 raises ValueError for an unknown dtype
+        raise ValueError(f"Invalid dtype: {dtype!r}. {e}") from None
     if name not in ALLOWED:
         raise ValueError(f"keras.ops: dtype {dtype!r} is not one of Keras' dtypes "
                          f"{ALLOWED}.")

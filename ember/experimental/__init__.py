@@ -1,0 +1,12 @@
+"""`ember.experimental`: TF's `tf.experimental` namespace (`dlpack` so far).
+
+Example:
+    >>> import ember as tf
+    >>> t = tf.experimental.dlpack.from_dlpack(tf.experimental.dlpack.to_dlpack(tf.ones([2])))
+    >>> t.numpy()
+    array([1., 1.], dtype=float32)
+"""
+
+from . import dlpack  # noqa: F401
+
+__all__ = ["dlpack"]
