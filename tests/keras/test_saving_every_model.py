@@ -345,10 +345,6 @@ class _BuildsItself(keras.Model):
         return x @ self.w
 
 
-@pytest.mark.xfail(strict=True, reason="the loader calls the model's own build(), which "
-                   "doesn't set built=True, so the first call builds again and drops the "
-                   "loaded weights (ember/keras/saving/model_config.py _build, or a Layer "
-                   "build wrapper as Keras 3 has)")
 def test_subclassed_model_with_its_own_build_loads_its_weights(tmp_path):
     model = _BuildsItself()
     expected = model.predict(X, verbose=0)

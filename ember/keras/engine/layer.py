@@ -29,6 +29,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 import numpy as np
@@ -346,6 +348,23 @@ class Layer(LossesMetricsMixin, Module):
         return int(sum(int(np.prod(v._value.shape)) for v in self.weights))
 
     # -- building and calling --------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own `build` marks the layer built when it returns (Keras 3), so a
+        `build(shape)` called directly (by a loader, or the user) without
+        `super().build()` isn't run again, on the first call, over weights loaded since."""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is None or getattr(build, "_marks_built", False):
+            return
+
+        @functools.wraps(build)
+        def build_and_mark(self: Any, *args: Any, **kw: Any) -> Any:
+            out = build(self, *args, **kw)
+            self.built = True
+            return out
+        build_and_mark._marks_built = True  # type: ignore[attr-defined]
+        cls.build = build_and_mark
+
     def build(self, input_shape: Any = None) -> None:
         """Creates the weights; called once, before the first `call`."""
         self._build_input_shape = input_shape
