@@ -223,3 +223,22 @@ def test_pickle_and_copy():
 def test_newaxis_indexes_like_tf():
     x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     assert x[..., tf.newaxis].shape == (2, 2, 1) and x[tf.newaxis].shape == (1, 2, 2)
+
+
+def test_variable_value_reads_as_property_and_as_call():
+    """Keras 3 spells it `v.value`, TensorFlow `v.value()`: both read the value, also
+    under a tape and inside ember.function."""
+    from ember import keras
+    v = tf.Variable([1.0, 2.0])
+    np.testing.assert_array_equal(v.value.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(v.value().numpy(), [1.0, 2.0])
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    assert (layer.kernel.value + 1.0).shape.as_list() == [3, 2]
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(v.value * 3.0) + tf.reduce_sum(v.value())
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [4.0, 4.0])
+    f = tf.function(lambda: v.value * 2.0 + v.value())
+    np.testing.assert_array_equal(f().numpy(), [3.0, 6.0])
+    v.assign([5.0, 6.0])
+    np.testing.assert_array_equal(f().numpy(), [15.0, 18.0])

@@ -124,14 +124,20 @@ class Variable(ConcreteTensor):
                                   "value yourself before assigning if you need it.")
 
     # -- reading --------------------------------------------------------------
-    def value(self) -> Tensor:
+    def read_value(self) -> Tensor:
         """The current value as a Tensor (no copy: assignments swap buffers). A read
         while a GradientTape records is recorded, so gradients flow to the variable."""
         if ACTIVE and CTX.top is not None:
             return registry.bind(registry.PRIMITIVES["identity"], self)
         return wrap(self._value)
 
-    read_value = value
+    @property
+    def value(self) -> Tensor:
+        """The current value (`read_value()`), readable both ways: `v.value` as Keras 3
+        spells it and `v.value()` as TensorFlow does (the tensor, called, is itself)."""
+        t = self.read_value()
+        t.__class__ = _callable_class(type(t))
+        return t
 
     # -- writing --------------------------------------------------------------
     def _coerce(self, value: Any, what: str) -> np.ndarray:
@@ -319,3 +325,17 @@ def _numpy_key(key: Any) -> Any:
             return np.asarray(k)
         return k
     return tuple(one(k) for k in key) if isinstance(key, tuple) else one(key)
+
+
+_CALLABLE: dict = {}
+
+
+def _callable_class(cls: type) -> type:
+    """`cls` with `__call__` returning the tensor itself (the value of `Variable.value`);
+    the same layout, so a tensor's class can be switched to it."""
+    sub = _CALLABLE.get(cls)
+    if sub is None:
+        sub = _CALLABLE[cls] = type(cls.__name__, (cls,), {
+            "__slots__": (), "__call__": lambda self: self, "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__})
+    return sub

@@ -3,8 +3,8 @@
 `keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)` takes a
 value, or an initializer (a name such as "glorot_uniform", or an initializer object)
 with a `shape`. Every ember Variable, a layer's weights included, is a `keras.Variable`
-for `isinstance`, as in Keras 3. `v.value` is the current value as a tensor; it can be
-called too (`v.value()`, TensorFlow's spelling), so both kinds of program read it.
+for `isinstance`, as in Keras 3; `v.value` reads it (`v.value()` too, TensorFlow's
+spelling).
 
 Example:
     >>> from ember import keras
@@ -19,21 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.tensor import Tensor, TensorOps
+from ..core.tensor import TensorOps
 from ..core.variable import Variable as _Variable
 from . import initializers
 from .ops._dtypes import standardize_dtype, to_tensor
 
 __all__ = ["Variable"]
-
-
-class _Value(Tensor):
-    """A variable's value that may also be called (`v.value()` gives itself)."""
-
-    __slots__ = ()
-
-    def __call__(self) -> Tensor:
-        return self
 
 
 class _AnyVariable(type):
@@ -71,13 +62,6 @@ class Variable(_Variable, metaclass=_AnyVariable):
                                  f"but shape={tuple(shape)} was given.")
         super().__init__(value, trainable=trainable, name=name or "variable")
         self._autocast = autocast
-
-    @property
-    def value(self) -> Tensor:  # type: ignore[override]
-        t = _Variable.value(self)
-        if type(t) is Tensor:
-            t.__class__ = _Value
-        return t
 
     @property
     def path(self) -> str:

@@ -127,6 +127,15 @@ def result_type(*dtypes: Any) -> str:
     """
     if not dtypes:
         return config.floatx()
+    try:
+        return _result_type(config.floatx(), *dtypes)
+    except TypeError:  # an unhashable dtype object: not cached
+        return _result_type.__wrapped__(config.floatx(), *dtypes)
+
+
+@functools.lru_cache(1024)
+def _result_type(floatx: str, *dtypes: Any) -> str:
+    """result_type's work, cached by floatx and the operands' dtypes."""
     named = [(config.floatx() if d is None else standardize_dtype(d), d in (int, float))
              for d in dtypes]
     names = [n for n, _ in named]
@@ -192,6 +201,9 @@ def promote(*xs: Any, dtype: Any = None) -> list:
         >>> [t.dtype.name for t in promote(tf.constant([1, 2]), 1.5)]
         ['float32', 'float32']
     """
+    if dtype is None and all(isinstance(x, TensorOps) for x in xs) and \
+            len({x.dtype for x in xs}) == 1:
+        return list(xs)  # the common case: tensors of one dtype already
     target = standardize_dtype(dtype) if dtype is not None else \
         result_type(*(dtype_of(x) for x in xs))
     return [to_tensor(x, target) for x in xs]
