@@ -343,3 +343,27 @@ def test_backend_standardize_dtype_as_keras():
     assert keras.backend.standardize_dtype(int) == "int64"
     with pytest.raises(ValueError):
         keras.backend.standardize_dtype("not_a_dtype")
+
+
+def test_max_steps_per_epoch_caps_evaluate_and_predict_too():
+    """Keras 3 caps every epoch loop (fit, evaluate, predict) by max_steps_per_epoch."""
+    import warnings
+    import numpy as np
+    from ember import keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((40, 2), "float32"), np.zeros((40, 1), "float32")
+    keras.config.set_max_steps_per_epoch(2)
+    try:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out = model.predict(x, batch_size=4, verbose=0)
+            seen = []
+            cb = keras.callbacks.LambdaCallback(on_test_batch_end=lambda b, logs: seen.append(b))
+            model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[cb])
+        assert out.shape == (8, 1) and seen == [0, 1]
+        assert sum("Limiting steps_per_epoch to 2" in str(m.message) for m in w) == 2
+        assert all(m.filename == __file__ for m in w if "Limiting" in str(m.message))
+    finally:
+        keras.config.set_max_steps_per_epoch(None)
+    assert model.predict(x, batch_size=4, verbose=0).shape == (40, 1)

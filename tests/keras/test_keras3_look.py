@@ -309,3 +309,25 @@ def test_lr_argument_and_compiled_loss_still_work():
     m = seq_model(keras)
     m.compile(optimizer=opt, loss="binary_crossentropy")
     assert m.compiled_loss is not None
+
+
+def test_history_lr_reads_learning_rate_with_a_warning():
+    """tf.keras 2 programs read history['lr'] after ReduceLROnPlateau; Keras 3 records
+    'learning_rate': the old key still reads it, and says the new name."""
+    import warnings
+    import numpy as np
+    from ember import keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    cb = keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5)
+    h = model.fit(np.ones((8, 2)), np.zeros((8, 1)), epochs=2, verbose=0, callbacks=[cb])
+    assert "learning_rate" in h.history and "lr" not in h.history
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert h.history["lr"] == h.history["learning_rate"]
+    assert "Keras 3 records the learning rate as 'learning_rate'" in str(w[0].message)
+    try:
+        h.history["nope"]
+        raise AssertionError("a missing key must raise")
+    except KeyError:
+        pass

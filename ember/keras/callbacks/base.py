@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -193,6 +194,19 @@ class Callback:
         return _overrides(self, _PREDICT_BATCH)
 
 
+class _Logs(dict):
+    """`History.history`: a dict whose missing key 'lr' (tf.keras 2's name of the
+    learning-rate entry) reads 'learning_rate' (Keras 3's), with a warning."""
+
+    def __missing__(self, key: Any) -> Any:
+        if key == "lr" and "learning_rate" in self:
+            warnings.warn("history['lr'] is tf.keras 2's name; Keras 3 records the "
+                          "learning rate as 'learning_rate'. Read "
+                          "history.history['learning_rate'].", UserWarning, stacklevel=2)
+            return self["learning_rate"]
+        raise KeyError(key)
+
+
 class History(Callback):
     """Records each epoch's logs: `history` {name: [value per epoch]}, `epoch` [indices].
 
@@ -209,7 +223,7 @@ class History(Callback):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: dict = {}
+        self.history: dict = _Logs()
         self.epoch: list = []
 
     def on_train_begin(self, logs: dict | None = None) -> None:

@@ -27,6 +27,7 @@ from ..engine.keras_tensor import KerasTensor
 from ..engine.layer_utils import all_numbers
 from ..utils.sequence import PyDataset, Sequence
 from ..engine.naming import user_stacklevel
+from .. import config
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -254,3 +255,19 @@ class SequenceData:
             return first[0].pack(flat)
 
         return gen(), self.steps, pack
+
+
+def capped_steps(steps: Any) -> Any:
+    """`steps` under `keras.config.max_steps_per_epoch` (fit, evaluate and predict; a
+    warning says when the cap applies, as Keras 3).
+
+    Example:
+        >>> capped_steps(5)
+        5
+    """
+    cap = config.max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.max_steps_per_epoch).",
+                      stacklevel=user_stacklevel())
+        return cap
+    return steps

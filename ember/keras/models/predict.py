@@ -28,7 +28,7 @@ from ...core.dtypes import BY_NP
 from ...core.tensor import TensorOps, wrap
 from ..distribution import scope_of
 from ..utils.progbar import Progbar, write_one_step_line
-from .data import (ArrayData, SequenceData, check_batch_size, check_no_batch_size,
+from .data import (ArrayData, SequenceData, capped_steps, check_batch_size, check_no_batch_size,
                    is_batch_iterable, is_sequence)
 
 
@@ -111,6 +111,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
                 if verbose:
                     write_one_step_line(time.perf_counter() - start, verbose)
                 return out
+    steps = capped_steps(steps)
     callbacks = list(callbacks or [])
     for cb in callbacks:
         if hasattr(cb, "set_model"):

@@ -30,7 +30,7 @@ from ...core.tensor import wrap
 from .. import config
 from ..callbacks.callback_list import CallbackList
 from ..callbacks.loggers import TerminateOnNaN
-from .data import check_batch_size, check_no_batch_size, is_batch_iterable
+from .data import capped_steps, check_batch_size, check_no_batch_size, is_batch_iterable
 from .data_adapter import DataHandler, unpack_x_y_sample_weight, warn_ran_out
 from ..engine.naming import user_stacklevel
 
@@ -80,12 +80,7 @@ def _capped(epochs: int, steps: Any) -> tuple:
         warnings.warn(f"Limiting epochs to {cap} (keras.config.max_epochs).",
                       stacklevel=user_stacklevel())
         epochs = cap
-    cap = config.max_steps_per_epoch()
-    if cap and (not steps or cap < steps):
-        warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.max_steps_per_epoch).",
-                      stacklevel=user_stacklevel())
-        steps = cap
-    return epochs, steps
+    return epochs, capped_steps(steps)
 
 
 def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: Any,
@@ -289,7 +284,7 @@ def evaluate(model: Any, *, x: Any, y: Any, batch_size: Any, verbose: Any,
     verbose = _verbosity(verbose)
     if x is None:
         raise ValueError("evaluate: no data was given (x is None).")
-    data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=steps,
+    data = DataHandler(x, y, sample_weight, batch_size=bs, steps_per_epoch=capped_steps(steps),
                        shuffle=False, what="evaluate")
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=data.steps)
