@@ -196,9 +196,8 @@ def enable_interactive_logging() -> None:
 
 
 def disable_interactive_logging() -> None:
-    """Turns interactive logging off: in Keras, progress bars and messages then go to
-    the `logging` module instead of stdout. ember keeps the flag (ember's progress bars
-    don't read it yet).
+    """Turns interactive logging off: progress bars then send each finished line, as plain
+    text, to the `logging` module's "keras" logger (INFO) instead of stdout, as Keras.
 
     Example:
         >>> from ember import keras

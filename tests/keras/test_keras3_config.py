@@ -367,3 +367,21 @@ def test_max_steps_per_epoch_caps_evaluate_and_predict_too():
     finally:
         keras.config.set_max_steps_per_epoch(None)
     assert model.predict(x, batch_size=4, verbose=0).shape == (40, 1)
+
+
+def test_without_interactive_logging_progress_goes_to_the_logging_module(capsys, caplog):
+    import logging
+    import numpy as np
+    from ember import keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    keras.config.disable_interactive_logging()
+    try:
+        with caplog.at_level(logging.INFO, logger="keras"):
+            model.fit(np.ones((8, 2)), np.zeros((8, 1)), epochs=2, batch_size=4, verbose=1)
+    finally:
+        keras.config.enable_interactive_logging()
+    assert capsys.readouterr().out == ""
+    lines = [r.getMessage() for r in caplog.records if r.name == "keras"]
+    assert lines[0] == "Epoch 1/2" and lines[1].startswith("2/2 ") and "loss:" in lines[1]
+    assert not any("\x1b" in ln or "\b" in ln for ln in lines)

@@ -28,6 +28,7 @@ from ..saving.legacy_h5 import is_legacy_h5_path
 from ..saving.weights_file import save_weights
 from .base import Callback, sync_logs
 from .monitors import check_mode, check_monitor
+from ..utils.progbar import print_msg
 
 __all__ = ["ModelCheckpoint"]
 
@@ -172,7 +173,7 @@ class ModelCheckpoint(Callback):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             self._write_and_say(epoch, filepath)
             return
         current = logs.get(self.monitor)
@@ -182,17 +183,17 @@ class ModelCheckpoint(Callback):
                           f"Available metrics are: {','.join(logs)}", stacklevel=3)
         elif self.monitor_op(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} "
+                print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} "
                       f"to {current:.5f}, saving model to {filepath}")
             self.best = current
             self._write_and_say(epoch, filepath)
         elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+            print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
 
     def _write_and_say(self, epoch: int, filepath: str) -> None:
         self._write(filepath)
         if self.verbose > 0:  # Keras 3 reports the finished save too
-            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _write(self, filepath: str) -> None:
         model = self._need_model()

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .base import Callback, sync_logs
+from ..utils.progbar import print_msg
 
 __all__ = ["EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau"]
 
@@ -187,10 +188,10 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: "
+                print_msg(f"Restoring model weights from the end of the best epoch: "
                       f"{self.best_epoch + 1}.")
             self._need_model().set_weights(self.best_weights)
 
@@ -303,7 +304,7 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     set_lr("ReduceLROnPlateau", model, new_lr)
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                        print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
                               f"to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
@@ -371,7 +372,7 @@ class LearningRateScheduler(Callback):
         value = self._check(new)
         set_lr("LearningRateScheduler", model, value)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                   f"{value}.")
 
     def _check(self, new: Any) -> float:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..utils.progbar import Progbar
+from ..utils.progbar import Progbar, print_msg
 from .base import Callback, sync_logs
 
 __all__ = ["ProgbarLogger"]
@@ -98,7 +98,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._reset()
         if self.verbose and self.epochs > 1:
-            sys.stdout.write(f"Epoch {epoch + 1}/{self.epochs}\n")
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
             sys.stdout.flush()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:

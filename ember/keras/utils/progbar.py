@@ -17,10 +17,13 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 import time
 from typing import Any
+
+from .. import config
 
 _BOLD, _GREEN, _GREY, _END = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
@@ -149,6 +152,9 @@ class Progbar:
             return total
 
     def _write(self, text: str) -> None:
+        if self._stream is None and not config.is_interactive_logging_enabled():
+            _log(text)
+            return
         out = self.stream
         out.write(text)
         out.flush()
@@ -181,6 +187,9 @@ def write_one_step_line(elapsed: float, verbose: int, stream: Any = None) -> Non
         >>> out.getvalue()
         '1/1 - 0s - 2ms/step\\n'
     """
+    if stream is None and not config.is_interactive_logging_enabled():
+        _log(f"1/1 - {elapsed:.0f}s -{_per_unit(elapsed, 'step')}\n")
+        return
     out = stream or sys.stdout
     per = _per_unit(elapsed, "step")
     if verbose == 2:
@@ -191,6 +200,35 @@ def write_one_step_line(elapsed: float, verbose: int, stream: Any = None) -> Non
         width = len(_plain(line))
         out.write("\r" + line + "\b" * width + "\r" + line + "\n")
     out.flush()
+
+
+_LOGGER = logging.getLogger("keras")
+
+
+def print_msg(message: str) -> None:
+    """A message of training (an epoch line, a callback's note): printed to stdout, or,
+    with interactive logging off, sent to the "keras" logger at INFO, as Keras.
+
+    Example:
+        >>> print_msg("Epoch 1/2")
+        Epoch 1/2
+    """
+    if config.is_interactive_logging_enabled():
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
+    else:
+        _LOGGER.info(message.strip("\n"))
+
+
+def _log(text: str) -> None:
+    """With interactive logging off (`keras.config.disable_interactive_logging()`): each
+    finished line, as plain text, to the `logging` module's "keras" logger at INFO (the
+    redrawn bars of a step are dropped)."""
+    if not text.endswith("\n"):
+        return
+    line = _plain(text.rstrip("\n").split("\r")[-1]).replace("\b", "")
+    if line:
+        _LOGGER.info(line)
 
 
 def _plain(text: str) -> str:
