@@ -11,7 +11,7 @@ Example:
     >>> v = keras.Variable("ones", shape=(2,), name="w")
     >>> v.value.numpy(), v.path
     (array([1., 1.], dtype=float32), 'w')
-    >>> isinstance(keras.layers.Dense(1, input_shape=(2,)).add_weight(shape=(1,)), keras.Variable)
+    >>> isinstance(keras.layers.Dense(1).add_weight(shape=(1,)), keras.Variable)
     True
 """
 

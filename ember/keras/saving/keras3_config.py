@@ -29,7 +29,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import numpy as np
+
 from .. import serialization_registry as registry
+from ..engine import op_serialization
 from ..serialization_registry import builtin_layer_class
 from .model_config import model_config
 
@@ -159,8 +162,10 @@ def _enrich(x: Any, table: dict) -> Any:
         if x.get("class_name") == _KT:
             return _kt(x["config"]["keras_history"], table)
         return {k: _enrich(v, table) for k, v in x.items()}
-    if isinstance(x, list):
+    if isinstance(x, (list, tuple)):  # Keras 3 writes a call's tuples as lists
         return [_enrich(v, table) for v in x]
+    if isinstance(x, slice) or x is Ellipsis or isinstance(x, (np.ndarray, np.generic)):
+        return op_serialization.encode(x, "save")  # Keras 3's __slice__, __numpy__, ...
     return x
 
 
@@ -184,6 +189,10 @@ def _layer(entry: dict, live: Any) -> dict:
     name = entry["class_name"]
     config = entry.get("config") or {}
     cls = builtin_layer_class(name)
+    if name == "KerasOp":  # back to the Keras 3 op node it was read from
+        return {"module": f"keras.src.ops.{config['module']}", "class_name": config["op"],
+                "config": {"name": config.get("name"), **config.get("arguments", {})},
+                "registered_name": config["op"]}
     if name in _MODELS or (live is not None and getattr(live, "_graph", None) is not None
                            and "layers" in config):
         out = _model(live, entry)
@@ -377,6 +386,20 @@ def _layer_from(entry: Any) -> Any:
     if not isinstance(name, str):
         raise ValueError(f"Unknown layer: class_name {name!r} is not a string.")
     config = entry.get("config")
+    module = entry.get("module")
+    if isinstance(module, str) and module.startswith("keras.src.ops."):
+        # a Keras 3 op node (keras.ops.sum(x) on KerasTensors): ember's op of that name
+        # (not the layer class a same-named op like Multiply would otherwise resolve to)
+        cfg = dict(config or {})
+        out = {"class_name": "KerasOp",
+               "config": {"name": cfg.pop("name", entry.get("name")), "op": name,
+                          "module": module.rsplit(".", 1)[-1], "arguments": _strip(cfg)}}
+        for key in ("name", "inbound_nodes"):
+            if key in entry:
+                out[key] = entry[key]
+        if "inbound_nodes" in out:
+            out["inbound_nodes"] = [_node_from(n) for n in out["inbound_nodes"]]
+        return out
     out = {"class_name": name}
     for key in ("name", "inbound_nodes", "build_config"):
         if key in entry:
@@ -411,7 +434,24 @@ def _node_from(node: Any) -> Any:
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items()
               if not (k == "training" and not _EMBER_FILE[0]) and
               not (k == "mask" and v is None)}
-    return {"args": node.get("args", []), "kwargs": kwargs}
+    return {"args": _values(node.get("args", [])), "kwargs": _values(kwargs)}
+
+
+_VALUE_KINDS = ("__tuple__", "__slice__", "__ellipsis__", "__numpy__", "__tensor__")
+
+
+def _values(x: Any) -> Any:
+    """Keras 3's encoded call arguments (`__tuple__`, `__slice__`, ... as op nodes write
+    them, e.g. `x[:, :2]`) as the Python values; KerasTensor references stay."""
+    if isinstance(x, list):
+        return [_values(v) for v in x]
+    if isinstance(x, dict):
+        if x.get("class_name") in _VALUE_KINDS and isinstance(x.get("config"), dict):
+            if x["class_name"] == "__tuple__":
+                return tuple(_values(v) for v in x["config"].get("value", ()))
+            return op_serialization.decode(x, "load_model")
+        return {k: _values(v) for k, v in x.items()}
+    return x
 
 
 def _model_config_from(name: str, config: dict) -> dict:
