@@ -28,7 +28,6 @@ from .reshaping_extra import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 
 from .serialization import deserialize, get, serialize  # noqa: F401
-from . import keras_op  # noqa: F401,E402  (Keras 3 op nodes of loaded files)
 from .. import serialization_registry
 
 # What `deserialize` resolves names to (keras.models registers the model classes).

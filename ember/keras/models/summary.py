@@ -156,7 +156,7 @@ def _layers(model: Any) -> list:
 
 
 def _type_name(layer: Any) -> str:
-    name = type(layer).__name__
+    name = getattr(layer, "_display_class", None) or type(layer).__name__
     return "TFOpLambda" if name == "OpLayer" else name
 
 

@@ -26,3 +26,16 @@ from ._numpy_elementwise import *  # noqa: F401,F403
 from ._numpy_reduce import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
+from . import op_node as _op_node  # noqa: E402
+
+# keras.ops calls on KerasTensors become Keras 3 op nodes (see op_node.py), at the top
+# level and in the submodules alike (one wrapper per function)
+_wrapped: dict = {}
+for _name in _op_node.OPS:
+    for _mod in (globals(), vars(numpy), vars(nn), vars(linalg), vars(image)):
+        _fn = _mod.get(_name)
+        if callable(_fn) and _op_node.records(_fn):
+            if id(_fn) not in _wrapped:
+                _wrapped[id(_fn)] = _op_node.recording(_fn, _name)
+            _mod[_name] = _wrapped[id(_fn)]
+del _name, _mod, _fn, _wrapped

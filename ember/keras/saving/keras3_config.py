@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.tensor import TensorOps
 from .. import serialization_registry as registry
 from ..engine import op_serialization
 from ..serialization_registry import builtin_layer_class
@@ -164,7 +165,8 @@ def _enrich(x: Any, table: dict) -> Any:
         return {k: _enrich(v, table) for k, v in x.items()}
     if isinstance(x, (list, tuple)):  # Keras 3 writes a call's tuples as lists
         return [_enrich(v, table) for v in x]
-    if isinstance(x, slice) or x is Ellipsis or isinstance(x, (np.ndarray, np.generic)):
+    if isinstance(x, slice) or x is Ellipsis or isinstance(x, (np.ndarray, np.generic)) \
+            or (isinstance(x, TensorOps) and hasattr(x, "_value")):  # a constant tensor
         return op_serialization.encode(x, "save")  # Keras 3's __slice__, __numpy__, ...
     return x
 
