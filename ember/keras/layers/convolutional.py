@@ -12,6 +12,7 @@ from typing import Any
 
 from ...core.errors import ShapeError
 from ...ops import conv_ops
+from ...ops.shape_ops import transpose
 from .. import activations
 from ..config import image_data_format
 from ..engine.input_spec import InputSpec
@@ -38,10 +39,14 @@ def as_int_tuple(layer: str, name: str, what: str, value: Any, rank: int) -> tup
     return vals
 
 
-def check_data_format(layer: str, name: str, data_format: Any) -> str:
-    """'channels_last' (None: keras.config.image_data_format()); channels_first raises
-    NotImplementedError."""
+def check_data_format(layer: str, name: str, data_format: Any,
+                      channels_first: bool = False) -> str:
+    """'channels_last' or 'channels_first' (None: keras.config.image_data_format());
+    channels_first raises NotImplementedError unless the layer runs it (`channels_first`:
+    by transposing to channels_last and back, `to_channels_last` / `to_channels_first`)."""
     fmt = image_data_format() if data_format is None else data_format
+    if fmt == "channels_first" and channels_first:
+        return fmt
     if fmt == "channels_first":
         raise NotImplementedError(
             f'Layer "{name}" ({layer}): data_format="channels_first" is not supported; '
@@ -64,9 +69,27 @@ def check_padding(layer: str, name: str, padding: Any) -> str:
     return pad
 
 
+def to_channels_last(x: Any, rank: int) -> Any:
+    """(batch, channels, *spatial) -> (batch, *spatial, channels)."""
+    return transpose(x, [0, *range(2, rank + 2), 1])
+
+
+def to_channels_first(x: Any, rank: int) -> Any:
+    """(batch, *spatial, channels) -> (batch, channels, *spatial)."""
+    return transpose(x, [0, rank + 1, *range(1, rank + 1)])
+
+
+def last_shape(input_shape: Any, data_format: str) -> tuple:
+    """An input shape as channels_last orders it."""
+    shape = tuple(input_shape)
+    return shape if data_format != "channels_first" or len(shape) < 3 else \
+        (shape[0], *shape[2:], shape[1])
+
+
 def check_window_fits(layer: Any, input_shape: Any, window: tuple, dilation: tuple,
                       what: str) -> None:
     """ShapeError naming the layer when a 'valid' window is larger than the input."""
+    input_shape = last_shape(input_shape, getattr(layer, "data_format", "channels_last"))
     if layer.padding != "valid" or len(input_shape) != len(window) + 2:
         return
     for n, k, d in zip(tuple(input_shape)[1:-1], window, dilation):
@@ -108,7 +131,7 @@ class _Conv(Layer):
                              f"together with dilation_rate > 1, received "
                              f"strides={self.strides} and dilation_rate={self.dilation_rate}.")
         self.padding = check_padding(cls, self.name, padding)
-        self.data_format = check_data_format(cls, self.name, data_format)
+        self.data_format = check_data_format(cls, self.name, data_format, channels_first=True)
         self.groups = groups
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
                            kernel_regularizer, bias_regularizer, kernel_constraint,
@@ -119,10 +142,11 @@ class _Conv(Layer):
         cls = type(self).__name__
         if len(input_shape) != self._rank + 2:
             return  # the input spec check reports the wrong rank
-        channels = input_shape[-1]
+        axis = 1 if self.data_format == "channels_first" else -1
+        channels = input_shape[axis]
         if channels is None:
-            raise ValueError(f'Layer "{self.name}" ({cls}): the channel dim (last axis) of '
-                             f"the inputs must be known to create the kernel, received "
+            raise ValueError(f'Layer "{self.name}" ({cls}): the channel dim (axis {axis}) '
+                             f"of the inputs must be known to create the kernel, received "
                              f"input shape {tuple(input_shape)}.")
         check_window_fits(self, input_shape, self.kernel_size, self.dilation_rate,
                           "kernel_size")
@@ -136,7 +160,7 @@ class _Conv(Layer):
                                         initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self._rank + 2, axes={-1: channels})
+        self.input_spec = InputSpec(ndim=self._rank + 2, axes={axis: channels})
         self.built = True
 
     def _convolve(self, x: Any) -> Any:
@@ -145,10 +169,12 @@ class _Conv(Layer):
     def call(self, inputs: Any) -> Any:
         check_window_fits(self, inputs.shape, self.kernel_size, self.dilation_rate,
                           "kernel_size")
-        y = self._convolve(inputs)
+        first = self.data_format == "channels_first"
+        y = self._convolve(to_channels_last(inputs, self._rank) if first else inputs)
         if self.bias is not None:
             y = y + self.bias
-        return self.activation(y) if self.activation is not activations.linear else y
+        y = self.activation(y) if self.activation is not activations.linear else y
+        return to_channels_first(y, self._rank) if first else y
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters,
@@ -168,7 +194,7 @@ class Conv2D(_Conv):
             dilation_rate > 1 can't be combined, as Keras).
         padding: 'valid' (windows inside the input) or 'same' (ceil(size / stride)
             outputs, TF's padding split).
-        data_format: 'channels_last' only ('channels_first' raises NotImplementedError).
+        data_format: 'channels_last' or 'channels_first' (None: keras.config.image_data_format()).
         activation, use_bias, *_initializer, *_regularizer, *_constraint: as Dense.
 
     Example:

@@ -16,7 +16,8 @@ from ...ops import reduce_ops, shape_ops
 from ...prims.convert import cast
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import as_int_tuple, check_data_format, check_padding, check_window_fits
+from .convolutional import (as_int_tuple, check_data_format, check_padding, check_window_fits,
+                            to_channels_first, to_channels_last)
 
 __all__ = ["AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
@@ -36,7 +37,7 @@ class _Pooling(Layer):
         self.strides = self.pool_size if strides is None else \
             as_int_tuple(cls, self.name, "strides", strides, n)
         self.padding = check_padding(cls, self.name, padding)
-        self.data_format = check_data_format(cls, self.name, data_format)
+        self.data_format = check_data_format(cls, self.name, data_format, channels_first=True)
         self.input_spec = InputSpec(ndim=n + 2)
 
     def _pool(self, x: Any) -> Any:
@@ -44,6 +45,9 @@ class _Pooling(Layer):
 
     def call(self, inputs: Any) -> Any:
         check_window_fits(self, inputs.shape, self.pool_size, (1,) * self._rank, "pool_size")
+        if self.data_format == "channels_first":
+            return to_channels_first(self._pool(to_channels_last(inputs, self._rank)),
+                                     self._rank)
         return self._pool(inputs)
 
     def get_config(self) -> dict:
@@ -58,7 +62,7 @@ class MaxPooling2D(_Pooling):
 
     Args:
         pool_size: an int or a pair (default (2, 2)); strides: default pool_size;
-        padding: 'valid' or 'same'; data_format: 'channels_last' only.
+        padding: 'valid' or 'same'; data_format: 'channels_last' or 'channels_first'.
 
     Example:
         >>> from ember import keras
@@ -134,13 +138,17 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
-        self.data_format = check_data_format(type(self).__name__, self.name, data_format)
+        self.data_format = check_data_format(type(self).__name__, self.name, data_format,
+                                             channels_first=True)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
+    def _spatial(self) -> list:
+        start = 2 if self.data_format == "channels_first" else 1
+        return list(range(start, start + self._rank))
+
     def call(self, inputs: Any) -> Any:
-        return type(self)._reduce(inputs, list(range(1, self._rank + 1)),
-                                  keepdims=self.keepdims)
+        return type(self)._reduce(inputs, self._spatial(), keepdims=self.keepdims)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format,
@@ -198,9 +206,10 @@ class GlobalAveragePooling1D(_GlobalPooling):
         if mask is None:
             return super().call(inputs)
         # NOTE: as tf.keras 2, sum(x * m) / sum(m): a row with every step masked is 0/0.
-        m = shape_ops.expand_dims(cast(mask, inputs.dtype), 2)
-        total = reduce_ops.reduce_sum(inputs * m, 1, keepdims=self.keepdims)
-        return total / reduce_ops.reduce_sum(m, 1, keepdims=self.keepdims)
+        steps, channels = (2, 1) if self.data_format == "channels_first" else (1, 2)
+        m = shape_ops.expand_dims(cast(mask, inputs.dtype), channels)
+        total = reduce_ops.reduce_sum(inputs * m, steps, keepdims=self.keepdims)
+        return total / reduce_ops.reduce_sum(m, steps, keepdims=self.keepdims)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
