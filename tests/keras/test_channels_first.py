@@ -23,6 +23,9 @@ rng = np.random.default_rng(0)
     ("GlobalAveragePooling2D", {}, (2, 3, 5, 4)),
     ("GlobalMaxPooling2D", {"keepdims": True}, (2, 3, 5, 4)),
     ("GlobalAveragePooling1D", {}, (2, 3, 6)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (2, 3, 6, 7)),
+    ("SeparableConv2D", {"filters": 4, "kernel_size": 2, "padding": "same"}, (2, 3, 5, 6)),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2}, (2, 3, 4, 5)),
 ])
 def test_channels_first_equals_keras3(name, kwargs, shape):
     k = keras3()
@@ -57,6 +60,6 @@ def test_channels_first_from_the_global_setting_and_masked_average():
     np.testing.assert_allclose(pool(x, mask=mask).numpy(), [[2.0, 3.0]])
 
 
-def test_transposed_and_depthwise_still_say_channels_first_is_unsupported():
+def test_conv1d_transpose_still_says_channels_first_is_unsupported():
     with pytest.raises(NotImplementedError, match="channels_first"):
-        keras.layers.Conv2DTranspose(2, 3, data_format="channels_first")
+        keras.layers.Conv1DTranspose(2, 3, data_format="channels_first")

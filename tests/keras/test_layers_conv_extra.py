@@ -132,8 +132,8 @@ def test_errors():
         L.Conv2DTranspose(0, 3)
     with pytest.raises(ValueError, match="depth_multiplier"):
         L.DepthwiseConv2D(3, depth_multiplier=0)
-    with pytest.raises(NotImplementedError, match="channels_first"):
-        L.SeparableConv2D(2, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match='data_format must be "channels_last" or'):
+        L.SeparableConv2D(2, 3, data_format="NCHW")
     with pytest.raises(ValueError, match="padding"):
         L.DepthwiseConv2D(3, padding="full")
     with pytest.raises(ShapeError, match="kernel_size"):

@@ -87,9 +87,11 @@ def last_shape(input_shape: Any, data_format: str) -> tuple:
 
 
 def check_window_fits(layer: Any, input_shape: Any, window: tuple, dilation: tuple,
-                      what: str) -> None:
-    """ShapeError naming the layer when a 'valid' window is larger than the input."""
-    input_shape = last_shape(input_shape, getattr(layer, "data_format", "channels_last"))
+                      what: str, data_format: str | None = None) -> None:
+    """ShapeError naming the layer when a 'valid' window is larger than the input (whose
+    layout is `data_format`, by default the layer's)."""
+    fmt = data_format or getattr(layer, "data_format", "channels_last")
+    input_shape = last_shape(input_shape, fmt)
     if layer.padding != "valid" or len(input_shape) != len(window) + 2:
         return
     for n, k, d in zip(tuple(input_shape)[1:-1], window, dilation):

@@ -1,5 +1,5 @@
-"""More convolution layers (channels_last): Conv2DTranspose, DepthwiseConv2D and
-SeparableConv2D, over `ember.ops.conv_extra`.
+"""More convolution layers: Conv2DTranspose, DepthwiseConv2D and SeparableConv2D, over
+`ember.ops.conv_extra` (channels_last; channels_first between two transposes).
 
 Example:
     >>> from ember import keras
@@ -17,7 +17,8 @@ from ...ops.shape_ops import expand_dims, squeeze
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import as_int_tuple, check_data_format, check_padding, check_window_fits
+from .convolutional import (as_int_tuple, check_data_format, check_padding, check_window_fits,
+                            last_shape, to_channels_first, to_channels_last)
 from .core import kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
@@ -36,7 +37,10 @@ def deconv_output_length(n: int | None, k: int, padding: str, output_padding: in
 
 
 class _Base(Layer):
-    """Shared arguments of the three layers (2-D, channels_last)."""
+    """Shared arguments of the three layers (2-D; channels_first runs as channels_last
+    between two transposes)."""
+
+    _channels_first_ok = True
 
     def _common(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any,
                 dilation_rate: Any) -> None:
@@ -49,17 +53,30 @@ class _Base(Layer):
                              f"together with dilation_rate > 1, received "
                              f"strides={self.strides} and dilation_rate={self.dilation_rate}.")
         self.padding = check_padding(cls, self.name, padding)
-        self.data_format = check_data_format(cls, self.name, data_format)
+        self.data_format = check_data_format(cls, self.name, data_format,
+                                             channels_first=self._channels_first_ok)
         self.input_spec = InputSpec(ndim=4)
+
+    @property
+    def _axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
 
     def _channels(self, input_shape: Any) -> int | None:
         if len(input_shape) != 4:
             return None  # the input spec check reports the wrong rank
-        if input_shape[-1] is None:
+        if input_shape[self._axis] is None:
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}): the channel dim '
-                             f"(last axis) of the inputs must be known to create the kernel, "
-                             f"received input shape {tuple(input_shape)}.")
-        return input_shape[-1]
+                             f"(axis {self._axis}) of the inputs must be known to create the "
+                             f"kernel, received input shape {tuple(input_shape)}.")
+        return input_shape[self._axis]
+
+    def call(self, inputs: Any) -> Any:
+        if self.data_format == "channels_first":
+            return to_channels_first(self._call_last(to_channels_last(inputs, 2)), 2)
+        return self._call_last(inputs)
+
+    def _call_last(self, inputs: Any) -> Any:
+        raise NotImplementedError
 
     def _bias(self, size: int) -> None:
         self.bias = None
@@ -97,7 +114,7 @@ class Conv2DTranspose(_Base):
         filters: the number of output channels.
         kernel_size, strides, dilation_rate: an int or a pair.
         padding: 'valid' or 'same'. output_padding: None, an int or a pair (< strides).
-        data_format: 'channels_last' only.
+        data_format: 'channels_last' or 'channels_first'.
         activation, use_bias, *_initializer, *_regularizer, *_constraint: as Conv2D.
 
     Example:
@@ -146,10 +163,16 @@ class Conv2DTranspose(_Base):
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self._bias(self.filters)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+        self.input_spec = InputSpec(ndim=4, axes={self._axis: channels})
         self.built = True
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        if self.data_format == "channels_first":
+            b, *hw_, c = self._output_shape_last(last_shape(input_shape, "channels_first"))
+            return (b, c, *hw_)
+        return self._output_shape_last(input_shape)
+
+    def _output_shape_last(self, input_shape: Any) -> tuple:
         shape = tuple(input_shape)
         hw = tuple(deconv_output_length(
             shape[1 + i], self.kernel_size[i], self.padding,
@@ -157,8 +180,8 @@ class Conv2DTranspose(_Base):
             self.strides[i], self.dilation_rate[i]) for i in range(2))
         return (shape[0],) + hw + (self.filters,)
 
-    def call(self, inputs: Any) -> Any:
-        out = self.compute_output_shape(inputs.shape)
+    def _call_last(self, inputs: Any) -> Any:
+        out = self._output_shape_last(inputs.shape)
         if None in out[1:3]:
             raise NotImplementedError(
                 f'Layer "{self.name}" (Conv2DTranspose): the spatial dims of the inputs must '
@@ -222,12 +245,12 @@ class DepthwiseConv2D(_Base):
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
         self._bias(channels * self.depth_multiplier)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+        self.input_spec = InputSpec(ndim=4, axes={self._axis: channels})
         self.built = True
 
-    def call(self, inputs: Any) -> Any:
+    def _call_last(self, inputs: Any) -> Any:
         check_window_fits(self, inputs.shape, self.kernel_size, self.dilation_rate,
-                          "kernel_size")
+                          "kernel_size", "channels_last")
         y = conv_extra.depthwise_conv2d(inputs, self.kernel, self.strides,
                                         self.padding.upper(), dilations=self.dilation_rate)
         return self._finish(y)
@@ -290,12 +313,12 @@ class SeparableConv2D(_Base):
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         self._bias(self.filters)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+        self.input_spec = InputSpec(ndim=4, axes={self._axis: channels})
         self.built = True
 
-    def call(self, inputs: Any) -> Any:
+    def _call_last(self, inputs: Any) -> Any:
         check_window_fits(self, inputs.shape, self.kernel_size, self.dilation_rate,
-                          "kernel_size")
+                          "kernel_size", "channels_last")
         y = conv_extra.separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel,
                                         self.strides, self.padding.upper(),
                                         dilations=self.dilation_rate)
@@ -333,6 +356,8 @@ class Conv1DTranspose(Conv2DTranspose):
         TensorShape([None, 9, 2])
     """
 
+    _channels_first_ok = False
+
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1,
                  padding: str = "valid", output_padding: Any = None,
                  data_format: str | None = None, dilation_rate: Any = 1, **kwargs: Any):
@@ -360,7 +385,7 @@ class Conv1DTranspose(Conv2DTranspose):
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self._bias(self.filters)
-        self.input_spec = InputSpec(ndim=3, axes={-1: channels})
+        self.input_spec = InputSpec(ndim=3, axes={self._axis: channels})
         self.built = True
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
