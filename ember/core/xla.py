@@ -377,13 +377,14 @@ class XlaPlan:
         # and not where a host call (a check, py_function) may fail the run: the state
         # must then survive, and the call waits for the device before applying updates.
         self._host = {e.prim.name for e in low.eqns if e.prim.name in HOST_CALLS}
-        donate = (2,) if jax.default_backend() != "cpu" and not self._host else ()
+        self._on_cpu = jax.default_backend() == "cpu"
+        donate = (2,) if not self._on_cpu and not self._host else ()
         self._jitted = jax.jit(step, donate_argnums=donate)
 
-    def _inputs(self, tensors: tuple) -> tuple:
+    def _inputs(self, tensors: tuple, mesh: Any = None) -> tuple:
         values = [v._value for v in self._state]
         args = tuple(t._value for t in tensors)
-        mesh = self.graph.mesh or active_mesh()
+        mesh = mesh or self.graph.mesh or active_mesh()
         if mesh is not None:
             args, placed = _placed(self._jax, mesh, args, tuple(values))
             values = list(placed)
@@ -410,11 +411,10 @@ class XlaPlan:
                 f"{self.graph.name}: tf.debugging checks (and tf.Assert) inside a step that "
                 f"runs on {mesh.size} devices are not supported on the JAX backend; move "
                 f"the check out of the distributed step, or run it on one device.")
-        args, kept, donated = self._inputs(tensors)
+        args, kept, donated = self._inputs(tensors, mesh)
         try:
             outs, updates, effects = self._jitted(args, kept, donated)
-            if self._host or (mesh is not None and mesh.size > 1 and
-                              self._jax.default_backend() == "cpu"):
+            if self._host or (self._on_cpu and mesh is not None and mesh.size > 1):
                 # a host call's error surfaces before any update is applied; and XLA's
                 # CPU devices deadlock in their all-reduce when a second step is queued
                 # before the first has finished (seen with 2-4 forced host devices on 2
