@@ -107,8 +107,11 @@ def test_captured_variable_is_a_weight_saved_with_the_model(tmp_path):
     expected = model.predict(X, verbose=0)
     config = model.get_config()
     op = [c for c in config["layers"] if c["class_name"] == "OpLayer"][0]["config"]
-    assert op["arguments"][1] == {"class_name": "__variable__", "config": {
-        "name": "scale", "shape": [4], "dtype": "float32", "trainable": True}}
+    saved = op["arguments"][1]
+    assert saved["class_name"] == "__variable__"
+    assert saved["config"].pop("key").startswith("scale@")
+    assert saved["config"] == {"name": "scale", "shape": [4], "dtype": "float32",
+                               "trainable": True}
     fresh = keras.Model.from_config(config)  # new weights, like any layer's
     assert len(fresh.weights) == len(model.weights)
     loaded = _file_round_trip(model, tmp_path)
@@ -118,6 +121,17 @@ def test_captured_variable_is_a_weight_saved_with_the_model(tmp_path):
     loaded.compile(optimizer="sgd", loss="mse")  # the Variable still trains
     loaded.fit(X, np.ones((3, 2), np.float32), epochs=1, verbose=0)
     assert not np.array_equal(loaded_scale.numpy(), np.arange(4))
+
+
+def test_variable_shared_by_two_ops_is_one_variable_after_loading(tmp_path):
+    shared = tf.Variable(np.full((4,), 2.0, "float32"), name="shared")
+    x = L.Input((4,))
+    model = keras.Model(x, x * shared + x / shared)
+    for loaded in (_json_round_trip(model), _file_round_trip(model, tmp_path)):
+        assert len(loaded.weights) == 1
+        np.testing.assert_allclose(loaded.predict(X, verbose=0), X * 2.5, rtol=1e-6)
+        loaded.weights[0].assign(np.full((4,), 4.0, "float32"))  # both ops see it
+        np.testing.assert_allclose(loaded.predict(X, verbose=0), X * 4.25, rtol=1e-6)
 
 
 def test_op_layer_from_config_refuses_what_is_not_a_registered_primitive():

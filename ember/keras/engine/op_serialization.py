@@ -12,8 +12,10 @@ has no word for:
 - a constant tensor / NumPy array: `{"class_name": "__tensor__" / "__numpy__", "config":
   {"value": nested lists, "dtype": "float32"}}`;
 - a Variable (kept by reference, so it is one of the layer's weights):
-  `{"class_name": "__variable__", "config": {"name", "shape", "dtype", "trainable"}}`; its
-  value is saved with the model's weights, not in the config;
+  `{"class_name": "__variable__", "config": {"name", "shape", "dtype", "trainable", "key"}}`;
+  its value is saved with the model's weights, not in the config; `key` names it within
+  the config, so a Variable several ops share is one Variable again when a model loads
+  (inside `shared_variables()`);
 - the place of a KerasTensor input: `{"class_name": "__input__", "config": {}}`.
 
 Reading a config back only ever looks up a primitive in ember's registry
@@ -33,7 +35,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -42,10 +45,31 @@ from ...core.dtypes import DType, as_dtype
 from ...core.tensor import Tensor
 from ...core.variable import Variable
 
-__all__ = ["INPUT", "decode", "encode", "find_primitive"]
+__all__ = ["INPUT", "decode", "encode", "find_primitive", "shared_variables"]
 
 INPUT = {"class_name": "__input__", "config": {}}  # where a KerasTensor argument goes
 _SCALARS = (bool, int, float, str, type(None))
+_LOADING: list = []  # one {key: Variable} per enclosing shared_variables()
+
+
+@contextlib.contextmanager
+def shared_variables() -> Iterator[dict]:
+    """While a model's config is read: Variables with the same `key` decode to one
+    Variable (one shared by several ops stays shared).
+
+    Example:
+        >>> from ember.keras.engine import op_serialization as ops
+        >>> data = {"class_name": "__variable__",
+        ...         "config": {"name": "v", "shape": [2], "key": "v1"}}
+        >>> with ops.shared_variables():
+        ...     ops.decode(data, "op") is ops.decode(data, "op")
+        True
+    """
+    _LOADING.append({})
+    try:
+        yield _LOADING[-1]
+    finally:
+        _LOADING.pop()
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -90,7 +114,8 @@ def encode(value: Any, who: str) -> Any:
         return {"class_name": "__variable__",
                 "config": {"name": value.name.split(":")[0],
                            "shape": [int(d) for d in value.numpy().shape],
-                           "dtype": value.dtype.name, "trainable": bool(value.trainable)}}
+                           "dtype": value.dtype.name, "trainable": bool(value.trainable),
+                           "key": f"{value.name.split(':')[0]}@{id(value):x}"}}
     if isinstance(value, Tensor):
         arr = np.asarray(value.numpy())
         if arr.dtype.kind in "OSU":
@@ -155,9 +180,14 @@ def decode(data: Any, who: str, weights: list | None = None) -> Any:
         if not isinstance(shape, list) or not all(isinstance(d, int) for d in shape):
             raise ValueError(f"{who}: the saved variable {config!r:.120} has no valid "
                              f"'shape' (a list of ints).")
+        key = config.get("key")
+        if _LOADING and key is not None and key in _LOADING[-1]:
+            return _LOADING[-1][key]
         var = Variable(np.zeros(shape, as_dtype(config.get("dtype", "float32"))._numpy()),
                        trainable=bool(config.get("trainable", True)),
                        name=config.get("name") or "Variable")
+        if _LOADING and key is not None:
+            _LOADING[-1][key] = var
         if weights is not None:
             weights.append(var)
         return var

@@ -20,6 +20,7 @@ from ...core.convert import to_array
 from ...core.errors import ShapeError
 from ...core.shape import TensorSpec
 from ...core.tensor import ConcreteTensor, TensorOps, wrap
+from ..engine import op_serialization
 from ..engine.input_layer import InputLayer
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer_utils import all_numbers
@@ -326,6 +327,11 @@ def graph_from_config(config: dict, custom_objects: dict | None = None) -> tuple
         >>> outputs.shape
         TensorShape([None, 1])
     """
+    with op_serialization.shared_variables():  # a Variable ops share stays one Variable
+        return _rebuild_graph(config, custom_objects)
+
+
+def _rebuild_graph(config: dict, custom_objects: dict | None) -> tuple:
     for key in ("layers", "input_layers", "output_layers"):
         if key not in config:
             raise ValueError(f"Model.from_config: the functional config has no {key!r} "
