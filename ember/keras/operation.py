@@ -31,12 +31,13 @@ from abc import ABCMeta
 from typing import Any
 
 from ..core import nest
+from .engine.auto_config import constructor_config
 from .engine.keras_tensor import KerasTensor, spec_only
 from .engine.layer import Layer
 from .engine.naming import to_snake_case, unique_name
 from .traceback_utils import filter_traceback
 
-__all__ = ["Operation"]
+__all__ = ["Operation", "as_layer"]
 
 
 class Operation(metaclass=ABCMeta):
@@ -52,6 +53,13 @@ class Operation(metaclass=ABCMeta):
         >>> op.name, int(op(1))
         ('add_one', 2)
     """
+
+    _config_kind = "Operation"  # how auto_config's errors name it
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Operation":
+        obj = super().__new__(cls)
+        obj._init_args = (args, kwargs)  # get_config's default (as Keras 3's Operation)
+        return obj
 
     def __init__(self, name: str | None = None):
         if name is not None and (not isinstance(name, str) or "/" in name):
@@ -84,13 +92,29 @@ class Operation(metaclass=ABCMeta):
         if not args:
             raise TypeError(f'Operation "{self.name}": pass the tensor inputs positionally, '
                             f"e.g. op(x).")
-        if self._layer is None:
-            self._layer = OperationLayer(self)
-        return self._layer(*args, **kwargs)
+        return as_layer(self)(*args, **kwargs)
 
     def get_config(self) -> dict:
-        """The constructor arguments: `{"name": ...}` (subclasses add theirs)."""
-        return {"name": self.name}
+        """The constructor's arguments by name, as Keras 3's Operation: those given,
+        with `__init__`'s defaults, and `name`. Only plain values (str, int, float, bool,
+        None, lists/tuples/dicts of them) are kept this way; a subclass taking anything
+        else defines its own `get_config`, or this raises NotImplementedError saying so.
+
+        Example:
+            >>> from ember import keras
+            >>> class Power(keras.Operation):
+            ...     def __init__(self, p=2, name=None):
+            ...         super().__init__(name=name)
+            ...         self.p = p
+            ...     def call(self, x):
+            ...         return x ** self.p
+            >>> Power(3, name="cube").get_config()
+            {'name': 'cube', 'p': 3}
+        """
+        if type(self).__init__ is Operation.__init__:
+            return {"name": self.name}
+        config, keep_name = constructor_config(self)
+        return {"name": self.name, **config} if keep_name else config
 
     @classmethod
     def from_config(cls, config: dict) -> "Operation":
@@ -118,8 +142,38 @@ class OperationLayer(Layer):
             return self.op.compute_output_spec(*args, **kwargs)
         return self.op.call(*args, **kwargs)
 
+    @property
+    def config_source(self) -> Operation:
+        """What a config describes: the op (its class and `get_config`), as Keras 3 saves
+        an Operation in a functional model."""
+        return self.op
+
     def get_config(self) -> dict:
-        raise NotImplementedError(
-            f'Operation "{self.op.name}" ({type(self.op).__name__}) in a functional model '
-            f"can't be saved in a config; wrap it in a custom layer with get_config, or "
-            f"save the weights only (model.save_weights).")
+        """The op's `get_config()` (a file names the op's class, see `config_source`)."""
+        try:
+            return self.op.get_config()
+        except NotImplementedError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the user's get_config: say whose it is
+            raise NotImplementedError(
+                f'Operation "{self.op.name}" ({type(self.op).__name__}) in a functional '
+                f"model: its get_config() raised {type(e).__name__}: {e}. Define "
+                f"get_config returning its constructor's arguments, or save the weights "
+                f"only (model.save_weights).") from e
+
+
+def as_layer(op: Operation) -> OperationLayer:
+    """The layer standing for `op` in a functional graph (made once per op).
+
+    Example:
+        >>> from ember import keras
+        >>> class Neg(keras.Operation):
+        ...     def call(self, x):
+        ...         return -x
+        >>> op = Neg()
+        >>> as_layer(op) is as_layer(op), as_layer(op).op is op
+        (True, True)
+    """
+    if op._layer is None:
+        op._layer = OperationLayer(op)
+    return op._layer

@@ -326,6 +326,61 @@ def test_operation_basics_as_keras():
         Tile(2, name="a/b")
 
 
+def _scale_op_classes(k, lib):
+    @lib.saving.register_keras_serializable(package="opsave")
+    class ScaleBy(lib.Operation):
+        def __init__(self, factor=2.0, name=None):
+            super().__init__(name=name)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def compute_output_spec(self, x):
+            return lib.KerasTensor(x.shape, x.dtype)
+
+    return ScaleBy
+
+
+def test_operation_in_a_functional_model_saves_and_loads_both_ways(tmp_path):
+    k = keras3()
+    ours_cls, theirs_cls = _scale_op_classes(k, keras), _scale_op_classes(k, k)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Dense(2)(ours_cls(3.0, name="triple")(inp)))
+    entry = [e for e in model.get_config()["layers"] if e["name"] == "triple"][0]
+    assert entry["class_name"] == "opsave>ScaleBy"
+    assert entry["config"] == {"name": "triple", "factor": 3.0}  # Keras 3's auto config
+    model.save(tmp_path / "ours.keras")
+    again = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert isinstance(again.get_layer("triple").op, ours_cls)
+    theirs = k.models.load_model(tmp_path / "ours.keras")  # real Keras 3 reads it
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    kin = k.Input((3,))
+    kmodel = k.Model(kin, theirs_cls(0.5)(kin))
+    kmodel.save(tmp_path / "theirs.keras")
+    loaded = keras.models.load_model(tmp_path / "theirs.keras")  # and the reverse
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), x * 0.5)
+
+
+def test_operation_whose_arguments_cant_be_saved_says_how():
+    class WithInit(keras.Operation):
+        def __init__(self, init, name=None):
+            super().__init__(name=name)
+            self.init = init
+
+        def call(self, x):
+            return x
+
+    inp = keras.Input((3,))
+    model = keras.Model(inp, WithInit(keras.initializers.Zeros())(inp))
+    with pytest.raises(NotImplementedError, match="(?s)argument `init` is a Zeros.*"
+                       "class WithInit\\(keras.Operation\\)"):
+        model.get_config()
+
+
 # -- keras.backend dtype helpers ------------------------------------------------------------
 @pytest.mark.parametrize("dtypes", [("int32", "float16"), ("int8", "uint8"), ("float32", int),
                                     ("bool", "int16"), ("int64", float),

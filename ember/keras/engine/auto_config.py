@@ -70,12 +70,15 @@ def uses_default_config(cls: type) -> bool:
 
 def _kind(obj: Any) -> str:
     # keras.models registers Model there (engine sits below models)
-    return "Model" if isinstance(obj, builtin_layer_class("Model")) else "Layer"
+    if isinstance(obj, builtin_layer_class("Model")):
+        return "Model"
+    return getattr(type(obj), "_config_kind", "Layer")  # keras.Operation says "Operation"
 
 
 def _unsupported(obj: Any, why: str) -> NotImplementedError:
     cls, kind = type(obj).__name__, _kind(obj)
-    base = "keras.Model" if kind == "Model" else "keras.layers.Layer"
+    base = {"Model": "keras.Model", "Operation": "keras.Operation"}.get(
+        kind, "keras.layers.Layer")
     return NotImplementedError(
         f"{kind} {cls} ({obj.name!r}) has no get_config(), and its config can't be made "
         f"from its constructor's arguments: {why}. Implement get_config() in {cls} "

@@ -19,6 +19,7 @@ from typing import Any
 from .. import serialization_registry as registry
 from ..engine import op_layer as _op_layer  # noqa: F401  (registers OpLayer by name)
 from ..engine.layer import Layer
+from ..operation import Operation, as_layer
 
 __all__ = ["deserialize", "get", "serialize"]
 
@@ -32,7 +33,8 @@ def serialize(layer: Layer) -> dict:
         >>> keras.layers.serialize(keras.layers.Dense(2))["class_name"]
         'Dense'
     """
-    return {"class_name": registry.get_registered_name(type(layer)),
+    source = getattr(layer, "config_source", layer)  # an Operation's layer: the op
+    return {"class_name": registry.get_registered_name(type(source)),
             "config": layer.get_config()}
 
 
@@ -71,13 +73,17 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
             f"{short}}}), or decorate the class with "
             f"@keras.saving.register_keras_serializable() and make sure the module defining "
             f"it is imported before loading (ember never imports a module a file names).")
-    if not isinstance(cls, type) or not issubclass(cls, Layer):
+    op = isinstance(cls, type) and issubclass(cls, Operation) and not issubclass(cls, Layer)
+    if not isinstance(cls, type) or not (issubclass(cls, Layer) or op):
         raise ValueError(f"layers.deserialize: {name!r} names {cls!r}, which is not a "
                          f"layer class.")
     cfg = config.get("config", {})
     if not isinstance(cfg, dict):
         raise ValueError(f"layers.deserialize: the config of {name!r} must be a dict, "
                          f"received {type(cfg).__name__}.")
+    if op:  # a keras.Operation of a functional model: its layer in the graph
+        with registry.safe_mode_scope(None):
+            return as_layer(cls.from_config(cfg))
     with registry.safe_mode_scope(None):
         if "custom_objects" in getattr(cls.from_config, "__code__", type("", (), {
                 "co_varnames": ()})).co_varnames:

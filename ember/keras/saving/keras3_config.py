@@ -203,7 +203,8 @@ def _layer(entry: dict, live: Any) -> dict:
                "config": _layer_config(name, config, config.get("name", name)),
                "registered_name": None}
     else:  # the user's class: its own config, only the dtype made a policy
-        obj = registry.get_registered_object(name) if ">" in name else type(live)
+        source = getattr(live, "config_source", live)  # a keras.Operation: the op's class
+        obj = registry.get_registered_object(name) if ">" in name else type(source)
         cfg = dict(config)
         if "dtype" in cfg:
             cfg["dtype"] = _policy(cfg["dtype"])
