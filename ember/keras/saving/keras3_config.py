@@ -35,6 +35,7 @@ from ...core.tensor import TensorOps
 from .. import serialization_registry as registry
 from ..engine import op_serialization
 from ..serialization_registry import builtin_layer_class
+from .keras3_op_nodes import ember_op_layer, fill_inputs, keras3_op
 from .model_config import model_config
 
 __all__ = ["compile_from_keras3", "compile_to_keras3", "from_keras3", "to_keras3"]
@@ -229,7 +230,16 @@ def _model(model: Any, entry: dict) -> dict:
         for item in layers:
             live = by_name.get(item.get("name") or (item.get("config") or {}).get("name"))
             out = _layer(item, live)
-            if "inbound_nodes" in item:
+            op = keras3_op(item.get("config") or {}) if item["class_name"] == "OpLayer" \
+                and all(isinstance(e, list) for e in item.get("inbound_nodes", ())) \
+                else None
+            if op is not None:  # a raw ember op: the Keras 3 op node computing it
+                out = op[0]
+                out["name"] = item.get("name")
+                out["inbound_nodes"] = [
+                    {"args": fill_inputs(op[1], [_kt(ref, table) for ref in e]),
+                     "kwargs": {}} for e in item.get("inbound_nodes", ())]
+            elif "inbound_nodes" in item:
                 out["name"] = item.get("name")
                 out["inbound_nodes"] = [_node(e, table) for e in item["inbound_nodes"]]
             converted.append(out)
@@ -391,6 +401,9 @@ def _layer_from(entry: Any) -> Any:
     config = entry.get("config")
     module = entry.get("module")
     if isinstance(module, str) and module.startswith("keras.src.ops."):
+        own = ember_op_layer(entry, _tensor_refs)  # a raw ember op ember wrote
+        if own is not None:
+            return own
         # a Keras 3 op node (keras.ops.sum(x) on KerasTensors): ember's op of that name
         # (not the layer class a same-named op like Multiply would otherwise resolve to)
         cfg = dict(config or {})
@@ -427,6 +440,24 @@ def _layer_from(entry: Any) -> Any:
         config = _fit_config(cls, name, config, config.get("name", name))
     out["config"] = config
     return out
+
+
+def _tensor_refs(node: Any) -> list:
+    """The `keras_history` of each KerasTensor in a Keras 3 node's arguments, in order."""
+    refs: list = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            if x.get("class_name") == _KT:
+                refs.append(list(x["config"]["keras_history"][:3]))
+            elif x.get("class_name") not in _VALUE_KINDS:
+                for v in x.values():
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(node.get("args", []) if isinstance(node, dict) else node)
+    return refs
 
 
 def _node_from(node: Any) -> Any:
