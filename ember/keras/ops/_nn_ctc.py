@@ -1,6 +1,6 @@
 """`keras.ops.nn`: Connectionist Temporal Classification, the loss (the forward
 algorithm in log space, unrolled over the static number of time steps, as optax's
-`ctc_loss`) and the greedy decoder.
+`ctc_loss`) and the greedy and beam-search decoders.
 
 Example:
     >>> import numpy as np
@@ -24,6 +24,7 @@ from ...ops.linalg_ops import einsum
 from ...prims.convert import cast
 from ._dtypes import result_type, to_tensor
 from ._nn_common import floating
+from ._nn_ctc_beam import ctc_beam_search
 
 __all__ = ["ctc_decode", "ctc_loss"]
 
@@ -109,9 +110,11 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any,
 def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy",
                beam_width: int = 100, top_paths: int = 1, merge_repeated: bool = True,
                mask_index: int = 0) -> tuple:
-    """Decodes `inputs [batch, time, classes]` (greedy: the best class per step, repeats
-    merged, blanks dropped): `(decoded [1, batch, time] int32 padded with -1,
-    scores [batch, 1])`. 'beam_search' is not supported by ember.
+    """Decodes `inputs [batch, time, classes]` (logits): greedy (the best class per
+    step, repeats merged, blanks dropped) gives `(decoded [1, batch, time] int32 padded
+    with -1, scores [batch, 1])`; 'beam_search' (CTC prefix beam search, see
+    `_nn_ctc_beam.py`) the `top_paths` best labellings, `(decoded [top_paths, batch,
+    time], log probabilities [batch, top_paths])`.
 
     Example:
         >>> import numpy as np
@@ -121,11 +124,7 @@ def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy",
         array([[[ 1, -1, -1]]], dtype=int32)
     """
     op = "ctc_decode"
-    if strategy == "beam_search":
-        raise NotImplementedError(
-            "keras.ops.ctc_decode: strategy='beam_search' is not supported by ember; use "
-            "strategy='greedy'.")
-    if strategy != "greedy":
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"keras.ops.{op}: invalid strategy {strategy!r}. Supported values "
                          f"are 'greedy' and 'beam_search'.")
     x = floating(inputs)
@@ -133,6 +132,8 @@ def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy",
     _, steps, classes = _shape3(op, x, "inputs")
     blank = classes - 1 if mask_index is None else int(mask_index)
     lengths = cast(to_tensor(sequence_lengths), "int32")
+    if strategy == "beam_search":
+        return ctc_beam_search(x, lengths, blank, beam_width, top_paths)
     idx = cast(r.argmax(x, -1), "int32")
     scores = r.reduce_max(x, -1)
     beyond = m.greater_equal(to_tensor(np.arange(steps, dtype=np.int32))[None, :],

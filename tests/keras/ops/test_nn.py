@@ -248,12 +248,6 @@ def test_ctc_decode_greedy(merge_repeated, mask_index):
              mask_index=mask_index, module="nn")
 
 
-def test_ctc_decode_beam_search_not_supported():
-    from ember import keras
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        keras.ops.nn.ctc_decode(_r(1, 3, 3), [3], strategy="beam_search")
-
-
 # -- gradients (ember's tape vs central finite differences, float64) -------------------
 
 def _numeric_grad(f, x, h=1e-6):
