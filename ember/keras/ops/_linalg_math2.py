@@ -23,13 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from ...core.shape import TensorSpec
 from ...core.tensor import Tensor
 from ...ops import array_ops as A
 from ...ops import linalg_ops as L
 from ...ops import math_ops as M
 from ...ops import reduce_ops as R
+from ...ops.py_ops import numpy_function
 from ...ops.sort_ops import argsort
 from ...prims.convert import cast, convert_to_tensor
+from ..engine.keras_tensor import KerasTensor
 from ._dtypes import result_type, to_tensor
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lu_factor", "qr",
@@ -523,8 +526,10 @@ def svd(x: Any, full_matrices: bool = True, compute_uv: bool = True) -> Any:
 
 def eig(x: Any) -> tuple:
     """The eigenvalues and right eigenvectors (columns) of a square matrix, complex (as
-    Keras 3 on TensorFlow). Concrete inputs only, no gradient: ember has no general
-    eigen-solver op; for symmetric matrices use `eigh`.
+    Keras 3 on TensorFlow). No gradient: ember has no general eigen-solver op, so the
+    values come from NumPy (inside `ember.function` as a host call; on KerasTensors the
+    outputs are complex KerasTensors of the eigen shapes). For symmetric matrices `eigh`
+    is differentiable.
 
     Example:
         >>> from ember import keras
@@ -533,11 +538,17 @@ def eig(x: Any) -> tuple:
         array([2.+0.j, 3.+0.j], dtype=complex64)
     """
     a, _, _ = _matrix(x, "eig")
-    if not _concrete(a):
-        raise NotImplementedError(
-            "keras.ops.linalg.eig: not supported on symbolic tensors (KerasTensors or "
-            "inside ember.function): ember has no general eigen-solver op. Use "
-            "keras.ops.linalg.eigh for symmetric matrices, or call eig eagerly.")
     cdt = "complex128" if a.dtype.name == "float64" else "complex64"
-    w, v = np.linalg.eig(a.numpy())
-    return convert_to_tensor(w.astype(cdt)), convert_to_tensor(v.astype(cdt))
+    shape = list(a.shape)
+    if isinstance(a, KerasTensor):  # Keras 3 says float; the values are complex
+        return KerasTensor(tuple(shape[:-1]), cdt), KerasTensor(tuple(shape), cdt)
+
+    def run(m: np.ndarray) -> tuple:
+        w, v = np.linalg.eig(m)
+        return w.astype(cdt), v.astype(cdt)
+
+    if not _concrete(a):  # inside ember.function
+        return tuple(numpy_function(run, [a], [TensorSpec(shape[:-1], cdt),
+                                               TensorSpec(shape, cdt)]))
+    w, v = run(a.numpy())
+    return convert_to_tensor(w), convert_to_tensor(v)

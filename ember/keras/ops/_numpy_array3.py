@@ -31,6 +31,7 @@ from ...ops.gather_ops import gather
 from ...ops.linalg_ops import einsum
 from ...ops.py_ops import numpy_function
 from ...prims.convert import cast
+from ..engine.keras_tensor import KerasTensor
 from ._dtypes import standardize_dtype, result_type, to_tensor
 from ._numpy_array2 import axis_of, dims_of, moveaxis, need_rank, py_int, py_ints, rank_of
 
@@ -444,8 +445,8 @@ def view(x: Any, dtype: Any = None) -> Any:
     shrinks by the ratio of the item sizes.
 
     No ember op reinterprets bytes, so `view` runs on the concrete value (inside
-    `ember.function` as a NumPy function, without a gradient); a KerasTensor raises
-    NotImplementedError.
+    `ember.function` as a NumPy function, without a gradient); on a KerasTensor it gives
+    the output's shape and dtype, and runs on the values when the model does.
 
     Example:
         >>> from ember import keras
@@ -453,12 +454,7 @@ def view(x: Any, dtype: Any = None) -> Any:
         >>> keras.ops.view(np.array([1.0], "float32"), "int32").numpy()
         array([1065353216], dtype=int32)
     """
-    if isinstance(x, SymbolicTensor) and not isinstance(x, Tracer):
-        raise NotImplementedError(
-            "keras.ops.view: reinterpreting bytes is not available on a KerasTensor in a "
-            "functional model; call it on concrete values (e.g. inside a custom layer's "
-            "call), or use keras.ops.cast to convert values.")
-    x = to_tensor(x)
+    x = x if isinstance(x, SymbolicTensor) else to_tensor(x)
     old = np.dtype(x.dtype.name)
     new = np.dtype(standardize_dtype(dtype if dtype is not None else x.dtype.name))
     shape = list(x.shape)
@@ -469,6 +465,8 @@ def view(x: Any, dtype: Any = None) -> Any:
                              f"{tuple(x.shape)} and dtype {old.name} as {new.name}: the "
                              f"bytes of the last axis do not divide by the new item size.")
         shape[-1] = last * old.itemsize // new.itemsize
+    if isinstance(x, KerasTensor):  # a functional model's node: the values come later
+        return KerasTensor(tuple(shape), new.name)
     if isinstance(x, Tracer):
         return numpy_function(lambda a: _view_numpy(a, new.name), [x],
                               TensorSpec(shape, new.name))

@@ -379,8 +379,14 @@ def test_eig():
     np.testing.assert_allclose(np.sort_complex(w.numpy()), np.sort_complex(want_w),
                                rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(a @ v.numpy(), v.numpy() * w.numpy(), atol=1e-4)
-    with pytest.raises(NotImplementedError, match="eig: not supported on symbolic"):
-        ops.linalg.eig(keras.Input(batch_shape=(3, 3)))
+    inp = keras.Input((4, 4))  # on KerasTensors: complex outputs, values when run
+    sw, sv = ops.linalg.eig(inp)
+    assert (tuple(sw.shape), sw.dtype.name, tuple(sv.shape)) == \
+        ((None, 4), "complex64", (None, 4, 4))
+    mw, mv = keras.Model(inp, [sw, sv])(a[None])
+    np.testing.assert_allclose(mw.numpy()[0], w.numpy(), rtol=1e-6)
+    tw, tv = tf.function(ops.linalg.eig)(a)  # a host call inside a graph
+    np.testing.assert_allclose(tv.numpy(), v.numpy(), rtol=1e-6)
 
 
 def test_linalg_gradients():
