@@ -32,7 +32,8 @@ _LAYER_SKIP = {"_inbound_nodes", "_call_losses", "_init_args", "_build_input_sha
                "_metrics", "_own_weights", "_regularized", "_added_losses",
                "_initial_weights", "_graph", "_fast", "_compiled", "_predict_cache",
                "_graph_extras", "_graph_layers", "_stack", "_input_tensor",
-               "compiled_loss", "compiled_metrics", "build", "_module_name"}
+               "compiled_loss", "compiled_metrics", "_compiled_loss", "_compiled_metrics",
+               "build", "_module_name"}
 
 
 def is_trackable(value: Any) -> bool:

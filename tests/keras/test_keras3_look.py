@@ -307,8 +307,21 @@ def test_lr_argument_and_compiled_loss_still_work():
     assert float(opt.learning_rate) == pytest.approx(0.2)
     assert any("learning_rate" in str(x.message) for x in w)
     m = seq_model(keras)
-    m.compile(optimizer=opt, loss="binary_crossentropy")
+    m.compile(optimizer=opt, loss="binary_crossentropy", metrics=["mae"])
     assert m.compiled_loss is not None
+    import numpy as np
+    x, y = np.ones((4, 4), "float32"), np.ones((4, 1), "float32")
+    with warnings.catch_warnings(record=True) as w:  # tf.keras 2's step, Keras 3's warnings
+        warnings.simplefilter("always")
+        y_pred = m(x)
+        loss = m.compiled_loss(y, y_pred, regularization_losses=m.losses)
+        m.compiled_metrics.update_state(y, y_pred)
+    assert float(loss) == pytest.approx(float(m.compute_loss(x, y, y_pred)))
+    assert float(m.metrics[1].result()) == pytest.approx(float(np.mean(np.abs(
+        1.0 - y_pred.numpy()))))
+    said = [str(x.message) for x in w]
+    assert any("`model.compiled_loss()` is deprecated" in s for s in said)
+    assert any("`model.compiled_metrics()` is deprecated" in s for s in said)
 
 
 def test_history_lr_reads_learning_rate_with_a_warning():

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,30 @@ from .training_loop import format_result
 class NotCompiledError(ValueError, RuntimeError):
     """fit / evaluate on a model that was never compiled: a ValueError as in Keras 3,
     still a RuntimeError for tf.keras 2 code that caught that."""
+
+
+class _Deprecated:
+    """A compiled container whose `method` (tf.keras 2's way of using it) warns as
+    Keras 3 does, then runs; everything else is the container's."""
+
+    def __init__(self, target: Any, method: str, message: str):
+        self._target, self._method, self._message = target, method, message
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._method == "__call__":
+            warnings.warn(self._message, UserWarning, stacklevel=2)
+        return self._target(*args, **kwargs)
+
+    def update_state(self, *args: Any, **kwargs: Any) -> Any:
+        if self._method == "update_state":
+            warnings.warn(self._message, UserWarning, stacklevel=2)
+        return self._target.update_state(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    def __bool__(self) -> bool:
+        return self._target is not None
 
 
 class TrainingMixin:
@@ -90,8 +115,8 @@ class TrainingMixin:
         self.optimizer = optimizers_mod.get(optimizer)
         names = self._output_names_for_compile()
         self.loss = loss
-        self.compiled_loss = LossesContainer(loss, loss_weights, names)
-        self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, names)
+        self._compiled_loss = LossesContainer(loss, loss_weights, names)
+        self._compiled_metrics = MetricsContainer(metrics, weighted_metrics, names)
         self._run_eagerly = None if run_eagerly is None else bool(run_eagerly)
         self._steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile
@@ -126,12 +151,37 @@ class TrainingMixin:
         self._run_eagerly = None if value is None else bool(value)
 
     @property
+    def compiled_loss(self) -> Any:
+        """tf.keras 2's loss container: calling it (`self.compiled_loss(y, y_pred)`)
+        works, with Keras 3's deprecation warning (use `compute_loss`)."""
+        return _Deprecated(getattr(self, "_compiled_loss", None), "__call__",
+                           "`model.compiled_loss()` is deprecated. Instead, use "
+                           "`model.compute_loss(x, y, y_pred, sample_weight, training)`.")
+
+    @compiled_loss.setter
+    def compiled_loss(self, value: Any) -> None:
+        self._compiled_loss = value
+
+    @property
+    def compiled_metrics(self) -> Any:
+        """tf.keras 2's metrics container: `update_state` works, with Keras 3's
+        deprecation warning (update each of `self.metrics`)."""
+        return _Deprecated(getattr(self, "_compiled_metrics", None), "update_state",
+                           "`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n"
+                           "```\nfor metric in self.metrics:\n"
+                           "    metric.update_state(y, y_pred)\n```\n")
+
+    @compiled_metrics.setter
+    def compiled_metrics(self, value: Any) -> None:
+        self._compiled_metrics = value
+
+    @property
     def metrics(self) -> list:
         """The model's metrics: the loss tracker(s), compiled metrics, those of
         `add_metric` (tf.keras 2), then metrics set as attributes of the model (Keras 3)."""
         out = []
         if getattr(self, "_is_compiled", False):
-            out += self.compiled_loss.metrics + self.compiled_metrics.metrics
+            out += self._compiled_loss.metrics + self._compiled_metrics.metrics
         seen = {id(m) for m in out}
         for layer in self._flatten_layers() if ADDED_METRICS[0] else ():
             for m in getattr(layer, "_metrics", ()):
@@ -158,13 +208,13 @@ class TrainingMixin:
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
                      sample_weight: Any = None) -> Any:
         """The total loss: compiled losses + regularization / add_loss terms."""
-        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+        return self._compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
         """Updates the compiled metrics and returns every metric's result by name."""
-        if not self.compiled_metrics.built:
-            self.compiled_metrics.build(y, y_pred, self.compiled_loss.losses)
-        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        if not self._compiled_metrics.built:
+            self._compiled_metrics.build(y, y_pred, self._compiled_loss.losses)
+        self._compiled_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
@@ -250,7 +300,7 @@ class TrainingMixin:
         self.metrics: metric.update_state(y, y_pred)`) finds them there. The outputs'
         shapes come from the graph, or (a subclassed model with its own step) from a
         shape-only call."""
-        cm = getattr(self, "compiled_metrics", None)
+        cm = getattr(self, "_compiled_metrics", None)
         if cm is None or cm.built or (cm._user is None and cm._user_weighted is None):
             return
         x, y, _ = unpack_x_y_sample_weight(structure.pack(batch))
@@ -273,7 +323,7 @@ class TrainingMixin:
                 return
             if cm.built:
                 return
-        cm.build(y, y_pred, self.compiled_loss.losses)
+        cm.build(y, y_pred, self._compiled_loss.losses)
 
     def _check_input_shapes(self, structure: Any, batch: list) -> None:
         """Raises the model's input-shape error for a batch of new shapes (a relaxed trace

@@ -223,7 +223,7 @@ def compile_config(model: Any) -> dict | None:
     """The arguments of the model's `compile` call, serialized (None if not compiled)."""
     if not getattr(model, "_is_compiled", False):
         return None
-    loss, mets = model.compiled_loss, model.compiled_metrics
+    loss, mets = model._compiled_loss, model._compiled_metrics
     return {"optimizer": optimizers.serialize(model.optimizer),
             "loss": _encode(loss._user_loss, losses.serialize),
             "loss_weights": _encode(loss._user_weights, float),
