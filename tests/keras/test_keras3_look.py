@@ -344,3 +344,23 @@ def test_history_lr_reads_learning_rate_with_a_warning():
         raise AssertionError("a missing key must raise")
     except KeyError:
         pass
+
+
+def test_history_and_evaluate_logs_are_sorted_as_tf_2_21_gives_them():
+    """Keras 3 on TF 2.21 (recorded 2026-12-04): history and evaluate(return_dict=True)
+    list the logs by sorted name, the validation ones after; metrics_names keeps loss
+    first (ember lists each metric there, where Keras 3 says 'compile_metrics')."""
+    import numpy as np
+    from ember import keras
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    m.compile("adam", "sparse_categorical_crossentropy",
+              metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
+    x = np.random.default_rng(0).random((64, 3)).astype("float32")
+    y = np.arange(64) % 2
+    h = m.fit(x, y, epochs=1, validation_split=0.25, verbose=0)
+    assert list(h.history) == [
+        "accuracy", "loss", "sparse_top_k_categorical_accuracy", "val_accuracy",
+        "val_loss", "val_sparse_top_k_categorical_accuracy"]
+    assert list(m.evaluate(x, y, verbose=0, return_dict=True)) == [
+        "accuracy", "loss", "sparse_top_k_categorical_accuracy"]
+    assert m.metrics_names[0] == "loss"

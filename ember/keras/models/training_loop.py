@@ -154,14 +154,14 @@ def fit(model: Any, *, x: Any, y: Any, batch_size: Any, epochs: int, verbose: An
             break
         if first_steps is None:
             first_steps = step + 1
-        epoch_logs = logs_to_floats(logs)
+        epoch_logs = dict(sorted(logs_to_floats(logs).items()))  # Keras 3 sorts its logs
         if first_bad is None and pending and not _finite(epoch_logs.get("loss")):
             first_bad = _first_bad(pending)
         if not nan_reported:
             nan_reported = _report_nan(model, epoch_logs, epoch, first_bad, cbs)
         if val is not None and _should_validate(epoch, validation_freq):
             val_logs = _run_test(model, val, cbs, in_fit=True)
-            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            epoch_logs.update({f"val_{k}": v for k, v in sorted(val_logs.items())})
         cbs.on_epoch_end(epoch, epoch_logs)
         data.on_epoch_end()  # a Sequence's on_epoch_end, after validation (as tf.keras 2)
         if model.stop_training:
@@ -317,7 +317,7 @@ def logs_to_floats(logs: Any) -> dict:
 
 def format_result(model: Any, logs: Any, return_dict: bool) -> Any:
     """What evaluate / train_on_batch / test_on_batch return for a step's logs: the dict
-    of floats (`return_dict`), else the values in `model.metrics_names` order (then the
+    of floats by sorted name (`return_dict`, Keras 3's order), else the values in `model.metrics_names` order (then the
     other keys, sorted), a lone value unwrapped.
 
     Example:
@@ -329,7 +329,7 @@ def format_result(model: Any, logs: Any, return_dict: bool) -> Any:
     """
     logs = logs_to_floats(logs)
     if return_dict:
-        return logs
+        return dict(sorted(logs.items()))  # as Keras 3 (TF 2.21) returns it
     names = model.metrics_names  # Keras' order: metrics_names, then other keys sorted
     values = [logs[k] for k in names if k in logs]
     values += [logs[k] for k in sorted(logs) if k not in names]
