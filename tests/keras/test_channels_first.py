@@ -60,6 +60,6 @@ def test_channels_first_from_the_global_setting_and_masked_average():
     np.testing.assert_allclose(pool(x, mask=mask).numpy(), [[2.0, 3.0]])
 
 
-def test_conv1d_transpose_still_says_channels_first_is_unsupported():
-    with pytest.raises(NotImplementedError, match="channels_first"):
-        keras.layers.Conv1DTranspose(2, 3, data_format="channels_first")
+def test_conv1d_transpose_runs_channels_first():  # against Keras 3: test_layers_extra_misc
+    layer = keras.layers.Conv1DTranspose(2, 3, strides=2, data_format="channels_first")
+    assert layer(np.ones((1, 4, 5), "float32")).shape.as_list() == [1, 2, 11]

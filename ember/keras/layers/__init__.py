@@ -26,6 +26,12 @@ from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 from .reshaping_extra import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .convolutional_3d import *  # noqa: F401,F403
+from .convolutional_1d_extra import *  # noqa: F401,F403
+from .reshaping_3d import *  # noqa: F401,F403
+from .pooling_extra import *  # noqa: F401,F403
+from .wrappers_misc import *  # noqa: F401,F403
+from .aliases import *  # noqa: F401,F403
 
 from .serialization import deserialize, get, serialize  # noqa: F401
 from .. import serialization_registry

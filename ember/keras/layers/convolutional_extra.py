@@ -348,15 +348,14 @@ class Conv1DTranspose(Conv2DTranspose):
     """Transposed 1-D convolution over `(batch, steps, channels)` inputs (TF's
     `keras.layers.Conv1DTranspose`): Conv2DTranspose over a width-1 axis. The kernel is
     `(kernel_size, filters, in_channels)`, as in Keras 3; output length as
-    Conv2DTranspose's along the steps axis.
+    Conv2DTranspose's along the steps axis. data_format 'channels_first' takes
+    `(batch, channels, steps)` (run channels_last between two transposes).
 
     Example:
         >>> from ember import keras
         >>> keras.layers.Conv1DTranspose(2, 3, strides=2)(keras.Input((4, 3))).shape
         TensorShape([None, 9, 2])
     """
-
-    _channels_first_ok = False
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1,
                  padding: str = "valid", output_padding: Any = None,
@@ -374,11 +373,11 @@ class Conv1DTranspose(Conv2DTranspose):
     def build(self, input_shape: Any) -> None:
         if len(input_shape) != 3:
             return  # the input spec check reports the wrong rank
-        channels = input_shape[-1]
+        channels = input_shape[self._axis]
         if channels is None:
-            raise ValueError(f'Layer "{self.name}" (Conv1DTranspose): the channel dim (last '
-                             f"axis) of the inputs must be known to create the kernel, "
-                             f"received input shape {tuple(input_shape)}.")
+            raise ValueError(f'Layer "{self.name}" (Conv1DTranspose): the channel dim (axis '
+                             f"{self._axis}) of the inputs must be known to create the "
+                             f"kernel, received input shape {tuple(input_shape)}.")
         self.kernel = self.add_weight("kernel", shape=(self.kernel_size[0], self.filters,
                                                        channels),
                                       initializer=self.kernel_initializer,
@@ -389,15 +388,16 @@ class Conv1DTranspose(Conv2DTranspose):
         self.built = True
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        shape = tuple(input_shape)
-        n = deconv_output_length(
-            shape[1], self.kernel_size[0], self.padding,
-            None if self.output_padding is None else self.output_padding[0],
-            self.strides[0], self.dilation_rate[0])
-        return (shape[0], n, self.filters)
+        b, n, f = self._output_shape_1d(last_shape(input_shape, self.data_format))
+        return (b, f, n) if self.data_format == "channels_first" else (b, n, f)
 
     def call(self, inputs: Any) -> Any:
-        out = self.compute_output_shape(inputs.shape)
+        if self.data_format == "channels_first":
+            return to_channels_first(self._call_last(to_channels_last(inputs, 1)), 1)
+        return self._call_last(inputs)
+
+    def _call_last(self, inputs: Any) -> Any:
+        out = self._output_shape_1d(inputs.shape)
         if out[1] is None:
             raise NotImplementedError(
                 f'Layer "{self.name}" (Conv1DTranspose): the steps dim of the inputs must be '
@@ -407,6 +407,14 @@ class Conv1DTranspose(Conv2DTranspose):
                                         [None, out[1], 1, self.filters], self.strides,
                                         self.padding.upper(), dilations=self.dilation_rate)
         return self._finish(squeeze(y, 2))
+
+    def _output_shape_1d(self, shape: Any) -> tuple:
+        """compute_output_shape of channels_last inputs."""
+        n = deconv_output_length(
+            tuple(shape)[1], self.kernel_size[0], self.padding,
+            None if self.output_padding is None else self.output_padding[0],
+            self.strides[0], self.dilation_rate[0])
+        return (tuple(shape)[0], n, self.filters)
 
     def get_config(self) -> dict:
         config = super().get_config()
