@@ -128,9 +128,8 @@ def test_wrapper_base_class():
 
 
 def test_wrapper_subclass_in_keras_files(tmp_path):
-    """A registered Wrapper subclass: ember's file loads back in ember, Keras 3's loads in
-    ember. NOTE: Keras 3 can't read ember's file of it: ember writes a user class's
-    config as is, so the nested layer stays in ember's schema (see the report)."""
+    """A registered Wrapper subclass: ember's file loads back in ember and in Keras 3 (the
+    wrapped layer's config written in Keras 3's schema), Keras 3's loads in ember."""
     pytest.importorskip("h5py")
     K = keras3()
 
@@ -154,6 +153,9 @@ def test_wrapper_subclass_in_keras_files(tmp_path):
     back = keras.models.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_allclose(back.predict(x, verbose=0), model.predict(x, verbose=0),
                                atol=1e-6)
+    in_keras = K.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(np.asarray(in_keras.predict(x, verbose=0)),
+                               model.predict(x, verbose=0), atol=1e-6)
     theirs = K.Sequential([K.Input((4,)), Halved(K.layers.Dense(3))])
     theirs.save(str(tmp_path / "k.keras"))
     loaded = keras.models.load_model(str(tmp_path / "k.keras"))

@@ -243,14 +243,14 @@ def test_errors():
         L.LSTM(2)(np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match="units must be a positive int"):
         L.GRU(0)
-    with pytest.raises(NotImplementedError, match="dropout"):
-        L.LSTM(2, dropout=0.2)
-    with pytest.raises(NotImplementedError, match="recurrent_dropout"):
-        L.GRU(2, recurrent_dropout=0.1)
+    # dropout, recurrent_dropout and stateful=True are supported (tests/keras/
+    # test_layers_rnn_cells.py); bad values are clear errors
     with pytest.raises(ValueError, match="dropout must be a float"):
         L.SimpleRNN(2, dropout=1.5)
-    with pytest.raises(NotImplementedError, match="stateful"):
-        L.LSTM(2, stateful=True)
+    with pytest.raises(ValueError, match="recurrent_dropout must be a float"):
+        L.GRU(2, recurrent_dropout="x")
+    with pytest.raises(ValueError, match="stateful=True needs a fixed batch size"):
+        L.LSTM(2, stateful=True).build((None, 3, 2))
     with pytest.raises(ValueError, match="initial_state must be a list of 2"):
         L.LSTM(2)(np.ones((1, 3, 2), np.float32), initial_state=[np.zeros((1, 2))])
     with pytest.raises(ValueError, match=r"shape \(batch, 2\)"):

@@ -26,6 +26,9 @@ from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 from .reshaping_extra import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .rnn_cells import *  # noqa: F401,F403
+from .rnn_wrappers import *  # noqa: F401,F403
+from .conv_lstm import *  # noqa: F401,F403
 from .convolutional_3d import *  # noqa: F401,F403
 from .convolutional_1d_extra import *  # noqa: F401,F403
 from .reshaping_3d import *  # noqa: F401,F403

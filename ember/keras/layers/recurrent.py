@@ -12,8 +12,11 @@ inputs (`Embedding(mask_zero=True)`, `Masking`), makes a masked step keep the pr
 states, and its output (with `return_sequences`) repeat the previous output (zeros before
 the first unmasked step). The sequence output carries the mask on.
 
-Not supported (NotImplementedError): dropout / recurrent_dropout > 0, `stateful=True`,
-`time_major=True`. `unroll` is accepted and has no effect.
+`dropout` / `recurrent_dropout` act when training (one mask per sequence, drawn per
+call), `stateful=True` keeps the final states for the next call (`reset_states()`) and
+`zero_output_for_mask` makes masked steps output zeros (see rnn_loop.py). Not supported
+(NotImplementedError): `time_major=True`. `unroll` is accepted (a known number of steps
+is always unrolled). Cells, `RNN` and `Bidirectional` are in rnn_cells.py / rnn_wrappers.py.
 
 Example:
     >>> from ember import keras
@@ -39,24 +42,9 @@ from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
+from .rnn_loop import StatefulMixin, check_rate, dropout_mask
 
 __all__ = ["LSTM", "GRU", "SimpleRNN"]
-
-
-def _check_rate(layer: str, name: str, what: str, value: Any) -> float:
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        rate = -1.0
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f'Layer "{name}" ({layer}): {what} must be a float in [0, 1), '
-                         f"received {what}={value!r}.")
-    if rate > 0.0:
-        raise NotImplementedError(
-            f'Layer "{name}" ({layer}): {what}={value!r} is not supported yet; ember\'s '
-            f"recurrent layers run without dropout. Use {what}=0.0, or put a "
-            f"keras.layers.Dropout before the layer for input dropout.")
-    return rate
 
 
 class _ForgetBiasInit:
@@ -72,7 +60,7 @@ class _ForgetBiasInit:
                            self.base((2 * u,), dtype=dtype)], axis=0)
 
 
-class _RNN(Layer):
+class _RNN(StatefulMixin, Layer):
     """Shared machinery: options, weights, the time loop, output assembly and config."""
 
     _n_states = 1
@@ -90,16 +78,13 @@ class _RNN(Layer):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False,
                  stateful: bool = False, unroll: bool = False, time_major: bool = False,
+                 zero_output_for_mask: bool = False, seed: int | None = None,
                  **kwargs: Any):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         kind = type(self).__name__
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f'Layer "{self.name}" ({kind}): units must be a positive int, '
                              f"received units={units!r}.")
-        if stateful:
-            raise NotImplementedError(
-                f'Layer "{self.name}" ({kind}): stateful=True is not supported yet; pass '
-                f"the previous final states as initial_state=[...] in the call instead.")
         if time_major:
             raise NotImplementedError(
                 f'Layer "{self.name}" ({kind}): time_major=True is not supported; '
@@ -118,13 +103,15 @@ class _RNN(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _check_rate(kind, self.name, "dropout", dropout)
-        self.recurrent_dropout = _check_rate(kind, self.name, "recurrent_dropout",
-                                             recurrent_dropout)
+        self.dropout = check_rate(kind, self.name, "dropout", dropout)
+        self.recurrent_dropout = check_rate(kind, self.name, "recurrent_dropout",
+                                            recurrent_dropout)
+        self.seed = seed
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
         self.unroll = bool(unroll)
         self.time_major = False
         self.input_spec = InputSpec(ndim=3)
@@ -163,6 +150,9 @@ class _RNN(Layer):
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=3, axes={-1: int(last)})
+        if self.stateful and self.states is None:
+            self._make_state_vars(input_shape, lambda b: [
+                creation_ops.zeros((b, self.units), dtype=self.kernel.dtype)] * self._n_states)
         self.built = True
 
     # -- the loop --------------------------------------------------------------------
@@ -178,14 +168,17 @@ class _RNN(Layer):
             else None
         return self.recurrent_kernel, rb
 
-    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any, rd: Any = None) -> list:
         """One time step: the new states, the output first (`rk`: the recurrent kernel,
-        `rb`: the recurrent bias of GRU(reset_after=True), else None)."""
+        `rb`: the recurrent bias of GRU(reset_after=True), else None; `rd`: the recurrent
+        dropout mask on the h fed to `rk`, or None)."""
         raise NotImplementedError
 
     def _initial_states(self, initial_state: Any, zeros: Any) -> list:
         kind = type(self).__name__
         if initial_state is None:
+            if self.stateful and self.states is not None:
+                return self._read_states(zeros.shape[0])
             return [zeros] * self._n_states
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
             else [initial_state]
@@ -223,23 +216,39 @@ class _RNN(Layer):
         return mask
 
     def _masked_step(self, xw_t: Any, states: list, prev: Any, m_t: Any, rk: Any,
-                     rb: Any) -> tuple:
+                     rb: Any, rd: Any = None) -> tuple:
         """One step under a mask (tf.keras 2): where `m_t` (batch,) is False the states
-        and the output stay the previous ones. Returns (states, output)."""
-        new = self._step(xw_t, states, rk, rb)
+        stay the previous ones and the output is the previous one (zeros with
+        `zero_output_for_mask`). Returns (states, output)."""
+        new = self._step(xw_t, states, rk, rb, rd)
         if m_t is None:
             return new, new[0]
         keep = shape_ops.expand_dims(m_t, 1)
-        return [where(keep, n, s) for n, s in zip(new, states)], where(keep, new[0], prev)
+        fill = creation_ops.zeros_like(prev) if self.zero_output_for_mask else prev
+        return [where(keep, n, s) for n, s in zip(new, states)], where(keep, new[0], fill)
+
+    def _dropout_masks(self, inputs: Any, training: Any) -> tuple:
+        """(inputs with input dropout, recurrent dropout mask or None) for this call."""
+        if training is None or training is False:
+            return inputs, None
+        if self.dropout:
+            dp = dropout_mask(inputs[:, 0, :], self.dropout, self.seed, training)
+            inputs = inputs * shape_ops.expand_dims(dp, 1)
+        if not self.recurrent_dropout:
+            return inputs, None
+        like = creation_ops.zeros_like(inputs[:, 0, :1]) + creation_ops.zeros(
+            (self.units,), dtype=inputs.dtype)
+        return inputs, dropout_mask(like, self.recurrent_dropout, self.seed, training)
 
     def call(self, inputs: Any, mask: Any = None, training: Any = None,
              initial_state: Any = None) -> Any:
         kind = type(self).__name__
         if mask is not None:
             mask = self._check_mask(inputs, mask)
+        inputs, rd = self._dropout_masks(inputs, training)
         steps = inputs.shape[1]
         if steps is None:
-            return self._dynamic_loop(inputs, initial_state, mask)
+            return self._dynamic_loop(inputs, initial_state, mask, rd)
         if steps == 0:
             raise ValueError(f'Layer "{self.name}" ({kind}): the inputs have 0 time steps '
                              f"(input shape {tuple(inputs.shape)}); need at least one.")
@@ -252,9 +261,11 @@ class _RNN(Layer):
         prev = zeros  # the output before the first step (a masked first step gives it)
         for t in order:
             m_t = None if mask is None else mask[:, t]
-            states, prev = self._masked_step(xw[:, t, :], states, prev, m_t, rk, rb)
+            states, prev = self._masked_step(xw[:, t, :], states, prev, m_t, rk, rb, rd)
             if self.return_sequences:
                 outputs.append(prev)
+        if self.stateful and self.states is not None:
+            self._write_states(states)
         output = shape_ops.stack(outputs, axis=1) if self.return_sequences else prev
         if self.return_state:
             return [output] + list(states)
@@ -270,7 +281,8 @@ class _RNN(Layer):
             return [out] + [None] * self._n_states
         return out
 
-    def _dynamic_loop(self, inputs: Any, initial_state: Any, mask: Any = None) -> Any:
+    def _dynamic_loop(self, inputs: Any, initial_state: Any, mask: Any = None,
+                      rd: Any = None) -> Any:
         """The time loop for an unknown number of steps: a shape-only result on KerasTensors,
         else an `ember.while_loop` (traced once inside ember.function, differentiable)."""
         xw = self._input_projection(inputs)
@@ -279,7 +291,7 @@ class _RNN(Layer):
         state_inv = [TensorShape([None, self.units])] * len(states)
         rk, rb = self._recurrent_weights()
         if isinstance(inputs, KerasTensor):  # shapes only: one step gives the state specs
-            states = self._step(xw[:, 0, :], states, rk, rb)
+            states = self._step(xw[:, 0, :], states, rk, rb, rd)
             last = states[0]
             seq = KerasTensor.from_spec(TensorSpec(
                 TensorShape([inputs.shape[0], None, self.units]), states[0].dtype))
@@ -297,7 +309,7 @@ class _RNN(Layer):
                 idx = n - 1 - t if self.go_backwards else t
                 m_t = None if mask is None else gather(mask, idx, axis=1)
                 new, out_t = self._masked_step(gather(xw, idx, axis=1), list(carry), prev,
-                                               m_t, rk, rb)
+                                               m_t, rk, rb, rd)
                 if self.return_sequences:
                     at_t = (steps == t)[None, :, None]
                     seq = where(at_t, out_t[:, None, :], seq)
@@ -310,6 +322,8 @@ class _RNN(Layer):
                                                TensorShape([None, self.units]),
                                                *state_inv))
             seq, last, states = out[1], out[2], list(out[3:])
+            if self.stateful and self.states is not None:
+                self._write_states(states)
         output = seq if self.return_sequences else last
         return [output] + list(states) if self.return_state else output
 
@@ -334,7 +348,8 @@ class _RNN(Layer):
             "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
             "return_sequences": self.return_sequences, "return_state": self.return_state,
             "go_backwards": self.go_backwards, "stateful": self.stateful,
-            "unroll": self.unroll, "time_major": self.time_major})
+            "unroll": self.unroll, "time_major": self.time_major,
+            "zero_output_for_mask": self.zero_output_for_mask, "seed": self.seed})
         return config
 
 
@@ -354,7 +369,9 @@ class LSTM(_RNN):
         return_sequences: return every step's h (B, T, units) instead of the last (B, units).
         return_state: also return the final states: `[output, h, c]`.
         go_backwards: read the sequence in reverse (the returned sequence is reversed too).
-        dropout, recurrent_dropout, stateful: not supported (NotImplementedError).
+        dropout, recurrent_dropout: the fraction of the inputs / of h (fed to the
+            recurrent kernel) dropped when training.
+        stateful: keep the final states for the next call (`reset_states()` zeros them).
 
     Call with `initial_state=[h0, c0]` to start from given states (zeros by default).
 
@@ -387,10 +404,10 @@ class LSTM(_RNN):
             return _ForgetBiasInit(self.bias_initializer, self.units)
         return self.bias_initializer
 
-    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any, rd: Any = None) -> list:
         h, c = states
         u = self.units
-        z = xw_t + linalg_ops.matmul(h, rk)
+        z = xw_t + linalg_ops.matmul(h if rd is None else h * rd, rk)
         ra, act = self.recurrent_activation, self.activation
         i, f, o = ra(z[:, :u]), ra(z[:, u:2 * u]), ra(z[:, 3 * u:])
         c = f * c + i * act(z[:, 2 * u:3 * u])
@@ -437,22 +454,23 @@ class GRU(_RNN):
     def _bias_shape(self) -> tuple:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any, rd: Any = None) -> list:
         (h,) = states
         u = self.units
         ra, act = self.recurrent_activation, self.activation
+        hr = h if rd is None else h * rd
         if self.reset_after:
-            inner = linalg_ops.matmul(h, rk)
+            inner = linalg_ops.matmul(hr, rk)
             if rb is not None:
                 inner = inner + rb
             z = ra(xw_t[:, :u] + inner[:, :u])
             r = ra(xw_t[:, u:2 * u] + inner[:, u:2 * u])
             hh = act(xw_t[:, 2 * u:] + r * inner[:, 2 * u:])
         else:
-            inner = linalg_ops.matmul(h, rk[:, :2 * u])
+            inner = linalg_ops.matmul(hr, rk[:, :2 * u])
             z = ra(xw_t[:, :u] + inner[:, :u])
             r = ra(xw_t[:, u:2 * u] + inner[:, u:])
-            hh = act(xw_t[:, 2 * u:] + linalg_ops.matmul(r * h, rk[:, 2 * u:]))
+            hh = act(xw_t[:, 2 * u:] + linalg_ops.matmul(r * hr, rk[:, 2 * u:]))
         return [z * h + (1.0 - z) * hh]
 
     def get_config(self) -> dict:
@@ -489,5 +507,6 @@ class SimpleRNN(_RNN):
                          recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, **kwargs)
 
-    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any) -> list:
-        return [self.activation(xw_t + linalg_ops.matmul(states[0], rk))]
+    def _step(self, xw_t: Any, states: list, rk: Any, rb: Any, rd: Any = None) -> list:
+        h = states[0] if rd is None else states[0] * rd
+        return [self.activation(xw_t + linalg_ops.matmul(h, rk))]

@@ -51,7 +51,7 @@ _EMBER_ONLY = {"Dense": {"activity_regularizer": None},
                "SpatialDropout1D": {"trainable": True}, "SpatialDropout2D": {"trainable": True},
                "SpatialDropout3D": {"trainable": True}}
 _RENAMED = {"LeakyReLU": {"alpha": "negative_slope"}}  # ember key -> Keras 3 key
-_SUBLAYER_KEYS = ("layer", "cell", "backward_layer")  # a wrapper's layer config
+_SUBLAYER_KEYS = ("layer", "cell", "backward_layer", "cells")  # a wrapper's layer config(s)
 _ANY = object()
 # keys Keras 3 writes that ember's layers may not take, and the value ember behaves as
 _K3_ONLY = {"quantization_config": None, "lora_rank": None, "lora_alpha": None,
@@ -128,6 +128,9 @@ def _layer_config(class_name: str, config: dict, layer_name: str) -> dict:
             value = _policy(value)
         elif key in _SUBLAYER_KEYS and isinstance(value, dict) and "class_name" in value:
             value = _layer(value, None)
+        elif key in _SUBLAYER_KEYS and isinstance(value, list):  # StackedRNNCells' cells
+            value = [_layer(v, None) if isinstance(v, dict) and "class_name" in v else v
+                     for v in value]
         elif isinstance(value, dict):
             for suffix, module in _NESTED_MODULES:
                 if key.endswith(suffix):
@@ -209,6 +212,9 @@ def _layer(entry: dict, live: Any) -> dict:
         cfg = dict(config)
         if "dtype" in cfg:
             cfg["dtype"] = _policy(cfg["dtype"])
+        for key in _SUBLAYER_KEYS:  # a user's Wrapper: its wrapped layer in Keras 3's form
+            if isinstance(cfg.get(key), dict) and "class_name" in cfg[key]:
+                cfg[key] = _layer(cfg[key], getattr(live, key, None))
         out = {"module": getattr(obj, "__module__", None), "class_name": name.split(">")[-1],
                "config": cfg, "registered_name": name}
     shape = getattr(live, "_build_input_shape", None)
@@ -429,8 +435,10 @@ def _layer_from(entry: Any) -> Any:
     if name == "Lambda" and isinstance(config, dict):  # ember's Lambda reads Keras 3's
         out["config"] = {k: (_strip(v) if k == "dtype" else v) for k, v in config.items()}
         return out
-    subs = {k: _layer_from(v) for k, v in (config or {}).items()
-            if k in _SUBLAYER_KEYS and isinstance(v, dict) and "class_name" in v} \
+    subs = {k: [_layer_from(e) for e in v] if isinstance(v, list) else _layer_from(v)
+            for k, v in (config or {}).items() if k in _SUBLAYER_KEYS and (
+                isinstance(v, dict) and "class_name" in v or isinstance(v, list) and all(
+                    isinstance(e, dict) and "class_name" in e for e in v))} \
         if isinstance(config, dict) else {}
     config = _strip(config)
     if subs:

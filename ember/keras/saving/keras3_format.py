@@ -41,7 +41,9 @@ __all__ = ["KERAS_VERSION", "is_keras3_weights", "load_keras3_weights", "read_ke
 
 KERAS_VERSION = "3.15.1"  # the Keras 3 release whose format ember writes
 _RNN = ("LSTM", "GRU", "SimpleRNN")
-_WRAPPERS = {"TimeDistributed": ("layer",)}
+_WRAPPERS = {"TimeDistributed": ("layer",), "RNN": ("cell",), "StackedRNNCells": ("cells",),
+             "Bidirectional": ("forward_layer", "backward_layer"), "ConvLSTM1D": ("cell",),
+             "ConvLSTM2D": ("cell",), "ConvLSTM3D": ("cell",)}
 _LAYER_ATTRS: set = set()
 
 

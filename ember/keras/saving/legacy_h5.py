@@ -125,10 +125,24 @@ def _write_weights_group(group: Any, model: Any) -> None:
     for layer in sorted(layers, key=lambda la: la.name):
         g = group.create_group(layer.name)
         weights = _layer_weights(layer)
-        names = [_weight_name(layer, w, i) for i, w in enumerate(weights)]
+        names = _distinct([_weight_name(layer, w, i) for i, w in enumerate(weights)])
         _write_names(g, "weight_names", names)
         for name, w in zip(names, weights):
             g.create_dataset(name, data=np.asarray(w.numpy()))
+
+
+def _distinct(names: list) -> list:
+    """The names with repeats suffixed (`kernel_1:0`): sub-layers of one layer (the cells
+    of a Bidirectional or StackedRNNCells) may have weights of the same name; the file is
+    read back in order."""
+    seen: dict = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else name.replace(":", f"_{n}:", 1) if ":" in name
+                   else f"{name}_{n}")
+    return out
 
 
 def _weight_name(layer: Any, w: Any, i: int) -> str:
