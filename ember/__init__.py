@@ -52,6 +52,8 @@ from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg, 
 from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)
 from . import distribute  # noqa: E402 - tf.distribute (issue 14)
 from . import experimental  # noqa: E402 - tf.experimental (dlpack)
+from . import sparse  # noqa: E402 - tf.sparse (issue 16)
+from .sparse import SparseTensor  # noqa: E402,F401
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]

@@ -136,8 +136,6 @@ def program(tmp="/tmp"):
                 score=0.0 <= float(score[0]) <= 1.0, saved=os.path.exists("save_at_1.keras"))
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.RandomFlip / RandomRotation "
-                   "(issue 16)")
 def test_program(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = program(str(tmp_path))

@@ -188,6 +188,5 @@ def test_strings_ragged():
     assert values == [12450, 12498, 12523, 32, 129414]
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.sparse")
 def test_sparse():
     assert program_sparse() == [[1, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 0]]

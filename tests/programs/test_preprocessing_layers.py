@@ -128,8 +128,6 @@ def test_text_vectorization():
     assert program_text_vectorization() == [3, 7]                     # TF 2.21
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.RandomFlip / RandomRotation / "
-                   "RandomZoom")
 def test_augmentation():
     assert program_augmentation() == 1
 

@@ -13,6 +13,7 @@ from ..engine.input_layer import Input, InputLayer  # noqa: F401
 from ..engine.input_spec import InputSpec  # noqa: F401
 from ..engine.layer import Layer
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .convolutional_extra import *  # noqa: F401,F403
 from .core import Dense, Embedding, Identity  # noqa: F401
@@ -20,8 +21,13 @@ from .lambda_layer import *  # noqa: F401,F403
 from .masking import *  # noqa: F401,F403
 from .merging import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .normalization_extra import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .preprocessing import *  # noqa: F401,F403
+from .image_augmentation import *  # noqa: F401,F403
+from .image_augmentation_color import *  # noqa: F401,F403
+from .image_augmentation_mix import *  # noqa: F401,F403
+from .image_preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 from .reshaping_extra import *  # noqa: F401,F403

@@ -20,6 +20,7 @@ from ...ops.creation_ops import ones
 from ...ops.linalg_ops import einsum
 from ...prims.convert import cast
 from .. import config
+from ...sparse.sparse_ops import from_dense
 from ._dtypes import promote, result_type, standardize_dtype, to_tensor
 from ._nn_common import axes_of, floating
 
@@ -137,9 +138,8 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None,
         array([[0, 1],
                [0, 0]], dtype=int32)
     """
-    if sparse:
-        raise NotImplementedError("keras.ops.one_hot: sparse=True is not supported by ember "
-                                  "(no SparseTensor); use sparse=False.")
+    if sparse:  # a tf.SparseTensor of the ones, as Keras 3 on TensorFlow
+        return from_dense(one_hot(x, num_classes, axis=axis, dtype=dtype))
     dtype = standardize_dtype(dtype)
     x = to_tensor(x)
     if not x.dtype.is_integer:
@@ -168,11 +168,10 @@ def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1,
         raise ValueError("keras.ops.multi_hot: argument `num_classes` must be specified.")
     dtype = standardize_dtype(dtype)
     x = to_tensor(inputs)
-    hot = one_hot(x, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+    hot = one_hot(x, num_classes, axis=axis, dtype=dtype)
     reduction = 1 if x.shape.rank > 1 else 0
-    if dtype == "bool":
-        return r.reduce_any(hot, reduction)
-    return r.reduce_max(hot, reduction)
+    out = r.reduce_any(hot, reduction) if dtype == "bool" else r.reduce_max(hot, reduction)
+    return from_dense(out) if sparse else out
 
 
 def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = False) -> tuple:

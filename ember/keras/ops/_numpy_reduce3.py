@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...ops import array_ops as A
+from ...sparse.sparse_ops import from_dense
 from ...ops import gather_ops as G
 from ...ops import math_ops as M
 from ...ops import reduce_ops as R
@@ -44,9 +45,8 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = Fal
         >>> keras.ops.bincount([1, 1, 3], minlength=5).numpy()
         array([0, 2, 0, 1, 0], dtype=int32)
     """
-    if sparse:
-        raise ValueError("keras.ops.bincount: sparse=True is not supported by ember "
-                         "(no sparse tensors); use sparse=False.")
+    if sparse:  # a tf.SparseTensor of the counts, as Keras 3 on TensorFlow
+        return from_dense(bincount(x, weights=weights, minlength=minlength))
     x = tensor(x)
     if x.dtype.name not in ("int32", "int64"):
         x = cast_to(x, "int32")

@@ -28,6 +28,8 @@ from ...ops.extra_ops import map_fn
 from ...ops.extra_ops import vectorized_map as _vectorized_map
 from ...prims.convert import cast as _cast
 from ...prims.convert import stop_gradient as _stop_gradient
+from ...sparse.sparse_ops import to_dense as sparse_to_dense
+from ...sparse.sparse_tensor import SparseTensor
 from ...ops.creation_ops import ones_like
 from ...ops.gather_ops import scatter_nd
 from ...ops.math_ops import clip_by_value
@@ -59,16 +61,24 @@ def cast(x: Any, dtype: Any) -> Any:
 
 def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None,
                       ragged: Any = None) -> Any:
-    """`x` as an ember tensor (Python floats are floatx, Python ints int32, as Keras 3).
+    """`x` as an ember tensor (Python floats are floatx, Python ints int32, as Keras 3);
+    a `tf.SparseTensor` stays sparse unless `sparse=False` makes it dense.
 
     Example:
         >>> from ember import keras
         >>> keras.ops.convert_to_tensor([1.0, 2.0]).dtype.name
         'float32'
     """
-    if sparse or ragged:
-        raise NotImplementedError("keras.ops.convert_to_tensor: sparse=True / ragged=True "
-                                  "tensors are not built in ember yet; pass dense values.")
+    if isinstance(x, SparseTensor):  # kept sparse unless sparse=False (Keras 3)
+        if sparse is False:
+            x = sparse_to_dense(x)
+        elif dtype is not None:
+            return x.with_values(to_tensor(x.values, dtype))
+        else:
+            return x
+    if ragged:
+        raise NotImplementedError("keras.ops.convert_to_tensor: ragged=True tensors are "
+                                  "not built in ember's keras.ops yet; pass dense values.")
     return to_tensor(x, dtype)
 
 

@@ -426,8 +426,6 @@ def test_errors():
         ops.histogram(F[0], bins=2.5)
     with pytest.raises(ValueError, match="keras.ops.argpartition: kth=9 is out of bounds"):
         ops.argpartition(F, 9)
-    with pytest.raises(ValueError, match="keras.ops.bincount: sparse=True"):
-        ops.bincount(np.array([1, 2]), sparse=True)
     with pytest.raises(TypeError, match="keras.ops.segment_sum: segment_ids must be integers"):
         ops.segment_sum(F, np.array([0.0, 1.0, 1.0]))
     with pytest.raises(ValueError, match="keras.ops.segment_max: segment_ids must be 1-D"):
