@@ -412,17 +412,20 @@ def test_gqa_keras_file_round_trip_in_ember(tmp_path):
         x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3 keeps GroupQueryAttention's weights under "
-                   "'grouped_query_attention' (its Python class name) while its config says "
-                   "'GroupQueryAttention'; saving/keras3_format.py names paths by the config "
-                   "class name")
-def test_gqa_keras_file_from_keras3(tmp_path):
+def test_gqa_keras_file_both_ways_with_keras3(tmp_path):
+    """Keras 3 keeps GroupQueryAttention's weights under 'grouped_query_attention' (its
+    class is GroupedQueryAttention) while the config says 'GroupQueryAttention'."""
     K = keras3()
     made = _gqa_model(K)
     made.save(tmp_path / "g.keras")
     x = _f32(2, 5, 8)
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "g.keras").predict(
-        x, verbose=0), np.asarray(made.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    ours = keras.models.load_model(tmp_path / "g.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0),
+                               np.asarray(made.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    ours.save(tmp_path / "back.keras")
+    again = K.models.load_model(tmp_path / "back.keras")
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_fit_through_xla_equals_fit_on_numpy():

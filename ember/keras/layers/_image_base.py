@@ -5,9 +5,11 @@ A layer's call takes images (rank 3: one image, rank 4: a batch, laid out by
 `data_format`) or a dict with "images" and optionally "labels" / "segmentation_masks".
 The pipeline turns the images into a float channels_last batch, asks the layer for its
 random parameters (`_draw`, from the layer's `SeedGenerator`) and applies them
-(`_apply`), then restores the input's layout. Random layers act only when training
-(`layer(x, training=True)`, or inside `fit`); otherwise they return their inputs (in the
-layer's compute dtype). On KerasTensors only the output shape and dtype are computed.
+(`_apply`), then restores the input's layout. Random layers act when training: as in
+Keras 3, their `training` defaults to True, so a direct call `layer(x)` and `model(x)`
+augment (what a tutorial plots), `fit` augments, and `predict` / `evaluate` /
+`layer(x, training=False)` return the inputs (in the layer's compute dtype). On
+KerasTensors only the output shape and dtype are computed.
 
 Every step is an ember op that works on unknown batch sizes, so the layers also run
 inside `ember.function`, in `tf.data.Dataset.map` and on the JAX backend.
@@ -16,8 +18,8 @@ Example:
     >>> import numpy as np
     >>> from ember import keras
     >>> x = np.arange(12.0, dtype="float32").reshape(2, 2, 3)
-    >>> y = keras.layers.RandomFlip("horizontal", seed=1)(x)  # not training
-    >>> bool((y.numpy() == x).all())
+    >>> flip = keras.layers.RandomFlip("horizontal", seed=1)
+    >>> bool((flip(x, training=False).numpy() == x).all())  # inference: the identity
     True
 """
 
@@ -405,7 +407,7 @@ class BaseImageLayer(Layer):
                         lambda: self._inference(data))
         return self._augment(data, rank) if training else self._inference(data)
 
-    def call(self, inputs: Any, training: Any = None) -> Any:
+    def call(self, inputs: Any, training: Any = True) -> Any:
         if isinstance(inputs, dict):
             unknown = set(inputs) - set(_DICT_KEYS)
             if "images" not in inputs or unknown:

@@ -143,23 +143,6 @@ def _check_positive(layer: Layer, what: str, value: Any, allow_none: bool = Fals
     return int(value)
 
 
-def _register_keras3_layout() -> None:
-    """Tells the Keras 3 weights layout (saving/keras3_format.py) the attributes under
-    which Keras 3 keeps these layers' sub-layers (as TimeDistributed's `layer`)."""
-    try:
-        from ..saving import keras3_format
-    except ImportError:  # pragma: no cover - saving is part of ember.keras
-        return
-    table = getattr(keras3_format, "_WRAPPERS", None)
-    if isinstance(table, dict):
-        table.setdefault("MultiHeadAttention", ("query_dense", "key_dense", "value_dense",
-                                                "output_dense", "_gate_dense"))
-        table.setdefault("GroupQueryAttention", ("_query_dense", "_key_dense",
-                                                 "_value_dense", "_output_dense",
-                                                 "_gate_dense"))
-        table.setdefault("SpectralNormalization", ("layer",))
-
-
 # -- EinsumDense ---------------------------------------------------------------------------
 
 _EQUATION = re.compile(r"(\.\.\.)?([a-zA-Z]+)(\.\.\.)?,([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)(\.\.\.)?")

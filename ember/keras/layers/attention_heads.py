@@ -27,7 +27,7 @@ from ..engine.layer_utils import init_scope
 from ..engine.masking import get_mask
 from .attention import (EinsumDense, _and, _as_mask, _as_tensor, _check_positive,
                         _check_rate, _dropout, _masked_softmax, _positions,
-                        _register_keras3_layout, _shape, _who, causal_mask)
+                        _shape, _who, causal_mask)
 
 __all__ = ["GroupQueryAttention", "MultiHeadAttention"]
 
@@ -84,7 +84,6 @@ class _HeadsAttention(Layer):
         # sub-layers, in Keras 3's weight order (made in build)
         self._query_dense = self._key_dense = self._gate = None
         self._value_dense = self._output_dense = None
-        _register_keras3_layout()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args and "query" in kwargs:  # layer(query=q, value=v) as in Keras

@@ -466,13 +466,6 @@ class MaxNumBoundingBoxes(BaseImageLayer):
                 "fill_value": self.fill_value}
 
 
-def _register_pipeline_layout() -> None:
-    """Tells the `.keras` writer where Keras 3 keeps a Pipeline's layers' weights
-    (`<pipeline>/layers/<layer>`), as it knows other wrappers'."""
-    from ..saving import keras3_format
-    keras3_format._WRAPPERS.setdefault("Pipeline", ("layers",))
-
-
 class Pipeline(Layer):
     """Applies a list of layers in order, passing `training` on (Keras 3's
     `keras.layers.Pipeline`), e.g. a chain of augmentations for `tf.data.Dataset.map`.
@@ -496,7 +489,6 @@ class Pipeline(Layer):
             raise ValueError(f"{who(self)}: layers must be a list of layers, received "
                              f"layers={layers!r}.")
         self._pipeline_layers = list(layers)
-        _register_pipeline_layout()
 
     @property
     def layers(self) -> list:

@@ -256,8 +256,6 @@ class SpectralNormalization(Layer):
                              f"power_iterations={power_iterations!r}.")
         self.layer = layer
         self.power_iterations = power_iterations
-        from .attention import _register_keras3_layout
-        _register_keras3_layout()
 
     def build(self, input_shape: Any) -> None:
         shape = tuple(input_shape)

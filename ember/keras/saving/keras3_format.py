@@ -43,7 +43,12 @@ KERAS_VERSION = "3.15.1"  # the Keras 3 release whose format ember writes
 _RNN = ("LSTM", "GRU", "SimpleRNN")
 _WRAPPERS = {"TimeDistributed": ("layer",), "RNN": ("cell",), "StackedRNNCells": ("cells",),
              "Bidirectional": ("forward_layer", "backward_layer"), "ConvLSTM1D": ("cell",),
-             "ConvLSTM2D": ("cell",), "ConvLSTM3D": ("cell",)}
+             "ConvLSTM2D": ("cell",), "ConvLSTM3D": ("cell",), "Pipeline": ("layers",),
+             "SpectralNormalization": ("layer",),
+             "MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense",
+                                    "_gate_dense"),
+             "GroupQueryAttention": ("_query_dense", "_key_dense", "_value_dense",
+                                     "_output_dense", "_gate_dense")}
 _LAYER_ATTRS: set = set()
 
 
@@ -52,7 +57,13 @@ def _h5py() -> Any:
     return get()
 
 
+# classes Keras 3 exports under another name than its class's (the weights path uses the
+# class's own name)
+_CLASS_NAMES = {"GroupQueryAttention": "GroupedQueryAttention"}
+
+
 def _snake(name: str) -> str:
+    name = _CLASS_NAMES.get(name, name)
     name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
