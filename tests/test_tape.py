@@ -271,3 +271,21 @@ def test_recompute_grad_matches_the_plain_gradient():
         results.append(tape.gradient(y, [x, w]))
     for a, b in zip(*results):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_read_after_assign_is_a_read_of_the_variable_traced_as_eagerly():
+    """TF: a Variable read after an assign is a new read: the tape sees the Variable, not
+    the computation that was assigned; ember.function gives what eager execution gives."""
+    v = tf.Variable(1.0)
+
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            v.assign(x * 3.0)
+            y = v * 2.0 + v
+        return tape.gradient(y, [x, v])
+
+    for run in (f, tf.function(f)):
+        gx, gv = run(tf.constant(2.0))
+        assert gx is None and float(gv) == 3.0
+        assert float(v) == 6.0

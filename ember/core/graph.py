@@ -179,6 +179,8 @@ class Trace:
         self._count = 0
         self._reads: dict = {}  # id(Variable) -> Tracer (its current value in this trace)
         self._assigned: dict = {}  # id(Variable) -> Variable, in first-assigned order
+        self._effected: set = set()  # id(Variable) updated in place by an effect equation
+        self._fresh: dict = {}  # id(Variable) -> (assigned value, its read for tapes)
         self.captured: list = []  # (outer value, inner placeholder), for sub-graphs
         self._captures: dict = {}
         self._read_of: dict = {}  # id(read input Tracer) -> its Variable
@@ -258,6 +260,25 @@ class Trace:
         """Records that an effect equation has updated Variable `v` in place to `value`:
         later reads see it, and no update is left for the end of the call."""
         self._reads[id(v)] = value
+        self._effected.add(id(v))
+
+    def read_for_tape(self, v: Any, value: Any) -> Any:
+        """What a recording tape sees when Variable `v` (now `value`) is read: after an
+        assignment in this trace, a new identity of the assigned value, made once per
+        assignment, so the tape records a read of the Variable and not the computation
+        that was assigned (TF: a read after an assign is a new ReadVariableOp; eagerly the
+        variable holds a new, unconnected array)."""
+        key = id(v)
+        if self._read_of.get(id(value)) is v or (key not in self._assigned and
+                                                   key not in self._effected):
+            return value
+        hit = self._fresh.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        from .registry import PRIMITIVES  # the identity primitive (registered by prims)
+        out = self.add(PRIMITIVES["identity"], (value,), {})
+        self._fresh[key] = (value, out)
+        return out
 
     def atom(self, a: Any) -> Any:
         if isinstance(a, Tracer):

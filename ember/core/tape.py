@@ -85,6 +85,8 @@ def _read(v: Any, tapes: list, trace: Any = None) -> Any:
     """The Variable's current value (a Tensor, or in a trace its Tracer), recorded as a
     read on tapes that watch the Variable."""
     r = trace.read(v) if trace is not None else wrap(v._value)
+    if trace is not None and tapes:
+        r = trace.read_for_tape(v, r)
     for tape in tapes:
         if id(r) in tape._watched:
             continue  # in a trace, every read of `v` is the same Tracer: record it once
