@@ -10,6 +10,7 @@ Example:
 from . import (activations, backend, callbacks, config, constraints, datasets,  # noqa: F401
                distribution, initializers, layers, losses, metrics, mixed_precision, models,
                ops, optimizers, preprocessing, random, regularizers, saving, utils)
+from . import applications  # noqa: F401,E402  (after layers, models, utils: it builds on them)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec
 from .engine.keras_tensor import KerasTensor
@@ -38,6 +39,7 @@ def version() -> str:
 
 
 __all__ = ["DTypePolicy", "Functional", "Input", "InputLayer", "InputSpec", "KerasTensor",
-           "Layer", "Model", "Operation", "Sequential", "name_scope", "version", "activations", "backend", "callbacks", "config", "constraints",
+           "Layer", "Model", "Operation", "Sequential", "name_scope", "version", "activations",
+           "applications", "backend", "callbacks", "config", "constraints",
            "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers",
            "preprocessing", "regularizers", "saving", "utils"]
