@@ -52,6 +52,10 @@ from . import (bitwise, config, data, debugging, dtypes, errors, image, linalg, 
 from . import compat, io, strings  # noqa: E402 - tf.compat, tf.io, tf.strings (issue 12)
 from . import distribute  # noqa: E402 - tf.distribute (issue 14)
 from . import experimental  # noqa: E402 - tf.experimental (dlpack)
+from . import lookup, ragged  # noqa: E402 - tf.lookup, tf.ragged (issue 16)
+from .ragged import RaggedTensor, RaggedTensorSpec  # noqa: E402
+# tf.reduce_sum / mean / max / min take RaggedTensors too (dense ones: the same ops)
+from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  # noqa: E402
 from . import sparse  # noqa: E402 - tf.sparse (issue 16)
 from .sparse import SparseTensor  # noqa: E402,F401
 

@@ -6,3 +6,4 @@ from .ops.reduce_ops import *  # noqa: F401,F403
 from .ops.sort_ops import in_top_k, top_k  # noqa: F401
 from .ops.nn_ops import softmax, log_softmax, l2_normalize  # noqa: F401
 from .ops.extra_ops import bincount, searchsorted  # noqa: F401
+from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  # noqa: F401,E402 - ragged too

@@ -31,6 +31,14 @@ NOT_LOWERED = {
     "as_string": "strings", "string_join": "strings", "string_split": "strings",
     "decode_image": "file formats run on the host", "encode_image": "host",
     "read_file": "host", "decode_csv": "host", "parse_example": "host",
+    "string_lower": "strings", "string_upper": "strings", "string_strip": "strings",
+    "regex_replace": "strings", "regex_full_match": "strings", "substr": "strings",
+    "reduce_join": "strings", "string_format": "strings", "string_to_hash_bucket": "strings",
+    "string_split_rows": "strings", "string_chars": "strings", "unicode_decode": "strings",
+    "string_ngrams": "strings", "lookup_table_find": "hash tables run on the host",
+    "ragged_to_dense": "ragged row lengths are values (XLA needs static shapes)",
+    "ragged_gather_dense": "ragged", "ragged_reduce": "ragged", "ragged_row_ids": "ragged",
+    "ragged_splits_from_ids": "ragged",
 }
 HOST_ONLY = set(NOT_LOWERED) - {"bincount"}
 

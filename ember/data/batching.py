@@ -25,14 +25,23 @@ from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps
 from .dataset import Dataset
+from ..core.dtypes import as_dtype
+from ..core.tensor import wrap
+from ..ragged.ragged_spec import RaggedTensorSpec
+from ..ragged.ragged_tensor import RAGGED_RANK_FIX, RaggedTensor
 from .structure import (
     array_of,
     arrays_of,
     as_positive_int,
     component_paths,
+    has_ragged,
+    leaves,
     make_packer,
     map_spec,
+    pack_leaves,
 )
+
+leaves_of = leaves  # NOTE: PaddedBatchDataset.__init__ has a local named `leaves`
 
 
 def _batch_card(n: int, batch_size: int, drop_remainder: bool) -> int:
@@ -65,10 +74,29 @@ class BatchDataset(Dataset):
                          (input_dataset,))
         self._input = input_dataset
 
+    def _row_specs(self) -> list:
+        """The spec of each component of an element, as batched: dense ones stacked,
+        RaggedTensorSpec(ragged_rank=0) ones (rows of varying length) made ragged."""
+        return leaves(self._input.element_spec)
+
     def _compute_spec(self) -> Any:
+        spec = self._input.element_spec
         dim = TensorShape([self._bs if self._drop else None])
-        return map_spec(lambda s: TensorSpec(dim.concatenate(s.shape), s.dtype),
-                        self._input.element_spec)
+        if not has_ragged(spec) and type(self) is BatchDataset:
+            return map_spec(lambda s: TensorSpec(dim.concatenate(s.shape), s.dtype), spec)
+        names = component_paths(spec)
+        out = []
+        for s, name in zip(self._row_specs(), names):
+            if isinstance(s, RaggedTensorSpec):
+                if s.ragged_rank > 0:
+                    raise NotImplementedError(
+                        f"batch: {name} is a RaggedTensor, and batching it would give a "
+                        f"ragged tensor of ragged_rank {s.ragged_rank + 1}. {RAGGED_RANK_FIX}")
+                out.append(RaggedTensorSpec(dim.concatenate(s.shape), s.dtype, 1,
+                                            s.row_splits_dtype))
+            else:
+                out.append(TensorSpec(dim.concatenate(s.shape), s.dtype))
+        return pack_leaves(spec, out)
 
     def _chunks(self, it: Iterator) -> Iterator[list]:
         bs, drop = self._bs, self._drop
@@ -79,6 +107,9 @@ class BatchDataset(Dataset):
             yield chunk
 
     def _generate(self) -> Iterator:
+        if has_ragged(self.element_spec):
+            yield from self._ragged_batches()
+            return
         pack = make_packer(self.element_spec)
         stream = self._input._index_stream()
         if stream is not None:
@@ -90,6 +121,63 @@ class BatchDataset(Dataset):
         for chunk in self._chunks(self._input._elements()):
             columns = zip(*[arrays_of(e) for e in chunk])
             yield pack([_stack(list(c), name) for c, name in zip(columns, names)])
+
+    def _ragged_batches(self) -> Iterator:
+        spec = self.element_spec
+        out_specs, names = leaves(spec), component_paths(spec)
+        for chunk in self._chunks(self._input._elements()):
+            columns = zip(*[[array_of(t) for t in leaves(e)] for e in chunk])
+            items = []
+            for col, s, name in zip(columns, out_specs, names):
+                col = list(col)
+                if isinstance(s, RaggedTensorSpec):
+                    items.append(_ragged_rows(col, name, s.row_splits_dtype))
+                else:
+                    items.append(wrap(_stack(col, name)))
+            yield pack_leaves(spec, items)
+
+
+def _ragged_rows(rows: list, name: str, splits_dtype: Any) -> RaggedTensor:
+    """A RaggedTensor whose rows are `rows` (arrays of one rank, varying first dims)."""
+    inner = rows[0].shape[1:]
+    for j, r in enumerate(rows):
+        if r.ndim == 0 or r.shape[1:] != inner:
+            raise InvalidArgumentError(
+                f"batch: the rows of the ragged component {name} must share their inner "
+                f"dims: the first has shape {list(rows[0].shape)} and row {j} has shape "
+                f"{list(r.shape)}. {RAGGED_RANK_FIX}")
+    splits = np.zeros(len(rows) + 1, dtype=splits_dtype._numpy())
+    np.cumsum([r.shape[0] for r in rows], out=splits[1:])
+    return RaggedTensor(wrap(np.concatenate(rows)), wrap(splits), internal=True)
+
+
+class RaggedBatchDataset(BatchDataset):
+    """`Dataset.ragged_batch`: like batch, but components whose shape is not fully known
+    (dim 0 of varying size) become RaggedTensors; fully known ones are stacked."""
+
+    _tf_name = "_DenseToRaggedDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: Any, drop_remainder: Any,
+                 row_splits_dtype: Any):
+        self._splits_dtype = as_dtype(row_splits_dtype)
+        super().__init__(input_dataset, batch_size, drop_remainder)
+        self.element_spec  # noqa: B018 - unsupported components fail here, not when iterated
+
+    def _row_specs(self) -> list:
+        out = []
+        names = component_paths(self._input.element_spec)
+        for s, name in zip(leaves(self._input.element_spec), names):
+            if isinstance(s, TensorSpec) and (s.shape.rank is None or
+                                              not s.shape.is_fully_defined()):
+                dims = list(s.shape) if s.shape.rank is not None else None
+                if dims is None or None in dims[1:]:
+                    raise NotImplementedError(
+                        f"ragged_batch: {name} has shape {s.shape}; a dimension other than "
+                        f"the first of unknown size would give a ragged tensor of "
+                        f"ragged_rank > 1. {RAGGED_RANK_FIX}")
+                s = RaggedTensorSpec(s.shape, s.dtype, 0, self._splits_dtype)
+            out.append(s)
+        return out
 
 
 def _stack(arrays: list, name: str) -> np.ndarray:
@@ -114,6 +202,11 @@ class PaddedBatchDataset(BatchDataset):
                  padding_values: Any, drop_remainder: Any):
         super().__init__(input_dataset, batch_size, drop_remainder)
         spec = input_dataset.element_spec
+        for s, name in zip(leaves_of(spec), component_paths(spec)):
+            if isinstance(s, RaggedTensorSpec) and s.ragged_rank > 0:
+                raise TypeError(f"padded_batch: {name} is a RaggedTensor, which padded_batch "
+                                f"does not take (as TF); use batch (it gives a RaggedTensor) "
+                                f"and .to_tensor(), or map it to a dense tensor first.")
         leaves = _leaves(spec)
         self._names = component_paths(spec)
         if padded_shapes is None:
@@ -149,6 +242,8 @@ class PaddedBatchDataset(BatchDataset):
         flat = [TensorSpec(dim.concatenate(sh), s.dtype)
                 for sh, s in zip(self._shapes, _leaves(self._input.element_spec))]
         spec = self._input.element_spec
+        if has_ragged(spec):  # rows of ragged tensors (ragged_rank 0): padded, dense
+            spec = pack_leaves(spec, [TensorSpec(s.shape, s.dtype) for s in leaves(spec)])
         return flat[0] if isinstance(spec, TensorSpec) else nest.pack_sequence_as(spec, flat)
 
     def _generate(self) -> Iterator:
@@ -218,6 +313,9 @@ class UnbatchDataset(Dataset):
 
     def __init__(self, input_dataset: Dataset):
         spec = input_dataset.element_spec
+        if has_ragged(spec):
+            self._init_ragged(input_dataset, spec)
+            return
         leaves = _leaves(spec)
         names = component_paths(spec)
         for s, name in zip(leaves, names):
@@ -235,7 +333,27 @@ class UnbatchDataset(Dataset):
                          (input_dataset,))
         self._input, self._names = input_dataset, names
 
+    def _init_ragged(self, input_dataset: Dataset, spec: Any) -> None:
+        """Unbatching RaggedTensor components: their rows, of spec
+        RaggedTensorSpec(ragged_rank=0)."""
+        out = []
+        for s, name in zip(leaves_of(spec), component_paths(spec)):
+            if s.shape.rank == 0:
+                raise ValueError(f"unbatch: cannot unbatch an input with scalar components: "
+                                 f"{name} has shape ().")
+            if isinstance(s, RaggedTensorSpec):
+                out.append(RaggedTensorSpec(s.shape[1:], s.dtype, s.ragged_rank - 1,
+                                            s.row_splits_dtype) if s.ragged_rank else
+                           TensorSpec(s.shape[1:], s.dtype))
+            else:
+                out.append(TensorSpec(s.shape[1:], s.dtype))
+        Dataset.__init__(self, pack_leaves(spec, out), -2, (input_dataset,))
+        self._input, self._names = input_dataset, component_paths(spec)
+
     def _generate(self) -> Iterator:
+        if has_ragged(self._input.element_spec):
+            yield from self._ragged_rows()
+            return
         pack = make_packer(self.element_spec)
         for element in self._input._elements():
             arrays = arrays_of(element)
@@ -248,3 +366,19 @@ class UnbatchDataset(Dataset):
                         f"has {a.shape[0]}.")
             for i in range(n):
                 yield pack([a[i, ...] for a in arrays])
+
+    def _ragged_rows(self) -> Iterator:
+        spec = self.element_spec
+        for element in self._input._elements():
+            parts = leaves(element)
+            rows = [list(p) if isinstance(p, RaggedTensor) else
+                    [wrap(a) for a in array_of(p)] for p in parts]
+            n = len(rows[0])
+            for r, name in zip(rows, self._names):
+                if len(r) != n:
+                    raise InvalidArgumentError(
+                        f"unbatch: the components of an element must have the same size in "
+                        f"their first dimension, but {self._names[0]} has {n} and {name} "
+                        f"has {len(r)}.")
+            for i in range(n):
+                yield pack_leaves(spec, [r[i] for r in rows])

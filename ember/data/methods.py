@@ -175,6 +175,20 @@ class TransformMethods:
         from .batching import BatchDataset  # cycle: batching subclasses Dataset
         return BatchDataset(self, batch_size, drop_remainder)
 
+    def ragged_batch(self, batch_size: Any, drop_remainder: bool = False,
+                     row_splits_dtype: Any = "int64", name: str | None = None) -> "Dataset":
+        """Like `batch`, but elements may differ in their first dimension: such
+        components (shape not fully known) are batched into `tf.RaggedTensor`s.
+
+        Example:
+            >>> import ember as tf
+            >>> ds = tf.data.Dataset.range(4).map(lambda n: tf.fill([n], n)).ragged_batch(2)
+            >>> [b.to_list() for b in ds]
+            [[[], [1]], [[2, 2], [3, 3, 3]]]
+        """
+        from .batching import RaggedBatchDataset  # cycle: batching subclasses Dataset
+        return RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
+
     def padded_batch(self, batch_size: Any, padded_shapes: Any = None,
                      padding_values: Any = None, drop_remainder: bool = False,
                      name: str | None = None) -> "Dataset":

@@ -19,6 +19,8 @@ from ..core.dtypes import as_dtype, int64
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps, wrap
+from ..ragged.ragged_spec import RaggedTensorSpec
+from ..ragged.ragged_tensor import RaggedTensor
 from .dataset import Dataset
 from .structure import (
     INFINITE_CARDINALITY,
@@ -27,8 +29,11 @@ from .structure import (
     array_of,
     as_int,
     component_paths,
+    has_ragged,
+    leaves,
     make_rng,
     map_spec,
+    pack_leaves,
     resolve_seed,
     spec_of,
     to_element,
@@ -48,6 +53,9 @@ class TensorSliceDataset(Dataset):
     def __init__(self, tensors: Any):
         what = "from_tensor_slices"
         element = to_element(tensors, what, "tensors")
+        if has_ragged(element):
+            self._init_ragged(element, what)
+            return
         arrays = _flat_arrays(element)
         names = component_paths(element, "tensors")
         for a, name in zip(arrays, names):
@@ -69,11 +77,42 @@ class TensorSliceDataset(Dataset):
         self._arrays = arrays
         self._ra_len = sizes[0]
 
+    def _init_ragged(self, element: Any, what: str) -> None:
+        """Slices of an element with RaggedTensor components: a ragged component's
+        slices are its rows (dense tensors of spec RaggedTensorSpec(ragged_rank=0))."""
+        parts, names = leaves(element), component_paths(element, "tensors")
+        sizes, specs, self._slicers = [], [], []
+        for t, name in zip(parts, names):
+            if isinstance(t, RaggedTensor):
+                v, sp = t.values._value, t.row_splits._value
+                sizes.append(sp.shape[0] - 1)
+                specs.append(RaggedTensorSpec(t.shape[1:], t.dtype, 0, t.row_splits.dtype))
+                self._slicers.append(lambda i, v=v, sp=sp: v[sp[i]:sp[i + 1]])
+            else:
+                a = array_of(t)
+                if a.ndim == 0:
+                    raise ValueError(f"{what}: {name} is a scalar (shape ()), but slicing "
+                                     f"needs rank >= 1.")
+                sizes.append(a.shape[0])
+                specs.append(TensorSpec(a.shape[1:], t.dtype))
+                self._slicers.append(lambda i, a=a: a[i, ...])
+        for j, n in enumerate(sizes):
+            if n != sizes[0]:
+                raise ValueError(f"{what}: all components must have the same size in their "
+                                 f"first dimension (the number of elements), but {names[0]} "
+                                 f"has {sizes[0]} and {names[j]} has {n}.")
+        super().__init__(pack_leaves(element, specs), sizes[0])
+        self._ra_len = sizes[0]
+
     def _get(self, i: int) -> list:
+        if self._slicers is not None:
+            return [f(i) for f in self._slicers]
         return [a[i, ...] for a in self._arrays]
 
     def _gather(self, idx: Any) -> list:
         return [a[idx] for a in self._arrays]
+
+    _slicers = None
 
 
 class TensorDataset(Dataset):

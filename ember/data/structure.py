@@ -28,6 +28,8 @@ from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import Tensor, TensorOps, wrap
 from ..ops import random_ops
 from ..prims.convert import convert_to_tensor
+from ..ragged.ragged_spec import RaggedTensorSpec
+from ..ragged.ragged_tensor import RaggedTensor
 
 AUTOTUNE = -1  # tf.data.AUTOTUNE
 INFINITE_CARDINALITY = -1  # tf.data.INFINITE_CARDINALITY
@@ -42,8 +44,9 @@ def _is_dataset(x: Any) -> bool:
 
 
 def to_tensor(value: Any, what: str, path: str = "element") -> Any:
-    """`value` as a Tensor (Tensors pass through; a Variable gives its value)."""
-    if type(value) is Tensor:
+    """`value` as a Tensor (Tensors and RaggedTensors pass through; a Variable gives its
+    value)."""
+    if type(value) is Tensor or type(value) is RaggedTensor:
         return value
     if value is None:
         raise ValueError(f"{what}: {path} is None, but every component of a dataset "
@@ -128,10 +131,56 @@ def check_arity(fn: Callable, element_spec: Any, what: str, arg: str) -> None:
 
 # -- specs -----------------------------------------------------------------------------
 
+# -- ragged components ---------------------------------------------------------------
+# A RaggedTensor component is one leaf of an element (its spec a RaggedTensorSpec), though
+# `nest.flatten` gives its two component tensors (values, row_splits): the flat arrays of
+# an element (`arrays_of`, `_get`) hold those, and `make_packer` rebuilds the RaggedTensor.
+# Inside a dataset, the rows of a ragged tensor are dense tensors of varying length, of
+# spec RaggedTensorSpec(ragged_rank=0), which `batch` stacks into a RaggedTensor (as TF).
+
+def leaves(structure: Any) -> list:
+    """The components of an element or spec in flatten order, ragged ones whole."""
+    if isinstance(structure, dict):
+        return [x for k in sorted(structure) for x in leaves(structure[k])]
+    if isinstance(structure, tuple) and not isinstance(structure, TensorShape):
+        return [x for v in structure for x in leaves(v)]
+    return [structure]
+
+
+def pack_leaves(structure: Any, items: list) -> Any:
+    """`items` (one per component, as `leaves` orders them) in `structure`'s shape."""
+    it = iter(items)
+
+    def build(s: Any) -> Any:
+        if isinstance(s, dict):
+            built = {k: build(s[k]) for k in sorted(s)}
+            return {k: built[k] for k in s}
+        if isinstance(s, tuple) and not isinstance(s, TensorShape):
+            vals = [build(v) for v in s]
+            return type(s)(*vals) if hasattr(s, "_fields") else tuple(vals)
+        return next(it)
+
+    return build(structure)
+
+
+def has_ragged(spec: Any) -> bool:
+    """Whether a spec (or element) has a ragged component."""
+    return any(isinstance(x, (RaggedTensorSpec, RaggedTensor)) for x in leaves(spec))
+
+
+def _spec1(t: Any) -> Any:
+    if isinstance(t, RaggedTensor):
+        return t._type_spec
+    return TensorSpec(t.shape, t.dtype)
+
+
 def spec_of(element: Any) -> Any:
-    """The structure of TensorSpecs describing an element (or a structure of tensors)."""
+    """The structure of TensorSpecs (RaggedTensorSpecs for ragged components) describing
+    an element (or a structure of tensors)."""
     if isinstance(element, TensorOps):
         return TensorSpec(element.shape, element.dtype)
+    if has_ragged(element):
+        return pack_leaves(element, [_spec1(t) for t in leaves(element)])
     return nest.map_structure(lambda t: TensorSpec(t.shape, t.dtype), element)
 
 
@@ -211,9 +260,14 @@ def make_packer(spec: Any) -> Callable[[list], Any]:
 
 
 def to_numpy(element: Any) -> Any:
-    """An element with every tensor replaced by its NumPy value (0-d: a NumPy scalar)."""
+    """An element with every tensor replaced by its NumPy value (0-d: a NumPy scalar); a
+    RaggedTensor stays one (its `to_list()` and `numpy()` give its values, as TF's
+    RaggedTensorValue)."""
     if isinstance(element, TensorOps):
         return element.numpy()
+    if has_ragged(element):
+        return pack_leaves(element, [t if isinstance(t, RaggedTensor) else t.numpy()
+                                     for t in leaves(element)])
     return nest.map_structure(lambda t: t.numpy(), element)
 
 

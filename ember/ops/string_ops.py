@@ -2,8 +2,8 @@
 
 String tensors hold `bytes` (see `ember.string`); each op checks its arguments and binds
 one primitive of `prims/strings.py`, so they run eagerly and inside `ember.function` and
-dataset `map`s alike. They have no gradient. The rest of `tf.strings` (regex, substr,
-unicode ops, ragged `split` of rank >= 1) is issue 16.
+dataset `map`s alike. They have no gradient. The rest of `tf.strings` is in
+`ops/text_ops.py` and, for ops with ragged results, `ragged/ragged_string_ops.py`.
 
 Example:
     >>> import ember as tf
@@ -117,8 +117,8 @@ def join(inputs: Any, separator: str = "", name: str | None = None) -> Any:
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:
     """Splits a scalar string at `sep` (None: runs of whitespace) into a 1-D string
-    tensor, as TF does for a scalar. Inputs of rank >= 1 would give a RaggedTensor: they
-    raise NotImplementedError (issue 16).
+    tensor, as TF does for a scalar. The public `tf.strings.split`
+    (ember/ragged/ragged_string_ops.py) also splits vectors, into a RaggedTensor.
 
     Example:
         >>> import ember as tf

@@ -168,20 +168,17 @@ def test_program():
     assert program() == TF
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.ragged")
 def test_ragged():
     assert program_ragged() == ([[0, 1, 2, 3], [4, 5], [6, 7, 8], [9]], "(4, None)")
 
 
-@pytest.mark.xfail(strict=True, reason="needs tf.strings (in progress; bytes_split missing)")
+@pytest.mark.xfail(strict=True, reason="missing API: tf.io.decode_raw")
 def test_strings():
     assert program_strings() == [b'Gray wolf', [b'Gray wolf', b'Quick brown fox', b'Lazy dog'],
                                  '🥳👍'.encode(), [b'Gray', b'wolf'], [1.0, 10.0, 100.0],
                                  [b'D', b'u', b'c', b'k'], [68, 117, 99, 107]]
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.ragged (tf.strings.split of a vector "
-                   "and the unicode ops return RaggedTensors)")
 def test_strings_ragged():
     split, chars, values = program_strings_ragged()
     assert split == [[b'Gray', b'wolf'], [b'Quick', b'brown', b'fox'], [b'Lazy', b'dog']]

@@ -145,8 +145,7 @@ def program(tmp="/tmp"):
                 order=bool(preds[0, 0] > preds[2, 0]))
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.TextVectorization (and "
-                   "tf.strings.lower / regex_replace; tf.strings in progress)")
+@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.TextVectorization")
 def test_program(tmp_path):
     r = program(str(tmp_path))
     assert r["class_names"] == ["neg", "pos"]

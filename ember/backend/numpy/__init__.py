@@ -5,4 +5,5 @@ from __future__ import annotations
 from ..tables import merge_themes
 
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
-                                        "nn", "random", "extra", "conv", "strings", "records"))
+                                        "nn", "random", "extra", "conv", "strings", "records",
+                                        "text", "ragged"))
