@@ -25,7 +25,6 @@ import numpy as np
 
 from .. import layers
 from ..backend import is_keras_tensor
-from ..engine.input_layer import InputLayer
 from ..saving.legacy_h5 import is_hdf5, is_legacy_h5_path
 from ..models import Model
 from ..utils.file_utils import keras_home
@@ -123,9 +122,8 @@ def load(model: Model, weights: Any, file_name: str | None, origin: str | None,
 # -- Keras' layer order and its HDF5 weights files ---------------------------------------
 
 def keras_layer_order(model: Model) -> list:
-    """The layers of a functional `model` in the order Keras (2 and 3) lists them: by
-    depth from the outputs (deepest first), ties in the order a depth-first walk from the
-    outputs first reaches them. Keras' `.h5` files list their layers in this order.
+    """The layers of a functional `model` in the order Keras (2 and 3) lists them (which
+    is `model.layers`: see `FunctionalGraph._keras_layer_order`).
 
     Example:
         >>> from ember import keras
@@ -137,54 +135,7 @@ def keras_layer_order(model: Model) -> list:
         >>> [la.name for la in _common.keras_layer_order(m)][1:]
         ['c', 'a', 'b', 'add']
     """
-    graph = getattr(model, "_graph", None)
-    if graph is None:
-        return list(model.layers)
-    input_ids = {id(t) for t in graph.inputs}
-    index: dict = {}  # id(layer) -> (first-visit index, layer)
-    finished: set = set()
-    post: list = []  # nodes, each after those it reads from
-    for out in graph.outputs:
-        stack: list = [(out, None)]
-        while stack:
-            t, pending = stack.pop()
-            layer, node_index, _ = t._keras_history
-            node = layer._inbound_nodes[node_index]
-            is_input = isinstance(node.layer, InputLayer)
-            if pending is None:
-                if id(node) in finished:
-                    continue
-                if not is_input and id(t) in input_ids:
-                    finished.add(id(node))
-                    continue
-                index.setdefault(id(layer), (len(index), layer))
-                pending = iter([] if is_input else list(node.input_tensors))
-            nxt = next(pending, None)
-            if nxt is None:
-                finished.add(id(node))
-                post.append(node)
-            else:
-                stack.append((t, pending))
-                stack.append((nxt, None))
-    in_graph = {id(n) for n in post}
-    node_depth: dict = {}
-    layer_depth: dict = {}
-    for node in reversed(post):
-        d = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = node_depth[id(node)] = d
-        for t in node.input_tensors:
-            if t._keras_history is None:
-                continue
-            parent = t._keras_history[0]._inbound_nodes[t._keras_history[1]]
-            if id(parent) in in_graph:
-                node_depth[id(parent)] = max(d + 1, node_depth.get(id(parent), 0))
-    for t in graph.inputs:
-        layer = t._keras_history[0]
-        if id(layer) not in layer_depth:
-            layer_depth[id(layer)] = 0
-            index[id(layer)] = (-1, layer)
-    order = sorted(layer_depth, key=lambda k: (-layer_depth[k], index[k][0]))
-    return [index[k][1] for k in order]
+    return list(model.layers)
 
 
 def _names(group: Any, key: str) -> list:

@@ -76,7 +76,7 @@ class InputLayer(Layer):
                 raise ValueError(f"Input: dims must be non-negative or None, received "
                                  f"shape {batch_shape}.")
         dt = as_dtype(dtype if dtype is not None else config.floatx())
-        super().__init__(name=name or unique_name("input", zero_based=False), dtype=dt, **kwargs)
+        super().__init__(name=name or unique_name("input_layer"), dtype=dt, **kwargs)
         self._batch_input_shape = batch_shape
         self.built = True
         self.is_placeholder = True

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -215,8 +216,13 @@ class Normalization(Layer):
                 self._adapted = True
         if not self._adapted and self.input_mean is None and not isinstance(
                 inputs, KerasTensor):  # NOTE: building a graph (load_model) needs no stats
-            raise ValueError(f'Layer "{self.name}" (Normalization): call adapt(data) before '
-                             f"using the layer, or pass mean and variance to the constructor.")
+            # Keras 3 runs with the initial statistics (mean 0, variance 1); forgetting
+            # adapt is a known trap, so say it once
+            self._adapted = True
+            warnings.warn(f'Layer "{self.name}" (Normalization) is used before adapt(): '
+                          f"it normalizes with mean 0 and variance 1 (as Keras 3). Call "
+                          f"adapt(data) first, or pass mean and variance to the "
+                          f"constructor.", UserWarning, stacklevel=3)
         x = cast(inputs, self._dtype) if inputs.dtype != self._dtype else inputs
         std = m.maximum(m.sqrt(self.variance), epsilon())
         if self.invert:

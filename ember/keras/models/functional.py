@@ -54,23 +54,65 @@ class FunctionalGraph:
         if len({id(t) for t in self.inputs}) != len(self.inputs):
             raise ValueError("Model: the same input tensor is listed twice in inputs.")
         self.nodes = self._order_nodes()
-        layers: list = []
-        seen: set = set()
-        for t in self.inputs:
-            layer = t._keras_history[0]
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                layers.append(layer)
-        for node in self.nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
-        self.layers = layers
+        self.layers = self._keras_layer_order()
         self.input_names = [t._keras_history[0].name if isinstance(
             t._keras_history[0], InputLayer) else t.name for t in self.inputs]
         self.output_names = [t._keras_history[0].name for t in self.outputs]
         self._out_slots = {id(n): [i for i, o in enumerate(nest.flatten(n.outputs))
                                    if isinstance(o, KerasTensor)] for n in self.nodes}
+
+    def _keras_layer_order(self) -> list:
+        """The layers in the order Keras (2 and 3) lists them (`model.layers`, and so
+        `get_weights()`, configs and Keras' weight files): by depth from the outputs,
+        deepest first; ties in the order a depth-first walk from the outputs first reaches
+        them; the inputs first."""
+        input_ids = {id(t) for t in self.inputs}
+        first_seen: dict = {}  # id(layer) -> (first-visit index, layer)
+        finished: set = set()
+        post: list = []  # nodes, each after those it reads from
+        for out in self.outputs + self.extras:
+            stack: list = [(out, None)]
+            while stack:
+                t, pending = stack.pop()
+                layer, node_index, _ = t._keras_history
+                node = layer._inbound_nodes[node_index]
+                is_input = isinstance(node.layer, InputLayer)
+                if pending is None:
+                    if id(node) in finished:
+                        continue
+                    if not is_input and id(t) in input_ids:
+                        finished.add(id(node))
+                        continue
+                    first_seen.setdefault(id(layer), (len(first_seen), layer))
+                    pending = iter([] if is_input else list(node.input_tensors))
+                nxt = next(pending, None)
+                if nxt is None:
+                    finished.add(id(node))
+                    post.append(node)
+                else:
+                    stack.append((t, pending))
+                    stack.append((nxt, None))
+        in_graph = {id(n) for n in post}
+        node_depth: dict = {}
+        layer_depth: dict = {}
+        for node in reversed(post):
+            d = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = node_depth[id(node)] = d
+            for t in node.input_tensors:
+                if t._keras_history is None:
+                    continue
+                parent = t._keras_history[0]._inbound_nodes[t._keras_history[1]]
+                if id(parent) in in_graph:
+                    node_depth[id(parent)] = max(d + 1, node_depth.get(id(parent), 0))
+        inputs = []
+        for t in self.inputs:  # the inputs first, in the model's order (as Keras)
+            layer = t._keras_history[0]
+            if id(layer) not in {id(x) for x in inputs}:
+                inputs.append(layer)
+        input_layers = {id(x) for x in inputs}
+        rest = sorted((k for k in layer_depth if k not in input_layers),
+                      key=lambda k: (-layer_depth[k], first_seen[k][0]))
+        return inputs + [first_seen[k][1] for k in rest]
 
     def _order_nodes(self) -> list:
         """Nodes from the inputs to the outputs, each after the nodes it reads from."""
