@@ -256,3 +256,25 @@ def test_run_time_sum_to_like_only_where_a_broadcast_can_happen():
     b = np.arange(12, dtype=np.float32).reshape(4, 3)
     got = product(np.ones((1, 3), np.float32), b).numpy()
     np.testing.assert_array_equal(got, b.sum(0, keepdims=True))
+
+
+def test_range_of_a_static_dim_read_with_shape_in_a_graph_and_in_a_layer_call():
+    """`tf.range(tf.shape(x)[1])` where dim 1 is static: known while tracing (TF's
+    positional-embedding layers do this), in ember.function and on KerasTensors."""
+    from ember import keras
+    f = tf.function(lambda x: tf.range(tf.shape(x)[1]),
+                    input_signature=[tf.TensorSpec([None, 5], tf.float32)])
+    np.testing.assert_array_equal(f(tf.ones((2, 5))).numpy(), np.arange(5))
+
+    class AddPositions(keras.layers.Layer):
+        def call(self, x):
+            return x + tf.cast(tf.range(tf.shape(x)[-1]), x.dtype)
+
+    inp = keras.Input((4,))
+    model = keras.Model(inp, AddPositions()(inp))
+    np.testing.assert_array_equal(model(np.zeros((2, 4), "float32")).numpy(),
+                                  np.tile(np.arange(4.0), (2, 1)))
+    g = tf.function(lambda x: tf.range(tf.shape(x)[0]),
+                    input_signature=[tf.TensorSpec([None], tf.float32)])
+    with pytest.raises(tf.errors.SymbolicValueError, match="range: limit must be known"):
+        g(tf.ones(3))

@@ -18,9 +18,10 @@ from ..core.dtypes import BY_NP, DType, as_dtype, float32, int32, result_type_of
 from ..core.errors import DTypeError, InvalidArgumentError
 from ..core.registry import bind, bind1, bind_as
 from ..core.graph import Tracer
+from ..core.symbolic import SymbolicTensor
 from ..core.tensor import ConcreteTensor, TensorOps, wrap
 from ..prims.array import broadcast_to_dynamic_p, broadcast_to_p, concat_p, range_p
-from ..prims.values import desc, spec, static_int, trace_time_value_error
+from ..prims.values import desc, known_value, spec, static_int, trace_time_value_error
 from ..prims.convert import as_tensor, cast, like, pair, stop_gradient
 from ..prims.index import basic_getitem as getitem
 from ..prims.math import equal, less, where
@@ -183,7 +184,10 @@ def _range_value(arg: Any, npd: np.dtype, what: str) -> Any:
         return arr.astype(npd)[()]  # tensors are cast, as TF
     if arg is None or isinstance(arg, bool):
         raise DTypeError(f"range: {what} must be a number, received {arg!r}.")
-    if isinstance(arg, Tracer):
+    if isinstance(arg, (Tracer, SymbolicTensor)):
+        known = known_value(arg)  # e.g. ember.shape(x)[1] of a static dim
+        if type(known) is int:
+            return npd.type(known)
         raise trace_time_value_error("range", what, arg)
     return to_array(arg, BY_NP[npd])[()]
 

@@ -23,6 +23,7 @@ from ..core.errors import DTypeError, InvalidArgumentError, SymbolicValueError, 
 from ..core.graph import Tracer
 from ..core.rules import describe
 from ..core.shape import TensorShape, TensorSpec
+from ..core.symbolic import SymbolicTensor
 from ..core.tensor import ConcreteTensor
 
 
@@ -102,7 +103,7 @@ def trace_time_value_error(op: str, what: str, value: Any) -> SymbolicValueError
 def static_int(value: Any, op: str, what: str) -> int:
     """A Python int from an int, NumPy integer or scalar int tensor (also a symbolic one
     whose value is known when traced, e.g. `ember.shape(x)[1]` of a static dim)."""
-    if isinstance(value, Tracer):
+    if isinstance(value, (Tracer, SymbolicTensor)):  # a KerasTensor too, in a layer call
         known = known_value(value)
         if type(known) is int:
             return known
