@@ -71,3 +71,18 @@ def test_eager_ops_on_the_jax_backend_run_on_device_arrays():
     assert first.startswith("jax") or first.startswith("jaxlib")
     assert "[[8.0, 11.0], [16.0, 23.0]] 2" in first
     assert second == "ndarray"
+
+
+def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
+    import subprocess
+    import sys
+    code = "import ember; from ember.backend.numpy import allocator; print(allocator.TUNED)"
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "EMBER_TUNE_MALLOC": "0"})
+    assert off.stdout.strip() == "False"
+    if sys.platform.startswith("linux") and "glibc" in " ".join(
+            __import__("platform").libc_ver()):
+        assert on.stdout.strip() == "True"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..tables import merge_themes
+from . import allocator  # noqa: F401  (tunes glibc's malloc for array work; see there)
 
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
                                         "nn", "random", "extra", "conv", "strings", "records",
