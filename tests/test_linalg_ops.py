@@ -329,3 +329,24 @@ def test_rules_with_unknown_dims():
     assert es.abstract_eval(S([None, 2, 3]), S([3, 4]),
                             equation="...ij,jk->...ik").shape == (None, 2, 4)
     assert es.abstract_eval(S([2, 3]), equation="ba").shape == (3, 2)
+
+
+@pytest.mark.parametrize("equation", [
+    "aecd,abcd->acbe", "acbe,aecd->abcd", "abc,cd->abd", "abcd,cde->abe", "bij,bjk->bik",
+    "ij,ij->i", "ijk,ikl->jl", "abc,abd->acd", "abcd,be->aecd", "ab,cd->abcd", "abc,cb->a",
+    "btd,de->bte"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64"])
+def test_einsum_kernel_as_batched_matmul_equals_numpy(equation, dtype):
+    """Large two-operand einsums run as one batched np.matmul (batch, free and contracted
+    axes moved together; axes summed in one operand only pre-summed)."""
+    from ember.backend.numpy.linalg import einsum as kernel
+    rng = np.random.default_rng(0)
+    ins, _ = equation.split("->")
+    sa, sb = ins.split(",")
+    dims = {c: int(rng.integers(3, 9)) for c in set(sa + sb)}
+    a = rng.normal(size=[dims[c] for c in sa]).astype(dtype)
+    b = rng.normal(size=[dims[c] for c in sb]).astype(dtype)
+    out = kernel(a, b, equation=equation)
+    want = np.einsum(equation, a, b)
+    assert out.shape == want.shape and out.dtype == want.dtype
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
