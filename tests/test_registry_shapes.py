@@ -140,6 +140,13 @@ def scan(draw, case):
 
 
 @st.composite
+def one_axis(draw, case):
+    """softmax: any shape of rank >= 1, one axis of it."""
+    shape = draw(_shapes(min_rank=1))
+    return _fill(draw, case, [shape]), {"axis": draw(st.integers(0, len(shape) - 1))}
+
+
+@st.composite
 def arg_reduce(draw, case):
     """argmax/argmin: one axis (an empty one is invalid, as TF)."""
     shape = draw(_shapes(min_rank=1))
@@ -405,7 +412,7 @@ def shuffle(draw, case):
 
 
 STRATEGIES = {f.__name__: f for f in (
-    elementwise, broadcast, reduce, scan, arg_reduce, sort, top_k, vector, transpose,
+    elementwise, broadcast, reduce, scan, one_axis, arg_reduce, sort, top_k, vector, transpose,
     reverse, tile, pad, concat, split, split_like, reshape, reshape_dynamic, broadcast_to,
     broadcast_to_dynamic, matmul, einsum, roll, searchsorted, gather, labels, sample_shape,
     sample_shape_dynamic, shuffle)}

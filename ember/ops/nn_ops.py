@@ -22,6 +22,7 @@ from ..core.registry import public_op
 from ..core.tensor import TensorOps
 from ..prims.convert import as_tensor, cast, like, stop_gradient
 from ..prims.nn import relu, sparse_softmax_xent  # noqa: F401 - relu re-exported
+from ..prims.nn import softmax as _softmax_prim
 from . import math_ops as m
 from . import reduce_ops as r
 
@@ -189,7 +190,9 @@ def softmax(logits: Any, axis: Any = None, name: str | None = None) -> Any:
     """
     x = rules.floating("softmax", as_tensor(logits))
     a = _axis(x, axis, "softmax")
-    e = m.exp(_shifted(x, a))
+    if x.dtype.name in ("float16", "bfloat16", "float32", "float64"):
+        return _softmax_prim(x, a)  # one kernel (prims/nn.py)
+    e = m.exp(_shifted(x, a))  # complex: composed
     return m.truediv(e, r.reduce_sum(e, a, keepdims=True))
 
 

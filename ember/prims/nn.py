@@ -31,7 +31,7 @@ from .index import basic_getitem
 from .math import add, equal, multiply, subtract
 from .reduce import reduce_sum
 
-__all__ = ["relu", "sparse_softmax_xent"]
+__all__ = ["relu", "softmax", "sparse_softmax_xent"]
 
 
 # -- relu ------------------------------------------------------------------------------
@@ -58,6 +58,44 @@ def relu(features: Any, name: str | None = None) -> Any:
         array([0., 0., 2.], dtype=float32)
     """
     return bind1(relu_p, as_tensor(features))
+
+
+# -- softmax ---------------------------------------------------------------------------
+# NOTE: a primitive for speed, as TF's Softmax op: composed, softmax is five ops forward
+# (max, subtract, exp, sum, divide) and about ten backward, each a pass over an
+# attention-sized array; as a primitive it is one kernel forward and, for its gradient
+# y * (g - sum(g * y)), three ops (themselves differentiable, so higher derivatives work).
+
+def _softmax_rule(x: TensorSpec, axis: int) -> TensorSpec:
+    rank = x.shape.rank
+    if rank is not None and not 0 <= axis < rank:
+        raise ShapeError(f"softmax: axis {axis} is out of range for logits of rank {rank}.")
+    return x
+
+
+softmax_p = primitive("softmax", _softmax_rule, allowed=NP_FLOATS)
+
+
+def _softmax_vjp(g: Any, ins: tuple, out: Any, axis: int) -> tuple:
+    return (multiply(out, subtract(g, reduce_sum(multiply(g, out), axis, keepdims=True))),)
+
+
+defvjp(softmax_p, _softmax_vjp)
+
+
+def softmax(logits: Any, axis: int = -1) -> Any:
+    """`exp(x - max) / sum(exp(x - max))` along `axis` (one kernel; see the note above).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.prims.nn import softmax
+        >>> softmax(tf.constant([0.0, 0.0, 1000.0])).numpy()
+        array([0., 0., 1.], dtype=float32)
+    """
+    x = as_tensor(logits)
+    rank = x.shape.rank
+    a = axis + rank if rank is not None and axis < 0 else axis
+    return bind1(softmax_p, x, axis=int(a))
 
 
 # -- sparse softmax cross-entropy ----------------------------------------------------------

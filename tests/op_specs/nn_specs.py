@@ -53,7 +53,19 @@ def _labels_out_of_range(labels, logits):
     return labels.size > 0 and (labels.min() < 0 or labels.max() >= logits.shape[-1])
 
 
+def _softmax(x, axis):
+    if x.size == 0:
+        return x.copy()
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
+
+
 SPECS: dict = {
+    "softmax": varying([
+        Case((F64,), _softmax, params={"axis": 1}),
+        Case((F64,), _softmax, params={"axis": 0}),
+        Case((F32,), _softmax, params={"axis": 0}, rtol=1e-5),
+        Case((F64[:0],), _softmax, params={"axis": 1})], shapes="one_axis"),
     "sparse_softmax_xent": varying([
         Case((LAB, G64), _xent, diff_args=(1,), invalid=_labels_out_of_range),
         Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent, rtol=1e-5, diff_args=(1,),

@@ -48,5 +48,13 @@ def sparse_softmax_xent_grad(g, probs, labels):
     return (probs - hot) * jnp.asarray(g)[..., None]
 
 
-KERNELS = {"relu": relu, "relu_grad": relu_grad, "sparse_softmax_xent": sparse_softmax_xent,
+def softmax(x, axis):
+    x = jnp.asarray(x)
+    if x.dtype == np.float16:
+        return jax.nn.softmax(x.astype(np.float32), axis=axis).astype(np.float16)
+    return jax.nn.softmax(x, axis=axis)
+
+
+KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax,
+           "sparse_softmax_xent": sparse_softmax_xent,
            "sparse_softmax_xent_grad": sparse_softmax_xent_grad}

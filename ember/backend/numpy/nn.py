@@ -18,7 +18,18 @@ def relu_grad(g, y):
     return np.multiply(g, y > 0, dtype=g.dtype)
 
 
-KERNELS = {"relu": relu, "relu_grad": relu_grad}
+def softmax(x, axis):
+    """exp(x - max) / sum, in place on one temporary (float16 computed in float32)."""
+    if x.size == 0:
+        return x.copy()
+    z = x.astype(np.float32) if x.dtype == np.float16 else x
+    e = np.subtract(z, z.max(axis=axis, keepdims=True))
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e.astype(x.dtype, copy=False)
+
+
+KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax}
 
 
 def _check_labels(labels, n):

@@ -129,6 +129,7 @@ _CONVERT: dict = {
     "split": ("split", _split),
     "pad": ("pad", _pad),
     "stop_gradient": ("stop_gradient", lambda p, a: ({}, a)),
+    "softmax": ("softmax", lambda p, a: ({"axis": p.get("axis", -1)}, a)),
 }
 _CONVERT.update({prim: (name, _reduce) for prim, name in _REDUCE.items()})
 _CONVERT.update({prim: (name, _only()) for prim, name in {**_UNARY, **_BINARY}.items()})
