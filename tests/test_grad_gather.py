@@ -322,3 +322,16 @@ def test_gradients_with_unknown_dims_equal_eager(name):
         for e, t in zip(_value_grad_hess(fn)(tf.constant(x)), traced(tf.constant(x))):
             np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-9, atol=1e-12)
     assert traced.experimental_get_tracing_count() == 2
+
+
+def test_gather_gradient_with_many_repeated_ids_sums_each_row():
+    """The embedding-gradient path (many ids, rows summed by sorted runs)."""
+    rng = np.random.default_rng(0)
+    table = tf.Variable(rng.normal(size=(50, 8)))
+    ids = rng.integers(0, 50, (30, 7))
+    w = rng.normal(size=(30, 7, 8))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.gather(table, ids) * w)
+    want = np.zeros((50, 8))
+    np.add.at(want, ids.reshape(-1), w.reshape(-1, 8))
+    np.testing.assert_allclose(tape.gradient(loss, table).numpy(), want, rtol=1e-12)
