@@ -68,6 +68,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
 
 from . import autograph  # noqa: E402  (tf.autograph; installs itself in ember.function)
 from . import keras  # noqa: E402  (the Keras API sits on top of everything above)
+from .keras import losses, metrics, optimizers  # noqa: E402  (tf.metrics etc.: Keras', as TF 2.21)
 from . import summary, test, train  # noqa: E402  (tf.test, tf.train: use keras)
 from . import profiler  # noqa: E402  (tf.profiler)
 

@@ -7,8 +7,10 @@ Changes: imports (`import ember as tf`, `from ember.keras import ...`); the aclI
 archive (downloaded with `get_file(..., untar=True)`) is a small tree of the same layout
 written to a temporary directory: train/{pos,neg,unsup} and test/{pos,neg}, 40 short
 synthetic reviews per class with the word lists of each sentiment, `<br />` tags and
-punctuation; max_features 10000 -> 200, sequence_length 250 -> 20, epochs 10 -> 5,
-`verbose=0`; `tf.data.AUTOTUNE` kept; plots dropped.
+punctuation; max_features 10000 -> 200, sequence_length 250 -> 20, `verbose=0`;
+`tf.keras.utils.set_random_seed(0)` first (80 reviews train in 10 epochs to anywhere between
+0.5 and 1.0 test accuracy depending on the initial weights, in TF 2.21 as in ember);
+`tf.data.AUTOTUNE` kept; plots dropped.
 """
 
 import os
@@ -46,6 +48,7 @@ def write_imdb(root, n=40, seed=0):
 
 
 def program(tmp="/tmp"):
+    tf.keras.utils.set_random_seed(0)
     dataset_dir = os.path.join(tmp, 'aclImdb_v1')
     write_imdb(dataset_dir)
     train_dir = os.path.join(dataset_dir, 'aclImdb', 'train')
@@ -120,7 +123,7 @@ def program(tmp="/tmp"):
     model.compile(loss=losses.BinaryCrossentropy(),
                   optimizer='adam',
                   metrics=[tf.metrics.BinaryAccuracy(threshold=0.5)])
-    history = model.fit(train_ds, validation_data=val_ds, epochs=5, verbose=0)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=10, verbose=0)
     loss, accuracy = model.evaluate(test_ds, verbose=0)
 
     export_model = tf.keras.Sequential([
@@ -145,7 +148,6 @@ def program(tmp="/tmp"):
                 order=bool(preds[0, 0] > preds[2, 0]))
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: keras.layers.TextVectorization")
 def test_program(tmp_path):
     r = program(str(tmp_path))
     assert r["class_names"] == ["neg", "pos"]

@@ -24,6 +24,10 @@ from .normalization import *  # noqa: F401,F403
 from .normalization_extra import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .preprocessing import *  # noqa: F401,F403
+from .categorical import *  # noqa: F401,F403
+from .discretization import *  # noqa: F401,F403
+from .lookup_layers import *  # noqa: F401,F403
+from .text_vectorization import *  # noqa: F401,F403
 from .image_augmentation import *  # noqa: F401,F403
 from .image_augmentation_color import *  # noqa: F401,F403
 from .image_augmentation_mix import *  # noqa: F401,F403

@@ -30,7 +30,7 @@ from ..engine.naming import user_stacklevel
 from .. import config
 
 
-def _array(x: Any, what: str) -> np.ndarray:
+def _array(x: Any, what: str, text: bool = False) -> np.ndarray:
     if isinstance(x, KerasTensor):
         raise x._no_value(f"{what} on a KerasTensor")
     if isinstance(x, TensorOps):
@@ -38,9 +38,19 @@ def _array(x: Any, what: str) -> np.ndarray:
             raise TypeError(f"{what}: received a symbolic tensor {x!r}; call the model "
                             f"directly (model(x)) inside ember.function.")
         return x._value
-    if isinstance(x, np.ndarray):
-        return x
-    return to_array(x)
+    arr = x if isinstance(x, np.ndarray) else to_array(x)
+    return _text_as_bytes(arr) if text and arr.dtype.kind in "USO" else arr
+
+
+def _text_as_bytes(a: np.ndarray) -> np.ndarray:
+    """Text arrays (str, bytes, objects holding str) as tf.string holds them: objects
+    of UTF-8 bytes (other arrays unchanged)."""
+    if a.dtype == object and not (a.size and isinstance(a.flat[0], str)):
+        return a
+    out = np.empty(a.shape, dtype=object)
+    out.reshape(-1)[:] = [v.encode("utf-8") if isinstance(v, str) else bytes(v)
+                          for v in a.reshape(-1).tolist()]
+    return out
 
 
 def is_sequence(x: Any) -> bool:
@@ -58,13 +68,15 @@ def is_batch_iterable(x: Any) -> bool:
 class ArrayData:
     """In-memory inputs: `structure` (as given) and flat arrays of `n` samples each."""
 
-    def __init__(self, x: Any, what: str):
+    def __init__(self, x: Any, what: str, text: bool = True):
         if x is None:
             raise ValueError(f"{what}: no input data was given (x is None).")
         if isinstance(x, (list, tuple)) and x and all_numbers(x):
             x = to_array(x)  # a nested list of numbers is one array
         self.structure = x
-        self.arrays = [_array(a, what) for a in nest.flatten(x)]
+        # NOTE: text inputs (for models that take strings) become tf.string's objects of
+        # bytes; targets (text=False) keep their dtype, which fit then refuses by name
+        self.arrays = [_array(a, what, text) for a in nest.flatten(x)]
         if not self.arrays:
             raise ValueError(f"{what}: the input data is empty (received {x!r}).")
         sizes = [a.shape[0] if a.ndim else None for a in self.arrays]

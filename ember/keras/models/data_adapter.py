@@ -82,6 +82,9 @@ def _check_finite(arrays: list, names: list, what: str) -> None:
 def _check_dtypes(arrays: list, names: list, what: str) -> None:
     """Raises for data that is not numbers (strings, objects), naming the input."""
     for a, name in zip(arrays, names):
+        if name.startswith("x") and a.dtype == object and a.size and \
+                isinstance(a.flat[0], bytes):
+            continue  # text inputs (tf.string) of models that take strings
         if a.dtype.kind not in "biuf":
             raise TypeError(
                 f"{what}: {name} has dtype {a.dtype} ({a.dtype.kind!r} kind), but models "
@@ -161,10 +164,10 @@ class DataHandler:
         parts = [xd]
         yd = wd = None
         if y is not None:
-            yd = ArrayData(y, f"{what} (y)")
+            yd = ArrayData(y, f"{what} (y)", text=False)
             parts.append(yd)
         if sample_weight is not None:
-            wd = ArrayData(sample_weight, f"{what} (sample_weight)")
+            wd = ArrayData(sample_weight, f"{what} (sample_weight)", text=False)
         if class_weight:
             if yd is None or len(yd.arrays) != 1:
                 raise ValueError(f"{what}: class_weight needs a single target array y; for "
@@ -172,7 +175,7 @@ class DataHandler:
             cw = class_weights_to_sample_weights(yd.arrays[0], class_weight)
             if wd is not None:
                 cw = cw * np.asarray(wd.arrays[0]).reshape(cw.shape[0], -1)[:, 0]
-            wd = ArrayData(cw, f"{what} (sample_weight)")
+            wd = ArrayData(cw, f"{what} (sample_weight)", text=False)
         if wd is not None:
             parts.append(wd)
         sizes = {d.n for d in parts}
@@ -280,13 +283,13 @@ class DataHandler:
         arrays = list(xd.arrays)
         yd = wd = None
         if y is not None:
-            yd = ArrayData(y, f"{what} (y)")
+            yd = ArrayData(y, f"{what} (y)", text=False)
             arrays += yd.arrays
         if self._class_weight and yd is not None:
             cw = class_weights_to_sample_weights(yd.arrays[0], self._class_weight)
             sw = cw if sw is None else cw * np.asarray(sw).reshape(-1)
         if sw is not None:
-            wd = ArrayData(sw, f"{what} (sample_weight)")
+            wd = ArrayData(sw, f"{what} (sample_weight)", text=False)
             arrays += wd.arrays
         sizes = [d.n for d in (xd, yd, wd) if d is not None]
         if len(set(sizes)) > 1:

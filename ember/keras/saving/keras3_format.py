@@ -8,6 +8,9 @@ custom layer's sub-layers are found by attribute name (`block/inner/vars/0`), li
 layers as containers (`block/extra/dense_1`); an RNN layer's weights sit in its `cell`;
 the optimizer's variables are `optimizer/vars/<i>`. Each `vars` group has an attribute
 `name` (the object's name). A layer's own variables are numbered trainable first.
+A layer may add arrays under names (`vars/idf_weights` of a lookup layer) and, in a
+`.keras` archive, files (`assets/<path>/vocabulary.txt`), as Keras 3 does; see
+`_keras3_extra_variables` / `_keras3_assets` in keras/layers/index_lookup.py.
 
 `variable_groups(model)` lists those paths for an ember model; the writers and readers
 below use it, so a file goes both ways between ember and Keras 3.
@@ -36,8 +39,9 @@ from ...dtypes import as_dtype
 from ..serialization_registry import builtin_layer_class
 from .files import DamagedFileError, damaged, replacing
 
-__all__ = ["KERAS_VERSION", "is_keras3_weights", "load_keras3_weights", "read_keras3_archive",
-           "save_keras3_archive", "save_keras3_weights", "variable_groups"]
+__all__ = ["KERAS_VERSION", "is_keras3_weights", "layer_paths", "load_keras3_weights",
+           "read_keras3_archive", "save_keras3_archive", "save_keras3_weights",
+           "variable_groups"]
 
 KERAS_VERSION = "3.15.1"  # the Keras 3 release whose format ember writes
 _RNN = ("LSTM", "GRU", "SimpleRNN")
@@ -48,7 +52,8 @@ _WRAPPERS = {"TimeDistributed": ("layer",), "RNN": ("cell",), "StackedRNNCells":
              "MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense",
                                     "_gate_dense"),
              "GroupQueryAttention": ("_query_dense", "_key_dense", "_value_dense",
-                                     "_output_dense", "_gate_dense")}
+                                     "_output_dense", "_gate_dense"),
+             "TextVectorization": ("_lookup_layer",)}
 _LAYER_ATTRS: set = set()
 
 
@@ -130,11 +135,13 @@ def _children(obj: Any) -> list:
     return out
 
 
-def _walk(obj: Any, path: str, out: list, seen: set) -> None:
+def _walk(obj: Any, path: str, out: list, seen: set, objs: list | None = None) -> None:
     from ..engine.layer import Layer
     if id(obj) in seen:
         return
     seen.add(id(obj))
+    if objs is not None:
+        objs.append((path, obj))
     if _is_builtin(obj) and type(obj).__name__ in _RNN:
         out.append((path, obj.name, []))
         out.append((_join(path, "cell"), f"{_snake(type(obj).__name__)}_cell", _own(obj)))
@@ -142,21 +149,22 @@ def _walk(obj: Any, path: str, out: list, seen: set) -> None:
     out.append((path, obj.name, _own(obj)))
     for attr, child in _children(obj):
         if isinstance(child, Layer):
-            _walk(child, _join(path, attr), out, seen)
+            _walk(child, _join(path, attr), out, seen, objs)
         else:
-            _walk_container(child, _join(path, attr), out, seen)
+            _walk_container(child, _join(path, attr), out, seen, objs)
 
 
-def _walk_container(items: Any, path: str, out: list, seen: set) -> None:
+def _walk_container(items: Any, path: str, out: list, seen: set,
+                    objs: list | None = None) -> None:
     from ..engine.layer import Layer
     used: dict = {}
     for item in (list(items.values()) if isinstance(items, dict) else items):
         if isinstance(item, Layer):
             if id(item) not in seen:
                 _walk(item, _join(path, _unique(_snake(type(item).__name__), used)), out,
-                      seen)
+                      seen, objs)
         elif isinstance(item, (list, tuple, dict)):
-            _walk_container(item, _join(path, _unique("container", used)), out, seen)
+            _walk_container(item, _join(path, _unique("container", used)), out, seen, objs)
 
 
 def _join(a: str, b: str) -> str:
@@ -176,6 +184,20 @@ def variable_groups(model: Any) -> list:
     out: list = []
     _walk(model, "", out, set())
     return out
+
+
+def layer_paths(model: Any) -> list:
+    """`[(path, layer), ...]`: each layer at its Keras 3 path (as `variable_groups`).
+
+    Example:
+        >>> from ember import keras
+        >>> m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> [p for p, _ in layer_paths(m)]
+        ['', 'layers/dense']
+    """
+    objs: list = []
+    _walk(model, "", [], set(), objs)
+    return objs
 
 
 def _optimizer(model: Any) -> Any:
@@ -205,6 +227,11 @@ def write_h5(model: Any, f: Any, include_optimizer: bool = True) -> None:
     with h5py.File(f, "w", libver=("v108", "latest")) as h:  # metadata checksums too
         for path, name, variables in groups:
             _write_group(h, path, name, variables)
+        for path, layer in layer_paths(model):  # Keras 3's named arrays (idf_weights)
+            extra = getattr(layer, "_keras3_extra_variables", None)
+            for key, value in (extra() if extra is not None else {}).items():
+                h.require_group(_join(path, "vars")).create_dataset(key,
+                                                                    data=np.asarray(value))
         opt = _optimizer(model) if include_optimizer else None
         if opt is not None:
             _write_group(h, "optimizer", opt.name, list(opt.variables))
@@ -290,19 +317,39 @@ def read_h5(who: str, path: str, h: Any, model: Any, skip_mismatch: bool = False
     checked before any variable changes; what h5py can't read is a DamagedFileError."""
     try:
         updates = _read_all(who, path, h, model, skip_mismatch, optimizer)
+        extras = _read_extras(h, model)
     except (DamagedFileError, _Mismatch):
         raise
     except _H5_ERRORS as e:
         raise damaged(who, path, f"reading it failed ({type(e).__name__}: {e})") from e
     for v, value in updates:
         v.assign(value)
+    for load, arrays in extras:
+        load(arrays)
+
+
+def _read_extras(h: Any, model: Any) -> list:
+    """[(a layer's loader, {name: array})] of the named (not numbered) arrays of layers
+    that keep some (Keras 3's `idf_weights` of the lookup layers)."""
+    out = []
+    for where, layer in layer_paths(model):
+        load = getattr(layer, "_keras3_load_extra_variables", None)
+        group = h.get(_join(where, "vars")) if load is not None else None
+        if group is None:
+            continue
+        arrays = {k: np.asarray(group[k][()]) for k in group.keys()
+                  if not k.isdigit() and hasattr(group[k], "shape")}
+        if arrays:
+            out.append((load, arrays))
+    return out
 
 
 def _read_all(who: str, path: str, h: Any, model: Any, skip_mismatch: bool,
               optimizer: bool) -> list:
     groups = variable_groups(model)
     if not any(vs for _, _, vs in groups) and any(
-            n != "optimizer" and _datasets(h[n]) for n in h
+            n != "optimizer" and [d for d in _datasets(h[n])
+                                  if d.name.rsplit("/", 1)[-1].isdigit()] for n in h
             if not hasattr(h[n], "shape")):
         raise _Mismatch(f"{who}: model {model.name!r} has no weights yet: build it first "
                         f"(call it on data or model.build(input_shape)).")
@@ -360,6 +407,10 @@ def save_keras3_archive(model: Any, f: Any, config_text: str,
         z.writestr("metadata.json", json.dumps(metadata))
         z.writestr("config.json", config_text)
         z.writestr("model.weights.h5", weights.getbuffer(), zipfile.ZIP_STORED)
+        for path, layer in layer_paths(model):  # Keras 3's assets (lookup vocabularies)
+            assets = getattr(layer, "_keras3_assets", None)
+            for name, data in (assets() if assets is not None else {}).items():
+                z.writestr(f"assets/{_join(path, name)}", data)
 
 
 def read_keras3_archive(path: str, z: zipfile.ZipFile, model: Any, limit: int,
@@ -382,6 +433,18 @@ def read_keras3_archive(path: str, z: zipfile.ZipFile, model: Any, limit: int,
         raise damaged("load_model", path, f"its model.weights.h5 is not HDF5: {e}") from e
     with h:
         read_h5("load_model", path, h, model, optimizer=optimizer)
+    for where, layer in layer_paths(model):
+        load = getattr(layer, "_keras3_load_assets", None)
+        if load is None:
+            continue
+        prefix = f"assets/{where}/" if where else "assets/"
+        files = {n[len(prefix):]: read_member(z, n, _ASSET_LIMIT, "load_model", path)
+                 for n in sorted(names) if n.startswith(prefix) and n != prefix
+                 and "/" not in n[len(prefix):]}
+        load(files)
+
+
+_ASSET_LIMIT = 1 << 28  # a larger asset (a vocabulary file) is refused
 
 
 def weights_limit(model: Any) -> int:
