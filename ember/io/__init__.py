@@ -8,6 +8,7 @@
   (a VarLenFeature parses to a dense, zero-padded tensor: ember has no SparseTensor);
 - `decode_png` / `decode_jpeg` / `decode_image` / `encode_png` / `encode_jpeg` (Pillow:
   `pip install ember[image]`);
+- `decode_raw` (the bytes of strings as numbers);
 - `serialize_tensor` / `parse_tensor` are not supported yet.
 
 Example:
@@ -31,9 +32,10 @@ from .images import (decode_bmp, decode_gif, decode_image, decode_jpeg, decode_p
                      encode_jpeg, encode_png)
 from .parsing import (FixedLenFeature, VarLenFeature, decode_csv, parse_example,
                       parse_single_example, read_file, write_file)
+from .raw import decode_raw
 from .tfrecord import TFRecordOptions, TFRecordWriter, tf_record_iterator
 
 __all__ = ["gfile", "read_file", "write_file", "decode_csv", "TFRecordWriter",
            "TFRecordOptions", "tf_record_iterator", "FixedLenFeature", "VarLenFeature",
            "parse_example", "parse_single_example", "decode_png", "decode_jpeg",
-           "decode_image", "decode_gif", "decode_bmp", "encode_png", "encode_jpeg"]
+           "decode_image", "decode_gif", "decode_bmp", "encode_png", "encode_jpeg", "decode_raw"]

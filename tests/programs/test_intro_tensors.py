@@ -172,7 +172,6 @@ def test_ragged():
     assert program_ragged() == ([[0, 1, 2, 3], [4, 5], [6, 7, 8], [9]], "(4, None)")
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.io.decode_raw")
 def test_strings():
     assert program_strings() == [b'Gray wolf', [b'Gray wolf', b'Quick brown fox', b'Lazy dog'],
                                  '🥳👍'.encode(), [b'Gray', b'wolf'], [1.0, 10.0, 100.0],
