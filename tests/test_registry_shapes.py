@@ -146,6 +146,30 @@ def one_axis(draw, case):
     return _fill(draw, case, [shape]), {"axis": draw(st.integers(0, len(shape) - 1))}
 
 
+def _layer_norm_shapes(draw, case) -> tuple:
+    """x's shape (rank >= 1), a non-empty sorted set of its axes, and the weights' shapes
+    (the normalized axes' sizes) that the case's `scale` / `center` ask for."""
+    shape = draw(_shapes(min_rank=1))
+    axis = _axis_set(draw, len(shape)) or (draw(st.integers(0, len(shape) - 1)),)
+    norm = tuple(shape[a] for a in axis)
+    n = int(case.params["scale"]) + int(case.params["center"])
+    return shape, {**case.params, "axis": axis}, [norm] * n
+
+
+@st.composite
+def layer_norm(draw, case):
+    """layer_norm(x, [gamma], [beta]) over a random set of axes."""
+    shape, params, weights = _layer_norm_shapes(draw, case)
+    return _fill(draw, case, [shape] + weights), params
+
+
+@st.composite
+def layer_norm_grad(draw, case):
+    """layer_norm_grad(g, x, [gamma]) over a random set of axes."""
+    shape, params, weights = _layer_norm_shapes(draw, case)
+    return _fill(draw, case, [shape, shape] + weights[:int(params["scale"])]), params
+
+
 @st.composite
 def arg_reduce(draw, case):
     """argmax/argmin: one axis (an empty one is invalid, as TF)."""
@@ -412,10 +436,10 @@ def shuffle(draw, case):
 
 
 STRATEGIES = {f.__name__: f for f in (
-    elementwise, broadcast, reduce, scan, one_axis, arg_reduce, sort, top_k, vector, transpose,
-    reverse, tile, pad, concat, split, split_like, reshape, reshape_dynamic, broadcast_to,
-    broadcast_to_dynamic, matmul, einsum, roll, searchsorted, gather, labels, sample_shape,
-    sample_shape_dynamic, shuffle)}
+    elementwise, broadcast, reduce, scan, one_axis, layer_norm, layer_norm_grad, arg_reduce,
+    sort, top_k, vector, transpose, reverse, tile, pad, concat, split, split_like, reshape,
+    reshape_dynamic, broadcast_to, broadcast_to_dynamic, matmul, einsum, roll, searchsorted,
+    gather, labels, sample_shape, sample_shape_dynamic, shuffle)}
 
 
 # -- the check ---------------------------------------------------------------------------

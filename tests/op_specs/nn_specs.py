@@ -1,7 +1,8 @@
 """Specs of the nn primitives (ember/prims/nn.py).
 
 Most of `ember.nn` is composite (checked against NumPy formulas in tests/test_nn_ops.py);
-relu (and its gradient, relu_grad) are primitives for speed.
+relu (and its gradient, relu_grad), softmax, the sparse softmax cross-entropy and layer
+normalization (layer_norm, layer_norm_grad) are primitives for speed.
 """
 
 from __future__ import annotations
@@ -60,7 +61,84 @@ def _softmax(x, axis):
     return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
 
 
+def _ln_stats(x, axis, epsilon):
+    """(xhat, inv, gamma's broadcast shape) of x over `axis`, in float64."""
+    z = x.astype(np.float64)
+    xc = z - z.mean(axis=axis, keepdims=True)
+    inv = 1.0 / np.sqrt((xc * xc).mean(axis=axis, keepdims=True) + epsilon)
+    return xc * inv, inv, [x.shape[a] if a in axis else 1 for a in range(x.ndim)]
+
+
+def _layer_norm(x, *weights, axis, epsilon, scale, center):
+    """gamma * (x - mean) / sqrt(var + epsilon) + beta over `axis` (float64 throughout)."""
+    if x.size == 0:
+        return x.copy()
+    y, _, bshape = _ln_stats(x, axis, epsilon)
+    if scale:
+        y = y * weights[0].astype(np.float64).reshape(bshape)
+    if center:
+        y = y + weights[-1].astype(np.float64).reshape(bshape)
+    return y.astype(x.dtype)
+
+
+def _layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
+    """dx = inv * (g*gamma - mean(g*gamma) - xhat * mean(g*gamma*xhat)) over `axis`,
+    dgamma = sum(g * xhat) and dbeta = sum(g) over the other axes."""
+    norm = tuple(x.shape[a] for a in axis)
+    others = tuple(a for a in range(x.ndim) if a not in axis)
+    if x.size == 0:
+        return (np.zeros(x.shape, x.dtype),) + (np.zeros(norm, x.dtype),) * (scale + center)
+    xhat, inv, bshape = _ln_stats(x, axis, epsilon)
+    gz = g.astype(np.float64)
+    gg = gz * weights[0].astype(np.float64).reshape(bshape) if scale else gz
+    m1 = gg.mean(axis=axis, keepdims=True)
+    m2 = (gg * xhat).mean(axis=axis, keepdims=True)
+    outs = [((gg - m1) - xhat * m2) * inv]
+    if scale:
+        outs.append((gz * xhat).sum(axis=others).reshape(norm))
+    if center:
+        outs.append(gz.sum(axis=others).reshape(norm))
+    return tuple(o.astype(x.dtype) for o in outs)
+
+
+X3 = R.standard_normal((2, 3, 4))
+G3 = R.standard_normal((2, 3, 4))
+W4, B4 = R.uniform(0.5, 2.0, (4,)), R.standard_normal((4,))
+W34, B34 = R.uniform(0.5, 2.0, (3, 4)), R.standard_normal((3, 4))
+W24 = R.uniform(0.5, 2.0, (2, 4))
+_LN = {"epsilon": 1e-3, "scale": True, "center": True}
+
+
 SPECS: dict = {
+    "layer_norm": [
+        Case((F64, W4, B4), _layer_norm, params={"axis": (1,), **_LN}, shapes="layer_norm"),
+        Case((X3, W34, B34), _layer_norm, params={"axis": (1, 2), **_LN},
+             shapes="layer_norm"),
+        Case((X3, W24), _layer_norm, params={"axis": (0, 2), "epsilon": 1e-5, "scale": True,
+                                             "center": False}, shapes="layer_norm"),
+        Case((X3, B4), _layer_norm, params={"axis": (2,), "epsilon": 0.1, "scale": False,
+                                            "center": True}, shapes="layer_norm"),
+        Case((X3,), _layer_norm, params={"axis": (1,), "epsilon": 1e-3, "scale": False,
+                                         "center": False}, shapes="layer_norm"),
+        Case(tuple(a.astype(np.float32) for a in (X3, W4, B4)), _layer_norm,
+             params={"axis": (2,), **_LN}, rtol=1e-5, atol=1e-5, shapes="layer_norm"),
+        Case((X3[:0], W34, B34), _layer_norm, params={"axis": (1, 2), **_LN},
+             shapes="layer_norm")],
+    "layer_norm_grad": [
+        Case((G64, F64, W4), _layer_norm_grad, params={"axis": (1,), **_LN},
+             shapes="layer_norm_grad"),
+        Case((G3, X3, W34), _layer_norm_grad, params={"axis": (1, 2), "epsilon": 1e-3,
+                                                      "scale": True, "center": False},
+             shapes="layer_norm_grad"),
+        Case((G3, X3), _layer_norm_grad, params={"axis": (0, 2), "epsilon": 1e-3,
+                                                 "scale": False, "center": True},
+             shapes="layer_norm_grad"),
+        Case((G3, X3, W24), _layer_norm_grad, params={"axis": (0, 2), **_LN},
+             shapes="layer_norm_grad"),
+        Case(tuple(a.astype(np.float32) for a in (G3, X3, W4)), _layer_norm_grad,
+             params={"axis": (2,), **_LN}, rtol=1e-4, atol=1e-5, shapes="layer_norm_grad"),
+        Case((G3[:, :0], X3[:, :0], W4), _layer_norm_grad, params={"axis": (2,), **_LN},
+             shapes="layer_norm_grad")],
     "softmax": varying([
         Case((F64,), _softmax, params={"axis": 1}),
         Case((F64,), _softmax, params={"axis": 0}),

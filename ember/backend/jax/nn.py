@@ -1,5 +1,5 @@
-"""JAX kernels for the neural-network primitives: relu, its gradient, and the fused sparse
-softmax cross-entropy with its gradient.
+"""JAX kernels for the neural-network primitives: relu, its gradient, softmax, the fused
+sparse softmax cross-entropy with its gradient, and layer normalization with its gradient.
 
 NOTE: a label outside [0, n) raises on NumPy; inside a compiled XLA function it can't, so
 on this backend such a row's loss is nan and its gradient row is the softmax (no class
@@ -55,6 +55,49 @@ def softmax(x, axis):
     return jax.nn.softmax(x, axis=axis)
 
 
+def _normalized(x, axis, epsilon):
+    """(xhat, inv) over `axis`, in float32 at least (float16 / bfloat16 as Keras)."""
+    z = jnp.asarray(x)
+    if z.dtype.itemsize < 4:
+        z = z.astype(np.float32)
+    mean = jnp.mean(z, axis=axis, keepdims=True)
+    xc = z - mean
+    inv = jax.lax.rsqrt(jnp.mean(xc * xc, axis=axis, keepdims=True) + epsilon)
+    return xc * inv, inv
+
+
+def _weight(w, like, axis):
+    it = iter(w.shape)
+    return jnp.asarray(w).astype(like.dtype).reshape(
+        [next(it) if a in axis else 1 for a in range(like.ndim)])
+
+
+def layer_norm(x, *weights, axis, epsilon, scale, center):
+    y, _ = _normalized(x, axis, epsilon)
+    if scale:
+        y = y * _weight(weights[0], y, axis)
+    if center:
+        y = y + _weight(weights[-1], y, axis)
+    return y.astype(jnp.result_type(x))
+
+
+def layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
+    xhat, inv = _normalized(x, axis, epsilon)
+    gz = jnp.asarray(g).astype(xhat.dtype)
+    dtype = jnp.result_type(x)
+    others = tuple(a for a in range(xhat.ndim) if a not in axis)
+    gg = gz * _weight(weights[0], xhat, axis) if scale else gz
+    m1 = jnp.mean(gg, axis=axis, keepdims=True)
+    m2 = jnp.mean(gg * xhat, axis=axis, keepdims=True)
+    outs = [(((gg - m1) - xhat * m2) * inv).astype(dtype)]
+    if scale:
+        outs.append(jnp.sum(gz * xhat, axis=others).astype(jnp.result_type(weights[0])))
+    if center:
+        outs.append(jnp.sum(gz, axis=others).astype(dtype))
+    return tuple(outs)
+
+
 KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax,
+           "layer_norm": layer_norm, "layer_norm_grad": layer_norm_grad,
            "sparse_softmax_xent": sparse_softmax_xent,
            "sparse_softmax_xent_grad": sparse_softmax_xent_grad}

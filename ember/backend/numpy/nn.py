@@ -29,7 +29,115 @@ def softmax(x, axis):
     return e.astype(x.dtype, copy=False)
 
 
-KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax}
+def _wide(a):
+    """float16 / bfloat16 as float32 (the precision the normalization computes in)."""
+    return a.astype(np.float32) if a.dtype.itemsize < 4 else a
+
+
+def _centered(x, axis, epsilon):
+    """(xc, inv, rows): `xc = x - mean` and `inv = 1 / sqrt(var + epsilon)` over `axis`, in
+    float32 at least. When `axis` are x's last axes (the usual case) xc is a (rows,
+    features) matrix, inv a column and `rows` True: the sums over the features are then
+    BLAS matrix-vector products; else both keep x's rank."""
+    z = _wide(x)
+    k = len(axis)
+    rows = axis == tuple(range(x.ndim - k, x.ndim))
+    if rows:
+        d = int(np.prod(x.shape[x.ndim - k:]))
+        m = z.reshape(z.size // d, d)
+        mean = np.dot(m, np.full(d, 1.0 / d, z.dtype))[:, None]
+        xc = np.subtract(m, mean, out=m if z is not x else None)
+        var = np.einsum("ij,ij->i", xc, xc)[:, None]
+        var *= z.dtype.type(1.0 / d)
+    else:
+        mean = z.mean(axis=axis, keepdims=True)
+        xc = np.subtract(z, mean, out=z if z is not x else None)
+        var = np.square(xc).mean(axis=axis, keepdims=True)
+    var += z.dtype.type(epsilon)
+    inv = np.sqrt(var, out=var)
+    np.divide(1, inv, out=inv)
+    return xc, inv, rows
+
+
+def _weight(w, xc, rows, axis):
+    """A weight of the normalized axes' shape, broadcastable against xc, in its dtype."""
+    w = w.astype(xc.dtype, copy=False)
+    if rows:
+        return w.reshape(-1)
+    it = iter(w.shape)
+    return w.reshape([next(it) if a in axis else 1 for a in range(xc.ndim)])
+
+
+def layer_norm(x, *weights, axis, epsilon, scale, center):
+    """`gamma * (x - mean) / sqrt(var + epsilon) + beta` over `axis` (float16 and bfloat16
+    computed in float32), in place on one temporary."""
+    if x.size == 0:
+        return np.empty(x.shape, x.dtype)
+    y, inv, rows = _centered(x, axis, epsilon)
+    y *= inv
+    if scale:
+        y *= _weight(weights[0], y, rows, axis)
+    if center:
+        y += _weight(weights[-1], y, rows, axis)
+    return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
+    """(dx, [dgamma], [dbeta]) of layer_norm for the output cotangent g (see
+    ember/prims/nn.py): dx = inv * (g*gamma - mean(g*gamma) - xhat * mean(g*gamma*xhat))
+    over `axis`, dgamma = sum(g * xhat) and dbeta = sum(g) over the other axes, with
+    xhat = (x - mean) * inv never formed: `p = g * (x - mean)` gives dgamma and the second
+    mean through matrix-vector products (`inv` folded into their vectors)."""
+    norm = tuple(x.shape[a] for a in axis)
+    if x.size == 0:
+        outs = [np.zeros(x.shape, x.dtype)]
+        outs += [np.zeros(norm, weights[0].dtype)] if scale else []
+        return tuple(outs + ([np.zeros(norm, x.dtype)] if center else []))
+    xc, inv, rows = _centered(x, axis, epsilon)
+    gz = _wide(g).reshape(xc.shape)
+    gamma = _weight(weights[0], xc, rows, axis) if scale else None
+    p = gz * xc
+    outs = []
+    if rows:  # (rows, features) matrices: BLAS products for the sums
+        d = xc.shape[1]
+        vec = gamma if scale else np.ones(d, xc.dtype)
+        if scale:
+            outs.append(np.dot(inv[:, 0], p))
+        if center:
+            outs.append(np.dot(np.ones(xc.shape[0], xc.dtype), gz))
+        m1 = np.dot(gz, vec)[:, None]
+        m1 *= xc.dtype.type(1.0 / d)
+        m2 = np.dot(p, vec)[:, None]
+        m2 *= xc.dtype.type(1.0 / d)
+    else:
+        others = tuple(a for a in range(x.ndim) if a not in axis)
+        if scale:
+            outs.append((p * inv).sum(axis=others))
+        if center:
+            outs.append(gz.sum(axis=others))
+        m1 = (gz * gamma if scale else gz).mean(axis=axis, keepdims=True)
+        m2 = (p * gamma if scale else p).mean(axis=axis, keepdims=True)
+    # m2 = mean(g*gamma*xc) = mean(g*gamma*xhat) / inv, so
+    # dx = inv * ((g*gamma - m1) - xc * (inv**2 * m2))
+    m2 *= inv * inv
+    dx = p  # reused: p is no longer needed
+    if scale:
+        np.multiply(gz, gamma, out=dx)
+    else:
+        np.copyto(dx, gz)
+    dx -= m1
+    xc *= m2
+    dx -= xc
+    dx *= inv
+    if scale:
+        outs[0] = outs[0].reshape(norm).astype(weights[0].dtype, copy=False)
+    if center:
+        outs[-1] = outs[-1].reshape(norm).astype(x.dtype, copy=False)
+    return (dx.reshape(x.shape).astype(x.dtype, copy=False), *outs)
+
+
+KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax, "layer_norm": layer_norm,
+           "layer_norm_grad": layer_norm_grad}
 
 
 def _check_labels(labels, n):

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...core.registry import autocast_read
 from ...core.tensor import TensorOps
 from ...ops import math_ops as m
 from ...prims.convert import cast
+from ...prims.nn import layer_norm
 from ...ops.nn_ops import l2_normalize, moments
 from ...ops.shape_ops import reshape
 from .. import constraints, initializers, regularizers
@@ -181,6 +183,15 @@ class LayerNormalization(_Normalizer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
+        # NOTE: the fused primitive (ember/prims/nn.py: one kernel forward, one backward,
+        # float16 / bfloat16 computed in float32 as Keras 3) wherever the weights, as this
+        # call reads them (mixed precision: in the compute dtype), have the inputs' float
+        # dtype; the composed ops otherwise (e.g. autocast=False with other inputs).
+        weights = [autocast_read(w) for w in (self.gamma, self.beta) if w is not None]
+        if inputs.dtype.is_floating and all(w.dtype == inputs.dtype for w in weights):
+            gamma = weights[0] if self.scale else None
+            beta = weights[-1] if self.center else None
+            return layer_norm(inputs, gamma, beta, axis=self._axes, epsilon=self.epsilon)
         mean, variance = moments(inputs, list(self._axes), keepdims=True)
         return self._normalize(inputs, mean, variance, self._bshape)
 
