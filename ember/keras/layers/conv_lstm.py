@@ -29,7 +29,7 @@ from ..ops.nn import conv
 from .convolutional import as_int_tuple, check_data_format, check_padding
 from .recurrent import _ForgetBiasInit
 from .rnn_cells import DropoutCellMixin, _tensor
-from .rnn_loop import check_rate
+from .rnn_loop import set_gate_options
 from .rnn_wrappers import RNN
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
@@ -87,22 +87,12 @@ class ConvLSTMCell(DropoutCellMixin, Layer):
         self.padding = check_padding(kind, self._owner, padding)
         self.data_format = check_data_format(kind, self._owner, data_format,
                                              channels_first=True)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
+        set_gate_options(self, kind, self._owner, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(kind, self._owner, "dropout", dropout)
-        self.recurrent_dropout = check_rate(kind, self._owner, "recurrent_dropout",
-                                            recurrent_dropout)
         self.seed = seed
         self.spatial_dims: tuple = ()
         self._state_shape: list = []

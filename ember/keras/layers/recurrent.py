@@ -42,7 +42,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
-from .rnn_loop import StatefulMixin, check_rate, dropout_mask
+from .rnn_loop import StatefulMixin, dropout_mask, set_gate_options
 
 __all__ = ["LSTM", "GRU", "SimpleRNN"]
 
@@ -91,21 +91,11 @@ class _RNN(StatefulMixin, Layer):
                 f"transpose the inputs to (batch, timesteps, features) with "
                 f"ember.transpose(x, [1, 0, 2]).")
         self.units = units
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(kind, self.name, "dropout", dropout)
-        self.recurrent_dropout = check_rate(kind, self.name, "recurrent_dropout",
-                                            recurrent_dropout)
+        set_gate_options(self, kind, self.name, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout)
         self.seed = seed
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.return_sequences = bool(return_sequences)

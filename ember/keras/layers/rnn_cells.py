@@ -29,7 +29,7 @@ from ...prims.convert import cast, convert_to_tensor
 from .. import activations, constraints, initializers, regularizers
 from ..engine.layer import Layer
 from .recurrent import _ForgetBiasInit
-from .rnn_loop import check_rate, dropout_mask
+from .rnn_loop import dropout_mask, set_gate_options
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
 
@@ -111,21 +111,11 @@ class _Cell(DropoutCellMixin, Layer):
             raise ValueError(f'Layer "{self.name}" ({kind}): seed must be an int or None, '
                              f"received seed={seed!r}.")
         self.units = units
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(kind, self.name, "dropout", dropout)
-        self.recurrent_dropout = check_rate(kind, self.name, "recurrent_dropout",
-                                            recurrent_dropout)
+        set_gate_options(self, kind, self.name, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout)
         self.seed = seed
         self.output_size = units
 

@@ -34,6 +34,7 @@ from ...ops.gather_ops import gather
 from ...prims.convert import cast, constant, convert_to_tensor
 from ...prims.math import where
 from ...prims.reduce import cumsum
+from .. import activations, constraints, initializers, regularizers
 from ..engine.call_context import CALL
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer_utils import init_scope
@@ -51,6 +52,31 @@ def check_rate(kind: str, name: str, what: str, value: Any) -> float:
         raise ValueError(f'Layer "{name}" ({kind}): {what} must be a float in [0, 1) (the '
                          f"fraction of units to drop), received {what}={value!r}.")
     return rate
+
+
+def set_gate_options(layer: Any, kind: str, name: str, activation: Any,
+                     recurrent_activation: Any, use_bias: Any, kernel_initializer: Any,
+                     recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
+                     recurrent_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
+                     recurrent_constraint: Any, bias_constraint: Any, dropout: Any,
+                     recurrent_dropout: Any) -> None:
+    """Sets the options every recurrent layer and cell shares (activations, the
+    initializers / regularizers / constraints of kernel, recurrent kernel and bias, the
+    dropout rates), each resolved as Keras does (`activations.get`, ...)."""
+    layer.activation = activations.get(activation)
+    layer.recurrent_activation = activations.get(recurrent_activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.recurrent_initializer = initializers.get(recurrent_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.recurrent_constraint = constraints.get(recurrent_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+    layer.dropout = check_rate(kind, name, "dropout", dropout)
+    layer.recurrent_dropout = check_rate(kind, name, "recurrent_dropout", recurrent_dropout)
 
 
 def check_mask(layer: Any, inputs: Any, mask: Any) -> Any:
