@@ -20,6 +20,7 @@ from ...ops.creation_ops import ones
 from ...ops.linalg_ops import einsum
 from ...prims.convert import cast
 from .. import config
+from ...prims.nn import layer_norm
 from ...sparse.sparse_ops import from_dense
 from ._dtypes import promote, result_type, standardize_dtype, to_tensor
 from ._nn_common import axes_of, floating
@@ -264,6 +265,12 @@ def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any =
         if gamma is not None:
             out = m.multiply(out, _broadcast_param(gamma, x, axes))
         return cast(out, original)
+    want = [x.shape[a] for a in axes]
+    params = [None if w is None else cast(to_tensor(w), x.dtype) for w in (gamma, beta)]
+    if None not in want and all(w is None or w.shape.as_list() == want for w in params):
+        # one fused kernel each way (prims/nn.py layer_norm), as LayerNormalization
+        return cast(layer_norm(x, params[0], params[1], axis=tuple(axes), epsilon=eps),
+                    original)
     mean, var = moments(x, axes, keepdims=True)
     inv = m.rsqrt(m.add(var, _c(x, eps)))
     if gamma is not None:

@@ -107,9 +107,12 @@ def test_batch_normalization(axis):
 @pytest.mark.parametrize("axis", [-1, (1, 2), 0])
 def test_layer_and_rms_normalization(axis):
     x = _r(2, 3, 4)
-    check_op("layer_normalization", x, axis=axis, module="nn", atol=1e-5)
+    # NOTE: normalizing 4 float32 values divides by their spread: when a draw happens to
+    # be nearly constant along the axis, float32 rounding (different summation orders
+    # here and in Keras) is amplified to ~3e-5; the tolerance allows for that
+    check_op("layer_normalization", x, axis=axis, module="nn", atol=1e-4, rtol=1e-4)
     check_op("rms_normalization", x, axis=axis, module="nn", atol=1e-5)
-    check_op("layer_normalization", x, _r(4), _r(4), module="nn", atol=1e-5)
+    check_op("layer_normalization", x, _r(4), _r(4), module="nn", atol=1e-4, rtol=1e-4)
     check_op("rms_normalization", x, _r(4), module="nn", atol=1e-5)
 
 
