@@ -92,11 +92,27 @@ class Model(TrainingMixin, Layer):
     # -- structure -------------------------------------------------------------------
     @property
     def layers(self) -> list:
-        """The model's layers: for a functional model in graph order (its InputLayers
-        first), for a subclassed model those set as attributes."""
+        """The model's layers: for a functional model in Keras' order (its InputLayers
+        first, then by depth from the outputs), for a subclassed model those set as
+        attributes. Ops on KerasTensors are listed too (as tf.keras 2's TFOpLambda
+        layers); Keras 3 keeps them in `operations` only."""
         if self._graph is not None:
             return list(self._graph.layers)
         return self._tracked()[1]
+
+    @property
+    def operations(self) -> list:
+        """Keras 3's list of a model's layers and op nodes, in `layers`' order.
+
+        Example:
+            >>> import ember as tf
+            >>> from ember import keras
+            >>> x = keras.Input((2,))
+            >>> m = keras.Model(x, keras.layers.Dense(1, name="d")(tf.abs(x)))
+            >>> [type(op).__name__ for op in m.operations]
+            ['InputLayer', 'OpLayer', 'Dense']
+        """
+        return self.layers
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index into `layers`.
