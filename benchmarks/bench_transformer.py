@@ -151,9 +151,13 @@ def keras_model(keras):
     return model
 
 
-def keras_epoch(keras, x: np.ndarray, y: np.ndarray):
-    """A compiled (warmed-up) model and a function that fits it for one epoch."""
+def keras_epoch(keras, x: np.ndarray, y: np.ndarray, jit_compile: bool = False):
+    """A compiled (warmed-up) model and a function that fits it for one epoch;
+    `jit_compile=True` recompiles it for XLA (ember with jax installed)."""
     model = keras_model(keras)
+    if jit_compile:
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=True,
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, epochs=1, verbose=0)
 
     def epoch():
@@ -276,7 +280,14 @@ def ember_candidates(x, y) -> dict:
     import ember
     from ember import keras
     _, epoch = keras_epoch(keras, x, y)
-    return {"fits": {"ember fit": epoch}, "version": f"ember {ember.__version__}"}
+    fits = {"ember fit": epoch}
+    try:
+        import jax  # noqa: F401  (ember's XLA path: model.compile(jit_compile=True))
+        _, fits["ember fit, jit_compile=True (XLA)"] = keras_epoch(keras, x, y,
+                                                                   jit_compile=True)
+    except ImportError:
+        print("ember with jit_compile=True skipped: jax is not installed")
+    return {"fits": fits, "version": f"ember {ember.__version__}"}
 
 
 def torch_candidates(x, y) -> dict:
