@@ -31,6 +31,7 @@ from .text_vectorization import *  # noqa: F401,F403
 from .image_augmentation import *  # noqa: F401,F403
 from .image_augmentation_color import *  # noqa: F401,F403
 from .image_augmentation_mix import *  # noqa: F401,F403
+from .image_augmentation_extra import *  # noqa: F401,F403
 from .image_preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
@@ -45,6 +46,7 @@ from .reshaping_3d import *  # noqa: F401,F403
 from .pooling_extra import *  # noqa: F401,F403
 from .wrappers_misc import *  # noqa: F401,F403
 from .aliases import *  # noqa: F401,F403
+from .audio import *  # noqa: F401,F403
 
 from .serialization import deserialize, get, serialize  # noqa: F401
 from .. import serialization_registry
