@@ -2,16 +2,17 @@
 Keras' layer names, order and weight shapes, so Keras' weights load unchanged.
 
 Built: ResNet50/101/152 (`resnet`, `resnet50`), ResNet50V2/101V2/152V2 (`resnet_v2`),
-MobileNetV2 (`mobilenet_v2`), MobileNetV3Small/Large (`mobilenet_v3`), EfficientNetB0-B7
-(`efficientnet`), VGG16 (`vgg16`), VGG19 (`vgg19`), DenseNet121/169/201 (`densenet`) and
-ConvNeXtTiny/Small/Base/Large/XLarge (`convnext`), with each module's
+MobileNet (`mobilenet`), MobileNetV2 (`mobilenet_v2`), MobileNetV3Small/Large
+(`mobilenet_v3`), EfficientNetB0-B7 (`efficientnet`), VGG16 (`vgg16`), VGG19 (`vgg19`),
+DenseNet121/169/201 (`densenet`), ConvNeXtTiny/Small/Base/Large/XLarge (`convnext`),
+Xception (`xception`) and InceptionV3 (`inception_v3`), with each module's
 `preprocess_input` and `decode_predictions` (`imagenet_utils`).
 
 `weights="imagenet"` reads Keras' published `.h5` file from the Keras cache
 (`$KERAS_HOME/models/` or `~/.keras/models/`): ember does not download it, and a missing
 file raises `FileNotFoundError` naming the file, its URL and where to put it. The other
-Keras applications (Xception, InceptionV3, InceptionResNetV2, MobileNet, NASNet,
-EfficientNetV2) raise NotImplementedError.
+Keras applications (InceptionResNetV2, NASNet, EfficientNetV2) raise
+NotImplementedError.
 
 Example:
     >>> from ember import keras
@@ -25,32 +26,37 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import (convnext, densenet, efficientnet, imagenet_utils, mobilenet_v2,  # noqa: F401
-               mobilenet_v3, resnet, resnet50, resnet_v2, vgg16, vgg19)
+from . import (convnext, densenet, efficientnet, imagenet_utils,  # noqa: F401
+               inception_v3, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50,
+               resnet_v2, vgg16, vgg19, xception)
 from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
                        ConvNeXtXLarge)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                            EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .inception_v3 import InceptionV3
+from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from .resnet import ResNet50, ResNet101, ResNet152
 from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
 from .vgg19 import VGG19
+from .xception import Xception
 
-_NOT_BUILT = ("Xception", "InceptionV3", "InceptionResNetV2", "MobileNet", "NASNetMobile",
-              "NASNetLarge", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
-              "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L")
+_NOT_BUILT = ("InceptionResNetV2", "NASNetMobile", "NASNetLarge", "EfficientNetV2B0",
+              "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+              "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L")
 
 
 def _not_built(name: str) -> Callable:
     def constructor(*args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             f"keras.applications.{name} is not available in ember yet. The built models "
-            f"are: ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, "
-            f"MobileNetV3Small/Large, EfficientNetB0-B7, VGG16, VGG19, "
-            f"DenseNet121/169/201 and ConvNeXtTiny/Small/Base/Large/XLarge.")
+            f"are: ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, "
+            f"MobileNetV2, MobileNetV3Small/Large, EfficientNetB0-B7, VGG16, VGG19, "
+            f"DenseNet121/169/201, ConvNeXtTiny/Small/Base/Large/XLarge, Xception and "
+            f"InceptionV3.")
     constructor.__name__ = constructor.__qualname__ = name
     constructor.__doc__ = "Not available in ember yet: raises NotImplementedError."
     return constructor
@@ -64,8 +70,10 @@ __all__ = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny",
            "ConvNeXtXLarge", "DenseNet121", "DenseNet169", "DenseNet201",
            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
            "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
-           "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small", "ResNet50", "ResNet101",
-           "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2", "VGG16", "VGG19",
-           "convnext", "densenet", "efficientnet", "imagenet_utils", "mobilenet_v2",
-           "mobilenet_v3", "resnet", "resnet50", "resnet_v2", "vgg16", "vgg19",
+           "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large",
+           "MobileNetV3Small", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2",
+           "ResNet101V2", "ResNet152V2", "VGG16", "VGG19",
+           "Xception", "convnext", "densenet", "efficientnet", "imagenet_utils",
+           "inception_v3", "mobilenet", "mobilenet_v2", "mobilenet_v3", "resnet",
+           "resnet50", "resnet_v2", "vgg16", "vgg19", "xception",
            *_NOT_BUILT]
