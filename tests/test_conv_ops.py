@@ -195,3 +195,28 @@ def test_errors_are_clear():
         max_pool2d(x, 5, 1, "VALID")
     with pytest.raises(TypeError, match="floating"):
         avg_pool2d(tf.ones((1, 2, 2, 1), tf.int32), 2, 2, "VALID")
+
+
+@pytest.mark.parametrize("shape,ksize,strides,padding", [
+    ((3, 8, 8, 4), (2, 2), (2, 2), "VALID"), ((2, 7, 9, 3), (3, 3), (2, 2), "SAME"),
+    ((2, 8, 8, 2), (3, 3), (1, 1), "SAME"), ((2, 5, 5, 2), (2, 3), (1, 2), "VALID"),
+    ((2, 7, 9, 2), (2, 2), (2, 2), "SAME"), ((2, 7, 9, 2), (3, 2), (3, 2), "VALID")])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_max_pool_grad_by_taps_equals_the_argmax_scatter(shape, ksize, strides, padding,
+                                                         dtype):
+    """The tap-by-tap gradient (first maximum in row-major order, as TF) against the
+    argmax-and-scatter one, with ties, and a nan / inf upstream gradient kept in place."""
+    from ember.backend.numpy import conv as C
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, shape).astype(dtype)  # many ties
+    _, (oh, ow) = C._geometry(shape, ksize, strides, padding, C._ONE)
+    dy = rng.normal(size=(shape[0], oh, ow, shape[3])).astype(dtype)
+    dy[0, 0, 0, 0] = np.inf
+    dy[-1, -1, -1, -1] = np.nan
+    flat, pads, pshape = C._argmax_flat(x, ksize, strides, padding)
+    want = np.bincount(flat.ravel(), weights=dy.ravel().astype("float64"),
+                       minlength=int(np.prod(pshape))).reshape(pshape)
+    want = C._crop(want, pads, x.shape).astype(dtype)
+    got = C.max_pool2d_grad(dy, x, ksize, strides, padding)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol={"float16": 2e-3, "float32": 1e-6}.get(dtype, 1e-12))
