@@ -311,3 +311,19 @@ def test_second_derivatives_of_the_run_time_shape_primitives():
     np.testing.assert_allclose(g, g_want, rtol=1e-12)
     np.testing.assert_allclose(h, h_want, rtol=1e-12)
     check(dynamic, A)
+
+
+def test_sum_to_of_a_large_gradient_sums_the_leading_axes():
+    """A bias's gradient of a conv-sized activation (the GEMV path of the kernel) equals
+    NumPy's sum, float32 and float64."""
+    from ember.backend.numpy.math import _sum_to
+    rng = np.random.default_rng(0)
+    for dtype, rtol in (("float32", 1e-4), ("float64", 1e-12)):
+        g = rng.normal(size=(64, 20, 20, 8)).astype(dtype)
+        out = _sum_to(g, (8,))
+        assert out.shape == (8,) and out.dtype == g.dtype
+        np.testing.assert_allclose(out, g.astype("float64").sum(axis=(0, 1, 2)), rtol=rtol,
+                                   atol=1e-3 if dtype == "float32" else 1e-9)
+        kept = _sum_to(g, (1, 20, 8))  # leading axes, then a kept 1
+        np.testing.assert_allclose(kept, g.astype("float64").sum(axis=(0, 1))[None],
+                                   rtol=rtol, atol=1e-3 if dtype == "float32" else 1e-9)

@@ -222,6 +222,22 @@ KERNELS = {
 }
 
 
+_GEMV_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_ONES: dict = {}
+
+
+def _ones(n, dtype):
+    """A read-only vector of n ones (cached: the same sizes come every step)."""
+    key = (n, dtype)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[key] = np.ones(n, dtype=dtype)
+        v.flags.writeable = False
+    return v
+
+
 def _sum_to_like(g, like):
     """g summed down to like's shape: the run-time half of undoing a broadcast."""
     return _sum_to(g, like.shape)
@@ -232,7 +248,13 @@ def _sum_to(g, shape):
     1 and g does not (undoing a broadcast)."""
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = np.add.reduce(g, axis=tuple(range(lead)))
+        rows = int(np.prod(g.shape[:lead]))
+        if g.size > 65536 and g.dtype in _GEMV_TYPES and g.flags.c_contiguous and rows > 1:
+            # NOTE: a bias's gradient (sum over batch and space) as ones @ g, a BLAS GEMV:
+            # ~5x faster than np.add.reduce over the leading axes of a conv activation
+            g = (_ones(rows, g.dtype) @ g.reshape(rows, -1)).reshape(g.shape[lead:])
+        else:
+            g = np.add.reduce(g, axis=tuple(range(lead)))
     axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
     if axes:
         g = np.add.reduce(g, axis=axes, keepdims=True)
