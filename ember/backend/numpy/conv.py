@@ -120,10 +120,23 @@ def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):
 _ONE = (1, 1)
 
 
+def _tap_max(win):
+    """The maximum over the window axes (3, 4) of `_windows`' view, as a chain of
+    np.maximum over the taps (~2.5x faster than a reduction over the strided view;
+    nan propagates the same)."""
+    kh, kw = win.shape[3], win.shape[4]
+    y = win[:, :, :, 0, 0, :].copy()
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                np.maximum(y, win[:, :, :, i, j, :], out=y)
+    return y
+
+
 def max_pool2d(x, ksize, strides, padding):
     pads, out_hw = _geometry(x.shape, ksize, strides, padding, _ONE)
     xp = _pad(x, pads, -np.inf)
-    return _windows(xp, ksize, strides, _ONE, out_hw).max(axis=(3, 4))
+    return _tap_max(_windows(xp, ksize, strides, _ONE, out_hw))
 
 
 def _argmax_flat(x, ksize, strides, padding):
@@ -161,9 +174,7 @@ def _max_pool_grad_by_taps(dy, x, ksize, strides, padding):
     kh, kw = ksize
     sh, sw = strides
     taps = [win[:, :, :, i, j, :] for i in range(kh) for j in range(kw)]
-    y = taps[0].copy()
-    for t in taps[1:]:
-        np.maximum(y, t, out=y)
+    y = _tap_max(win)
     if not np.isfinite(y).all() and (np.isnan(y).any() or np.isneginf(y).any()):
         return None
     free = np.ones(y.shape, dtype=bool)  # no earlier tap of the window holds its maximum
