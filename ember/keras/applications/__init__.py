@@ -3,7 +3,8 @@ Keras' layer names, order and weight shapes, so Keras' weights load unchanged.
 
 Built: ResNet50/101/152 (`resnet`, `resnet50`), ResNet50V2/101V2/152V2 (`resnet_v2`),
 MobileNet (`mobilenet`), MobileNetV2 (`mobilenet_v2`), MobileNetV3Small/Large
-(`mobilenet_v3`), EfficientNetB0-B7 (`efficientnet`), VGG16 (`vgg16`), VGG19 (`vgg19`),
+(`mobilenet_v3`), EfficientNetB0-B7 (`efficientnet`), EfficientNetV2B0-B3/S/M/L
+(`efficientnet_v2`), VGG16 (`vgg16`), VGG19 (`vgg19`),
 DenseNet121/169/201 (`densenet`), ConvNeXtTiny/Small/Base/Large/XLarge (`convnext`),
 Xception (`xception`) and InceptionV3 (`inception_v3`), with each module's
 `preprocess_input` and `decode_predictions` (`imagenet_utils`).
@@ -11,7 +12,7 @@ Xception (`xception`) and InceptionV3 (`inception_v3`), with each module's
 `weights="imagenet"` reads Keras' published `.h5` file from the Keras cache
 (`$KERAS_HOME/models/` or `~/.keras/models/`): ember does not download it, and a missing
 file raises `FileNotFoundError` naming the file, its URL and where to put it. The other
-Keras applications (InceptionResNetV2, NASNet, EfficientNetV2) raise
+Keras applications (InceptionResNetV2, NASNet) raise
 NotImplementedError.
 
 Example:
@@ -26,7 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import (convnext, densenet, efficientnet, imagenet_utils,  # noqa: F401
+from . import (convnext, densenet, efficientnet, efficientnet_v2,  # noqa: F401
+               imagenet_utils,
                inception_v3, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50,
                resnet_v2, vgg16, vgg19, xception)
 from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
@@ -34,6 +36,9 @@ from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                            EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
+                              EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M,
+                              EfficientNetV2S)
 from .inception_v3 import InceptionV3
 from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
@@ -44,9 +49,7 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-_NOT_BUILT = ("InceptionResNetV2", "NASNetMobile", "NASNetLarge", "EfficientNetV2B0",
-              "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
-              "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L")
+_NOT_BUILT = ("InceptionResNetV2", "NASNetMobile", "NASNetLarge")
 
 
 def _not_built(name: str) -> Callable:
@@ -54,7 +57,8 @@ def _not_built(name: str) -> Callable:
         raise NotImplementedError(
             f"keras.applications.{name} is not available in ember yet. The built models "
             f"are: ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, "
-            f"MobileNetV2, MobileNetV3Small/Large, EfficientNetB0-B7, VGG16, VGG19, "
+            f"MobileNetV2, MobileNetV3Small/Large, EfficientNetB0-B7, "
+            f"EfficientNetV2B0-B3/S/M/L, VGG16, VGG19, "
             f"DenseNet121/169/201, ConvNeXtTiny/Small/Base/Large/XLarge, Xception and "
             f"InceptionV3.")
     constructor.__name__ = constructor.__qualname__ = name
@@ -70,10 +74,13 @@ __all__ = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny",
            "ConvNeXtXLarge", "DenseNet121", "DenseNet169", "DenseNet201",
            "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
            "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+           "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+           "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L",
            "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large",
            "MobileNetV3Small", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2",
            "ResNet101V2", "ResNet152V2", "VGG16", "VGG19",
-           "Xception", "convnext", "densenet", "efficientnet", "imagenet_utils",
+           "Xception", "convnext", "densenet", "efficientnet", "efficientnet_v2",
+           "imagenet_utils",
            "inception_v3", "mobilenet", "mobilenet_v2", "mobilenet_v3", "resnet",
            "resnet50", "resnet_v2", "vgg16", "vgg19", "xception",
            *_NOT_BUILT]
