@@ -42,7 +42,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.keras_tensor import KerasTensor
 from ..engine.layer import Layer
-from .rnn_loop import StatefulMixin, dropout_mask, set_gate_options
+from .rnn_loop import StatefulMixin, add_gate_weights, dropout_mask, set_gate_options
 
 __all__ = ["LSTM", "GRU", "SimpleRNN"]
 
@@ -125,20 +125,7 @@ class _RNN(StatefulMixin, Layer):
             raise ValueError(f'Layer "{self.name}" ({kind}): the features dim of the inputs '
                              f"must be known to create the kernel, received input shape "
                              f"{tuple(input_shape)}.")
-        n = self._gates * self.units
-        self.kernel = self.add_weight("kernel", shape=(int(last), n),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", shape=(self.units, n), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=self._bias_shape(),
-                                        initializer=self._bias_initializer(),
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        add_gate_weights(self, int(last), self._bias_initializer())
         self.input_spec = InputSpec(ndim=3, axes={-1: int(last)})
         if self.stateful and self.states is None:
             self._make_state_vars(input_shape, lambda b: [

@@ -29,7 +29,7 @@ from ...prims.convert import cast, convert_to_tensor
 from .. import activations, constraints, initializers, regularizers
 from ..engine.layer import Layer
 from .recurrent import _ForgetBiasInit
-from .rnn_loop import dropout_mask, set_gate_options
+from .rnn_loop import add_gate_weights, dropout_mask, set_gate_options
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
 
@@ -132,20 +132,7 @@ class _Cell(DropoutCellMixin, Layer):
             raise ValueError(f'Layer "{self.name}" ({kind}): the features dim of one step '
                              f"(batch, features) must be known to create the kernel, "
                              f"received input shape {tuple(input_shape)}.")
-        n = self._gates * self.units
-        self.kernel = self.add_weight("kernel", shape=(int(last), n),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", shape=(self.units, n), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=self._bias_shape(),
-                                        initializer=self._bias_init(),
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        add_gate_weights(self, int(last), self._bias_init())
 
     def get_initial_state(self, batch_size: Any = None) -> list:
         """Zeros for every state: a list of `(batch_size, units)` tensors."""

@@ -79,6 +79,26 @@ def set_gate_options(layer: Any, kind: str, name: str, activation: Any,
     layer.recurrent_dropout = check_rate(kind, name, "recurrent_dropout", recurrent_dropout)
 
 
+def add_gate_weights(layer: Any, features: int, bias_initializer: Any) -> None:
+    """Creates `kernel (features, gates*units)`, `recurrent_kernel (units, gates*units)`
+    and (with `use_bias`) `bias` of `layer._bias_shape()`, in Keras' order and names, with
+    the layer's initializers, regularizers and constraints."""
+    n = layer._gates * layer.units
+    layer.kernel = layer.add_weight("kernel", shape=(features, n),
+                                    initializer=layer.kernel_initializer,
+                                    regularizer=layer.kernel_regularizer,
+                                    constraint=layer.kernel_constraint)
+    layer.recurrent_kernel = layer.add_weight(
+        "recurrent_kernel", shape=(layer.units, n), initializer=layer.recurrent_initializer,
+        regularizer=layer.recurrent_regularizer, constraint=layer.recurrent_constraint)
+    layer.bias = None
+    if layer.use_bias:
+        layer.bias = layer.add_weight("bias", shape=layer._bias_shape(),
+                                      initializer=bias_initializer,
+                                      regularizer=layer.bias_regularizer,
+                                      constraint=layer.bias_constraint)
+
+
 def check_mask(layer: Any, inputs: Any, mask: Any) -> Any:
     """The mask as a bool tensor `(batch, timesteps)`, checked against the inputs."""
     if isinstance(mask, (list, tuple)):
