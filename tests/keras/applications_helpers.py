@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from ember import keras
-from ember.keras.applications import _common
 from ember.keras.engine.input_layer import InputLayer
 from tests.keras3_oracle import keras3
 
@@ -17,7 +16,7 @@ from tests.keras3_oracle import keras3
 def weighted_or_named_layers(model):
     """ember's layers in Keras' order, without the InputLayer and the OpLayers of raw
     ops on KerasTensors (op nodes, not layers, in Keras 3)."""
-    return [la for la in _common.keras_layer_order(model)
+    return [la for la in model.layers
             if not isinstance(la, InputLayer) and type(la).__name__ != "OpLayer"]
 
 

@@ -5,11 +5,10 @@ the Keras cache.
 Pretrained weights are Keras' own `.h5` files (tf.keras 2's HDF5 layout), read from
 `$KERAS_HOME/models/<file>` (or `~/.keras/models/<file>`), the folder Keras downloads them
 to. ember does not download them: a missing file raises `FileNotFoundError` naming the
-file, its URL and where to put it. `load_keras_h5` loads them: each layer from the file's
-layer of its name, the layers Keras names automatically in Keras' layer order
-(`keras_layer_order`: Keras sorts a functional model's layers by depth, which ember's
-`model.layers` does not follow for branching graphs, so the order-based
-`model.load_weights` can't read these files).
+file, its URL and where to put it. `model.load_weights` reads them layer by layer in
+order, which works because a functional model's `model.layers` is in Keras' order (by
+depth from the outputs), so layers Keras names automatically need not have the same
+names here.
 
 Example:
     >>> from ember.keras.applications import _common
@@ -21,17 +20,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
-
 from .. import layers
 from ..backend import is_keras_tensor
-from ..saving.legacy_h5 import is_hdf5, is_legacy_h5_path
 from ..models import Model
 from ..utils.file_utils import keras_home
 from ..utils.layer_utils import get_source_inputs
 
-__all__ = ["cached_weights_path", "check_weights_arg", "finish", "keras_layer_order",
-           "load", "load_keras_h5", "make_input", "pool"]
+__all__ = ["cached_weights_path", "check_weights_arg", "finish", "load", "make_input",
+           "pool"]
 
 
 def check_weights_arg(weights: Any, include_top: bool, classes: int) -> None:
@@ -109,94 +105,7 @@ def load(model: Model, weights: Any, file_name: str | None, origin: str | None,
         if file_name is None:
             raise ValueError(f"{who}: Keras publishes no ImageNet weights for this "
                              f"configuration; pass weights=None or a weights file.")
-        load_keras_h5(model, cached_weights_path(file_name, origin or "", who))
+        model.load_weights(cached_weights_path(file_name, origin or "", who))
     elif weights is not None:
-        path = os.fspath(weights)
-        if is_legacy_h5_path(path) and is_hdf5(path):
-            load_keras_h5(model, path)
-        else:
-            model.load_weights(path)
+        model.load_weights(os.fspath(weights))  # Keras' .h5 layout or an ember file
     return model
-
-
-# -- Keras' layer order and its HDF5 weights files ---------------------------------------
-
-def keras_layer_order(model: Model) -> list:
-    """The layers of a functional `model` in the order Keras (2 and 3) lists them (which
-    is `model.layers`: see `FunctionalGraph._keras_layer_order`).
-
-    Example:
-        >>> from ember import keras
-        >>> from ember.keras.applications import _common
-        >>> x = keras.Input((4,))
-        >>> a = keras.layers.Dense(2, name="a")(x)
-        >>> b = keras.layers.Dense(2, name="b")(keras.layers.Dense(2, name="c")(x))
-        >>> m = keras.Model(x, keras.layers.Add(name="add")([a, b]))
-        >>> [la.name for la in _common.keras_layer_order(m)][1:]
-        ['c', 'a', 'b', 'add']
-    """
-    return list(model.layers)
-
-
-def _names(group: Any, key: str) -> list:
-    if key in group.attrs:
-        raw = list(group.attrs[key])
-    else:  # long lists are split over key0, key1, ...
-        raw, i = [], 0
-        while f"{key}{i}" in group.attrs:
-            raw.extend(group.attrs[f"{key}{i}"])
-            i += 1
-    return [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in raw]
-
-
-def _weights_of(layer: Any) -> list:
-    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
-
-
-def load_keras_h5(model: Model, path: str) -> None:
-    """Loads a Keras `.h5` weights file (tf.keras 2's layout, or a whole-model `.h5`
-    file's weights): each layer with weights from the file's layer of the same name, the
-    rest (layers Keras names automatically) in Keras' layer order, as Keras loads them.
-    Every shape is checked before any weight changes.
-    """
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError("Loading Keras' .h5 weights files needs h5py: pip install "
-                          "'ember[h5]' (or pip install h5py).") from None
-    with h5py.File(path, "r") as f:
-        group = f["model_weights"] if "model_weights" in f else f
-        names = _names(group, "layer_names")
-        if not names:
-            raise ValueError(f"{path!r} is not a Keras .h5 weights file (it has no "
-                             f"'layer_names'); no weight was changed.")
-        saved = [(n, _names(group[n], "weight_names")) for n in names if n in group]
-        saved = [(n, w) for n, w in saved if w]
-        layers = [la for la in keras_layer_order(model) if _weights_of(la)]
-        if len(saved) != len(layers):
-            raise ValueError(
-                f"{path!r} holds weights for {len(saved)} layers but model {model.name!r} "
-                f"has {len(layers)} layers with weights; build the model with the "
-                f"configuration the file was saved from. No weight was changed.")
-        by_name = dict(saved)
-        pairs = [(la, la.name) for la in layers if la.name in by_name]
-        taken = {n for _, n in pairs}
-        rest = iter(n for n, _ in saved if n not in taken)
-        pairs += [(la, next(rest)) for la in layers if la.name not in by_name]
-        plan = []
-        for layer, name in pairs:
-            weights, wnames = _weights_of(layer), by_name[name]
-            if len(weights) != len(wnames):
-                raise ValueError(f"Layer {layer.name!r} has {len(weights)} weights but the "
-                                 f"file's layer {name!r} has {len(wnames)} in {path!r}. No "
-                                 f"weight was changed.")
-            for w, wn in zip(weights, wnames):
-                d = group[name][wn]
-                if tuple(d.shape) != tuple(w.shape):
-                    raise ValueError(f"Weight {wn!r} has shape {tuple(d.shape)} in {path!r} "
-                                     f"but {w.name!r} of layer {layer.name!r} has "
-                                     f"{tuple(w.shape)}. No weight was changed.")
-                plan.append((w, d))
-        values = [np.asarray(d[()]) for _, d in plan]
-    for (w, _), v in zip(plan, values):
-        w.assign(v.astype(w.dtype.as_numpy_dtype, copy=False))
