@@ -16,7 +16,7 @@ import pytest
 
 from ember import keras
 from ember.keras import applications as apps
-from ember.keras.applications import _common, imagenet_utils
+from ember.keras.applications import imagenet_utils
 from tests.keras.applications_helpers import (assert_close, build_pair, images, randomize,
                                               write_tf2_h5)
 from tests.keras3_oracle import keras3
