@@ -69,6 +69,32 @@ def check_padding(layer: str, name: str, padding: Any) -> str:
     return pad
 
 
+def check_output_padding(layer: str, name: str, output_padding: Any, strides: tuple) -> Any:
+    """None, or a tuple of one non-negative int per spatial dim (an int is repeated), each
+    smaller than its stride (a transposed convolution's `output_padding`).
+
+    Example:
+        >>> check_output_padding("Conv2DTranspose", "t", 1, (2, 2))
+        (1, 1)
+    """
+    if output_padding is None:
+        return None
+    rank = len(strides)
+    op = (output_padding,) * rank if isinstance(output_padding, int) else output_padding
+    op = tuple(op) if isinstance(op, (list, tuple)) else ()
+    if len(op) != rank or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0
+                                  for p in op):
+        what = {1: "an int", 2: "a pair of them", 3: "a triple of them"}.get(rank, "a tuple")
+        raise ValueError(f'Layer "{name}" ({layer}): output_padding must be None, a '
+                         f"non-negative int or {what}, received "
+                         f"output_padding={output_padding!r}.")
+    if any(p >= s for p, s in zip(op, strides)):
+        raise ValueError(f'Layer "{name}" ({layer}): output_padding must be smaller than '
+                         f"strides in each dim, received output_padding={op} and "
+                         f"strides={strides}.")
+    return op
+
+
 def to_channels_last(x: Any, rank: int) -> Any:
     """(batch, channels, *spatial) -> (batch, *spatial, channels)."""
     return transpose(x, [0, *range(2, rank + 2), 1])

@@ -21,8 +21,8 @@ from ...ops.shape_ops import pad
 from .. import activations
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import (_Conv, as_int_tuple, check_data_format, check_padding,
-                            last_shape, to_channels_first, to_channels_last)
+from .convolutional import (_Conv, as_int_tuple, check_data_format, check_output_padding,
+                            check_padding, last_shape, to_channels_first, to_channels_last)
 from .convolutional_extra import deconv_output_length
 from .core import kernel_options_config, set_kernel_options
 from .pooling import _GlobalPooling, _Pooling
@@ -100,20 +100,8 @@ class Conv3DTranspose(Layer):
                              f"strides={self.strides} and dilation_rate={self.dilation_rate}.")
         self.padding = check_padding(cls, self.name, padding)
         self.data_format = check_data_format(cls, self.name, data_format, channels_first=True)
-        self.output_padding = None
-        if output_padding is not None:
-            op = (output_padding,) * 3 if isinstance(output_padding, int) else output_padding
-            op = tuple(op) if isinstance(op, (list, tuple)) else ()
-            if len(op) != 3 or not all(isinstance(p, int) and not isinstance(p, bool)
-                                       and p >= 0 for p in op):
-                raise ValueError(f'Layer "{self.name}" ({cls}): output_padding must be '
-                                 f"None, a non-negative int or a triple of them, received "
-                                 f"output_padding={output_padding!r}.")
-            if any(p >= s for p, s in zip(op, self.strides)):
-                raise ValueError(f'Layer "{self.name}" ({cls}): output_padding must be '
-                                 f"smaller than strides in each dim, received "
-                                 f"output_padding={op} and strides={self.strides}.")
-            self.output_padding = op
+        self.output_padding = check_output_padding(cls, self.name, output_padding,
+                                                   self.strides)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
                            kernel_regularizer, bias_regularizer, kernel_constraint,
                            bias_constraint)

@@ -17,8 +17,8 @@ from ...ops.shape_ops import expand_dims, squeeze
 from .. import activations, constraints, initializers, regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
-from .convolutional import (as_int_tuple, check_data_format, check_padding, check_window_fits,
-                            last_shape, to_channels_first, to_channels_last)
+from .convolutional import (as_int_tuple, check_data_format, check_output_padding, check_padding,
+                            check_window_fits, last_shape, to_channels_first, to_channels_last)
 from .core import kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
@@ -136,20 +136,8 @@ class Conv2DTranspose(_Base):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = _check_filters(self, filters, "filters")
         self._common(kernel_size, strides, padding, data_format, dilation_rate)
-        self.output_padding = None
-        if output_padding is not None:
-            op = (output_padding,) * 2 if isinstance(output_padding, int) else output_padding
-            op = tuple(op) if isinstance(op, (list, tuple)) else ()
-            if len(op) != 2 or not all(isinstance(p, int) and not isinstance(p, bool)
-                                       and p >= 0 for p in op):
-                raise ValueError(f'Layer "{self.name}" (Conv2DTranspose): output_padding '
-                                 f"must be None, a non-negative int or a pair of them, "
-                                 f"received output_padding={output_padding!r}.")
-            if any(p >= s for p, s in zip(op, self.strides)):
-                raise ValueError(f'Layer "{self.name}" (Conv2DTranspose): output_padding '
-                                 f"must be smaller than strides in each dim, received "
-                                 f"output_padding={op} and strides={self.strides}.")
-            self.output_padding = op
+        self.output_padding = check_output_padding("Conv2DTranspose", self.name,
+                                                   output_padding, self.strides)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
                            kernel_regularizer, bias_regularizer, kernel_constraint,
                            bias_constraint)
