@@ -224,8 +224,9 @@ def _threads(who: str, num_threads: Any) -> int:
 def set_intra_op_parallelism_threads(num_threads: int) -> None:
     """The threads one op may use. ember's ops are NumPy's: with the optional
     `threadpoolctl` package installed, this limits NumPy's BLAS/OpenMP thread pools to
-    `num_threads` (0 restores them); without it the value is only recorded (set
-    OMP_NUM_THREADS / OPENBLAS_NUM_THREADS before starting Python instead).
+    `num_threads` (0 restores them); without it only ember's own compiled loops
+    (convolution and pooling) follow it, and the BLAS keeps its threads (set
+    OPENBLAS_NUM_THREADS before starting Python instead).
 
     Example:
         >>> import ember as tf
@@ -246,6 +247,9 @@ def set_intra_op_parallelism_threads(num_threads: int) -> None:
                 _S.thread_limiter = None
             if n:
                 _S.thread_limiter = threadpoolctl.threadpool_limits(limits=n)
+        from .backend.numpy import conv  # ember's compiled loops (0: every core)
+        if conv.compiled_available():
+            conv._compiled.set_num_threads(n)
         _S.intra_op_threads = n
 
 

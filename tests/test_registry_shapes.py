@@ -51,7 +51,10 @@ SKIPPED = {
         "output sizes follow ksize/strides/padding/dilations picked for the case's shapes "
         "(tests/test_fuzz_registry.py varies their values)",
         ("conv2d", "conv2d_backprop_filter", "conv2d_backprop_input", "max_pool2d",
-         "max_pool2d_grad", "max_pool2d_grad_grad", "avg_pool2d", "avg_pool2d_grad")),
+         "max_pool2d_grad", "max_pool2d_grad_grad", "avg_pool2d", "avg_pool2d_grad",
+         "depthwise_conv2d", "depthwise_conv2d_backprop_input",
+         "depthwise_conv2d_backprop_filter", "max_pool2d_grad_relu", "conv2d_keep_cols",
+         "conv2d_backprop_filter_cols")),
     "indices": (
         "index inputs or params (index vectors, slices, bins) address positions of the "
         "case's shapes",
@@ -198,6 +201,13 @@ def top_k(draw, case):
 def vector(draw, case):
     """One 1-D input (unique), of 0 to 8 elements."""
     return _fill(draw, case, [(draw(st.integers(0, 2 * MAX_SIDE)),)]), dict(case.params)
+
+
+@st.composite
+def bias(draw, case):
+    """bias_relu: x of rank 2 to 4, b a vector along its last axis."""
+    shape = draw(_shapes(min_rank=2))
+    return _fill(draw, case, [shape, shape[-1:]]), dict(case.params)
 
 
 @st.composite
@@ -437,7 +447,7 @@ def shuffle(draw, case):
 
 STRATEGIES = {f.__name__: f for f in (
     elementwise, broadcast, reduce, scan, one_axis, layer_norm, layer_norm_grad, arg_reduce,
-    sort, top_k, vector, transpose, reverse, tile, pad, concat, split, split_like, reshape,
+    sort, top_k, vector, bias, transpose, reverse, tile, pad, concat, split, split_like, reshape,
     reshape_dynamic, broadcast_to, broadcast_to_dynamic, matmul, einsum, roll, searchsorted,
     gather, labels, sample_shape, sample_shape_dynamic, shuffle)}
 

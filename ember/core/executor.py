@@ -1,6 +1,7 @@
 """The NumPy executor: a Graph compiled once into a flat, pre-planned Python function.
 
-Planning removes dead equations (those no output or Variable update needs), folds
+Planning removes dead equations (those no output or Variable update needs), applies the
+registered peephole rewrites (`rewrite.py`: fused primitives such as bias + relu), folds
 equations whose inputs are all constants, and then generates straight-line Python source
 (`v3 = k0(v1, v2)` ...) calling each primitive's kernel directly, with kernels and static
 params bound as globals of the generated function. A call then costs one Python function
@@ -35,6 +36,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from . import rewrite
 from .graph import Const, Eqn, Graph, Tracer
 from .registry import _explain, relabel
 from .tensor import wrap
@@ -45,7 +47,8 @@ class Plan:
 
     def __init__(self, graph: Graph):
         self.graph = graph
-        eqns, self._consts = _fold_constants(_live_eqns(graph))
+        eqns = rewrite.rewrite(rewrite.live(graph.eqns, graph), graph)
+        eqns, self._consts = _fold_constants(eqns)
         self.n_eqns = len(eqns)
         self._steps = eqns
         self._kernels: tuple = ()  # the names of the kernels in the generated code
@@ -354,20 +357,6 @@ def _calibrate() -> int:
 
 
 _SOLE = _calibrate()
-
-
-def _live_eqns(graph: Graph) -> list:
-    """The equations some output or update needs, and every effect equation, in order
-    (dead code removed)."""
-    needed = {id(a) for a in graph.outputs if isinstance(a, Tracer)}
-    needed |= {id(a) for _, a in graph.updates if isinstance(a, Tracer)}
-    live = []
-    for e in reversed(graph.eqns):
-        if e.prim.effect or any(id(o) in needed for o in e.outs):
-            live.append(e)
-            needed.update(id(a) for a in e.ins if isinstance(a, Tracer))
-    live.reverse()
-    return live
 
 
 def _fold_constants(eqns: list) -> tuple:

@@ -37,7 +37,8 @@ import numpy as np
 
 from .. import backend
 from .errors import InvalidArgumentError
-from .executor import _fold_constants, _live_eqns
+from .executor import _fold_constants
+from .rewrite import live
 from .graph import Graph, Tracer
 from .xla_effects import HOST_CALLS, reraise_pending
 
@@ -113,7 +114,7 @@ class _Lowering:
 
     def __init__(self, graph: Graph):
         self.graph = graph
-        eqns, self.consts = _fold_constants(_live_eqns(graph))
+        eqns, self.consts = _fold_constants(live(graph.eqns, graph))
         self.eqns = eqns
         self._table = backend.load("jax")
 

@@ -3,13 +3,15 @@
 
   conv2d_transpose(x, w)  is conv2d's input gradient: `conv2d_backprop_input(x, w, out_like)`,
                           so its gradients are conv2d (d/dx) and conv2d_backprop_filter (d/dw).
-  depthwise_conv2d(x, w)  is conv2d with a block-diagonal filter `[kh, kw, C, C * M]`
-                          (input channel c feeds only outputs c * M .. c * M + M - 1).
+  depthwise_conv2d(x, w)  binds the depthwise_conv2d primitive (prims/depthwise.py: input
+                          channel c feeds only outputs c * M .. c * M + M - 1), whose
+                          gradients are its two backprop primitives.
   separable_conv2d        is depthwise_conv2d then a 1x1 conv2d.
 
-NOTE: depthwise_conv2d is a composite (no new primitive): the block-diagonal filter costs C
-times the FLOPs of a dedicated kernel, which is fine for the channel counts ember trains on
-NumPy, and it reuses conv2d's exact, twice-differentiable gradients.
+NOTE: depthwise_conv2d used to be conv2d with a block-diagonal filter `[kh, kw, C, C * M]`,
+C times the arithmetic and memory of the dedicated primitive; no case needs that form now
+(the primitive takes every stride, padding, dilation and multiplier, and an unknown
+filter shape inside ember.function).
 The `out_like` operand of conv2d_transpose is a broadcast zero (a view: no memory), whose
 shape alone is read by the kernel.
 """
@@ -22,12 +24,13 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
-from ..prims.conv import _out_size, conv2d_backprop_input_p, conv2d_p
+from ..prims.conv import _out_size, conv2d_backprop_input_p
 from ..prims.convert import as_tensor
+from ..prims.depthwise import depthwise_conv2d_p
 from .conv_ops import _data_format, _from_nhwc, _ints, _padding, _to_nhwc, conv2d
-from .creation_ops import eye, zeros
+from .creation_ops import zeros
 from .shape_ops import shape as _shape
-from .shape_ops import broadcast_to, reshape
+from .shape_ops import broadcast_to
 
 __all__ = ["conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]
 
@@ -143,16 +146,6 @@ def _transpose_nhwc(op: str, x: Any, w: Any, dims: list, strides: tuple, padding
                 dilations=dilations)
 
 
-def _depthwise_filter(op: str, w: Any) -> Any:
-    """`[kh, kw, C, M]` as the block-diagonal conv2d filter `[kh, kw, C, C * M]`."""
-    kh, kw, c, m = w.shape
-    if None in (kh, kw, c, m):
-        raise ShapeError(f"{op}: the filter's shape must be fully known, received "
-                         f"{rules.describe(_spec(w))}.")
-    mask = reshape(eye(c, dtype=w.dtype), (1, 1, c, c, 1))
-    return reshape(reshape(w, (kh, kw, c, 1, m)) * mask, (kh, kw, c, c * m))
-
-
 def _check_depthwise(op: str, x: Any, w: Any, what: str = "filter") -> None:
     if x.shape.rank is not None and x.shape.rank != 4:
         raise ShapeError(f"{op}: input must be 4-D [batch, height, width, channels], "
@@ -196,9 +189,8 @@ def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
     params = {"strides": _ints(op, "strides", strides, fmt),
               "padding": _padding(op, padding, fmt, explicit_ok=True),
               "dilations": _ints(op, "dilations", dilations, fmt)}
-    wide = _depthwise_filter(op, w)
-    conv2d_p.rule(_spec(x), _spec(wide), **params)  # shape errors before any work
-    return _from_nhwc(conv2d(x, wide, **params), first)
+    depthwise_conv2d_p.rule(_spec(x), _spec(w), **params)  # shape errors before any work
+    return _from_nhwc(bind(depthwise_conv2d_p, x, w, **params), first)
 
 
 def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, strides: Any,

@@ -23,6 +23,7 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, autocast_read
 from ..core.shape import TensorSpec
+from ..prims import fusion  # noqa: F401 - registers the executor's fused primitives
 from ..prims.conv import avg_pool2d_p, conv2d_p, max_pool2d_p
 from ..prims.convert import as_tensor
 from .shape_ops import expand_dims, transpose

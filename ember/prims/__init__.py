@@ -18,7 +18,9 @@ order, each importing only earlier ones (and core):
 - `gather`: gather, gather_nd, the scatters, bincount. `sort`: sort, top_k, unique,
   searchsorted.
 - `nn`: relu and the fused sparse softmax cross-entropy. `conv`: convolution and pooling
-  with their gradient primitives.
+  with their gradient primitives. `fusion`: bias_relu and max_pool2d_grad_relu, which
+  only the NumPy executor's peephole rewrites create (core/rewrite.py). `depthwise`: the
+  depthwise convolution and its two gradient primitives.
 - `random`: the stateless samplers. `strings`: the tf.strings primitives.
 - `control`: cond and while_loop, higher-order primitives whose params are traced
   sub-graphs. `effects`: debug_check, debug_print, py_func and fused_update, effect

@@ -66,7 +66,7 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "random", "clip",
-          "convert", "extra", "conv", "strings", "text", "ragged")
+          "convert", "extra", "conv", "depthwise", "strings", "text", "ragged")
 
 
 def all_specs() -> dict:

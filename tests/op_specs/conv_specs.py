@@ -73,6 +73,22 @@ def ref_backprop_input(g, w, x, strides, padding, dilations):
     return dx.astype(g.dtype)
 
 
+def ref_keep_cols(x, w, strides, padding, dilations):
+    """(conv2d, the im2col rows [N*OH*OW, kh*kw*C]: window taps row-major, then channels;
+    zeros in the padding)."""
+    (_, _, oh), (_, _, ow) = _axes(x.shape, w.shape[:2], strides, padding, dilations)
+    kh, kw = w.shape[:2]
+    cols = np.zeros((x.shape[0], oh, ow, kh, kw, x.shape[3]), x.dtype)
+    for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
+        if _inside(x.shape, r, c):
+            cols[:, a, b, i, j, :] = x[:, r, c, :]
+    return ref_conv2d(x, w, strides, padding, dilations), cols.reshape(-1, kh * kw * x.shape[3])
+
+
+def ref_backprop_filter_cols(cols, x, g, w, strides, padding, dilations):
+    return ref_backprop_filter(x, g, w, strides, padding, dilations)
+
+
 def ref_backprop_filter(x, g, w, strides, padding, dilations):
     dw = np.zeros(w.shape)
     for a, b, i, j, r, c in _taps(x.shape, w.shape[:2], strides, padding, dilations):
@@ -119,6 +135,11 @@ def ref_max_pool_grad(g, x, ksize, strides, padding):
     return dx.astype(g.dtype)
 
 
+def ref_max_pool_grad_relu(g, y, ksize, strides, padding):
+    """The fused pool-gradient-then-relu-gradient: relu_grad(max_pool2d_grad(g, y), y)."""
+    return (ref_max_pool_grad(g, y, ksize, strides, padding) * (y > 0)).astype(g.dtype)
+
+
 def ref_max_pool_grad_grad(gg, x, ksize, strides, padding):
     y = np.zeros(_out_shape(x, ksize, strides, padding), gg.dtype)
     n_idx, c_idx = np.indices((x.shape[0], x.shape[3]))
@@ -157,6 +178,24 @@ CONV_PARAMS = [
 ]
 
 
+def _keep_cols_cases():
+    """The executor's im2col-sharing pair (prims/fusion.py); values vary, shapes stay."""
+    keep, filt = [], []
+    for p in CONV_PARAMS:
+        y, cols = ref_keep_cols(X, W, **p)
+        g = R.standard_normal(y.shape)
+        keep.append(Case((X, W), ref_keep_cols, dict(p), rtol=1e-9, atol=1e-9,
+                         diff_args=(0, 1)))
+        filt.append(Case((cols, X, g, W), ref_backprop_filter_cols, dict(p), rtol=1e-9,
+                         atol=1e-9, diff_args=(1, 2)))
+    p, x0 = CONV_PARAMS[0], X[:0]  # an empty batch
+    y, cols = ref_keep_cols(x0, W, **p)
+    keep.append(Case((x0, W), ref_keep_cols, dict(p)))
+    filt.append(Case((cols, x0, y, W), ref_backprop_filter_cols, dict(p)))
+    return {"conv2d_keep_cols": varying(keep, vary="values"),
+            "conv2d_backprop_filter_cols": varying(filt, vary="none")}
+
+
 def _conv_cases():
     fwd, bi, bf = [], [], []
     for p in CONV_PARAMS:
@@ -186,7 +225,7 @@ POOL_PARAMS = [
 
 def _pool_cases():
     out: dict = {k: [] for k in ("max_pool2d", "max_pool2d_grad", "max_pool2d_grad_grad",
-                                 "avg_pool2d", "avg_pool2d_grad")}
+                                 "avg_pool2d", "avg_pool2d_grad", "max_pool2d_grad_relu")}
     tol = {"rtol": 1e-9, "atol": 1e-9}
     for p in POOL_PARAMS:
         g = R.standard_normal(_out_shape(XP, **p))
@@ -196,6 +235,8 @@ def _pool_cases():
                                            diff_args=(0,), **tol))
         out["max_pool2d_grad_grad"].append(Case((gg, XP), ref_max_pool_grad_grad, dict(p),
                                                 diff_args=(0,), **tol))
+        out["max_pool2d_grad_relu"].append(Case((g, XP), ref_max_pool_grad_relu, dict(p),
+                                                diff_args=(0,), **tol))
         out["avg_pool2d"].append(Case((XP,), ref_avg_pool, dict(p), **tol))
         out["avg_pool2d_grad"].append(Case((g, XP), ref_avg_pool_grad, dict(p),
                                            diff_args=(0,), **tol))
@@ -204,6 +245,7 @@ def _pool_cases():
     g32 = R.standard_normal(_out_shape(XP, **p)).astype(np.float32)
     out["max_pool2d"].append(Case((x32,), ref_max_pool, dict(p)))
     out["max_pool2d_grad"].append(Case((g32, x32), ref_max_pool_grad, dict(p)))
+    out["max_pool2d_grad_relu"].append(Case((g32, x32), ref_max_pool_grad_relu, dict(p)))
     out["avg_pool2d"].append(Case((x32,), ref_avg_pool, dict(p), rtol=1e-5))
     out["avg_pool2d_grad"].append(Case((g32, x32), ref_avg_pool_grad, dict(p), rtol=1e-5))
     return out
@@ -230,6 +272,8 @@ def _zero_cases(specs):
                                              diff_args=(0,)))
         specs["max_pool2d_grad_grad"].append(Case((x, x), ref_max_pool_grad_grad, dict(q),
                                                   diff_args=(0,)))
+        specs["max_pool2d_grad_relu"].append(Case((y, x), ref_max_pool_grad_relu, dict(q),
+                                                  diff_args=(0,)))
     for name, cases in specs.items():
         # NOTE: TF's max pooling skips nan (its max ignores it), where ember's, as
         # reduce_max, propagates it: nan is left out of the max-pool cases.
@@ -240,3 +284,4 @@ def _zero_cases(specs):
 _FWD, _BI, _BF = _conv_cases()
 SPECS: dict = _zero_cases({"conv2d": _FWD, "conv2d_backprop_input": _BI,
                            "conv2d_backprop_filter": _BF, **_pool_cases()})
+SPECS.update(_keep_cols_cases())

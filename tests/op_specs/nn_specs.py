@@ -23,6 +23,10 @@ def _relu(x):
                     dtype=x.dtype).reshape(x.shape)
 
 
+def _bias_relu(x, b):
+    return np.maximum(x + b, 0).astype(x.dtype)
+
+
 def _relu_grad(g, y):
     """TF's ReluGrad: g * (y > 0), so a nan or inf g gives nan where y <= 0."""
     return np.array([a * (1.0 if b > 0 else 0.0) for a, b in zip(g.ravel().tolist(),
@@ -159,6 +163,11 @@ SPECS: dict = {
         Case((G64, F64), _relu_grad, diff_args=(0,)),
         Case((G64[0].astype(np.float32), np.array([-1.0, 0.0, 2.0, 3.0], np.float32)),
              _relu_grad, diff_args=(0,))], shapes="elementwise"),
+    # relu(x + b), b along x's last axis (the executor's fused bias add + relu)
+    "bias_relu": varying([
+        Case((F64, F64[0] * 0.5), _bias_relu, diff_args=(0, 1)),
+        Case((np.stack([F32, -F32]), np.linspace(-1, 1, 5, dtype=np.float32)), _bias_relu,
+             diff_args=())], shapes="bias"),
     "relu": varying([Case((F64,), _relu), Case((F32,), _relu), Case((I32,), _relu),
                      Case((np.array([-1.0, 0.0, 2.0]),), _relu, diff_args=())],
                     shapes="elementwise"),

@@ -178,10 +178,44 @@ def avg_pool2d_grad(dy, x_like, ksize, strides, padding):
     return dx.astype(dy.dtype)
 
 
+def max_pool2d_grad_relu(dy, y, ksize, strides, padding):
+    """relu_grad(max_pool2d_grad(dy, y), y) (the NumPy executor's fusion; XLA fuses it
+    itself)."""
+    g = max_pool2d_grad(dy, y, ksize, strides, padding)
+    return jnp.where(y > 0, g, jnp.zeros((), jnp.result_type(g)))
+
+
+def bias_relu(x, b):
+    y = x + b
+    return jnp.maximum(y, jnp.zeros((), jnp.result_type(y)))
+
+
+def conv2d_keep_cols(x, w, strides, padding, dilations):
+    """(conv2d(x, w), its im2col rows [N*OH*OW, kh*kw*C]) (the NumPy executor's rewrite;
+    XLA plans its own)."""
+    x, w = jnp.asarray(x), jnp.asarray(w)
+    kh, kw, c, _ = w.shape
+    pads, (oh, ow) = _geometry(x.shape, (kh, kw), strides, padding, dilations)
+    xp = jnp.pad(x, _pad4(pads))
+    sh, sw = strides
+    taps = [xp[:, i * dilations[0]:i * dilations[0] + sh * (oh - 1) + 1:sh,
+               j * dilations[1]:j * dilations[1] + sw * (ow - 1) + 1:sw, :]
+            for i in range(kh) for j in range(kw)]
+    cols = jnp.stack(taps, axis=3).reshape(-1, kh * kw * c)
+    return conv2d(x, w, strides, padding, dilations), cols
+
+
+def conv2d_backprop_filter_cols(cols, x, dy, w_like, strides, padding, dilations):
+    return conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations)
+
+
 KERNELS = {
     "conv2d": conv2d, "conv2d_backprop_input": conv2d_backprop_input,
     "conv2d_backprop_filter": conv2d_backprop_filter,
     "max_pool2d": max_pool2d, "max_pool2d_grad": max_pool2d_grad,
+    "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
+    "conv2d_keep_cols": conv2d_keep_cols,
+    "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "max_pool2d_grad_grad": max_pool2d_grad_grad,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,
 }

@@ -9,12 +9,72 @@ window, `[N, OH, OW, kh, kw, C]`, reshaped to rows and multiplied by the filters
 `[kh*kw*C, O]` matrix. The gradients are the same two pieces the other way round:
 w.r.t. the filters `cols^T @ dy`, w.r.t. the input `dy @ W^T` scattered back (col2im:
 one strided add per filter tap).
+
+Where ember's C extension `_conv` is built (`pip install` builds it when a C compiler is
+present), the memory-bound loops run there instead, on every core: im2col, col2im, max
+pooling and its gradient, bias + relu, relu's gradient (float32 and float64; other dtypes
+take the NumPy path). `use_compiled(False)` or EMBER_NO_C_KERNELS=1 turns them off; both
+paths give the same values (the tests run both).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+try:  # the optional compiled loops (see _conv.c)
+    from . import _conv as _compiled
+except ImportError:  # not built (no C compiler at install time)
+    _compiled = None
+if os.environ.get("EMBER_NO_C_KERNELS"):
+    _compiled = None
+
+_C = _compiled  # what the kernels use now (see `use_compiled`)
+
+
+def compiled_available() -> bool:
+    """Whether ember's compiled convolution loops were built and can be used."""
+    return _compiled is not None
+
+
+def use_compiled(enabled: bool) -> bool:
+    """Turns the compiled loops on or off (for benchmarks and tests); returns the previous
+    setting. Turning them on where they were not built raises RuntimeError.
+
+    Example:
+        >>> from ember.backend.numpy import conv
+        >>> before = conv.use_compiled(False)
+        >>> conv.use_compiled(before)
+        False
+    """
+    global _C
+    if enabled and _compiled is None:
+        raise RuntimeError("ember's compiled kernels are not built (no C compiler when ember "
+                           "was installed, or EMBER_NO_C_KERNELS is set); the NumPy kernels "
+                           "are in use.")
+    before = _C is not None
+    _C = _compiled if enabled else None
+    return before
+
+
+def _c_ok(*arrays) -> bool:
+    """Whether the compiled loops take these arrays (float32/float64, one dtype)."""
+    return _C is not None and arrays[0].dtype.char in "fd" and all(
+        a.dtype == arrays[0].dtype for a in arrays)
+
+
+def _contig(a: np.ndarray) -> np.ndarray:
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def _geo(ksize, strides, dilations, pads, out_hw) -> tuple:
+    """The geometry tuple of the compiled loops."""
+    return (ksize[0], ksize[1], strides[0], strides[1], dilations[0], dilations[1],
+            pads[0][0], pads[1][0], out_hw[0], out_hw[1])
 
 
 def _pads(n: int, k: int, s: int, d: int, padding) -> tuple:
@@ -64,6 +124,14 @@ def _windows(xp: np.ndarray, ksize: tuple, strides: tuple, dilations: tuple,
 def _cols(x: np.ndarray, ksize: tuple, strides: tuple, padding, dilations: tuple):
     """(im2col rows `[N*OH*OW, kh*kw*C]`, pads, (OH, OW))."""
     pads, out_hw = _geometry(x.shape, ksize, strides, padding, dilations)
+    if (ksize == (1, 1) and strides == (1, 1) and pads == ((0, 0), (0, 0))
+            and x.flags.c_contiguous):
+        return x.reshape(-1, x.shape[3]), pads, out_hw  # a 1x1 convolution: x itself
+    if _c_ok(x):
+        n, c = x.shape[0], x.shape[3]
+        cols = np.empty((n * out_hw[0] * out_hw[1], ksize[0] * ksize[1] * c), x.dtype)
+        _C.im2col(_contig(x), cols, _geo(ksize, strides, dilations, pads, out_hw))
+        return cols, pads, out_hw
     win = _windows(_pad(x, pads), ksize, strides, dilations, out_hw)
     return win.reshape(-1, ksize[0] * ksize[1] * x.shape[3]), pads, out_hw
 
@@ -89,6 +157,24 @@ def _col2im(cols: np.ndarray, shape: tuple, ksize: tuple, strides: tuple, pads: 
 
 # -- convolution -----------------------------------------------------------------------
 
+def _via_float32(kernel):
+    """The kernel for half floats (float16, bfloat16): its array inputs in float32, its
+    result rounded back once. The sums of a convolution or a pooling gradient then
+    accumulate in float32, as TF's CPU kernels do, and run on the float32 loops (NumPy's
+    float16 matmul has no BLAS)."""
+    def run(*args, **params):
+        half = args[0].dtype
+        if not (half.itemsize == 2 and (half.kind == "f" or half.name == "bfloat16")):
+            return kernel(*args, **params)
+        up = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == half else a
+              for a in args]
+        return kernel(*up, **params).astype(half)
+    run.__name__ = run.__qualname__ = kernel.__name__
+    run.__doc__ = kernel.__doc__
+    run.__wrapped__ = kernel
+    return run
+
+
 def _same_dtype(y: np.ndarray, like: np.ndarray) -> np.ndarray:
     """`y` in `like`'s dtype: `@` on bfloat16 (ml_dtypes) computes in float32."""
     return y if y.dtype == like.dtype else y.astype(like.dtype)
@@ -104,6 +190,12 @@ def conv2d(x, w, strides, padding, dilations):
 def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
     kh, kw, c, o = w.shape
     pads, (oh, ow) = _geometry(x_like.shape, (kh, kw), strides, padding, dilations)
+    if _c_ok(dy, w) and kh * kw > 1:
+        # one GEMM for every tap's columns, then the compiled col2im (parallel by image)
+        dcols = np.matmul(dy.reshape(-1, o), w.reshape(kh * kw * c, o).T)
+        dx = np.empty(x_like.shape, dy.dtype)
+        _C.col2im(dcols, dx, _geo((kh, kw), strides, dilations, pads, (oh, ow)))
+        return dx
     if dy.dtype not in (np.float32, np.float64) or kh * kw == 1:
         dcols = _same_dtype(dy.reshape(-1, o) @ w.reshape(kh * kw * c, o).T, dy)
         dcols = dcols.reshape(dy.shape[0], oh, ow, kh, kw, c)
@@ -131,6 +223,51 @@ def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):
     return _same_dtype(cols.T @ dy.reshape(-1, o), dy).reshape(kh, kw, c, o)
 
 
+# -- a convolution's rows kept for its filter gradient (prims/fusion.py) ----------------
+
+KEEP_BYTES = 256 << 20  # the most bytes of kept im2col rows alive at once, all plans
+_kept = [0]  # bytes kept now (a budget, updated as kept rows are freed)
+_kept_lock = threading.Lock()
+
+
+def _released(nbytes: int) -> None:
+    with _kept_lock:
+        _kept[0] -= nbytes
+
+
+def _keep(cols: np.ndarray, x: np.ndarray):
+    """`cols` if keeping them fits the budget (they are then counted until freed), else
+    None: the filter gradient makes them again. Rows that are x itself (a 1x1
+    convolution) cost nothing to keep."""
+    if np.shares_memory(cols, x):
+        return cols
+    with _kept_lock:
+        if _kept[0] + cols.nbytes > KEEP_BYTES:
+            return None
+        _kept[0] += cols.nbytes
+    weakref.finalize(cols, _released, cols.nbytes)
+    return cols
+
+
+def conv2d_keep_cols(x, w, strides, padding, dilations):
+    """(conv2d(x, w), its im2col rows or None)."""
+    kh, kw, c, o = w.shape
+    cols, _, (oh, ow) = _cols(x, (kh, kw), strides, padding, dilations)
+    if x.dtype.itemsize < 4:  # half floats: the sums in float32 (conv2d)
+        cols = np.ascontiguousarray(cols)
+        return conv2d(x, w, strides, padding, dilations), _keep(cols, x)
+    y = _same_dtype(cols @ w.reshape(kh * kw * c, o), x).reshape(x.shape[0], oh, ow, o)
+    return y, _keep(cols, x)
+
+
+def conv2d_backprop_filter_cols(cols, x, dy, w_like, strides, padding, dilations):
+    """conv2d_backprop_filter(x, dy, w_like) from the forward's rows (None: anew)."""
+    if cols is None or x.dtype.itemsize < 4:  # none kept, or half floats (float32 sums)
+        return conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations)
+    kh, kw, c, o = w_like.shape
+    return _same_dtype(cols.T @ dy.reshape(-1, o), dy).reshape(kh, kw, c, o)
+
+
 # -- pooling ---------------------------------------------------------------------------
 
 _ONE = (1, 1)
@@ -151,6 +288,10 @@ def _tap_max(win):
 
 def max_pool2d(x, ksize, strides, padding):
     pads, out_hw = _geometry(x.shape, ksize, strides, padding, _ONE)
+    if _c_ok(x):
+        y = np.empty((x.shape[0],) + out_hw + (x.shape[3],), x.dtype)
+        _C.max_pool(_contig(x), y, _geo(ksize, strides, _ONE, pads, out_hw))
+        return y
     xp = _pad(x, pads, -np.inf)
     return _tap_max(_windows(xp, ksize, strides, _ONE, out_hw))
 
@@ -228,7 +369,21 @@ def _max_pool_grad_by_taps(dy, x, ksize, strides, padding):
     return _crop(dxp, pads, x.shape)
 
 
+def _max_pool_grad_c(dy, x, ksize, strides, padding, relu: bool):
+    """The compiled max-pool gradient (relu: times (x > 0)), or None where it can't run."""
+    if not _c_ok(dy, x):
+        return None
+    pads, out_hw = _geometry(x.shape, ksize, strides, padding, _ONE)
+    dx = np.empty(x.shape, dy.dtype)
+    _C.max_pool_grad(_contig(dy), _contig(x), dx, _geo(ksize, strides, _ONE, pads, out_hw),
+                     relu)
+    return dx
+
+
 def max_pool2d_grad(dy, x, ksize, strides, padding):
+    fast = _max_pool_grad_c(dy, x, ksize, strides, padding, False)
+    if fast is not None:
+        return fast
     g = dy.astype(np.float32) if dy.dtype == np.float16 else dy  # sums of half floats
     fast = _max_pool_grad_by_taps(g, x, ksize, strides, padding)
     if fast is not None:
@@ -237,6 +392,36 @@ def max_pool2d_grad(dy, x, ksize, strides, padding):
     size = int(np.prod(pshape))
     dxp = np.bincount(flat.ravel(), weights=dy.ravel(), minlength=size).reshape(pshape)
     return _crop(dxp, pads, x.shape).astype(dy.dtype)
+
+
+def max_pool2d_grad_relu(dy, y, ksize, strides, padding):
+    """relu_grad(max_pool2d_grad(dy, y), y) in one pass (prims/fusion.py)."""
+    fast = _max_pool_grad_c(dy, y, ksize, strides, padding, True)
+    if fast is not None:
+        return fast
+    return relu_grad(max_pool2d_grad(dy, y, ksize, strides, padding), y)
+
+
+def relu_grad(g, y):
+    """g * (y > 0); compiled for large float arrays (the relu kernel's gradient)."""
+    if g.size >= 65536 and g.shape == y.shape and _c_ok(g, y):
+        out = np.empty(g.shape, g.dtype)
+        _C.relu_grad(_contig(g), _contig(y), out)
+        return out
+    # NOTE: a multiply by the mask, not np.where: where's per-element branch is ~10x slower
+    # on the random masks of a ReLU layer. (NaN in g where y <= 0 stays NaN, as in TF's
+    # ReluGrad, which multiplies too.)
+    return np.multiply(g, y > 0, dtype=g.dtype)
+
+
+def bias_relu(x, b):
+    """relu(x + b), b along x's last axis, in one pass (prims/fusion.py)."""
+    if x.size >= 65536 and _c_ok(x, b):
+        y = np.empty(x.shape, x.dtype)
+        _C.bias_act(_contig(x), _contig(b), y, True)
+        return y
+    y = x + b
+    return np.maximum(y, y.dtype.type(0), out=y)
 
 
 def max_pool2d_grad_grad(g, x, ksize, strides, padding):
@@ -271,10 +456,21 @@ def avg_pool2d_grad(dy, x_like, ksize, strides, padding):
     return _col2im(cols, x_like.shape, ksize, strides, pads, _ONE, out_hw)
 
 
+conv2d = _via_float32(conv2d)
+conv2d_backprop_input = _via_float32(conv2d_backprop_input)
+conv2d_backprop_filter = _via_float32(conv2d_backprop_filter)
+max_pool2d_grad = _via_float32(max_pool2d_grad)
+max_pool2d_grad_relu = _via_float32(max_pool2d_grad_relu)
+avg_pool2d = _via_float32(avg_pool2d)
+avg_pool2d_grad = _via_float32(avg_pool2d_grad)
+
 KERNELS = {
     "conv2d": conv2d, "conv2d_backprop_input": conv2d_backprop_input,
     "conv2d_backprop_filter": conv2d_backprop_filter,
     "max_pool2d": max_pool2d, "max_pool2d_grad": max_pool2d_grad,
     "max_pool2d_grad_grad": max_pool2d_grad_grad,
+    "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
+    "conv2d_keep_cols": conv2d_keep_cols,
+    "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,
 }

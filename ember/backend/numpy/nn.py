@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .conv import relu_grad  # compiled for large arrays, beside the pooling loops
+
 
 def relu(x):
     return np.maximum(x, x.dtype.type(0))
 
 
 relu.inline = "np.maximum({0}, 0)"
-
-def relu_grad(g, y):
-    # NOTE: a multiply by the mask, not np.where: where's per-element branch is ~10x slower
-    # on the random masks of a ReLU layer. (NaN in g where y <= 0 stays NaN, as in TF's
-    # ReluGrad, which multiplies too.)
-    return np.multiply(g, y > 0, dtype=g.dtype)
 
 
 def softmax(x, axis):

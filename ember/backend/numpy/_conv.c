@@ -1,0 +1,342 @@
+/* ember.backend.numpy._conv: the memory-bound loops of convolution and pooling, on every
+ * core.
+ *
+ * A small CNN's training step on NumPy spends most of its time outside the GEMMs: copying
+ * windows (im2col), scattering them back (col2im), pooling and its gradient, bias adds
+ * and relus, each one NumPy pass on one core. These loops do each in one pass over the
+ * data, split over threads (_pool.h: the caller and sleeping workers, one per core) by
+ * rows of windows or by images, with the GIL released. ember/backend/numpy/conv.py calls them when the
+ * extension is built and falls back to its NumPy code otherwise; the two agree (the
+ * tests run both).
+ *
+ * Arrays come through the buffer protocol: C-contiguous, float32 or float64, one dtype per
+ * call; shapes are checked against the geometry passed in, so a wrong call raises instead
+ * of reading out of bounds. Geometry tuples are (kh, kw, sh, sw, dh, dw, pt, pl, oh, ow):
+ * window size, strides, dilations, the padding before each spatial axis, the output size.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+/* The loops are compiled for AVX-512 and AVX2 as well as the baseline, picked at load
+ * time (GCC's function multi-versioning), where the toolchain supports it. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+typedef struct {
+    Py_ssize_t n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+} Geo;
+
+#define POOL_BLOCK 256 /* channels per block of the pooling gradient's running maxima */
+
+#define T float
+#define SUF _f
+#include "_conv_kernels.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF _d
+#include "_conv_kernels.h"
+#undef T
+#undef SUF
+
+#include "_pool.h"
+
+static int n_threads = 0; /* 0: one per core */
+
+/* Below this many elements of work, one thread: waking workers costs more. */
+#define PARALLEL_MIN 65536
+
+static int threads_for(Py_ssize_t work) {
+    if (work < PARALLEL_MIN) return 1;
+    return n_threads > 0 ? n_threads : pool_cores();
+}
+
+/* The arguments of one loop, for the range functions the pool runs. */
+typedef struct {
+    int f64;
+    const Geo *g;
+    const void *a, *b;
+    void *out;
+    Py_ssize_t width;
+    int relu;
+} Call;
+
+static void im2col_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    for (Py_ssize_t i = k0; i < k1; i++) {
+        if (k->f64) im2col_row_d(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+        else im2col_row_f(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+    }
+}
+
+static void col2im_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) col2im_image_d(k->a, k->out, k->g, n);
+        else col2im_image_f(k->a, k->out, k->g, n);
+    }
+}
+
+static void max_pool_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    for (Py_ssize_t i = k0; i < k1; i++) {
+        if (k->f64) max_pool_row_d(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+        else max_pool_row_f(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+    }
+}
+
+static void max_pool_grad_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) max_pool_grad_image_d(k->a, k->b, k->out, k->g, n, k->relu);
+        else max_pool_grad_image_f(k->a, k->b, k->out, k->g, n, k->relu);
+    }
+}
+
+static void bias_act_range(const void *p, Py_ssize_t r0, Py_ssize_t r1) {
+    const Call *k = p;
+    if (k->f64) bias_act_rows_d(k->a, k->b, k->out, k->width, r0, r1, k->relu);
+    else bias_act_rows_f(k->a, k->b, k->out, k->width, r0, r1, k->relu);
+}
+
+static void relu_grad_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    if (k->f64) relu_grad_range_d(k->a, k->b, k->out, k0, k1);
+    else relu_grad_range_f(k->a, k->b, k->out, k0, k1);
+}
+
+/* Runs `fn` over n items of `work_each` elements of work each, without the GIL. */
+static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
+    int nt = threads_for(n * work_each);
+    Py_BEGIN_ALLOW_THREADS
+    parallel_for(n, fn, k, nt);
+    Py_END_ALLOW_THREADS
+}
+
+/* -- buffers ----------------------------------------------------------------------- */
+
+typedef struct {
+    Py_buffer b[4];
+    int n;
+    int dtype; /* 4 (float32) or 8 (float64) */
+} Bufs;
+
+static void release(Bufs *bs) {
+    for (int i = 0; i < bs->n; i++) PyBuffer_Release(&bs->b[i]);
+    bs->n = 0;
+}
+
+/* Takes a buffer of `obj` (writable when `out`), float32/float64 of the dtype of the first
+ * one, with `ndim` dimensions (-1: any). Returns its view or NULL with an exception. */
+static Py_buffer *take(Bufs *bs, PyObject *obj, int out, int ndim, const char *fn,
+                       const char *what) {
+    Py_buffer *v = &bs->b[bs->n];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (out ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, v, flags) < 0) return NULL;
+    bs->n++;
+    const char *fmt = v->format ? v->format : "B";
+    if (fmt[0] == '=' || fmt[0] == '<' || fmt[0] == '@') fmt++;
+    int size = (strcmp(fmt, "f") == 0 && v->itemsize == 4) ? 4
+             : (strcmp(fmt, "d") == 0 && v->itemsize == 8) ? 8 : 0;
+    if (!size) {
+        PyErr_Format(PyExc_TypeError, "_conv.%s: %s must be float32 or float64, got format "
+                     "'%s'.", fn, what, v->format ? v->format : "B");
+        return NULL;
+    }
+    if (bs->n == 1) bs->dtype = size;
+    else if (size != bs->dtype) {
+        PyErr_Format(PyExc_TypeError, "_conv.%s: %s has %d-byte items, the first array "
+                     "%d-byte items.", fn, what, size, bs->dtype);
+        return NULL;
+    }
+    if (ndim >= 0 && v->ndim != ndim) {
+        PyErr_Format(PyExc_ValueError, "_conv.%s: %s must have %d dimensions, got %d.", fn,
+                     what, ndim, v->ndim);
+        return NULL;
+    }
+    return v;
+}
+
+static int check_len(Py_buffer *v, Py_ssize_t want, const char *fn, const char *what) {
+    if (v->len / v->itemsize == want) return 0;
+    PyErr_Format(PyExc_ValueError, "_conv.%s: %s has %zd elements, the geometry needs %zd.",
+                 fn, what, v->len / v->itemsize, want);
+    return -1;
+}
+
+/* Parses the geometry tuple and the NHWC shape of `v` into `g`. */
+static int geometry(PyObject *geo, Py_buffer *v, Geo *g, const char *fn) {
+    if (!PyArg_ParseTuple(geo, "nnnnnnnnnn", &g->kh, &g->kw, &g->sh, &g->sw, &g->dh, &g->dw,
+                          &g->pt, &g->pl, &g->oh, &g->ow)) {
+        PyErr_Format(PyExc_TypeError, "_conv.%s: the geometry must be 10 ints (kh, kw, sh, "
+                     "sw, dh, dw, pt, pl, oh, ow).", fn);
+        return -1;
+    }
+    g->n = v->shape[0]; g->h = v->shape[1]; g->w = v->shape[2]; g->c = v->shape[3];
+    if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1 ||
+        g->oh < 0 || g->ow < 0) {
+        PyErr_Format(PyExc_ValueError, "_conv.%s: invalid geometry.", fn);
+        return -1;
+    }
+    return 0;
+}
+
+/* -- the calls ---------------------------------------------------------------------- */
+
+static PyObject *im2col(PyObject *self, PyObject *args) {
+    PyObject *xo, *co, *geo;
+    if (!PyArg_ParseTuple(args, "OOO!", &xo, &co, &PyTuple_Type, &geo)) return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *x = take(&bs, xo, 0, 4, "im2col", "x");
+    Py_buffer *cols = x ? take(&bs, co, 1, -1, "im2col", "cols") : NULL;
+    if (!cols || geometry(geo, x, &g, "im2col") ||
+        check_len(cols, g.n * g.oh * g.ow * g.kh * g.kw * g.c, "im2col", "cols")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, &g, x->buf, NULL, cols->buf, 0, 0};
+    run(im2col_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *col2im(PyObject *self, PyObject *args) {
+    PyObject *co, *xo, *geo;
+    if (!PyArg_ParseTuple(args, "OOO!", &co, &xo, &PyTuple_Type, &geo)) return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *cols = take(&bs, co, 0, -1, "col2im", "cols");
+    Py_buffer *dx = cols ? take(&bs, xo, 1, 4, "col2im", "dx") : NULL;
+    if (!dx || geometry(geo, dx, &g, "col2im") ||
+        check_len(cols, g.n * g.oh * g.ow * g.kh * g.kw * g.c, "col2im", "cols")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, &g, cols->buf, NULL, dx->buf, 0, 0};
+    run(col2im_range, &k, g.n, g.oh * g.ow * g.kh * g.kw * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *max_pool(PyObject *self, PyObject *args) {
+    PyObject *xo, *yo, *geo;
+    if (!PyArg_ParseTuple(args, "OOO!", &xo, &yo, &PyTuple_Type, &geo)) return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *x = take(&bs, xo, 0, 4, "max_pool", "x");
+    Py_buffer *y = x ? take(&bs, yo, 1, -1, "max_pool", "y") : NULL;
+    if (!y || geometry(geo, x, &g, "max_pool") ||
+        check_len(y, g.n * g.oh * g.ow * g.c, "max_pool", "y")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, &g, x->buf, NULL, y->buf, 0, 0};
+    run(max_pool_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *max_pool_grad(PyObject *self, PyObject *args) {
+    PyObject *go, *xo, *dxo, *geo;
+    int relu;
+    if (!PyArg_ParseTuple(args, "OOOO!p", &go, &xo, &dxo, &PyTuple_Type, &geo, &relu))
+        return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *dy = take(&bs, go, 0, -1, "max_pool_grad", "dy");
+    Py_buffer *x = dy ? take(&bs, xo, 0, 4, "max_pool_grad", "x") : NULL;
+    Py_buffer *dx = x ? take(&bs, dxo, 1, -1, "max_pool_grad", "dx") : NULL;
+    if (!dx || geometry(geo, x, &g, "max_pool_grad") ||
+        check_len(dy, g.n * g.oh * g.ow * g.c, "max_pool_grad", "dy") ||
+        check_len(dx, g.n * g.h * g.w * g.c, "max_pool_grad", "dx")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, &g, dy->buf, x->buf, dx->buf, 0, relu};
+    run(max_pool_grad_range, &k, g.n, g.h * g.w * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *bias_act(PyObject *self, PyObject *args) {
+    PyObject *xo, *bo, *yo;
+    int relu;
+    if (!PyArg_ParseTuple(args, "OOOp", &xo, &bo, &yo, &relu)) return NULL;
+    Bufs bs = {.n = 0};
+    Py_buffer *x = take(&bs, xo, 0, -1, "bias_act", "x");
+    Py_buffer *b = x ? take(&bs, bo, 0, 1, "bias_act", "the bias") : NULL;
+    Py_buffer *y = b ? take(&bs, yo, 1, -1, "bias_act", "y") : NULL;
+    if (!y) { release(&bs); return NULL; }
+    Py_ssize_t c = b->shape[0], total = x->len / x->itemsize;
+    if (c == 0 || total % c || check_len(y, total, "bias_act", "y")) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "_conv.bias_act: the bias has %zd elements; x's "
+                         "%zd elements are not rows of that width.", c, total);
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, NULL, x->buf, b->buf, y->buf, c, relu};
+    run(bias_act_range, &k, total / c, c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *relu_grad(PyObject *self, PyObject *args) {
+    PyObject *go, *yo, *oo;
+    if (!PyArg_ParseTuple(args, "OOO", &go, &yo, &oo)) return NULL;
+    Bufs bs = {.n = 0};
+    Py_buffer *gr = take(&bs, go, 0, -1, "relu_grad", "g");
+    Py_buffer *y = gr ? take(&bs, yo, 0, -1, "relu_grad", "y") : NULL;
+    Py_buffer *out = y ? take(&bs, oo, 1, -1, "relu_grad", "out") : NULL;
+    Py_ssize_t total = gr ? gr->len / gr->itemsize : 0;
+    if (!out || check_len(y, total, "relu_grad", "y") ||
+        check_len(out, total, "relu_grad", "out")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {bs.dtype == 8, NULL, gr->buf, y->buf, out->buf, 0, 0};
+    run(relu_grad_range, &k, total, 1);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *set_num_threads(PyObject *self, PyObject *args) {
+    int n;
+    if (!PyArg_ParseTuple(args, "i", &n)) return NULL;
+    int before = n_threads;
+    n_threads = n > 0 ? n : 0;
+    return PyLong_FromLong(before);
+}
+
+static PyObject *max_threads(PyObject *self, PyObject *noargs) {
+    return PyLong_FromLong(n_threads > 0 ? n_threads : pool_cores());
+}
+
+static PyMethodDef methods[] = {
+    {"im2col", im2col, METH_VARARGS, "im2col(x, cols, geometry): windows of NHWC x."},
+    {"col2im", col2im, METH_VARARGS, "col2im(cols, dx, geometry): im2col's adjoint."},
+    {"max_pool", max_pool, METH_VARARGS, "max_pool(x, y, geometry)."},
+    {"max_pool_grad", max_pool_grad, METH_VARARGS,
+     "max_pool_grad(dy, x, dx, geometry, relu): first-maximum rule; relu multiplies by "
+     "(x > 0)."},
+    {"bias_act", bias_act, METH_VARARGS, "bias_act(x, b, y, relu): y = x + b (then relu)."},
+    {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, y, out): out = g * (y > 0)."},
+    {"set_num_threads", set_num_threads, METH_VARARGS,
+     "set_num_threads(n): threads per loop (0: every core); returns the previous setting."},
+    {"max_threads", max_threads, METH_NOARGS, "The threads a large loop uses."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_conv",
+    "ember's compiled convolution and pooling loops (see ember/backend/numpy/conv.py).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__conv(void) { return PyModule_Create(&module); }

@@ -1,0 +1,185 @@
+/* The per-dtype loops of _conv.c, included once with T = float (suffix _f) and once with
+ * T = double (suffix _d). Each loop does one slice of the work (a row of windows, one
+ * image, a range of elements) so that _conv.c can hand the slices to its threads.
+ * NHWC layouts; `G` is the geometry of one call (see _conv.c). */
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SUF)
+
+/* im2col, one row of windows: cols[n, r, :, kh, kw, C] from x[n], zeros where the window
+ * reaches into the padding. */
+static HOT void FN(im2col_row)(const T *x, T *cols, const Geo *g, Py_ssize_t n, Py_ssize_t r) {
+    Py_ssize_t c = g->c, kw = g->kw, taps = g->kh * kw;
+    T *out = cols + ((n * g->oh + r) * g->ow) * taps * c;
+    const T *img = x + n * g->h * g->w * c;
+    /* every window of the row inside the input along w (no left/right padding) */
+    int inside_w = g->pl <= 0 && (g->ow - 1) * g->sw + (kw - 1) * g->dw - g->pl < g->w;
+    for (Py_ssize_t i = 0; i < g->kh; i++) {
+        Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
+        T *dst0 = out + i * kw * c;
+        if (hi < 0 || hi >= g->h) {  /* this tap row is padding for every window */
+            for (Py_ssize_t q = 0; q < g->ow; q++)
+                for (Py_ssize_t k = 0; k < kw * c; k++) dst0[q * taps * c + k] = 0;
+            continue;
+        }
+        const T *srow = img + hi * g->w * c;
+        if (inside_w) {
+            Py_ssize_t dstep = g->dw * c;
+            for (Py_ssize_t q = 0; q < g->ow; q++) {
+                const T *s = srow + (q * g->sw - g->pl) * c;
+                T *d = dst0 + q * taps * c;
+                if (c == 1) {
+                    for (Py_ssize_t j = 0; j < kw; j++) d[j] = s[j * g->dw];
+                } else if (g->dw == 1 && kw * c >= 32) {
+                    memcpy(d, s, kw * c * sizeof(T));
+                } else {
+                    for (Py_ssize_t j = 0; j < kw; j++)
+                        for (Py_ssize_t k = 0; k < c; k++) d[j * c + k] = s[j * dstep + k];
+                }
+            }
+            continue;
+        }
+        for (Py_ssize_t q = 0; q < g->ow; q++) {
+            T *d = dst0 + q * taps * c;
+            for (Py_ssize_t j = 0; j < kw; j++, d += c) {
+                Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                if (wi < 0 || wi >= g->w) {
+                    for (Py_ssize_t k = 0; k < c; k++) d[k] = 0;
+                } else {
+                    const T *s = srow + wi * c;
+                    for (Py_ssize_t k = 0; k < c; k++) d[k] = s[k];
+                }
+            }
+        }
+    }
+}
+
+/* col2im, one image: dx[n] = the sum of cols[n]'s window taps at their input positions,
+ * tap by tap (row-major), the order of the NumPy kernel's strided adds. */
+static HOT void FN(col2im_image)(const T *cols, T *dx, const Geo *g, Py_ssize_t n) {
+    Py_ssize_t c = g->c, taps = g->kh * g->kw;
+    T *img = dx + n * g->h * g->w * c;
+    for (Py_ssize_t k = 0; k < g->h * g->w * c; k++) img[k] = 0;
+    const T *base = cols + n * g->oh * g->ow * taps * c;
+    for (Py_ssize_t i = 0; i < g->kh; i++) {
+        for (Py_ssize_t j = 0; j < g->kw; j++) {
+            for (Py_ssize_t r = 0; r < g->oh; r++) {
+                Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
+                if (hi < 0 || hi >= g->h) continue;
+                for (Py_ssize_t q = 0; q < g->ow; q++) {
+                    Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                    if (wi < 0 || wi >= g->w) continue;
+                    const T *src = base + ((r * g->ow + q) * taps + i * g->kw + j) * c;
+                    T *dst = img + (hi * g->w + wi) * c;
+                    for (Py_ssize_t k = 0; k < c; k++) dst[k] += src[k];
+                }
+            }
+        }
+    }
+}
+
+/* max pooling, one row of windows: np.maximum over the window's taps in row-major order
+ * (a nan anywhere gives nan; padding is -inf, i.e. skipped). */
+static HOT void FN(max_pool_row)(const T *x, T *y, const Geo *g, Py_ssize_t n, Py_ssize_t r) {
+    Py_ssize_t c = g->c;
+    const T *img = x + n * g->h * g->w * c;
+    T *out = y + (n * g->oh + r) * g->ow * c;
+    for (Py_ssize_t q = 0; q < g->ow; q++, out += c) {
+        for (Py_ssize_t k = 0; k < c; k++) out[k] = -INFINITY;
+        for (Py_ssize_t i = 0; i < g->kh; i++) {
+            Py_ssize_t hi = r * g->sh + i - g->pt;
+            if (hi < 0 || hi >= g->h) continue;
+            for (Py_ssize_t j = 0; j < g->kw; j++) {
+                Py_ssize_t wi = q * g->sw + j - g->pl;
+                if (wi < 0 || wi >= g->w) continue;
+                const T *src = img + (hi * g->w + wi) * c;
+                for (Py_ssize_t k = 0; k < c; k++) {
+                    T a = out[k], b = src[k];
+                    out[k] = (a > b || a != a) ? a : b;  /* np.maximum(a, b) */
+                }
+            }
+        }
+    }
+}
+
+/* max pooling's gradient, one image: each window's dy goes to its first maximum
+ * (row-major; the first nan if any; the first input element if all are -inf), as TF.
+ * With `relu`, the result is then multiplied by (x > 0): relu_grad fused in, for an x
+ * that is a relu's output. Channels go in blocks of POOL_BLOCK (the running maxima and
+ * their positions live on the stack). */
+static HOT void FN(max_pool_grad_image)(const T *dy, const T *x, T *dx, const Geo *g,
+                                        Py_ssize_t n, int relu) {
+    Py_ssize_t c = g->c, hw = g->h * g->w;
+    const T *img = x + n * hw * c;
+    T *dimg = dx + n * hw * c;
+    const T *g_img = dy + n * g->oh * g->ow * c;
+    T best[POOL_BLOCK];
+    Py_ssize_t arg[POOL_BLOCK];
+    for (Py_ssize_t k = 0; k < hw * c; k++) dimg[k] = 0;
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        for (Py_ssize_t q = 0; q < g->ow; q++) {
+            const T *gr = g_img + (r * g->ow + q) * c;
+            for (Py_ssize_t c0 = 0; c0 < c; c0 += POOL_BLOCK) {
+                Py_ssize_t cb = c - c0 < POOL_BLOCK ? c - c0 : POOL_BLOCK;
+                int first = 1;
+                for (Py_ssize_t i = 0; i < g->kh; i++) {
+                    Py_ssize_t hi = r * g->sh + i - g->pt;
+                    if (hi < 0 || hi >= g->h) continue;
+                    for (Py_ssize_t j = 0; j < g->kw; j++) {
+                        Py_ssize_t wi = q * g->sw + j - g->pl;
+                        if (wi < 0 || wi >= g->w) continue;
+                        Py_ssize_t pos = (hi * g->w + wi) * c + c0;
+                        const T *src = img + pos;
+                        if (first) {
+                            for (Py_ssize_t k = 0; k < cb; k++) {
+                                best[k] = src[k];
+                                arg[k] = pos + k;
+                            }
+                            first = 0;
+                            continue;
+                        }
+                        for (Py_ssize_t k = 0; k < cb; k++) {
+                            T a = best[k], b = src[k];
+                            int take = a == a && (b > a || b != b);
+                            best[k] = take ? b : a;
+                            arg[k] = take ? pos + k : arg[k];
+                        }
+                    }
+                }
+                if (first) break;  /* a window of padding only: no input gets a gradient */
+                for (Py_ssize_t k = 0; k < cb; k++) dimg[arg[k]] += gr[c0 + k];
+            }
+        }
+    }
+    if (relu)
+        for (Py_ssize_t k = 0; k < hw * c; k++) dimg[k] = dimg[k] * (T)(img[k] > 0);
+}
+
+/* y = x + b (b broadcast along the last axis, c wide), then relu when `relu`: rows
+ * [r0, r1). relu is np.maximum(v, 0): v when v > 0 or nan, else +0. */
+static HOT void FN(bias_act_rows)(const T *x, const T *b, T *y, Py_ssize_t c, Py_ssize_t r0,
+                                  Py_ssize_t r1, int relu) {
+    for (Py_ssize_t r = r0; r < r1; r++) {
+        const T *src = x + r * c;
+        T *dst = y + r * c;
+        if (relu) {
+            for (Py_ssize_t k = 0; k < c; k++) {
+                T v = src[k] + b[k];
+                dst[k] = (v > 0 || v != v) ? v : 0;
+            }
+        } else {
+            for (Py_ssize_t k = 0; k < c; k++) dst[k] = src[k] + b[k];
+        }
+    }
+}
+
+/* relu's gradient g * (y > 0) over elements [k0, k1). */
+static HOT void FN(relu_grad_range)(const T *gr, const T *y, T *out, Py_ssize_t k0,
+                                    Py_ssize_t k1) {
+    for (Py_ssize_t k = k0; k < k1; k++) out[k] = gr[k] * (T)(y[k] > 0);
+}
+
+#undef FN
+#undef CAT
+#undef CAT_
