@@ -66,6 +66,8 @@ def test_convolution_kernels_match_numpy(xs, ws, strides, padding, dilations, dt
 POOL = [  # (x shape, ksize, strides, padding)
     ((2, 8, 8, 3), (2, 2), (2, 2), "VALID"),
     ((2, 7, 9, 3), (2, 2), (2, 2), "SAME"),
+    ((2, 7, 9, 3), (2, 2), (2, 2), "VALID"),  # a last row and column no window covers
+    ((1, 8, 9, 300), (3, 3), (3, 3), "VALID"),  # more channels than one block of maxima
     ((1, 7, 7, 2), (3, 3), (2, 2), "SAME"),
     ((2, 6, 5, 4), (3, 2), (1, 1), "VALID"),
     ((1, 5, 8, 5), (2, 3), (1, 2), "SAME"),
@@ -196,3 +198,31 @@ def test_no_c_kernels_variable_turns_them_off():
                          text=True, check=True).stdout.split(None, 1)
     assert out[0] == "False"
     assert out[1].strip() == "[5.0, 7.0, 13.0, 15.0]"
+
+
+TILED = [  # (z shape, ksize, padding): windows that tile z from its top left
+    ((2, 8, 8, 3), (2, 2), "VALID"),
+    ((2, 7, 9, 5), (2, 2), "VALID"),  # rows / columns no window covers
+    ((2, 7, 9, 5), (2, 2), "SAME"),  # windows cut at the bottom / right border
+    ((1, 9, 6, 300), (3, 2), "VALID"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("zs,ksize,padding", TILED)
+def test_bias_relu_pool_with_taps_matches_numpy_and_the_unfused_ops(zs, ksize, padding, dtype):
+    z = R.standard_normal(zs).astype(dtype)
+    z[0, :2, :2, 0] = -5.0  # a window whose relu is all zeros: its first tap wins
+    z[-1, 1, 1, -1] = np.nan
+    b = R.standard_normal(zs[3]).astype(dtype) * 0.3
+    p = dict(ksize=ksize, strides=ksize, padding=padding)
+    (pf, tf_), (ps, ts) = both(conv.bias_relu_max_pool, z, b, **p)
+    np.testing.assert_array_equal(pf, ps)
+    np.testing.assert_array_equal(tf_, ts)
+    y = np.maximum(z + b, 0)
+    np.testing.assert_array_equal(pf, conv.max_pool2d(y, **p))
+    dy = R.standard_normal(pf.shape).astype(dtype)
+    fast, slow = both(conv.max_pool2d_grad_relu_taps, dy, pf, tf_, **p, input_hw=zs[1:3])
+    np.testing.assert_array_equal(fast, slow)
+    want = conv.max_pool2d_grad_relu(dy, y, **p)  # the unfused pair on the relu's output
+    np.testing.assert_array_equal(fast, want)

@@ -55,23 +55,28 @@ def test_bias_relu_is_not_fused_where_it_must_not_be(case):
     np.testing.assert_array_equal(cf(x, b).numpy(), np.maximum(x.numpy() + b.numpy(), 0))
 
 
-def _cnn():
+def _cnn(pool=2, stride=None):
+    """Conv-relu-pool twice. Windows that tile (pool == stride, the default) fuse the
+    bias, relu and pooling into bias_relu_max_pool; overlapping windows (pool 3, stride 2)
+    keep bias_relu, max_pool2d and max_pool2d_grad_relu."""
     L = keras.layers
     m = keras.Sequential([keras.Input((12, 12, 2)), L.Conv2D(4, 3, activation="relu"),
-                          L.MaxPooling2D(2), L.Conv2D(3, 3, padding="same",
-                                                      activation="relu"),
-                          L.MaxPooling2D(2, padding="same"), L.Flatten(), L.Dense(3)])
+                          L.MaxPooling2D(pool, stride), L.Conv2D(3, 3, padding="same",
+                                                                 activation="relu"),
+                          L.MaxPooling2D(pool, stride, padding="same"), L.Flatten(),
+                          L.Dense(3)])
     return m
 
 
+@pytest.mark.parametrize("pool,stride", [(2, None), (3, 2)])
 @pytest.mark.parametrize("compiled", [True, False])
-def test_cnn_gradients_equal_eager_with_the_fused_plan(compiled):
+def test_cnn_gradients_equal_eager_with_the_fused_plan(compiled, pool, stride):
     if compiled and not conv.compiled_available():
         pytest.skip("ember's C extension _conv is not built here")
     before = conv.use_compiled(compiled) if conv.compiled_available() else None
     try:
         keras.utils.set_random_seed(0)
-        m = _cnn()
+        m = _cnn(pool, stride)
         x = tf.constant(R.standard_normal((5, 12, 12, 2)), tf.float32)
 
         def grads(x):
@@ -82,9 +87,15 @@ def test_cnn_gradients_equal_eager_with_the_fused_plan(compiled):
         eager = grads(x)
         f = tf.function(grads)
         steps = plan_prims(f, x)
-        assert steps.count("bias_relu") == 2
-        assert steps.count("max_pool2d_grad_relu") == 2
+        if stride is None:
+            assert steps.count("bias_relu_max_pool") == 2
+            assert steps.count("max_pool2d_grad_relu_taps") == 2
+            assert "max_pool2d" not in steps and "bias_relu" not in steps
+        else:
+            assert steps.count("bias_relu") == 2
+            assert steps.count("max_pool2d_grad_relu") == 2
         assert "relu" not in steps and "relu_grad" not in steps
+        assert steps.count("conv2d_keep_cols") == 2
         for a, b in zip(f(x), eager):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-5, atol=1e-6)
     finally:
@@ -114,7 +125,8 @@ def test_pool_grad_is_not_fused_when_its_result_is_needed_elsewhere():
     np.testing.assert_array_equal(out.numpy(), g.numpy() * (y.numpy() > 0))
 
 
-def test_fused_training_matches_unfused_training():
+@pytest.mark.parametrize("pool,stride", [(2, None), (3, 2)])
+def test_fused_training_matches_unfused_training(pool, stride):
     """The same CNN trained for a few steps with the rewrites on and off ends with the same
     weights (the fused kernels compute the same expressions)."""
     from ember.core import rewrite
@@ -127,7 +139,7 @@ def test_fused_training_matches_unfused_training():
             rewrite.RULES.clear()
             rewrite.RULES.update(rules)
             keras.utils.set_random_seed(1)
-            m = _cnn()
+            m = _cnn(pool, stride)
             m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
             m.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
             results.append(m.get_weights())

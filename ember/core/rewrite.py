@@ -77,8 +77,20 @@ class Uses:
         return self.count.get(id(a), 0) == 1 and sum(x is a for x in reader.ins) == 1
 
 
-def rewrite(eqns: list, graph: Graph) -> list:
-    """`eqns` with every registered rewrite applied once, dead equations dropped."""
+def rewrite(eqns: list, graph: Graph, rounds: int = 4) -> list:
+    """`eqns` with the registered rewrites applied until none applies (a fused equation
+    may itself be fused further: relu_grad -> max_pool2d_grad_relu -> ..._taps), at most
+    `rounds` sweeps, dead equations dropped."""
+    for _ in range(rounds):
+        new = _sweep(eqns, graph)
+        if new is eqns:
+            break
+        eqns = new
+    return eqns
+
+
+def _sweep(eqns: list, graph: Graph) -> list:
+    """One pass of the rewrites over `eqns` (the same list if nothing changed)."""
     if not RULES or not any(e.prim.name in RULES for e in eqns):
         return eqns
     uses = Uses(eqns, graph)

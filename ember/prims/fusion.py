@@ -6,6 +6,10 @@
 - `max_pool2d_grad_relu(dy, y; ksize, strides, padding)` = relu_grad(max_pool2d_grad(dy,
   y), y): max pooling's gradient routed into the relu output it pooled, the relu mask
   applied in the same pass.
+- `bias_relu_max_pool(z, b) -> (p, taps)` and `max_pool2d_grad_relu_taps(dy, p, taps)`:
+  relu(z + b) max-pooled by windows that tile it, keeping each window's maximum and the
+  tap it came from (uint8) instead of the relu's whole output; the gradient routes dy to
+  that tap. The activation-sized relu output is never written nor read back.
 - `conv2d_keep_cols(x, w) -> (y, cols)` and `conv2d_backprop_filter_cols(cols, x, dy, w)`:
   a convolution whose filter gradient is in the same plan keeps its im2col rows for it
   (the filter gradient is `cols^T @ dy`), instead of copying every window again. The rows
@@ -40,9 +44,13 @@ from ..core.shape import TensorSpec
 from ..core.graph import Tracer
 from .array import reshape_p
 from .conv import (_backprop_filter_vjp, _conv_rule, _conv_vjp, conv2d_backprop_filter_p,
-                   conv2d_backprop_input_p, max_pool2d_grad_grad_p, max_pool2d_grad_p)
-from .convert import constant
-from .math import add
+                   conv2d_backprop_input_p, max_pool2d_grad_grad_p, max_pool2d_grad_p,
+                   max_pool2d_p)
+from .convert import cast, constant
+from .array import transpose_p
+from .index import pad_p
+from .math import add, equal, greater, multiply, select_p
+from .index import basic_getitem
 from .nn import relu_grad_p
 from .reduce import reduce_sum
 
@@ -129,6 +137,78 @@ defvjp(conv2d_backprop_filter_cols_p, lambda gw, ins, out, **p: (
     None, *_backprop_filter_vjp(gw, ins[1:], out, **p)))
 
 
+def _tiled(x: TensorSpec, ksize: tuple, strides: tuple, padding: Any) -> bool:
+    """Whether pooling windows tile x from its top left (strides == ksize, no padding
+    before), with H, W and C known."""
+    h, w, c = tuple(x.shape)[1:4] if x.shape.rank == 4 else (None,) * 3
+    if None in (h, w, c) or tuple(ksize) != tuple(strides) or ksize[0] * ksize[1] > 255:
+        return False
+    if padding == "VALID":
+        return True
+    # SAME: the padding before is half of (out - 1) * s + k - n, rounded down
+    return padding == "SAME" and all(
+        (-(-n // k) * k - n) // 2 == 0 for n, k in ((h, ksize[0]), (w, ksize[1])))
+
+
+def _bias_relu_pool_rule(z: TensorSpec, b: TensorSpec, **params: Any) -> tuple:
+    _bias_relu_rule(z, b)
+    spec = max_pool2d_p.rule(z, **params)
+    return spec, TensorSpec(spec.shape, np.dtype(np.uint8))
+
+
+def _bias_relu_pool_vjp(g: tuple, ins: tuple, out: tuple, **p: Any) -> tuple:
+    z, _ = ins
+    h, w = tuple(z.shape)[1:3]
+    if g[0] is None:
+        return None, None
+    if h is None or w is None:
+        raise NotImplementedError("bias_relu_max_pool: its gradient needs the input's "
+                                  "height and width known.")
+    dz = bind(max_pool2d_grad_relu_taps_p, g[0], out[0], out[1], input_hw=(h, w), **p)
+    return dz, reduce_sum(dz, axis=(0, 1, 2))
+
+
+bias_relu_max_pool_p = primitive("bias_relu_max_pool", _bias_relu_pool_rule,
+                                 allowed=NP_FLOATS, same_dtype=True, check="rule",
+                                 multiple_results=True)
+defvjp(bias_relu_max_pool_p, _bias_relu_pool_vjp)
+
+
+def _grad_taps_rule(dy: TensorSpec, p: TensorSpec, taps: TensorSpec, ksize: tuple,
+                    strides: tuple, padding: Any, input_hw: tuple) -> TensorSpec:
+    rules.same_dtype("max_pool2d_grad_relu_taps", dy, p)
+    n, c = (tuple(dy.shape)[0], tuple(dy.shape)[3]) if dy.shape.rank == 4 else (None, None)
+    return TensorSpec((n, input_hw[0], input_hw[1], c), dy.dtype)
+
+
+def _grad_taps_vjp(gx: Any, ins: tuple, out: Any, ksize: tuple, strides: tuple,
+                   padding: Any, input_hw: tuple) -> tuple:
+    """d dy: each window's tap of gx (the tap in `taps`) times (p > 0); linear in dy."""
+    _, p, taps = ins
+    (kh, kw), (h, w) = ksize, input_hw
+    oh, ow = tuple(p.shape)[1:3]
+    c = tuple(p.shape)[3]
+    # gx cut or padded to the windows' extent, then [N, OH, OW, kh * kw, C]
+    hh, ww = oh * kh, ow * kw
+    if hh < h or ww < w:
+        gx = basic_getitem(gx, (slice(None), slice(0, min(h, hh)), slice(0, min(w, ww))))
+    if hh > h or ww > w:
+        gx = bind(pad_p, gx, paddings=((0, 0), (0, max(hh - h, 0)), (0, max(ww - w, 0)),
+                                       (0, 0)), mode="CONSTANT", constant_values=0)
+    gw = bind(reshape_p, gx, shape=(-1, oh, kh, ow, kw, c))
+    gw = bind(reshape_p, bind(transpose_p, gw, perm=(0, 1, 3, 2, 4, 5)),
+              shape=(-1, oh, ow, kh * kw, c))
+    ks = constant(np.arange(kh * kw, dtype=np.uint8).reshape(kh * kw, 1))
+    hit = equal(bind(reshape_p, taps, shape=(-1, oh, ow, 1, c)), ks)
+    picked = reduce_sum(bind(select_p, hit, gw, multiply(gw, 0)), axis=3)
+    return multiply(picked, cast(greater(p, 0), p.dtype)), None, None
+
+
+max_pool2d_grad_relu_taps_p = primitive("max_pool2d_grad_relu_taps", _grad_taps_rule,
+                                        allowed=NP_FLOATS, check="rule")
+defvjp(max_pool2d_grad_relu_taps_p, _grad_taps_vjp)
+
+
 # -- the rewrites ----------------------------------------------------------------------
 
 def _is_bias(x: Any, b: Any) -> bool:
@@ -189,3 +269,26 @@ def _share_cols(e: Eqn, uses: Uses) -> Eqn | None:
             return Eqn(conv2d_backprop_filter_cols_p, [cols, x, dy, w], dict(e.params),
                        e.outs, e.label)
     return None
+
+
+@register("max_pool2d_grad_relu")
+def _pool_through_taps(e: Eqn, uses: Uses) -> Eqn | None:
+    """y = bias_relu(z, b); p = max_pool2d(y) ... max_pool2d_grad_relu(dy, y), y read by
+    nothing else, windows tiling y -> (p, taps) = bias_relu_max_pool(z, b) ...
+    max_pool2d_grad_relu_taps(dy, p, taps): y is never made."""
+    dy, y = e.ins
+    act = uses.source(y, "bias_relu")
+    readers = uses.readers.get(id(y), ())
+    if act is None or uses.count.get(id(y)) != 2 or len(readers) != 2:
+        return None
+    pool = next((r for r in readers if r.prim.name == "max_pool2d"), None)
+    if (pool is None or pool.params != e.params or id(pool) in uses.replaced
+            or not _tiled(y.spec, **e.params)):
+        return None
+    p = pool.outs[0]
+    taps = Tracer(TensorSpec(p.spec.shape, np.dtype(np.uint8)), y.trace)
+    uses.replace(pool, Eqn(bias_relu_max_pool_p, list(act.ins), dict(pool.params),
+                           [p, taps], pool.label))
+    h, w = tuple(y.spec.shape)[1:3]
+    return Eqn(max_pool2d_grad_relu_taps_p, [dy, p, taps], dict(e.params, input_hw=(h, w)),
+               e.outs, e.label)

@@ -178,6 +178,56 @@ CONV_PARAMS = [
 ]
 
 
+def ref_bias_relu_max_pool(z, b, ksize, strides, padding):
+    """(max pool of relu(z + b), the row-major tap of each window's first maximum)."""
+    y = np.maximum(z + b, 0).astype(z.dtype)
+    p = ref_max_pool(y, ksize, strides, padding)
+    taps = np.zeros(p.shape, np.uint8)
+    kh, kw = ksize
+    for n in range(p.shape[0]):
+        for a in range(p.shape[1]):
+            for c in range(p.shape[2]):
+                for ch in range(p.shape[3]):
+                    for t in range(kh * kw):
+                        r, q = a * kh + t // kw, c * kw + t % kw
+                        if r < y.shape[1] and q < y.shape[2] and y[n, r, q, ch] == p[n, a, c, ch]:
+                            taps[n, a, c, ch] = t
+                            break
+    return p, taps
+
+
+def ref_grad_taps(dy, p, taps, ksize, strides, padding, input_hw):
+    kh, kw = ksize
+    dx = np.zeros((dy.shape[0],) + tuple(input_hw) + (dy.shape[3],), dy.dtype)
+    for idx in np.ndindex(*dy.shape):
+        n, a, c, ch = idx
+        t = int(taps[idx])
+        r, q = a * kh + t // kw, c * kw + t % kw
+        if r < input_hw[0] and q < input_hw[1]:
+            dx[n, r, q, ch] = dy[idx] * (p[idx] > 0)
+    return dx
+
+
+def _pool_taps_cases():
+    """The executor's bias + relu + pooling fusion (prims/fusion.py), windows that tile."""
+    fwd, bwd = [], []
+    for p in ({"ksize": (2, 2), "strides": (2, 2), "padding": "VALID"},
+              {"ksize": (2, 2), "strides": (2, 2), "padding": "SAME"},
+              {"ksize": (3, 2), "strides": (3, 2), "padding": "VALID"}):
+        b = R.standard_normal(3) * 0.5
+        fwd.append(Case((XP, b), ref_bias_relu_max_pool, dict(p), diff_args=(0, 1)))
+        pooled, taps = ref_bias_relu_max_pool(XP, b, **p)
+        g = R.standard_normal(pooled.shape)
+        bwd.append(Case((g, pooled, taps), ref_grad_taps, dict(p, input_hw=XP.shape[1:3]),
+                        diff_args=(0,)))
+    z0 = XP[:0]  # an empty batch
+    pooled, taps = ref_bias_relu_max_pool(z0, b, **p)
+    fwd.append(Case((z0, b), ref_bias_relu_max_pool, dict(p)))
+    bwd.append(Case((pooled, pooled, taps), ref_grad_taps, dict(p, input_hw=XP.shape[1:3])))
+    return {"bias_relu_max_pool": varying(fwd, vary="none", specials=NO_NAN),
+            "max_pool2d_grad_relu_taps": varying(bwd, vary="none", specials=NO_NAN)}
+
+
 def _keep_cols_cases():
     """The executor's im2col-sharing pair (prims/fusion.py); values vary, shapes stay."""
     keep, filt = [], []
@@ -285,3 +335,4 @@ _FWD, _BI, _BF = _conv_cases()
 SPECS: dict = _zero_cases({"conv2d": _FWD, "conv2d_backprop_input": _BI,
                            "conv2d_backprop_filter": _BF, **_pool_cases()})
 SPECS.update(_keep_cols_cases())
+SPECS.update(_pool_taps_cases())

@@ -209,12 +209,45 @@ def conv2d_backprop_filter_cols(cols, x, dy, w_like, strides, padding, dilations
     return conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations)
 
 
+def _tile_view(y, ksize, out_hw, fill):
+    """y ([N, H, W, C]) cut or padded (with `fill`) to the windows that tile it, as
+    [N, OH, OW, kh * kw, C] (taps row-major)."""
+    (kh, kw), (oh, ow) = ksize, out_hw
+    n, h, w, c = y.shape
+    y = y[:, :oh * kh, :ow * kw]
+    y = jnp.pad(y, ((0, 0), (0, oh * kh - y.shape[1]), (0, ow * kw - y.shape[2]), (0, 0)),
+                constant_values=fill)
+    y = y.reshape(n, oh, kh, ow, kw, c).transpose(0, 1, 3, 2, 4, 5)
+    return y.reshape(n, oh, ow, kh * kw, c)
+
+
+def bias_relu_max_pool(z, b, ksize, strides, padding):
+    z = jnp.asarray(z)
+    y = bias_relu(z, b)
+    _, out_hw = _geometry(z.shape, ksize, strides, padding, _ONE)
+    win = _tile_view(y, ksize, out_hw, -jnp.inf)
+    return max_pool2d(y, ksize, strides, padding), jnp.argmax(win, axis=3).astype(jnp.uint8)
+
+
+def max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw):
+    dy = jnp.asarray(dy)
+    (kh, kw), (h, w) = ksize, input_hw
+    n, oh, ow, c = dy.shape
+    g = (dy + 0) * (p > 0).astype(dy.dtype)
+    hit = jnp.asarray(taps)[:, :, :, None, :] == jnp.arange(kh * kw, dtype=jnp.uint8)[:, None]
+    full = jnp.where(hit, g[:, :, :, None, :], jnp.zeros((), dy.dtype))
+    full = full.reshape(n, oh, ow, kh, kw, c).transpose(0, 1, 3, 2, 4, 5)
+    full = full.reshape(n, oh * kh, ow * kw, c)[:, :h, :w]
+    return jnp.pad(full, ((0, 0), (0, h - full.shape[1]), (0, w - full.shape[2]), (0, 0)))
+
+
 KERNELS = {
     "conv2d": conv2d, "conv2d_backprop_input": conv2d_backprop_input,
     "conv2d_backprop_filter": conv2d_backprop_filter,
     "max_pool2d": max_pool2d, "max_pool2d_grad": max_pool2d_grad,
     "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
-    "conv2d_keep_cols": conv2d_keep_cols,
+    "conv2d_keep_cols": conv2d_keep_cols, "bias_relu_max_pool": bias_relu_max_pool,
+    "max_pool2d_grad_relu_taps": max_pool2d_grad_relu_taps,
     "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "max_pool2d_grad_grad": max_pool2d_grad_grad,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,

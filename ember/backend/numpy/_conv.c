@@ -60,8 +60,8 @@ static int threads_for(Py_ssize_t work) {
 typedef struct {
     int f64;
     const Geo *g;
-    const void *a, *b;
-    void *out;
+    const void *a, *b, *c;
+    void *out, *out2;
     Py_ssize_t width;
     int relu;
 } Call;
@@ -92,9 +92,16 @@ static void max_pool_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
 
 static void max_pool_grad_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
     const Call *k = p;
+    const Geo *g = k->g;
+    int tiled = g->sh == g->kh && g->sw == g->kw && g->pt <= 0 && g->pl <= 0;
     for (Py_ssize_t n = n0; n < n1; n++) {
-        if (k->f64) max_pool_grad_image_d(k->a, k->b, k->out, k->g, n, k->relu);
-        else max_pool_grad_image_f(k->a, k->b, k->out, k->g, n, k->relu);
+        if (tiled) {
+            if (k->f64) max_pool_grad_tiled_image_d(k->a, k->b, k->out, g, n, k->relu);
+            else max_pool_grad_tiled_image_f(k->a, k->b, k->out, g, n, k->relu);
+        } else {
+            if (k->f64) max_pool_grad_image_d(k->a, k->b, k->out, g, n, k->relu);
+            else max_pool_grad_image_f(k->a, k->b, k->out, g, n, k->relu);
+        }
     }
 }
 
@@ -110,6 +117,23 @@ static void relu_grad_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
     else relu_grad_range_f(k->a, k->b, k->out, k0, k1);
 }
 
+static void bias_relu_pool_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    for (Py_ssize_t i = k0; i < k1; i++) {
+        Py_ssize_t n = i / k->g->oh, r = i % k->g->oh;
+        if (k->f64) bias_relu_pool_row_d(k->a, k->b, k->out, k->out2, k->g, n, r);
+        else bias_relu_pool_row_f(k->a, k->b, k->out, k->out2, k->g, n, r);
+    }
+}
+
+static void pool_grad_tap_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) pool_grad_tap_image_d(k->a, k->b, k->c, k->out, k->g, n);
+        else pool_grad_tap_image_f(k->a, k->b, k->c, k->out, k->g, n);
+    }
+}
+
 /* Runs `fn` over n items of `work_each` elements of work each, without the GIL. */
 static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
     int nt = threads_for(n * work_each);
@@ -121,7 +145,7 @@ static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
 /* -- buffers ----------------------------------------------------------------------- */
 
 typedef struct {
-    Py_buffer b[4];
+    Py_buffer b[5];
     int n;
     int dtype; /* 4 (float32) or 8 (float64) */
 } Bufs;
@@ -200,7 +224,7 @@ static PyObject *im2col(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, &g, x->buf, NULL, cols->buf, 0, 0};
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = x->buf, .out = cols->buf};
     run(im2col_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
     release(&bs);
     Py_RETURN_NONE;
@@ -218,7 +242,7 @@ static PyObject *col2im(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, &g, cols->buf, NULL, dx->buf, 0, 0};
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = cols->buf, .out = dx->buf};
     run(col2im_range, &k, g.n, g.oh * g.ow * g.kh * g.kw * g.c);
     release(&bs);
     Py_RETURN_NONE;
@@ -236,7 +260,7 @@ static PyObject *max_pool(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, &g, x->buf, NULL, y->buf, 0, 0};
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = x->buf, .out = y->buf};
     run(max_pool_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
     release(&bs);
     Py_RETURN_NONE;
@@ -258,8 +282,79 @@ static PyObject *max_pool_grad(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, &g, dy->buf, x->buf, dx->buf, 0, relu};
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = dy->buf, .b = x->buf, .out = dx->buf,
+              .relu = relu};
     run(max_pool_grad_range, &k, g.n, g.h * g.w * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+/* A uint8 buffer of `want` elements (the window taps of bias_relu_pool). */
+static Py_buffer *take_taps(Bufs *bs, PyObject *obj, int out, Py_ssize_t want,
+                            const char *fn) {
+    Py_buffer *v = &bs->b[bs->n];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (out ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, v, flags) < 0) return NULL;
+    bs->n++;
+    if (v->itemsize != 1 || !v->format || strcmp(v->format, "B") != 0 || v->len != want) {
+        PyErr_Format(PyExc_ValueError, "_conv.%s: the taps must be %zd uint8 elements.", fn,
+                     want);
+        return NULL;
+    }
+    return v;
+}
+
+/* Pooling windows that tile the input from its top left: strides equal to the window. */
+static int check_tiled(const Geo *g, const char *fn) {
+    if (g->sh == g->kh && g->sw == g->kw && g->pt <= 0 && g->pl <= 0 && g->kh * g->kw <= 255)
+        return 0;
+    PyErr_Format(PyExc_ValueError, "_conv.%s: the windows must tile the input (strides equal "
+                 "to the window, no padding before, at most 255 taps).", fn);
+    return -1;
+}
+
+static PyObject *bias_relu_pool(PyObject *self, PyObject *args) {
+    PyObject *zo, *bo, *po, *to, *geo;
+    if (!PyArg_ParseTuple(args, "OOOOO!", &zo, &bo, &po, &to, &PyTuple_Type, &geo))
+        return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *z = take(&bs, zo, 0, 4, "bias_relu_pool", "z");
+    Py_buffer *b = z ? take(&bs, bo, 0, 1, "bias_relu_pool", "the bias") : NULL;
+    Py_buffer *p = b ? take(&bs, po, 1, -1, "bias_relu_pool", "p") : NULL;
+    if (!p || geometry(geo, z, &g, "bias_relu_pool") || check_tiled(&g, "bias_relu_pool") ||
+        check_len(b, g.c, "bias_relu_pool", "the bias") ||
+        check_len(p, g.n * g.oh * g.ow * g.c, "bias_relu_pool", "p") ||
+        !take_taps(&bs, to, 1, g.n * g.oh * g.ow * g.c, "bias_relu_pool")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = z->buf, .b = b->buf, .out = p->buf,
+              .out2 = bs.b[3].buf};
+    run(bias_relu_pool_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pool_grad_taps(PyObject *self, PyObject *args) {
+    PyObject *go, *po, *to, *dxo, *geo;
+    if (!PyArg_ParseTuple(args, "OOOOO!", &go, &po, &to, &dxo, &PyTuple_Type, &geo))
+        return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *dy = take(&bs, go, 0, -1, "pool_grad_taps", "dy");
+    Py_buffer *p = dy ? take(&bs, po, 0, -1, "pool_grad_taps", "p") : NULL;
+    Py_buffer *dx = p ? take(&bs, dxo, 1, 4, "pool_grad_taps", "dx") : NULL;
+    if (!dx || geometry(geo, dx, &g, "pool_grad_taps") || check_tiled(&g, "pool_grad_taps") ||
+        check_len(dy, g.n * g.oh * g.ow * g.c, "pool_grad_taps", "dy") ||
+        check_len(p, g.n * g.oh * g.ow * g.c, "pool_grad_taps", "p") ||
+        !take_taps(&bs, to, 0, g.n * g.oh * g.ow * g.c, "pool_grad_taps")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = dy->buf, .b = p->buf, .c = bs.b[3].buf,
+              .out = dx->buf};
+    run(pool_grad_tap_range, &k, g.n, g.h * g.w * g.c);
     release(&bs);
     Py_RETURN_NONE;
 }
@@ -281,7 +376,8 @@ static PyObject *bias_act(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, NULL, x->buf, b->buf, y->buf, c, relu};
+    Call k = {.f64 = bs.dtype == 8, .a = x->buf, .b = b->buf, .out = y->buf, .width = c,
+              .relu = relu};
     run(bias_act_range, &k, total / c, c);
     release(&bs);
     Py_RETURN_NONE;
@@ -300,7 +396,7 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Call k = {bs.dtype == 8, NULL, gr->buf, y->buf, out->buf, 0, 0};
+    Call k = {.f64 = bs.dtype == 8, .a = gr->buf, .b = y->buf, .out = out->buf};
     run(relu_grad_range, &k, total, 1);
     release(&bs);
     Py_RETURN_NONE;
@@ -325,6 +421,11 @@ static PyMethodDef methods[] = {
     {"max_pool_grad", max_pool_grad, METH_VARARGS,
      "max_pool_grad(dy, x, dx, geometry, relu): first-maximum rule; relu multiplies by "
      "(x > 0)."},
+    {"bias_relu_pool", bias_relu_pool, METH_VARARGS,
+     "bias_relu_pool(z, b, p, taps, geometry): p = max-pooled relu(z + b) and the window "
+     "tap of each maximum (uint8), for windows that tile z."},
+    {"pool_grad_taps", pool_grad_taps, METH_VARARGS,
+     "pool_grad_taps(dy, p, taps, dx, geometry): bias_relu_pool's gradient w.r.t. z."},
     {"bias_act", bias_act, METH_VARARGS, "bias_act(x, b, y, relu): y = x + b (then relu)."},
     {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, y, out): out = g * (y > 0)."},
     {"set_num_threads", set_num_threads, METH_VARARGS,

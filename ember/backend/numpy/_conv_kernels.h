@@ -156,6 +156,149 @@ static HOT void FN(max_pool_grad_image)(const T *dy, const T *x, T *dx, const Ge
         for (Py_ssize_t k = 0; k < hw * c; k++) dimg[k] = dimg[k] * (T)(img[k] > 0);
 }
 
+/* max pooling's gradient, one image, for windows that tile the input (strides equal to
+ * the window, no padding before): each input element is in at most one window, so it is
+ * written once, with the relu mask applied in the same pass (the values of
+ * max_pool_grad_image: 0 + dy at the first maximum, else 0, times (x > 0) with `relu`).
+ * Elements no window covers (the last rows / columns of a VALID pooling) get 0. */
+static HOT void FN(max_pool_grad_tiled_image)(const T *dy, const T *x, T *dx, const Geo *g,
+                                              Py_ssize_t n, int relu) {
+    Py_ssize_t c = g->c, hw = g->h * g->w, kh = g->kh, kw = g->kw;
+    const T *img = x + n * hw * c;
+    T *dimg = dx + n * hw * c;
+    const T *g_img = dy + n * g->oh * g->ow * c;
+    Py_ssize_t arg[POOL_BLOCK];
+    T best[POOL_BLOCK];
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        Py_ssize_t h1 = (r + 1) * kh < g->h ? (r + 1) * kh : g->h;
+        for (Py_ssize_t q = 0; q < g->ow; q++) {
+            Py_ssize_t w1 = (q + 1) * kw < g->w ? (q + 1) * kw : g->w;
+            const T *gr = g_img + (r * g->ow + q) * c;
+            for (Py_ssize_t c0 = 0; c0 < c; c0 += POOL_BLOCK) {
+                Py_ssize_t cb = c - c0 < POOL_BLOCK ? c - c0 : POOL_BLOCK;
+                int first = 1;
+                for (Py_ssize_t hi = r * kh; hi < h1; hi++) {
+                    for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
+                        Py_ssize_t pos = (hi * g->w + wi) * c + c0;
+                        const T *src = img + pos;
+                        if (first) {
+                            for (Py_ssize_t k = 0; k < cb; k++) {
+                                best[k] = src[k];
+                                arg[k] = pos + k;
+                            }
+                            first = 0;
+                            continue;
+                        }
+                        for (Py_ssize_t k = 0; k < cb; k++) {
+                            T a = best[k], b = src[k];
+                            int take = a == a && (b > a || b != b);
+                            best[k] = take ? b : a;
+                            arg[k] = take ? pos + k : arg[k];
+                        }
+                    }
+                }
+                for (Py_ssize_t hi = r * kh; hi < h1; hi++) {
+                    for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
+                        Py_ssize_t pos = (hi * g->w + wi) * c + c0;
+                        for (Py_ssize_t k = 0; k < cb; k++) {
+                            T v = arg[k] == pos + k ? (T)0 + gr[c0 + k] : (T)0;
+                            dimg[pos + k] = relu ? v * (T)(img[pos + k] > 0) : v;
+                        }
+                    }
+                }
+            }
+        }
+        Py_ssize_t wc = g->ow * kw < g->w ? g->ow * kw : g->w;  /* columns no window has */
+        for (Py_ssize_t hi = r * kh; hi < h1; hi++)
+            for (Py_ssize_t k = wc * c; k < g->w * c; k++) dimg[hi * g->w * c + k] = 0;
+    }
+    Py_ssize_t hc = g->oh * kh < g->h ? g->oh * kh : g->h;  /* rows no window has */
+    for (Py_ssize_t k = hc * g->w * c; k < hw * c; k++) dimg[k] = 0;
+}
+
+/* relu(z + b) max-pooled, one row of windows that tile the input (see
+ * max_pool_grad_tiled_image): the pooled values p and, per pooled element, the tap
+ * (row-major, 0 .. kh*kw-1) of the window's first maximum, as max_pool_grad_image picks
+ * it. relu(z + b) itself is never stored. */
+static HOT void FN(bias_relu_pool_row)(const T *z, const T *b, T *p, unsigned char *tap,
+                                       const Geo *g, Py_ssize_t n, Py_ssize_t r) {
+    Py_ssize_t c = g->c, kh = g->kh, kw = g->kw;
+    const T *img = z + n * g->h * g->w * c;
+    Py_ssize_t h1 = (r + 1) * kh < g->h ? (r + 1) * kh : g->h;
+    int arg[POOL_BLOCK];
+    for (Py_ssize_t q = 0; q < g->ow; q++) {
+        Py_ssize_t w1 = (q + 1) * kw < g->w ? (q + 1) * kw : g->w;
+        Py_ssize_t o = ((n * g->oh + r) * g->ow + q) * c;
+        for (Py_ssize_t c0 = 0; c0 < c; c0 += POOL_BLOCK) {
+            Py_ssize_t cb = c - c0 < POOL_BLOCK ? c - c0 : POOL_BLOCK;
+            T *best = p + o + c0;
+            const T *bb = b + c0;
+            const T *src = img + (r * kh * g->w + q * kw) * c + c0;  /* tap 0 */
+            for (Py_ssize_t k = 0; k < cb; k++) {
+                T v = src[k] + bb[k];
+                best[k] = (v > 0 || v != v) ? v : 0;  /* np.maximum(v, 0) */
+                arg[k] = 0;
+            }
+            for (Py_ssize_t hi = r * kh; hi < h1; hi++) {
+                for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
+                    int t = (int)((hi - r * kh) * kw + (wi - q * kw));
+                    if (t == 0) continue;
+                    src = img + (hi * g->w + wi) * c + c0;
+                    for (Py_ssize_t k = 0; k < cb; k++) {
+                        T v = src[k] + bb[k];
+                        v = (v > 0 || v != v) ? v : 0;
+                        T a = best[k];
+                        int take = a == a && (v > a || v != v);
+                        best[k] = take ? v : a;
+                        arg[k] = take ? t : arg[k];
+                    }
+                }
+            }
+            unsigned char *ta = tap + o + c0;
+            for (Py_ssize_t k = 0; k < cb; k++) ta[k] = (unsigned char)arg[k];
+        }
+    }
+}
+
+/* The gradient of relu(z + b) max-pooled (bias_relu_pool_row), w.r.t. z, one image: dy
+ * at each window's first maximum times (p > 0), 0 elsewhere (elements no window covers
+ * too): the values max_pool_grad_tiled_image gives with `relu`. */
+static HOT void FN(pool_grad_tap_image)(const T *dy, const T *p, const unsigned char *tap,
+                                        T *dx, const Geo *g, Py_ssize_t n) {
+    Py_ssize_t c = g->c, kh = g->kh, kw = g->kw, hw = g->h * g->w;
+    T *dimg = dx + n * hw * c;
+    T gv[POOL_BLOCK];
+    int arg[POOL_BLOCK];
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        Py_ssize_t h1 = (r + 1) * kh < g->h ? (r + 1) * kh : g->h;
+        for (Py_ssize_t q = 0; q < g->ow; q++) {
+            Py_ssize_t w1 = (q + 1) * kw < g->w ? (q + 1) * kw : g->w;
+            Py_ssize_t o = ((n * g->oh + r) * g->ow + q) * c;
+            for (Py_ssize_t c0 = 0; c0 < c; c0 += POOL_BLOCK) {
+                Py_ssize_t cb = c - c0 < POOL_BLOCK ? c - c0 : POOL_BLOCK;
+                const T *gr = dy + o + c0, *pr = p + o + c0;
+                const unsigned char *ta = tap + o + c0;
+                for (Py_ssize_t k = 0; k < cb; k++) {
+                    gv[k] = ((T)0 + gr[k]) * (T)(pr[k] > 0);
+                    arg[k] = ta[k];
+                }
+                for (Py_ssize_t hi = r * kh; hi < h1; hi++) {
+                    for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
+                        int t = (int)((hi - r * kh) * kw + (wi - q * kw));
+                        T *d = dimg + (hi * g->w + wi) * c + c0;
+                        for (Py_ssize_t k = 0; k < cb; k++) d[k] = arg[k] == t ? gv[k] : (T)0;
+                    }
+                }
+            }
+        }
+        Py_ssize_t wc = g->ow * kw < g->w ? g->ow * kw : g->w;
+        for (Py_ssize_t hi = r * kh; hi < h1; hi++)
+            for (Py_ssize_t k = wc * c; k < g->w * c; k++) dimg[hi * g->w * c + k] = 0;
+    }
+    Py_ssize_t hc = g->oh * kh < g->h ? g->oh * kh : g->h;
+    for (Py_ssize_t k = hc * g->w * c; k < hw * c; k++) dimg[k] = 0;
+}
+
 /* y = x + b (b broadcast along the last axis, c wide), then relu when `relu`: rows
  * [r0, r1). relu is np.maximum(v, 0): v when v > 0 or nan, else +0. */
 static HOT void FN(bias_act_rows)(const T *x, const T *b, T *y, Py_ssize_t c, Py_ssize_t r0,

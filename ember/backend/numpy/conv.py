@@ -424,6 +424,63 @@ def bias_relu(x, b):
     return np.maximum(y, y.dtype.type(0), out=y)
 
 
+def _tap_slices(h: int, w: int, ksize, out_hw):
+    """Per window tap k (row-major): the slices of an [N, H, W, C] array holding tap k of
+    every window that tiles it from the top left, and how many window rows / columns
+    reach that tap (the last ones may stop at the border)."""
+    kh, kw = ksize
+    oh, ow = out_hw
+    for i in range(kh):
+        rows = len(range(i, min(h, oh * kh), kh))
+        for j in range(kw):
+            cols = len(range(j, min(w, ow * kw), kw))
+            yield (i * kw + j, (slice(None), slice(i, i + kh * rows, kh),
+                                slice(j, j + kw * cols, kw)), rows, cols)
+
+
+def bias_relu_max_pool(z, b, ksize, strides, padding):
+    """(max_pool2d(relu(z + b)), the window tap of each first maximum as uint8), for
+    windows that tile z (strides == ksize, no padding before; prims/fusion.py). The
+    relu's output is not kept: its gradient needs only the maxima and their taps."""
+    pads, out_hw = _geometry(z.shape, ksize, strides, padding, _ONE)
+    shape = (z.shape[0],) + out_hw + (z.shape[3],)
+    if _c_ok(z, b):
+        p, taps = np.empty(shape, z.dtype), np.empty(shape, np.uint8)
+        _C.bias_relu_pool(_contig(z), _contig(b), p, taps,
+                          _geo(ksize, strides, _ONE, pads, out_hw))
+        return p, taps
+    y = bias_relu(z, b)
+    p = _tap_max(_windows(_pad(y, pads, -np.inf), ksize, strides, _ONE, out_hw))
+    taps = np.zeros(shape, np.uint8)
+    free = np.ones(shape, bool)  # no earlier tap of the window holds its maximum
+    nan = np.isnan(p)
+    for k, sl, rows, cols in _tap_slices(z.shape[1], z.shape[2], ksize, out_hw):
+        t = y[sl]
+        hit = (t == p[:, :rows, :cols]) | (np.isnan(t) & nan[:, :rows, :cols])
+        hit &= free[:, :rows, :cols]
+        free[:, :rows, :cols] &= ~hit
+        taps[:, :rows, :cols][hit] = k
+    return p, taps
+
+
+def max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw):
+    """The gradient w.r.t. z of bias_relu_max_pool: dy at each window's first maximum
+    times (p > 0), 0 elsewhere (the values of max_pool2d_grad_relu on relu(z + b))."""
+    h, w = input_hw
+    shape = (dy.shape[0], h, w, dy.shape[3])
+    pads, out_hw = _geometry(shape, ksize, strides, padding, _ONE)
+    if _c_ok(dy, p):
+        dx = np.empty(shape, dy.dtype)
+        _C.pool_grad_taps(_contig(dy), _contig(p), _contig(taps), dx,
+                          _geo(ksize, strides, _ONE, pads, out_hw))
+        return dx
+    g = (dy + dy.dtype.type(0)) * (p > 0).astype(dy.dtype)
+    dx = np.zeros(shape, dy.dtype)
+    for k, sl, rows, cols in _tap_slices(h, w, ksize, out_hw):
+        dx[sl] = np.where(taps[:, :rows, :cols] == k, g[:, :rows, :cols], dy.dtype.type(0))
+    return dx
+
+
 def max_pool2d_grad_grad(g, x, ksize, strides, padding):
     flat, pads, _ = _argmax_flat(x, ksize, strides, padding)
     return _pad(g, pads).reshape(-1)[flat]
@@ -470,7 +527,8 @@ KERNELS = {
     "max_pool2d": max_pool2d, "max_pool2d_grad": max_pool2d_grad,
     "max_pool2d_grad_grad": max_pool2d_grad_grad,
     "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
-    "conv2d_keep_cols": conv2d_keep_cols,
+    "conv2d_keep_cols": conv2d_keep_cols, "bias_relu_max_pool": bias_relu_max_pool,
+    "max_pool2d_grad_relu_taps": max_pool2d_grad_relu_taps,
     "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,
 }
