@@ -226,3 +226,10 @@ def test_bias_relu_pool_with_taps_matches_numpy_and_the_unfused_ops(zs, ksize, p
     np.testing.assert_array_equal(fast, slow)
     want = conv.max_pool2d_grad_relu(dy, y, **p)  # the unfused pair on the relu's output
     np.testing.assert_array_equal(fast, want)
+    (dxf, dbf), (dxs, dbs) = both(conv.max_pool2d_grad_relu_taps_db, dy, pf, tf_, **p,
+                                  input_hw=zs[1:3])
+    np.testing.assert_array_equal(dxf, want)
+    np.testing.assert_array_equal(dxs, want)
+    tol = 1e-5 if dtype == np.float32 else 1e-12  # sums in another order
+    np.testing.assert_allclose(dbf, want.sum(axis=(0, 1, 2)), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dbs, want.sum(axis=(0, 1, 2)), rtol=tol, atol=tol)

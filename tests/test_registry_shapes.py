@@ -54,7 +54,8 @@ SKIPPED = {
          "max_pool2d_grad", "max_pool2d_grad_grad", "avg_pool2d", "avg_pool2d_grad",
          "depthwise_conv2d", "depthwise_conv2d_backprop_input",
          "depthwise_conv2d_backprop_filter", "max_pool2d_grad_relu", "conv2d_keep_cols",
-         "conv2d_backprop_filter_cols", "bias_relu_max_pool", "max_pool2d_grad_relu_taps")),
+         "conv2d_backprop_filter_cols", "bias_relu_max_pool", "max_pool2d_grad_relu_taps",
+         "max_pool2d_grad_relu_taps_db")),
     "indices": (
         "index inputs or params (index vectors, slices, bins) address positions of the "
         "case's shapes",

@@ -7,7 +7,8 @@ with `register` (keyed by the name of the primitive whose equation is replaced);
 executor calls `rewrite` on the live equations of each plan. The replaced equation keeps
 its outputs, so nothing downstream changes; the feeding equations, now unused, are
 dropped. A rule gets the equation and a `Uses` view of the whole list, and returns the
-replacement `Eqn` or None.
+replacement `Eqn`, None, or `DELETE` when another equation now gives its outputs
+(`uses.replace` put it in place).
 
 A rule must keep values exactly (the fused kernel computes the same expression in the
 same order) and may only absorb an equation whose outputs nothing else reads
@@ -29,7 +30,8 @@ from typing import Any, Callable
 
 from .graph import Eqn, Graph, Tracer
 
-RULES: dict = {}  # primitive name -> [rule(eqn, uses) -> Eqn | None]
+RULES: dict = {}  # primitive name -> [rule(eqn, uses) -> Eqn | DELETE | None]
+DELETE = object()  # a rule's answer: drop the equation (another one now gives its outputs)
 
 
 def register(name: str) -> Callable:
@@ -103,8 +105,10 @@ def _sweep(eqns: list, graph: Graph) -> list:
                 break
         if new is not None:
             changed = True
-            uses.producer.update((id(o), new) for o in new.outs)
-        out.append(new if new is not None else e)
+            if new is not DELETE:
+                uses.producer.update((id(o), new) for o in new.outs)
+        if new is not DELETE:
+            out.append(new if new is not None else e)
     if uses.replaced:
         out = [uses.replaced.get(id(e), e) for e in out]
     return live(out, graph) if changed else eqns

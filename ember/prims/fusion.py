@@ -39,7 +39,7 @@ from ..core import rules
 from ..core.dtypes import NP_FLOATS
 from ..core.graph import Eqn
 from ..core.registry import bind, defvjp, primitive
-from ..core.rewrite import Uses, register
+from ..core.rewrite import DELETE, Uses, register
 from ..core.shape import TensorSpec
 from ..core.graph import Tracer
 from .array import reshape_p
@@ -209,6 +209,29 @@ max_pool2d_grad_relu_taps_p = primitive("max_pool2d_grad_relu_taps", _grad_taps_
 defvjp(max_pool2d_grad_relu_taps_p, _grad_taps_vjp)
 
 
+def _grad_taps_db_rule(dy: TensorSpec, p: TensorSpec, taps: TensorSpec, **params: Any) -> tuple:
+    dx = _grad_taps_rule(dy, p, taps, **params)
+    return dx, TensorSpec((dx.shape[3],), dy.dtype)
+
+
+def _grad_taps_db_vjp(g: tuple, ins: tuple, out: tuple, **params: Any) -> tuple:
+    """dx's cotangent as max_pool2d_grad_relu_taps'; db = the sum of dy * (p > 0) over
+    the windows, so its cotangent reaches dy as gdb * (p > 0)."""
+    gdx, gdb = g
+    d = _grad_taps_vjp(gdx, ins, out[0], **params)[0] if gdx is not None else None
+    if gdb is not None:
+        p = ins[1]
+        from_db = multiply(cast(greater(p, 0), p.dtype), gdb)
+        d = from_db if d is None else add(d, from_db)
+    return d, None, None
+
+
+max_pool2d_grad_relu_taps_db_p = primitive("max_pool2d_grad_relu_taps_db", _grad_taps_db_rule,
+                                           allowed=NP_FLOATS, check="rule",
+                                           multiple_results=True)
+defvjp(max_pool2d_grad_relu_taps_db_p, _grad_taps_db_vjp)
+
+
 # -- the rewrites ----------------------------------------------------------------------
 
 def _is_bias(x: Any, b: Any) -> bool:
@@ -292,3 +315,17 @@ def _pool_through_taps(e: Eqn, uses: Uses) -> Eqn | None:
     h, w = tuple(y.spec.shape)[1:3]
     return Eqn(max_pool2d_grad_relu_taps_p, [dy, p, taps], dict(e.params, input_hw=(h, w)),
                e.outs, e.label)
+
+
+@register("sum_to")
+def _bias_grad_with_taps(e: Eqn, uses: Uses) -> Any:
+    """dx = max_pool2d_grad_relu_taps(...) ... sum_to(dx, (C,)) (a conv's bias gradient)
+    -> (dx, db) = max_pool2d_grad_relu_taps_db(...): the sum made in the same pass."""
+    (dx,) = e.ins
+    grad = uses.source(dx, "max_pool2d_grad_relu_taps")
+    c = tuple(dx.spec.shape)[3] if dx.spec.shape.rank == 4 else None
+    if grad is None or c is None or tuple(e.params["shape"]) != (c,) or id(grad) in uses.replaced:
+        return None
+    uses.replace(grad, Eqn(max_pool2d_grad_relu_taps_db_p, list(grad.ins), dict(grad.params),
+                           [dx, e.outs[0]], grad.label))
+    return DELETE

@@ -208,6 +208,11 @@ def ref_grad_taps(dy, p, taps, ksize, strides, padding, input_hw):
     return dx
 
 
+def ref_grad_taps_db(dy, p, taps, ksize, strides, padding, input_hw):
+    dx = ref_grad_taps(dy, p, taps, ksize, strides, padding, input_hw)
+    return dx, dx.sum(axis=(0, 1, 2)).astype(dy.dtype)
+
+
 def _pool_taps_cases():
     """The executor's bias + relu + pooling fusion (prims/fusion.py), windows that tile."""
     fwd, bwd = [], []
@@ -224,8 +229,11 @@ def _pool_taps_cases():
     pooled, taps = ref_bias_relu_max_pool(z0, b, **p)
     fwd.append(Case((z0, b), ref_bias_relu_max_pool, dict(p)))
     bwd.append(Case((pooled, pooled, taps), ref_grad_taps, dict(p, input_hw=XP.shape[1:3])))
+    with_db = [Case(c.args, ref_grad_taps_db, dict(c.params), diff_args=c.diff_args)
+               for c in bwd]
     return {"bias_relu_max_pool": varying(fwd, vary="none", specials=NO_NAN),
-            "max_pool2d_grad_relu_taps": varying(bwd, vary="none", specials=NO_NAN)}
+            "max_pool2d_grad_relu_taps": varying(bwd, vary="none", specials=NO_NAN),
+            "max_pool2d_grad_relu_taps_db": varying(with_db, vary="none", specials=NO_NAN)}
 
 
 def _keep_cols_cases():

@@ -241,6 +241,11 @@ def max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw):
     return jnp.pad(full, ((0, 0), (0, h - full.shape[1]), (0, w - full.shape[2]), (0, 0)))
 
 
+def max_pool2d_grad_relu_taps_db(dy, p, taps, ksize, strides, padding, input_hw):
+    dx = max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw)
+    return dx, dx.sum(axis=(0, 1, 2))
+
+
 KERNELS = {
     "conv2d": conv2d, "conv2d_backprop_input": conv2d_backprop_input,
     "conv2d_backprop_filter": conv2d_backprop_filter,
@@ -248,6 +253,7 @@ KERNELS = {
     "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
     "conv2d_keep_cols": conv2d_keep_cols, "bias_relu_max_pool": bias_relu_max_pool,
     "max_pool2d_grad_relu_taps": max_pool2d_grad_relu_taps,
+    "max_pool2d_grad_relu_taps_db": max_pool2d_grad_relu_taps_db,
     "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "max_pool2d_grad_grad": max_pool2d_grad_grad,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,

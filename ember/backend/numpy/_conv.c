@@ -129,8 +129,8 @@ static void bias_relu_pool_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
 static void pool_grad_tap_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
     const Call *k = p;
     for (Py_ssize_t n = n0; n < n1; n++) {
-        if (k->f64) pool_grad_tap_image_d(k->a, k->b, k->c, k->out, k->g, n);
-        else pool_grad_tap_image_f(k->a, k->b, k->c, k->out, k->g, n);
+        if (k->f64) pool_grad_tap_image_d(k->a, k->b, k->c, k->out, k->out2, k->g, n);
+        else pool_grad_tap_image_f(k->a, k->b, k->c, k->out, k->out2, k->g, n);
     }
 }
 
@@ -337,8 +337,8 @@ static PyObject *bias_relu_pool(PyObject *self, PyObject *args) {
 }
 
 static PyObject *pool_grad_taps(PyObject *self, PyObject *args) {
-    PyObject *go, *po, *to, *dxo, *geo;
-    if (!PyArg_ParseTuple(args, "OOOOO!", &go, &po, &to, &dxo, &PyTuple_Type, &geo))
+    PyObject *go, *po, *to, *dxo, *geo, *so = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOOO!|O", &go, &po, &to, &dxo, &PyTuple_Type, &geo, &so))
         return NULL;
     Bufs bs = {.n = 0};
     Geo g;
@@ -352,8 +352,16 @@ static PyObject *pool_grad_taps(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
+    Py_buffer *sums = NULL;
+    if (so != Py_None) {
+        sums = take(&bs, so, 1, -1, "pool_grad_taps", "sums");
+        if (!sums || check_len(sums, g.n * g.c, "pool_grad_taps", "sums")) {
+            release(&bs);
+            return NULL;
+        }
+    }
     Call k = {.f64 = bs.dtype == 8, .g = &g, .a = dy->buf, .b = p->buf, .c = bs.b[3].buf,
-              .out = dx->buf};
+              .out = dx->buf, .out2 = sums ? sums->buf : NULL};
     run(pool_grad_tap_range, &k, g.n, g.h * g.w * g.c);
     release(&bs);
     Py_RETURN_NONE;
@@ -425,7 +433,8 @@ static PyMethodDef methods[] = {
      "bias_relu_pool(z, b, p, taps, geometry): p = max-pooled relu(z + b) and the window "
      "tap of each maximum (uint8), for windows that tile z."},
     {"pool_grad_taps", pool_grad_taps, METH_VARARGS,
-     "pool_grad_taps(dy, p, taps, dx, geometry): bias_relu_pool's gradient w.r.t. z."},
+     "pool_grad_taps(dy, p, taps, dx, geometry[, sums]): bias_relu_pool's gradient w.r.t. "
+     "z (and each image's sum of it per channel into sums [N, C])."},
     {"bias_act", bias_act, METH_VARARGS, "bias_act(x, b, y, relu): y = x + b (then relu)."},
     {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, y, out): out = g * (y > 0)."},
     {"set_num_threads", set_num_threads, METH_VARARGS,

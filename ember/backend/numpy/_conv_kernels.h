@@ -262,13 +262,17 @@ static HOT void FN(bias_relu_pool_row)(const T *z, const T *b, T *p, unsigned ch
 
 /* The gradient of relu(z + b) max-pooled (bias_relu_pool_row), w.r.t. z, one image: dy
  * at each window's first maximum times (p > 0), 0 elsewhere (elements no window covers
- * too): the values max_pool_grad_tiled_image gives with `relu`. */
+ * too): the values max_pool_grad_tiled_image gives with `relu`. With `sums`, also the
+ * image's sum of dx per channel (a bias's gradient, summed over the images after). */
 static HOT void FN(pool_grad_tap_image)(const T *dy, const T *p, const unsigned char *tap,
-                                        T *dx, const Geo *g, Py_ssize_t n) {
+                                        T *dx, T *sums, const Geo *g, Py_ssize_t n) {
     Py_ssize_t c = g->c, kh = g->kh, kw = g->kw, hw = g->h * g->w;
     T *dimg = dx + n * hw * c;
     T gv[POOL_BLOCK];
     int arg[POOL_BLOCK];
+    T *sum = sums ? sums + n * c : NULL;  /* this image's sum of dx per channel */
+    if (sum)
+        for (Py_ssize_t k = 0; k < c; k++) sum[k] = 0;
     for (Py_ssize_t r = 0; r < g->oh; r++) {
         Py_ssize_t h1 = (r + 1) * kh < g->h ? (r + 1) * kh : g->h;
         for (Py_ssize_t q = 0; q < g->ow; q++) {
@@ -282,6 +286,8 @@ static HOT void FN(pool_grad_tap_image)(const T *dy, const T *p, const unsigned 
                     gv[k] = ((T)0 + gr[k]) * (T)(pr[k] > 0);
                     arg[k] = ta[k];
                 }
+                if (sum)
+                    for (Py_ssize_t k = 0; k < cb; k++) sum[c0 + k] += gv[k];
                 for (Py_ssize_t hi = r * kh; hi < h1; hi++) {
                     for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
                         int t = (int)((hi - r * kh) * kw + (wi - q * kw));

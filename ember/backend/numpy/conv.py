@@ -481,6 +481,23 @@ def max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw):
     return dx
 
 
+def max_pool2d_grad_relu_taps_db(dy, p, taps, ksize, strides, padding, input_hw):
+    """(max_pool2d_grad_relu_taps, its sum over every axis but the channels): the gradients
+    w.r.t. z and the bias of bias_relu_max_pool, in one pass (the sum is made of each
+    image's sum, added up over the images)."""
+    h, w = input_hw
+    shape = (dy.shape[0], h, w, dy.shape[3])
+    if _c_ok(dy, p):
+        pads, out_hw = _geometry(shape, ksize, strides, padding, _ONE)
+        dx = np.empty(shape, dy.dtype)
+        sums = np.empty((dy.shape[0], dy.shape[3]), dy.dtype)
+        _C.pool_grad_taps(_contig(dy), _contig(p), _contig(taps), dx,
+                          _geo(ksize, strides, _ONE, pads, out_hw), sums)
+        return dx, sums.sum(axis=0)
+    dx = max_pool2d_grad_relu_taps(dy, p, taps, ksize, strides, padding, input_hw)
+    return dx, dx.reshape(dx.shape[0], -1, dx.shape[3]).sum(axis=1).sum(axis=0)
+
+
 def max_pool2d_grad_grad(g, x, ksize, strides, padding):
     flat, pads, _ = _argmax_flat(x, ksize, strides, padding)
     return _pad(g, pads).reshape(-1)[flat]
@@ -529,6 +546,7 @@ KERNELS = {
     "max_pool2d_grad_relu": max_pool2d_grad_relu, "bias_relu": bias_relu,
     "conv2d_keep_cols": conv2d_keep_cols, "bias_relu_max_pool": bias_relu_max_pool,
     "max_pool2d_grad_relu_taps": max_pool2d_grad_relu_taps,
+    "max_pool2d_grad_relu_taps_db": max_pool2d_grad_relu_taps_db,
     "conv2d_backprop_filter_cols": conv2d_backprop_filter_cols,
     "avg_pool2d": avg_pool2d, "avg_pool2d_grad": avg_pool2d_grad,
 }
