@@ -233,3 +233,20 @@ def test_bias_relu_pool_with_taps_matches_numpy_and_the_unfused_ops(zs, ksize, p
     tol = 1e-5 if dtype == np.float32 else 1e-12  # sums in another order
     np.testing.assert_allclose(dbf, want.sum(axis=(0, 1, 2)), rtol=tol, atol=tol)
     np.testing.assert_allclose(dbs, want.sum(axis=(0, 1, 2)), rtol=tol, atol=tol)
+
+
+@needs_c
+def test_intra_op_threads_limit_the_compiled_loops():
+    import ember as tf
+    from ember.backend.numpy import _conv
+    before = tf.config.threading.get_intra_op_parallelism_threads()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+        every_core = _conv.max_threads()
+        assert every_core >= 1
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        assert _conv.max_threads() == 1
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+        assert _conv.max_threads() == every_core
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(before)

@@ -10,11 +10,9 @@
 /* im2col, one row of windows: cols[n, r, :, kh, kw, C] from x[n], zeros where the window
  * reaches into the padding. */
 static HOT void FN(im2col_row)(const T *x, T *cols, const Geo *g, Py_ssize_t n, Py_ssize_t r) {
-    Py_ssize_t c = g->c, kw = g->kw, taps = g->kh * kw;
+    Py_ssize_t c = g->c, kw = g->kw, taps = g->kh * kw, dstep = g->dw * c;
     T *out = cols + ((n * g->oh + r) * g->ow) * taps * c;
     const T *img = x + n * g->h * g->w * c;
-    /* every window of the row inside the input along w (no left/right padding) */
-    int inside_w = g->pl <= 0 && (g->ow - 1) * g->sw + (kw - 1) * g->dw - g->pl < g->w;
     for (Py_ssize_t i = 0; i < g->kh; i++) {
         Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
         T *dst0 = out + i * kw * c;
@@ -24,11 +22,11 @@ static HOT void FN(im2col_row)(const T *x, T *cols, const Geo *g, Py_ssize_t n, 
             continue;
         }
         const T *srow = img + hi * g->w * c;
-        if (inside_w) {
-            Py_ssize_t dstep = g->dw * c;
-            for (Py_ssize_t q = 0; q < g->ow; q++) {
-                const T *s = srow + (q * g->sw - g->pl) * c;
-                T *d = dst0 + q * taps * c;
+        for (Py_ssize_t q = 0; q < g->ow; q++) {
+            Py_ssize_t w0 = q * g->sw - g->pl;
+            T *d = dst0 + q * taps * c;
+            if (w0 >= 0 && w0 + (kw - 1) * g->dw < g->w) {  /* the window is inside along w */
+                const T *s = srow + w0 * c;
                 if (c == 1) {
                     for (Py_ssize_t j = 0; j < kw; j++) d[j] = s[j * g->dw];
                 } else if (g->dw == 1 && kw * c >= 32) {
@@ -37,13 +35,10 @@ static HOT void FN(im2col_row)(const T *x, T *cols, const Geo *g, Py_ssize_t n, 
                     for (Py_ssize_t j = 0; j < kw; j++)
                         for (Py_ssize_t k = 0; k < c; k++) d[j * c + k] = s[j * dstep + k];
                 }
+                continue;
             }
-            continue;
-        }
-        for (Py_ssize_t q = 0; q < g->ow; q++) {
-            T *d = dst0 + q * taps * c;
             for (Py_ssize_t j = 0; j < kw; j++, d += c) {
-                Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                Py_ssize_t wi = w0 + j * g->dw;
                 if (wi < 0 || wi >= g->w) {
                     for (Py_ssize_t k = 0; k < c; k++) d[k] = 0;
                 } else {
