@@ -250,3 +250,19 @@ def test_intra_op_threads_limit_the_compiled_loops():
         assert _conv.max_threads() == every_core
     finally:
         tf.config.threading.set_intra_op_parallelism_threads(before)
+
+
+def test_filter_gradient_of_few_channels_sums_blocks_of_rows():
+    """K = kh*kw*C <= 32 over >= 32K rows: a batch of 32 products, summed; the same
+    gradient (float rounding aside) as one product, in float64 too."""
+    x = R.standard_normal((32, 34, 34, 1)).astype(np.float32)
+    w = R.standard_normal((3, 3, 1, 8)).astype(np.float32)
+    p = dict(strides=(1, 1), padding="VALID", dilations=(1, 1))
+    dy = R.standard_normal((32, 32, 32, 8)).astype(np.float32)
+    got = conv.conv2d_backprop_filter(x, dy, w, **p)
+    cols = conv._cols(x.astype(np.float64), (3, 3), (1, 1), "VALID", (1, 1))[0]
+    want = (cols.T @ dy.reshape(-1, 8).astype(np.float64)).reshape(w.shape)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    y, kept = conv.conv2d_keep_cols(x, w, **p)
+    np.testing.assert_array_equal(conv.conv2d_backprop_filter_cols(kept, x, dy, w, **p), got)

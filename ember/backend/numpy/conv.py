@@ -217,10 +217,23 @@ def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
     return _crop(xp, pads, x_like.shape)
 
 
+def _cols_t_dy(cols: np.ndarray, dy: np.ndarray, o: int) -> np.ndarray:
+    """cols^T @ dy ([K, M] @ [M, O]): a filter's gradient. For a short K (few input
+    channels) and many rows, BLAS is slow at one [K, M] @ [M, O] product (~35 GFLOP/s
+    here): it is then a batch of 32 products over blocks of rows, summed (~1.7x faster)."""
+    d2 = dy.reshape(-1, o)
+    m, k = cols.shape
+    if k <= 32 and m >= 32 * 1024 and m % 32 == 0 and cols.dtype.char in "fd":
+        parts = np.matmul(cols.reshape(32, m // 32, k).transpose(0, 2, 1),
+                          d2.reshape(32, m // 32, o))
+        return parts.sum(axis=0)
+    return cols.T @ d2
+
+
 def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):
     kh, kw, c, o = w_like.shape
     cols, _, _ = _cols(x, (kh, kw), strides, padding, dilations)
-    return _same_dtype(cols.T @ dy.reshape(-1, o), dy).reshape(kh, kw, c, o)
+    return _same_dtype(_cols_t_dy(cols, dy, o), dy).reshape(kh, kw, c, o)
 
 
 # -- a convolution's rows kept for its filter gradient (prims/fusion.py) ----------------
@@ -265,7 +278,7 @@ def conv2d_backprop_filter_cols(cols, x, dy, w_like, strides, padding, dilations
     if cols is None or x.dtype.itemsize < 4:  # none kept, or half floats (float32 sums)
         return conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations)
     kh, kw, c, o = w_like.shape
-    return _same_dtype(cols.T @ dy.reshape(-1, o), dy).reshape(kh, kw, c, o)
+    return _same_dtype(_cols_t_dy(cols, dy, o), dy).reshape(kh, kw, c, o)
 
 
 # -- pooling ---------------------------------------------------------------------------
