@@ -266,3 +266,34 @@ def test_filter_gradient_of_few_channels_sums_blocks_of_rows():
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
     y, kept = conv.conv2d_keep_cols(x, w, **p)
     np.testing.assert_array_equal(conv.conv2d_backprop_filter_cols(kept, x, dy, w, **p), got)
+
+
+DEPTHWISE = [  # (x shape, filter shape [kh, kw, C, M], strides, padding, dilations)
+    ((2, 9, 8, 4), (3, 3, 4, 1), (1, 1), "SAME", (1, 1)),
+    ((2, 9, 8, 3), (3, 2, 3, 2), (2, 1), "VALID", (1, 1)),
+    ((1, 10, 9, 5), (3, 3, 5, 1), (2, 2), "SAME", (2, 1)),
+    ((2, 7, 7, 2), (2, 3, 2, 3), (1, 2), ((1, 2), (0, 1)), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs,ws,strides,padding,dilations", DEPTHWISE)
+def test_depthwise_loops_match_numpy(xs, ws, strides, padding, dilations, dtype):
+    from ember.backend.numpy import depthwise as dw
+    x = R.standard_normal(xs).astype(dtype)
+    w = R.standard_normal(ws).astype(dtype)
+    p = dict(strides=strides, padding=padding, dilations=dilations)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    fast, slow = both(dw.depthwise_conv2d, x, w, **p)
+    assert fast.dtype == dtype and fast.shape == slow.shape
+    np.testing.assert_allclose(fast, slow, **tol)
+    dy = R.standard_normal(fast.shape).astype(dtype)
+    fast, slow = both(dw.depthwise_conv2d_backprop_input, dy, w, x, **p)
+    assert fast.dtype == dtype and fast.shape == x.shape
+    np.testing.assert_allclose(fast, slow, **tol)
+    fast, slow = both(dw.depthwise_conv2d_backprop_filter, x, dy, w, **p)
+    assert fast.dtype == dtype and fast.shape == w.shape
+    np.testing.assert_allclose(fast, slow, **tol)
+    w[0, 0, 0, 0] = np.inf  # the scatter keeps inf * 0 = nan away from untouched inputs
+    fast, slow = both(dw.depthwise_conv2d_backprop_input, dy, w, x, **p)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))

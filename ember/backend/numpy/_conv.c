@@ -134,6 +134,30 @@ static void pool_grad_tap_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
     }
 }
 
+static void dw_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    for (Py_ssize_t i = k0; i < k1; i++) {
+        if (k->f64) dw_row_d(k->a, k->b, k->out, k->g, i / k->g->oh, i % k->g->oh);
+        else dw_row_f(k->a, k->b, k->out, k->g, i / k->g->oh, i % k->g->oh);
+    }
+}
+
+static void dw_input_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) dw_input_image_d(k->a, k->b, k->out, k->g, n);
+        else dw_input_image_f(k->a, k->b, k->out, k->g, n);
+    }
+}
+
+static void dw_filter_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) dw_filter_image_d(k->a, k->b, k->out, k->g, n);
+        else dw_filter_image_f(k->a, k->b, k->out, k->g, n);
+    }
+}
+
 /* Runs `fn` over n items of `work_each` elements of work each, without the GIL. */
 static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
     int nt = threads_for(n * work_each);
@@ -367,6 +391,47 @@ static PyObject *pool_grad_taps(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* depthwise(x, w, y, geometry, which): which 0: y = the depthwise convolution of x [N, H,
+ * W, C] by w [kh, kw, C] (y [N, OH, OW, C]); 1: x is dy [N, OH, OW, C] and y = dx [N, H,
+ * W, C] (geometry from y); 2: y = per-image filter gradients [N, kh, kw, C] of x and the
+ * dy given as w. */
+static PyObject *depthwise(PyObject *self, PyObject *args) {
+    PyObject *ao, *bo, *yo, *geo;
+    int which;
+    if (!PyArg_ParseTuple(args, "OOOO!i", &ao, &bo, &yo, &PyTuple_Type, &geo, &which))
+        return NULL;
+    if (which < 0 || which > 2) {
+        PyErr_SetString(PyExc_ValueError, "_conv.depthwise: which must be 0, 1 or 2.");
+        return NULL;
+    }
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *a = take(&bs, ao, 0, 4, "depthwise", which == 1 ? "dy" : "x");
+    Py_buffer *b = a ? take(&bs, bo, 0, -1, "depthwise", which == 2 ? "dy" : "w") : NULL;
+    Py_buffer *y = b ? take(&bs, yo, 1, -1, "depthwise", "the output") : NULL;
+    Py_buffer *shaped = which == 1 ? y : a;  /* the [N, H, W, C] input's buffer */
+    if (!y || (which == 1 && y->ndim != 4) ||
+        geometry(geo, shaped, &g, "depthwise")) {
+        if (y && which == 1 && y->ndim != 4 && !PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "_conv.depthwise: dx must have 4 dimensions.");
+        release(&bs);
+        return NULL;
+    }
+    Py_ssize_t taps = g.kh * g.kw * g.c, outs = g.n * g.oh * g.ow * g.c;
+    int bad = which == 0 ? check_len(b, taps, "depthwise", "w") ||
+                           check_len(y, outs, "depthwise", "y")
+            : which == 1 ? check_len(a, outs, "depthwise", "dy") ||
+                           check_len(b, taps, "depthwise", "w")
+            : check_len(b, outs, "depthwise", "dy") ||
+              check_len(y, g.n * taps, "depthwise", "the filter parts");
+    if (bad) { release(&bs); return NULL; }
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = a->buf, .b = b->buf, .out = y->buf};
+    if (which == 0) run(dw_range, &k, g.n * g.oh, g.ow * taps);
+    else run(which == 1 ? dw_input_range : dw_filter_range, &k, g.n, g.oh * g.ow * taps);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
 static PyObject *bias_act(PyObject *self, PyObject *args) {
     PyObject *xo, *bo, *yo;
     int relu;
@@ -435,6 +500,9 @@ static PyMethodDef methods[] = {
     {"pool_grad_taps", pool_grad_taps, METH_VARARGS,
      "pool_grad_taps(dy, p, taps, dx, geometry[, sums]): bias_relu_pool's gradient w.r.t. "
      "z (and each image's sum of it per channel into sums [N, C])."},
+    {"depthwise", depthwise, METH_VARARGS,
+     "depthwise(a, b, out, geometry, which): the depthwise convolution (0), its input "
+     "gradient (1) or per-image filter gradients (2)."},
     {"bias_act", bias_act, METH_VARARGS, "bias_act(x, b, y, relu): y = x + b (then relu)."},
     {"relu_grad", relu_grad, METH_VARARGS, "relu_grad(g, y, out): out = g * (y > 0)."},
     {"set_num_threads", set_num_threads, METH_VARARGS,

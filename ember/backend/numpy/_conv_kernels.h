@@ -300,6 +300,79 @@ static HOT void FN(pool_grad_tap_image)(const T *dy, const T *p, const unsigned 
     for (Py_ssize_t k = hc * g->w * c; k < hw * c; k++) dimg[k] = 0;
 }
 
+/* Depthwise convolution (one filter per channel, `w [kh, kw, C]`), one row of windows:
+ * y[n, r, q, k] = the sum over the window's taps (row-major) inside x of x * w. */
+static HOT void FN(dw_row)(const T *x, const T *w, T *y, const Geo *g, Py_ssize_t n,
+                           Py_ssize_t r) {
+    Py_ssize_t c = g->c;
+    const T *img = x + n * g->h * g->w * c;
+    T *out = y + (n * g->oh + r) * g->ow * c;
+    for (Py_ssize_t q = 0; q < g->ow; q++, out += c) {
+        for (Py_ssize_t k = 0; k < c; k++) out[k] = 0;
+        for (Py_ssize_t i = 0; i < g->kh; i++) {
+            Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
+            if (hi < 0 || hi >= g->h) continue;
+            for (Py_ssize_t j = 0; j < g->kw; j++) {
+                Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                if (wi < 0 || wi >= g->w) continue;
+                const T *src = img + (hi * g->w + wi) * c, *wt = w + (i * g->kw + j) * c;
+                for (Py_ssize_t k = 0; k < c; k++) out[k] += src[k] * wt[k];
+            }
+        }
+    }
+}
+
+/* Its input gradient, one image: dx[n] = the sum of dy * w scattered to each tap's
+ * input position (taps row-major within each window, windows in order). */
+static HOT void FN(dw_input_image)(const T *dy, const T *w, T *dx, const Geo *g,
+                                   Py_ssize_t n) {
+    Py_ssize_t c = g->c;
+    T *img = dx + n * g->h * g->w * c;
+    for (Py_ssize_t k = 0; k < g->h * g->w * c; k++) img[k] = 0;
+    const T *gr = dy + n * g->oh * g->ow * c;
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        for (Py_ssize_t q = 0; q < g->ow; q++, gr += c) {
+            for (Py_ssize_t i = 0; i < g->kh; i++) {
+                Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
+                if (hi < 0 || hi >= g->h) continue;
+                for (Py_ssize_t j = 0; j < g->kw; j++) {
+                    Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                    if (wi < 0 || wi >= g->w) continue;
+                    T *d = img + (hi * g->w + wi) * c;
+                    const T *wt = w + (i * g->kw + j) * c;
+                    for (Py_ssize_t k = 0; k < c; k++) d[k] += gr[k] * wt[k];
+                }
+            }
+        }
+    }
+}
+
+/* Its filter gradient, one image's part: part[i, j, k] = the sum over the image's windows
+ * of x at tap (i, j) times dy (the parts are added over the images after, in order). */
+static HOT void FN(dw_filter_image)(const T *x, const T *dy, T *part, const Geo *g,
+                                    Py_ssize_t n) {
+    Py_ssize_t c = g->c;
+    const T *img = x + n * g->h * g->w * c;
+    T *pn = part + n * g->kh * g->kw * c;
+    for (Py_ssize_t k = 0; k < g->kh * g->kw * c; k++) pn[k] = 0;
+    const T *gr = dy + n * g->oh * g->ow * c;
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        for (Py_ssize_t q = 0; q < g->ow; q++, gr += c) {
+            for (Py_ssize_t i = 0; i < g->kh; i++) {
+                Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
+                if (hi < 0 || hi >= g->h) continue;
+                for (Py_ssize_t j = 0; j < g->kw; j++) {
+                    Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
+                    if (wi < 0 || wi >= g->w) continue;
+                    const T *src = img + (hi * g->w + wi) * c;
+                    T *acc = pn + (i * g->kw + j) * c;
+                    for (Py_ssize_t k = 0; k < c; k++) acc[k] += src[k] * gr[k];
+                }
+            }
+        }
+    }
+}
+
 /* y = x + b (b broadcast along the last axis, c wide), then relu when `relu`: rows
  * [r0, r1). relu is np.maximum(v, 0): v when v > 0 or nan, else +0. */
 static HOT void FN(bias_act_rows)(const T *x, const T *b, T *y, Py_ssize_t c, Py_ssize_t r0,

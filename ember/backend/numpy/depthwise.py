@@ -35,6 +35,11 @@ OW * K elements per output row (a row's width and channels), whatever the stride
 float16 and bfloat16 are computed in float32 and returned in their own dtype (as conv.py,
 whose matmuls accumulate them in float32).
 
+Where ember's C extension `_conv` is built, float32 / float64 run its depthwise loops
+instead (`_conv.depthwise`: kh * kw multiply-adds per element, vectorized over the
+channels, split over the cores by rows or images; the filter gradient sums per-image parts
+in image order): the same sums in another order. conv.py's `use_compiled` switches both.
+
 Example:
     >>> import numpy as np
     >>> x = np.ones((1, 3, 3, 2), np.float32)
@@ -51,7 +56,8 @@ from math import gcd
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .conv import _crop, _geometry, _pad, _windows
+from . import conv as _conv_kernels
+from .conv import _contig, _crop, _geo, _geometry, _pad, _windows
 
 # The product of one batch chunk of the scatter stays under this many bytes (in cache).
 _CHUNK_BYTES = 1 << 20
@@ -142,10 +148,21 @@ def _correlate(x: np.ndarray, w: np.ndarray, pads: tuple, strides: tuple, dilati
     return y.reshape(x.shape[0], oh, ow, k)
 
 
+def _compiled(*arrays) -> bool:
+    """Whether the compiled loops take these arrays (float32 / float64, one dtype)."""
+    return _conv_kernels._c_ok(*arrays)
+
+
 def depthwise_conv2d(x, w, strides, padding, dilations):
     kh, kw, c, m = w.shape
     acc = _acc(x.dtype)
     pads, out_hw = _geometry(x.shape, (kh, kw), strides, padding, dilations)
+    if _compiled(x, w) and x.size and w.size:
+        xk = _contig(_channels(x, m, acc))
+        y = np.empty((x.shape[0],) + out_hw + (c * m,), x.dtype)
+        _conv_kernels._C.depthwise(xk, _contig(w).reshape(kh, kw, c * m), y,
+                                   _geo((kh, kw), strides, dilations, pads, out_hw), 0)
+        return y
     y = _correlate(_channels(x, m, acc), w.astype(acc, copy=False).reshape(kh, kw, c * m),
                    pads, strides, dilations, out_hw)
     return y.astype(x.dtype, copy=False)
@@ -253,6 +270,13 @@ def depthwise_conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
     full = shape[:3] + (c * m,)
     if g.size == 0 or 0 in full:
         return np.zeros(shape, dy.dtype)
+    if _compiled(g, wk):
+        dx = np.empty(full, acc)
+        _conv_kernels._C.depthwise(_contig(g), _contig(wk), dx,
+                                   _geo((kh, kw), strides, dilations, pads, out_hw), 1)
+        if m > 1:
+            dx = (dx.reshape(-1, m) @ np.ones(m, acc)).reshape(shape)
+        return dx.astype(dy.dtype, copy=False)
     # NOTE: the gather form multiplies the cotangent's zero padding by the filter too:
     # exact for a finite filter, but 0 * inf = nan would reach the border otherwise
     if np.isfinite(wk).all():
@@ -273,6 +297,11 @@ def depthwise_conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations)
     xk = _channels(x, m, acc)
     n, k = x.shape[0], c * m
     g = np.ascontiguousarray(dy.astype(acc, copy=False))
+    if _compiled(xk, g) and xk.size and g.size:
+        parts = np.empty((n, kh, kw, k), acc)
+        _conv_kernels._C.depthwise(_contig(xk), g, parts,
+                                   _geo((kh, kw), strides, dilations, pads, (oh, ow)), 2)
+        return parts.sum(axis=0).reshape(kh, kw, c, m).astype(x.dtype, copy=False)
     if strides[1] > 1:  # NOTE: over conv.py's window view, faster than a phase copy here
         win = _windows(_pad(xk, pads), (kh, kw), strides, dilations, (oh, ow))
         dw = np.einsum("nabijk,nabk->ijk", win, g)
