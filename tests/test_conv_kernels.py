@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from ember.backend.numpy import conv
+from ember.backend.numpy import conv, conv_fused
 
 needs_c = pytest.mark.skipif(not conv.compiled_available(),
                              reason="ember's C extension _conv is not built here")
@@ -92,7 +92,7 @@ def test_pooling_kernels_match_numpy(xs, ksize, strides, padding, dtype):
     fast, slow = both(conv.max_pool2d_grad, dy, x, **p)
     check(fast, slow)
     y = np.maximum(x, 0)
-    fast, slow = both(conv.max_pool2d_grad_relu, dy, y, **p)
+    fast, slow = both(conv_fused.max_pool2d_grad_relu, dy, y, **p)
     check(fast, slow)
     want = conv.max_pool2d_grad(dy, y, **p) * (y > 0)
     check(fast, want.astype(dtype))
@@ -123,7 +123,7 @@ def test_bias_relu_and_relu_grad_match_numpy(dtype):
     x = R.standard_normal((64, 33, 40)).astype(dtype)  # large enough for the threads
     x[0, 0, :3] = [np.nan, np.inf, -np.inf]
     b = R.standard_normal(40).astype(dtype)
-    fast, slow = both(conv.bias_relu, x, b)
+    fast, slow = both(conv_fused.bias_relu, x, b)
     np.testing.assert_array_equal(fast, slow)
     np.testing.assert_array_equal(slow, np.maximum(x + b, 0))
     g = R.standard_normal(x.shape).astype(dtype)
@@ -216,17 +216,17 @@ def test_bias_relu_pool_with_taps_matches_numpy_and_the_unfused_ops(zs, ksize, p
     z[-1, 1, 1, -1] = np.nan
     b = R.standard_normal(zs[3]).astype(dtype) * 0.3
     p = dict(ksize=ksize, strides=ksize, padding=padding)
-    (pf, tf_), (ps, ts) = both(conv.bias_relu_max_pool, z, b, **p)
+    (pf, tf_), (ps, ts) = both(conv_fused.bias_relu_max_pool, z, b, **p)
     np.testing.assert_array_equal(pf, ps)
     np.testing.assert_array_equal(tf_, ts)
     y = np.maximum(z + b, 0)
     np.testing.assert_array_equal(pf, conv.max_pool2d(y, **p))
     dy = R.standard_normal(pf.shape).astype(dtype)
-    fast, slow = both(conv.max_pool2d_grad_relu_taps, dy, pf, tf_, **p, input_hw=zs[1:3])
+    fast, slow = both(conv_fused.max_pool2d_grad_relu_taps, dy, pf, tf_, **p, input_hw=zs[1:3])
     np.testing.assert_array_equal(fast, slow)
-    want = conv.max_pool2d_grad_relu(dy, y, **p)  # the unfused pair on the relu's output
+    want = conv_fused.max_pool2d_grad_relu(dy, y, **p)  # the unfused pair on the relu's output
     np.testing.assert_array_equal(fast, want)
-    (dxf, dbf), (dxs, dbs) = both(conv.max_pool2d_grad_relu_taps_db, dy, pf, tf_, **p,
+    (dxf, dbf), (dxs, dbs) = both(conv_fused.max_pool2d_grad_relu_taps_db, dy, pf, tf_, **p,
                                   input_hw=zs[1:3])
     np.testing.assert_array_equal(dxf, want)
     np.testing.assert_array_equal(dxs, want)
@@ -264,8 +264,8 @@ def test_filter_gradient_of_few_channels_sums_blocks_of_rows():
     want = (cols.T @ dy.reshape(-1, 8).astype(np.float64)).reshape(w.shape)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
-    y, kept = conv.conv2d_keep_cols(x, w, **p)
-    np.testing.assert_array_equal(conv.conv2d_backprop_filter_cols(kept, x, dy, w, **p), got)
+    y, kept = conv_fused.conv2d_keep_cols(x, w, **p)
+    np.testing.assert_array_equal(conv_fused.conv2d_backprop_filter_cols(kept, x, dy, w, **p), got)
 
 
 DEPTHWISE = [  # (x shape, filter shape [kh, kw, C, M], strides, padding, dilations)

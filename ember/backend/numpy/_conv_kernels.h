@@ -301,7 +301,8 @@ static HOT void FN(pool_grad_tap_image)(const T *dy, const T *p, const unsigned 
 }
 
 /* Depthwise convolution (one filter per channel, `w [kh, kw, C]`), one row of windows:
- * y[n, r, q, k] = the sum over the window's taps (row-major) inside x of x * w. */
+ * y[n, r, q, k] = the sum over the window's taps (row-major) of x * w, the zero padding
+ * included (0 * inf = nan, as TF's kernels). */
 static HOT void FN(dw_row)(const T *x, const T *w, T *y, const Geo *g, Py_ssize_t n,
                            Py_ssize_t r) {
     Py_ssize_t c = g->c;
@@ -311,11 +312,15 @@ static HOT void FN(dw_row)(const T *x, const T *w, T *y, const Geo *g, Py_ssize_
         for (Py_ssize_t k = 0; k < c; k++) out[k] = 0;
         for (Py_ssize_t i = 0; i < g->kh; i++) {
             Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
-            if (hi < 0 || hi >= g->h) continue;
             for (Py_ssize_t j = 0; j < g->kw; j++) {
                 Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
-                if (wi < 0 || wi >= g->w) continue;
-                const T *src = img + (hi * g->w + wi) * c, *wt = w + (i * g->kw + j) * c;
+                const T *wt = w + (i * g->kw + j) * c;
+                if (hi < 0 || hi >= g->h || wi < 0 || wi >= g->w) {
+                    /* the zero padding times the filter, as TF: 0 * inf = nan */
+                    for (Py_ssize_t k = 0; k < c; k++) out[k] += (T)0 * wt[k];
+                    continue;
+                }
+                const T *src = img + (hi * g->w + wi) * c;
                 for (Py_ssize_t k = 0; k < c; k++) out[k] += src[k] * wt[k];
             }
         }
@@ -360,12 +365,14 @@ static HOT void FN(dw_filter_image)(const T *x, const T *dy, T *part, const Geo 
         for (Py_ssize_t q = 0; q < g->ow; q++, gr += c) {
             for (Py_ssize_t i = 0; i < g->kh; i++) {
                 Py_ssize_t hi = r * g->sh + i * g->dh - g->pt;
-                if (hi < 0 || hi >= g->h) continue;
                 for (Py_ssize_t j = 0; j < g->kw; j++) {
                     Py_ssize_t wi = q * g->sw + j * g->dw - g->pl;
-                    if (wi < 0 || wi >= g->w) continue;
-                    const T *src = img + (hi * g->w + wi) * c;
                     T *acc = pn + (i * g->kw + j) * c;
+                    if (hi < 0 || hi >= g->h || wi < 0 || wi >= g->w) {
+                        for (Py_ssize_t k = 0; k < c; k++) acc[k] += (T)0 * gr[k];
+                        continue;
+                    }
+                    const T *src = img + (hi * g->w + wi) * c;
                     for (Py_ssize_t k = 0; k < c; k++) acc[k] += src[k] * gr[k];
                 }
             }
