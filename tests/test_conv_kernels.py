@@ -91,6 +91,13 @@ def test_pooling_kernels_match_numpy(xs, ksize, strides, padding, dtype):
             np.testing.assert_array_equal(a, b)
     fast, slow = both(conv.max_pool2d_grad, dy, x, **p)
     check(fast, slow)
+    tol = 1e-5 if dtype == np.float32 else 1e-12  # window sums in another order
+    fast, slow = both(conv.avg_pool2d, x, **p)
+    assert fast.dtype == dtype
+    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol)
+    fast, slow = both(conv.avg_pool2d_grad, dy, x, **p)
+    assert fast.dtype == dtype and fast.shape == x.shape
+    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol)
     y = np.maximum(x, 0)
     fast, slow = both(conv_fused.max_pool2d_grad_relu, dy, y, **p)
     check(fast, slow)

@@ -158,6 +158,22 @@ static void dw_filter_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
     }
 }
 
+static void avg_pool_range(const void *p, Py_ssize_t k0, Py_ssize_t k1) {
+    const Call *k = p;
+    for (Py_ssize_t i = k0; i < k1; i++) {
+        if (k->f64) avg_pool_row_d(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+        else avg_pool_row_f(k->a, k->out, k->g, i / k->g->oh, i % k->g->oh);
+    }
+}
+
+static void avg_pool_grad_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
+    const Call *k = p;
+    for (Py_ssize_t n = n0; n < n1; n++) {
+        if (k->f64) avg_pool_grad_image_d(k->a, k->out, k->g, n);
+        else avg_pool_grad_image_f(k->a, k->out, k->g, n);
+    }
+}
+
 /* Runs `fn` over n items of `work_each` elements of work each, without the GIL. */
 static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
     int nt = threads_for(n * work_each);
@@ -286,6 +302,28 @@ static PyObject *max_pool(PyObject *self, PyObject *args) {
     }
     Call k = {.f64 = bs.dtype == 8, .g = &g, .a = x->buf, .out = y->buf};
     run(max_pool_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
+/* avg_pool(a, out, geometry, grad): grad 0: out = the average pooling of x = a; 1: a is
+ * dy, out the gradient [N, H, W, C] (the geometry from out). */
+static PyObject *avg_pool(PyObject *self, PyObject *args) {
+    PyObject *ao, *oo, *geo;
+    int grad;
+    if (!PyArg_ParseTuple(args, "OOO!p", &ao, &oo, &PyTuple_Type, &geo, &grad)) return NULL;
+    Bufs bs = {.n = 0};
+    Geo g;
+    Py_buffer *a = take(&bs, ao, 0, grad ? -1 : 4, "avg_pool", grad ? "dy" : "x");
+    Py_buffer *out = a ? take(&bs, oo, 1, grad ? 4 : -1, "avg_pool", grad ? "dx" : "y") : NULL;
+    if (!out || geometry(geo, grad ? out : a, &g, "avg_pool") ||
+        check_len(grad ? a : out, g.n * g.oh * g.ow * g.c, "avg_pool", grad ? "dy" : "y")) {
+        release(&bs);
+        return NULL;
+    }
+    Call k = {.f64 = bs.dtype == 8, .g = &g, .a = a->buf, .out = out->buf};
+    if (grad) run(avg_pool_grad_range, &k, g.n, g.oh * g.ow * g.kh * g.kw * g.c);
+    else run(avg_pool_range, &k, g.n * g.oh, g.ow * g.kh * g.kw * g.c);
     release(&bs);
     Py_RETURN_NONE;
 }
@@ -491,6 +529,8 @@ static PyMethodDef methods[] = {
     {"im2col", im2col, METH_VARARGS, "im2col(x, cols, geometry): windows of NHWC x."},
     {"col2im", col2im, METH_VARARGS, "col2im(cols, dx, geometry): im2col's adjoint."},
     {"max_pool", max_pool, METH_VARARGS, "max_pool(x, y, geometry)."},
+    {"avg_pool", avg_pool, METH_VARARGS,
+     "avg_pool(a, out, geometry, grad): average pooling (grad 0) or its gradient (1)."},
     {"max_pool_grad", max_pool_grad, METH_VARARGS,
      "max_pool_grad(dy, x, dx, geometry, relu): first-maximum rule; relu multiplies by "
      "(x > 0)."},

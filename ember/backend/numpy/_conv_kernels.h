@@ -380,6 +380,55 @@ static HOT void FN(dw_filter_image)(const T *x, const T *dy, T *part, const Geo 
     }
 }
 
+/* Average pooling, one row of windows: the sum of the window's taps inside x (row-major)
+ * divided by their count (SAME's padding is not counted, as TF). */
+static HOT void FN(avg_pool_row)(const T *x, T *y, const Geo *g, Py_ssize_t n, Py_ssize_t r) {
+    Py_ssize_t c = g->c;
+    const T *img = x + n * g->h * g->w * c;
+    T *out = y + (n * g->oh + r) * g->ow * c;
+    for (Py_ssize_t q = 0; q < g->ow; q++, out += c) {
+        Py_ssize_t count = 0;
+        for (Py_ssize_t k = 0; k < c; k++) out[k] = 0;
+        for (Py_ssize_t i = 0; i < g->kh; i++) {
+            Py_ssize_t hi = r * g->sh + i - g->pt;
+            if (hi < 0 || hi >= g->h) continue;
+            for (Py_ssize_t j = 0; j < g->kw; j++) {
+                Py_ssize_t wi = q * g->sw + j - g->pl;
+                if (wi < 0 || wi >= g->w) continue;
+                const T *src = img + (hi * g->w + wi) * c;
+                for (Py_ssize_t k = 0; k < c; k++) out[k] += src[k];
+                count++;
+            }
+        }
+        T d = (T)count;
+        for (Py_ssize_t k = 0; k < c; k++) out[k] = out[k] / d;
+    }
+}
+
+/* Its gradient, one image: each window's dy / count added to the window's taps inside. */
+static HOT void FN(avg_pool_grad_image)(const T *dy, T *dx, const Geo *g, Py_ssize_t n) {
+    Py_ssize_t c = g->c;
+    T *img = dx + n * g->h * g->w * c;
+    for (Py_ssize_t k = 0; k < g->h * g->w * c; k++) img[k] = 0;
+    const T *gr = dy + n * g->oh * g->ow * c;
+    for (Py_ssize_t r = 0; r < g->oh; r++) {
+        Py_ssize_t h0 = r * g->sh - g->pt, h1 = h0 + g->kh;
+        h0 = h0 < 0 ? 0 : h0;
+        h1 = h1 > g->h ? g->h : h1;
+        for (Py_ssize_t q = 0; q < g->ow; q++, gr += c) {
+            Py_ssize_t w0 = q * g->sw - g->pl, w1 = w0 + g->kw;
+            w0 = w0 < 0 ? 0 : w0;
+            w1 = w1 > g->w ? g->w : w1;
+            T d = (T)((h1 - h0) * (w1 - w0));
+            for (Py_ssize_t hi = h0; hi < h1; hi++)
+                for (Py_ssize_t wi = w0; wi < w1; wi++) {
+                    T *dst = img + (hi * g->w + wi) * c;
+                    for (Py_ssize_t k = 0; k < c; k++) dst[k] += gr[k] / d;
+                }
+        }
+    }
+}
+
 /* y = x + b (b broadcast along the last axis, c wide), then relu when `relu`: rows
  * [r0, r1). relu is np.maximum(v, 0): v when v > 0 or nan, else +0. */
 static HOT void FN(bias_act_rows)(const T *x, const T *b, T *y, Py_ssize_t c, Py_ssize_t r0,

@@ -12,7 +12,8 @@ one strided add per filter tap).
 
 Where ember's C extension `_conv` is built (`pip install` builds it when a C compiler is
 present), the memory-bound loops run there instead, on every core: im2col, col2im, max
-pooling and its gradient, bias + relu, relu's gradient (float32 and float64; other dtypes
+and average pooling and their gradients, relu's gradient, the depthwise convolution
+(depthwise.py) and the fused kernels (conv_fused.py) (float32 and float64; other dtypes
 take the NumPy path). `use_compiled(False)` or EMBER_NO_C_KERNELS=1 turns them off; both
 paths give the same values (the tests run both).
 """
@@ -389,6 +390,11 @@ def _counts(shape, ksize, strides, padding):
 
 
 def avg_pool2d(x, ksize, strides, padding):
+    if _c_ok(x):
+        pads, out_hw = _geometry(x.shape, ksize, strides, padding, _ONE)
+        y = np.empty((x.shape[0],) + out_hw + (x.shape[3],), x.dtype)
+        _C.avg_pool(_contig(x), y, _geo(ksize, strides, _ONE, pads, out_hw), False)
+        return y
     counts, pads, out_hw = _counts(x.shape, ksize, strides, padding)
     acc = np.float32 if x.dtype == np.float16 else x.dtype
     win = _windows(_pad(x, pads), ksize, strides, _ONE, out_hw)
@@ -397,6 +403,11 @@ def avg_pool2d(x, ksize, strides, padding):
 
 
 def avg_pool2d_grad(dy, x_like, ksize, strides, padding):
+    if _c_ok(dy):
+        pads, out_hw = _geometry(x_like.shape, ksize, strides, padding, _ONE)
+        dx = np.empty(x_like.shape, dy.dtype)
+        _C.avg_pool(_contig(dy), dx, _geo(ksize, strides, _ONE, pads, out_hw), True)
+        return dx
     counts, pads, out_hw = _counts(x_like.shape, ksize, strides, padding)
     g = dy / counts.astype(dy.dtype)
     cols = np.broadcast_to(g[:, :, :, None, None, :],
