@@ -21,6 +21,7 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import public_op
 from ..core.tensor import TensorOps
 from ..prims.convert import as_tensor, cast, like, stop_gradient
+from ..prims import batch_norm  # noqa: F401 - registers the fused batch normalization
 from ..prims.nn import relu, sparse_softmax_xent  # noqa: F401 - relu re-exported
 from ..prims.nn import softmax as _softmax_prim
 from . import math_ops as m

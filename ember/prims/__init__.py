@@ -17,7 +17,8 @@ order, each importing only earlier ones (and core):
 - `reduce`: reductions, scans, argmax/argmin, and tile.
 - `gather`: gather, gather_nd, the scatters, bincount. `sort`: sort, top_k, unique,
   searchsorted.
-- `nn`: relu and the fused sparse softmax cross-entropy. `conv`: convolution and pooling
+- `nn`: relu and the fused sparse softmax cross-entropy. `batch_norm`: batch
+  normalization's training forward and gradient, fused. `conv`: convolution and pooling
   with their gradient primitives. `fusion`: bias_relu and max_pool2d_grad_relu, which
   only the NumPy executor's peephole rewrites create (core/rewrite.py). `depthwise`: the
   depthwise convolution and its two gradient primitives.

@@ -65,8 +65,8 @@ def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "random", "clip",
-          "convert", "extra", "conv", "depthwise", "strings", "text", "ragged")
+THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "batch_norm",
+          "random", "clip", "convert", "extra", "conv", "depthwise", "strings", "text", "ragged")
 
 
 def all_specs() -> dict:

@@ -21,4 +21,4 @@ from ..tables import merge_themes
 jax.config.update("jax_enable_x64", True)
 
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
-                                        "nn", "random", "extra", "conv", "depthwise"))
+                                        "nn", "batch_norm", "random", "extra", "conv", "depthwise"))

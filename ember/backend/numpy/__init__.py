@@ -6,5 +6,6 @@ from ..tables import merge_themes
 from . import allocator  # noqa: F401  (tunes glibc's malloc for array work; see there)
 
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
-                                        "nn", "random", "extra", "conv", "conv_fused",
-                                        "depthwise", "strings", "records", "text", "ragged"))
+                                        "nn", "batch_norm", "random", "extra", "conv",
+                                        "conv_fused", "depthwise", "strings", "records", "text",
+                                        "ragged"))

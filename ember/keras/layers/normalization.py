@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.registry import autocast_read
+from ...core.registry import autocast, autocast_read
 from ...core.tensor import TensorOps
 from ...ops import math_ops as m
 from ...prims.convert import cast
+from ...prims.batch_norm import batch_norm_train
 from ...prims.nn import layer_norm
 from ...ops.nn_ops import l2_normalize, moments
 from ...ops.shape_ops import reshape
@@ -282,6 +283,10 @@ class BatchNormalization(_Normalizer):
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         training = self._training(training)
+        if training is True:
+            fused = self._train_fused(inputs)
+            if fused is not None:
+                return fused
         moving_mean = _broadcast(self.moving_mean, self._bshape)
         moving_var = _broadcast(self.moving_variance, self._bshape)
         if training is False:
@@ -294,14 +299,39 @@ class BatchNormalization(_Normalizer):
             self._update_moving(mean, variance, training)
         return self._normalize(inputs, mean, variance, self._bshape)
 
+    def _train_fused(self, inputs: Any) -> Any:
+        """The training output on the fused primitive (ember/prims/batch_norm.py: one
+        kernel forward, one backward; float16 / bfloat16 computed in float32), the moving
+        statistics updated from its mean and variance; None where it does not apply: the
+        statistics not over every axis but the last, or weights, as this call reads them
+        (mixed precision: in the compute dtype), of another dtype than the inputs."""
+        rank = inputs.shape.rank
+        if rank is None or rank < 2 or self._axes != (rank - 1,) or \
+                not inputs.dtype.is_floating:
+            return None
+        weights = [autocast_read(w) for w in (self.gamma, self.beta) if w is not None]
+        if any(w.dtype != inputs.dtype for w in weights):
+            return None
+        gamma = weights[0] if self.scale else None
+        beta = weights[-1] if self.center else None
+        y, mean, variance = batch_norm_train(inputs, gamma, beta, epsilon=self.epsilon)
+        if not CALL.spec_only:
+            self._update_moving(mean, variance, True)
+        return y
+
     def _update_moving(self, mean: Any, variance: Any, training: Any) -> None:
         shape = list(self.moving_mean.shape)
-        for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
-            stat = cast(reshape(stat, shape), var.dtype)
-            new = m.add(m.multiply(var, self.momentum), m.multiply(stat, 1.0 - self.momentum))
-            if not isinstance(training, bool):
-                new = m.where(training, new, var)
-            var.assign(new)
+        # NOTE: in the variables' own dtype: under a mixed policy the layer's call reads
+        # Variables in the compute dtype (float16), which would round the moving statistics
+        # (and mix float16 with float32 here); Keras 3 keeps them in float32 too.
+        with autocast(self.moving_mean.dtype):
+            for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                stat = cast(reshape(stat, shape), var.dtype)
+                new = m.add(m.multiply(var, self.momentum),
+                            m.multiply(stat, 1.0 - self.momentum))
+                if not isinstance(training, bool):
+                    new = m.where(training, new, var)
+                var.assign(new)
 
     def get_config(self) -> dict:
         config = super().get_config()
