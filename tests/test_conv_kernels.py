@@ -304,3 +304,28 @@ def test_depthwise_loops_match_numpy(xs, ws, strides, padding, dilations, dtype)
     w[0, 0, 0, 0] = np.inf  # the scatter keeps inf * 0 = nan away from untouched inputs
     fast, slow = both(dw.depthwise_conv2d_backprop_input, dy, w, x, **p)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,scale,center", [((64, 9, 7, 16), True, True),
+                                                ((50, 3), False, True), ((130, 5, 8), True,
+                                                                        False)])
+def test_batch_norm_loops_match_numpy(shape, scale, center, dtype):
+    from ember.backend.numpy import batch_norm as bn
+    x = (R.standard_normal(shape) * 3 + 1).astype(dtype)
+    c = shape[-1]
+    weights = ([R.standard_normal(c).astype(dtype)] if scale else []) + \
+        ([R.standard_normal(c).astype(dtype)] if center else [])
+    p = dict(epsilon=1e-3, scale=scale, center=center)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    fast, slow = both(bn.batch_norm_train, x, *weights, **p)
+    for a, b in zip(fast, slow):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, **tol)
+    y, mean, var = slow
+    dy = R.standard_normal(shape).astype(dtype)
+    fast, slow = both(bn.batch_norm_train_grad, dy, x, mean, var, *weights[:scale], **p)
+    assert len(fast) == len(slow) == 1 + scale + center
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, **tol)

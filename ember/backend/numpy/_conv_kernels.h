@@ -429,6 +429,51 @@ static HOT void FN(avg_pool_grad_image)(const T *dy, T *dx, const Geo *g, Py_ssi
     }
 }
 
+/* Per-channel sums over rows [r0, r1) of (rows, C) matrices, into part[0..C) (and
+ * part2): mode 0 sum(x); 1 sum((x - m)^2); 2 sum(d) and, into part2, sum(d * (x - m)). */
+static HOT void FN(channel_sums)(const T *x, const T *m, const T *d, T *part, T *part2,
+                                 Py_ssize_t c, Py_ssize_t r0, Py_ssize_t r1, int mode) {
+    for (Py_ssize_t k = 0; k < c; k++) part[k] = 0;
+    if (part2)
+        for (Py_ssize_t k = 0; k < c; k++) part2[k] = 0;
+    for (Py_ssize_t r = r0; r < r1; r++) {
+        const T *xr = x + r * c;
+        if (mode == 0) {
+            for (Py_ssize_t k = 0; k < c; k++) part[k] += xr[k];
+        } else if (mode == 1) {
+            for (Py_ssize_t k = 0; k < c; k++) {
+                T v = xr[k] - m[k];
+                part[k] += v * v;
+            }
+        } else {
+            const T *dr = d + r * c;
+            for (Py_ssize_t k = 0; k < c; k++) {
+                part[k] += dr[k];
+                part2[k] += dr[k] * (xr[k] - m[k]);
+            }
+        }
+    }
+}
+
+/* Batch normalization's elementwise passes over rows [r0, r1): without d, y = (x - m) * a
+ * + b (b may be NULL); with d (the gradient), y = a * (d - b - (x - m) * e). */
+static HOT void FN(bn_rows)(const T *x, const T *m, const T *a, const T *b, const T *d,
+                            const T *e, T *y, Py_ssize_t c, Py_ssize_t r0, Py_ssize_t r1) {
+    for (Py_ssize_t r = r0; r < r1; r++) {
+        const T *xr = x + r * c;
+        T *yr = y + r * c;
+        if (d) {
+            const T *dr = d + r * c;
+            for (Py_ssize_t k = 0; k < c; k++)
+                yr[k] = a[k] * (dr[k] - b[k] - (xr[k] - m[k]) * e[k]);
+        } else if (b) {
+            for (Py_ssize_t k = 0; k < c; k++) yr[k] = (xr[k] - m[k]) * a[k] + b[k];
+        } else {
+            for (Py_ssize_t k = 0; k < c; k++) yr[k] = (xr[k] - m[k]) * a[k];
+        }
+    }
+}
+
 /* y = x + b (b broadcast along the last axis, c wide), then relu when `relu`: rows
  * [r0, r1). relu is np.maximum(v, 0): v when v > 0 or nan, else +0. */
 static HOT void FN(bias_act_rows)(const T *x, const T *b, T *y, Py_ssize_t c, Py_ssize_t r0,

@@ -9,6 +9,11 @@ elements are slow, so the kernels lay `k` rows side by side (`_fold`: a (rows / 
 view, the per-channel vectors tiled k times) and add the k partial sums at the end.
 float16 / bfloat16 are computed in float32 (as layer_norm), float32 stays float32.
 
+Where ember's C extension is built, float32 / float64 take its loops instead
+(`_conv.channel_sums`, `_conv.bn_pass`): three reads and one write of x forward, two reads
+and one write backward, over 64 fixed blocks of rows split between the cores (each block's
+sums added in block order, so the result does not depend on the threads).
+
 Example:
     >>> import numpy as np
     >>> from ember.backend.numpy.batch_norm import batch_norm_train
@@ -21,6 +26,8 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+
+from . import conv as _conv  # ember's compiled loops (`_conv._C`), where built
 
 # The widest folded row the elementwise passes aim for (elements): long enough for
 # NumPy's inner loops to run at memory speed, short enough to keep k small. Arrays under
@@ -109,6 +116,8 @@ def batch_norm_train(x, *weights, epsilon, scale, center):
     if x.size == 0:  # no rows: nan statistics (the mean of nothing), as tf.nn.moments
         stat = np.full(c, np.nan, x.dtype)
         return np.empty(x.shape, x.dtype), stat, stat.copy()
+    if _conv._c_ok(x, *weights):
+        return _train_compiled(x, weights, rows, c, epsilon, scale, center)
     k = _fold(rows, c)
     m = _matrix(x, rows, k)
     mean = _col_sums(m, k, c) / rows
@@ -141,6 +150,8 @@ def batch_norm_train_grad(dy, x, mean, var, *weights, epsilon, scale, center):
         outs = [np.zeros(x.shape, x.dtype)]
         outs += [np.zeros(c, wdt)] if scale else []
         return tuple(outs + ([np.zeros(c, x.dtype)] if center else []))
+    if _conv._c_ok(dy, x, mean, var, *weights):
+        return _grad_compiled(dy, x, mean, var, weights, rows, c, epsilon, scale, center)
     k = _fold(rows, c)
     g = _matrix(dy, rows, k)
     xc = _centered(_matrix(x, rows, k), x, _wide(mean), k)
@@ -160,6 +171,50 @@ def batch_norm_train_grad(dy, x, mean, var, *weights, epsilon, scale, center):
         outs.append(dgamma.astype(wdt, copy=False))
     if center:
         outs.append(dbeta.astype(x.dtype, copy=False))
+    return tuple(outs)
+
+
+_BLOCKS = 64  # the compiled sums' fixed blocks of rows (_conv.c's SUM_BLOCKS)
+
+
+def _sums(xm, mean, d, mode: int):
+    """The compiled per-channel sums of (rows, C) matrices (see _conv.c's channel_sums),
+    added over the blocks in order; mode 2 gives (sum(d), sum(d * (x - mean)))."""
+    c = xm.shape[1]
+    parts = np.empty((_BLOCKS, c), xm.dtype)
+    parts2 = np.empty((_BLOCKS, c), xm.dtype) if mode == 2 else None
+    _conv._C.channel_sums(xm, mean, d, parts, parts2, mode)
+    return (parts.sum(axis=0), parts2.sum(axis=0)) if mode == 2 else parts.sum(axis=0)
+
+
+def _train_compiled(x, weights, rows, c, epsilon, scale, center):
+    xm = _conv._contig(x).reshape(rows, c)
+    mean = _sums(xm, None, None, 0) / rows
+    var = _sums(xm, mean, None, 1) / rows
+    a = 1 / np.sqrt(var + x.dtype.type(epsilon))
+    if scale:
+        a *= weights[0]
+    y = np.empty(x.shape, x.dtype)
+    _conv._C.bn_pass(xm, mean, a, _conv._contig(weights[-1]) if center else None, None, None,
+                     y.reshape(rows, c))
+    return y, mean, var
+
+
+def _grad_compiled(dy, x, mean, var, weights, rows, c, epsilon, scale, center):
+    xm = _conv._contig(x).reshape(rows, c)
+    gm = _conv._contig(dy).reshape(rows, c)
+    mean = _conv._contig(mean)
+    inv = 1 / np.sqrt(var + x.dtype.type(epsilon))
+    dbeta, s = _sums(xm, mean, gm, 2)
+    dgamma = s * inv
+    a = inv * weights[0] if scale else inv
+    dx = np.empty(x.shape, x.dtype)
+    _conv._C.bn_pass(xm, mean, a, dbeta / rows, gm, inv * dgamma / rows, dx.reshape(rows, c))
+    outs = [dx]
+    if scale:
+        outs.append(dgamma.astype(weights[0].dtype, copy=False))
+    if center:
+        outs.append(dbeta)
     return tuple(outs)
 
 
