@@ -98,6 +98,26 @@ static HOT void FN(max_pool_row)(const T *x, T *y, const Geo *g, Py_ssize_t n, P
     }
 }
 
+/* One tap of a window's running first maximum over cb channels (positions pos + k):
+ * `first` starts it; then a later tap wins only where it is larger, or is the first nan
+ * (np.argmax's rule, TF's tie rule). */
+static inline void FN(first_max_tap)(T *best, Py_ssize_t *arg, const T *src, Py_ssize_t pos,
+                                     Py_ssize_t cb, int first) {
+    if (first) {
+        for (Py_ssize_t k = 0; k < cb; k++) {
+            best[k] = src[k];
+            arg[k] = pos + k;
+        }
+        return;
+    }
+    for (Py_ssize_t k = 0; k < cb; k++) {
+        T a = best[k], b = src[k];
+        int take = a == a && (b > a || b != b);
+        best[k] = take ? b : a;
+        arg[k] = take ? pos + k : arg[k];
+    }
+}
+
 /* max pooling's gradient, one image: each window's dy goes to its first maximum
  * (row-major; the first nan if any; the first input element if all are -inf), as TF.
  * With `relu`, the result is then multiplied by (x > 0): relu_grad fused in, for an x
@@ -126,20 +146,8 @@ static HOT void FN(max_pool_grad_image)(const T *dy, const T *x, T *dx, const Ge
                         if (wi < 0 || wi >= g->w) continue;
                         Py_ssize_t pos = (hi * g->w + wi) * c + c0;
                         const T *src = img + pos;
-                        if (first) {
-                            for (Py_ssize_t k = 0; k < cb; k++) {
-                                best[k] = src[k];
-                                arg[k] = pos + k;
-                            }
-                            first = 0;
-                            continue;
-                        }
-                        for (Py_ssize_t k = 0; k < cb; k++) {
-                            T a = best[k], b = src[k];
-                            int take = a == a && (b > a || b != b);
-                            best[k] = take ? b : a;
-                            arg[k] = take ? pos + k : arg[k];
-                        }
+                        FN(first_max_tap)(best, arg, src, pos, cb, first);
+                        first = 0;
                     }
                 }
                 if (first) break;  /* a window of padding only: no input gets a gradient */
@@ -176,20 +184,8 @@ static HOT void FN(max_pool_grad_tiled_image)(const T *dy, const T *x, T *dx, co
                     for (Py_ssize_t wi = q * kw; wi < w1; wi++) {
                         Py_ssize_t pos = (hi * g->w + wi) * c + c0;
                         const T *src = img + pos;
-                        if (first) {
-                            for (Py_ssize_t k = 0; k < cb; k++) {
-                                best[k] = src[k];
-                                arg[k] = pos + k;
-                            }
-                            first = 0;
-                            continue;
-                        }
-                        for (Py_ssize_t k = 0; k < cb; k++) {
-                            T a = best[k], b = src[k];
-                            int take = a == a && (b > a || b != b);
-                            best[k] = take ? b : a;
-                            arg[k] = take ? pos + k : arg[k];
-                        }
+                        FN(first_max_tap)(best, arg, src, pos, cb, first);
+                        first = 0;
                     }
                 }
                 for (Py_ssize_t hi = r * kh; hi < h1; hi++) {

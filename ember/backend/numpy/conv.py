@@ -20,44 +20,14 @@ paths give the same values (the tests run both).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-try:  # the optional compiled loops (see _conv.c)
-    from . import _conv as _compiled
-except ImportError:  # not built (no C compiler at install time)
-    _compiled = None
-if os.environ.get("EMBER_NO_C_KERNELS"):
-    _compiled = None
+from . import compiled
 
-_C = _compiled  # what the kernels use now (see `use_compiled`)
-
-
-def compiled_available() -> bool:
-    """Whether ember's compiled convolution loops were built and can be used."""
-    return _compiled is not None
-
-
-def use_compiled(enabled: bool) -> bool:
-    """Turns the compiled loops on or off (for benchmarks and tests); returns the previous
-    setting. Turning them on where they were not built raises RuntimeError.
-
-    Example:
-        >>> from ember.backend.numpy import conv
-        >>> before = conv.use_compiled(False)
-        >>> conv.use_compiled(before)
-        False
-    """
-    global _C
-    if enabled and _compiled is None:
-        raise RuntimeError("ember's compiled kernels are not built (no C compiler when ember "
-                           "was installed, or EMBER_NO_C_KERNELS is set); the NumPy kernels "
-                           "are in use.")
-    before = _C is not None
-    _C = _compiled if enabled else None
-    return before
+_compiled = compiled.load("_conv")  # the optional compiled loops (see _conv.c), or None
+_C = _compiled  # what the kernels call now (None: the NumPy code)
+compiled_available, use_compiled = compiled.switch(globals(), "conv")
 
 
 def _c_ok(*arrays) -> bool:

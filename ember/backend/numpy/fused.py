@@ -23,44 +23,15 @@ Example:
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 
 import numpy as np
 
-try:  # the optional compiled loops (see _fused.c); EMBER_NO_C_KERNELS=1 turns them off
-    from . import _fused as _compiled
-except ImportError:  # not built (no C compiler at install time)
-    _compiled = None
-if os.environ.get("EMBER_NO_C_KERNELS"):
-    _compiled = None
+from . import compiled
 
-_C = _compiled  # what `adam` & co. use now (see `use_compiled`)
-
-
-def compiled_available() -> bool:
-    """Whether ember's compiled update loops were built and can be used."""
-    return _compiled is not None
-
-
-def use_compiled(enabled: bool) -> bool:
-    """Turns the compiled loops on or off (for benchmarks and tests); returns the
-    previous setting. Turning them on where they were not built raises RuntimeError.
-
-    Example:
-        >>> from ember.backend.numpy import fused
-        >>> before = fused.use_compiled(False)
-        >>> fused.use_compiled(before)
-        False
-    """
-    global _C
-    if enabled and _compiled is None:
-        raise RuntimeError("ember's compiled kernels are not built (no C compiler when ember "
-                           "was installed, or EMBER_NO_C_KERNELS is set); the NumPy kernels "
-                           "are in use.")
-    before = _C is not None
-    _C = _compiled if enabled else None
-    return before
+_compiled = compiled.load("_fused")  # the optional compiled loops (see _fused.c), or None
+_C = _compiled  # what the kernels call now (None: the NumPy code)
+compiled_available, use_compiled = compiled.switch(globals(), "fused")
 
 
 def _fits(g: np.ndarray, p: np.ndarray) -> bool:
