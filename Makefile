@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 # setup.py builds the optional C kernels (ember/backend/numpy/_fused.c, _conv.c): a change
 # rebuilds.
 $(STAMP): pyproject.toml setup.py ember/backend/numpy/_fused.c ember/backend/numpy/_conv.c \
-		ember/backend/numpy/_conv_kernels.h ember/backend/numpy/_pool.h
+		ember/backend/numpy/_conv_kernels.h ember/backend/numpy/_conv_bn.h \
+		ember/backend/numpy/_pool.h
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
