@@ -329,3 +329,37 @@ def test_batch_norm_loops_match_numpy(shape, scale, center, dtype):
     for a, b in zip(fast, slow):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n,ta,tb", [(3000, 288, 64, False, False),
+                                         (288, 9000, 64, True, False),  # split over K
+                                         (5000, 64, 288, False, True),
+                                         (37, 5, 3, False, False), (7, 11, 5, True, False)])
+def test_convolution_gemms_equal_numpy(m, k, n, ta, tb, dtype):
+    """The convolutions' products (conv._mm): on the loops' threads where NumPy's
+    OpenBLAS could be handed to them, else np.matmul; the same values either way."""
+    a = R.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = R.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    want = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b).astype(np.float64)
+    got = conv._mm(a, b, ta, tb)
+    assert got.dtype == dtype and got.shape == (m, n)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)
+    fast, slow = both(conv._mm, a, b, ta=ta, tb=tb)
+    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol * 10)
+
+
+@needs_c
+def test_pool_gemm_refuses_bad_shapes_and_can_be_turned_off():
+    from ember.backend.numpy import _conv
+    if conv._POOL_GEMM:
+        with pytest.raises(ValueError, match="shapes do not fit"):
+            _conv.gemm(np.ones((3, 4), np.float32), np.ones((5, 2), np.float32),
+                       np.empty((3, 2), np.float32), False, False)
+    code = ("from ember.backend.numpy import conv; import numpy as np; "
+            "print(conv._POOL_GEMM, float(conv._mm(np.ones((4, 3)), np.ones((3, 2)))[0, 0]))")
+    env = dict(os.environ, EMBER_NO_POOL_GEMM="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "3.0"]

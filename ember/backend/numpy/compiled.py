@@ -14,8 +14,11 @@ Example:
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import re
+import sys
 from types import ModuleType
 from typing import Callable
 
@@ -29,6 +32,25 @@ def load(name: str) -> ModuleType | None:
         return importlib.import_module(f"{__package__}.{name}")
     except ImportError:
         return None
+
+
+def hand_blas(ext: ModuleType) -> bool:
+    """Hands NumPy's OpenBLAS (the scipy-openblas of NumPy's wheels: CBLAS sgemm / dgemm
+    with 64-bit ints and a thread-local thread count) to the extension's `set_blas`, so its
+    GEMMs run on ember's threads. False where NumPy's BLAS is another (MKL, Accelerate, an
+    OpenBLAS without these symbols) or not on Linux: ember then calls np.matmul."""
+    if not sys.platform.startswith("linux") or os.environ.get("EMBER_NO_POOL_GEMM"):
+        return False
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted(set(re.findall(r"(/\S*scipy_openblas64_\S*\.so\S*)", f.read())))
+        lib = ctypes.CDLL(paths[0]) if paths else None
+        names = ("scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_",
+                 "openblas_set_num_threads_local")
+        addrs = [ctypes.cast(getattr(lib, n), ctypes.c_void_p).value for n in names]
+    except (OSError, AttributeError, IndexError):
+        return False
+    return bool(ext.set_blas(*addrs))
 
 
 def switch(namespace: dict, module: str) -> tuple[Callable, Callable]:

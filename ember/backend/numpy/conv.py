@@ -28,6 +28,22 @@ from . import compiled
 _compiled = compiled.load("_conv")  # the optional compiled loops (see _conv.c), or None
 _C = _compiled  # what the kernels call now (None: the NumPy code)
 compiled_available, use_compiled = compiled.switch(globals(), "conv")
+_POOL_GEMM = _compiled is not None and compiled.hand_blas(_compiled)
+
+
+def _mm(a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
+    """op(a) @ op(b) of 2-D arrays (`a.T` when ta, `b.T` when tb): on the compiled loops'
+    threads, one single-threaded BLAS call per block of rows, where NumPy's OpenBLAS was
+    handed to them (`compiled.hand_blas`; the BLAS's own threads then stay asleep instead
+    of spinning between products), else np.matmul (the same BLAS, the same values)."""
+    m = a.shape[1] if ta else a.shape[0]
+    n = b.shape[0] if tb else b.shape[1]
+    if (_POOL_GEMM and _C is not None and a.dtype == b.dtype and a.dtype.char in "fd"
+            and a.flags.c_contiguous and b.flags.c_contiguous):
+        out = np.empty((m, n), a.dtype)
+        _C.gemm(a, b, out, ta, tb)
+        return out
+    return np.matmul(a.T if ta else a, b.T if tb else b)
 
 
 def _c_ok(*arrays) -> bool:
@@ -152,7 +168,7 @@ def _same_dtype(y: np.ndarray, like: np.ndarray) -> np.ndarray:
 def conv2d(x, w, strides, padding, dilations):
     kh, kw, c, o = w.shape
     cols, _, (oh, ow) = _cols(x, (kh, kw), strides, padding, dilations)
-    y = cols @ w.reshape(kh * kw * c, o)
+    y = _mm(cols, _contig(w).reshape(kh * kw * c, o))
     return _same_dtype(y, x).reshape(x.shape[0], oh, ow, o)
 
 
@@ -161,7 +177,7 @@ def conv2d_backprop_input(dy, w, x_like, strides, padding, dilations):
     pads, (oh, ow) = _geometry(x_like.shape, (kh, kw), strides, padding, dilations)
     if _c_ok(dy, w) and kh * kw > 1:
         # one GEMM for every tap's columns, then the compiled col2im (parallel by image)
-        dcols = np.matmul(dy.reshape(-1, o), w.reshape(kh * kw * c, o).T)
+        dcols = _mm(_contig(dy).reshape(-1, o), _contig(w).reshape(kh * kw * c, o), tb=True)
         dx = np.empty(x_like.shape, dy.dtype)
         _C.col2im(dcols, dx, _geo((kh, kw), strides, dilations, pads, (oh, ow)))
         return dx
@@ -196,7 +212,7 @@ def _cols_t_dy(cols: np.ndarray, dy: np.ndarray, o: int) -> np.ndarray:
         parts = np.matmul(cols.reshape(32, m // 32, k).transpose(0, 2, 1),
                           d2.reshape(32, m // 32, o))
         return parts.sum(axis=0)
-    return cols.T @ d2
+    return _mm(cols, _contig(d2), ta=True)
 
 
 def conv2d_backprop_filter(x, dy, w_like, strides, padding, dilations):

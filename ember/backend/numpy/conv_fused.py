@@ -161,7 +161,8 @@ def conv2d_keep_cols(x, w, strides, padding, dilations):
     if x.dtype.itemsize < 4:  # half floats: the sums in float32 (conv2d)
         cols = np.ascontiguousarray(cols)
         return conv2d(x, w, strides, padding, dilations), _keep(cols, x)
-    y = _same_dtype(cols @ w.reshape(kh * kw * c, o), x).reshape(x.shape[0], oh, ow, o)
+    y = _same_dtype(_conv._mm(cols, _contig(w).reshape(kh * kw * c, o)), x)
+    y = y.reshape(x.shape[0], oh, ow, o)
     return y, _keep(cols, x)
 
 
