@@ -18,6 +18,10 @@ peak RSS after each epoch; the target is flat after the first.
 
 Target (issue 5): ember at least 1.2x PyTorch's samples/s.
 
+`--cnn` then runs the CNN section of issue 17 (the small CNN at batch 128 and 32, ember vs
+PyTorch NCHW and channels_last, and TF with `--tf-python`): benchmarks/bench_cnn.py's
+`cnn` section, in a subprocess with this Python.
+
 Usage:  python benchmarks/bench_training.py [--rounds 5] [--jax-python PATH] [--epochs 20]
 """
 
@@ -238,6 +242,9 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20, help="epochs of the memory run")
     ap.add_argument("--jax-python", default=None,
                     help="a Python with keras and jax installed, for the Keras-on-JAX column")
+    ap.add_argument("--cnn", action="store_true",
+                    help="then the CNN section of issue 17 (benchmarks/bench_cnn.py)")
+    ap.add_argument("--tf-python", default=None, help="for --cnn: a Python with TensorFlow")
     ap.add_argument("--worker", choices=["jax", "memory"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker == "jax":
@@ -282,6 +289,13 @@ def main() -> None:
               f"{rss[-1] - rss[0]:+.2f} MB).")
     else:
         print(f"\nMemory run failed: {out.stderr[-500:]}")
+    if args.cnn:
+        cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "bench_cnn.py"),
+               "--sections", "cnn", "--rounds", str(args.rounds)]
+        cmd += ["--tf-python", args.tf_python] if args.tf_python else []
+        print()
+        sys.stdout.flush()
+        subprocess.run(cmd, check=False)
 
 
 if __name__ == "__main__":
