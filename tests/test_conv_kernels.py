@@ -363,3 +363,22 @@ def test_pool_gemm_refuses_bad_shapes_and_can_be_turned_off():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["False", "3.0"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_relu_loops_match_numpy_and_the_unfused_pair(dtype):
+    from ember.backend.numpy import batch_norm as bn
+    x = (R.standard_normal((64, 9, 7, 16)) * 2).astype(dtype)
+    gamma, beta = (R.standard_normal(16).astype(dtype) for _ in range(2))
+    p = dict(epsilon=1e-3, scale=True, center=True)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    (rf, mf, vf), (rs, ms, vs) = both(bn.batch_norm_relu_train, x, gamma, beta, **p)
+    y, mean, var = bn.batch_norm_train(x, gamma, beta, **p)
+    for got in (rf, rs):
+        np.testing.assert_allclose(got, np.maximum(y, 0), **tol)
+    dy = R.standard_normal(x.shape).astype(dtype)
+    fast, slow = both(bn.batch_norm_relu_train_grad, dy, rs, x, ms, vs, gamma, **p)
+    want = bn.batch_norm_train_grad(dy * (rs > 0), x, ms, vs, gamma, **p)
+    for f, s_, w in zip(fast, slow, want):
+        np.testing.assert_allclose(f, w, **tol)
+        np.testing.assert_allclose(s_, w, **tol)

@@ -148,3 +148,46 @@ def test_fused_training_matches_unfused_training(pool, stride):
         rewrite.RULES.update(saved)
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_then_relu_fuses_and_trains_the_same():
+    """Conv - BatchNorm - ReLU: the training BatchNorm and its relu become one primitive
+    each way, and a few fit steps end with the weights (and moving statistics) of the
+    unfused plan."""
+    from ember.core import rewrite
+    L = keras.layers
+    x = R.standard_normal((16, 10, 10, 3)).astype(np.float32)
+    y = R.integers(0, 4, 16)
+
+    def model():
+        keras.utils.set_random_seed(2)
+        m = keras.Sequential([keras.Input((10, 10, 3)), L.Conv2D(8, 3, use_bias=False),
+                              L.BatchNormalization(), L.ReLU(), L.GlobalAveragePooling2D(),
+                              L.Dense(4)])
+        m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return m
+
+    m0 = model()
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(m0(x, training=True) ** 2)
+        return tape.gradient(loss, m0.trainable_variables)
+
+    steps = plan_prims(tf.function(grads), tf.constant(x))
+    assert "batch_norm_relu_train" in steps and "batch_norm_relu_train_grad" in steps
+    assert "relu" not in steps and "relu_grad" not in steps
+    results = []
+    saved = dict(rewrite.RULES)
+    try:
+        for rules in (saved, {}):
+            rewrite.RULES.clear()
+            rewrite.RULES.update(rules)
+            m = model()
+            m.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+            results.append(m.get_weights())
+    finally:
+        rewrite.RULES.clear()
+        rewrite.RULES.update(saved)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

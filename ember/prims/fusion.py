@@ -10,6 +10,10 @@
   relu(z + b) max-pooled by windows that tile it, keeping each window's maximum and the
   tap it came from (uint8) instead of the relu's whole output; the gradient routes dy to
   that tap. The activation-sized relu output is never written nor read back.
+- `batch_norm_relu_train(x, [gamma], [beta]) -> (relu(y), mean, var)` and
+  `batch_norm_relu_train_grad(dy, r, x, mean, var, [gamma])`: a training BatchNorm and the
+  relu after it, one pass each way (the relu's gradient applied inside the BatchNorm
+  gradient's passes; r is the relu's output).
 - `conv2d_keep_cols(x, w) -> (y, cols)` and `conv2d_backprop_filter_cols(cols, x, dy, w)`:
   a convolution whose filter gradient is in the same plan keeps its im2col rows for it
   (the filter gradient is `cols^T @ dy`), instead of copying every window again. The rows
@@ -48,6 +52,8 @@ from .conv import (_backprop_filter_vjp, _conv_rule, _conv_vjp, conv2d_backprop_
                    max_pool2d_p)
 from .convert import cast, constant
 from .array import transpose_p
+from .batch_norm import (_batch_norm_train_grad_rule, _batch_norm_train_grad_vjp,
+                         _batch_norm_train_rule, _batch_norm_train_vjp)
 from .index import pad_p
 from .math import add, equal, greater, multiply, select_p
 from .index import basic_getitem
@@ -232,6 +238,40 @@ max_pool2d_grad_relu_taps_db_p = primitive("max_pool2d_grad_relu_taps_db", _grad
 defvjp(max_pool2d_grad_relu_taps_db_p, _grad_taps_db_vjp)
 
 
+def _bn_relu_vjp(cts: tuple, ins: tuple, outs: tuple, **p: Any) -> tuple:
+    """batch_norm_train's gradient for y's cotangent through the relu (relu_grad first)."""
+    gy = bind(relu_grad_p, cts[0], outs[0]) if cts[0] is not None else None
+    return _batch_norm_train_vjp((gy, cts[1], cts[2]), ins, outs, **p)
+
+
+batch_norm_relu_train_p = primitive("batch_norm_relu_train", _batch_norm_train_rule,
+                                    allowed=NP_FLOATS, same_dtype=True, multiple_results=True)
+defvjp(batch_norm_relu_train_p, _bn_relu_vjp)
+
+
+def _bn_relu_grad_rule(dy: TensorSpec, r: TensorSpec, *rest: TensorSpec, **p: Any) -> tuple:
+    rules.same_dtype("batch_norm_relu_train_grad", dy, r)
+    if not dy.shape.is_compatible_with(r.shape):
+        raise rules.ShapeError(f"batch_norm_relu_train_grad: r must have dy's shape; got "
+                               f"{rules.describe(dy, r)}.")
+    return _batch_norm_train_grad_rule(dy, *rest, **p)
+
+
+def _bn_relu_grad_vjp(cts: tuple, ins: tuple, outs: tuple, **p: Any) -> tuple:
+    """batch_norm_train_grad's gradient at dy * (r > 0); dy's part masked again (r, a relu's
+    output, gets none, as relu_grad's second input)."""
+    dy, r, *rest = ins
+    grads = _batch_norm_train_grad_vjp(cts, (bind(relu_grad_p, dy, r), *rest), outs, **p)
+    d = grads[0]
+    return (bind(relu_grad_p, d, r) if d is not None else None, None, *grads[1:])
+
+
+batch_norm_relu_train_grad_p = primitive("batch_norm_relu_train_grad", _bn_relu_grad_rule,
+                                         allowed=NP_FLOATS, same_dtype=True,
+                                         multiple_results=True)
+defvjp(batch_norm_relu_train_grad_p, _bn_relu_grad_vjp)
+
+
 # -- the rewrites ----------------------------------------------------------------------
 
 def _is_bias(x: Any, b: Any) -> bool:
@@ -329,3 +369,31 @@ def _bias_grad_with_taps(e: Eqn, uses: Uses) -> Any:
     uses.replace(grad, Eqn(max_pool2d_grad_relu_taps_db_p, list(grad.ins), dict(grad.params),
                            [dx, e.outs[0]], grad.label))
     return DELETE
+
+
+@register("relu")
+def _fuse_batch_norm_relu(e: Eqn, uses: Uses) -> Any:
+    """(y, mean, var) = batch_norm_train(x, ...); r = relu(y), y read by nothing else ->
+    (r, mean, var) = batch_norm_relu_train(x, ...)."""
+    y = e.ins[0]
+    bn = uses.source(y, "batch_norm_train")
+    if bn is None or bn.outs[0] is not y or not uses.only(y, e) or id(bn) in uses.replaced:
+        return None
+    uses.replace(bn, Eqn(batch_norm_relu_train_p, list(bn.ins), dict(bn.params),
+                         [e.outs[0], bn.outs[1], bn.outs[2]], bn.label))
+    return DELETE
+
+
+@register("batch_norm_train_grad")
+def _fuse_batch_norm_relu_grad(e: Eqn, uses: Uses) -> Eqn | None:
+    """batch_norm_train_grad(relu_grad(g, r), x, ...) with r from batch_norm_relu_train ->
+    batch_norm_relu_train_grad(g, r, x, ...)."""
+    rg = e.ins[0]
+    grad = uses.source(rg, "relu_grad")
+    if grad is None or not uses.only(rg, e):
+        return None
+    g, r = grad.ins
+    if uses.source(r, "batch_norm_relu_train") is None:
+        return None
+    return Eqn(batch_norm_relu_train_grad_p, [g, r, *e.ins[1:]], dict(e.params), e.outs,
+               e.label)

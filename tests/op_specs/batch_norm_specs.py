@@ -97,3 +97,39 @@ SPECS: dict = {
              rtol=1e-4, atol=1e-5),
         Case((G3[:0], X3[:0], *_stats(X3), W4), _batch_norm_train_grad, params=_params())],
 }
+
+# -- the executor's fusion of a training BatchNorm and the relu after it (prims/fusion.py)
+
+def _batch_norm_relu_train(x, *weights, epsilon, scale, center):
+    y, mean, var = _batch_norm_train(x, *weights, epsilon=epsilon, scale=scale, center=center)
+    return np.maximum(y, 0).astype(x.dtype), mean, var
+
+
+def _batch_norm_relu_train_grad(dy, r, x, mean, var, *weights, epsilon, scale, center):
+    """batch_norm_train_grad of relu's gradient dy * (r > 0)."""
+    return _batch_norm_train_grad((dy * (r > 0)).astype(dy.dtype), x, mean, var, *weights,
+                                  epsilon=epsilon, scale=scale, center=center)
+
+
+def _relu_out(x, *weights, **params):
+    return _batch_norm_relu_train(x, *weights, **params)[0]
+
+
+SPECS["batch_norm_relu_train"] = [
+    Case(c.args, _batch_norm_relu_train, params=dict(c.params), rtol=c.rtol, atol=c.atol,
+         shapes=c.shapes) for c in SPECS["batch_norm_train"]]
+SPECS["batch_norm_relu_train_grad"] = [
+    Case((G2, _relu_out(X2, W3, B3, **_params()), X2, *_stats(X2), W3),
+         _batch_norm_relu_train_grad, params=_params(), diff_args=(0, 2, 3, 4, 5)),
+    Case((G3, _relu_out(X3, B4, **_params(scale=False)), X3, *_stats(X3)),
+         _batch_norm_relu_train_grad, params=_params(scale=False), diff_args=(0, 2, 3, 4)),
+    Case((G4, _relu_out(X4, W4, B4, **_params(1e-5)), X4, *_stats(X4), W4),
+         _batch_norm_relu_train_grad, params=_params(1e-5), diff_args=(0, 2, 3, 4, 5)),
+    Case(_f32(G3, _relu_out(X3, W4, B4, **_params()), X3, *_stats(X3), W4),
+         _batch_norm_relu_train_grad, params=_params(), rtol=1e-4, atol=1e-5,
+         diff_args=(0, 2, 3, 4, 5)),
+    Case((G3[:0], X3[:0], X3[:0], *_stats(X3), W4), _batch_norm_relu_train_grad,
+         params=_params(), diff_args=(0, 2, 3, 4, 5))]
+# NOTE: r (a relu's output) enters through the mask r > 0 only: a step, so it is left out
+# of the finite-difference checks (diff_args), as relu_grad's second input.
+

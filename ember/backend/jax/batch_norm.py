@@ -63,5 +63,18 @@ def batch_norm_train_grad(dy, x, mean, var, *weights, epsilon, scale, center):
     return tuple(outs)
 
 
+def batch_norm_relu_train(x, *weights, epsilon, scale, center):
+    y, mean, var = batch_norm_train(x, *weights, epsilon=epsilon, scale=scale, center=center)
+    return jnp.maximum(y, jnp.zeros((), y.dtype)), mean, var
+
+
+def batch_norm_relu_train_grad(dy, r, x, mean, var, *weights, epsilon, scale, center):
+    dy = jnp.where(jnp.asarray(r) > 0, dy, jnp.zeros((), jnp.result_type(dy)))
+    return batch_norm_train_grad(dy, x, mean, var, *weights, epsilon=epsilon, scale=scale,
+                                 center=center)
+
+
 KERNELS = {"batch_norm_train": batch_norm_train,
-           "batch_norm_train_grad": batch_norm_train_grad}
+           "batch_norm_train_grad": batch_norm_train_grad,
+           "batch_norm_relu_train": batch_norm_relu_train,
+           "batch_norm_relu_train_grad": batch_norm_relu_train_grad}

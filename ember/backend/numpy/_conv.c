@@ -256,7 +256,7 @@ static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
 /* -- buffers ----------------------------------------------------------------------- */
 
 typedef struct {
-    Py_buffer b[8];
+    Py_buffer b[9];
     int n;
     int dtype; /* 4 (float32) or 8 (float64) */
 } Bufs;

@@ -426,9 +426,12 @@ static HOT void FN(avg_pool_grad_image)(const T *dy, T *dx, const Geo *g, Py_ssi
 }
 
 /* Per-channel sums over rows [r0, r1) of (rows, C) matrices, into part[0..C) (and
- * part2): mode 0 sum(x); 1 sum((x - m)^2); 2 sum(d) and, into part2, sum(d * (x - m)). */
-static HOT void FN(channel_sums)(const T *x, const T *m, const T *d, T *part, T *part2,
-                                 Py_ssize_t c, Py_ssize_t r0, Py_ssize_t r1, int mode) {
+ * part2): mode 0 sum(x); 1 sum((x - m)^2); 2 sum(d) and, into part2, sum(d * (x - m)),
+ * where d is first multiplied by (mask > 0) when a mask is given (relu's gradient, for a
+ * mask that is the relu's output). */
+static HOT void FN(channel_sums)(const T *x, const T *m, const T *d, const T *mask, T *part,
+                                 T *part2, Py_ssize_t c, Py_ssize_t r0, Py_ssize_t r1,
+                                 int mode) {
     for (Py_ssize_t k = 0; k < c; k++) part[k] = 0;
     if (part2)
         for (Py_ssize_t k = 0; k < c; k++) part2[k] = 0;
@@ -441,6 +444,13 @@ static HOT void FN(channel_sums)(const T *x, const T *m, const T *d, T *part, T 
                 T v = xr[k] - m[k];
                 part[k] += v * v;
             }
+        } else if (mask) {
+            const T *dr = d + r * c, *mr = mask + r * c;
+            for (Py_ssize_t k = 0; k < c; k++) {
+                T dk = dr[k] * (T)(mr[k] > 0);
+                part[k] += dk;
+                part2[k] += dk * (xr[k] - m[k]);
+            }
         } else {
             const T *dr = d + r * c;
             for (Py_ssize_t k = 0; k < c; k++) {
@@ -452,20 +462,28 @@ static HOT void FN(channel_sums)(const T *x, const T *m, const T *d, T *part, T 
 }
 
 /* Batch normalization's elementwise passes over rows [r0, r1): without d, y = (x - m) * a
- * + b (b may be NULL); with d (the gradient), y = a * (d - b - (x - m) * e). */
+ * + b (b may be NULL), then relu's np.maximum(y, 0) when `relu`; with d (the gradient),
+ * y = a * (d' - b - (x - m) * e), d' = d * (mask > 0) where a mask is given. */
 static HOT void FN(bn_rows)(const T *x, const T *m, const T *a, const T *b, const T *d,
-                            const T *e, T *y, Py_ssize_t c, Py_ssize_t r0, Py_ssize_t r1) {
+                            const T *e, const T *mask, T *y, Py_ssize_t c, Py_ssize_t r0,
+                            Py_ssize_t r1, int relu) {
     for (Py_ssize_t r = r0; r < r1; r++) {
         const T *xr = x + r * c;
         T *yr = y + r * c;
-        if (d) {
+        if (d && mask) {
+            const T *dr = d + r * c, *mr = mask + r * c;
+            for (Py_ssize_t k = 0; k < c; k++)
+                yr[k] = a[k] * (dr[k] * (T)(mr[k] > 0) - b[k] - (xr[k] - m[k]) * e[k]);
+        } else if (d) {
             const T *dr = d + r * c;
             for (Py_ssize_t k = 0; k < c; k++)
                 yr[k] = a[k] * (dr[k] - b[k] - (xr[k] - m[k]) * e[k]);
-        } else if (b) {
-            for (Py_ssize_t k = 0; k < c; k++) yr[k] = (xr[k] - m[k]) * a[k] + b[k];
         } else {
-            for (Py_ssize_t k = 0; k < c; k++) yr[k] = (xr[k] - m[k]) * a[k];
+            for (Py_ssize_t k = 0; k < c; k++) {
+                T v = (xr[k] - m[k]) * a[k];
+                if (b) v = v + b[k];
+                yr[k] = !relu || v > 0 || v != v ? v : 0;
+            }
         }
     }
 }

@@ -177,17 +177,17 @@ def batch_norm_train_grad(dy, x, mean, var, *weights, epsilon, scale, center):
 _BLOCKS = 64  # the compiled sums' fixed blocks of rows (_conv.c's SUM_BLOCKS)
 
 
-def _sums(xm, mean, d, mode: int):
+def _sums(xm, mean, d, mode: int, mask=None):
     """The compiled per-channel sums of (rows, C) matrices (see _conv.c's channel_sums),
     added over the blocks in order; mode 2 gives (sum(d), sum(d * (x - mean)))."""
     c = xm.shape[1]
     parts = np.empty((_BLOCKS, c), xm.dtype)
     parts2 = np.empty((_BLOCKS, c), xm.dtype) if mode == 2 else None
-    _conv._C.channel_sums(xm, mean, d, parts, parts2, mode)
+    _conv._C.channel_sums(xm, mean, d, parts, parts2, mode, mask)
     return (parts.sum(axis=0), parts2.sum(axis=0)) if mode == 2 else parts.sum(axis=0)
 
 
-def _train_compiled(x, weights, rows, c, epsilon, scale, center):
+def _train_compiled(x, weights, rows, c, epsilon, scale, center, relu=False):
     xm = _conv._contig(x).reshape(rows, c)
     mean = _sums(xm, None, None, 0) / rows
     var = _sums(xm, mean, None, 1) / rows
@@ -196,20 +196,22 @@ def _train_compiled(x, weights, rows, c, epsilon, scale, center):
         a *= weights[0]
     y = np.empty(x.shape, x.dtype)
     _conv._C.bn_pass(xm, mean, a, _conv._contig(weights[-1]) if center else None, None, None,
-                     y.reshape(rows, c))
+                     y.reshape(rows, c), relu)
     return y, mean, var
 
 
-def _grad_compiled(dy, x, mean, var, weights, rows, c, epsilon, scale, center):
+def _grad_compiled(dy, x, mean, var, weights, rows, c, epsilon, scale, center, mask=None):
     xm = _conv._contig(x).reshape(rows, c)
     gm = _conv._contig(dy).reshape(rows, c)
     mean = _conv._contig(mean)
     inv = 1 / np.sqrt(var + x.dtype.type(epsilon))
-    dbeta, s = _sums(xm, mean, gm, 2)
+    mm = None if mask is None else _conv._contig(mask).reshape(rows, c)
+    dbeta, s = _sums(xm, mean, gm, 2, mm)
     dgamma = s * inv
     a = inv * weights[0] if scale else inv
     dx = np.empty(x.shape, x.dtype)
-    _conv._C.bn_pass(xm, mean, a, dbeta / rows, gm, inv * dgamma / rows, dx.reshape(rows, c))
+    _conv._C.bn_pass(xm, mean, a, dbeta / rows, gm, inv * dgamma / rows, dx.reshape(rows, c),
+                     False, mm)
     outs = [dx]
     if scale:
         outs.append(dgamma.astype(weights[0].dtype, copy=False))
@@ -218,5 +220,37 @@ def _grad_compiled(dy, x, mean, var, weights, rows, c, epsilon, scale, center):
     return tuple(outs)
 
 
+def batch_norm_relu_train(x, *weights, epsilon, scale, center):
+    """(relu(y), mean, var) of batch_norm_train, the relu in the same pass
+    (ember/prims/fusion.py)."""
+    c = x.shape[-1] if x.ndim else 0
+    if x.size and _conv._c_ok(x, *weights) and not _bad_shapes(x, weights, scale + center):
+        return _train_compiled(x, weights, x.size // c, c, epsilon, scale, center, relu=True)
+    y, mean, var = batch_norm_train(x, *weights, epsilon=epsilon, scale=scale, center=center)
+    return np.maximum(y, y.dtype.type(0), out=y), mean, var
+
+
+def batch_norm_relu_train_grad(dy, r, x, mean, var, *weights, epsilon, scale, center):
+    """batch_norm_train_grad of relu's gradient dy * (r > 0), r the relu's output, with the
+    mask applied in the same passes (ember/prims/fusion.py)."""
+    c = x.shape[-1] if x.ndim else 0
+    if (x.size and r.shape == x.shape and _conv._c_ok(dy, r, x, mean, var, *weights)
+            and not _bad_shapes(x, (mean, var, *weights), 2 + scale, dy)):
+        return _grad_compiled(dy, x, mean, var, weights, x.size // c, c, epsilon, scale,
+                              center, mask=r)
+    return batch_norm_train_grad(_conv.relu_grad(dy, r), x, mean, var, *weights,
+                                 epsilon=epsilon, scale=scale, center=center)
+
+
+def _bad_shapes(x, vectors, count, dy=None) -> bool:
+    try:
+        _check(x, vectors, count, dy)
+    except ValueError:
+        return True
+    return False
+
+
 KERNELS = {"batch_norm_train": batch_norm_train,
+           "batch_norm_relu_train": batch_norm_relu_train,
+           "batch_norm_relu_train_grad": batch_norm_relu_train_grad,
            "batch_norm_train_grad": batch_norm_train_grad}
