@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .. import layers
+from .. import config, layers
 from ..backend import is_keras_tensor
 from ..models import Model
 from ..utils.file_utils import keras_home
 from ..utils.layer_utils import get_source_inputs
+from . import imagenet_utils
 
 __all__ = ["cached_weights_path", "check_weights_arg", "finish", "load", "make_input",
            "pool"]
@@ -42,6 +43,19 @@ def check_weights_arg(weights: Any, include_top: bool, classes: int) -> None:
     if weights == "imagenet" and include_top and classes != 1000:
         raise ValueError("If using `weights='imagenet'` with `include_top=True`, "
                          f"`classes` should be 1000. Received: classes={classes}")
+
+
+def image_input(weights: Any, include_top: bool, classes: int, input_tensor: Any,
+                input_shape: Any, default_size: int, min_size: int) -> tuple:
+    """(input shape, image input): the checks and the input every application starts
+    with: the `weights` / `classes` check, the input shape (Keras' `obtain_input_shape`
+    rules for this model's default and minimum sizes), and the input layer
+    (`make_input`)."""
+    check_weights_arg(weights, include_top, classes)
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape, default_size=default_size, min_size=min_size,
+        data_format=config.image_data_format(), require_flatten=include_top, weights=weights)
+    return input_shape, make_input(input_tensor, input_shape)
 
 
 def make_input(input_tensor: Any, input_shape: tuple) -> Any:

@@ -193,12 +193,8 @@ def ConvNeXt(depths: list, projection_dims: list, drop_path_rate: float = 0.0,
     if config.image_data_format() == "channels_first":
         raise ValueError("ConvNeXt does not support the `channels_first` image data format. "
                          "Switch to `channels_last` (keras.config.set_image_data_format).")
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32,
-        data_format=config.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, default_size, 32)
     if input_tensor is not None:
         inputs, x = get_source_inputs(input_tensor)[0], input_tensor
     else:
@@ -328,13 +324,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return x
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import convnext
-        >>> callable(convnext.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

@@ -74,11 +74,8 @@ def DenseNet(blocks: Any, include_top: bool = True, weights: Any = "imagenet",
     if config.image_data_format() == "channels_first":
         raise ValueError("DenseNet does not support the `channels_first` image data format. "
                          "Switch to `channels_last` (keras.config.set_image_data_format).")
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=config.image_data_format(),
-        require_flatten=include_top, weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, 224, 32)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="conv1_bn")(x)
@@ -176,13 +173,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import densenet
-        >>> callable(densenet.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

@@ -225,12 +225,8 @@ def EfficientNetV2(width_coefficient: float, depth_coefficient: float, default_s
     """
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS[name]
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32,
-        data_format=config.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, default_size, 32)
     bn_axis = 3 if config.image_data_format() == "channels_last" else 1
 
     x = img_input
@@ -378,13 +374,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return x
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import efficientnet_v2
-        >>> callable(efficientnet_v2.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

@@ -126,11 +126,8 @@ def InceptionV3(include_top: bool = True, weights: Any = "imagenet",
         >>> m.name, m.output_shape
         ('inception_v3', TensorShape([None, 3]))
     """
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=299, min_size=75, data_format=config.image_data_format(),
-        require_flatten=include_top, weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, 299, 75)
     axis = _axis()
 
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
@@ -187,13 +184,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import inception_v3
-        >>> callable(inception_v3.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

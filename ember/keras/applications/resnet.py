@@ -50,11 +50,8 @@ def ResNet(stack_fn: Callable, preact: bool, use_bias: bool, include_top: bool =
         >>> m.output_shape
         TensorShape([None, 4, 4, 32])
     """
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=config.image_data_format(),
-        require_flatten=include_top, weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, 224, 32)
     axis = _bn_axis()
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
@@ -225,13 +222,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import resnet
-        >>> resnet.decode_predictions.__name__
-        'decode_predictions'
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

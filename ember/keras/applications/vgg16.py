@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import config, layers
+from .. import layers
 from ..models import Model
 from . import _common, imagenet_utils
 
@@ -32,11 +32,8 @@ def VGG(convs_per_block: tuple, include_top: bool = True, weights: Any = "imagen
     """A VGG network: five blocks of `convs_per_block[i]` 3x3 ReLU convs (64, 128, 256,
     512, 512 filters), each followed by 2x2 max pooling; the top is Flatten and Dense
     layers of 4096, 4096 and `classes` units."""
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=config.image_data_format(),
-        require_flatten=include_top, weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, 224, 32)
     x = img_input
     for b, (filters, n) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
         for c in range(1, n + 1):
@@ -102,13 +99,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import vgg16
-        >>> callable(vgg16.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions

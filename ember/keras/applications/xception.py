@@ -84,11 +84,8 @@ def Xception(include_top: bool = True, weights: Any = "imagenet", input_tensor: 
         >>> m.name, m.output_shape
         ('xception', TensorShape([None, 3]))
     """
-    _common.check_weights_arg(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=299, min_size=71, data_format=config.image_data_format(),
-        require_flatten=include_top, weights=weights)
-    img_input = _common.make_input(input_tensor, input_shape)
+    input_shape, img_input = _common.image_input(
+        weights, include_top, classes, input_tensor, input_shape, 299, 71)
     axis = 1 if config.image_data_format() == "channels_first" else -1
 
     # entry flow
@@ -139,13 +136,5 @@ def preprocess_input(x: Any, data_format: str | None = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    """`imagenet_utils.decode_predictions`: the `top` (class_name, description, score)
-    tuples of each sample's 1000 ImageNet scores.
-
-    Example:
-        >>> from ember.keras.applications import xception
-        >>> callable(xception.decode_predictions)
-        True
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+# Keras' per-model decode_predictions is imagenet_utils' own.
+decode_predictions = imagenet_utils.decode_predictions
