@@ -23,7 +23,9 @@ setup(
                   extra_compile_args=FLAGS, optional=True),
         Extension("ember.backend.numpy._conv", ["ember/backend/numpy/_conv.c"],
                   depends=["ember/backend/numpy/_conv_kernels.h",
-                           "ember/backend/numpy/_conv_bn.h", "ember/backend/numpy/_pool.h"],
+                           "ember/backend/numpy/_conv_bn.h", "ember/backend/numpy/_pool.h",
+                           "ember/backend/numpy/_gemm.h",
+                           "ember/backend/numpy/_rows.h", "ember/backend/numpy/_rows_kernels.h"],
                   extra_compile_args=FLAGS + THREADS, extra_link_args=THREADS,
                   optional=True),
     ])

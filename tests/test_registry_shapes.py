@@ -149,9 +149,10 @@ def scan(draw, case):
 
 @st.composite
 def one_axis(draw, case):
-    """softmax: any shape of rank >= 1, one axis of it."""
+    """softmax (softmax_grad): any shape of rank >= 1 (for every input), one axis of it."""
     shape = draw(_shapes(min_rank=1))
-    return _fill(draw, case, [shape]), {"axis": draw(st.integers(0, len(shape) - 1))}
+    return (_fill(draw, case, [shape] * len(case.args)),
+            {"axis": draw(st.integers(0, len(shape) - 1))})
 
 
 def _layer_norm_shapes(draw, case) -> tuple:

@@ -67,8 +67,8 @@ def relu(features: Any, name: str | None = None) -> Any:
 # -- softmax ---------------------------------------------------------------------------
 # NOTE: a primitive for speed, as TF's Softmax op: composed, softmax is five ops forward
 # (max, subtract, exp, sum, divide) and about ten backward, each a pass over an
-# attention-sized array; as a primitive it is one kernel forward and, for its gradient
-# y * (g - sum(g * y)), three ops (themselves differentiable, so higher derivatives work).
+# attention-sized array; as a primitive it is one kernel forward and one backward
+# (softmax_grad, y * (g - sum(g * y)), itself differentiable, so higher derivatives work).
 
 def _softmax_rule(x: TensorSpec, axis: int) -> TensorSpec:
     rank = x.shape.rank
@@ -80,11 +80,32 @@ def _softmax_rule(x: TensorSpec, axis: int) -> TensorSpec:
 softmax_p = primitive("softmax", _softmax_rule, allowed=NP_FLOATS)
 
 
-def _softmax_vjp(g: Any, ins: tuple, out: Any, axis: int) -> tuple:
-    return (multiply(out, subtract(g, reduce_sum(multiply(g, out), axis, keepdims=True))),)
+def _softmax_grad_rule(g: TensorSpec, y: TensorSpec, axis: int) -> TensorSpec:
+    if not g.shape.is_compatible_with(y.shape):
+        raise ShapeError(f"softmax_grad: the cotangent g must have the softmax output's "
+                         f"shape; received {describe(g, y)}.")
+    _softmax_rule(y, axis)
+    return TensorSpec(y.shape if y.shape.rank is not None else g.shape, y.dtype)
 
 
-defvjp(softmax_p, _softmax_vjp)
+# softmax's gradient y * (g - sum(g * y)) as one primitive too: three ops would be three
+# passes over attention's scores and a temporary each.
+softmax_grad_p = primitive("softmax_grad", _softmax_grad_rule, allowed=NP_FLOATS,
+                           same_dtype=True)
+defvjp(softmax_p, lambda g, ins, out, axis: (bind(softmax_grad_p, g, out, axis=axis),))
+
+
+def _softmax_grad_vjp(c: Any, ins: tuple, out: Any, axis: int) -> tuple:
+    """softmax_grad(g, y) = y * g - y * s with s = sum(g * y): linear in g (its adjoint
+    is softmax_grad(c, y)); along y, c * (g - s) - g * sum(c * y)."""
+    g, y = ins
+    s = reduce_sum(multiply(g, y), axis, keepdims=True)
+    cy = reduce_sum(multiply(c, y), axis, keepdims=True)
+    return (bind(softmax_grad_p, c, y, axis=axis),
+            subtract(multiply(c, subtract(g, s)), multiply(g, cy)))
+
+
+defvjp(softmax_grad_p, _softmax_grad_vjp)
 
 
 def softmax(logits: Any, axis: int = -1) -> Any:

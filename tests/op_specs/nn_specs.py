@@ -1,7 +1,7 @@
 """Specs of the nn primitives (ember/prims/nn.py).
 
 Most of `ember.nn` is composite (checked against NumPy formulas in tests/test_nn_ops.py);
-relu (and its gradient, relu_grad), softmax, the sparse softmax cross-entropy and layer
+relu (and its gradient, relu_grad), softmax (and softmax_grad), the sparse softmax cross-entropy and layer
 normalization (layer_norm, layer_norm_grad) are primitives for speed.
 """
 
@@ -63,6 +63,12 @@ def _softmax(x, axis):
         return x.copy()
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
+
+
+def _softmax_grad(g, y, axis):
+    """y * (g - sum(g * y)) along `axis`, in float64."""
+    gz, yz = g.astype(np.float64), y.astype(np.float64)
+    return (yz * (gz - (gz * yz).sum(axis=axis, keepdims=True))).astype(y.dtype)
 
 
 def _ln_stats(x, axis, epsilon):
@@ -148,6 +154,12 @@ SPECS: dict = {
         Case((F64,), _softmax, params={"axis": 0}),
         Case((F32,), _softmax, params={"axis": 0}, rtol=1e-5),
         Case((F64[:0],), _softmax, params={"axis": 1})], shapes="one_axis"),
+    "softmax_grad": varying([
+        Case((G64, _softmax(F64, 1)), _softmax_grad, params={"axis": 1}),
+        Case((G64, _softmax(F64, 0)), _softmax_grad, params={"axis": 0}),
+        Case((G3.astype(np.float32), _softmax(X3, 2).astype(np.float32)), _softmax_grad,
+             params={"axis": 2}, rtol=1e-5, atol=1e-6),
+        Case((G64[:0], F64[:0]), _softmax_grad, params={"axis": 1})], shapes="one_axis"),
     "sparse_softmax_xent": varying([
         Case((LAB, G64), _xent, diff_args=(1,), invalid=_labels_out_of_range),
         Case((LAB.astype(np.int32), G64.astype(np.float32)), _xent, rtol=1e-5, diff_args=(1,),

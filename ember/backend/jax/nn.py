@@ -55,6 +55,14 @@ def softmax(x, axis):
     return jax.nn.softmax(x, axis=axis)
 
 
+def softmax_grad(g, y, axis):
+    g, y = jnp.asarray(g), jnp.asarray(y)
+    wide = y.dtype == np.float16
+    gz, yz = (g.astype(np.float32), y.astype(np.float32)) if wide else (g, y)
+    dx = yz * (gz - jnp.sum(gz * yz, axis=axis, keepdims=True))
+    return dx.astype(y.dtype)
+
+
 def _normalized(x, axis, epsilon):
     """(xhat, inv) over `axis`, in float32 at least (float16 / bfloat16 as Keras)."""
     z = jnp.asarray(x)
@@ -98,6 +106,7 @@ def layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
 
 
 KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax,
+           "softmax_grad": softmax_grad,
            "layer_norm": layer_norm, "layer_norm_grad": layer_norm_grad,
            "sparse_softmax_xent": sparse_softmax_xent,
            "sparse_softmax_xent_grad": sparse_softmax_xent_grad}

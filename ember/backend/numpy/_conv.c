@@ -180,71 +180,6 @@ static void avg_pool_grad_range(const void *p, Py_ssize_t n0, Py_ssize_t n1) {
     }
 }
 
-/* -- GEMMs on the pool -------------------------------------------------------------
- * Where NumPy's BLAS is OpenBLAS with its CBLAS sgemm / dgemm (64-bit ints) and a
- * thread-local thread count, Python hands their addresses to `set_blas` and `gemm` runs
- * a product as one single-threaded BLAS call per block of output rows on the pool's
- * threads. Then the BLAS's own worker threads stay asleep (they spin ~0.1 s after each of
- * their products, taking the second core from the loops above) and the pool owns every
- * core. */
-typedef void (*GemmF)(int, int, int, long long, long long, long long, float, const float *,
-                      long long, const float *, long long, float, float *, long long);
-typedef void (*GemmD)(int, int, int, long long, long long, long long, double, const double *,
-                      long long, const double *, long long, double, double *, long long);
-typedef int (*SetLocal)(int);
-static GemmF blas_sgemm = NULL;
-static GemmD blas_dgemm = NULL;
-static SetLocal blas_set_local = NULL;
-
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
-
-typedef struct {
-    int f64, ta, tb, split_k;
-    Py_ssize_t m, n, k, rows_per;
-    const void *a, *b;
-    void *c;  /* split_k: [blocks, m, n] partial products, summed after in block order */
-} Gemm;
-
-/* Output rows [i * rows_per, ...) of C = op(A) @ op(B), one BLAS call on this thread. */
-static void gemm_range(const void *p, Py_ssize_t i0, Py_ssize_t i1) {
-    const Gemm *g = p;
-    int before = blas_set_local(1);
-    for (Py_ssize_t i = i0; i < i1 && g->split_k; i++) {
-        /* a^T @ b over rows [k0, k1) of a and b: a [K, M], b [K, N] (only ta, not tb) */
-        Py_ssize_t k0 = i * g->rows_per, k1 = k0 + g->rows_per < g->k ? k0 + g->rows_per : g->k;
-        Py_ssize_t size = g->m * g->n;
-        if (g->f64) {
-            double *out = (double *)g->c + i * size;
-            if (k0 >= k1) { memset(out, 0, size * sizeof(double)); continue; }
-            blas_dgemm(ROW_MAJOR, TRANS, NO_TRANS, g->m, g->n, k1 - k0, 1.0,
-                       (const double *)g->a + k0 * g->m, g->m,
-                       (const double *)g->b + k0 * g->n, g->n, 0.0, out, g->n);
-        } else {
-            float *out = (float *)g->c + i * size;
-            if (k0 >= k1) { memset(out, 0, size * sizeof(float)); continue; }
-            blas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, g->m, g->n, k1 - k0, 1.0f,
-                       (const float *)g->a + k0 * g->m, g->m,
-                       (const float *)g->b + k0 * g->n, g->n, 0.0f, out, g->n);
-        }
-    }
-    for (Py_ssize_t i = i0; i < i1 && !g->split_k; i++) {
-        Py_ssize_t r0 = i * g->rows_per, r1 = r0 + g->rows_per < g->m ? r0 + g->rows_per : g->m;
-        if (r0 >= r1) continue;
-        /* op(A) rows r0..r1: A [M, K] row r at A + r * K; A^T (A is [K, M]) column r at A + r */
-        Py_ssize_t lda = g->ta ? g->m : g->k, ldb = g->tb ? g->k : g->n;
-        Py_ssize_t off = g->ta ? r0 : r0 * g->k;
-        if (g->f64)
-            blas_dgemm(ROW_MAJOR, g->ta ? TRANS : NO_TRANS, g->tb ? TRANS : NO_TRANS, r1 - r0,
-                       g->n, g->k, 1.0, (const double *)g->a + off, lda, g->b, ldb, 0.0,
-                       (double *)g->c + r0 * g->n, g->n);
-        else
-            blas_sgemm(ROW_MAJOR, g->ta ? TRANS : NO_TRANS, g->tb ? TRANS : NO_TRANS, r1 - r0,
-                       g->n, g->k, 1.0f, (const float *)g->a + off, lda, g->b, ldb, 0.0f,
-                       (float *)g->c + r0 * g->n, g->n);
-    }
-    blas_set_local(before);
-}
-
 /* Runs `fn` over n items of `work_each` elements of work each, without the GIL. */
 static void run(RangeFn fn, const Call *k, Py_ssize_t n, Py_ssize_t work_each) {
     int nt = threads_for(n * work_each);
@@ -586,76 +521,8 @@ static PyObject *relu_grad(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-static PyObject *set_blas(PyObject *self, PyObject *args) {
-    unsigned long long sg, dg, loc;
-    if (!PyArg_ParseTuple(args, "KKK", &sg, &dg, &loc)) return NULL;
-    blas_sgemm = (GemmF)(uintptr_t)sg;
-    blas_dgemm = (GemmD)(uintptr_t)dg;
-    blas_set_local = (SetLocal)(uintptr_t)loc;
-    if (!sg || !dg || !loc) blas_sgemm = NULL, blas_dgemm = NULL, blas_set_local = NULL;
-    return PyBool_FromLong(blas_sgemm != NULL);
-}
-
-/* gemm(a, b, c, ta, tb): c = op(a) @ op(b) (op: transposed when ta / tb), 2-D
- * C-contiguous arrays of one float dtype, on the pool (after set_blas). Blocks of output
- * rows; for a^T @ b with a small output (a filter's gradient: K = M_out small, the
- * reduction long) blocks of the reduction instead, their products summed in order. */
-static PyObject *gemm(PyObject *self, PyObject *args) {
-    PyObject *ao, *bo, *co;
-    int ta, tb;
-    if (!PyArg_ParseTuple(args, "OOOpp", &ao, &bo, &co, &ta, &tb)) return NULL;
-    if (!blas_sgemm) {
-        PyErr_SetString(PyExc_RuntimeError, "_conv.gemm: no BLAS was set (set_blas).");
-        return NULL;
-    }
-    Bufs bs = {.n = 0};
-    Py_buffer *a = take(&bs, ao, 0, 2, "gemm", "a");
-    Py_buffer *b = a ? take(&bs, bo, 0, 2, "gemm", "b") : NULL;
-    Py_buffer *c = b ? take(&bs, co, 1, 2, "gemm", "c") : NULL;
-    if (!c) { release(&bs); return NULL; }
-    Py_ssize_t m = ta ? a->shape[1] : a->shape[0], k = ta ? a->shape[0] : a->shape[1];
-    Py_ssize_t kb = tb ? b->shape[1] : b->shape[0], n = tb ? b->shape[0] : b->shape[1];
-    if (kb != k || c->shape[0] != m || c->shape[1] != n) {
-        PyErr_Format(PyExc_ValueError, "_conv.gemm: shapes do not fit (%zd x %zd times %zd x "
-                     "%zd into %zd x %zd).", m, k, kb, n, c->shape[0], c->shape[1]);
-        release(&bs);
-        return NULL;
-    }
-    int nt = threads_for(m * n * k / 64);
-    /* split_k depends on the shapes only (fixed blocks), so the sums do not depend on
-     * the number of threads */
-    int split_k = ta && !tb && m * n * 16 <= k * (m + n) && k >= 8 * 64;
-    Py_ssize_t blocks = split_k ? 8 : nt > 1 ? nt * 2 : 1;
-    Gemm g = {bs.dtype == 8, ta, tb, split_k, m, n, k,
-              split_k ? (k + blocks - 1) / blocks : (m + blocks - 1) / blocks, a->buf, b->buf,
-              c->buf};
-    size_t item = bs.dtype, size = m * n;
-    char *parts = NULL;
-    if (split_k) {
-        parts = malloc(blocks * size * item);
-        if (!parts) { release(&bs); return PyErr_NoMemory(); }
-        g.c = parts;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    parallel_for(blocks, gemm_range, &g, nt);
-    if (split_k) {
-        for (size_t j = 0; j < size; j++) {
-            if (item == 8) {
-                double t = 0;
-                for (Py_ssize_t i = 0; i < blocks; i++) t += ((double *)parts)[i * size + j];
-                ((double *)c->buf)[j] = t;
-            } else {
-                float t = 0;
-                for (Py_ssize_t i = 0; i < blocks; i++) t += ((float *)parts)[i * size + j];
-                ((float *)c->buf)[j] = t;
-            }
-        }
-    }
-    Py_END_ALLOW_THREADS
-    free(parts);
-    release(&bs);
-    Py_RETURN_NONE;
-}
+#include "_gemm.h"
+#include "_rows.h"
 
 static PyObject *set_num_threads(PyObject *self, PyObject *args) {
     int n;
@@ -696,6 +563,11 @@ static PyMethodDef methods[] = {
     {"set_blas", set_blas, METH_VARARGS,
      "set_blas(sgemm, dgemm, set_num_threads_local): the CBLAS functions `gemm` calls."},
     {"gemm", gemm, METH_VARARGS, "gemm(a, b, c, ta, tb): c = op(a) @ op(b) on the pool."},
+    {"rows", rows_py, METH_VARARGS,
+     "rows(which, x, g, gamma, beta, y, dgamma_parts, dbeta_parts, d, eps): softmax (0), "
+     "its gradient (1), layer_norm (2) or its gradient (3) over rows of d elements."},
+    {"gemm_nd", gemm_nd, METH_VARARGS,
+     "gemm_nd(a, b, c, geometry): a batched product on strided views, on the pool."},
     {"set_num_threads", set_num_threads, METH_VARARGS,
      "set_num_threads(n): threads per loop (0: every core); returns the previous setting."},
     {"max_threads", max_threads, METH_NOARGS, "The threads a large loop uses."},

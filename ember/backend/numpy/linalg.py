@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
+
+_compiled = compiled.load("_conv")  # its gemm_nd: products on the loops' threads, or None
+_C = _compiled  # what einsum calls now (None: np.matmul)
+compiled_available, use_compiled = compiled.switch(globals(), "linalg")
+_POOL_GEMM = _compiled is not None and compiled.hand_blas(_compiled)
+
 
 def matmul(a, b, transpose_a=False, transpose_b=False, out=None):
     """Batched matrix product; the transposes are free views of the last two axes.
@@ -80,6 +87,106 @@ def _einsum_matmul(a, b, plan):
     return y.reshape(bshape + fa + fb).transpose(perm_out)
 
 
+_GEMMS: dict = {}  # (equation, shapes) -> gemm_nd's geometry and the output shape, or None
+
+
+def _merge(letters, size: dict, stride: dict):
+    """(size, element stride) of `letters` taken as one axis, or None where their strides
+    do not nest (the first letter outermost); axes of size 1 do not count."""
+    keep = [c for c in letters if size[c] != 1]
+    for outer, inner in zip(keep, keep[1:]):
+        if stride[outer] != stride[inner] * size[inner]:
+            return None
+    total = int(np.prod([size[c] for c in keep], dtype=np.int64))
+    return total, (stride[keep[-1]] if keep else 0)
+
+
+def _operand(rows, cols):
+    """(transposed, leading dimension) of a row-major BLAS operand whose rows and columns
+    are (size, stride) axes, or None where neither axis is contiguous."""
+    (r, rs), (c, cs) = rows, cols
+    if cs == 1 or c == 1:
+        ld = rs if r > 1 else c
+        return (False, ld) if ld >= c else None
+    if rs == 1 or r == 1:
+        ld = cs if c > 1 else r
+        return (True, ld) if ld >= r else None
+    return None
+
+
+def _strides(shape) -> list:
+    return [int(np.prod(shape[i + 1:], dtype=np.int64)) for i in range(len(shape))]
+
+
+def _gemm_geometry(equation: str, sha: tuple, shb: tuple):
+    """How the two-operand einsum runs as `_conv.gemm_nd` on C-contiguous operands and
+    output, reading them in place: (geometry, output shape, swap), or None (an axis summed
+    alone, sizes that disagree, an empty axis, or strides BLAS cannot take). `swap`: the
+    geometry computes the output's transpose, operands taken in the order (b, a)."""
+    if "." in equation or "->" not in equation:
+        return None
+    ins, out = equation.split("->")
+    if ins.count(",") != 1:
+        return None
+    sa, sb = ins.split(",")
+    if (len(set(sa)) != len(sa) or len(set(sb)) != len(sb) or len(set(out)) != len(out)
+            or len(sa) != len(sha) or len(sb) != len(shb)):
+        return None
+    if any(c not in sb and c not in out for c in sa) or any(
+            c not in sa and c not in out for c in sb) or not set(out) <= set(sa + sb):
+        return None
+    size = dict(zip(sa, sha))
+    for c, d in zip(sb, shb):
+        if size.setdefault(c, d) != d:
+            return None
+    if 0 in size.values():
+        return None
+    st_a, st_b = dict(zip(sa, _strides(sha))), dict(zip(sb, _strides(shb)))
+    out_shape = tuple(size[c] for c in out)
+    st_c = dict(zip(out, _strides(out_shape)))
+    batch = [c for c in out if c in sa and c in sb and size[c] > 1]
+    contr = [c for c in sa if c in sb and c not in out]
+    free_a = [c for c in out if c in sa and c not in sb]
+    free_b = [c for c in out if c in sb and c not in sa]
+    am, cm = _merge(free_a, size, st_a), _merge(free_a, size, st_c)
+    bn, cn = _merge(free_b, size, st_b), _merge(free_b, size, st_c)
+    ak, bk = _merge(contr, size, st_a), _merge(contr, size, st_b)
+    if None in (am, cm, bn, cn, ak, bk) or len(batch) > 8:
+        return None
+    bdims = tuple((size[c], st_a[c], st_b[c], st_c[c]) for c in batch)
+    swap = not (cn[1] == 1 or cn[0] == 1)
+    if swap:  # C's columns are not contiguous but its rows are: run C^T = B^T A^T
+        am, bn, cm, cn = bn, am, cn, cm
+        ak, bk = bk, ak
+        bdims = tuple((s, b_, a_, c_) for s, a_, b_, c_ in bdims)
+    if not (cn[1] == 1 or cn[0] == 1):
+        return None
+    opa, opb = _operand(am, ak), _operand(bk, bn)
+    if opa is None or opb is None:
+        return None
+    m, n, k = am[0], bn[0], ak[0]
+    ldc = cm[1] if m > 1 else n
+    if ldc < n:
+        return None
+    return (opa[0], opb[0], m, n, k, opa[1], opb[1], ldc, bdims), out_shape, swap
+
+
+def _einsum_gemm(a, b, equation: str):
+    """The two-operand einsum on the loops' threads (`_conv.gemm_nd`), reading the
+    operands in place and writing the output in its own layout; None where it does not
+    apply (then `_einsum_matmul`)."""
+    key = (equation, a.shape, b.shape)
+    plan = _GEMMS.get(key, False)
+    if plan is False:
+        plan = _GEMMS[key] = _gemm_geometry(equation, a.shape, b.shape)
+    if plan is None:
+        return None
+    geometry, out_shape, swap = plan
+    y = np.empty(out_shape, a.dtype)
+    _C.gemm_nd(b, a, y, geometry) if swap else _C.gemm_nd(a, b, y, geometry)
+    return y
+
+
 def einsum(*operands, equation):
     """`np.einsum` on an explicit equation; a large two-operand contraction runs as one
     batched `np.matmul` (BLAS), which np.einsum does not use when the operands share a
@@ -90,6 +197,12 @@ def einsum(*operands, equation):
         plan = _PLANS.get(equation, False)
         if plan is False:
             plan = _PLANS[equation] = _matmul_plan(equation)
+        if (plan is not None and _POOL_GEMM and _C is not None
+                and operands[0].dtype.char in "fd" and operands[0].flags.c_contiguous
+                and operands[1].flags.c_contiguous):
+            y = _einsum_gemm(operands[0], operands[1], equation)
+            if y is not None:
+                return y
         if plan is not None:
             y = _einsum_matmul(operands[0], operands[1], plan)
             if y is not None:

@@ -1,10 +1,27 @@
-"""NumPy kernels for the neural-network primitives."""
+"""NumPy kernels for the neural-network primitives.
+
+softmax, its gradient and layer normalization (with its gradient) over the last axes of
+float32 / float64 arrays take the compiled row loops where ember's C extension is built
+(`_conv.rows`: one pass per row on every core); otherwise, and for other axes or dtypes,
+the NumPy code below (the same values to rounding; the tests run both).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import conv as _conv  # the compiled loops (`_conv._C`), where built
 from .conv import relu_grad  # compiled for large arrays, beside the pooling loops
+
+_ROW_BLOCKS = 64  # _rows.h's ROW_BLOCKS: layer_norm_grad's weight sums come in this many parts
+
+
+def _rows_ok(*arrays) -> bool:
+    """Whether the compiled row loops take these arrays: built and on, one float32 /
+    float64 dtype, C-contiguous, not empty."""
+    a = arrays[0]
+    return (_conv._C is not None and a.dtype.char in "fd" and a.size > 0
+            and all(b.dtype == a.dtype and b.flags.c_contiguous for b in arrays))
 
 
 def relu(x):
@@ -18,11 +35,30 @@ def softmax(x, axis):
     """exp(x - max) / sum, in place on one temporary (float16 computed in float32)."""
     if x.size == 0:
         return x.copy()
+    if axis == x.ndim - 1 and _rows_ok(x):
+        y = np.empty(x.shape, x.dtype)
+        _conv._C.rows(0, x, None, None, None, y, None, None, x.shape[-1], 0.0)
+        return y
     z = x.astype(np.float32) if x.dtype == np.float16 else x
     e = np.subtract(z, z.max(axis=axis, keepdims=True))
     np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e.astype(x.dtype, copy=False)
+
+
+def softmax_grad(g, y, axis):
+    """softmax's gradient for output y and cotangent g: y * (g - sum(g * y)) along `axis`
+    (float16 computed in float32)."""
+    if y.size == 0:
+        return np.zeros(y.shape, y.dtype)
+    if axis == y.ndim - 1 and _rows_ok(y, g):
+        dx = np.empty(y.shape, y.dtype)
+        _conv._C.rows(1, y, g, None, None, dx, None, None, y.shape[-1], 0.0)
+        return dx
+    gz, yz = _wide(g), _wide(y)
+    dx = gz - (gz * yz).sum(axis=axis, keepdims=True)
+    dx *= yz
+    return dx.astype(y.dtype, copy=False)
 
 
 def _wide(a):
@@ -64,11 +100,26 @@ def _weight(w, xc, rows, axis):
     return w.reshape([next(it) if a in axis else 1 for a in range(xc.ndim)])
 
 
+def _trailing(x, axis) -> int:
+    """The number of elements of the normalized axes when they are x's last axes, else 0."""
+    k = len(axis)
+    if tuple(axis) != tuple(range(x.ndim - k, x.ndim)):
+        return 0
+    return int(np.prod(x.shape[x.ndim - k:], dtype=np.int64))
+
+
 def layer_norm(x, *weights, axis, epsilon, scale, center):
     """`gamma * (x - mean) / sqrt(var + epsilon) + beta` over `axis` (float16 and bfloat16
     computed in float32), in place on one temporary."""
     if x.size == 0:
         return np.empty(x.shape, x.dtype)
+    d = _trailing(x, axis)
+    if d and _rows_ok(x, *weights):
+        y = np.empty(x.shape, x.dtype)
+        gamma = weights[0] if scale else None
+        beta = weights[-1] if center else None
+        _conv._C.rows(2, x, None, gamma, beta, y, None, None, d, float(epsilon))
+        return y
     y, inv, rows = _centered(x, axis, epsilon)
     y *= inv
     if scale:
@@ -89,6 +140,15 @@ def layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
         outs = [np.zeros(x.shape, x.dtype)]
         outs += [np.zeros(norm, weights[0].dtype)] if scale else []
         return tuple(outs + ([np.zeros(norm, x.dtype)] if center else []))
+    d = _trailing(x, axis)
+    if d and _rows_ok(x, g, *weights):
+        dx = np.empty(x.shape, x.dtype)
+        parts = [np.empty((_ROW_BLOCKS, d), x.dtype) if want else None
+                 for want in (scale, center)]
+        _conv._C.rows(3, x, g, weights[0] if scale else None, None, dx, *parts, d,
+                      float(epsilon))
+        sums = [p.sum(axis=0).reshape(norm) for p in parts if p is not None]
+        return (dx, *sums)
     xc, inv, rows = _centered(x, axis, epsilon)
     gz = _wide(g).reshape(xc.shape)
     gamma = _weight(weights[0], xc, rows, axis) if scale else None
@@ -132,7 +192,8 @@ def layer_norm_grad(g, x, *weights, axis, epsilon, scale, center):
     return (dx.reshape(x.shape).astype(x.dtype, copy=False), *outs)
 
 
-KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax, "layer_norm": layer_norm,
+KERNELS = {"relu": relu, "relu_grad": relu_grad, "softmax": softmax,
+           "softmax_grad": softmax_grad, "layer_norm": layer_norm,
            "layer_norm_grad": layer_norm_grad}
 
 
