@@ -191,3 +191,59 @@ def test_batch_norm_then_relu_fuses_and_trains_the_same():
         rewrite.RULES.update(saved)
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _transformer_ffn():
+    """Dense layers on sequences (einsum products) and an EinsumDense with a 2-D bias,
+    each followed by a bias add, one with relu."""
+    keras.utils.set_random_seed(4)
+    L = keras.layers
+    ids = keras.Input((6, 8))
+    h = L.Dense(16, activation="relu")(ids)
+    h = L.Dense(8)(h)
+    h = L.EinsumDense("abc,cde->abde", output_shape=(6, 2, 4), bias_axes="de")(h)
+    out = L.Dense(3)(L.Flatten()(h))
+    m = keras.Model(ids, out)
+    m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return m
+
+
+def test_einsum_then_bias_add_fuses_and_trains_the_same():
+    """A product and the bias add after it (and a relu) become einsum_bias, forward, and
+    a few fit steps end with the weights of the unfused plan."""
+    from ember.core import rewrite
+    x = R.standard_normal((16, 6, 8)).astype(np.float32)
+    y = R.integers(0, 3, 16)
+    m0 = _transformer_ffn()
+    f = tf.function(lambda x: m0(x))
+    steps = plan_prims(f, tf.constant(x))
+    assert steps.count("einsum_bias") == 3 and "einsum" not in steps
+    assert "bias_relu" not in steps and "relu" not in steps
+    saved = dict(rewrite.RULES)
+    results = []
+    try:
+        for rules in (saved, {}):
+            rewrite.RULES.clear()
+            rewrite.RULES.update(rules)
+            m = _transformer_ffn()
+            results.append(tf.function(lambda x: m(x))(tf.constant(x)).numpy())
+            m.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+            results.append(m.get_weights())
+    finally:
+        rewrite.RULES.clear()
+        rewrite.RULES.update(saved)
+    np.testing.assert_array_equal(results[0], results[2])  # the same values exactly
+    for a, b in zip(results[1], results[3]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_einsum_bias_is_not_fused_where_the_product_is_needed():
+    a = tf.constant(R.standard_normal((4, 3, 5)), tf.float32)
+    w = tf.constant(R.standard_normal((5, 2)), tf.float32)
+    b = tf.constant(R.standard_normal(2), tf.float32)
+    kept = tf.function(lambda a, w, b: [(p, p + b) for p in [tf.einsum("abc,cd->abd", a, w)]][0])
+    assert "einsum_bias" not in plan_prims(kept, a, w, b)
+    full = tf.function(lambda a, w: tf.einsum("abc,cd->abd", a, w) + a[..., :2])
+    assert "einsum_bias" not in plan_prims(full, a, w)  # not a bias: a full array
+    lead = tf.function(lambda a, w: tf.einsum("abc,cd->abd", a, w) + tf.ones((4, 1, 1)))
+    assert "einsum_bias" not in plan_prims(lead, a, w)  # broadcast over the leading axis

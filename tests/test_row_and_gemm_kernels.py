@@ -58,7 +58,8 @@ def test_einsum_products_on_the_pool_match_numpy(eq, sa, sb, dtype):
     assert linalg._gemm_geometry(eq, sa, sb) is not None  # the pool path is taken
     want = np.einsum(eq, a.astype(np.float64), b.astype(np.float64))
     fast, slow = both(linalg, linalg.einsum, a, b, equation=eq)
-    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    # float32 sums of up to 640 products of size ~30: rounding differs by ~1e-5
+    tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     assert fast.dtype == dtype and fast.shape == want.shape and fast.flags.c_contiguous
     np.testing.assert_allclose(fast, want, **tol)
     np.testing.assert_allclose(fast, slow, **tol)

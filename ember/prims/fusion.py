@@ -14,6 +14,9 @@
   `batch_norm_relu_train_grad(dy, r, x, mean, var, [gamma])`: a training BatchNorm and the
   relu after it, one pass each way (the relu's gradient applied inside the BatchNorm
   gradient's passes; r is the relu's output).
+- `einsum_bias(a, b, bias; equation, relu)` = einsum(a, b) + bias (then relu), the bias
+  over the output's last axes: a dense or EinsumDense layer's product and bias add (and
+  relu), the bias added to each block of the product while it is in cache.
 - `conv2d_keep_cols(x, w) -> (y, cols)` and `conv2d_backprop_filter_cols(cols, x, dy, w)`:
   a convolution whose filter gradient is in the same plan keeps its im2col rows for it
   (the filter gradient is `cols^T @ dy`), instead of copying every window again. The rows
@@ -57,6 +60,7 @@ from .batch_norm import (_batch_norm_train_grad_rule, _batch_norm_train_grad_vjp
 from .index import pad_p
 from .math import add, equal, greater, multiply, select_p
 from .index import basic_getitem
+from .linalg import _einsum_rule, _einsum_vjp
 from .nn import relu_grad_p
 from .reduce import reduce_sum
 
@@ -279,6 +283,76 @@ def _is_bias(x: Any, b: Any) -> bool:
     return (sb.shape.rank == 1 and sx.shape.rank is not None and sx.shape.rank >= 2
             and sx.shape[-1] is not None and sx.shape[-1] == sb.shape[0]
             and sx.dtype == sb.dtype and sx.dtype.name in FLOAT_NAMES)
+
+
+def _einsum_bias_rule(a: TensorSpec, b: TensorSpec, bias: TensorSpec, equation: str,
+                      relu: bool) -> TensorSpec:
+    y = _einsum_rule(a, b, equation=equation)
+    k = bias.shape.rank
+    if k is None or y.shape.rank is None or k > y.shape.rank or not bias.shape.is_compatible_with(
+            tuple(y.shape)[y.shape.rank - k:]):
+        raise rules.ShapeError(f"einsum_bias: the bias must have the shape of the output's "
+                               f"last axes; got {rules.describe(a, b, bias)} for "
+                               f"{equation!r} (output {y.shape}).")
+    return y
+
+
+def _einsum_bias_vjp(g: Any, ins: tuple, out: Any, equation: str, relu: bool) -> tuple:
+    gy = bind(relu_grad_p, g, out) if relu else g
+    da, db = _einsum_vjp(gy, ins[:2], None, equation)
+    lead = gy.shape.rank - ins[2].shape.rank
+    return da, db, reduce_sum(gy, axis=tuple(range(lead))) if lead else gy
+
+
+einsum_bias_p = primitive("einsum_bias", _einsum_bias_rule, allowed=NP_FLOATS,
+                          same_dtype=True, check="rule")
+defvjp(einsum_bias_p, _einsum_bias_vjp)
+
+
+def _is_einsum_bias(y: Any, bias: Any, uses: Uses, reader: Eqn) -> Eqn | None:
+    """The two-operand einsum that gives y, when y is read by `reader` alone and bias
+    (a float of y's dtype) has the shape of y's last axes; else None."""
+    src = uses.source(y, "einsum")
+    if src is None or len(src.ins) != 2 or not uses.only(y, reader):
+        return None
+    sy, sb = y.spec, bias.spec
+    k = sb.shape.rank
+    if (sy.shape.rank is None or k is None or not 1 <= k < sy.shape.rank
+            or sy.dtype != sb.dtype or sy.dtype.name not in FLOAT_NAMES
+            or None in tuple(sb.shape) or tuple(sy.shape)[sy.shape.rank - k:] != tuple(sb.shape)
+            or "..." in src.params["equation"]):
+        return None
+    return src
+
+
+@register("add")
+def _fuse_einsum_bias(e: Eqn, uses: Uses) -> Eqn | None:
+    """add(einsum(a, b), bias) (either order) -> einsum_bias(a, b, bias)."""
+    for y, bias in (e.ins, e.ins[::-1]):
+        src = _is_einsum_bias(y, bias, uses, e) if isinstance(y, Tracer) else None
+        if src is not None:
+            return Eqn(einsum_bias_p, [*src.ins, bias],
+                       {"equation": src.params["equation"], "relu": False}, e.outs, e.label)
+    return None
+
+
+@register("bias_relu")
+def _fuse_einsum_bias_relu(e: Eqn, uses: Uses) -> Eqn | None:
+    """bias_relu(einsum(a, b), bias) -> einsum_bias(a, b, bias, relu=True)."""
+    src = _is_einsum_bias(e.ins[0], e.ins[1], uses, e)
+    if src is None:
+        return None
+    return Eqn(einsum_bias_p, [*src.ins, e.ins[1]],
+               {"equation": src.params["equation"], "relu": True}, e.outs, e.label)
+
+
+@register("relu")
+def _fuse_einsum_bias_then_relu(e: Eqn, uses: Uses) -> Eqn | None:
+    """relu(einsum_bias(a, b, bias)) -> einsum_bias(a, b, bias, relu=True)."""
+    src = uses.source(e.ins[0], "einsum_bias")
+    if src is None or src.params["relu"] or not uses.only(e.ins[0], e):
+        return None
+    return Eqn(einsum_bias_p, list(src.ins), dict(src.params, relu=True), e.outs, e.label)
 
 
 @register("relu")

@@ -1,4 +1,6 @@
-"""Specs of the linear-algebra primitives (ember/prims/linalg.py): matmul and einsum.
+"""Specs of the linear-algebra primitives (ember/prims/linalg.py): matmul and einsum, and
+einsum_bias (prims/fusion.py: the executor's rewrite of an einsum and the bias add after
+it).
 
 The references never call np.matmul or np.einsum: matmul is a broadcast product summed
 over the inner axis, einsum a loop over every assignment of its labels.
@@ -73,6 +75,18 @@ def _einsum_case(equation, *args, ref=_loop_einsum):
                 shapes=None if ref is _mid_ellipsis else "einsum")
 
 
+def _einsum_bias_ref(a, b, bias, equation, relu):
+    """The loop einsum plus the bias over the output's last axes, then relu (nan kept)."""
+    y = _loop_einsum(a, b, equation=equation) + bias
+    return np.where((y > 0) | np.isnan(y), y, 0).astype(y.dtype) if relu else y
+
+
+def _einsum_bias_case(equation, a, b, bias, relu):
+    tol = 1e-5 if a.dtype == np.float32 else 1e-12
+    return Case((a, b, bias), _einsum_bias_ref, {"equation": equation, "relu": relu},
+                rtol=tol, atol=tol, shapes="einsum_bias")
+
+
 def _batched_transpose(x, equation):
     return np.swapaxes(x, -1, -2)
 
@@ -123,6 +137,12 @@ SPECS = {
     ],
     # NOTE: einsum may sum a label out of one operand before multiplying (as TF does), and
     # with an inf that order decides between nan (0 * inf) and inf: no inf in its cases.
+    "einsum_bias": [
+        _einsum_bias_case("abc,cd->abd", _f64(2, 3, 4), _f64(4, 5), _f64(5), False),
+        _einsum_bias_case("abc,cde->abde", _f64(2, 3, 4), _f64(4, 2, 3), _f64(2, 3), True),
+        _einsum_bias_case("abc,cd->abd", _f32(2, 3, 4), _f32(4, 5), _f32(5), True),
+        _einsum_bias_case("abcd,cde->abe", _f64(2, 3, 2, 2), _f64(2, 2, 4), _f64(4), False),
+        _einsum_bias_case("ab,cb->ac", _f64(0, 3), _f64(4, 3), _f64(4), True)],
     "einsum": varying([
         _einsum_case("ij,jk->ik", _f64(3, 4), _f64(4, 2)),
         _einsum_case("ij,jk->ik", _c128(3, 4), _c128(4, 2)),

@@ -26,4 +26,9 @@ def einsum(*operands, equation):
     return jnp.einsum(equation, *operands)
 
 
-KERNELS = {"matmul": matmul, "einsum": einsum}
+def einsum_bias(a, b, bias, equation, relu=False):
+    y = jnp.einsum(equation, a, b) + bias
+    return jnp.maximum(y, jnp.zeros((), y.dtype)) if relu else y
+
+
+KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias}

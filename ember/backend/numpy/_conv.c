@@ -566,6 +566,8 @@ static PyMethodDef methods[] = {
     {"rows", rows_py, METH_VARARGS,
      "rows(which, x, g, gamma, beta, y, dgamma_parts, dbeta_parts, d, eps): softmax (0), "
      "its gradient (1), layer_norm (2) or its gradient (3) over rows of d elements."},
+    {"scatter_rows", scatter_rows, METH_VARARGS,
+     "scatter_rows(u, idx, out): out[idx[i], :] += u[i, :] (int64 idx, checked)."},
     {"gemm_nd", gemm_nd, METH_VARARGS,
      "gemm_nd(a, b, c, geometry): a batched product on strided views, on the pool."},
     {"set_num_threads", set_num_threads, METH_VARARGS,

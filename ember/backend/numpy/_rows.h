@@ -165,3 +165,77 @@ static PyObject *rows_py(PyObject *self, PyObject *args) {
     release(&bs);
     Py_RETURN_NONE;
 }
+
+/* -- rows added at indices (an embedding's gradient) ------------------------------- */
+
+typedef struct {
+    int f64;
+    Py_ssize_t n, width, size;
+    const int64_t *idx;
+    const void *u;
+    void *out;
+} Scatter;
+
+/* Destination rows [o0, o1): each takes, in the order of the indices, every row of u
+ * whose index is it (so the sums' order does not depend on the threads). */
+static HOT void scatter_range(const void *p, Py_ssize_t b0, Py_ssize_t b1) {
+    const Scatter *k = p;
+    Py_ssize_t o0 = b0 * k->size / ROW_BLOCKS, o1 = b1 * k->size / ROW_BLOCKS, w = k->width;
+    for (Py_ssize_t i = 0; i < k->n; i++) {
+        Py_ssize_t r = k->idx[i];
+        if (r < o0 || r >= o1) continue;
+        if (k->f64) {
+            double *o = (double *)k->out + r * w;
+            const double *s = (const double *)k->u + i * w;
+            for (Py_ssize_t j = 0; j < w; j++) o[j] += s[j];
+        } else {
+            float *o = (float *)k->out + r * w;
+            const float *s = (const float *)k->u + i * w;
+            for (Py_ssize_t j = 0; j < w; j++) o[j] += s[j];
+        }
+    }
+}
+
+/* scatter_rows(u, idx, out): out[idx[i], :] += u[i, :] for (n, w) u, n int64 indices
+ * (each in [0, rows of out), else ValueError before anything is written) and (rows, w)
+ * out. */
+static PyObject *scatter_rows(PyObject *self, PyObject *args) {
+    PyObject *uo, *io, *oo;
+    if (!PyArg_ParseTuple(args, "OOO", &uo, &io, &oo)) return NULL;
+    Py_buffer ib;
+    if (PyObject_GetBuffer(io, &ib, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    const char *fmt = ib.format ? ib.format : "B";
+    if (fmt[0] == '=' || fmt[0] == '<' || fmt[0] == '@') fmt++;
+    if (ib.itemsize != 8 || (strcmp(fmt, "q") != 0 && strcmp(fmt, "l") != 0)) {
+        PyErr_SetString(PyExc_TypeError, "_conv.scatter_rows: idx must be int64.");
+        PyBuffer_Release(&ib);
+        return NULL;
+    }
+    Bufs bs = {.n = 0};
+    Py_buffer *u = take(&bs, uo, 0, 2, "scatter_rows", "u");
+    Py_buffer *out = u ? take(&bs, oo, 1, 2, "scatter_rows", "out") : NULL;
+    Py_ssize_t n = ib.len / 8;
+    int bad = !out || u->shape[0] != n || u->shape[1] != out->shape[1];
+    if (out && bad)
+        PyErr_SetString(PyExc_ValueError, "_conv.scatter_rows: u must be (len(idx), w) and "
+                        "out (rows, w).");
+    const int64_t *idx = ib.buf;
+    for (Py_ssize_t i = 0; !bad && i < n; i++) {
+        if (idx[i] < 0 || idx[i] >= out->shape[0]) {
+            PyErr_Format(PyExc_ValueError, "_conv.scatter_rows: index %lld is outside "
+                         "[0, %zd).", (long long)idx[i], out->shape[0]);
+            bad = 1;
+        }
+    }
+    if (!bad) {
+        Scatter k = {bs.dtype == 8, n, u->shape[1], out->shape[0], idx, u->buf, out->buf};
+        int nt = threads_for(n * u->shape[1]);
+        Py_BEGIN_ALLOW_THREADS
+        parallel_for(ROW_BLOCKS, scatter_range, &k, nt);
+        Py_END_ALLOW_THREADS
+    }
+    release(&bs);
+    PyBuffer_Release(&ib);
+    if (bad) return NULL;
+    Py_RETURN_NONE;
+}

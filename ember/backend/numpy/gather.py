@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from . import conv as _conv  # the compiled loops (`_conv._C`), where built
+
 
 def _where(pos: tuple) -> str:
     return "[" + ",".join(str(int(p)) for p in pos) + "]" if pos else ""
@@ -151,6 +153,12 @@ def scatter_add_axis(updates, indices, like, axis, batch_dims):
         # NOTE: bincount sums in float64 and is much faster than add.at for one column.
         out = np.bincount(rows, u[:, 0], minlength=nb * size).astype(updates.dtype)
         out = out.reshape(nb * size, 1)
+    elif (_conv._C is not None and updates.dtype.char in "fd" and rows.size >= 64
+          and u.flags.c_contiguous):
+        # the compiled loop: each destination row sums its rows in index order, on the
+        # pool (~10x the sort + reduceat below for an embedding's gradient)
+        out = np.zeros((nb * size, width), dtype=updates.dtype)
+        _conv._C.scatter_rows(u, rows.astype(np.int64, copy=False), out)
     elif rows.size >= 64 and updates.dtype.kind in "fc":
         # NOTE: rows sorted, each run summed by np.add.reduceat and written once: ~1.6x
         # faster than np.add.at for an embedding's gradient (2048 ids, 128 wide)

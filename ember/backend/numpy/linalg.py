@@ -214,9 +214,34 @@ def einsum(*operands, equation):
     return np.asarray(np.einsum(equation, *operands, optimize=optimize))
 
 
+def einsum_bias(a, b, bias, equation, relu=False):
+    """einsum(a, b) + bias (bias over the output's last axes), then relu when `relu`: the
+    rewrite of a dense layer's product and bias add (prims/fusion.py). On the loops'
+    threads the bias is added to each block of rows right after its product, while it is
+    in cache; the same values as the two (three) ops."""
+    if (_POOL_GEMM and _C is not None and a.dtype == b.dtype == bias.dtype
+            and a.dtype.char in "fd" and a.flags.c_contiguous and b.flags.c_contiguous
+            and bias.size > 0 and a.size * b.size > 4096):
+        key = (equation, a.shape, b.shape)
+        plan = _GEMMS.get(key, False)
+        if plan is False:
+            plan = _GEMMS[key] = _gemm_geometry(equation, a.shape, b.shape)
+        # the bias runs along C's rows: C not transposed (`swap`), and the bias is the
+        # output's last axes, n elements (then exactly the axes of C's columns)
+        geometry, out_shape, swap = plan or ((), (), True)
+        if not swap and geometry[3] == bias.size and (
+                out_shape[len(out_shape) - bias.ndim:] == bias.shape):
+            y = np.empty(out_shape, a.dtype)
+            _C.gemm_nd(a, b, y, geometry, np.ascontiguousarray(bias), bool(relu))
+            return y
+    y = einsum(a, b, equation=equation)
+    y = y + bias
+    return np.maximum(y, y.dtype.type(0), out=y) if relu else y
+
+
 # The form the graph executor may emit in place of a call (shapes are checked at trace
 # time there, so the rank check above is not needed).
 matmul.inline = lambda transpose_a=False, transpose_b=False: (
     None if transpose_a or transpose_b else "np.matmul({0}, {1})")
 
-KERNELS = {"matmul": matmul, "einsum": einsum}
+KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias}
