@@ -239,3 +239,37 @@ def test_rows_refuses_bad_calls():
         _conv.rows(0, x, None, None, None, np.empty(5, np.float32), None, None, 6, 0.0)
     with pytest.raises(ValueError, match="which must be"):
         _conv.rows(7, x, None, None, None, y, None, None, 6, 0.0)
+
+
+# -- rows added at indices -------------------------------------------------------------
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_gradient_scatter_matches_numpy(dtype):
+    from ember.backend.numpy import gather
+    u = R.standard_normal((16, 20, 8)).astype(dtype)
+    ids = R.integers(0, 50, (16, 20))
+    ids[0, :5] = 7  # repeats: their rows add up
+    like = np.empty((50, 8), dtype)
+    fast, slow = both(conv, gather.scatter_add_axis, u, ids, like, axis=0, batch_dims=0)
+    want = np.zeros((50, 8))
+    np.add.at(want, ids.reshape(-1), u.reshape(-1, 8).astype(np.float64))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(fast, want, rtol=tol, atol=tol)
+    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol)
+
+
+@needs_c
+def test_scatter_rows_refuses_indices_outside_the_table():
+    from ember.backend.numpy import _conv
+    out = np.zeros((4, 3), np.float32)
+    u = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match="outside"):
+        _conv.scatter_rows(u, np.array([1, 4]), out)
+    with pytest.raises(ValueError, match="outside"):
+        _conv.scatter_rows(u, np.array([-1, 0]), out)
+    assert not out.any()  # nothing written before the check
+    with pytest.raises(TypeError, match="int64"):
+        _conv.scatter_rows(u, np.array([1, 2], np.int32), out)
+    with pytest.raises(ValueError, match=r"\(len\(idx\), w\)"):
+        _conv.scatter_rows(u, np.array([1]), out)
