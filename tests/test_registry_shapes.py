@@ -387,6 +387,16 @@ def einsum_bias(draw, case):
 
 
 @st.composite
+def einsum_relu_grad(draw, case):
+    """einsum_relu_grad: a size of 0 to 3 for each label; y has the output's shape."""
+    lhs, out = case.params["equation"].split("->")
+    terms = lhs.split(",")
+    sizes = {c: draw(st.integers(0, 3)) for c in sorted(set("".join(terms)))}
+    shapes = [tuple(sizes[c] for c in t) for t in terms] + [tuple(sizes[c] for c in out)]
+    return _fill(draw, case, shapes), dict(case.params)
+
+
+@st.composite
 def roll(draw, case):
     """roll: 1 to 3 axes (repeats allowed), a shift of -7 to 7 for each (a scalar shift
     for one axis too)."""
@@ -467,7 +477,8 @@ def shuffle(draw, case):
 STRATEGIES = {f.__name__: f for f in (
     elementwise, broadcast, reduce, scan, one_axis, layer_norm, layer_norm_grad, arg_reduce,
     sort, top_k, vector, bias, transpose, reverse, tile, pad, concat, split, split_like, reshape,
-    reshape_dynamic, broadcast_to, broadcast_to_dynamic, matmul, einsum, einsum_bias, roll, searchsorted,
+    reshape_dynamic, broadcast_to, broadcast_to_dynamic, matmul, einsum, einsum_bias, einsum_relu_grad,
+    roll, searchsorted,
     gather, labels, sample_shape, sample_shape_dynamic, shuffle)}
 
 

@@ -209,8 +209,9 @@ def _transformer_ffn():
 
 
 def test_einsum_then_bias_add_fuses_and_trains_the_same():
-    """A product and the bias add after it (and a relu) become einsum_bias, forward, and
-    a few fit steps end with the weights of the unfused plan."""
+    """A product and the bias add after it (and a relu) become einsum_bias, forward; the
+    product feeding the relu's gradient becomes einsum_relu_grad, backward; a few fit
+    steps end with the weights of the unfused plan."""
     from ember.core import rewrite
     x = R.standard_normal((16, 6, 8)).astype(np.float32)
     y = R.integers(0, 3, 16)
@@ -219,6 +220,14 @@ def test_einsum_then_bias_add_fuses_and_trains_the_same():
     steps = plan_prims(f, tf.constant(x))
     assert steps.count("einsum_bias") == 3 and "einsum" not in steps
     assert "bias_relu" not in steps and "relu" not in steps
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(m0(x) ** 2)
+        return tape.gradient(loss, m0.trainable_variables)
+
+    steps = plan_prims(tf.function(grads), tf.constant(x))
+    assert "einsum_relu_grad" in steps and "relu_grad" not in steps
     saved = dict(rewrite.RULES)
     results = []
     try:

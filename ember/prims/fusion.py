@@ -17,6 +17,9 @@
 - `einsum_bias(a, b, bias; equation, relu)` = einsum(a, b) + bias (then relu), the bias
   over the output's last axes: a dense or EinsumDense layer's product and bias add (and
   relu), the bias added to each block of the product while it is in cache.
+- `einsum_relu_grad(a, b, y; equation)` = relu_grad(einsum(a, b), y): a product whose
+  result is a relu's gradient (a feed-forward layer's backward pass), the mask applied to
+  each block of the product.
 - `conv2d_keep_cols(x, w) -> (y, cols)` and `conv2d_backprop_filter_cols(cols, x, dy, w)`:
   a convolution whose filter gradient is in the same plan keeps its im2col rows for it
   (the filter gradient is `cols^T @ dy`), instead of copying every window again. The rows
@@ -309,6 +312,26 @@ einsum_bias_p = primitive("einsum_bias", _einsum_bias_rule, allowed=NP_FLOATS,
 defvjp(einsum_bias_p, _einsum_bias_vjp)
 
 
+def _einsum_relu_grad_rule(a: TensorSpec, b: TensorSpec, y: TensorSpec,
+                           equation: str) -> TensorSpec:
+    g = _einsum_rule(a, b, equation=equation)
+    if not y.shape.is_compatible_with(g.shape):
+        raise rules.ShapeError(f"einsum_relu_grad: y must have the product's shape {g.shape}; "
+                               f"got {rules.describe(a, b, y)} for {equation!r}.")
+    return g
+
+
+def _einsum_relu_grad_vjp(c: Any, ins: tuple, out: Any, equation: str) -> tuple:
+    a, b, y = ins
+    da, db = _einsum_vjp(bind(relu_grad_p, c, y), (a, b), None, equation)
+    return da, db, None
+
+
+einsum_relu_grad_p = primitive("einsum_relu_grad", _einsum_relu_grad_rule,
+                               allowed=NP_FLOATS, same_dtype=True, check="rule")
+defvjp(einsum_relu_grad_p, _einsum_relu_grad_vjp)
+
+
 def _is_einsum_bias(y: Any, bias: Any, uses: Uses, reader: Eqn) -> Eqn | None:
     """The two-operand einsum that gives y, when y is read by `reader` alone and bias
     (a float of y's dtype) has the shape of y's last axes; else None."""
@@ -368,6 +391,31 @@ def _fuse_bias_relu(e: Eqn, uses: Uses) -> Eqn | None:
             return None
         x, b = b, x  # b + x: the same sum (addition commutes exactly)
     return Eqn(bias_relu_p, [x, b], {}, e.outs, e.label)
+
+
+@register("relu_grad")
+def _fuse_einsum_relu_grad(e: Eqn, uses: Uses) -> Eqn | None:
+    """relu_grad(einsum(a, b), y) -> einsum_relu_grad(a, b, y), also through a
+    `sum_to_like(., like)` the backward walk may put between them (an identity: like is y,
+    or has the product's static shape)."""
+    g, y = e.ins
+    reader = e
+    summed = uses.source(g, "sum_to_like")
+    if summed is not None:
+        inner, like = summed.ins
+        if not uses.only(g, e) or not (like is y or (
+                None not in tuple(inner.spec.shape)
+                and tuple(inner.spec.shape) == tuple(like.spec.shape))):
+            return None
+        reader, g = summed, inner
+    src = uses.source(g, "einsum")
+    if (src is None or len(src.ins) != 2 or not uses.only(g, reader)
+            or "..." in src.params["equation"] or g.spec.dtype != y.spec.dtype
+            or g.spec.dtype.name not in FLOAT_NAMES
+            or not g.spec.shape.is_compatible_with(y.spec.shape)):
+        return None
+    return Eqn(einsum_relu_grad_p, [*src.ins, y], {"equation": src.params["equation"]},
+               e.outs, e.label)
 
 
 @register("relu_grad")

@@ -87,6 +87,18 @@ def _einsum_bias_case(equation, a, b, bias, relu):
                 rtol=tol, atol=tol, shapes="einsum_bias")
 
 
+def _einsum_relu_grad_ref(a, b, y, equation):
+    """The loop einsum times (y > 0) (a nan or inf product stays nan where y <= 0)."""
+    g = _loop_einsum(a, b, equation=equation)
+    return (g * (y > 0)).astype(g.dtype)
+
+
+def _einsum_relu_grad_case(equation, a, b, y):
+    tol = 1e-5 if a.dtype == np.float32 else 1e-12
+    return Case((a, b, y), _einsum_relu_grad_ref, {"equation": equation}, rtol=tol,
+                atol=tol, diff_args=(0, 1), shapes="einsum_relu_grad")
+
+
 def _batched_transpose(x, equation):
     return np.swapaxes(x, -1, -2)
 
@@ -143,6 +155,11 @@ SPECS = {
         _einsum_bias_case("abc,cd->abd", _f32(2, 3, 4), _f32(4, 5), _f32(5), True),
         _einsum_bias_case("abcd,cde->abe", _f64(2, 3, 2, 2), _f64(2, 2, 4), _f64(4), False),
         _einsum_bias_case("ab,cb->ac", _f64(0, 3), _f64(4, 3), _f64(4), True)],
+    "einsum_relu_grad": [
+        _einsum_relu_grad_case("abe,ce->abc", _f64(2, 3, 4), _f64(5, 4), _f64(2, 3, 5)),
+        _einsum_relu_grad_case("abc,cde->abde", _f32(2, 3, 4), _f32(4, 2, 3),
+                               _f32(2, 3, 2, 3)),
+        _einsum_relu_grad_case("ij,kj->ik", _f64(0, 3), _f64(4, 3), _f64(0, 4))],
     "einsum": varying([
         _einsum_case("ij,jk->ik", _f64(3, 4), _f64(4, 2)),
         _einsum_case("ij,jk->ik", _c128(3, 4), _c128(4, 2)),

@@ -31,4 +31,10 @@ def einsum_bias(a, b, bias, equation, relu=False):
     return jnp.maximum(y, jnp.zeros((), y.dtype)) if relu else y
 
 
-KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias}
+def einsum_relu_grad(a, b, y, equation):
+    g = jnp.einsum(equation, a, b)
+    return g * (y > 0).astype(g.dtype)
+
+
+KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias,
+           "einsum_relu_grad": einsum_relu_grad}

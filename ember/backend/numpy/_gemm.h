@@ -37,14 +37,32 @@ typedef struct {
     char *c;                  /* split_k: [blocks, m, n] partial products */
     const char *bias;         /* NULL, or n elements added to each row of C (then relu) */
     int relu;
+    const char *mask;         /* NULL, or an array laid out as C: C *= (mask > 0) */
+    const char *c0;           /* C itself (g->c is the parts while split_k runs) */
 } Gemm;
 
-/* The epilogue: rows [r0, r1) of c (row stride ldc) plus the bias, then relu (np.maximum
- * (v, 0): v when v > 0 or nan, else 0), while the block is still in cache; the same
- * rounding as a separate add (no contraction into the product). */
+/* The epilogue, while the block is still in cache: rows [r0, r1) of c (row stride ldc)
+ * plus the bias, then relu (np.maximum(v, 0): v when v > 0 or nan, else 0); or times
+ * (mask > 0), relu's gradient (g * (y > 0), as relu_grad). The same rounding as the
+ * separate ops (no contraction into the product). */
 static HOT void gemm_bias_rows(const Gemm *g, char *c, Py_ssize_t ldc, Py_ssize_t r0,
                                Py_ssize_t r1) {
     Py_ssize_t n = g->n;
+    if (g->mask) {  /* relu's gradient: the mask's element at C's offset (same layout) */
+        const char *m = g->mask + (c - g->c0);
+        for (Py_ssize_t r = r0; r < r1; r++) {
+            if (g->f64) {
+                double *row = (double *)c + r * ldc;
+                const double *mr = (const double *)m + r * ldc;
+                for (Py_ssize_t j = 0; j < n; j++) row[j] = row[j] * (double)(mr[j] > 0);
+            } else {
+                float *row = (float *)c + r * ldc;
+                const float *mr = (const float *)m + r * ldc;
+                for (Py_ssize_t j = 0; j < n; j++) row[j] = row[j] * (float)(mr[j] > 0);
+            }
+        }
+        return;
+    }
     for (Py_ssize_t r = r0; r < r1; r++) {
         if (g->f64) {
             double *row = (double *)c + r * ldc;
@@ -99,7 +117,7 @@ static void gemm_range(const void *p, Py_ssize_t i0, Py_ssize_t i1) {
             if (lo >= hi) continue;
             char *c = g->c + (co + lo * g->ldc) * item;
             gemm_call(g, hi - lo, g->n, g->k, ao + lo * (g->ta ? 1 : g->lda), bo, c, g->ldc);
-            if (g->bias) gemm_bias_rows(g, c, g->ldc, 0, hi - lo);
+            if (g->bias || g->mask) gemm_bias_rows(g, c, g->ldc, 0, hi - lo);
         }
     }
     blas_set_local(before);
@@ -124,6 +142,7 @@ static PyObject *gemm_run(Gemm *g, Py_ssize_t batch) {
     }
     char *c = g->c, *parts = NULL;
     size_t size = m * n;
+    g->c0 = c;
     if (g->split_k) {
         parts = malloc(g->blocks * size * item);
         if (!parts) return PyErr_NoMemory();
@@ -145,7 +164,7 @@ static PyObject *gemm_run(Gemm *g, Py_ssize_t batch) {
             }
         }
     }
-    if (parts && g->bias) gemm_bias_rows(g, c, g->ldc, 0, m);
+    if (parts && (g->bias || g->mask)) gemm_bias_rows(g, c, g->ldc, 0, m);
     Py_END_ALLOW_THREADS
     free(parts);
     Py_RETURN_NONE;
@@ -217,14 +236,19 @@ static Py_ssize_t reach(int nd, const Py_ssize_t *size, const Py_ssize_t *stride
  * stride_c), ...)) with strides in elements of the C-contiguous buffers a, b, c; every
  * element reached is checked to lie inside its buffer, and the leading dimensions to be
  * what BLAS accepts. A bias (n elements) is added to every row of C, then relu when
- * `relu`, block by block right after its product. */
+ * `relu`; or C is multiplied by (mask > 0), a mask of c's size and layout; block by block
+ * right after its product. */
 static PyObject *gemm_nd(PyObject *self, PyObject *args) {
-    PyObject *ao, *bo, *co, *batch, *biaso = Py_None;
+    PyObject *ao, *bo, *co, *batch, *biaso = Py_None, *masko = Py_None;
     Gemm g = {.nb = 0};
-    if (!PyArg_ParseTuple(args, "OOO(ppnnnnnnO!)|Op", &ao, &bo, &co, &g.ta, &g.tb, &g.m,
+    if (!PyArg_ParseTuple(args, "OOO(ppnnnnnnO!)|OpO", &ao, &bo, &co, &g.ta, &g.tb, &g.m,
                           &g.n, &g.k, &g.lda, &g.ldb, &g.ldc, &PyTuple_Type, &batch, &biaso,
-                          &g.relu))
+                          &g.relu, &masko))
         return NULL;
+    if (biaso != Py_None && masko != Py_None) {
+        PyErr_SetString(PyExc_ValueError, "_conv.gemm_nd: a bias or a mask, not both.");
+        return NULL;
+    }
     if (!blas_ready("gemm_nd")) return NULL;
     Py_ssize_t nb = PyTuple_GET_SIZE(batch), total = 1;
     if (nb > GEMM_MAX_BATCH) {
@@ -252,6 +276,14 @@ static PyObject *gemm_nd(PyObject *self, PyObject *args) {
         Py_buffer *bias = take(&bs, biaso, 0, -1, "gemm_nd", "bias");
         if (!bias || check_len(bias, g.n, "gemm_nd", "bias")) { release(&bs); return NULL; }
         g.bias = bias->buf;
+    }
+    if (masko != Py_None) {
+        Py_buffer *mask = take(&bs, masko, 0, -1, "gemm_nd", "mask");
+        if (!mask || check_len(mask, c->len / c->itemsize, "gemm_nd", "mask")) {
+            release(&bs);
+            return NULL;
+        }
+        g.mask = mask->buf;
     }
     g.f64 = bs.dtype == 8;
     Py_ssize_t ra = reach(g.nb, g.bsize, g.bsa), rb = reach(g.nb, g.bsize, g.bsb);

@@ -239,9 +239,34 @@ def einsum_bias(a, b, bias, equation, relu=False):
     return np.maximum(y, y.dtype.type(0), out=y) if relu else y
 
 
+def einsum_relu_grad(a, b, y, equation):
+    """relu_grad(einsum(a, b), y) = einsum(a, b) * (y > 0), y of the output's shape: the
+    rewrite of a product whose result is a relu's gradient (prims/fusion.py); on the
+    loops' threads the mask is applied to each block right after its product."""
+    if (_POOL_GEMM and _C is not None and a.dtype == b.dtype == y.dtype
+            and a.dtype.char in "fd" and a.flags.c_contiguous and b.flags.c_contiguous
+            and y.flags.c_contiguous and a.size * b.size > 4096):
+        key = (equation, a.shape, b.shape)
+        plan = _GEMMS.get(key, False)
+        if plan is False:
+            plan = _GEMMS[key] = _gemm_geometry(equation, a.shape, b.shape)
+        if plan is not None and plan[1] == y.shape:
+            geometry, out_shape, swap = plan
+            out = np.empty(out_shape, a.dtype)
+            args = (b, a) if swap else (a, b)
+            _C.gemm_nd(*args, out, geometry, None, False, y)
+            return out
+    g = einsum(a, b, equation=equation)
+    if g.shape != y.shape:  # the rewrite took a sum_to_like for an identity
+        raise ValueError(f"einsum_relu_grad: the product's shape {g.shape} differs from "
+                         f"y's {y.shape}; the rewrite should not have applied.")
+    return g * (y > 0).astype(g.dtype)
+
+
 # The form the graph executor may emit in place of a call (shapes are checked at trace
 # time there, so the rank check above is not needed).
 matmul.inline = lambda transpose_a=False, transpose_b=False: (
     None if transpose_a or transpose_b else "np.matmul({0}, {1})")
 
-KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias}
+KERNELS = {"matmul": matmul, "einsum": einsum, "einsum_bias": einsum_bias,
+           "einsum_relu_grad": einsum_relu_grad}
