@@ -376,13 +376,15 @@ def einsum(draw, case):
 @st.composite
 def einsum_bias(draw, case):
     """einsum_bias: a size of 0 to 3 for each label; the bias has the output's last axes
-    (as many as the case's bias has)."""
+    (as many as the case's bias has), the residual addend the output's shape."""
     lhs, out = case.params["equation"].split("->")
     terms = lhs.split(",")
     sizes = {c: draw(st.integers(0, 3)) for c in sorted(set("".join(terms)))}
     k = np.asarray(case.args[2]).ndim
     shapes = [tuple(sizes[c] for c in t) for t in terms] + [
         tuple(sizes[c] for c in out[len(out) - k:])]
+    if case.params["residual"]:
+        shapes.append(tuple(sizes[c] for c in out))
     return _fill(draw, case, shapes), dict(case.params)
 
 

@@ -200,7 +200,7 @@ def _transformer_ffn():
     L = keras.layers
     ids = keras.Input((6, 8))
     h = L.Dense(16, activation="relu")(ids)
-    h = L.Dense(8)(h)
+    h = L.Add()([L.Dense(8)(h), ids])  # a residual add after the bias add
     h = L.EinsumDense("abc,cde->abde", output_shape=(6, 2, 4), bias_axes="de")(h)
     out = L.Dense(3)(L.Flatten()(h))
     m = keras.Model(ids, out)
@@ -220,6 +220,7 @@ def test_einsum_then_bias_add_fuses_and_trains_the_same():
     steps = plan_prims(f, tf.constant(x))
     assert steps.count("einsum_bias") == 3 and "einsum" not in steps
     assert "bias_relu" not in steps and "relu" not in steps
+    assert steps.count("add") == 1  # the last Dense's (a 2-D matmul); the residual is fused
 
     def grads(x):
         with tf.GradientTape() as tape:

@@ -69,7 +69,8 @@ def test_einsum_products_on_the_pool_match_numpy(eq, sa, sb, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("eq,sa,sb", [EINSUMS[0], EINSUMS[2], EINSUMS[5], EINSUMS[6]])
 def test_einsum_epilogues_match_the_separate_ops(eq, sa, sb, dtype):
-    """einsum_bias (+ relu) and einsum_relu_grad on the pool equal the ops they fuse
+    """einsum_bias (+ residual, + relu) and einsum_relu_grad on the pool equal the ops they
+    fuse
     (exactly: the same rounding), through transposed outputs and split reductions."""
     a = R.standard_normal(sa).astype(dtype)
     b = R.standard_normal(sb).astype(dtype)
@@ -78,9 +79,13 @@ def test_einsum_epilogues_match_the_separate_ops(eq, sa, sb, dtype):
     y[..., 0] = np.nan  # nan is not > 0: masked
     np.testing.assert_array_equal(linalg.einsum_relu_grad(a, b, y, eq), g * (y > 0))
     bias = R.standard_normal(g.shape[-1:]).astype(dtype)
-    np.testing.assert_array_equal(linalg.einsum_bias(a, b, bias, eq), g + bias)
-    np.testing.assert_array_equal(linalg.einsum_bias(a, b, bias, eq, relu=True),
+    np.testing.assert_array_equal(linalg.einsum_bias(a, b, bias, equation=eq), g + bias)
+    np.testing.assert_array_equal(linalg.einsum_bias(a, b, bias, equation=eq, relu=True),
                                   np.maximum(g + bias, 0))
+    z = R.standard_normal(g.shape).astype(dtype)
+    np.testing.assert_array_equal(
+        linalg.einsum_bias(a, b, bias, z, equation=eq, relu=True, residual=True),
+        np.maximum(g + bias + z, 0))
 
 
 def test_einsum_geometry_declines_what_blas_cannot_take():

@@ -20,6 +20,7 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
 from ..core.shape import TensorSpec
 from ..core.tensor import TensorOps
+from ..prims import fusion_einsum  # noqa: F401 - registers the executor's fused products
 from ..prims.convert import pair
 from ..prims.linalg import _LETTERS, einsum, einsum_p, matmul  # noqa: F401 - re-exported
 

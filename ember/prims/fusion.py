@@ -14,12 +14,7 @@
   `batch_norm_relu_train_grad(dy, r, x, mean, var, [gamma])`: a training BatchNorm and the
   relu after it, one pass each way (the relu's gradient applied inside the BatchNorm
   gradient's passes; r is the relu's output).
-- `einsum_bias(a, b, bias; equation, relu)` = einsum(a, b) + bias (then relu), the bias
-  over the output's last axes: a dense or EinsumDense layer's product and bias add (and
-  relu), the bias added to each block of the product while it is in cache.
-- `einsum_relu_grad(a, b, y; equation)` = relu_grad(einsum(a, b), y): a product whose
-  result is a relu's gradient (a feed-forward layer's backward pass), the mask applied to
-  each block of the product.
+- (the products' fusions, einsum_bias and einsum_relu_grad, are in prims/fusion_einsum.py)
 - `conv2d_keep_cols(x, w) -> (y, cols)` and `conv2d_backprop_filter_cols(cols, x, dy, w)`:
   a convolution whose filter gradient is in the same plan keeps its im2col rows for it
   (the filter gradient is `cols^T @ dy`), instead of copying every window again. The rows
@@ -63,7 +58,6 @@ from .batch_norm import (_batch_norm_train_grad_rule, _batch_norm_train_grad_vjp
 from .index import pad_p
 from .math import add, equal, greater, multiply, select_p
 from .index import basic_getitem
-from .linalg import _einsum_rule, _einsum_vjp
 from .nn import relu_grad_p
 from .reduce import reduce_sum
 
@@ -288,96 +282,6 @@ def _is_bias(x: Any, b: Any) -> bool:
             and sx.dtype == sb.dtype and sx.dtype.name in FLOAT_NAMES)
 
 
-def _einsum_bias_rule(a: TensorSpec, b: TensorSpec, bias: TensorSpec, equation: str,
-                      relu: bool) -> TensorSpec:
-    y = _einsum_rule(a, b, equation=equation)
-    k = bias.shape.rank
-    if k is None or y.shape.rank is None or k > y.shape.rank or not bias.shape.is_compatible_with(
-            tuple(y.shape)[y.shape.rank - k:]):
-        raise rules.ShapeError(f"einsum_bias: the bias must have the shape of the output's "
-                               f"last axes; got {rules.describe(a, b, bias)} for "
-                               f"{equation!r} (output {y.shape}).")
-    return y
-
-
-def _einsum_bias_vjp(g: Any, ins: tuple, out: Any, equation: str, relu: bool) -> tuple:
-    gy = bind(relu_grad_p, g, out) if relu else g
-    da, db = _einsum_vjp(gy, ins[:2], None, equation)
-    lead = gy.shape.rank - ins[2].shape.rank
-    return da, db, reduce_sum(gy, axis=tuple(range(lead))) if lead else gy
-
-
-einsum_bias_p = primitive("einsum_bias", _einsum_bias_rule, allowed=NP_FLOATS,
-                          same_dtype=True, check="rule")
-defvjp(einsum_bias_p, _einsum_bias_vjp)
-
-
-def _einsum_relu_grad_rule(a: TensorSpec, b: TensorSpec, y: TensorSpec,
-                           equation: str) -> TensorSpec:
-    g = _einsum_rule(a, b, equation=equation)
-    if not y.shape.is_compatible_with(g.shape):
-        raise rules.ShapeError(f"einsum_relu_grad: y must have the product's shape {g.shape}; "
-                               f"got {rules.describe(a, b, y)} for {equation!r}.")
-    return g
-
-
-def _einsum_relu_grad_vjp(c: Any, ins: tuple, out: Any, equation: str) -> tuple:
-    a, b, y = ins
-    da, db = _einsum_vjp(bind(relu_grad_p, c, y), (a, b), None, equation)
-    return da, db, None
-
-
-einsum_relu_grad_p = primitive("einsum_relu_grad", _einsum_relu_grad_rule,
-                               allowed=NP_FLOATS, same_dtype=True, check="rule")
-defvjp(einsum_relu_grad_p, _einsum_relu_grad_vjp)
-
-
-def _is_einsum_bias(y: Any, bias: Any, uses: Uses, reader: Eqn) -> Eqn | None:
-    """The two-operand einsum that gives y, when y is read by `reader` alone and bias
-    (a float of y's dtype) has the shape of y's last axes; else None."""
-    src = uses.source(y, "einsum")
-    if src is None or len(src.ins) != 2 or not uses.only(y, reader):
-        return None
-    sy, sb = y.spec, bias.spec
-    k = sb.shape.rank
-    if (sy.shape.rank is None or k is None or not 1 <= k < sy.shape.rank
-            or sy.dtype != sb.dtype or sy.dtype.name not in FLOAT_NAMES
-            or None in tuple(sb.shape) or tuple(sy.shape)[sy.shape.rank - k:] != tuple(sb.shape)
-            or "..." in src.params["equation"]):
-        return None
-    return src
-
-
-@register("add")
-def _fuse_einsum_bias(e: Eqn, uses: Uses) -> Eqn | None:
-    """add(einsum(a, b), bias) (either order) -> einsum_bias(a, b, bias)."""
-    for y, bias in (e.ins, e.ins[::-1]):
-        src = _is_einsum_bias(y, bias, uses, e) if isinstance(y, Tracer) else None
-        if src is not None:
-            return Eqn(einsum_bias_p, [*src.ins, bias],
-                       {"equation": src.params["equation"], "relu": False}, e.outs, e.label)
-    return None
-
-
-@register("bias_relu")
-def _fuse_einsum_bias_relu(e: Eqn, uses: Uses) -> Eqn | None:
-    """bias_relu(einsum(a, b), bias) -> einsum_bias(a, b, bias, relu=True)."""
-    src = _is_einsum_bias(e.ins[0], e.ins[1], uses, e)
-    if src is None:
-        return None
-    return Eqn(einsum_bias_p, [*src.ins, e.ins[1]],
-               {"equation": src.params["equation"], "relu": True}, e.outs, e.label)
-
-
-@register("relu")
-def _fuse_einsum_bias_then_relu(e: Eqn, uses: Uses) -> Eqn | None:
-    """relu(einsum_bias(a, b, bias)) -> einsum_bias(a, b, bias, relu=True)."""
-    src = uses.source(e.ins[0], "einsum_bias")
-    if src is None or src.params["relu"] or not uses.only(e.ins[0], e):
-        return None
-    return Eqn(einsum_bias_p, list(src.ins), dict(src.params, relu=True), e.outs, e.label)
-
-
 @register("relu")
 def _fuse_bias_relu(e: Eqn, uses: Uses) -> Eqn | None:
     """relu(add(x, b)) -> bias_relu(x, b), b a bias along x's last axis."""
@@ -391,31 +295,6 @@ def _fuse_bias_relu(e: Eqn, uses: Uses) -> Eqn | None:
             return None
         x, b = b, x  # b + x: the same sum (addition commutes exactly)
     return Eqn(bias_relu_p, [x, b], {}, e.outs, e.label)
-
-
-@register("relu_grad")
-def _fuse_einsum_relu_grad(e: Eqn, uses: Uses) -> Eqn | None:
-    """relu_grad(einsum(a, b), y) -> einsum_relu_grad(a, b, y), also through a
-    `sum_to_like(., like)` the backward walk may put between them (an identity: like is y,
-    or has the product's static shape)."""
-    g, y = e.ins
-    reader = e
-    summed = uses.source(g, "sum_to_like")
-    if summed is not None:
-        inner, like = summed.ins
-        if not uses.only(g, e) or not (like is y or (
-                None not in tuple(inner.spec.shape)
-                and tuple(inner.spec.shape) == tuple(like.spec.shape))):
-            return None
-        reader, g = summed, inner
-    src = uses.source(g, "einsum")
-    if (src is None or len(src.ins) != 2 or not uses.only(g, reader)
-            or "..." in src.params["equation"] or g.spec.dtype != y.spec.dtype
-            or g.spec.dtype.name not in FLOAT_NAMES
-            or not g.spec.shape.is_compatible_with(y.spec.shape)):
-        return None
-    return Eqn(einsum_relu_grad_p, [*src.ins, y], {"equation": src.params["equation"]},
-               e.outs, e.label)
 
 
 @register("relu_grad")

@@ -1,6 +1,6 @@
 """Specs of the linear-algebra primitives (ember/prims/linalg.py): matmul and einsum, and
-einsum_bias (prims/fusion.py: the executor's rewrite of an einsum and the bias add after
-it).
+einsum_bias and einsum_relu_grad (prims/fusion_einsum.py: the executor's rewrites of an
+einsum and the elementwise work after it).
 
 The references never call np.matmul or np.einsum: matmul is a broadcast product summed
 over the inner axis, einsum a loop over every assignment of its labels.
@@ -75,15 +75,19 @@ def _einsum_case(equation, *args, ref=_loop_einsum):
                 shapes=None if ref is _mid_ellipsis else "einsum")
 
 
-def _einsum_bias_ref(a, b, bias, equation, relu):
-    """The loop einsum plus the bias over the output's last axes, then relu (nan kept)."""
+def _einsum_bias_ref(a, b, bias, *z, equation, relu, residual):
+    """The loop einsum plus the bias over the output's last axes [plus z], then relu (nan
+    kept)."""
     y = _loop_einsum(a, b, equation=equation) + bias
+    if residual:
+        y = y + z[0]
     return np.where((y > 0) | np.isnan(y), y, 0).astype(y.dtype) if relu else y
 
 
-def _einsum_bias_case(equation, a, b, bias, relu):
+def _einsum_bias_case(equation, a, b, bias, relu, *z):
     tol = 1e-5 if a.dtype == np.float32 else 1e-12
-    return Case((a, b, bias), _einsum_bias_ref, {"equation": equation, "relu": relu},
+    return Case((a, b, bias, *z), _einsum_bias_ref,
+                {"equation": equation, "relu": relu, "residual": bool(z)},
                 rtol=tol, atol=tol, shapes="einsum_bias")
 
 
@@ -154,7 +158,11 @@ SPECS = {
         _einsum_bias_case("abc,cde->abde", _f64(2, 3, 4), _f64(4, 2, 3), _f64(2, 3), True),
         _einsum_bias_case("abc,cd->abd", _f32(2, 3, 4), _f32(4, 5), _f32(5), True),
         _einsum_bias_case("abcd,cde->abe", _f64(2, 3, 2, 2), _f64(2, 2, 4), _f64(4), False),
-        _einsum_bias_case("ab,cb->ac", _f64(0, 3), _f64(4, 3), _f64(4), True)],
+        _einsum_bias_case("ab,cb->ac", _f64(0, 3), _f64(4, 3), _f64(4), True),
+        _einsum_bias_case("abc,cd->abd", _f64(2, 3, 4), _f64(4, 5), _f64(5), False,
+                          _f64(2, 3, 5)),
+        _einsum_bias_case("abc,cde->abde", _f32(2, 3, 4), _f32(4, 2, 3), _f32(2, 3), True,
+                          _f32(2, 3, 2, 3))],
     "einsum_relu_grad": [
         _einsum_relu_grad_case("abe,ce->abc", _f64(2, 3, 4), _f64(5, 4), _f64(2, 3, 5)),
         _einsum_relu_grad_case("abc,cde->abde", _f32(2, 3, 4), _f32(4, 2, 3),

@@ -26,8 +26,10 @@ def einsum(*operands, equation):
     return jnp.einsum(equation, *operands)
 
 
-def einsum_bias(a, b, bias, equation, relu=False):
+def einsum_bias(a, b, bias, *z, equation, relu=False, residual=False):
     y = jnp.einsum(equation, a, b) + bias
+    if z:
+        y = y + z[0]
     return jnp.maximum(y, jnp.zeros((), y.dtype)) if relu else y
 
 

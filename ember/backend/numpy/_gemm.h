@@ -38,47 +38,37 @@ typedef struct {
     const char *bias;         /* NULL, or n elements added to each row of C (then relu) */
     int relu;
     const char *mask;         /* NULL, or an array laid out as C: C *= (mask > 0) */
+    const char *addend;       /* NULL, or an array laid out as C added to it (after bias) */
     const char *c0;           /* C itself (g->c is the parts while split_k runs) */
 } Gemm;
 
+#define EPILOGUE(T)                                                                        \
+    for (Py_ssize_t r = r0; r < r1; r++) {                                                 \
+        T *row = (T *)c + r * ldc;                                                         \
+        const T *b = (const T *)g->bias;                                                   \
+        const T *z = g->addend ? (const T *)(g->addend + at) + r * ldc : NULL;             \
+        const T *mr = g->mask ? (const T *)(g->mask + at) + r * ldc : NULL;                \
+        if (b) for (Py_ssize_t j = 0; j < n; j++) row[j] += b[j];                          \
+        if (z) for (Py_ssize_t j = 0; j < n; j++) row[j] += z[j];                          \
+        if (g->relu)                                                                       \
+            for (Py_ssize_t j = 0; j < n; j++)                                             \
+                row[j] = (row[j] > 0 || row[j] != row[j]) ? row[j] : 0;                    \
+        if (mr) for (Py_ssize_t j = 0; j < n; j++) row[j] = row[j] * (T)(mr[j] > 0);       \
+    }
+
 /* The epilogue, while the block is still in cache: rows [r0, r1) of c (row stride ldc)
- * plus the bias, then relu (np.maximum(v, 0): v when v > 0 or nan, else 0); or times
- * (mask > 0), relu's gradient (g * (y > 0), as relu_grad). The same rounding as the
- * separate ops (no contraction into the product). */
+ * plus the bias, plus the addend (an array laid out as C: a residual), then relu
+ * (np.maximum(v, 0): v when v > 0 or nan, else 0), then times (mask > 0) (relu's
+ * gradient g * (y > 0), as relu_grad). Each in the order of the separate ops and with
+ * their rounding (no contraction into the product). The addend's and the mask's element
+ * is at C's own offset (`at` bytes from C's start). */
 static HOT void gemm_bias_rows(const Gemm *g, char *c, Py_ssize_t ldc, Py_ssize_t r0,
                                Py_ssize_t r1) {
-    Py_ssize_t n = g->n;
-    if (g->mask) {  /* relu's gradient: the mask's element at C's offset (same layout) */
-        const char *m = g->mask + (c - g->c0);
-        for (Py_ssize_t r = r0; r < r1; r++) {
-            if (g->f64) {
-                double *row = (double *)c + r * ldc;
-                const double *mr = (const double *)m + r * ldc;
-                for (Py_ssize_t j = 0; j < n; j++) row[j] = row[j] * (double)(mr[j] > 0);
-            } else {
-                float *row = (float *)c + r * ldc;
-                const float *mr = (const float *)m + r * ldc;
-                for (Py_ssize_t j = 0; j < n; j++) row[j] = row[j] * (float)(mr[j] > 0);
-            }
-        }
-        return;
-    }
-    for (Py_ssize_t r = r0; r < r1; r++) {
-        if (g->f64) {
-            double *row = (double *)c + r * ldc;
-            const double *b = (const double *)g->bias;
-            for (Py_ssize_t j = 0; j < n; j++) row[j] += b[j];
-            if (g->relu)
-                for (Py_ssize_t j = 0; j < n; j++)
-                    row[j] = (row[j] > 0 || row[j] != row[j]) ? row[j] : 0;
-        } else {
-            float *row = (float *)c + r * ldc;
-            const float *b = (const float *)g->bias;
-            for (Py_ssize_t j = 0; j < n; j++) row[j] += b[j];
-            if (g->relu)
-                for (Py_ssize_t j = 0; j < n; j++)
-                    row[j] = (row[j] > 0 || row[j] != row[j]) ? row[j] : 0;
-        }
+    Py_ssize_t n = g->n, at = c - g->c0;
+    if (g->f64) {
+        EPILOGUE(double)
+    } else {
+        EPILOGUE(float)
     }
 }
 
@@ -117,7 +107,8 @@ static void gemm_range(const void *p, Py_ssize_t i0, Py_ssize_t i1) {
             if (lo >= hi) continue;
             char *c = g->c + (co + lo * g->ldc) * item;
             gemm_call(g, hi - lo, g->n, g->k, ao + lo * (g->ta ? 1 : g->lda), bo, c, g->ldc);
-            if (g->bias || g->mask) gemm_bias_rows(g, c, g->ldc, 0, hi - lo);
+            if (g->bias || g->mask || g->addend || g->relu)
+                gemm_bias_rows(g, c, g->ldc, 0, hi - lo);
         }
     }
     blas_set_local(before);
@@ -164,7 +155,7 @@ static PyObject *gemm_run(Gemm *g, Py_ssize_t batch) {
             }
         }
     }
-    if (parts && (g->bias || g->mask)) gemm_bias_rows(g, c, g->ldc, 0, m);
+    if (parts && (g->bias || g->mask || g->addend || g->relu)) gemm_bias_rows(g, c, g->ldc, 0, m);
     Py_END_ALLOW_THREADS
     free(parts);
     Py_RETURN_NONE;
@@ -231,24 +222,22 @@ static Py_ssize_t reach(int nd, const Py_ssize_t *size, const Py_ssize_t *stride
     return r;
 }
 
-/* gemm_nd(a, b, c, geometry[, bias, relu]): the batched product on any row-major-BLAS
+/* gemm_nd(a, b, c, geometry[, bias, relu, mask, addend]): the batched product on any
+ * row-major-BLAS
  * strides. geometry = (ta, tb, m, n, k, lda, ldb, ldc, ((size, stride_a, stride_b,
  * stride_c), ...)) with strides in elements of the C-contiguous buffers a, b, c; every
  * element reached is checked to lie inside its buffer, and the leading dimensions to be
- * what BLAS accepts. A bias (n elements) is added to every row of C, then relu when
- * `relu`; or C is multiplied by (mask > 0), a mask of c's size and layout; block by block
- * right after its product. */
+ * what BLAS accepts. The epilogue (gemm_bias_rows), block by block right after its
+ * product: a bias (n elements) added to every row of C, an addend of c's size and layout
+ * added, relu when `relu`, times (mask > 0) for a mask of c's size and layout. A bias
+ * needs C's rows to be the output's rows (the caller's geometry, not transposed). */
 static PyObject *gemm_nd(PyObject *self, PyObject *args) {
-    PyObject *ao, *bo, *co, *batch, *biaso = Py_None, *masko = Py_None;
+    PyObject *ao, *bo, *co, *batch, *biaso = Py_None, *masko = Py_None, *addo = Py_None;
     Gemm g = {.nb = 0};
-    if (!PyArg_ParseTuple(args, "OOO(ppnnnnnnO!)|OpO", &ao, &bo, &co, &g.ta, &g.tb, &g.m,
+    if (!PyArg_ParseTuple(args, "OOO(ppnnnnnnO!)|OpOO", &ao, &bo, &co, &g.ta, &g.tb, &g.m,
                           &g.n, &g.k, &g.lda, &g.ldb, &g.ldc, &PyTuple_Type, &batch, &biaso,
-                          &g.relu, &masko))
+                          &g.relu, &masko, &addo))
         return NULL;
-    if (biaso != Py_None && masko != Py_None) {
-        PyErr_SetString(PyExc_ValueError, "_conv.gemm_nd: a bias or a mask, not both.");
-        return NULL;
-    }
     if (!blas_ready("gemm_nd")) return NULL;
     Py_ssize_t nb = PyTuple_GET_SIZE(batch), total = 1;
     if (nb > GEMM_MAX_BATCH) {
@@ -284,6 +273,14 @@ static PyObject *gemm_nd(PyObject *self, PyObject *args) {
             return NULL;
         }
         g.mask = mask->buf;
+    }
+    if (addo != Py_None) {
+        Py_buffer *z = take(&bs, addo, 0, -1, "gemm_nd", "addend");
+        if (!z || check_len(z, c->len / c->itemsize, "gemm_nd", "addend")) {
+            release(&bs);
+            return NULL;
+        }
+        g.addend = z->buf;
     }
     g.f64 = bs.dtype == 8;
     Py_ssize_t ra = reach(g.nb, g.bsize, g.bsa), rb = reach(g.nb, g.bsize, g.bsb);

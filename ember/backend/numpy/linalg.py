@@ -214,14 +214,16 @@ def einsum(*operands, equation):
     return np.asarray(np.einsum(equation, *operands, optimize=optimize))
 
 
-def einsum_bias(a, b, bias, equation, relu=False):
-    """einsum(a, b) + bias (bias over the output's last axes), then relu when `relu`: the
-    rewrite of a dense layer's product and bias add (prims/fusion.py). On the loops'
-    threads the bias is added to each block of rows right after its product, while it is
-    in cache; the same values as the two (three) ops."""
+def einsum_bias(a, b, bias, *z, equation, relu=False, residual=False):
+    """einsum(a, b) + bias (over the output's last axes) [+ z, an addend of the output's
+    shape], then relu when `relu`: the rewrite of a dense layer's product, bias add,
+    residual add and relu (prims/fusion_einsum.py). On the loops' threads these are done
+    to each block of rows right after its product, while it is in cache; the same values
+    as the separate ops."""
     if (_POOL_GEMM and _C is not None and a.dtype == b.dtype == bias.dtype
             and a.dtype.char in "fd" and a.flags.c_contiguous and b.flags.c_contiguous
-            and bias.size > 0 and a.size * b.size > 4096):
+            and bias.size > 0 and a.size * b.size > 4096
+            and all(t.dtype == a.dtype and t.flags.c_contiguous for t in z)):
         key = (equation, a.shape, b.shape)
         plan = _GEMMS.get(key, False)
         if plan is False:
@@ -230,19 +232,23 @@ def einsum_bias(a, b, bias, equation, relu=False):
         # output's last axes, n elements (then exactly the axes of C's columns)
         geometry, out_shape, swap = plan or ((), (), True)
         if not swap and geometry[3] == bias.size and (
-                out_shape[len(out_shape) - bias.ndim:] == bias.shape):
+                out_shape[len(out_shape) - bias.ndim:] == bias.shape) and all(
+                t.shape == out_shape for t in z):
             y = np.empty(out_shape, a.dtype)
-            _C.gemm_nd(a, b, y, geometry, np.ascontiguousarray(bias), bool(relu))
+            _C.gemm_nd(a, b, y, geometry, np.ascontiguousarray(bias), bool(relu), None,
+                       z[0] if z else None)
             return y
     y = einsum(a, b, equation=equation)
     y = y + bias
+    if z:
+        y = y + z[0]
     return np.maximum(y, y.dtype.type(0), out=y) if relu else y
 
 
 def einsum_relu_grad(a, b, y, equation):
     """relu_grad(einsum(a, b), y) = einsum(a, b) * (y > 0), y of the output's shape: the
-    rewrite of a product whose result is a relu's gradient (prims/fusion.py); on the
-    loops' threads the mask is applied to each block right after its product."""
+    rewrite of a product whose result is a relu's gradient (prims/fusion_einsum.py); on
+    the loops' threads the mask is applied to each block right after its product."""
     if (_POOL_GEMM and _C is not None and a.dtype == b.dtype == y.dtype
             and a.dtype.char in "fd" and a.flags.c_contiguous and b.flags.c_contiguous
             and y.flags.c_contiguous and a.size * b.size > 4096):
