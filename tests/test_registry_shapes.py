@@ -37,7 +37,7 @@ from ember.core.registry import PRIMITIVES, bind
 from ember.core.shape import TensorSpec
 from ember.core.tensor import wrap
 from tests.helpers import redraw_like
-from tests.op_specs import all_specs
+from tests.op_specs import all_shape_skips, all_specs
 
 SPECS = all_specs()
 EXAMPLES = int(os.environ.get("EMBER_SHAPES_EXAMPLES", "10"))  # more for a deeper search
@@ -83,6 +83,8 @@ SKIPPED = {
         "vectors along x's last axis that no strategy draws together",
         ("batch_norm_train_grad", "batch_norm_relu_train_grad")),
 }
+
+SKIPPED.update(all_shape_skips())  # the theme modules' own (tests/op_specs: SHAPE_SKIPS)
 
 # Cases that find a bug in ember, marked xfail(strict=True): (name, index in SPECS[name])
 # -> the minimal reproduction. None today (10 examples per case; 300 found none either).

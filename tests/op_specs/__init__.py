@@ -66,7 +66,8 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", "batch_norm",
-          "random", "clip", "convert", "extra", "conv", "depthwise", "strings", "text", "ragged")
+          "random", "clip", "convert", "extra", "conv", "depthwise", "strings", "text", "ragged",
+          "special", "linalg_decomp", "signal", "nn_more", "top_more")
 
 
 def all_specs() -> dict:
@@ -82,6 +83,23 @@ def all_specs() -> dict:
             assert name not in specs, f"spec for {name!r} defined twice"
             specs[name] = cases
     return specs
+
+
+def all_shape_skips() -> dict:
+    """The `SHAPE_SKIPS` of every theme module that has one ({reason: (primitive names)}):
+    primitives whose cases can't draw new shapes with tests/test_registry_shapes.py's
+    strategies, with the reason (merged into its SKIPPED table)."""
+    skips: dict = {}
+    for theme in THEMES:
+        try:
+            mod = importlib.import_module(f"tests.op_specs.{theme}_specs")
+        except ModuleNotFoundError as e:
+            if e.name != f"tests.op_specs.{theme}_specs":
+                raise
+            continue
+        for reason, names in getattr(mod, "SHAPE_SKIPS", {}).items():
+            skips[f"{theme}: {reason}"] = (reason, tuple(names))
+    return skips
 
 
 def varying(cases: list, **fields: Any) -> list:

@@ -21,4 +21,6 @@ from ..tables import merge_themes
 jax.config.update("jax_enable_x64", True)
 
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
-                                        "nn", "batch_norm", "random", "extra", "conv", "depthwise"))
+                                        "nn", "batch_norm", "random", "extra", "conv", "depthwise",
+                                        "special", "linalg_decomp", "signal", "nn_more",
+                                        "top_more"))

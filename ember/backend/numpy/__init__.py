@@ -8,4 +8,5 @@ from . import allocator  # noqa: F401  (tunes glibc's malloc for array work; see
 KERNELS: dict = merge_themes(__name__, ("math", "array", "index", "gather", "sort", "linalg",
                                         "nn", "batch_norm", "random", "extra", "conv",
                                         "conv_fused", "depthwise", "strings", "records", "text",
-                                        "ragged"))
+                                        "ragged", "special", "linalg_decomp", "signal",
+                                        "nn_more", "top_more"))
