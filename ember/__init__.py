@@ -57,6 +57,7 @@ from .ragged import RaggedTensor, RaggedTensorSpec  # noqa: E402
 # tf.reduce_sum / mean / max / min take RaggedTensors too (dense ones: the same ops)
 from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  # noqa: E402
 from . import sparse  # noqa: E402 - tf.sparse (issue 16)
+from . import signal  # noqa: E402 - tf.signal (issue 18)
 from .sparse import SparseTensor  # noqa: E402,F401
 
 __version__ = "0.1.0"
