@@ -141,12 +141,71 @@ def test_cast_as_tf():
     (lambda z: z < z, "less"), (lambda z: tf.nn.relu(z), "relu"),
     (lambda z: tf.reduce_max(z), "reduce_max"), (lambda z: tf.maximum(z, z), "maximum"),
     (lambda z: tf.math.floor(z), "floor"), (lambda z: tf.sort(z), "sort"),
-    (lambda z: tf.sigmoid(z), "sigmoid"), (lambda z: tf.math.sign(z), "sign"),
+    # NOTE: not sigmoid and sign: TF 2.21 computes both for complex inputs (see
+    # test_tf_complex_ops_not_yet_in_ember below)
 ])
 def test_ordering_ops_reject_complex(fn, op):
     with pytest.raises(DTypeError, match=f"^{op}: unsupported dtype complex128") as info:
         fn(tf.constant([1 + 1j, 2 - 1j]))
     assert "no order" in str(info.value)
+
+
+def test_real_imag_conj_angle_of_real_inputs_as_tf():
+    x = tf.constant([-1.5, 2.0])
+    assert tf.math.real(x).numpy().tolist() == [-1.5, 2.0]
+    assert tf.math.imag(x).numpy().tolist() == [0.0, 0.0] and tf.math.imag(x).dtype == tf.float32
+    assert tf.math.conj(x).numpy().tolist() == [-1.5, 2.0]
+    assert tf.math.conj(tf.constant([-1, 2])).dtype == tf.int32
+    np.testing.assert_allclose(tf.math.angle(x).numpy(), [np.pi, 0.0], rtol=1e-6)
+    assert tf.abs(tf.constant([3 + 4j], tf.complex64)).dtype == tf.float32  # TF's ComplexAbs
+
+
+def test_tf_complex_rejects_mismatched_or_integer_parts():
+    # TF: TypeError "The `real` and `imag` components have incorrect types"
+    with pytest.raises(TypeError, match="complex"):
+        tf.complex(tf.constant([1.0]), tf.constant([1.0], tf.float64))
+    with pytest.raises(TypeError, match="complex"):
+        tf.complex(tf.constant([1]), tf.constant([1]))
+    z = tf.complex(tf.constant([1.0, 2.0]), tf.constant(3.0))  # broadcasting, as TF
+    assert z.dtype == tf.complex64 and z.numpy().tolist() == [1 + 3j, 2 + 3j]
+
+
+def test_complex_ops_tf_also_rejects():
+    z = tf.constant([1 + 2j, 3 - 1j])
+    for fn in (tf.math.is_nan, tf.math.is_finite, tf.math.softplus, tf.math.round,
+               tf.nn.l2_loss, tf.math.reduce_logsumexp):
+        with pytest.raises(TypeError):
+            fn(z)
+
+
+_Z = np.array([1 + 2j, -0.5 + 0.25j, 3 - 1j])
+
+
+# What TF 2.21 computes for complex inputs and ember does not yet (each needs a change in a
+# file outside this test's area; see the issue-18 report). Values pinned from TF's
+# documented definitions.
+@pytest.mark.xfail(reason="complex support missing outside tf.signal (issue 18 report)",
+                   strict=False)
+@pytest.mark.parametrize("name", ["sign", "sigmoid", "squared_difference", "transpose_conj",
+                                  "norm", "l2_normalize", "linspace"])
+def test_tf_complex_ops_not_yet_in_ember(name):
+    z = tf.constant(_Z)
+    y = _Z[::-1].copy()
+    got, want = {
+        "sign": lambda: (tf.math.sign(z), _Z / np.abs(_Z)),
+        "sigmoid": lambda: (tf.sigmoid(z), 1 / (1 + np.exp(-_Z))),
+        # TF: (x - y) * conj(x - y), a complex |x - y|^2
+        "squared_difference": lambda: (tf.math.squared_difference(z, tf.constant(y)),
+                                       np.abs(_Z - y) ** 2 + 0j),
+        "transpose_conj": lambda: (tf.transpose(tf.reshape(z, [1, 3]), conjugate=True),
+                                   _Z.reshape(1, 3).conj().T),
+        "norm": lambda: (tf.norm(z), np.sqrt(np.sum(np.abs(_Z) ** 2)) + 0j),
+        "l2_normalize": lambda: (tf.math.l2_normalize(z), _Z / np.sqrt(np.sum(np.abs(_Z) ** 2))),
+        "linspace": lambda: (tf.linspace(tf.constant(0j), tf.constant(1 + 1j), 3),
+                             np.array([0, 0.5 + 0.5j, 1 + 1j])),
+    }[name]()
+    assert got.dtype == tf.complex128
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
 def test_in_a_traced_function():

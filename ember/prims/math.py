@@ -137,6 +137,31 @@ erf_p, erf = _unary("erf", NP_FLOATS, what="error function")
 _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
 defvjp(erf_p, lambda g, ins, out: (
     multiply(g, multiply(_TWO_OVER_SQRT_PI, exp(negative(multiply(ins[0], ins[0]))))),))
+erfc_p, erfc = _unary("erfc", NP_FLOATS, what="complementary error function 1 - erf(x)")
+defvjp(erfc_p, lambda g, ins, out: (
+    multiply(g, multiply(-_TWO_OVER_SQRT_PI, exp(negative(multiply(ins[0], ins[0]))))),))
+# -- inverse trigonometric and hyperbolic functions (TF's gradient formulas) ---------
+asin_p, asin = _unary("asin", NP_INEXACT, what="arcsine")
+defvjp(asin_p, holomorphic(lambda g, ins, out: (
+    multiply(g, rsqrt(subtract(1, multiply(ins[0], ins[0])))),)))
+acos_p, acos = _unary("acos", NP_INEXACT, what="arccosine")
+defvjp(acos_p, holomorphic(lambda g, ins, out: (
+    negative(multiply(g, rsqrt(subtract(1, multiply(ins[0], ins[0]))))),)))
+atan_p, atan = _unary("atan", NP_INEXACT, what="arctangent")
+defvjp(atan_p, holomorphic(lambda g, ins, out: (
+    truediv(g, add(multiply(ins[0], ins[0]), 1)),)))
+sinh_p, sinh = _unary("sinh", NP_INEXACT, what="hyperbolic sine")
+defvjp(sinh_p, holomorphic(lambda g, ins, out: (multiply(g, cosh(ins[0])),)))
+cosh_p, cosh = _unary("cosh", NP_INEXACT, what="hyperbolic cosine")
+defvjp(cosh_p, holomorphic(lambda g, ins, out: (multiply(g, sinh(ins[0])),)))
+asinh_p, asinh = _unary("asinh", NP_INEXACT, what="inverse hyperbolic sine")
+defvjp(asinh_p, holomorphic(lambda g, ins, out: (truediv(g, cosh(out)),)))
+acosh_p, acosh = _unary("acosh", NP_INEXACT, what="inverse hyperbolic cosine")
+defvjp(acosh_p, holomorphic(lambda g, ins, out: (truediv(g, sinh(out)),)))
+atanh_p, atanh = _unary("atanh", NP_INEXACT, what="inverse hyperbolic tangent")
+defvjp(atanh_p, holomorphic(lambda g, ins, out: (
+    truediv(g, subtract(1, multiply(ins[0], ins[0]))),)))
+rint_p, rint = _unary("rint", NP_FLOATS, what="rounding to the nearest integer, half to even")
 floor_p, floor = _unary("floor", NP_FLOATS)
 ceil_p, ceil = _unary("ceil", NP_FLOATS)
 round_p, round = _unary("round", NP_NUMERIC, what="rounding, half to even")  # noqa: A001
@@ -145,7 +170,7 @@ is_inf_p, is_inf = _unary("is_inf", NP_FLOATS, bool_)
 is_finite_p, is_finite = _unary("is_finite", NP_FLOATS, bool_)
 logical_not_p, logical_not = _unary("logical_not", NP_BOOL)
 bitwise_invert_p, _bitwise_invert = _unary("bitwise_invert", NP_INTS, public="bitwise.invert")
-no_gradient(floor_p, ceil_p, round_p, is_nan_p, is_inf_p, is_finite_p, logical_not_p,
+no_gradient(floor_p, ceil_p, round_p, rint_p, is_nan_p, is_inf_p, is_finite_p, logical_not_p,
             bitwise_invert_p)
 
 # -- binary --------------------------------------------------------------------
@@ -221,6 +246,19 @@ no_gradient(equal_p, not_equal_p, less_p, less_equal_p, greater_p, greater_equal
             logical_and_p, logical_or_p, logical_xor_p, bitwise_and_p, bitwise_or_p,
             bitwise_xor_p)
 mod = floormod
+atan2_p, _atan2 = _binary("atan2", NP_FLOATS, what="arctangent of y / x in (-pi, pi]")
+
+
+def _atan2_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    y, x = ins
+    share = truediv(g, add(multiply(x, x), multiply(y, y)))
+    return multiply(share, x), negative(multiply(share, y))
+
+
+defvjp(atan2_p, _atan2_vjp)
+nextafter_p, _nextafter = _binary("nextafter", NP_FLOATS & {float32._np, float64._np},
+                                 what="next representable value after x toward y")
+no_gradient(nextafter_p)
 
 
 def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001 - TF's name
@@ -443,3 +481,28 @@ def angle(input: Any, name: str | None = None) -> Any:
 
 def _check_real_numeric(op: str, x: Any) -> None:
     rules.check_dtype(op, TensorSpec(x.shape, x.dtype), NP_ARITH)
+
+
+def atan2(y: Any, x: Any, name: str | None = None) -> Any:
+    """The angle of (x, y) in (-pi, pi], elementwise with broadcasting, as `tf.math.atan2`.
+
+    Example:
+        >>> import ember as tf
+        >>> print(f"{float(tf.math.atan2(tf.constant(1.0), tf.constant(-1.0))):.6f}")
+        2.356194
+    """
+    y, x = pair(y, x)
+    return bind2(atan2_p, y, x)
+
+
+def nextafter(x1: Any, x2: Any, name: str | None = None) -> Any:
+    """The next representable float after x1 toward x2 (float32/float64), as
+    `tf.math.nextafter`.
+
+    Example:
+        >>> import ember as tf
+        >>> float(tf.math.nextafter(tf.constant(1.0, tf.float64), 2.0)) - 1.0
+        2.220446049250313e-16
+    """
+    x1, x2 = pair(x1, x2)
+    return bind2(nextafter_p, x1, x2)

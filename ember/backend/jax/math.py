@@ -138,7 +138,7 @@ def _fill_like(x, value):
 KERNELS.update({
     "abs": jnp.abs, "complex_abs": jnp.abs, "divide": jnp.true_divide,
     "rsqrt": jax.lax.rsqrt, "sigmoid": jax.nn.sigmoid,
-    "softplus": lambda x: jnp.logaddexp(0, x), "erf": jax.scipy.special.erf,
+    "softplus": lambda x: jnp.logaddexp(0, x), "erf": jax.scipy.special.erf, "erfc": jax.scipy.special.erfc,
     "round": jnp.round, "cast": _cast, "stop_gradient": _same, "identity": _same,
     "complex": _complex, "real": jnp.real, "imag": jnp.imag, "angle": jnp.angle,
     "floordiv": jnp.floor_divide, "floormod": _floormod, "pow": jnp.power,

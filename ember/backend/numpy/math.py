@@ -37,6 +37,13 @@ def _erf(x):
     return np.asarray(_ERF(x), dtype=np.float64).astype(x.dtype, copy=False)
 
 
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _erfc(x):
+    return np.asarray(_ERFC(x), dtype=np.float64).astype(x.dtype, copy=False)
+
+
 def _same(x):
     return x
 
@@ -196,6 +203,9 @@ KERNELS = {
     "sqrt": np.sqrt, "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "tanh": np.tanh, "sigmoid": _sigmoid, "softplus": _softplus, "erf": _erf,
     "floor": np.floor, "ceil": np.ceil, "round": np.round,
+    "erfc": _erfc, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+    "sinh": np.sinh, "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh,
+    "atanh": np.arctanh, "rint": np.rint, "atan2": np.arctan2, "nextafter": np.nextafter,
     "is_nan": np.isnan, "is_inf": np.isinf, "is_finite": np.isfinite,
     "logical_not": np.logical_not, "bitwise_invert": np.invert,
     "cast": _cast, "stop_gradient": _same, "identity": _same,
