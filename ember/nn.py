@@ -7,3 +7,83 @@ from .ops.sort_ops import in_top_k, top_k  # noqa: F401
 from .ops.conv_ops import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d  # noqa: F401
 from .ops.conv_extra import conv2d_transpose, depthwise_conv2d, separable_conv2d  # noqa: F401
 from .ops.nn3d import avg_pool3d, conv3d, conv3d_transpose, max_pool3d  # noqa: F401
+from .ops.nn_more import *  # noqa: F401,F403
+from .ops.nn_space import *  # noqa: F401,F403
+from .ops.nn_stats import *  # noqa: F401,F403
+from .ops.nn_ctc import ctc_loss, ctc_unique_labels  # noqa: F401,E402
+from .ops import nn_ctc as _ctc  # noqa: E402
+
+
+def _to_sparse(parts: tuple):
+    from .sparse import SparseTensor
+    from .prims.convert import constant
+    ind, vals, shape = parts
+    return SparseTensor(constant(ind), constant(vals), constant(shape))
+
+
+def ctc_greedy_decoder(inputs, sequence_length, merge_repeated: bool = True,
+                       blank_index=None) -> tuple:
+    """Greedy (best-path) CTC decoding, as `tf.nn.ctc_greedy_decoder`: the argmax class of
+    each frame, repeats merged (`merge_repeated`) and blanks (default the last class)
+    removed. Returns `([SparseTensor [batch, max_len]], neg_sum_logits [batch, 1])`; eager.
+
+    Example:
+        >>> import ember as tf
+        >>> x = tf.constant([[[0.0, 5.0, 0.0]], [[0.0, 5.0, 0.0]], [[0.0, 0.0, 5.0]]])
+        >>> (d,), neg = tf.nn.ctc_greedy_decoder(x, [3])
+        >>> d.values.numpy(), neg.numpy()
+        (array([1]), array([[-15.]], dtype=float32))
+    """
+    decoded, neg = _ctc.ctc_greedy(inputs, sequence_length, merge_repeated, blank_index)
+    from .prims.convert import constant
+    return [_to_sparse(p) for p in decoded], constant(neg)
+
+
+def ctc_beam_search_decoder(inputs, sequence_length, beam_width: int = 100,
+                            top_paths: int = 1) -> tuple:
+    """CTC prefix beam search (blank: the last class), as `tf.nn.ctc_beam_search_decoder`.
+    Returns `([SparseTensor] * top_paths, log_probabilities [batch, top_paths])`; eager.
+
+    Example:
+        >>> import ember as tf
+        >>> x = tf.math.log(tf.constant([[[0.1, 0.6, 0.3]], [[0.1, 0.6, 0.3]]]))
+        >>> (d,), lp = tf.nn.ctc_beam_search_decoder(x, [2], beam_width=4)
+        >>> d.values.numpy(), round(float(lp[0, 0]), 4)
+        (array([1]), -0.3285)
+    """
+    decoded, scores = _ctc.ctc_beam(inputs, sequence_length, beam_width, top_paths)
+    from .prims.convert import constant
+    return [_to_sparse(p) for p in decoded], constant(scores)
+from .ops.nn_sampled import (all_candidate_sampler, compute_accidental_hits,  # noqa: F401,E402
+                             fixed_unigram_candidate_sampler,
+                             learned_unigram_candidate_sampler, nce_loss, sampled_softmax_loss)
+
+
+class _CellWrapperStub:
+    """TF1-style RNN cell wrappers are not implemented in ember."""
+
+    _name = "RNNCellWrapper"
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"tf.nn.{self._name} (a TF1-style RNN cell wrapper) is not implemented in ember; "
+            "use tf.keras.layers.RNN with a Keras cell (dropout / recurrent_dropout "
+            "arguments for dropout, an explicit `x + cell(x)` for residuals).")
+
+
+class RNNCellDropoutWrapper(_CellWrapperStub):
+    """Not implemented: use the Keras cells' `dropout` / `recurrent_dropout`."""
+
+    _name = "RNNCellDropoutWrapper"
+
+
+class RNNCellResidualWrapper(_CellWrapperStub):
+    """Not implemented: add the cell's input to its output explicitly."""
+
+    _name = "RNNCellResidualWrapper"
+
+
+class RNNCellDeviceWrapper(_CellWrapperStub):
+    """Not implemented: ember places every op on its one backend device."""
+
+    _name = "RNNCellDeviceWrapper"
