@@ -30,7 +30,7 @@ from . import ops as _ops  # fills the operator table of Tensor and Variable
 from .backend import current as _backend_current
 from .core.registry import use_backend_kernels as _use_backend_kernels
 from .ops.array_ops import *  # noqa: F401,F403
-from .ops.clip_ops import clip_by_global_norm, clip_by_norm  # noqa: F401
+from .ops.clip_ops import clip_by_norm  # noqa: F401 - clip_by_global_norm: ops/top_grad.py
 from .ops.control_case import case, switch_case  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401
 from .prims.convert import *  # noqa: F401,F403
@@ -59,6 +59,14 @@ from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  
 from . import sparse  # noqa: E402 - tf.sparse (issue 16)
 from . import signal  # noqa: E402 - tf.signal (issue 18)
 from .sparse import SparseTensor  # noqa: E402,F401
+# TF's top level, issue 18 (ops/top_*.py; OUT_OF_SCOPE in ops/top_more.py lists the rest)
+from .ops.top_more import *  # noqa: E402,F401,F403
+from .ops.top_loops import dynamic_partition, dynamic_stitch, foldl, foldr, scan  # noqa: E402,F401
+from .ops.top_grad import (IndexedSlices, RegisterGradient, clip_by_global_norm,  # noqa: E402,F401
+                           gradients, hessians, no_gradient)
+from .ops.top_space import (batch_to_space, edit_distance, space_to_batch,  # noqa: E402,F401
+                            space_to_batch_nd, required_space_to_batch_paddings)
+from .prims.top_more import bitcast, random_index_shuffle  # noqa: E402,F401
 
 __version__ = "0.1.0"
 newaxis = None  # TF's `tf.newaxis`, for indexing: x[..., tf.newaxis]

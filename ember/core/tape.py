@@ -36,6 +36,7 @@ from .context import CTX
 from .convert import to_array
 from .errors import DTypeError
 from .grad_prims import add, fill_like, sum_to, sum_to_like
+from .indexed_slices import IndexedSlices, concat_slices
 from .registry import Primitive, run_kernel, symbolic_bind
 from .rules import is_trainable
 from .tensor import TensorOps, wrap
@@ -256,7 +257,7 @@ class GradientTape:
             if len(ogs) != len(flat_targets):
                 raise ValueError(f"GradientTape.gradient: {len(flat_targets)} targets but "
                                  f"{len(ogs)} output_gradients.")
-        grads = self._backward(flat_targets, flat_sources, ogs)
+        grads = self._backward(flat_targets, flat_sources, ogs, sparse=True)
         out = []
         for s, g in zip(flat_sources, grads):
             if not is_trainable(s):
@@ -270,12 +271,15 @@ class GradientTape:
             out.append(g)
         return nest.pack_sequence_as(sources, out)
 
-    def _backward(self, targets: list, sources: list, output_gradients: list) -> list:
-        """Cotangents of `sources`, for cotangents `output_gradients` of `targets`."""
+    def _backward(self, targets: list, sources: list, output_gradients: list,
+                  sparse: bool = False) -> list:
+        """Cotangents of `sources`, for cotangents `output_gradients` of `targets`.
+        `sparse`: a Variable read only by `gather` (axis 0) gets an IndexedSlices."""
         was_recording = self._recording
         self._pop()  # never record our own backward pass (outer tapes still do)
         try:
-            return _walk(self._nodes, targets, sources, output_gradients)
+            return _walk(self._nodes, targets, sources, output_gradients,
+                         sparse=sparse and not CTX.traces and not CTX.tapes)
         finally:
             if was_recording:
                 self._push()
@@ -306,7 +310,8 @@ def _cotangent(og: Any, t: Any) -> Any:
     return wrap(to_array(og, t.dtype, copy=True))
 
 
-def _walk(nodes: list, targets: list, sources: list, ogs: list) -> list:
+def _walk(nodes: list, targets: list, sources: list, ogs: list,
+          sparse: bool = False) -> list:
     source_ids = {id(s) for s in sources}
     # Forward: which nodes depend on a source (only those need a backward step).
     reach = set(source_ids)
@@ -325,16 +330,31 @@ def _walk(nodes: list, targets: list, sources: list, ogs: list) -> list:
                              f"{type(t).__name__}.")
         g = fill_like(t, 1) if og is None else _cotangent(og, t)
         _accumulate(cts, t, g, exact=og is None)  # the seed has t's shape
+    # Sparse gradients (TF's IndexedSlices): the outputs of Variable reads whose cotangent
+    # may be kept sparse when a `gather` along axis 0 is their consumer.
+    reads = ({id(n[3][0]) for n in relevant if n[0] is _READ and n[1][0]._is_variable}
+             if sparse else set())
     try:
-        _backward_steps(relevant, reach, cts)
+        _backward_steps(relevant, reach, cts, reads)
     finally:
         _NEEDS[0] = None
     return [cts.get(id(s)) for s in sources]
 
 
-def _backward_steps(relevant: list, reach: set, cts: dict) -> None:
-    """One gradient rule per relevant node, in reverse; cotangents accumulate in `cts`."""
+def _backward_steps(relevant: list, reach: set, cts: dict, reads: set = frozenset()) -> None:
+    """One gradient rule per relevant node, in reverse; cotangents accumulate in `cts`.
+    A primitive in `SPARSE_VJPS` (gather) whose first input is in `reads` (a Variable
+    read) gives that input an IndexedSlices cotangent instead of a dense one."""
     for prim, ins, params, outs in reversed(relevant):
+        if reads and id(ins[0]) in reads and prim.name in SPARSE_VJPS \
+                and prim.name not in GRADIENT_OVERRIDES:
+            g0 = cts.get(id(outs[0]))
+            if g0 is None:
+                continue
+            slices = SPARSE_VJPS[prim.name](g0, ins, outs[0], **params)
+            if slices is not None:
+                _accumulate(cts, ins[0], slices)
+                continue
         _NEEDS[0] = tuple(id(x) in reach for x in ins)
         if prim.multiple_results:
             gs = tuple(cts.get(id(o)) for o in outs)
@@ -355,6 +375,7 @@ def _backward_steps(relevant: list, reach: set, cts: dict) -> None:
                             and _exact_for(ins, i))
 
 
+_MISSING = object()
 _NEEDS: list = [None]  # per input of the node being differentiated: needs a cotangent?
 
 
@@ -366,7 +387,21 @@ def needs_gradient(i: int) -> bool:
     return True if needs is None else needs[i]
 
 
+# Gradient rules that return an IndexedSlices for input 0 (or None: use the dense rule),
+# by primitive name; `prims/gather.py` registers gather's. Same signature as a VJP.
+SPARSE_VJPS: dict = {}
+
+# Gradient rules registered by the user (`tf.RegisterGradient(name)`), by primitive name:
+# they replace the built-in VJP of that primitive for the tape (None: no gradient).
+GRADIENT_OVERRIDES: dict = {}
+
+
 def _vjp_of(prim: Any) -> Callable:
+    over = GRADIENT_OVERRIDES.get(getattr(prim, "name", None), _MISSING)
+    if over is not _MISSING:
+        if over is None:
+            return lambda g, ins, out, **params: (None,) * len(ins)
+        return over
     if prim.vjp is None:
         raise LookupError(f"No gradient defined for primitive {prim.name!r}; declare "
                           f"one with defvjp (or no_gradient) next to the primitive.")
@@ -399,6 +434,20 @@ def _exact_for(ins: Any, i: int) -> bool:
 
 
 def _accumulate(cts: dict, x: Any, g: Any, exact: bool = False) -> None:
+    prev = cts.get(id(x))
+    if isinstance(g, IndexedSlices) or isinstance(prev, IndexedSlices):
+        # Sparse + sparse: concatenated (as TF aggregates them); with a dense one: summed
+        # densely.
+        if prev is None:
+            cts[id(x)] = g
+        elif isinstance(g, IndexedSlices) and isinstance(prev, IndexedSlices):
+            cts[id(x)] = concat_slices(g, prev)  # the backward walk runs in reverse
+        else:
+            sp, dense = (g, prev) if isinstance(g, IndexedSlices) else (prev, g)
+            if _dims(dense) != _dims(x):
+                dense = sum_to(dense, _dims(x))
+            cts[id(x)] = add(dense, sp._dense())
+        return
     xdims = _dims(x)
     if exact and len(_dims(g)) == len(xdims):
         pass  # g has x's shape (see `_exact_for`)
@@ -408,5 +457,4 @@ def _accumulate(cts: dict, x: Any, g: Any, exact: bool = False) -> None:
         g = sum_to_like(g, x)
     elif _dims(g) != xdims:
         g = sum_to(g, xdims)
-    prev = cts.get(id(x))
     cts[id(x)] = g if prev is None else add(prev, g)

@@ -35,9 +35,11 @@ import numpy as np
 
 from ..core.dtypes import NP_ALL, NP_ARITH, NP_COMPLEX, NP_INDEX, NP_NUMERIC, as_dtype, int32
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.indexed_slices import IndexedSlices
 from ..core.registry import bind, bind_as, defvjp, no_gradient, primitive
 from ..core.rules import check_dtype, describe, normalize_axis
 from ..core.shape import TensorShape, TensorSpec
+from ..core.tape import SPARSE_VJPS
 from ..core.tensor import TensorOps, wrap
 from .array import broadcast_to_p, concat_p, filled_like, range_p, reshape_p, transpose_p
 from .convert import as_tensor, cast, like
@@ -567,3 +569,21 @@ def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: An
     hi = None if maxlength is None else static_int(maxlength, "bincount", "maxlength")
     return bind(bincount_p, x, w, minlength=lo, maxlength=hi,
                 binary_output=bool(binary_output), axis=0 if axis is None else axis)
+
+
+# -- the sparse gradient of gather (TF's IndexedSlices) ---------------------------------
+
+def _gather_sparse_vjp(g: Any, ins: tuple, out: Any, axis: int, batch_dims: int) -> Any:
+    """The cotangent of a Variable read by `gather(v, ids)` along axis 0, as an
+    IndexedSlices of the looked-up rows (the tape uses it for a Variable read directly);
+    None (the dense rule) along another axis or with batch dims."""
+    params, ids = ins
+    if axis != 0 or batch_dims != 0 or not hasattr(g, "_value"):
+        return None
+    pshape = tuple(params._value.shape)
+    values = bind(reshape_p, g, shape=(-1,) + pshape[1:])
+    indices = bind(reshape_p, ids, shape=(-1,))
+    return IndexedSlices(values, indices, wrap(np.asarray(pshape, dtype=np.int32)))
+
+
+SPARSE_VJPS["gather"] = _gather_sparse_vjp

@@ -33,6 +33,7 @@ import numpy as np
 import ember as tf
 
 from ...backend import pure_updates
+from ...core.indexed_slices import IndexedSlices
 from ...ops.state_ops import fused_update
 from .. import initializers
 from ..engine.layer_utils import init_scope
@@ -244,6 +245,12 @@ class Optimizer:
             self.build(new)
         grads = self._clip(grads)
         lr = self._current_lr()
+        grads, variables = self._apply_sparse(grads, variables, lr)
+        if not variables:
+            if self.use_ema:
+                self._update_ema(self._sparse_done)
+            self._iterations.assign_add(np.int64(1))
+            return self._iterations
         if type(self).update_step is not Optimizer.update_step:
             self._apply_weight_decay_ops(variables, lr)
             for g, v in zip(grads, variables):
@@ -252,9 +259,37 @@ class Optimizer:
             for dtype, gs, vs in _by_dtype(grads, variables):
                 self._fused_apply(gs, vs, lr if dtype == tf.float32 else tf.cast(lr, dtype))
         if self.use_ema:
-            self._update_ema(variables)
+            self._update_ema(variables + self._sparse_done)
         self._iterations.assign_add(np.int64(1))
         return self._iterations
+
+    # -- sparse gradients (IndexedSlices) ----------------------------------------------
+    # As Keras 3 on TensorFlow: an IndexedSlices gradient updates only its rows where the
+    # optimizer's update of a zero-gradient row is nothing (SGD without momentum: p -=
+    # lr * g). Every other optimizer (momentum, Adam's moments decaying every row, ...)
+    # changes all rows, so its gradient is densified first; the values are the same.
+    def _apply_sparse(self, grads: list, variables: list, lr: Any) -> tuple:
+        """Applies the IndexedSlices gradients this optimizer updates sparsely; returns
+        the remaining (dense) gradients and their variables."""
+        self._sparse_done = []
+        if not any(isinstance(g, IndexedSlices) for g in grads):
+            return grads, variables
+        dense_g, dense_v = [], []
+        for g, v in zip(grads, variables):
+            if isinstance(g, IndexedSlices):
+                rows = self._sparse_rows(v)
+                if rows is not None:
+                    rows(g, v, lr if v.dtype == tf.float32 else tf.cast(lr, v.dtype))
+                    self._sparse_done.append(v)
+                    continue
+                g = tf.convert_to_tensor(g)
+            dense_g.append(g)
+            dense_v.append(v)
+        return dense_g, dense_v
+
+    def _sparse_rows(self, variable: Any) -> Any:
+        """The sparse row update for `variable`, or None to densify its gradient."""
+        return None
 
     def _filter(self, grads: list, variables: list) -> tuple:
         """Drops None gradients (warning with the variables' names) and checks shapes."""
@@ -270,9 +305,13 @@ class Optimizer:
             if not getattr(v, "_is_variable", False):
                 raise TypeError(f"{type(self).__name__}: can only update Variables, received "
                                 f"{type(v).__name__} for a gradient.")
-            g = tf.convert_to_tensor(g)
-            if g.dtype != v.dtype:
-                g = tf.cast(g, v.dtype)
+            if isinstance(g, IndexedSlices):
+                if g.dtype != v.dtype:
+                    g = g._with_values(tf.cast(g.values, v.dtype))
+            else:
+                g = tf.convert_to_tensor(g)
+                if g.dtype != v.dtype:
+                    g = tf.cast(g, v.dtype)
             if not v.shape.is_compatible_with(g.shape) or g.shape.rank != v.shape.rank:
                 raise ValueError(f"{type(self).__name__}: the gradient for variable "
                                  f"{v.name!r} has shape {g.shape}, the variable {v.shape}. "
@@ -286,15 +325,19 @@ class Optimizer:
             c = self.clipnorm
             out = []
             for g in grads:
-                norm = tf.sqrt(tf.reduce_sum(tf.square(g)))
-                out.append(g * tf.cast(c, g.dtype) / tf.maximum(norm, tf.cast(c, g.dtype)))
+                vals = g.values if isinstance(g, IndexedSlices) else g
+                norm = tf.sqrt(tf.reduce_sum(tf.square(vals)))
+                scale = tf.cast(c, g.dtype) / tf.maximum(norm, tf.cast(c, g.dtype))
+                out.append(g._scaled(scale) if isinstance(g, IndexedSlices) else g * scale)
             return out
         if self.global_clipnorm is not None and self.global_clipnorm > 0:
             clipped, _ = tf.clip_by_global_norm(grads, self.global_clipnorm)
             return list(clipped)
         if self.clipvalue is not None and self.clipvalue > 0:
             v = self.clipvalue
-            return [tf.clip_by_value(g, -v, v) for g in grads]
+            return [g._with_values(tf.clip_by_value(g.values, -v, v))
+                    if isinstance(g, IndexedSlices) else tf.clip_by_value(g, -v, v)
+                    for g in grads]
         return grads
 
     def _uses_decay(self, variable: Any) -> bool:

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+import ember as tf
 from ember.backend import pure_updates
 from ember.backend.numpy import fused
 
+from ...ops.state_ops import fused_update
 from ._kernels import run_split
 from .optimizer import Optimizer
 
@@ -59,10 +61,39 @@ class SGD(Optimizer):
         run_split(self, lambda decay: _sgd_kernel(self, decay),
                   ("momentum",) if self.momentum else (), grads, variables, [lr], lr)
 
+    def _sparse_rows(self, variable: Any) -> Any:
+        """Without momentum an IndexedSlices gradient updates only its rows (as Keras 3's
+        `assign_sub(variable, IndexedSlices)` does); with momentum every row moves, so
+        the gradient is densified."""
+        if self.momentum:
+            return None
+        return lambda g, v, lr: _sgd_rows(self, g, v, lr)
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(momentum=self.momentum, nesterov=self.nesterov)
         return config
+
+
+def _sgd_rows(opt: SGD, g: Any, v: Any, lr: Any) -> None:
+    """`v[indices] -= lr * values` in place (repeated indices add up): the cost is that
+    of the rows, not of the table (weight decay, if any, still scales every row)."""
+    decay = 1 - lr * tf.cast(opt.weight_decay or 0.0, v.dtype) if opt._uses_decay(v) \
+        else None
+    shared = [g.values, g.indices, lr] + ([] if decay is None else [decay])
+    fused_update(_rows_update, [(v,)], [], shared)
+
+
+def _rows_update(p: np.ndarray, values: np.ndarray, indices: np.ndarray, lr: np.ndarray,
+                 decay: Any = None) -> None:
+    if decay is not None:
+        np.multiply(p, decay, out=p)
+    idx = np.asarray(indices).reshape(-1)
+    rows = np.asarray(values).reshape((idx.size,) + p.shape[1:]) * lr
+    if np.unique(idx).size == idx.size:
+        p[idx] -= rows
+    else:
+        np.subtract.at(p, idx, rows)
 
 
 def _sgd_kernel(opt: SGD, decay: bool) -> Any:
