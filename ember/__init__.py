@@ -36,7 +36,7 @@ from .ops.control_flow import cond, while_loop  # noqa: F401
 from .prims.convert import *  # noqa: F401,F403
 from .ops.gather_ops import *  # noqa: F401,F403
 from .ops.index_ops import *  # noqa: F401,F403
-from .ops.linalg_extra import norm  # noqa: F401
+from .ops.linalg_decomp_ops import norm  # noqa: F401 - every ord (the matrix 2 and 'nuc' too)
 from .ops.linalg_ops import einsum, matmul, tensordot  # noqa: F401
 from .ops.math_ops import *  # noqa: F401,F403
 from .ops.reduce_ops import *  # noqa: F401,F403
@@ -58,6 +58,13 @@ from .ragged import RaggedTensor, RaggedTensorSpec  # noqa: E402
 from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  # noqa: E402
 from . import sparse  # noqa: E402 - tf.sparse (issue 16)
 from . import signal  # noqa: E402 - tf.signal (issue 18)
+from .math import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh  # noqa: E402,F401
+from .signal import fftnd, ifftnd, irfftnd, rfftnd  # noqa: E402,F401 - top level in TF 2.21
+from .ops.linalg_decomp_ops import eig, eigvals, sqrtm as matrix_square_root  # noqa: E402,F401
+from .ops.top_conv import (approx_top_k, conv, conv2d_backprop_filter_v2,  # noqa: E402,F401
+                           conv2d_backprop_input_v2)
+from .debugging import assert_equal, assert_greater, assert_less, assert_rank  # noqa: E402,F401
+from .strings import as_string  # noqa: E402,F401
 from .sparse import SparseTensor  # noqa: E402,F401
 # TF's top level, issue 18 (ops/top_*.py; OUT_OF_SCOPE in ops/top_more.py lists the rest)
 from .ops.top_more import *  # noqa: E402,F401,F403

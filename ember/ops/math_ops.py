@@ -71,14 +71,15 @@ def log_sigmoid(x: Any, name: str | None = None) -> Any:
 
 
 def squared_difference(x: Any, y: Any, name: str | None = None) -> Any:
-    """`(x - y) ** 2`.
+    """`(x - y) ** 2`; for complex inputs `(x - y) * conj(x - y)` (|x - y|^2, complex), as TF.
 
     Example:
         >>> import ember as tf
         >>> tf.math.squared_difference(3.0, tf.constant([1.0])).numpy()
         array([4.], dtype=float32)
     """
-    return square(subtract(x, y))
+    d = subtract(x, y)
+    return multiply(d, conj(d)) if d.dtype.is_complex else square(d)
 
 
 def add_n(inputs: list, name: str | None = None) -> Any:

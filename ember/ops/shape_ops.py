@@ -29,6 +29,7 @@ from ..prims.array import (broadcast_parts, broadcast_to_dynamic_p, broadcast_to
                            transpose_p)
 from ..prims.convert import as_tensor, check_stackable, like
 from ..prims.index import PAD_MODES, basic_getitem as getitem, dim_of, pad_p
+from ..prims.math import conj
 from ..prims.reduce import reduce_prod, tile_p
 from ..prims.values import desc, spec, static_int, static_ints, trace_time_value_error
 
@@ -136,7 +137,8 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | Non
     Args:
         a: a tensor.
         perm: a permutation of the axes; None reverses them (a matrix transpose for 2-D).
-        conjugate: ignored (ember has no complex dtypes).
+        conjugate: for complex `a`, conjugate it too (`tf.linalg.adjoint`'s transpose);
+            ignored for real dtypes, as TF.
 
     Example:
         >>> import ember as tf
@@ -150,6 +152,8 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | Non
     else:
         p = tuple(rules.normalize_axis("transpose", i, rank)
                   for i in static_ints(perm, "transpose", "perm"))
+    if conjugate and x.dtype.is_complex:
+        x = conj(x)
     return bind(transpose_p, x, perm=p)
 
 
