@@ -258,8 +258,10 @@ def test_norm_errors():
         tf.norm(f32(3), axis=2)
     with pytest.raises(DTypeError, match="norm: needs a floating tensor"):
         tf.norm(np.arange(3, dtype=np.int32))
-    with pytest.raises(NotImplementedError, match="SVD"):
-        tf.norm(f32(3, 3), ord=2, axis=(0, 1))
+    m = f32(3, 3)  # the spectral and nuclear norms (issue 18: through the SVD primitive)
+    s = np.linalg.svd(m.astype(np.float64), compute_uv=False)
+    np.testing.assert_allclose(tf.norm(m, ord=2, axis=(0, 1)).numpy(), s.max(), rtol=1e-5)
+    np.testing.assert_allclose(tf.norm(m, ord="nuc", axis=(0, 1)).numpy(), s.sum(), rtol=1e-5)
 
 
 # -- matrix helpers ----------------------------------------------------------------

@@ -23,9 +23,10 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..prims.convert import as_tensor, cast
 from ..prims.linalg import einsum, matmul
 from ..prims.linalg_decomp import (cholesky, eig, log_matrix_determinant, lu,  # noqa: F401
-                                   matrix_determinant, matrix_exponential,
-                                   matrix_logarithm, matrix_solve, matrix_square_root,
+                                   matrix_determinant, matrix_solve,
                                    matrix_triangular_solve, qr, self_adjoint_eig, svd)
+from ..prims.linalg_matfunc import (matrix_exponential, matrix_logarithm,  # noqa: F401
+                                    matrix_square_root)
 from . import math_ops as m
 from . import reduce_ops as r
 from . import shape_ops as sh

@@ -1,8 +1,8 @@
-"""The matrix decompositions and matrix functions of `tf.linalg` as primitives, with
-their gradients: cholesky, matrix_triangular_solve, matrix_solve, matrix_determinant,
-log_matrix_determinant, qr, svd, self_adjoint_eig, eig, lu, matrix_exponential,
-matrix_square_root and matrix_logarithm. Every one works on the last two axes and is
-batched over the leading ones.
+"""The matrix decompositions of `tf.linalg` as primitives, with their gradients:
+cholesky, matrix_triangular_solve, matrix_solve, matrix_determinant,
+log_matrix_determinant, qr, svd, self_adjoint_eig, eig and lu (the matrix functions
+expm, sqrtm and logm are in `prims/linalg_matfunc.py`). Every one works on the last two
+axes and is batched over the leading ones.
 
 The gradients follow TF's (`linalg_grad.py`) and are written with primitives (matmul,
 einsum, the triangular solve ...), so gradients of gradients work. Where TF's gradient
@@ -25,17 +25,15 @@ import numpy as np
 
 from ..core import rules
 from ..core.dtypes import as_dtype, complex64, complex128, float32, float64, int32
-from ..core.errors import InvalidArgumentError, ShapeError
-from ..core.registry import bind, defvjp, no_gradient, primitive
+from ..core.errors import ShapeError
+from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
-from .array import reshape_p
 from .convert import as_tensor, cast
 from .linalg import einsum_p, matmul
 from .math import add, conj, equal, imag, multiply, real, subtract, truediv, where
 
 __all__ = ["cholesky", "matrix_triangular_solve", "matrix_solve", "matrix_determinant",
-           "log_matrix_determinant", "qr", "svd", "self_adjoint_eig", "eig", "lu",
-           "matrix_exponential", "matrix_square_root", "matrix_logarithm"]
+           "log_matrix_determinant", "qr", "svd", "self_adjoint_eig", "eig", "lu"]
 
 FC = frozenset(d._np for d in (float32, float64, complex64, complex128))
 _COMPLEX_OF = {float32: complex64, float64: complex128, complex64: complex64,
@@ -585,97 +583,3 @@ def lu(input: Any, output_idx_type: Any = int32, name: str | None = None) -> tup
     """
     return tuple(bind(lu_p, as_tensor(input),
                       output_idx_type=as_dtype(output_idx_type)._numpy()))
-
-
-# -- matrix functions ----------------------------------------------------------------
-
-matrix_exponential_p = primitive("matrix_exponential", _square_rule("matrix_exponential"),
-                                 allowed=FC)
-
-
-def _expm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
-    # The Frechet derivative's adjoint: the upper-right block of expm([[A^H, G], [0, A^H]]).
-    a, = ins
-    n = a.shape[-1]
-    grid_a = _const(a, np.eye(2))                      # A^H at blocks (0, 0) and (1, 1)
-    grid_g = _const(a, np.array([[0.0, 1.0], [0.0, 0.0]]))  # G at block (0, 1)
-    blk = add(bind(einsum_p, _adj(a), grid_a, equation="...ij,pq->...piqj"),
-              bind(einsum_p, g, grid_g, equation="...ij,pq->...piqj"))
-    shape = tuple(blk.shape[:-4]) + (2 * n, 2 * n)
-    big = bind(matrix_exponential_p, bind(reshape_p, blk, shape=shape))
-    return (big[..., :n, n:],)
-
-
-defvjp(matrix_exponential_p, _expm_vjp)
-
-
-def matrix_exponential(input: Any, name: str | None = None) -> Any:
-    """The matrix exponential of square matrices, by Pade (13, 13) approximation with
-    scaling and squaring (TF's `tf.linalg.expm`).
-
-    Example:
-        >>> import ember as tf
-        >>> tf.linalg.expm(tf.constant([[0.0, 1.0], [0.0, 0.0]])).numpy()
-        array([[1., 1.],
-               [0., 1.]], dtype=float32)
-    """
-    return bind(matrix_exponential_p, as_tensor(input))
-
-
-matrix_square_root_p = primitive("matrix_square_root", _square_rule("matrix_square_root"),
-                                 allowed=FC)
-
-
-def _sqrtm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
-    # A = X X: dA = X dX + dX X, so the cotangent C of A solves X^H C + C X^H = G, a
-    # Sylvester equation solved in X's eigenbasis (X = V D V^-1): with W = V^-H,
-    # C = W Y V^H where Y = (V^H G W) / (conj(d_i) + conj(d_j)).
-    a, = ins
-    e, v = bind(eig_p, out, compute_v=True)
-    gc = cast(g, v.dtype)
-    mid = matmul(v, _adj(matrix_solve(v, _adj(gc))), adjoint_a=True)   # V^H G V^-H
-    y = truediv(mid, conj(add(e[..., :, None], e[..., None, :])))
-    c = matrix_solve(v, matmul(y, v, adjoint_b=True), adjoint=True)      # V^-H Y V^H
-    return (c if a.dtype.is_complex else cast(real(c), a.dtype),)
-
-
-defvjp(matrix_square_root_p, _sqrtm_vjp)
-
-
-def matrix_square_root(input: Any, name: str | None = None) -> Any:
-    """The principal square root of square matrices (TF's `tf.linalg.sqrtm`), computed by
-    an eigendecomposition: diagonalizable matrices only (a defective matrix gives an
-    inaccurate result); real input gives the real part, so it needs a real root (no
-    negative real eigenvalues). The gradient solves a Sylvester equation in the same
-    eigenbasis.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.linalg.sqrtm(tf.constant([[4.0, 0.0], [0.0, 9.0]])).numpy()
-        array([[2., 0.],
-               [0., 3.]], dtype=float32)
-    """
-    return bind(matrix_square_root_p, as_tensor(input))
-
-
-matrix_logarithm_p = primitive("matrix_logarithm", _square_rule("matrix_logarithm"),
-                               allowed=frozenset(d._np for d in (complex64, complex128)))
-no_gradient(matrix_logarithm_p)
-
-
-def matrix_logarithm(input: Any, name: str | None = None) -> Any:
-    """The principal logarithm of complex square matrices (TF's `tf.linalg.logm`, complex
-    input only, no gradient), computed by an eigendecomposition: diagonalizable matrices
-    only.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.linalg.logm(tf.constant([[1.0 + 0j, 0.0], [0.0, 1.0]])).numpy().real
-        array([[0., 0.],
-               [0., 0.]])
-    """
-    x = as_tensor(input)
-    if not x.dtype.is_complex:
-        raise InvalidArgumentError(f"logm: needs complex64 or complex128 input, received "
-                                   f"{x.dtype.name}; cast with tf.cast(x, tf.complex128).")
-    return bind(matrix_logarithm_p, x)
