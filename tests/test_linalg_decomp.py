@@ -410,3 +410,20 @@ def test_sqrtm_gradient():
     a = x @ x.T + 3 * np.eye(3) + 0.3 * R.standard_normal((3, 3))  # not symmetric
     w = _weights((3, 3))
     _check_grad(lambda t: tf.reduce_sum(tf.linalg.sqrtm(t) * w), a)
+
+
+def test_repeated_values_make_the_vector_gradients_refuse_clearly():
+    """TF's caveat (its eigh / svd gradients divide by the gaps between values) raised
+    clearly in eager mode; the values' own gradients stay defined."""
+    a = tf.constant(np.diag([1.0, 1.0, 2.0]))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(a)
+        e, v = tf.linalg.eigh(a)
+        s, u, w = tf.linalg.svd(a)
+        by_vectors, by_values = tf.reduce_sum(v), tf.reduce_sum(e) + tf.reduce_sum(s)
+        by_singular_vectors = tf.reduce_sum(u)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="eigh: .*undefined where values repeat"):
+        tape.gradient(by_vectors, a)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="svd: .*singular vectors"):
+        tape.gradient(by_singular_vectors, a)
+    np.testing.assert_allclose(tape.gradient(by_values, a).numpy(), 2 * np.eye(3), atol=1e-12)

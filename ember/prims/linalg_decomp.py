@@ -25,9 +25,10 @@ import numpy as np
 
 from ..core import rules
 from ..core.dtypes import as_dtype, complex64, complex128, float32, float64, int32
-from ..core.errors import ShapeError
+from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
+from ..core.tensor import ConcreteTensor
 from .convert import as_tensor, cast
 from .linalg import einsum_p, matmul
 from .math import add, conj, equal, imag, multiply, real, subtract, truediv, where
@@ -127,6 +128,25 @@ def _safe_reciprocal(d: Any) -> Any:
     """1 / d where d != 0, else 0 (the off-diagonal factor of the eigen gradients)."""
     zero = equal(d, _const(d, 0))
     return where(zero, _const(d, 0), truediv(_const(d, 1), where(zero, _const(d, 1), d)))
+
+
+def _check_distinct(vals: Any, op: str, what: str) -> None:
+    """Eagerly, a clear error where the gradient through the {what} divides by the gap
+    between two equal values (TF's caveat: it returns a finite but meaningless number
+    there). Traced, values are unknown and the gradient is TF's."""
+    if not isinstance(vals, ConcreteTensor) or vals.shape[-1] is None or vals.shape[-1] < 2:
+        return
+    v = np.sort(np.real(np.asarray(vals._value)), axis=-1)
+    tol = 8 * np.finfo(v.dtype).eps * max(float(np.abs(v).max(initial=0.0)), 1e-300)
+    gaps = np.diff(v, axis=-1)
+    if v.size and np.any(np.abs(gaps) <= tol):
+        i = np.unravel_index(int(np.argmin(np.abs(gaps))), gaps.shape)
+        where = f" in matrix {tuple(int(j) for j in i[:-1])}" if len(i) > 1 else ""
+        raise InvalidArgumentError(
+            f"{op}: the gradient through the {what} is undefined where values repeat "
+            f"(two equal to {v[i]:.6g}{where}); TF returns a finite but "
+            f"meaningless value there. Differentiate the values alone, or perturb the "
+            f"matrix to separate them.")
 
 
 def _zeros_if_none(g: Any, like: Any) -> Any:
@@ -400,6 +420,8 @@ def _svd_vjp(g: Any, ins: tuple, out: Any, compute_uv: bool = True,
             f"only (the extra singular vectors are not unique), received {m} x {n}; use "
             f"full_matrices=False, as TF requires.")
     s, u, v = out
+    if g[1] is not None or g[2] is not None:
+        _check_distinct(s, "svd", "singular vectors")
     k = min(m, n)
     gs = _zeros_if_none(g[0], s)
     gu = _zeros_if_none(g[1], u)
@@ -466,6 +488,7 @@ def _eigh_vjp(g: tuple, ins: tuple, out: tuple) -> tuple:
     ge = _zeros_if_none(g[0], e)
     mid = cast(_diag(ge, n), v.dtype)
     if g[1] is not None:
+        _check_distinct(e, "eigh", "eigenvectors")
         f = _safe_reciprocal(subtract(e[..., None, :], e[..., :, None]))
         f = cast(multiply(f, _const(f, 1 - np.eye(n))), v.dtype)
         mid = add(mid, multiply(f, matmul(v, g[1], adjoint_a=True)))
