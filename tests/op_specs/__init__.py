@@ -70,15 +70,19 @@ THEMES = ("math", "reduce", "index", "array", "gather", "sort", "linalg", "nn", 
           "special", "linalg_decomp", "signal", "nn_more", "top_more")
 
 
-def all_specs() -> dict:
-    specs: dict = {}
+def _theme_modules():
+    """(theme, its spec module) for each theme written so far."""
     for theme in THEMES:
         try:
-            mod = importlib.import_module(f"tests.op_specs.{theme}_specs")
+            yield theme, importlib.import_module(f"tests.op_specs.{theme}_specs")
         except ModuleNotFoundError as e:
             if e.name != f"tests.op_specs.{theme}_specs":
                 raise
-            continue
+
+
+def all_specs() -> dict:
+    specs: dict = {}
+    for _, mod in _theme_modules():
         for name, cases in mod.SPECS.items():
             assert name not in specs, f"spec for {name!r} defined twice"
             specs[name] = cases
@@ -89,17 +93,9 @@ def all_shape_skips() -> dict:
     """The `SHAPE_SKIPS` of every theme module that has one ({reason: (primitive names)}):
     primitives whose cases can't draw new shapes with tests/test_registry_shapes.py's
     strategies, with the reason (merged into its SKIPPED table)."""
-    skips: dict = {}
-    for theme in THEMES:
-        try:
-            mod = importlib.import_module(f"tests.op_specs.{theme}_specs")
-        except ModuleNotFoundError as e:
-            if e.name != f"tests.op_specs.{theme}_specs":
-                raise
-            continue
-        for reason, names in getattr(mod, "SHAPE_SKIPS", {}).items():
-            skips[f"{theme}: {reason}"] = (reason, tuple(names))
-    return skips
+    return {f"{theme}: {reason}": (reason, tuple(names))
+            for theme, mod in _theme_modules()
+            for reason, names in getattr(mod, "SHAPE_SKIPS", {}).items()}
 
 
 def varying(cases: list, **fields: Any) -> list:
