@@ -266,13 +266,18 @@ def test_svd_gradient(shape):
                 R.standard_normal(shape))
 
 
-def test_qr_gradient():
-    wq, wr = _weights((4, 3)), _weights((3, 3))
+@pytest.mark.parametrize("shape,full", [((4, 3), False), ((3, 5), False), ((3, 5), True),
+                                        ((2, 3, 4), False)])
+def test_qr_gradient(shape, full):
+    """Deep, square and wide matrices (wide: A = [X | Y], TF's rule)."""
+    m, n = shape[-2:]
+    k = m if full else min(m, n)
+    wq, wr = _weights(shape[:-2] + (m, k)), _weights(shape[:-2] + (k, n))
 
     def fn(t):
-        q, r = tf.linalg.qr(t)
+        q, r = tf.linalg.qr(t, full_matrices=full)
         return tf.reduce_sum(q * wq) + tf.reduce_sum(r * wr)
-    _check_grad(fn, R.standard_normal((4, 3)))
+    _check_grad(fn, R.standard_normal(shape))
 
 
 def test_gradients_of_solves_dets_and_expm():
@@ -393,6 +398,13 @@ def test_complex_gradients():
         q, r = tf.linalg.qr(t)
         return re(tf.reduce_sum(q * wq) + tf.reduce_sum(r * wr))
     _check_complex_grad(qr_loss, c(4, 3))
+
+    wr_wide = tf.constant(c(3, 4))
+
+    def qr_wide_loss(t):
+        q, r = tf.linalg.qr(t)
+        return re(tf.reduce_sum(q * wr) + tf.reduce_sum(r * wr_wide))
+    _check_complex_grad(qr_wide_loss, c(3, 4))
     _check_complex_grad(lambda t: re(tf.linalg.slogdet(t)[1] + tf.linalg.slogdet(t)[0]), sq)
     _check_complex_grad(lambda t: re(tf.reduce_sum(tf.linalg.solve(t, b, adjoint=True) * w2)),
                         sq)

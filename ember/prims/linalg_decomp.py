@@ -29,6 +29,7 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor
+from .array import concat_p
 from .convert import as_tensor, cast
 from .linalg import einsum_p, matmul
 from .math import add, conj, equal, imag, multiply, real, subtract, truediv, where
@@ -343,27 +344,39 @@ def _r_solve(x: Any, r: Any) -> Any:
     return _adj(_tri_solve(r, _adj(x), lower=False))
 
 
-def _qr_vjp(g: tuple, ins: tuple, out: tuple, full_matrices: bool = False) -> tuple:
-    a, = ins
-    q, r = out
-    m, n = a.shape[-2], a.shape[-1]
-    if m < n or (full_matrices and m != n):
-        raise NotImplementedError(
-            f"qr: the gradient is implemented for matrices with M >= N and "
-            f"full_matrices=False (or square ones), as TF's for those; received {m} x {n} "
-            f"with full_matrices={full_matrices}.")
-    dq, dr = _zeros_if_none(g[0], q), _zeros_if_none(g[1], r)
+def _qr_grad_deep(q: Any, r: Any, dq: Any, dr: Any, n: int, is_complex: bool) -> Any:
+    """The cotangent of A = Q R for a square or deep A (M >= N, reduced Q)."""
     qdq = matmul(q, dq, adjoint_a=True)
     rdr = matmul(r, dr, adjoint_b=True)
     low = _band(add(subtract(qdq, _adj(qdq)), subtract(rdr, _adj(rdr))), lower=True)
     ga = matmul(q, add(dr, _r_solve(low, r)))
     gb = _r_solve(subtract(dq, matmul(q, qdq)), r)
     out_g = add(ga, gb)
-    if a.dtype.is_complex:  # the imaginary part of R's diagonal is fixed to 0
+    if is_complex:  # the imaginary part of R's diagonal is fixed to 0
         d = _diag_part(subtract(rdr, _adj(qdq)))
         corr = _diag(subtract(d, cast(real(d), d.dtype)), n)
         out_g = add(out_g, _r_solve(matmul(q, _adj(corr)), r))
-    return (out_g,)
+    return out_g
+
+
+def _qr_vjp(g: tuple, ins: tuple, out: tuple, full_matrices: bool = False) -> tuple:
+    a, = ins
+    q, r = out
+    m, n = a.shape[-2], a.shape[-1]
+    if full_matrices and m > n:
+        raise NotImplementedError(
+            f"qr: the gradient with full_matrices=True is defined for M <= N only (the "
+            f"extra columns of Q are not unique), as TF's; received {m} x {n}.")
+    dq, dr = _zeros_if_none(g[0], q), _zeros_if_none(g[1], r)
+    if m >= n:
+        return (_qr_grad_deep(q, r, dq, dr, n, a.dtype.is_complex),)
+    # A wide A = [X | Y] with R = [U | V]: X = Q U is a square QR, and Y = Q V, so
+    # dY = Q dV and X's cotangent is the square one with dQ + Y dV^H (TF's rule).
+    y, u, dv = a[..., :, m:], r[..., :, :m], dr[..., :, m:]
+    dx = _qr_grad_deep(q, u, add(dq, matmul(y, dv, adjoint_b=True)), dr[..., :, :m], m,
+                       a.dtype.is_complex)
+    rank = len(a.shape)
+    return (bind(concat_p, dx, matmul(q, dv), axis=rank - 1),)
 
 
 defvjp(qr_p, _qr_vjp)
