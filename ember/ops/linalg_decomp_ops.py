@@ -31,6 +31,7 @@ from . import math_ops as m
 from . import reduce_ops as r
 from . import shape_ops as sh
 from .creation_ops import ones_like, zeros_like
+from .linalg_diag import set_diag  # noqa: F401 - tf.linalg.set_diag
 from .linalg_extra import adjoint, diag_part, matrix_transpose
 from .linalg_extra import norm as _vector_norm
 from .nn_ops import l2_normalize  # noqa: F401 - TF's tf.linalg.l2_normalize is tf.nn's
@@ -302,36 +303,6 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = Non
     j = np.arange(x.shape[-1])[None, :]
     keep = ((lo < 0) | (i - j <= lo)) & ((hi < 0) | (j - i <= hi))
     return m.where(as_tensor(keep), x, zeros_like(x))
-
-
-def set_diag(input: Any, diagonal: Any, name: str = "set_diag", k: int = 0,
-             align: str = "RIGHT_LEFT") -> Any:
-    """`input` with its main diagonal replaced by `diagonal` (TF's `tf.linalg.set_diag`,
-    k = 0).
-
-    Example:
-        >>> import ember as tf
-        >>> tf.linalg.set_diag(tf.zeros((2, 2)), tf.constant([1.0, 2.0])).numpy()
-        array([[1., 0.],
-               [0., 2.]], dtype=float32)
-    """
-    if k != 0:
-        raise NotImplementedError("set_diag: only the main diagonal (k=0) is supported.")
-    x = as_tensor(input)
-    if x.shape.rank is None or x.shape.rank < 2 or None in (x.shape[-2], x.shape[-1]):
-        raise ShapeError(f"set_diag: needs [..., M, N] with known M, N, received "
-                         f"{rules.describe(x)}.")
-    rows, cols = x.shape[-2], x.shape[-1]
-    d = cast(as_tensor(diagonal), x.dtype)
-    k_ = min(rows, cols)
-    if d.shape.rank is not None and d.shape[-1] not in (None, k_):
-        raise ShapeError(f"set_diag: diagonal must have {k_} entries (min(M, N)) for "
-                         f"input {rules.describe(x)}, received {rules.describe(d)}.")
-    mask = np.eye(rows, cols, dtype=bool)
-    sel = np.zeros((k_, rows, cols), x.dtype._numpy())
-    sel[np.arange(k_), np.arange(k_), np.arange(k_)] = 1
-    spread = einsum("...k,kij->...ij", d, as_tensor(sel))
-    return m.where(as_tensor(mask), spread, x)
 
 
 def tensor_diag(diagonal: Any, name: str | None = None) -> Any:

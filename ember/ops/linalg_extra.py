@@ -19,6 +19,7 @@ from ..prims.convert import as_tensor
 from ..prims.math import conj
 
 from ..prims.linalg import einsum_p
+from .linalg_diag import diag, diag_part  # noqa: F401 - tf.linalg.diag, diag_part
 
 __all__ = ["norm", "matrix_transpose", "adjoint", "diag", "diag_part", "trace"]
 
@@ -130,63 +131,6 @@ def adjoint(matrix: Any, name: str | None = None) -> Any:
                [0.-3.j]])
     """
     return matrix_transpose(matrix, conjugate=True)
-
-
-def diag_part(input: Any, name: str = "diag_part", k: int = 0, padding_value: Any = 0,
-              align: str = "RIGHT_LEFT") -> Any:
-    """The k-th diagonal of the last two axes: `[..., M, N]` -> `[..., L]` (TF's
-    `tf.linalg.diag_part`, one diagonal `k`; k > 0 above, k < 0 below the main one).
-
-    Example:
-        >>> import ember as tf
-        >>> x = tf.constant([[1, 2, 3], [4, 5, 6]])
-        >>> tf.linalg.diag_part(x).numpy(), tf.linalg.diag_part(x, k=1).numpy()
-        (array([1, 5], dtype=int32), array([2, 6], dtype=int32))
-    """
-    x = as_tensor(input)
-    _need_matrix(x, "diag_part")
-    if not isinstance(k, (numbers.Integral, np.integer)):
-        raise NotImplementedError("diag_part: only a single diagonal (an int k) is "
-                                  "supported, not a band of diagonals.")
-    rows, cols = x.shape[-2], x.shape[-1]
-    r0, c0 = max(-k, 0), max(k, 0)
-    if r0 or c0 or rows != cols:
-        if rows is None or cols is None:
-            raise ShapeError("diag_part: needs the matrix dimensions to be known for "
-                             "k != 0 or non-square matrices.")
-        n = min(rows - r0, cols - c0)
-        if n <= 0:
-            raise InvalidArgumentError(
-                f"diag_part: k={k} is outside the matrix of shape [{rows}, {cols}]; "
-                f"k must be in ({-rows}, {cols}).")
-        x = x[..., r0:r0 + n, c0:c0 + n]
-    return bind(einsum_p, x, equation="...ii->...i")
-
-
-def diag(diagonal: Any, name: str = "diag", k: int = 0, num_rows: int = -1,
-         num_cols: int = -1, padding_value: Any = 0, align: str = "RIGHT_LEFT") -> Any:
-    """A batch of square matrices with `diagonal [..., N]` on the main diagonal and
-    `padding_value` elsewhere: `[..., N, N]` (TF's `tf.linalg.diag`, k = 0).
-
-    Example:
-        >>> import ember as tf
-        >>> tf.linalg.diag(tf.constant([1.0, 2.0])).numpy()
-        array([[1., 0.],
-               [0., 2.]], dtype=float32)
-    """
-    d = as_tensor(diagonal)
-    if d.shape.rank is not None and d.shape.rank < 1:
-        raise ShapeError(f"diag: diagonal must have rank >= 1, received "
-                         f"{rules.describe(d)}.")
-    n = d.shape[-1]
-    if k != 0 or num_rows not in (-1, n) or num_cols not in (-1, n):
-        raise NotImplementedError("diag: only the main diagonal of a square matrix is "
-                                  "supported (k=0, default num_rows/num_cols).")
-    if n is None:
-        raise ShapeError("diag: needs the length of the diagonal to be known.")
-    # NOTE: a select, not diagonal * eye: 0 * inf would put nan off the diagonal.
-    mask = as_tensor(np.eye(n, dtype=bool))
-    return m.where(mask, d[..., None, :], padding_value)
 
 
 def trace(x: Any, name: str | None = None) -> Any:
