@@ -103,7 +103,7 @@ negative_p, negative = _unary("negative", NP_ARITH, what="-x")
 defvjp(negative_p, lambda g, ins, out: (negative(g),))
 abs_p, _real_abs = _unary("abs", NP_NUMERIC, what="|x|")
 defvjp(abs_p, lambda g, ins, out: (multiply(g, sign(ins[0])),))  # abs'(0) = 0, as TF
-sign_p, sign = _unary("sign", NP_NUMERIC)
+sign_p, sign = _unary("sign", NP_ARITH)  # complex: z / |z| (0 at 0), as TF
 # NOTE: sign's derivative is 0 wherever it exists: a zero gradient, as TF gives.
 defvjp(sign_p, lambda g, ins, out: (grad_prims.fill_like(ins[0], 0),))
 exp_p, exp = _unary("exp", NP_INEXACT, what="e**x")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import Case, rng
+from . import Case, rng, varying
 
 R = rng(1)
 F32 = R.standard_normal((3, 4)).astype(np.float32)
@@ -125,7 +125,10 @@ NUMERIC_PAIRS = FLOAT_PAIRS + [(I32, NZ32)]
 SPECS = {
     "negative": _unary(np.negative, (F64, F32, I32)) + _cunary(np.negative),
     "abs": _unary(np.abs, (F64, F32, I32)),
-    "sign": _unary(np.sign, (F64, I32)),
+    # complex: z / |z|, 0 at 0; its gradient is 0, as TF's Sign (not the phase's
+    # derivative, so no finite differences there)
+    "sign": _unary(np.sign, (F64, I32)) + varying(_cunary(lambda z: np.where(
+        z == 0, 0, z / np.where(z == 0, 1, np.abs(z))).astype(z.dtype)), diff_args=()),
     "exp": _unary(np.exp) + _cunary(np.exp),
     "log": _unary(np.log, (POS64,)) + _cunary(np.log),
     "log1p": _unary(np.log1p, (POS64,)) + _cunary(np.log1p),
