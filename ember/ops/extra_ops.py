@@ -130,8 +130,9 @@ def _leaves(op: str, result: Any, structure: Any, sig: list | None) -> list:
     return out
 
 
-def _map(op: str, fn: Callable, elems: Any, sig: Any) -> Any:
-    """map_fn's loop. `sig` None: the output structure is whatever fn returns."""
+def loop_elems(op: str, fn: Callable, elems: Any, verb: str = "mapped") -> tuple:
+    """(elems as a flat list of tensors, their common first dim or None) for a loop over
+    axis 0 (map_fn, scan, foldl, foldr), with the errors of a bad fn or bad elems."""
     if not callable(fn):
         raise TypeError(f"{op}: fn must be callable, received {fn!r}.")
     flat = [as_tensor(e) for e in nest.flatten(elems)]
@@ -139,11 +140,17 @@ def _map(op: str, fn: Callable, elems: Any, sig: Any) -> Any:
         raise InvalidArgumentError(f"{op}: elems must hold at least one tensor.")
     if any(t.shape.rank == 0 for t in flat):
         raise InvalidArgumentError(f"{op}: elements in elems must be 1+ dimensional tensors "
-                                   f"(mapped along axis 0), not scalars.")
+                                   f"({verb} along axis 0), not scalars.")
     known = {t.shape[0] for t in flat} - {None}
     if len(known) > 1:
         raise ShapeError(f"{op}: every tensor in elems must have the same first dim, "
                          f"received {[t.shape[0] for t in flat]}.")
+    return flat, (known.pop() if known else None)
+
+
+def _map(op: str, fn: Callable, elems: Any, sig: Any) -> Any:
+    """map_fn's loop. `sig` None: the output structure is whatever fn returns."""
+    flat, n = loop_elems(op, fn, elems)
     flat_sig = None if sig is None else _signature(op, sig)
     structure = [sig]  # the output structure; found from fn's first result if sig is None
 
@@ -153,9 +160,9 @@ def _map(op: str, fn: Callable, elems: Any, sig: Any) -> Any:
             structure[0] = result
         return _leaves(op, result, sig, flat_sig)
 
-    if not known:  # only inside ember.function: the number of elements is symbolic
+    if n is None:  # only inside ember.function: the number of elements is symbolic
         outs = _while_map(op, call, flat)
-    elif (n := known.pop()) == 0:
+    elif n == 0:
         # NOTE: fn runs once on zeros only to learn the outputs' shapes (TF's eager
         # map_fn returns shape [0] instead); the stacked result is then cut to 0 rows.
         one = [zeros([1] + list(t.shape[1:]), t.dtype)[0] for t in flat]

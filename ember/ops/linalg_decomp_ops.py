@@ -22,7 +22,8 @@ from ..core import rules
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..prims.convert import as_tensor, cast
 from ..prims.linalg import einsum, matmul
-from ..prims.linalg_decomp import (cholesky, eig, log_matrix_determinant, lu,  # noqa: F401
+from ..prims.linalg_lu import lu  # noqa: F401
+from ..prims.linalg_decomp import (cholesky, eig, log_matrix_determinant,  # noqa: F401
                                    matrix_determinant, matrix_solve,
                                    matrix_triangular_solve, qr, self_adjoint_eig, svd)
 from ..prims.linalg_matfunc import (matrix_exponential, matrix_logarithm,  # noqa: F401

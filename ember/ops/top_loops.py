@@ -26,6 +26,7 @@ from ..prims.gather import gather
 from .control_flow import while_loop
 from .gather_ops import boolean_mask, tensor_scatter_nd_update
 from .creation_ops import zeros
+from .extra_ops import loop_elems
 from .reduce_ops import reduce_max
 from .shape_ops import concat, reshape, shape, stack, unstack
 from .tensor_array import TensorArray
@@ -34,19 +35,7 @@ __all__ = ["scan", "foldl", "foldr", "dynamic_partition", "dynamic_stitch"]
 
 
 def _elems(op: str, fn: Callable, elems: Any) -> tuple:
-    if not callable(fn):
-        raise TypeError(f"{op}: fn must be callable, received {fn!r}.")
-    flat = [as_tensor(e) for e in nest.flatten(elems)]
-    if not flat:
-        raise InvalidArgumentError(f"{op}: elems must hold at least one tensor.")
-    if any(t.shape.rank == 0 for t in flat):
-        raise InvalidArgumentError(f"{op}: elems must be 1+ dimensional tensors (iterated "
-                                   f"along axis 0), not scalars.")
-    known = {t.shape[0] for t in flat} - {None}
-    if len(known) > 1:
-        raise ShapeError(f"{op}: every tensor in elems must have the same first dim, "
-                         f"received {[t.shape[0] for t in flat]}.")
-    return flat, (known.pop() if known else None)
+    return loop_elems(op, fn, elems, verb="iterated")
 
 
 def _acc_leaves(op: str, acc: Any, structure: Any) -> list:

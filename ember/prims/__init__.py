@@ -23,7 +23,7 @@ order, each importing only earlier ones (and core):
   only the NumPy executor's peephole rewrites create (core/rewrite.py). `depthwise`: the
   depthwise convolution and its two gradient primitives.
 - Issue 18's op library: `special` (lgamma, digamma, igamma, betainc, zeta, erfinv,
-  bessel ...), `linalg_decomp` (cholesky, solves, det, qr, svd, eigh, eig, lu) and
+  bessel ...), `linalg_decomp` (cholesky, solves, det, qr, svd, eigh, eig), `linalg_lu` and
   `linalg_matfunc` (expm, sqrtm, logm), `signal` (fft, rfft, irfft), `nn_more` (ctc_loss
   and its gradient), `top_more` (ensure_shape, bitcast, random_index_shuffle).
 - `random`: the stateless samplers. `strings`: the tf.strings primitives.

@@ -1,7 +1,7 @@
 """The matrix decompositions of `tf.linalg` as primitives, with their gradients:
 cholesky, matrix_triangular_solve, matrix_solve, matrix_determinant,
-log_matrix_determinant, qr, svd, self_adjoint_eig, eig and lu (the matrix functions
-expm, sqrtm and logm are in `prims/linalg_matfunc.py`). Every one works on the last two
+log_matrix_determinant, qr, svd, self_adjoint_eig and eig (lu is in `prims/linalg_lu.py`,
+the matrix functions expm, sqrtm and logm in `prims/linalg_matfunc.py`). Every one works on the last two
 axes and is batched over the leading ones.
 
 The gradients follow TF's (`linalg_grad.py`) and are written with primitives (matmul,
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core import rules
-from ..core.dtypes import as_dtype, complex64, complex128, float32, float64, int32
+from ..core.dtypes import complex64, complex128, float32, float64
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind, defvjp, primitive
 from ..core.shape import TensorSpec
@@ -35,7 +35,7 @@ from .linalg import einsum_p, matmul
 from .math import add, conj, equal, imag, multiply, real, subtract, truediv, where
 
 __all__ = ["cholesky", "matrix_triangular_solve", "matrix_solve", "matrix_determinant",
-           "log_matrix_determinant", "qr", "svd", "self_adjoint_eig", "eig", "lu"]
+           "log_matrix_determinant", "qr", "svd", "self_adjoint_eig", "eig"]
 
 FC = frozenset(d._np for d in (float32, float64, complex64, complex128))
 _COMPLEX_OF = {float32: complex64, float64: complex128, complex64: complex64,
@@ -572,50 +572,3 @@ def eig(tensor: Any, name: str | None = None) -> tuple:
         array([2.+0.j, 3.+0.j], dtype=complex64)
     """
     return tuple(bind(eig_p, as_tensor(tensor), compute_v=True))
-
-
-# -- lu ------------------------------------------------------------------------------
-
-def _lu_rule(a: TensorSpec, output_idx_type: Any = np.int32) -> tuple:
-    batch, m, _ = _matrix("lu", a)
-    p = TensorSpec(None if batch is None else batch + (m,), as_dtype(output_idx_type))
-    return a, p
-
-
-lu_p = primitive("lu", _lu_rule, allowed=FC, multiple_results=True)
-
-
-def _lu_vjp(g: tuple, ins: tuple, out: tuple, output_idx_type: Any = np.int32) -> tuple:
-    lu_, p = out
-    if g[0] is None:
-        return (None,)
-    n = lu_.shape[-1]
-    eye = _eye(lu_, n)
-    low = add(_band(lu_, True, -1), eye)
-    up = _band(lu_, False)
-    middle = add(_band(matmul(low, g[0], adjoint_a=True), True, -1),
-                 _band(matmul(g[0], up, adjoint_b=True), False))
-    x = _tri_solve(low, middle, lower=True, adjoint=True)          # L^-H middle
-    x = _adj(_tri_solve(up, _adj(x), lower=False))                  # ... U^-H
-    # A[p] = L U: the gradient of A is P^T times that of A[p].
-    perm = cast(equal(p[..., :, None], as_tensor(np.arange(n, dtype=p.dtype._numpy()))),
-                lu_.dtype)
-    return (matmul(perm, x, transpose_a=True),)
-
-
-defvjp(lu_p, _lu_vjp)
-
-
-def lu(input: Any, output_idx_type: Any = int32, name: str | None = None) -> tuple:
-    """(lu, p): the LU decomposition with partial pivoting of square matrices, `L`
-    (unit diagonal, strictly lower part of lu) and `U` (upper part) with `L @ U =
-    input[p]` (TF's `tf.linalg.lu`).
-
-    Example:
-        >>> import ember as tf
-        >>> lu_, p = tf.linalg.lu(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
-        >>> p.numpy()
-        array([1, 0], dtype=int32)
-    """
-    return tuple(bind(lu_p, as_tensor(input),
-                      output_idx_type=as_dtype(output_idx_type)._numpy()))
