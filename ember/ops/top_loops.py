@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import nest
-from ..core.errors import InvalidArgumentError, ShapeError
+from ..core.errors import InvalidArgumentError
 from ..prims import math as pm
 from ..prims.convert import as_tensor, cast, convert_to_tensor
 from ..prims.gather import gather
