@@ -58,20 +58,106 @@ def test_dense_where_tf_is_not_sparse_here():
     assert not isinstance(tape.gradient(loss, x), tf.IndexedSlices)
 
 
-def test_function_gradients_stay_dense_and_equal():
+def test_function_gradient_is_indexed_slices_inside_and_dense_when_returned():
     v = _table()
+    kinds = []
 
     @tf.function
     def step(ids):
         with tf.GradientTape() as tape:
             loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
-        return tape.gradient(loss, v)
+        g = tape.gradient(loss, v)
+        kinds.append(type(g).__name__)
+        return g  # NOTE: returned densely (TF would return the IndexedSlices)
 
     ids = tf.constant([0, 0, 4])
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
     eager = tape.gradient(loss, v)
     np.testing.assert_allclose(step(ids).numpy(), tf.convert_to_tensor(eager).numpy())
+    assert kinds == ["IndexedSlices"]
+
+
+def _graph_train(opt_fn, steps=3, jit=False):
+    v = _table()
+    opt = opt_fn()
+
+    @tf.function(jit_compile=jit)
+    def step(ids):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
+        opt.apply_gradients([(tape.gradient(loss, v), v)])
+
+    for i in range(steps):
+        step(tf.constant([0, 3, 3, i % 2 + 1]))
+    return v.numpy()
+
+
+@pytest.mark.parametrize("opt_fn", [lambda: keras.optimizers.SGD(0.01),
+                                    lambda: keras.optimizers.SGD(0.01, weight_decay=0.1),
+                                    lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+                                    lambda: keras.optimizers.Adam(0.01)],
+                         ids=["sgd", "sgd_decay", "sgd_momentum", "adam"])
+def test_function_steps_apply_sparse_gradients_like_eager(opt_fn):
+    want = _train(opt_fn, False, repeat=False)
+    v = _table()
+    opt = opt_fn()
+
+    @tf.function
+    def step(ids):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
+        opt.apply_gradients([(tape.gradient(loss, v), v)])
+
+    for i in range(3):
+        step(tf.constant([0, 3, i % 2 + 1]))
+    np.testing.assert_allclose(v.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_function_sgd_step_touches_only_the_looked_up_rows():
+    v = _table()
+    opt = keras.optimizers.SGD(0.1)
+
+    @tf.function
+    def step(ids):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(v, ids))
+        opt.apply_gradients([(tape.gradient(loss, v), v)])
+
+    before = v.numpy().copy()
+    step(tf.constant([1, 4, 4]))
+    text = str(step.get_concrete_function(tf.TensorSpec([None], tf.int32)).graph)
+    assert "scatter_add_axis" not in text  # the update never builds the dense gradient
+    after = v.numpy()
+    np.testing.assert_array_equal(after[[0, 2, 3, 5]], before[[0, 2, 3, 5]])
+    np.testing.assert_allclose(after[[1, 4]], before[[1, 4]] - [[0.1], [0.2]], rtol=1e-6)
+
+
+def test_jit_compiled_sgd_step_with_sparse_rows_matches_numpy():
+    pytest.importorskip("jax")
+    want = _graph_train(lambda: keras.optimizers.SGD(0.01))
+    got = _graph_train(lambda: keras.optimizers.SGD(0.01), jit=True)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_keras_fit_of_an_embedding_matches_eager_training():
+    def run(eager):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((2,), dtype="int32"),
+                                  keras.layers.Embedding(50, 4),
+                                  keras.layers.Flatten(), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.SGD(0.1), "mse", run_eagerly=eager)
+        before = model.layers[0].embeddings.numpy().copy()
+        x = np.array([[1, 2], [2, 7], [7, 1]], np.int32)
+        model.fit(x, np.ones((3, 1), np.float32), batch_size=3, epochs=2, verbose=0)
+        return before, model.layers[0].embeddings.numpy()
+
+    before, graph = run(False)
+    _, eager = run(True)
+    np.testing.assert_allclose(graph, eager, rtol=1e-5, atol=1e-7)
+    untouched = [i for i in range(50) if i not in (1, 2, 7)]
+    np.testing.assert_array_equal(graph[untouched], before[untouched])
+    assert not np.allclose(graph[[1, 2, 7]], before[[1, 2, 7]])
 
 
 def test_second_order_through_a_lookup_is_dense_and_correct():

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["namespace", "adam", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-           "lion", "ema"]
+           "lion", "ema", "rows_sub"]
 
 
 def namespace(a: Any) -> Any:
@@ -132,3 +132,18 @@ def ema(p, avg, momentum, overwrite) -> tuple:
     xp = namespace(avg)
     avg = avg * momentum + (1 - momentum) * p
     return xp.where(overwrite, avg, p), avg
+
+
+def rows_sub(p: Any, values: Any, indices: Any, lr: Any, decay: Any = None) -> tuple:
+    """`p[indices] -= lr * values` (repeated indices add up), with `p` first scaled by
+    `decay` if given: SGD's update of the rows an IndexedSlices gradient names."""
+    xp = namespace(p)
+    p = _decayed(p, decay)
+    idx = xp.reshape(indices, (-1,))
+    rows = xp.reshape(values, (idx.shape[0],) + tuple(p.shape[1:])) * lr
+    if xp is np:
+        out = np.array(p, copy=True)
+        np.subtract.at(out, idx, rows)
+        return (out,)
+    return (p.at[idx].add(-rows),)
+

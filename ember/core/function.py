@@ -36,6 +36,7 @@ from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError, fmt_spec
 from .executor import Plan
 from .graph import Trace, Tracer
+from .indexed_slices import IndexedSlices
 from .shape import TensorShape, TensorSpec
 from .signature_text import signature_text
 from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
@@ -425,6 +426,12 @@ class Function:
                 kinds.append(k[0] if k[0] != "V" else "V")
             targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_leaves)
             result = self._traced_function()(*targs, **tkwargs)
+            if _has_slices(result):
+                # NOTE: TF returns a composite IndexedSlices from a tf.function; ember
+                # returns its dense tensor (a sparse gradient applied inside the function
+                # stays sparse).
+                result = nest.map_structure(
+                    lambda o: o._dense() if isinstance(o, IndexedSlices) else o, result)
         flat = nest.flatten(result)
         tensors = [o for o in flat if isinstance(o, TensorOps)]
         python = [_TENSOR if isinstance(o, TensorOps) else o for o in flat]
@@ -487,3 +494,6 @@ def function(func: Callable | None = None, input_signature: Any = None,
 
     return decorate if func is None else decorate(func)
 
+
+def _has_slices(result: Any) -> bool:
+    return any(isinstance(o, IndexedSlices) for o in nest.flatten(result))

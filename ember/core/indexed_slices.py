@@ -127,7 +127,7 @@ class IndexedSlices:
         if self._dense_shape is None or not hasattr(self._dense_shape, "_value"):
             raise NotImplementedError("IndexedSlices: densifying needs a concrete dense_shape.")
         shape = tuple(int(d) for d in _np(self._dense_shape))
-        like = wrap(np.zeros(shape, dtype=_np(self._values).dtype))
+        like = wrap(np.zeros(shape, dtype=self._values.dtype.as_numpy_dtype))
         return registry.bind(registry.PRIMITIVES["scatter_add_axis"], self._values,
                              self._indices, like, axis=0, batch_dims=0)
 

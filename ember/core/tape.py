@@ -279,7 +279,7 @@ class GradientTape:
         self._pop()  # never record our own backward pass (outer tapes still do)
         try:
             return _walk(self._nodes, targets, sources, output_gradients,
-                         sparse=sparse and not CTX.traces and not CTX.tapes)
+                         sparse=sparse and not CTX.tapes)
         finally:
             if was_recording:
                 self._push()

@@ -10,6 +10,7 @@ from ..core import rules
 from ..core.convert import scalar_like, to_array
 from ..core.dtypes import BY_NP, as_dtype
 from ..core.errors import DTypeError, ShapeError
+from ..core.indexed_slices import IndexedSlices
 from ..core.registry import bind, defvjp, no_gradient, primitive
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps, wrap
 from .array import cast_p, concat_p, leading_one
@@ -74,6 +75,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
         if type(value) is Tensor or not isinstance(value, ConcreteTensor):
             return value
         return value.value() if value._is_variable else wrap(value._value)
+    if isinstance(value, IndexedSlices):  # its dense tensor (a scatter-add: in graphs too)
+        return convert_to_tensor(value._dense(), dtype=dtype)
     if isinstance(value, (list, tuple)) and _holds_tensors(value):
         return _pack(value, None if dtype is None else as_dtype(dtype))
     if dtype is None and dtype_hint is not None:
@@ -88,6 +91,8 @@ def as_tensor(x: Any) -> Any:
     """Fast conversion used by ops: ember tensors pass through untouched."""
     if isinstance(x, TensorOps):
         return x
+    if isinstance(x, IndexedSlices):
+        return x._dense()
     if isinstance(x, (list, tuple)) and _holds_tensors(x):
         return _pack(x, None)
     return wrap(to_array(x))

@@ -578,9 +578,10 @@ def _gather_sparse_vjp(g: Any, ins: tuple, out: Any, axis: int, batch_dims: int)
     IndexedSlices of the looked-up rows (the tape uses it for a Variable read directly);
     None (the dense rule) along another axis or with batch dims."""
     params, ids = ins
-    if axis != 0 or batch_dims != 0 or not hasattr(g, "_value"):
+    pshape = tuple(params._value.shape) if hasattr(params, "_value") else \
+        tuple(params.shape)
+    if axis != 0 or batch_dims != 0 or None in pshape:
         return None
-    pshape = tuple(params._value.shape)
     values = bind(reshape_p, g, shape=(-1,) + pshape[1:])
     indices = bind(reshape_p, ids, shape=(-1,))
     return IndexedSlices(values, indices, wrap(np.asarray(pshape, dtype=np.int32)))

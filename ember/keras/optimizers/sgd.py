@@ -96,6 +96,9 @@ def _rows_update(p: np.ndarray, values: np.ndarray, indices: np.ndarray, lr: np.
         np.subtract.at(p, idx, rows)
 
 
+_rows_update.pure = pure_updates.rows_sub  # the same rule for a compiled XLA step (JAX)
+
+
 def _sgd_kernel(opt: SGD, decay: bool) -> Any:
     """The in-place update of one weight (and its momentum), as a NumPy function."""
     mom, nesterov, scratch = opt.momentum, opt.nesterov, opt.scratch
