@@ -12,20 +12,19 @@ from .ops.nn_space import *  # noqa: F401,F403
 from .ops.nn_stats import *  # noqa: F401,F403
 from .ops.nn_ctc import ctc_loss, ctc_unique_labels  # noqa: F401,E402
 from .ops import nn_ctc as _ctc  # noqa: E402
+from .ops.nn_embedding_sparse import embedding_lookup_sparse, safe_embedding_lookup_sparse  # noqa: F401,E402
 
 
 def _to_sparse(parts: tuple):
     from .sparse import SparseTensor
-    from .prims.convert import constant
-    ind, vals, shape = parts
-    return SparseTensor(constant(ind), constant(vals), constant(shape))
+    return SparseTensor(*parts)
 
 
 def ctc_greedy_decoder(inputs, sequence_length, merge_repeated: bool = True,
                        blank_index=None) -> tuple:
     """Greedy (best-path) CTC decoding, as `tf.nn.ctc_greedy_decoder`: the argmax class of
     each frame, repeats merged (`merge_repeated`) and blanks (default the last class)
-    removed. Returns `([SparseTensor [batch, max_len]], neg_sum_logits [batch, 1])`; eager.
+    removed. Returns `([SparseTensor [batch, max_len]], neg_sum_logits [batch, 1])`.
 
     Example:
         >>> import ember as tf
@@ -35,14 +34,13 @@ def ctc_greedy_decoder(inputs, sequence_length, merge_repeated: bool = True,
         (array([1]), array([[-15.]], dtype=float32))
     """
     decoded, neg = _ctc.ctc_greedy(inputs, sequence_length, merge_repeated, blank_index)
-    from .prims.convert import constant
-    return [_to_sparse(p) for p in decoded], constant(neg)
+    return [_to_sparse(p) for p in decoded], neg
 
 
 def ctc_beam_search_decoder(inputs, sequence_length, beam_width: int = 100,
                             top_paths: int = 1) -> tuple:
     """CTC prefix beam search (blank: the last class), as `tf.nn.ctc_beam_search_decoder`.
-    Returns `([SparseTensor] * top_paths, log_probabilities [batch, top_paths])`; eager.
+    Returns `([SparseTensor] * top_paths, log_probabilities [batch, top_paths])`.
 
     Example:
         >>> import ember as tf
@@ -52,8 +50,7 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width: int = 100,
         (array([1]), -0.3285)
     """
     decoded, scores = _ctc.ctc_beam(inputs, sequence_length, beam_width, top_paths)
-    from .prims.convert import constant
-    return [_to_sparse(p) for p in decoded], constant(scores)
+    return [_to_sparse(p) for p in decoded], scores
 from .ops.nn_sampled import (all_candidate_sampler, compute_accidental_hits,  # noqa: F401,E402
                              fixed_unigram_candidate_sampler,
                              learned_unigram_candidate_sampler, nce_loss, sampled_softmax_loss)

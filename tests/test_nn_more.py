@@ -257,11 +257,9 @@ def test_samplers_and_sampled_losses():
     assert tape.gradient(loss, wt).shape == (6, 3)
 
 
-def test_rnn_cell_wrappers_and_fractional_pools_are_explicit():
+def test_rnn_cell_wrappers_are_explicit():
     with pytest.raises(NotImplementedError, match="keras"):
         tf.nn.RNNCellDropoutWrapper(None)
-    with pytest.raises(NotImplementedError, match="max_pool"):
-        tf.nn.fractional_max_pool(tf.zeros((1, 4, 4, 1)), [1, 2, 2, 1])
 
 
 def test_traced_equals_eager_with_unknown_batch():

@@ -1,4 +1,4 @@
-"""`ember.experimental`: TF's `tf.experimental` namespace (`dlpack` so far).
+"""`ember.experimental`: TF's `tf.experimental` namespace (`dlpack`, `Optional`).
 
 Example:
     >>> import ember as tf
@@ -8,5 +8,6 @@ Example:
 """
 
 from . import dlpack  # noqa: F401
+from ..ops.type_spec import Optional  # noqa: F401 - tf.experimental.Optional
 
-__all__ = ["dlpack"]
+__all__ = ["dlpack", "Optional"]

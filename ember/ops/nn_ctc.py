@@ -1,9 +1,11 @@
 """Connectionist temporal classification: `tf.nn.ctc_loss` (over the ctc_loss primitive)
-and the decoders' NumPy algorithms (greedy and prefix beam search) and ctc_unique_labels.
+the decoders (greedy, and prefix beam search) and ctc_unique_labels.
 
-The decoders have data-dependent output shapes and no gradient: they run eagerly on the
-values and return the components of SparseTensors (`(indices, values, dense_shape)`),
-which `ember.nn` wraps (ops can't import ember.sparse, a higher layer).
+The decoders have data-dependent output shapes and no gradient. They return the
+components of SparseTensors (`(indices, values, dense_shape)` tensors), which `ember.nn`
+wraps (ops can't import ember.sparse, a higher layer). Both run inside `ember.function`:
+the greedy decoder is graph ops (argmax, where, cumsum), the beam search a host
+`numpy_function` step.
 
 Example:
     >>> import ember as tf
@@ -20,9 +22,16 @@ import numpy as np
 
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
-from ..prims.convert import as_tensor, cast
+from ..core.shape import TensorSpec
+from ..prims.convert import as_tensor, cast, stop_gradient
 from ..prims.nn_more import ctc_loss_p
+from ..prims.reduce import argmax
+from . import creation_ops as co
+from . import math_ops as m
+from . import reduce_ops as r
 from . import shape_ops as s
+from .gather_ops import gather_nd
+from .py_ops import numpy_function
 
 __all__ = ["ctc_loss", "ctc_unique_labels"]
 
@@ -95,30 +104,58 @@ def ctc_loss(labels: Any, logits: Any, label_length: Any, logit_length: Any,
     return bind(ctc_loss_p, x, lab, lab_len, t_len, blank_index=blank)
 
 
+def _decoder_input(op: str, inputs: Any, sequence_length: Any) -> tuple:
+    x = as_tensor(inputs)
+    if x.shape.rank != 3:
+        raise ShapeError(f"{op}: inputs must be 3-D [max_time, batch, classes], received "
+                         f"shape {x.shape}.")
+    if x.shape[2] is None:
+        raise ShapeError(f"{op}: the number of classes (inputs' last dim) must be known, "
+                         f"received shape {x.shape}.")
+    lens = cast(as_tensor(sequence_length), "int64")
+    if lens.shape.rank != 1:
+        raise ShapeError(f"{op}: sequence_length must be 1-D [batch], received shape "
+                         f"{lens.shape}.")
+    return x, lens
+
+
 def ctc_greedy(inputs: Any, sequence_length: Any, merge_repeated: bool = True,
                blank_index: Any = None) -> tuple:
-    """Greedy (best-path) decoding: `([(indices, values, dense_shape)], neg_sum_logits)`."""
-    x = np.asarray(as_tensor(inputs).numpy())
-    if x.ndim != 3:
-        raise ShapeError(f"ctc_greedy_decoder: inputs must be 3-D [max_time, batch, "
-                         f"classes], received shape {x.shape}.")
-    lens = np.asarray(as_tensor(sequence_length).numpy()).astype(np.int64)
-    T, B, C = x.shape
-    blank = C - 1 if blank_index is None else int(blank_index)
+    """Greedy (best-path) decoding: `([(indices, values, dense_shape)], neg_sum_logits)`,
+    tensors (the SparseTensor's parts), made of graph ops (argmax, where, cumsum), so it
+    runs inside `ember.function` too; no gradient (as TF).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.ops.nn_ctc import ctc_greedy
+        >>> x = tf.constant([[[0.0, 5.0, 0.0]], [[0.0, 0.0, 5.0]], [[5.0, 0.0, 0.0]]])
+        >>> [(ind, vals, shape)], neg = ctc_greedy(x, [3])
+        >>> vals.numpy(), shape.numpy(), neg.numpy()
+        (array([1, 0]), array([1, 2]), array([[-15.]], dtype=float32))
+    """
+    x, lens = _decoder_input("ctc_greedy_decoder", inputs, sequence_length)
+    classes = x.shape[2]
+    blank = classes - 1 if blank_index is None else int(blank_index)
     if blank < 0:
-        blank += C
-    rows, neg = [], np.zeros((B, 1), x.dtype)
-    for b in range(B):
-        n = int(lens[b])
-        best = x[:n, b].argmax(-1) if n else np.zeros(0, np.int64)
-        neg[b, 0] = -x[:n, b].max(-1).sum() if n else 0
-        out, prev = [], -1
-        for k in best.tolist():
-            if k != blank and not (merge_repeated and k == prev):
-                out.append(k)
-            prev = k
-        rows.append(out)
-    return [_sparse(rows)], neg
+        blank += classes
+    x = stop_gradient(x)
+    best = s.transpose(argmax(x, -1), [1, 0])                           # [B, T] int64
+    frame = m.subtract(r.cumsum(co.ones_like(best[:1]), 1), np.int64(1))  # [1, T]: 0..T-1
+    valid = m.less(frame, s.expand_dims(lens, 1))
+    keep = m.logical_and(valid, m.not_equal(best, np.int64(blank)))
+    if merge_repeated:
+        prev = s.concat([m.subtract(co.zeros_like(best[:, :1]), np.int64(1)), best[:, :-1]], 1)
+        keep = m.logical_and(keep, m.not_equal(best, prev))
+    top = s.transpose(r.reduce_max(x, -1), [1, 0])                      # [B, T]
+    neg = r.reduce_sum(m.where(valid, m.negative(top), co.zeros_like(top)), 1, keepdims=True)
+    at = m.where(keep)                                                  # [N, 2]: (b, t)
+    kept = cast(keep, "int64")
+    col = gather_nd(m.subtract(r.cumsum(kept, 1), np.int64(1)), at)
+    indices = s.stack([at[:, 0], col], 1)
+    values = gather_nd(best, at)
+    width = r.reduce_max(s.concat([r.reduce_sum(kept, 1), co.zeros([1], "int64")], 0))
+    shape = s.stack([s.shape(best, out_type="int64")[0], width])
+    return [(indices, values, shape)], neg
 
 
 def _sparse(rows: list) -> tuple:
@@ -129,18 +166,10 @@ def _sparse(rows: list) -> tuple:
             np.array([len(rows), width], np.int64))
 
 
-def ctc_beam(inputs: Any, sequence_length: Any, beam_width: int = 100,
-             top_paths: int = 1) -> tuple:
-    """Prefix beam search over softmax(inputs) (blank: the last class):
-    `([(indices, values, dense_shape)] * top_paths, log_probabilities [batch, top_paths])`."""
-    x = np.asarray(as_tensor(inputs).numpy()).astype(np.float64)
-    if x.ndim != 3:
-        raise ShapeError(f"ctc_beam_search_decoder: inputs must be 3-D, received shape "
-                         f"{x.shape}.")
-    if top_paths < 1 or top_paths > beam_width:
-        raise InvalidArgumentError(f"ctc_beam_search_decoder: top_paths ({top_paths}) must be "
-                                   f"in [1, beam_width = {beam_width}].")
-    lens = np.asarray(as_tensor(sequence_length).numpy()).astype(np.int64)
+def _beam_np(x: np.ndarray, lens: np.ndarray, beam_width: int, top_paths: int) -> list:
+    """Prefix beam search on the host: the flat list of each path's (indices, values,
+    dense_shape), then the scores [batch, top_paths]."""
+    x = x.astype(np.float64)
     T, B, C = x.shape
     blank = C - 1
     lp = x - x.max(-1, keepdims=True)
@@ -149,7 +178,7 @@ def ctc_beam(inputs: Any, sequence_length: Any, beam_width: int = 100,
     scores = np.full((B, top_paths), -np.inf, np.float32)
     for b in range(B):
         beams = {(): (0.0, -np.inf)}  # prefix -> (log p ending in blank, log p ending in label)
-        for t in range(int(lens[b])):
+        for t in range(min(int(lens[b]), T)):
             nxt: dict = {}
 
             def add(prefix, pb, pnb):
@@ -176,7 +205,37 @@ def ctc_beam(inputs: Any, sequence_length: Any, beam_width: int = 100,
                 scores[b, j] = np.logaddexp(*ranked[j][1])
             else:
                 paths[j].append([])
-    return [_sparse(rows) for rows in paths], scores
+    return [part for rows in paths for part in _sparse(rows)] + [scores]
+
+
+def ctc_beam(inputs: Any, sequence_length: Any, beam_width: int = 100,
+             top_paths: int = 1) -> tuple:
+    """Prefix beam search over softmax(inputs) (blank: the last class):
+    `([(indices, values, dense_shape)] * top_paths, log_probabilities [batch, top_paths])`.
+
+    The search runs on the host (NumPy); inside `ember.function` it is a
+    `numpy_function` node whose outputs have shapes `[None, 2]`, `[None]`, `[2]` per
+    path and `[batch, top_paths]` float32. No gradient (as TF).
+
+    Example:
+        >>> import ember as tf
+        >>> from ember.ops.nn_ctc import ctc_beam
+        >>> x = tf.math.log(tf.constant([[[0.1, 0.6, 0.3]], [[0.1, 0.6, 0.3]]]))
+        >>> [(ind, vals, shape)], lp = ctc_beam(x, [2], beam_width=4)
+        >>> vals.numpy(), round(float(lp[0, 0]), 4)
+        (array([1]), -0.3285)
+    """
+    op = "ctc_beam_search_decoder"
+    x, lens = _decoder_input(op, inputs, sequence_length)
+    if top_paths < 1 or top_paths > beam_width:
+        raise InvalidArgumentError(f"{op}: top_paths ({top_paths}) must be in [1, "
+                                   f"beam_width = {beam_width}].")
+    specs = [TensorSpec([None, 2], "int64"), TensorSpec([None], "int64"),
+             TensorSpec([2], "int64")] * top_paths + [TensorSpec([x.shape[1], top_paths],
+                                                                 "float32")]
+    outs = numpy_function(lambda a, n: _beam_np(a, n, int(beam_width), int(top_paths)),
+                          [stop_gradient(x), lens], specs)
+    return [tuple(outs[3 * j:3 * j + 3]) for j in range(top_paths)], outs[-1]
 
 
 def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple:

@@ -32,6 +32,7 @@ from .conv_extra import conv2d_transpose
 from .gather_ops import gather
 from .conv_ops import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
 from .nn3d import avg_pool3d, conv3d, conv3d_transpose, max_pool3d
+from .nn_fractional import fractional_avg_pool, fractional_max_pool  # noqa: F401 - tf.nn
 
 __all__ = ["atrous_conv2d", "atrous_conv2d_transpose", "avg_pool", "conv1d_transpose",
            "conv_transpose", "convolution",
@@ -385,20 +386,6 @@ def erosion2d(value: Any, filters: Any, strides: Any, padding: str, data_format:
     f = as_tensor(filters)
     return m.negative(dilation2d(m.negative(as_tensor(value)), s.reverse(f, [0, 1]), strides,
                                  padding, data_format, dilations))
-
-
-def fractional_max_pool(value: Any, pooling_ratio: Any, pseudo_random: bool = False,
-                        overlapping: bool = False, seed: int = 0, name: str | None = None):
-    """Not implemented (TF's fractional pooling); use `tf.nn.max_pool`."""
-    raise NotImplementedError("tf.nn.fractional_max_pool is not implemented in ember; use "
-                              "tf.nn.max_pool or tf.image.resize.")
-
-
-def fractional_avg_pool(value: Any, pooling_ratio: Any, pseudo_random: bool = False,
-                        overlapping: bool = False, seed: int = 0, name: str | None = None):
-    """Not implemented (TF's fractional pooling); use `tf.nn.avg_pool`."""
-    raise NotImplementedError("tf.nn.fractional_avg_pool is not implemented in ember; use "
-                              "tf.nn.avg_pool or tf.image.resize.")
 
 
 # -- depthwise gradients ------------------------------------------------------------------

@@ -2,11 +2,16 @@
 log-uniform, fixed unigram, learned unigram, all), `compute_accidental_hits`, `nce_loss`
 and `sampled_softmax_loss`.
 
-The samplers draw on the host with NumPy (keys from ember's random state, so
-`tf.random.set_seed` and op seeds make them reproducible) and run eagerly. Each returns
+The samplers draw on the host with NumPy, keyed by ember's random state (so
+`tf.random.set_seed` and op seeds make them reproducible); inside `ember.function` the
+draw is a `numpy_function` node fed with the call's random key, so each call of the
+graph draws anew and a traced call gives what the same eager call gives. Each returns
 `(sampled_candidates [num_sampled] int64, true_expected_count [batch, num_true] float32,
 sampled_expected_count [num_sampled] float32)`; with `unique=True` the expected count of
 a class of probability p after n draws is `1 - (1 - p)**n`, else `p * num_sampled`.
+
+`compute_accidental_hits` and the sampled losses are graph ops (gathers, a dense hit mask,
+matmul), differentiable with respect to weights, biases and inputs.
 
 NOTE: learned_unigram_candidate_sampler keeps no state between calls: it samples from
 counts of 1 per class plus the classes of this call's `true_classes`.
@@ -26,16 +31,18 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidArgumentError, ShapeError
-from ..prims.convert import as_tensor, cast, stop_gradient
-from . import creation_ops as c
-from . import gather_ops as g
+from ..core.shape import TensorSpec
+from ..core.tensor import TensorOps
+from ..prims.convert import as_tensor, cast, convert_to_tensor, stop_gradient
+from . import creation_ops as co
 from . import math_ops as m
 from . import reduce_ops as r
 from . import shape_ops as s
 from .linalg_ops import matmul
 from .nn_ops import sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits
 from .nn_stats import embedding_lookup
-from .random_ops import _python_key
+from .py_ops import numpy_function
+from .random_ops import _next_key
 
 __all__ = ["all_candidate_sampler", "compute_accidental_hits",
            "fixed_unigram_candidate_sampler", "learned_unigram_candidate_sampler",
@@ -46,33 +53,27 @@ _Sampled = namedtuple("CandidateSampler", ["sampled_candidates", "true_expected_
                                            "sampled_expected_count"])
 
 
-def _true(op: str, true_classes: Any, num_true: int) -> np.ndarray:
-    t = as_tensor(true_classes)
-    a = np.asarray(t.numpy())
-    if a.ndim != 2 or a.shape[1] != num_true:
+def _true(op: str, true_classes: Any, num_true: int) -> Any:
+    """The true classes as a tensor (symbolic inside ember.function), shape-checked."""
+    t = as_tensor(true_classes) if isinstance(true_classes, TensorOps) else \
+        convert_to_tensor(true_classes, dtype="int64")
+    if t.shape.rank != 2 or t.shape[1] not in (None, num_true):
         raise ShapeError(f"{op}: true_classes must be [batch_size, num_true = {num_true}], "
-                         f"received shape {a.shape}.")
-    if a.dtype != np.int64:
+                         f"received shape {t.shape}.")
+    if t.dtype.name != "int64":
         raise InvalidArgumentError(f"{op}: true_classes must be int64 (as TF), received "
                                    f"{t.dtype.name}.")
-    return a
+    return t
 
 
-def _rng(op: str, seed: Any) -> np.random.Generator:
-    key = np.asarray(_python_key(op, seed).numpy()).astype(np.uint64)
-    return np.random.default_rng([int(k) for k in key])
-
-
-def _sample(op: str, probs: np.ndarray, true: np.ndarray, num_sampled: int, unique: bool,
-            seed: Any) -> _Sampled:
+def _host_sample(op: str, key: np.ndarray, probs: np.ndarray, true: np.ndarray,
+                 num_sampled: int, unique: bool) -> tuple:
+    """The draw itself, on NumPy arrays: (sampled, true_expected, sampled_expected)."""
     n = len(probs)
-    if num_sampled < 0 or (unique and num_sampled > n):
-        raise InvalidArgumentError(f"{op}: num_sampled ({num_sampled}) must be in [0, "
-                                   f"range_max = {n}] with unique=True.")
     if true.size and (true.min() < 0 or true.max() >= n):
         raise InvalidArgumentError(f"{op}: true_classes must be in [0, {n}), received "
                                    f"{true.tolist()}.")
-    rng = _rng(op, seed)
+    rng = np.random.default_rng([int(k) for k in key.astype(np.uint64)])
     p = probs / probs.sum()
     if unique:
         picked: list = []
@@ -96,8 +97,29 @@ def _sample(op: str, probs: np.ndarray, true: np.ndarray, num_sampled: int, uniq
 
         def expected(q):
             return q * num_sampled
-    return _Sampled(as_tensor(sampled), as_tensor(expected(p[true]).astype(np.float32)),
-                    as_tensor(expected(p[sampled]).astype(np.float32)))
+    return (sampled, expected(p[true]).astype(np.float32),
+            expected(p[sampled]).astype(np.float32))
+
+
+def _sample(op: str, probs: Any, true: Any, num_sampled: int, unique: bool,
+            seed: Any) -> _Sampled:
+    """Draws on the host from `probs` (an array, or a function of the true classes'
+    values giving one): eagerly at once, inside ember.function as a numpy_function node
+    fed by the random key of the call (so each call of the graph draws anew)."""
+    num_sampled = int(num_sampled)
+    n = len(probs) if not callable(probs) else None
+    if num_sampled < 0 or (unique and n is not None and num_sampled > n):
+        raise InvalidArgumentError(f"{op}: num_sampled ({num_sampled}) must be in [0, "
+                                   f"range_max = {n}] with unique=True.")
+    key = _next_key(op, seed)
+
+    def draw(k: np.ndarray, t: np.ndarray) -> tuple:
+        return _host_sample(op, k, probs(t) if callable(probs) else probs, t, num_sampled,
+                            unique)
+
+    specs = [TensorSpec([num_sampled], "int64"), TensorSpec(true.shape, "float32"),
+             TensorSpec([num_sampled], "float32")]
+    return _Sampled(*numpy_function(draw, [key, true], specs))
 
 
 def uniform_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int,
@@ -187,11 +209,17 @@ def learned_unigram_candidate_sampler(true_classes: Any, num_true: int, num_samp
         TensorShape([2])
     """
     op = "learned_unigram_candidate_sampler"
-    true = _true(op, true_classes, num_true)
-    counts = np.ones(int(range_max))
-    if true.size and 0 <= true.min() and true.max() < range_max:
-        np.add.at(counts, true.ravel(), 1.0)
-    return _sample(op, counts, true, num_sampled, unique, seed)
+    n = int(range_max)
+    if unique and int(num_sampled) > n:
+        raise InvalidArgumentError(f"{op}: num_sampled ({num_sampled}) must be in [0, "
+                                   f"range_max = {n}] with unique=True.")
+
+    def counts(true: np.ndarray) -> np.ndarray:
+        out = np.ones(n)
+        if true.size and 0 <= true.min() and true.max() < n:
+            np.add.at(out, true.ravel(), 1.0)
+        return out
+    return _sample(op, counts, _true(op, true_classes, num_true), num_sampled, unique, seed)
 
 
 def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, unique: bool,
@@ -207,7 +235,7 @@ def all_candidate_sampler(true_classes: Any, num_true: int, num_sampled: int, un
     """
     true = _true("all_candidate_sampler", true_classes, num_true)
     return _Sampled(as_tensor(np.arange(int(num_sampled), dtype=np.int64)),
-                    as_tensor(np.ones(true.shape, np.float32)),
+                    co.ones_like(true, dtype="float32"),
                     as_tensor(np.ones(int(num_sampled), np.float32)))
 
 
@@ -225,17 +253,17 @@ def compute_accidental_hits(true_classes: Any, sampled_candidates: Any, num_true
         (array([1], dtype=int32), array([0]))
     """
     true = _true("compute_accidental_hits", true_classes, num_true)
-    samp = np.asarray(as_tensor(sampled_candidates).numpy()).ravel()
-    rows, ids = [], []
-    for b in range(true.shape[0]):
-        classes = set(true[b].tolist())
-        for j, v in enumerate(samp.tolist()):
-            if v in classes:
-                rows.append(b)
-                ids.append(j)
-    big = np.finfo(np.float32).max
-    return (as_tensor(np.array(rows, np.int32)), as_tensor(np.array(ids, np.int64)),
-            as_tensor(np.full(len(rows), -big, np.float32)))
+    samp = s.reshape(cast(as_tensor(sampled_candidates), "int64"), [-1])
+    at = m.where(_hits(true, samp))                                # [N, 2]: (row, position)
+    big = np.float32(np.finfo(np.float32).max)
+    return (cast(at[:, 0], "int32"), at[:, 1],
+            m.multiply(co.ones_like(at[:, 0], dtype="float32"), -big))
+
+
+def _hits(true: Any, sampled: Any) -> Any:
+    """[batch, num_sampled] bool: whether a sampled class is one of the row's true ones."""
+    same = m.equal(s.expand_dims(true, 2), s.reshape(sampled, [1, 1, -1]))
+    return r.reduce_any(same, 1)
 
 
 def _sampled_logits(op: str, weights: Any, biases: Any, labels: Any, inputs: Any,
@@ -251,32 +279,32 @@ def _sampled_logits(op: str, weights: Any, biases: Any, labels: Any, inputs: Any
     sampled, true_exp, samp_exp = (stop_gradient(as_tensor(v)) for v in sampled_values)
     sampled = cast(sampled, "int64")
     flat = s.reshape(lab, [-1])
-    ids = s.concat([flat, sampled], 0)
-    all_w = embedding_lookup(weights, ids)
-    all_b = embedding_lookup(biases, ids)
-    nt = int(np.asarray(flat.shape[0])) if flat.shape[0] is not None else None
-    if nt is None:
-        raise ShapeError(f"{op}: the labels' shape must be known.")
-    true_w, samp_w = all_w[:nt], all_w[nt:]
-    true_b, samp_b = all_b[:nt], all_b[nt:]
+    true_w = embedding_lookup(weights, flat)
+    samp_w = embedding_lookup(weights, sampled)
+    true_b = embedding_lookup(biases, flat)
+    samp_b = embedding_lookup(biases, sampled)
     dim = x.shape[1]
+    if x.shape.rank != 2 or dim is None:
+        raise ShapeError(f"{op}: inputs must be [batch_size, dim] with a known dim, received "
+                         f"shape {x.shape}.")
     tw = s.reshape(true_w, [-1, num_true, dim])
     true_logits = m.add(r.reduce_sum(m.multiply(s.expand_dims(x, 1), tw), -1),
                         s.reshape(true_b, [-1, num_true]))
     samp_logits = m.add(matmul(x, samp_w, transpose_b=True), samp_b)
     if remove_accidental_hits:
-        rows, cols, wts = compute_accidental_hits(lab, sampled, num_true)
-        if int(rows.shape[0]):
-            idx = s.stack([cast(rows, "int64"), cols], 1)
-            mask = g.scatter_nd(idx, cast(wts, samp_logits.dtype),
-                                [int(x.shape[0]), int(num_sampled)])
-            samp_logits = m.add(samp_logits, mask)
+        # NOTE: TF scatters -FLT_MAX at compute_accidental_hits' positions; the same
+        # mask, built densely, so it is plain graph ops.
+        big = float(np.finfo(np.float32).max)  # TF adds -FLT_MAX in every float dtype
+        hit = _hits(s.reshape(lab, [-1, num_true]), sampled)
+        penalty = m.where(hit, m.multiply(co.ones_like(samp_logits), -big),
+                          co.zeros_like(samp_logits))
+        samp_logits = m.add(samp_logits, penalty)
     if subtract_log_q:
         true_logits = m.subtract(true_logits, m.log(cast(true_exp, true_logits.dtype)))
         samp_logits = m.subtract(samp_logits, m.log(cast(samp_exp, samp_logits.dtype)))
     logits = s.concat([true_logits, samp_logits], 1)
-    out_labels = s.concat([m.divide(c.ones_like(true_logits), float(num_true)),
-                           c.zeros_like(samp_logits)], 1)
+    out_labels = s.concat([m.divide(co.ones_like(true_logits), float(num_true)),
+                           co.zeros_like(samp_logits)], 1)
     return logits, out_labels
 
 

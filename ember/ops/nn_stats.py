@@ -1,11 +1,11 @@
 """`tf.nn` statistics, losses and embeddings (composites): sufficient_statistics,
 normalize_moments, weighted_moments, log_poisson_loss, compute_average_loss,
 scale_regularization_loss, zero_fraction, batch_norm_with_global_normalization,
-collapse_repeated, approx_max_k / approx_min_k (exact top-k), embedding_lookup,
-embedding_lookup_sparse and safe_embedding_lookup_sparse.
+collapse_repeated, approx_max_k / approx_min_k (exact top-k) and embedding_lookup (the
+sparse lookups, which also run traced, are in `nn_embedding_sparse`).
 
-NOTE: collapse_repeated and the sparse embedding lookups have data-dependent output
-shapes; they read values eagerly (not inside `ember.function`).
+NOTE: collapse_repeated has a data-dependent output shape; it reads values eagerly (not
+inside `ember.function`).
 
 Example:
     >>> import ember as tf
@@ -32,8 +32,7 @@ from .sort_ops import top_k
 
 __all__ = ["approx_max_k", "approx_min_k", "batch_norm_with_global_normalization",
            "collapse_repeated", "compute_average_loss", "embedding_lookup", "isotonic_regression",
-           "embedding_lookup_sparse", "log_poisson_loss", "normalize_moments",
-           "safe_embedding_lookup_sparse", "scale_regularization_loss",
+           "log_poisson_loss", "normalize_moments", "scale_regularization_loss",
            "sufficient_statistics", "weighted_moments", "zero_fraction"]
 
 
@@ -355,96 +354,6 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | No
         table = as_tensor(params)
     return _clip_rows(g.gather(table, ids_t), max_norm) if max_norm is not None else \
         g.gather(table, ids_t)
-
-
-def _combine(emb: Any, seg: np.ndarray, weights: Any, nrows: int, combiner: str) -> Any:
-    """Per-row combination of the embeddings `emb [n, ...]` grouped by `seg`."""
-    if combiner not in ("sum", "mean", "sqrtn"):
-        raise InvalidArgumentError(f"embedding_lookup_sparse: combiner must be 'sum', 'mean' "
-                                   f"or 'sqrtn', received {combiner!r}.")
-    tail = list(emb.shape[1:])
-    idx = as_tensor(seg.reshape(-1, 1).astype(np.int64))
-    if weights is None:
-        w = as_tensor(np.ones(len(seg), emb.dtype._numpy()))
-    else:
-        w = cast(as_tensor(weights), emb.dtype)
-    wb = s.reshape(w, [-1] + [1] * len(tail))
-    total = g.tensor_scatter_nd_add(c.zeros([nrows] + tail, emb.dtype), idx, m.multiply(emb, wb))
-    if combiner == "sum":
-        return total
-    wsum = g.tensor_scatter_nd_add(c.zeros([nrows], emb.dtype), idx,
-                                   w if combiner == "mean" else m.square(w))
-    if combiner == "sqrtn":
-        wsum = m.sqrt(wsum)
-    return m.divide_no_nan(total, s.reshape(wsum, [-1] + [1] * len(tail)))
-
-
-def embedding_lookup_sparse(params: Any, sp_ids: Any, sp_weights: Any, combiner: Any = None,
-                            max_norm: Any = None, name: str | None = None,
-                            allow_fast_lookup: bool = False) -> Any:
-    """Combined embeddings per row of the SparseTensor `sp_ids` (weighted by
-    `sp_weights`'s values if given), as `tf.nn.embedding_lookup_sparse`; `combiner` is
-    'sum', 'mean' (default) or 'sqrtn'. The result has `max(row) + 1` rows, as TF.
-
-    Example:
-        >>> import ember as tf
-        >>> p = tf.reshape(tf.range(6.0), (3, 2))
-        >>> ids = tf.sparse.SparseTensor([[0, 0], [0, 1]], tf.constant([0, 2], tf.int64), [1, 2])
-        >>> tf.nn.embedding_lookup_sparse(p, ids, None).numpy()
-        array([[2., 3.]], dtype=float32)
-    """
-    combiner = combiner or "mean"
-    ind = np.asarray(sp_ids.indices.numpy())
-    seg = ind[:, 0] if ind.size else np.zeros(0, np.int64)
-    nrows = int(seg.max()) + 1 if seg.size else 0
-    emb = embedding_lookup(params, sp_ids.values, max_norm=max_norm)
-    weights = None if sp_weights is None else sp_weights.values
-    return _combine(emb, seg, weights, nrows, combiner)
-
-
-def safe_embedding_lookup_sparse(embedding_weights: Any, sparse_ids: Any,
-                                 sparse_weights: Any = None, combiner: str = "mean",
-                                 default_id: Any = None, max_norm: Any = None,
-                                 name: str | None = None, allow_fast_lookup: bool = False
-                                 ) -> Any:
-    """Like embedding_lookup_sparse, but drops invalid ids (< 0) and non-positive weights
-    and gives every row of `dense_shape[:-1]` a result (empty rows: the `default_id`
-    embedding, or zeros), as `tf.nn.safe_embedding_lookup_sparse`.
-
-    Example:
-        >>> import ember as tf
-        >>> p = tf.reshape(tf.range(6.0), (3, 2))
-        >>> ids = tf.sparse.SparseTensor([[0, 0]], tf.constant([2], tf.int64), [2, 1])
-        >>> tf.nn.safe_embedding_lookup_sparse(p, ids).numpy()
-        array([[4., 5.],
-               [0., 0.]], dtype=float32)
-    """
-    ind = np.asarray(sparse_ids.indices.numpy()).astype(np.int64)
-    vals = np.asarray(sparse_ids.values.numpy()).astype(np.int64)
-    shape = [int(v) for v in np.asarray(sparse_ids.dense_shape.numpy())]
-    outer = shape[:-1]
-    flat = (np.ravel_multi_index(ind[:, :-1].T, outer) if ind.size
-            else np.zeros(0, np.int64)).astype(np.int64)
-    nrows = int(np.prod(outer)) if outer else 1
-    keep = vals >= 0
-    wvals = None
-    if sparse_weights is not None:
-        wt = as_tensor(sparse_weights.values)
-        keep &= wt.numpy() > 0
-        wvals = g.gather(wt, as_tensor(np.nonzero(keep)[0].astype(np.int64)))
-    kept = np.nonzero(keep)[0]
-    seg, ids = flat[kept], vals[kept]
-    emb = embedding_lookup(embedding_weights, as_tensor(ids), max_norm=max_norm)
-    out = _combine(emb, seg, wvals, nrows, combiner)
-    if default_id is not None:
-        empty = np.ones(nrows, bool)
-        empty[seg] = False
-        if empty.any():
-            d = embedding_lookup(embedding_weights, as_tensor(np.array([int(default_id)])),
-                                 max_norm=max_norm)
-            mask = as_tensor(empty.reshape([-1] + [1] * (out.shape.rank - 1)))
-            out = m.where(mask, m.add(c.zeros_like(out), d), out)
-    return s.reshape(out, outer + list(out.shape[1:]))
 
 
 def _pava(row: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@ unravel_index, reverse_sequence, histogram_fixed_width(_bins), grad_pass_through
 timestamp, get_logger, get_current_name_scope, inside_function, init_scope,
 is_symbolic_tensor; re-exported from `top_init.py`: the TF 2 initializer classes
 (`tf.zeros_initializer`, ...) and make_tensor_proto / make_ndarray / fingerprint
-(NotImplementedError: see OUT_OF_SCOPE).
+(NotImplementedError: see OUT_OF_SCOPE); from `type_spec.py` the TypeSpec family, from
+`top_patches.py` extract_volume_patches, from `top_ragged_fill.py` ragged_fill_empty_rows.
 
 Example:
     >>> import ember as tf
@@ -23,7 +24,6 @@ import time as _time
 from typing import Any, Callable
 
 import numpy as np
-
 
 from ..core.context import CTX, isolated
 from ..core.custom_gradient import custom_gradient
@@ -43,6 +43,10 @@ from .top_init import (constant_initializer, fingerprint, make_ndarray,  # noqa:
 from .creation_ops import range as _range
 from .creation_ops import zeros
 from .shape_ops import reshape, shape, stack, transpose
+from .top_patches import extract_volume_patches  # noqa: F401 - re-exported (tf.*)
+from .top_ragged_fill import ragged_fill_empty_rows, ragged_fill_empty_rows_grad  # noqa: F401
+from .type_spec import (NoneTensorSpec, OptionalSpec, SparseTensorSpec,  # noqa: F401
+                        TensorArraySpec, TypeSpec, type_spec_from_value)
 
 __all__ = ["realdiv", "truncatediv", "truncatemod", "saturate_cast", "scalar_mul",
            "ensure_shape", "get_static_value", "shape_n", "broadcast_static_shape",
@@ -52,7 +56,9 @@ __all__ = ["realdiv", "truncatediv", "truncatemod", "saturate_cast", "scalar_mul
            "get_current_name_scope", "inside_function", "init_scope", "is_symbolic_tensor",
            "constant_initializer", "ones_initializer", "zeros_initializer",
            "random_normal_initializer", "random_uniform_initializer", "make_tensor_proto",
-           "make_ndarray", "fingerprint"]
+           "make_ndarray", "fingerprint", "extract_volume_patches", "ragged_fill_empty_rows",
+           "ragged_fill_empty_rows_grad", "TypeSpec", "SparseTensorSpec", "TensorArraySpec",
+           "OptionalSpec", "NoneTensorSpec", "type_spec_from_value"]
 
 _tuple = tuple
 
@@ -83,7 +89,8 @@ OUT_OF_SCOPE = {
                                            "__array__ / ember tensors",
     "nondifferentiable_batch_function": "TF's serving batch scheduler",
     "IndexedSlicesSpec": "the TypeSpec of IndexedSlices for tf.function signatures; ember's "
-                         "signatures take TensorSpec (IndexedSlices are eager gradients)",
+                         "signatures take TensorSpec (an IndexedSlices leaves an "
+                         "ember.function densified)",
 }
 
 
