@@ -25,6 +25,14 @@ def _toeplitz(col, row):
                      for i in range(n)])
 
 
+def _block_circulant(h):
+    """The block circulant matrix of kernel h [N0, N1]: entry ((i0, i1), (j0, j1)) =
+    h[(i0 - j0) mod N0, (i1 - j1) mod N1], rows in row-major order."""
+    n0, n1 = h.shape
+    idx = [(i0, i1) for i0 in range(n0) for i1 in range(n1)]
+    return np.array([[h[(a - c) % n0, (b - d) % n1] for c, d in idx] for a, b in idx])
+
+
 def _cases():
     a, b = _wc(2), _wc(3)
     d = R.uniform(1, 2, 3)
@@ -40,6 +48,7 @@ def _cases():
     spectrum = np.array([4.0, 1.0 + 1j, 1.0 - 1j])
     c = np.fft.ifft(spectrum)
     circ = np.array([[c[(i - j) % 3] for j in range(3)] for i in range(3)])
+    kernel2d = np.array([[4.0, 1.0], [0.5, -1.0], [0.25, 0.0]])  # h[(i0 - j0) % 3, (i1 - j1) % 2]
     return {
         "full": (L.LinearOperatorFullMatrix(b), b),
         "diag": (L.LinearOperatorDiag(d), np.diag(d)),
@@ -78,6 +87,10 @@ def _cases():
                                                is_positive_definite=True), spd),
         "circulant": (L.LinearOperatorCirculant(spectrum,
                                                 input_output_dtype=tf.complex128), circ),
+        # a real kernel's (Hermitian) spectrum: a real block circulant matrix
+        "circulant2d": (L.LinearOperatorCirculant2D(np.fft.fft2(kernel2d),
+                                                    input_output_dtype=tf.float64),
+                        _block_circulant(kernel2d)),
     }
 
 
@@ -152,8 +165,8 @@ def test_shape_errors():
         op.matmul(np.ones((2, 1)))
     with pytest.raises(InvalidArgumentError, match="square"):
         op.solve(np.ones((2, 1)))
-    with pytest.raises(NotImplementedError, match="Circulant2D"):
-        L.LinearOperatorCirculant2D(np.ones((2, 2)))
+    with pytest.raises(ShapeError, match="Circulant2D: spectrum must have at least 2"):
+        L.LinearOperatorCirculant2D(np.ones((2,)))
 
 
 def test_gradients_flow_through_operators():

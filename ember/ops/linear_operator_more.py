@@ -1,6 +1,7 @@
 """More of TF's LinearOperators: Kronecker, BlockDiag, BlockLowerTriangular,
-LowRankUpdate, Permutation, Toeplitz, Circulant, Householder and Tridiag (see
-`linear_operator.py` for the base class and the simple ones).
+LowRankUpdate, Permutation, Toeplitz, Householder and Tridiag (see `linear_operator.py`
+for the base class and the simple ones; the circulants, re-exported here, are in
+`linalg_circulant.py`).
 
 Example:
     >>> import ember as tf
@@ -14,14 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import as_dtype, complex64, float32
+from ..core.dtypes import float32
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..prims.convert import as_tensor, cast
 from ..prims.linalg import einsum, matmul
 from . import math_ops as m
-from . import reduce_ops as r
 from . import shape_ops as sh
 from .linalg_decomp_ops import _tridiag_dense, _tridiag_parts
+from .linalg_circulant import (LinearOperatorCirculant, LinearOperatorCirculant2D,
+                               LinearOperatorCirculant3D)
 from .linear_operator import LinearOperator, _t
 
 __all__ = ["LinearOperatorKronecker", "LinearOperatorBlockDiag",
@@ -331,83 +333,6 @@ class LinearOperatorToeplitz(LinearOperator):
         sel_r = (((j - i)[..., None] == np.arange(n)) & (j > i)[..., None]).astype(dt)
         return m.add(einsum("...k,ijk->...ij", self._col, as_tensor(sel_c)),
                      einsum("...k,ijk->...ij", self._row, as_tensor(sel_r)))
-
-
-def _dft(n: int, dtype: Any, inverse: bool) -> Any:
-    k = np.arange(n)
-    sign = 1.0 if inverse else -1.0
-    w = np.exp(sign * 2j * np.pi * np.outer(k, k) / max(n, 1))
-    return as_tensor((w / n if inverse else w).astype(dtype._numpy()))
-
-
-class LinearOperatorCirculant(LinearOperator):
-    """The circulant operator `F^H diag(spectrum) F` (F the unitary DFT), dense entries
-    `c[(i - j) mod N]` with `c = ifft(spectrum)` (TF's `tf.linalg.LinearOperatorCirculant`,
-    1-D spectrum; complex input_output_dtype).
-
-    Example:
-        >>> import ember as tf
-        >>> op = tf.linalg.LinearOperatorCirculant(tf.constant([3.0 + 0j, 0j, 0j]))
-        >>> op.to_dense().numpy().real.round(4)
-        array([[1., 1., 1.],
-               [1., 1., 1.],
-               [1., 1., 1.]], dtype=float32)
-    """
-
-    def __init__(self, spectrum: Any, input_output_dtype: Any = complex64,
-                 is_non_singular: Any = None, is_self_adjoint: Any = None,
-                 is_positive_definite: Any = None, is_square: Any = True,
-                 name: str = "LinearOperatorCirculant"):
-        s = _t(spectrum)
-        dt = as_dtype(input_output_dtype)
-        if not s.dtype.is_complex:
-            s = cast(s, complex64 if s.dtype == float32 else "complex128")
-        self._spectrum = s
-        super().__init__(dt, None, is_non_singular, is_self_adjoint, is_positive_definite,
-                         True, name, dict(spectrum=spectrum))
-
-    spectrum = property(lambda self: self._spectrum)
-
-    def _shape(self) -> tuple:
-        s = tuple(self._spectrum.shape)
-        return s + (s[-1],)
-
-    def _to_dense(self) -> Any:
-        n = self._shape()[-1]
-        c = einsum("...k,kj->...j", self._spectrum, _dft(n, self._spectrum.dtype, True))
-        i, j = np.arange(n)[:, None], np.arange(n)[None, :]
-        sel = (((i - j) % max(n, 1))[..., None] == np.arange(n)).astype(
-            self._spectrum.dtype._numpy())
-        dense = einsum("...k,ijk->...ij", c, as_tensor(sel))
-        if self.dtype.is_complex:
-            return cast(dense, self.dtype)
-        return cast(m.real(dense), self.dtype)
-
-    def _determinant(self) -> Any:
-        d = r.reduce_prod(self._spectrum, axis=-1)
-        return cast(d if self.dtype.is_complex else m.real(d), self.dtype)
-
-    def _diag_part(self) -> Any:
-        mean = r.reduce_mean(self._spectrum, axis=-1, keepdims=True)
-        d = m.multiply(mean, as_tensor(np.ones(self._shape()[-1],
-                                               self._spectrum.dtype._numpy())))
-        return cast(d if self.dtype.is_complex else m.real(d), self.dtype)
-
-
-class LinearOperatorCirculant2D(LinearOperator):
-    """TF's block-circulant `tf.linalg.LinearOperatorCirculant2D`: not implemented."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise NotImplementedError("LinearOperatorCirculant2D is not implemented in ember; "
-                                  "use LinearOperatorFullMatrix with the dense matrix.")
-
-
-class LinearOperatorCirculant3D(LinearOperatorCirculant2D):
-    """TF's `tf.linalg.LinearOperatorCirculant3D`: not implemented."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise NotImplementedError("LinearOperatorCirculant3D is not implemented in ember; "
-                                  "use LinearOperatorFullMatrix with the dense matrix.")
 
 
 class LinearOperatorHouseholder(LinearOperator):

@@ -424,9 +424,6 @@ def _svd_vjp(g: Any, ins: tuple, out: Any, compute_uv: bool = True,
     if not compute_uv:
         s, u, v = bind(svd_p, a, compute_uv=True, full_matrices=False)
         return (matmul(multiply(u, cast(g[0], a.dtype)[..., None, :]), v, adjoint_b=True),)
-    if a.dtype.is_complex:
-        raise NotImplementedError("svd: the gradient through U and V of a complex SVD is "
-                                  "not implemented (that of s alone is: compute_uv=False).")
     if full_matrices and m != n:
         raise NotImplementedError(
             "svd: the gradient with full_matrices=True is defined for square matrices "
@@ -436,21 +433,29 @@ def _svd_vjp(g: Any, ins: tuple, out: Any, compute_uv: bool = True,
     if g[1] is not None or g[2] is not None:
         _check_distinct(s, "svd", "singular vectors")
     k = min(m, n)
-    gs = _zeros_if_none(g[0], s)
+    gs = cast(_zeros_if_none(g[0], s), a.dtype)
     gu = _zeros_if_none(g[1], u)
     gv = _zeros_if_none(g[2], v)
     # Undefined where singular values repeat (F's entries are then 0, as TF's).
     s2 = multiply(s, s)
     f = _safe_reciprocal(subtract(s2[..., None, :], s2[..., :, None]))
-    f = multiply(f, _const(f, 1 - np.eye(k)))
+    f = cast(multiply(f, _const(f, 1 - np.eye(k))), a.dtype)
+    s = cast(s, a.dtype)
     utgu = matmul(u, gu, adjoint_a=True)
     vtgv = matmul(v, gv, adjoint_a=True)
     j = multiply(f, subtract(utgu, _adj(utgu)))
     kk = multiply(f, subtract(vtgv, _adj(vtgv)))
     smat = _diag(s, k)
     core = add(add(matmul(j, smat), matmul(smat, kk)), _diag(gs, k))
-    out_g = matmul(matmul(u, core), v, adjoint_b=True)
     s_inv = _diag(_safe_reciprocal(s), k)
+    if a.dtype.is_complex:
+        # NOTE: a complex SVD is unique up to a phase per singular pair (u_i, v_i) ->
+        # (u_i e^{it}, v_i e^{it}); the diagonal of U^H dU is imaginary. A loss invariant
+        # to that phase gets TF's extra term 1/2 S^-1 (L^H - L), L = diag(V^H gV).
+        lv = multiply(vtgv, _eye(vtgv, k))
+        core = add(core, multiply(matmul(s_inv, subtract(_adj(lv), lv)),
+                                  _const(core, 0.5)))
+    out_g = matmul(matmul(u, core), v, adjoint_b=True)
     if m > k:
         proj = subtract(_eye(a, m), matmul(u, u, adjoint_b=True))
         out_g = add(out_g, matmul(matmul(matmul(proj, gu), s_inv), v, adjoint_b=True))
@@ -470,6 +475,9 @@ def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True,
 
     The gradient (TF's) is undefined where singular values repeat or vanish (where U, V
     are used), and not defined for full_matrices=True on non-square matrices (raises).
+    For complex input each pair (u_i, v_i) is unique up to a common phase only: the
+    gradient through U and V is that of a loss invariant to those phases (e.g. of |U|,
+    or of the products u_i v_i^H), as TF's.
 
     Example:
         >>> import ember as tf

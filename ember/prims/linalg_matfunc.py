@@ -1,9 +1,13 @@
 """The matrix functions of `tf.linalg` as primitives: matrix_exponential (expm, Pade
-(13, 13) with scaling and squaring; its gradient by the block-matrix identity),
-matrix_square_root (sqrtm, by an eigendecomposition; its gradient a Sylvester solve in
-the same eigenbasis) and matrix_logarithm (logm, complex input, no gradient, as TF).
-Batched over the leading axes. The decompositions they use are in
-`prims/linalg_decomp.py`.
+(13, 13) with scaling and squaring), matrix_square_root (sqrtm) and matrix_logarithm
+(logm, complex input, as TF), batched over the leading axes. sqrtm and logm use a
+complex Schur decomposition (kernels in `backend/numpy/linalg_schur.py`), so every matrix with a
+principal root / logarithm works, diagonalizable or not. Each gradient is the adjoint
+of the function's Frechet derivative, `L_f(A^H, G)` (logm has one too, which TF lacks):
+expm's by the block-matrix identity `f([[A^H, G], [0, A^H]])[upper right]`; sqrtm's and
+logm's, for small matrices, by one n^2 x n^2 linear solve (the Sylvester equation
+`X^H C + C X^H = G`; exp's Frechet derivative at logm(A)^H), and by the block identity
+above that size.
 
 Example:
     >>> import ember as tf
@@ -21,12 +25,14 @@ import numpy as np
 
 from ..core.dtypes import complex64, complex128
 from ..core.errors import InvalidArgumentError
-from ..core.registry import bind, defvjp, no_gradient, primitive
+from ..core.registry import bind, defvjp, primitive
 from .array import reshape_p
 from .convert import as_tensor, cast
-from .linalg import einsum_p, matmul
-from .linalg_decomp import FC, _adj, _const, _square_rule, eig_p, matrix_solve
-from .math import add, conj, real, truediv
+from .linalg import einsum_p
+from .linalg_decomp import FC, _adj, _const, _square_rule, matrix_solve
+from .math import abs as abs_
+from .math import add, greater, logical_and, multiply, truediv, where
+from .reduce import reduce_max
 
 __all__ = ["matrix_exponential", "matrix_square_root", "matrix_logarithm"]
 
@@ -37,17 +43,30 @@ matrix_exponential_p = primitive("matrix_exponential", _square_rule("matrix_expo
                                  allowed=FC)
 
 
-def _expm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
-    # The Frechet derivative's adjoint: the upper-right block of expm([[A^H, G], [0, A^H]]).
-    a, = ins
+def _frechet_adjoint(prim: Any, a: Any, g: Any) -> Any:
+    """The cotangent of A for a primary matrix function f (exp, sqrt, log): the adjoint
+    of its Frechet derivative, L_f(A^H, G), read off as the upper-right block of
+    f([[A^H, G], [0, A^H]]) (Higham, "Functions of Matrices", thm 3.6): no
+    diagonalizability needed, and the gradient of the gradient is the same rule again."""
     n = a.shape[-1]
+    # NOTE: G scaled to A's size (the block is linear in G): a G far larger than A makes
+    # the block matrix needlessly non-normal and costs accuracy.
+    amax = reduce_max(abs_(a), axis=[-2, -1], keepdims=True)
+    gmax = reduce_max(abs_(g), axis=[-2, -1], keepdims=True)
+    ok = logical_and(greater(gmax, _const(gmax, 0)), greater(amax, _const(amax, 0)))
+    alpha = where(ok, truediv(amax, where(ok, gmax, _const(gmax, 1))), _const(gmax, 1))
+    alpha = cast(alpha, a.dtype)
     grid_a = _const(a, np.eye(2))                      # A^H at blocks (0, 0) and (1, 1)
     grid_g = _const(a, np.array([[0.0, 1.0], [0.0, 0.0]]))  # G at block (0, 1)
     blk = add(bind(einsum_p, _adj(a), grid_a, equation="...ij,pq->...piqj"),
-              bind(einsum_p, g, grid_g, equation="...ij,pq->...piqj"))
+              bind(einsum_p, multiply(g, alpha), grid_g, equation="...ij,pq->...piqj"))
     shape = tuple(blk.shape[:-4]) + (2 * n, 2 * n)
-    big = bind(matrix_exponential_p, bind(reshape_p, blk, shape=shape))
-    return (big[..., :n, n:],)
+    big = bind(prim, bind(reshape_p, blk, shape=shape))
+    return truediv(big[..., :n, n:], alpha)
+
+
+def _expm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    return (_frechet_adjoint(matrix_exponential_p, ins[0], g),)
 
 
 defvjp(matrix_exponential_p, _expm_vjp)
@@ -70,52 +89,109 @@ matrix_square_root_p = primitive("matrix_square_root", _square_rule("matrix_squa
                                  allowed=FC)
 
 
+
+
+
+# NOTE: up to this size the sqrtm gradient solves its Sylvester equation as one
+# n^2 x n^2 linear system (any backend); above it, the block-matrix identity, which
+# needs a Schur-based sqrtm kernel for the (always defective) block matrix.
+_KRON_MAX_N = 48
+
+
 def _sqrtm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
-    # A = X X: dA = X dX + dX X, so the cotangent C of A solves X^H C + C X^H = G, a
-    # Sylvester equation solved in X's eigenbasis (X = V D V^-1): with W = V^-H,
-    # C = W Y V^H where Y = (V^H G W) / (conj(d_i) + conj(d_j)).
+    # A = X X: the cotangent C of A solves X^H C + C X^H = G (= L_sqrt(A^H, G)).
     a, = ins
-    e, v = bind(eig_p, out, compute_v=True)
-    gc = cast(g, v.dtype)
-    mid = matmul(v, _adj(matrix_solve(v, _adj(gc))), adjoint_a=True)   # V^H G V^-H
-    y = truediv(mid, conj(add(e[..., :, None], e[..., None, :])))
-    c = matrix_solve(v, matmul(y, v, adjoint_b=True), adjoint=True)      # V^-H Y V^H
-    return (c if a.dtype.is_complex else cast(real(c), a.dtype),)
+    n = a.shape[-1]
+    if n > _KRON_MAX_N:
+        return (_frechet_adjoint(matrix_square_root_p, a, g),)
+    # Row-major vec: (X^H C + C X^H)_ij = sum_kl (Y_ik d_jl + d_ik Y_lj) C_kl, Y = X^H.
+    y = _adj(out)
+    eye = _const(out, np.eye(n))
+    kron = add(bind(einsum_p, y, eye, equation="...ik,jl->...ijkl"),
+               bind(einsum_p, y, eye, equation="...lj,ik->...ijkl"))
+    batch = tuple(kron.shape[:-4])
+    kron = bind(reshape_p, kron, shape=batch + (n * n, n * n))
+    rhs = bind(reshape_p, cast(g, out.dtype), shape=batch + (n * n, 1))
+    c = bind(reshape_p, matrix_solve(kron, rhs), shape=batch + (n, n))
+    return (c,)
 
 
 defvjp(matrix_square_root_p, _sqrtm_vjp)
 
 
 def matrix_square_root(input: Any, name: str | None = None) -> Any:
-    """The principal square root of square matrices (TF's `tf.linalg.sqrtm`), computed by
-    an eigendecomposition: diagonalizable matrices only (a defective matrix gives an
-    inaccurate result); real input gives the real part, so it needs a real root (no
-    negative real eigenvalues). The gradient solves a Sylvester equation in the same
-    eigenbasis.
+    """The principal square root of square matrices (TF's `tf.linalg.sqrtm`), by a
+    complex Schur decomposition: any matrix with a principal root, defective ones (a
+    Jordan block) included. Real input gives the real part, so it needs a real root (no
+    negative real eigenvalues). The gradient solves `X^H C + C X^H = G` (X the root) by
+    the block-matrix identity, exact for non-diagonalizable matrices too.
 
     Example:
         >>> import ember as tf
         >>> tf.linalg.sqrtm(tf.constant([[4.0, 0.0], [0.0, 9.0]])).numpy()
         array([[2., 0.],
                [0., 3.]], dtype=float32)
+        >>> tf.linalg.sqrtm(tf.constant([[4.0, 1.0], [0.0, 4.0]])).numpy()
+        array([[2.  , 0.25],
+               [0.  , 2.  ]], dtype=float32)
     """
     return bind(matrix_square_root_p, as_tensor(input))
 
 
 matrix_logarithm_p = primitive("matrix_logarithm", _square_rule("matrix_logarithm"),
                                allowed=frozenset(d._np for d in (complex64, complex128)))
-no_gradient(matrix_logarithm_p)
+
+
+# NOTE: up to this size the logm gradient inverts exp's Frechet derivative as an n^2 x n^2
+# matrix, itself a block of the expm of a 2n^2 x 2n^2 matrix (any backend); above it,
+# the block-matrix identity, which needs a Schur-based logm kernel (NumPy's).
+_KRON_LOG_MAX_N = 12
+
+
+def _logm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
+    # TF declares none; ember's is the Frechet derivative's adjoint, C = L_log(A^H, G):
+    # with L = logm(A), A = expm(L), so C solves L_exp(L^H, C) = G.
+    a, = ins
+    n = a.shape[-1]
+    if n > _KRON_LOG_MAX_N:
+        return (_frechet_adjoint(matrix_logarithm_p, a, g),)
+    # Row-major vec: L_exp(Y, E) = int_0^1 e^{sY} E e^{(1-s)Y} ds has the matrix
+    # int e^{(1-s)Q} e^{sP} ds, P = Y (x) I (left product), Q = I (x) Y^T (right one): the
+    # upper-right block of expm([[Q, I], [0, P]]).
+    y = _adj(out)
+    eye = _const(out, np.eye(n))
+    batch = tuple(out.shape[:-2])
+    nn = n * n
+    left = bind(reshape_p, bind(einsum_p, y, eye, equation="...ik,jl->...ijkl"),
+                shape=batch + (nn, nn))
+    right = bind(reshape_p, bind(einsum_p, eye, y, equation="ik,...lj->...ijkl"),
+                 shape=batch + (nn, nn))
+    def at(block: Any, p: int, q: int) -> Any:  # block at (p, q) of a 2 x 2 grid
+        grid = _const(out, np.eye(2)[[p]].T @ np.eye(2)[[q]])
+        return bind(einsum_p, block, grid, equation="...ij,pq->...piqj")
+    blk = add(add(at(right, 0, 0), at(left, 1, 1)), at(_const(out, np.eye(nn)), 0, 1))
+    big = bind(matrix_exponential_p, bind(reshape_p, blk, shape=batch + (2 * nn, 2 * nn)))
+    kron = big[..., :nn, nn:]
+    rhs = bind(reshape_p, g, shape=batch + (nn, 1))
+    return (bind(reshape_p, matrix_solve(kron, rhs), shape=batch + (n, n)),)
+
+
+defvjp(matrix_logarithm_p, _logm_vjp)
 
 
 def matrix_logarithm(input: Any, name: str | None = None) -> Any:
     """The principal logarithm of complex square matrices (TF's `tf.linalg.logm`, complex
-    input only, no gradient), computed by an eigendecomposition: diagonalizable matrices
-    only.
+    input only), by a complex Schur decomposition and inverse scaling and squaring: any
+    matrix with no eigenvalue 0 (a singular one gives -inf / NaN), defective ones
+    included. Unlike TF's, it has a gradient (the Frechet derivative's adjoint).
 
     Example:
         >>> import ember as tf
         >>> tf.linalg.logm(tf.constant([[1.0 + 0j, 0.0], [0.0, 1.0]])).numpy().real
         array([[0., 0.],
+               [0., 0.]])
+        >>> tf.linalg.logm(tf.constant([[1.0 + 0j, 1.0], [0.0, 1.0]])).numpy().real
+        array([[0., 1.],
                [0., 0.]])
     """
     x = as_tensor(input)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .linalg_schur import logm_kernel, sqrtm_kernel
+
 _REAL = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
 _CPLX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128,
          np.dtype(np.complex64): np.complex64, np.dtype(np.complex128): np.complex128}
@@ -184,22 +186,6 @@ def matrix_exponential(a):
     return out.reshape(a.shape).astype(a.dtype)
 
 
-def _eig_function(a, fn):
-    if a.size == 0:
-        return np.zeros_like(a)
-    e, v = np.linalg.eig(a.astype(np.complex128))
-    out = (v * fn(e)[..., None, :]) @ np.linalg.inv(v)
-    return (out if a.dtype.kind == "c" else out.real).astype(a.dtype)
-
-
-def matrix_square_root(a):
-    return _eig_function(a, np.sqrt)
-
-
-def matrix_logarithm(a):
-    return _eig_function(a, np.log)
-
-
 KERNELS = {
     "cholesky": cholesky,
     "matrix_triangular_solve": matrix_triangular_solve,
@@ -212,6 +198,8 @@ KERNELS = {
     "eig": eig,
     "lu": lu,
     "matrix_exponential": matrix_exponential,
-    "matrix_square_root": matrix_square_root,
-    "matrix_logarithm": matrix_logarithm,
+    # a complex Schur decomposition: every matrix with a square root / logarithm, the
+    # non-diagonalizable ones too
+    "matrix_square_root": sqrtm_kernel,
+    "matrix_logarithm": logm_kernel,
 }
