@@ -181,19 +181,30 @@ def test_complex_ops_tf_also_rejects():
 _Z = np.array([1 + 2j, -0.5 + 0.25j, 3 - 1j])
 
 
-# What TF 2.21 computes for complex inputs and ember does not yet (each needs a change in a
-# file outside this test's area; see the issue-18 report). Values pinned from TF's
-# documented definitions.
-@pytest.mark.parametrize("name", ["squared_difference", "transpose_conj", "sign"])
+# What TF 2.21 computes for complex inputs (values pinned from TF's documented definitions).
+@pytest.mark.parametrize("name", ["squared_difference", "transpose_conj", "sign", "sigmoid",
+                                  "norm", "l2_normalize", "linspace"])
 def test_tf_complex_ops_as_tf(name):
     _check_complex_case(name)
 
 
-@pytest.mark.xfail(reason="complex support missing outside tf.signal (issue 18 report)",
-                   strict=True)
-@pytest.mark.parametrize("name", ["sigmoid", "norm", "l2_normalize", "linspace"])
-def test_tf_complex_ops_not_yet_in_ember(name):
-    _check_complex_case(name)
+def test_complex_norm_l2_normalize_and_linspace_shapes_and_dtypes():
+    z = tf.constant(Z.astype(np.complex64))
+    n = tf.norm(z, axis=1, keepdims=True)
+    assert n.dtype == tf.complex64 and n.shape == (2, 1)
+    np.testing.assert_allclose(n.numpy(), np.linalg.norm(Z, axis=1, keepdims=True), rtol=1e-6)
+    u = tf.math.l2_normalize(z, axis=0)
+    assert u.dtype == tf.complex64
+    np.testing.assert_allclose(u.numpy(), Z / np.linalg.norm(Z, axis=0), rtol=1e-6)
+    assert tf.norm(z, ord=1).dtype == tf.complex64
+    line = tf.linspace(tf.constant([0j, 1j], tf.complex64), tf.constant([2 + 0j, 1 + 1j],
+                                                                      tf.complex64), 3, axis=-1)
+    assert line.dtype == tf.complex64
+    np.testing.assert_allclose(line.numpy(), [[0, 1, 2], [1j, 0.5 + 1j, 1 + 1j]])
+    traced = tf.function(lambda t: (tf.sigmoid(t), tf.math.l2_normalize(t), tf.norm(t)))(z)
+    eager = (tf.sigmoid(z), tf.math.l2_normalize(z), tf.norm(z))
+    for a, b in zip(traced, eager):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
 
 
 def _check_complex_case(name):
@@ -269,6 +280,10 @@ LOSSES = {
     "cast_to_real": lambda z: tf.reduce_sum(tf.square(tf.cast(z, tf.float64))),
     "rebuilt": lambda z: tf.reduce_sum(tf.abs(tf.complex(tf.math.imag(z), tf.math.real(z) ** 2))),
     "trig": lambda z: tf.reduce_sum(tf.math.real(tf.sin(z) + tf.tanh(z) * tf.cos(z))),
+    "sigmoid": lambda z: tf.reduce_sum(tf.abs(tf.sigmoid(z)) + tf.math.imag(tf.sigmoid(z))),
+    "norm": lambda z: tf.math.real(tf.norm(z) + tf.norm(z, ord=1, axis=0)[1]),
+    "l2_normalize": lambda z: tf.reduce_sum(tf.math.real(
+        tf.math.l2_normalize(z, axis=1) * tf.constant(W))),
 }
 
 

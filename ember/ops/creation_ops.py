@@ -264,7 +264,7 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     if s.dtype != e.dtype:
         raise DTypeError(f"linspace: start ({desc(s)}) and stop ({desc(e)}) must have the "
                          f"same dtype.")
-    if not (s.dtype.is_floating or s.dtype.is_integer):
+    if not (s.dtype.is_floating or s.dtype.is_integer or s.dtype.is_complex):
         raise DTypeError(f"linspace: start and stop must be numbers, received {desc(s)}.")
     if s.dtype.is_integer:
         dt = result_type_of_division(s.dtype)
@@ -283,7 +283,10 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     if n <= 1:
         return first if n == 1 else getitem(first, (slice(None),) * ax + (slice(0, 0),))
     step = (last - first) / (n - 1)
-    steps = reshape(range(1, n - 1, dtype=s.dtype), [1] * ax + [n - 2] + [1] * (len(dims) - ax))
+    counts = range(1, n - 1, dtype=s.dtype.real_dtype)
+    if s.dtype.is_complex:
+        counts = cast(counts, s.dtype)
+    steps = reshape(counts, [1] * ax + [n - 2] + [1] * (len(dims) - ax))
     # NOTE: the end points are exactly start and stop, as TF (no rounding in start + k*step).
     return bind(concat_p, first, first + step * steps, last, axis=ax)
 

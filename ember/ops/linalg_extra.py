@@ -15,7 +15,7 @@ from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.registry import bind
 from . import math_ops as m
 from . import reduce_ops as r
-from ..prims.convert import as_tensor
+from ..prims.convert import as_tensor, cast
 from ..prims.math import conj
 
 from ..prims.linalg import einsum_p
@@ -48,7 +48,10 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
         >>> tf.norm(x, ord=np.inf, axis=(0, 1)).numpy()
         np.float32(7.0)
     """
-    x = rules.floating("norm", as_tensor(tensor))
+    x = as_tensor(tensor)
+    if x.dtype.is_complex:  # as TF: the norm of |x|, returned in x's complex dtype
+        return cast(norm(m.abs(x), ord, axis, keepdims), x.dtype)
+    x = rules.floating("norm", x)
     keep = bool(keepdims)
     rank = x.shape.rank
     if isinstance(axis, (list, tuple)) and len(axis) == 2:

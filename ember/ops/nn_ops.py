@@ -21,6 +21,7 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.registry import public_op
 from ..core.tensor import TensorOps
 from ..prims.convert import as_tensor, cast, like, stop_gradient
+from ..prims import math as _math
 from ..prims import batch_norm  # noqa: F401 - registers the fused batch normalization
 from ..prims.nn import relu, sparse_softmax_xent  # noqa: F401 - relu re-exported
 from ..prims.nn import softmax as _softmax_prim
@@ -222,8 +223,15 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
         >>> tf.math.l2_normalize(tf.constant([3.0, 4.0])).numpy()
         array([0.6, 0.8], dtype=float32)
     """
-    x = rules.floating("l2_normalize", as_tensor(x))
+    x = as_tensor(x)
     axis = dim if axis is None else axis
+    if x.dtype.is_complex:  # as TF: the real and imaginary parts scaled by 1 / |x|
+        axes = rules.normalize_axes("l2_normalize", axis, x.shape.rank)
+        re, im = _math.real(x), _math.imag(x)
+        sq = r.reduce_sum(m.add(m.square(re), m.square(im)), axes, keepdims=True)
+        inv = m.rsqrt(m.maximum(sq, epsilon))
+        return _math.complex(m.multiply(re, inv), m.multiply(im, inv))
+    x = rules.floating("l2_normalize", x)
     axes = rules.normalize_axes("l2_normalize", axis, x.shape.rank)
     sq = r.reduce_sum(m.square(x), axes, keepdims=True)
     return m.multiply(x, m.rsqrt(m.maximum(sq, epsilon)))

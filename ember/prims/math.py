@@ -129,8 +129,9 @@ tanh_p, tanh = _unary("tanh", NP_INEXACT)
 defvjp(tanh_p, holomorphic(lambda g, ins, out: (multiply(g, subtract(1, multiply(out, out))),)))
 # NOTE: sigmoid and softplus are primitives, not composites, for numerical stability
 # (no overflow for |x| large) and exact gradients at 0.
-sigmoid_p, sigmoid = _unary("sigmoid", NP_FLOATS, what="1 / (1 + e**-x)")
-defvjp(sigmoid_p, lambda g, ins, out: (multiply(g, multiply(out, subtract(1, out))),))
+sigmoid_p, sigmoid = _unary("sigmoid", NP_INEXACT, what="1 / (1 + e**-x)")  # complex: as TF
+defvjp(sigmoid_p, holomorphic(lambda g, ins, out: (
+    multiply(g, multiply(out, subtract(1, out))),)))
 softplus_p, softplus = _unary("softplus", NP_FLOATS, what="log(1 + e**x)")
 defvjp(softplus_p, lambda g, ins, out: (multiply(g, sigmoid(ins[0])),))
 erf_p, erf = _unary("erf", NP_FLOATS, what="error function")
