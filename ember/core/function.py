@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from typing import Any, Callable
 
@@ -337,9 +338,20 @@ class Function:
             >>> f.get_concrete_function(tf.TensorSpec([None], tf.float32)).input_specs
             [TensorSpec(shape=(None,), dtype=tf.float32, name=None)]
         """
-        if not args and not kwargs and self._input_signature is not None:
-            args = tuple(self._input_signature)
+        if self._input_signature is not None and not kwargs and (
+                not args or (len(args) == 1 and self._is_method())):
+            args = args + tuple(self._input_signature)  # (the instance of a method first)
         return self._concrete(args, kwargs)[0]
+
+    def _bound_to(self, args: tuple) -> bool:
+        """Whether args[0] is the instance of a method with an input_signature (as the
+        signature lists the arguments after `self`)."""
+        return (self._input_signature is not None
+                and len(args) == len(self._input_signature) + 1 and self._is_method())
+
+    def _is_method(self) -> bool:
+        params = _positional_names(self._python_function)
+        return bool(params) and params[0] == "self"
 
     # -- signature and cache -------------------------------------------------------
     def _concrete(self, args: tuple, kwargs: dict) -> tuple:
@@ -382,10 +394,13 @@ class Function:
         if kwargs:
             raise TypeError(f"{self._name}: with an input_signature, pass arguments by "
                             f"position, received keywords {sorted(kwargs)}.")
+        head: tuple = ()
+        if self._bound_to(args):
+            head, args = args[:1], args[1:]
         if len(args) != len(sig):
             raise TypeError(f"{self._name}: input_signature has {len(sig)} arguments, "
                             f"received {len(args)}.")
-        out = []
+        out = list(head)
         for i, (a, spec) in enumerate(zip(args, sig)):
             flat_spec = nest.flatten(spec)
             flat_a = nest.flatten(a) if nest.is_nested(spec) else [a]
@@ -497,3 +512,11 @@ def function(func: Callable | None = None, input_signature: Any = None,
 
 def _has_slices(result: Any) -> bool:
     return any(isinstance(o, IndexedSlices) for o in nest.flatten(result))
+
+
+def _positional_names(fn: Callable) -> list:
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []

@@ -284,6 +284,5 @@ def test_trace(tmp_path):
     assert listing[1] == "plugins"
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.saved_model")
 def test_saved_model(tmp_path):
     assert program_saved_model(str(tmp_path)) == (False, True)

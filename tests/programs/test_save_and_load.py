@@ -147,7 +147,6 @@ def test_checkpoints(tmp_path):
     assert r["keras_format"] and r["predict"] == (200, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="missing API: tf.saved_model")
 def test_saved_model(tmp_path):
     assert program_saved_model(str(tmp_path))
 
