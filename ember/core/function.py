@@ -184,7 +184,7 @@ class ConcreteFunction:
         env: dict = {}
         n_args = len(g.inputs) - len(g.reads)
         for t, x in zip(g.inputs[:n_args], tensors):
-            env[id(t)] = x if isinstance(x, ConcreteTensor) else wrap(np.asarray(x))
+            env[id(t)] = x if isinstance(x, TensorOps) else wrap(np.asarray(x))
         for t, v in zip(g.inputs[n_args:], g.reads):
             env[id(t)] = v  # the Variable itself: the tape records the read
 

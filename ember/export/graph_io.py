@@ -103,6 +103,8 @@ class _Encoder:
             return {"ellipsis": True}
         if isinstance(v, complex):
             return {"complex": [repr(v.real), repr(v.imag)]}
+        if isinstance(v, bytes):
+            return {"bytes": v.decode("latin-1")}
         if isinstance(v, np.dtype):
             return {"dtype": v.str if v.kind != "V" else as_dtype(v).name}
         if isinstance(v, type) and issubclass(v, np.generic):
@@ -221,6 +223,8 @@ class _Decoder:
             return Ellipsis
         if tag == "complex":
             return complex(float(x[0]), float(x[1]))
+        if tag == "bytes":
+            return x.encode("latin-1")
         if tag == "dtype":
             return np.dtype(x) if x[:1] in "<>|=" else as_dtype(x)._np
         if tag == "edtype":

@@ -25,7 +25,7 @@ from ..core import nest
 from ..core.function import _TENSOR, ConcreteFunction
 from ..core.module import Module
 from ..core.shape import TensorSpec
-from ..core.tensor import TensorOps
+from ..core.tensor import ConcreteTensor, TensorOps
 from ..prims.convert import convert_to_tensor
 from .structure import Leaf
 
@@ -72,6 +72,13 @@ class LoadedConcreteFunction(ConcreteFunction):
             raise TypeError(f"{self.name}: the arguments don't match this concrete "
                             f"function's signature {self._describe()} ({exc}).") from None
         return self._call_tensors(tensors)
+
+    def _call_tensors(self, tensors: list) -> Any:
+        if any(not isinstance(t, ConcreteTensor) for t in tensors):
+            # symbolic inputs (inside another ember.function, or KerasTensors of a
+            # functional model): the stored ops are bound one by one, inlined
+            return self._replay_on_tape(tensors)
+        return super()._call_tensors(tensors)
 
     def _describe(self) -> str:
         args, kwargs = self.structured_input_signature

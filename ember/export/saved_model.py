@@ -201,6 +201,7 @@ class _Saver:
         params = _parameter_names(fn)
         if drop_self and params and params[0] == "self" and args:
             args, params = args[1:], params[1:]
+        args, kwargs = _by_position(list(args), dict(kwargs), params)
         try:
             graph, arrays = encode_graph(cf.graph, self.variable_index)
         except GraphSaveError as exc:
@@ -209,12 +210,27 @@ class _Saver:
         self.arrays.extend(arrays)
         graph["array_base"] = base
         try:
-            arg_struct = encode_structure((list(args), kwargs), _arg_leaf)
+            arg_struct = encode_structure((args, kwargs), _arg_leaf)
             out_struct = encode_structure(cf.structured_outputs, _out_leaf(cf))
         except StructureError as exc:
             raise SaveError(f"tf.saved_model.save: function {where!r}: {exc}") from None
         return {"graph": graph, "args": arg_struct, "outputs": out_struct,
                 "arg_names": params}
+
+
+def _by_position(args: list, kwargs: dict, params: list) -> tuple:
+    """Keyword arguments that name positional parameters moved into `args` (so a call
+    may pass them either way), when that keeps the order of the tensor leaves (nest
+    flattens keywords by sorted name, after the positional ones)."""
+    moved = []
+    for name in params[len(args):]:
+        if name not in kwargs:
+            break
+        moved.append(name)
+    rest = [k for k in kwargs if k not in moved]
+    if not moved or moved != sorted(moved) or (rest and max(moved) > min(rest)):
+        return args, kwargs
+    return args + [kwargs[k] for k in moved], {k: kwargs[k] for k in rest}
 
 
 def _parameter_names(fn: Any) -> list:

@@ -8,8 +8,8 @@ Example:
 """
 
 from . import (activations, backend, callbacks, config, constraints, datasets,  # noqa: F401
-               distribution, initializers, layers, losses, metrics, mixed_precision, models,
-               ops, optimizers, preprocessing, random, regularizers, saving, utils)
+               distribution, export, initializers, layers, losses, metrics, mixed_precision,
+               models, ops, optimizers, preprocessing, random, regularizers, saving, utils)
 from . import applications  # noqa: F401,E402  (after layers, models, utils: it builds on them)
 from .engine.input_layer import Input, InputLayer
 from .engine.input_spec import InputSpec

@@ -45,6 +45,7 @@ from .convolutional_1d_extra import *  # noqa: F401,F403
 from .reshaping_3d import *  # noqa: F401,F403
 from .pooling_extra import *  # noqa: F401,F403
 from .wrappers_misc import *  # noqa: F401,F403
+from .tfsm_layer import TFSMLayer  # noqa: F401
 from .aliases import *  # noqa: F401,F403
 from .audio import *  # noqa: F401,F403
 

@@ -40,6 +40,7 @@ from .. import optimizers as optimizers_mod
 from ..distribution import scope_of, strategy_for_compile
 from ..mixed_precision import LossScaleOptimizer
 from ..engine.keras_tensor import KerasTensor, spec_only
+from ..export.export_archive import export_model
 from ..engine.layer import TRAINABLE_VERSION
 from ..engine.layer_losses import ADDED_METRICS
 from ..metrics import Metric
@@ -447,6 +448,15 @@ class TrainingMixin:
         nothing changes if they don't fit."""
         weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch,
                                   by_name=by_name)
+
+    def export(self, filepath: Any, format: str = "tf_saved_model",  # noqa: A002 - Keras'
+               verbose: Any = None, input_signature: Any = None, **kwargs: Any) -> None:
+        """Exports the inference call for serving (Keras 3's `Model.export`): format
+        'tf_saved_model' (or 'ember': the same ember SavedModel directory; reload with
+        `tf.saved_model.load(path).serve(x)`) or 'onnx' (an ONNX file; `opset_version=`).
+        The batch dim stays dynamic."""
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
 
 
 def _dtype_of(a: np.ndarray) -> Any:
