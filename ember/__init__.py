@@ -58,6 +58,7 @@ from .ragged import RaggedTensor, RaggedTensorSpec  # noqa: E402
 from .ragged.ragged_ops import reduce_max, reduce_mean, reduce_min, reduce_sum  # noqa: E402
 from . import sparse  # noqa: E402 - tf.sparse (issue 16)
 from . import signal  # noqa: E402 - tf.signal (issue 18)
+from .tensor_proto import make_ndarray, make_tensor_proto  # noqa: E402,F401 - TensorProto
 from . import saved_model  # noqa: E402 - tf.saved_model (issue 19)
 from . import onnx  # noqa: E402 - ember.onnx.export (issue 19); imports onnx only when called
 from .math import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """TF 2's top-level initializer classes (`tf.zeros_initializer`, `tf.ones_initializer`,
 `tf.constant_initializer`, `tf.random_normal_initializer`, `tf.random_uniform_initializer`:
 `init(shape, dtype=float32)`), and the protobuf helpers ember leaves out
-(make_tensor_proto, make_ndarray, fingerprint raise NotImplementedError).
+(fingerprint raises NotImplementedError; make_tensor_proto / make_ndarray: ember/tensor_proto.py).
 
 Example:
     >>> import ember as tf
@@ -21,8 +21,7 @@ from ..core.shape import TensorShape
 from ..core.tensor import TensorOps, wrap
 
 __all__ = ["constant_initializer", "ones_initializer", "zeros_initializer",
-           "random_normal_initializer", "random_uniform_initializer", "make_tensor_proto",
-           "make_ndarray", "fingerprint"]
+           "random_normal_initializer", "random_uniform_initializer", "fingerprint"]
 
 _tuple = tuple
 
@@ -165,36 +164,7 @@ class random_uniform_initializer(_Init):  # noqa: N801 - TF's name
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
-# -- protobufs (out of scope) -----------------------------------------------------------
-
-def make_tensor_proto(values: Any, dtype: Any = None, shape: Any = None,
-                      verify_shape: bool = False, allow_broadcast: bool = False) -> Any:
-    """Not available: it builds a TF `TensorProto` protobuf, which ember does not use.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.make_tensor_proto([1])
-        Traceback (most recent call last):
-        ...
-        NotImplementedError: make_tensor_proto: ember has no TensorFlow protobufs; use ember.constant(values) or np.asarray(values).
-    """
-    raise NotImplementedError("make_tensor_proto: ember has no TensorFlow protobufs; use "
-                              "ember.constant(values) or np.asarray(values).")
-
-
-def make_ndarray(tensor: Any) -> Any:
-    """Not available: it reads a TF `TensorProto`; for an ember tensor use `.numpy()`.
-
-    Example:
-        >>> import ember as tf
-        >>> tf.make_ndarray(None)
-        Traceback (most recent call last):
-        ...
-        NotImplementedError: make_ndarray: ember has no TensorFlow protobufs; for an ember tensor use t.numpy().
-    """
-    raise NotImplementedError("make_ndarray: ember has no TensorFlow protobufs; for an "
-                              "ember tensor use t.numpy().")
-
+# -- fingerprint (out of scope) ---------------------------------------------------------
 
 def fingerprint(data: Any, method: str = "farmhash64", name: str | None = None) -> Any:
     """Not available: TF's Fingerprint64 (farmhash) bytes are not implemented by ember.

@@ -7,7 +7,7 @@ broadcast_dynamic_shape. Misc: identity_n, tuple, guarantee_const, parallel_stac
 unravel_index, reverse_sequence, histogram_fixed_width(_bins), grad_pass_through,
 timestamp, get_logger, get_current_name_scope, inside_function, init_scope,
 is_symbolic_tensor; re-exported from `top_init.py`: the TF 2 initializer classes
-(`tf.zeros_initializer`, ...) and make_tensor_proto / make_ndarray / fingerprint
+(`tf.zeros_initializer`, ...) and fingerprint
 (NotImplementedError: see OUT_OF_SCOPE); from `type_spec.py` the TypeSpec family, from
 `top_patches.py` extract_volume_patches, from `top_ragged_fill.py` ragged_fill_empty_rows.
 
@@ -37,8 +37,8 @@ from ..prims import math as pm
 from ..prims.convert import as_tensor, cast, convert_to_tensor, identity
 from ..prims.gather import bincount, gather
 from ..prims.top_more import ensure_shape  # noqa: F401 - re-exported (tf.ensure_shape)
-from .top_init import (constant_initializer, fingerprint, make_ndarray,  # noqa: F401
-                       make_tensor_proto, ones_initializer, random_normal_initializer,
+from .top_init import (constant_initializer, fingerprint,  # noqa: F401
+                       ones_initializer, random_normal_initializer,
                        random_uniform_initializer, zeros_initializer)
 from .creation_ops import range as _range
 from .creation_ops import zeros
@@ -55,8 +55,7 @@ __all__ = ["realdiv", "truncatediv", "truncatemod", "saturate_cast", "scalar_mul
            "histogram_fixed_width_bins", "grad_pass_through", "timestamp", "get_logger",
            "get_current_name_scope", "inside_function", "init_scope", "is_symbolic_tensor",
            "constant_initializer", "ones_initializer", "zeros_initializer",
-           "random_normal_initializer", "random_uniform_initializer", "make_tensor_proto",
-           "make_ndarray", "fingerprint", "extract_volume_patches", "ragged_fill_empty_rows",
+           "random_normal_initializer", "random_uniform_initializer", "fingerprint", "extract_volume_patches", "ragged_fill_empty_rows",
            "ragged_fill_empty_rows_grad", "TypeSpec", "SparseTensorSpec", "TensorArraySpec",
            "OptionalSpec", "NoneTensorSpec", "type_spec_from_value"]
 
@@ -77,8 +76,6 @@ OUT_OF_SCOPE = {
     "quint8": "quantized dtype of TF's runtime, no NumPy counterpart",
     "quint16": "quantized dtype of TF's runtime, no NumPy counterpart",
     "check_pinned": "checks TF's device pinning of ops; ember has no op placement to check",
-    "make_tensor_proto": "produces a TF TensorProto protobuf (raises NotImplementedError)",
-    "make_ndarray": "reads a TF TensorProto protobuf (raises NotImplementedError)",
     "fingerprint": "TF's farmhash64 Fingerprint64 bytes; not implemented (raises "
                    "NotImplementedError)",
     "CriticalSection": "TF runtime resource for mutual exclusion in graphs",
