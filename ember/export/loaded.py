@@ -25,7 +25,7 @@ from ..core import nest
 from ..core.function import _TENSOR, ConcreteFunction
 from ..core.module import Module
 from ..core.shape import TensorSpec
-from ..core.tensor import ConcreteTensor, TensorOps
+from ..core.tensor import ConcreteTensor, Tensor, TensorOps
 from ..prims.convert import convert_to_tensor
 from .structure import Leaf
 
@@ -46,6 +46,7 @@ class LoadedConcreteFunction(ConcreteFunction):
         python = [_TENSOR if leaf.tensor else leaf.python for leaf in nest.flatten(outputs)]
         kinds = ["T" if leaf.spec is not None else "P" for leaf in nest.flatten(args)]
         super().__init__(graph, specs, kinds, skeleton, python, name)
+        self._single = skeleton is _OUT  # one tensor out: returned without packing
         self.structured_input_signature = nest.map_structure(
             lambda leaf: leaf.spec if leaf.spec is not None else leaf.python, args)
         self._args = args
@@ -149,12 +150,28 @@ class LoadedFunction:
     def __init__(self, name: str, concrete: list):
         self.__name__ = name
         self._concrete = concrete
+        self._fast: dict = {}  # (dtype, shape) of each positional tensor -> concrete
+
+    def _fast_call(self, args: tuple) -> Any:
+        """The common call, positional tensors only: the concrete function matched before
+        for the same dtypes and shapes, without matching again (None: no such call)."""
+        key = []
+        for a in args:
+            if type(a) is not Tensor:
+                return None
+            key.append((a.dtype, a._value.shape))
+        cf = self._fast.get(tuple(key))
+        return None if cf is None else cf._call_tensors(list(args))
 
     @property
     def concrete_functions(self) -> list:
         return list(self._concrete)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs:
+            out = self._fast_call(args)
+            if out is not None:
+                return out
         problems = []
         for convert in (False, True):
             for cf in self._concrete:
@@ -163,6 +180,10 @@ class LoadedFunction:
                 except _NoMatch as exc:
                     problems.append(f"{cf._describe()}: {exc}")
                     continue
+                if not kwargs and not convert and len(tensors) == len(args) and all(
+                        t is a for t, a in zip(tensors, args)) and all(
+                        type(a) is Tensor for a in args):
+                    self._fast[tuple((a.dtype, a._value.shape) for a in args)] = cf
                 return cf._call_tensors(tensors)
         shown = "\n  ".join(dict.fromkeys(problems))
         raise ValueError(f"Could not find a matching function to call loaded from the "
