@@ -115,8 +115,30 @@ def test_errors_name_the_layer_and_shapes():
         L.Conv2D(2, (3, 3, 3))
     with pytest.raises(ValueError, match="dilation_rate > 1"):
         L.Conv2D(2, 3, strides=2, dilation_rate=2)
-    with pytest.raises(NotImplementedError, match="causal"):
-        L.Conv1D(2, 3, padding="causal")
+    with pytest.raises(NotImplementedError, match="Conv1D only"):
+        L.Conv2D(2, 3, padding="causal")
+
+
+@pytest.mark.parametrize("dilation,strides", [(1, 1), (2, 1), (1, 2)])
+def test_conv1d_causal_padding_sees_only_the_past(dilation, strides):
+    rng = np.random.default_rng(dilation + 3 * strides)
+    layer = L.Conv1D(3, 3, padding="causal", dilation_rate=dilation, strides=strides)
+    x = rng.standard_normal((2, 9, 2)).astype(np.float32)
+    y = layer(x).numpy()
+    k, b = (w.numpy() for w in layer.weights)
+    left = dilation * 2
+    xp = np.pad(x, [(0, 0), (left, 0), (0, 0)])
+    want = np.stack([sum(xp[:, t * strides + j * dilation] @ k[j] for j in range(3)) + b
+                     for t in range(y.shape[1])], axis=1)
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-6)
+    assert y.shape[1] == -(-9 // strides)  # as 'same' in length, shifted to the past
+    x2 = x.copy()
+    x2[:, 5:] += 10.0  # a change in the future never reaches earlier outputs
+    seen = -(-5 // strides)  # outputs t with t * strides < 5
+    np.testing.assert_allclose(layer(x2).numpy()[:, :seen], y[:, :seen], rtol=1e-6)
+    assert not np.allclose(layer(x2).numpy()[:, seen:], y[:, seen:])
+    model = keras.Sequential([keras.Input((None, 2)), layer])
+    assert model.output_shape == (None, None, 3)
 
 
 def test_small_cnn_trains():

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...core.errors import ShapeError
 from ...ops import conv_ops
-from ...ops.shape_ops import transpose
+from ...ops.shape_ops import pad, transpose
 from .. import activations
 from ..config import image_data_format
 from ..engine.input_spec import InputSpec
@@ -58,11 +58,13 @@ def check_data_format(layer: str, name: str, data_format: Any,
     return fmt
 
 
-def check_padding(layer: str, name: str, padding: Any) -> str:
+def check_padding(layer: str, name: str, padding: Any, causal: bool = False) -> str:
     pad = padding.lower() if isinstance(padding, str) else padding
+    if pad == "causal" and causal:
+        return pad
     if pad == "causal":
-        raise NotImplementedError(f'Layer "{name}" ({layer}): padding="causal" is not '
-                                  f'supported yet; use "valid" or "same".')
+        raise NotImplementedError(f'Layer "{name}" ({layer}): padding="causal" is for '
+                                  f'Conv1D only (as Keras); use "valid" or "same".')
     if pad not in ("valid", "same"):
         raise ValueError(f'Layer "{name}" ({layer}): padding must be "valid" or "same", '
                          f"received padding={padding!r}.")
@@ -158,7 +160,7 @@ class _Conv(Layer):
             raise ValueError(f'Layer "{self.name}" ({cls}): strides > 1 is not supported '
                              f"together with dilation_rate > 1, received "
                              f"strides={self.strides} and dilation_rate={self.dilation_rate}.")
-        self.padding = check_padding(cls, self.name, padding)
+        self.padding = check_padding(cls, self.name, padding, causal=cls == "Conv1D")
         self.data_format = check_data_format(cls, self.name, data_format, channels_first=True)
         self.groups = groups
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
@@ -246,7 +248,8 @@ class Conv1D(_Conv):
     `keras.layers.Conv1D`); the kernel is `(kernel_size, in_channels, filters)`.
 
     Args: as Conv2D, with ints (or 1-tuples) for kernel_size, strides, dilation_rate;
-    padding 'causal' raises NotImplementedError.
+    padding 'causal' pads `dilation_rate * (kernel_size - 1)` steps on the left only, so
+    output step t sees inputs up to t (WaveNet / TCN layers).
 
     Example:
         >>> from ember import keras
@@ -257,5 +260,9 @@ class Conv1D(_Conv):
     _rank = 1
 
     def _convolve(self, x: Any) -> Any:
-        return conv_ops.conv1d(x, self.kernel, self.strides[0], self.padding.upper(),
+        padding = self.padding.upper()
+        if padding == "CAUSAL":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            x, padding = pad(x, [[0, 0], [left, 0], [0, 0]]), "VALID"
+        return conv_ops.conv1d(x, self.kernel, self.strides[0], padding,
                                dilations=self.dilation_rate[0])
