@@ -433,7 +433,8 @@ class Function:
         with trace:
             for x, k in zip(leaves, keys):
                 if k[0] == "T":
-                    spec = TensorSpec(next(shape_it), as_dtype(k[1]))
+                    spec = TensorSpec(next(shape_it), as_dtype(k[1]),
+                                      name=x.name if isinstance(x, TensorSpec) else None)
                     specs.append(spec)
                     traced_leaves.append(trace.placeholder(spec))
                 else:

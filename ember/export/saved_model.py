@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import nest
 from ..core.function import ConcreteFunction, Function, function
 from ..core.module import Module
 from ..core.shape import TensorShape, TensorSpec
@@ -76,12 +77,22 @@ def _keras_call(model: Any) -> Function | None:
     inputs = getattr(model, "inputs", None)
     if not inputs:
         return None
-    specs = [TensorSpec([None] + list(t.shape)[1:], t.dtype, name=getattr(t, "name", None))
-             for t in inputs]
-    n = len(specs)
-    fn = function(lambda *xs: model(xs[0] if n == 1 else list(xs), training=False),
-                  input_signature=specs, name=getattr(model, "name", "call"))
-    return fn
+    return keras_serving_function(model, [TensorSpec(
+        [None] + list(t.shape)[1:], t.dtype, name=getattr(t, "name", None)) for t in inputs],
+        getattr(model, "name", "call"))
+
+
+def keras_serving_function(model: Any, specs: list, name: str) -> Function:
+    """`model(inputs, training=False)` as an ember.function of one argument `inputs`: a
+    tensor, or the list of a multi-input model's tensors (as TF's serving functions)."""
+    if len(specs) == 1:
+        def serve(inputs: Any) -> Any:
+            return model(inputs, training=False)
+        return function(serve, input_signature=specs, name=name)
+
+    def serve_many(inputs: Any) -> Any:
+        return model(list(inputs), training=False)
+    return function(serve_many, input_signature=[list(specs)], name=name)
 
 
 def _traced_for(fn: Function, obj: Any, method: bool) -> list:
@@ -359,25 +370,30 @@ def _variable_meta(v: Variable) -> dict:
 
 
 def _signature_names(cf: ConcreteFunction, entry: dict) -> tuple:
-    """(input names, output names) of a signature: TF names inputs after the function's
-    parameters (or their TensorSpec names) and outputs `output_i` unless it returns a
-    dict."""
+    """(input names, output names) of a signature, as TF names them: each tensor after
+    its TensorSpec's name, else its parameter (`inputs`, then `inputs_1`, ... for the
+    tensors of a list argument); outputs `output_i`, or the keys of a returned dict."""
     fn, (args, kwargs) = getattr(cf, "_signature", (None, ((), {})))
-    if kwargs or any(not isinstance(a, TensorSpec) for a in args[len(args) -
-                                                                   len(cf.input_specs):]):
-        raise StructureError("a signature takes tensors only (no Python values, no keyword "
+    params = _parameter_names(fn)
+    if params and params[0] == "self" and args and not isinstance(args[0], TensorSpec):
+        args, params = args[1:], params[1:]
+    if kwargs:
+        raise StructureError("a signature takes its tensors by position (no keyword "
                              "arguments)")
-    params = entry["arg_names"]
-    specs = [a for a in args if isinstance(a, TensorSpec)]
-    names = []
-    for i, s in enumerate(specs):
-        name = s.name or (params[i] if i < len(params) else f"args_{i}")
-        names.append(name)
+    names: list = []
+    for j, a in enumerate(args):
+        base = params[j] if j < len(params) else f"args_{j}"
+        leaves = nest.flatten(a)
+        if not all(isinstance(x, TensorSpec) for x in leaves):
+            raise StructureError("a signature takes tensors only (no Python values)")
+        for k, leaf in enumerate(leaves):
+            name = leaf.name or (base if k == 0 else f"{base}_{k}")
+            while name in names:
+                name += "_1"
+            names.append(name)
     out = cf.structured_outputs
-    if isinstance(out, dict):
-        out_names = sorted(out)
-    else:
-        out_names = [f"output_{i}" for i in range(len(cf._out_python))]
+    out_names = sorted(out) if isinstance(out, dict) else \
+        [f"output_{i}" for i in range(len(cf._out_python))]
     return names, out_names
 
 

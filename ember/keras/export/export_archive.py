@@ -25,6 +25,7 @@ from ...core.function import Function, function
 from ...core.module import Module
 from ...core.shape import TensorSpec
 from ...core.tensor import TensorOps
+from ...export.saved_model import keras_serving_function
 from ...export.saved_model import save as _save
 from ...onnx import export as _onnx_export  # imports the onnx package only when called
 from ..engine.input_spec import InputSpec
@@ -189,7 +190,8 @@ def _model_signature(model: Any) -> list:
         raise ValueError(f"export: {getattr(model, 'name', model)!r} has no known inputs "
                          f"(a subclassed model never called?); pass input_signature, e.g. "
                          f"[tf.TensorSpec([None, 784], tf.float32)].")
-    return [TensorSpec([None] + list(t.shape)[1:], t.dtype) for t in inputs]
+    return [TensorSpec([None] + list(t.shape)[1:], t.dtype, name=getattr(t, "name", None))
+            for t in inputs]
 
 
 def export_model(model: Any, filepath: Any, format: str = "tf_saved_model",  # noqa: A002
@@ -203,7 +205,7 @@ def export_model(model: Any, filepath: Any, format: str = "tf_saved_model",  # n
     if format in ("tf_saved_model", "ember", "saved_model"):
         archive = ExportArchive()
         archive.track(model)
-        archive.add_endpoint("serve", _inference_call(model), input_signature=specs)
+        archive.add_endpoint("serve", keras_serving_function(model, specs, "serve"))
         archive.write_out(filepath, verbose=verbose)
         return
     if format == "onnx":
