@@ -350,7 +350,7 @@ class Function:
                 and len(args) == len(self._input_signature) + 1 and self._is_method())
 
     def _is_method(self) -> bool:
-        params = _positional_names(self._python_function)
+        params = positional_names(self._python_function)
         return bool(params) and params[0] == "self"
 
     # -- signature and cache -------------------------------------------------------
@@ -515,7 +515,13 @@ def _has_slices(result: Any) -> bool:
     return any(isinstance(o, IndexedSlices) for o in nest.flatten(result))
 
 
-def _positional_names(fn: Callable) -> list:
+def positional_names(fn: Callable) -> list:
+    """The names of `fn`'s positional parameters (empty where Python can't tell).
+
+    Example:
+        >>> positional_names(lambda x, y=1, *rest, k=2: x)
+        ['x', 'y']
+    """
     try:
         return [p.name for p in inspect.signature(fn).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

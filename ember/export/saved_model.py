@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from typing import Any
@@ -44,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..core import nest
-from ..core.function import ConcreteFunction, Function, function
+from ..core.function import ConcreteFunction, Function, function, positional_names
 from ..core.module import Module
 from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import TensorOps
@@ -209,7 +208,7 @@ class _Saver:
                             f"Variable as an argument; pass tensors (or read the Variable "
                             f"inside the function) to save it.")
         fn, (args, kwargs) = getattr(cf, "_signature", (None, ((), {})))
-        params = _parameter_names(fn)
+        params = positional_names(fn)
         if drop_self and params and params[0] == "self" and args:
             args, params = args[1:], params[1:]
         args, kwargs = _by_position(list(args), dict(kwargs), params)
@@ -242,14 +241,6 @@ def _by_position(args: list, kwargs: dict, params: list) -> tuple:
     if not moved or moved != sorted(moved) or (rest and max(moved) > min(rest)):
         return args, kwargs
     return args + [kwargs[k] for k in moved], {k: kwargs[k] for k in rest}
-
-
-def _parameter_names(fn: Any) -> list:
-    try:
-        return [p.name for p in inspect.signature(fn).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return []
 
 
 def _arg_leaf(x: Any) -> Any:
@@ -374,7 +365,7 @@ def _signature_names(cf: ConcreteFunction, entry: dict) -> tuple:
     its TensorSpec's name, else its parameter (`inputs`, then `inputs_1`, ... for the
     tensors of a list argument); outputs `output_i`, or the keys of a returned dict."""
     fn, (args, kwargs) = getattr(cf, "_signature", (None, ((), {})))
-    params = _parameter_names(fn)
+    params = positional_names(fn)
     if params and params[0] == "self" and args and not isinstance(args[0], TensorSpec):
         args, params = args[1:], params[1:]
     if kwargs:
