@@ -19,6 +19,21 @@ def nested_grads(f, x):
     return g.numpy(), outer.gradient(s, t).numpy()
 
 
+def directional(loss, x, direction, eps: float = 1e-6) -> tuple:
+    """(the tape's derivative of the real scalar `loss` at x along `direction`, the same
+    by central differences, the tape's gradient as NumPy). Complex x: TF's convention,
+    the derivative along d is Re(sum(conj(g) * d))."""
+    t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        y = loss(t)
+    g = tape.gradient(y, t).numpy()
+    analytic = float(np.sum(np.real(np.conj(g) * direction)))
+    numeric = (float(loss(tf.constant(x + eps * direction)))
+               - float(loss(tf.constant(x - eps * direction)))) / (2 * eps)
+    return analytic, numeric, g
+
+
 # -- finite-difference check of one primitive's gradient rule ----------------------------
 
 FD_EPS = 1e-6

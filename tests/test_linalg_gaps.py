@@ -14,6 +14,7 @@ import scipy.linalg as sl
 import ember as tf
 from ember.core.errors import InvalidArgumentError, ShapeError
 from ember.backend.numpy import linalg_schur
+from tests.gradcheck import directional
 
 R = np.random.default_rng(18)
 L = tf.linalg
@@ -24,23 +25,10 @@ def _c(*shape):
     return R.standard_normal(shape) + 1j * R.standard_normal(shape)
 
 
-def _directional(loss, x, direction):
-    """(tape's derivative of the real loss at x along direction, central differences)."""
-    t = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(t)
-        y = loss(t)
-    g = tape.gradient(y, t).numpy()
-    analytic = float(np.sum(np.real(np.conj(g) * direction)))
-    numeric = (float(loss(tf.constant(x + EPS * direction)))
-               - float(loss(tf.constant(x - EPS * direction)))) / (2 * EPS)
-    return analytic, numeric
-
-
 def _check_directional(loss, x, tol=1e-6, tries=2):
     for _ in range(tries):
         d = _c(*x.shape) if np.iscomplexobj(x) else R.standard_normal(x.shape)
-        analytic, numeric = _directional(loss, x, d)
+        analytic, numeric, _ = directional(loss, x, d, EPS)
         assert abs(analytic - numeric) <= tol * (1 + abs(numeric)), (analytic, numeric)
 
 

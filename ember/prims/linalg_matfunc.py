@@ -89,13 +89,20 @@ matrix_square_root_p = primitive("matrix_square_root", _square_rule("matrix_squa
                                  allowed=FC)
 
 
-
-
-
 # NOTE: up to this size the sqrtm gradient solves its Sylvester equation as one
 # n^2 x n^2 linear system (any backend); above it, the block-matrix identity, which
 # needs a Schur-based sqrtm kernel for the (always defective) block matrix.
 _KRON_MAX_N = 48
+
+
+def _products(y: Any, n: int) -> tuple:
+    """The n^2 x n^2 matrices of C -> Y C and C -> C Y on row-major vec(C) (batched):
+    Y_ik d_jl and d_ik Y_lj at ((i, j), (k, l))."""
+    eye = _const(y, np.eye(n))
+    batch = tuple(y.shape[:-2])
+    left = bind(einsum_p, y, eye, equation="...ik,jl->...ijkl")
+    right = bind(einsum_p, eye, y, equation="ik,...lj->...ijkl")
+    return tuple(bind(reshape_p, t, shape=batch + (n * n, n * n)) for t in (left, right))
 
 
 def _sqrtm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
@@ -105,12 +112,9 @@ def _sqrtm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
     if n > _KRON_MAX_N:
         return (_frechet_adjoint(matrix_square_root_p, a, g),)
     # Row-major vec: (X^H C + C X^H)_ij = sum_kl (Y_ik d_jl + d_ik Y_lj) C_kl, Y = X^H.
-    y = _adj(out)
-    eye = _const(out, np.eye(n))
-    kron = add(bind(einsum_p, y, eye, equation="...ik,jl->...ijkl"),
-               bind(einsum_p, y, eye, equation="...lj,ik->...ijkl"))
-    batch = tuple(kron.shape[:-4])
-    kron = bind(reshape_p, kron, shape=batch + (n * n, n * n))
+    left, right = _products(_adj(out), n)
+    kron = add(left, right)
+    batch = tuple(kron.shape[:-2])
     rhs = bind(reshape_p, cast(g, out.dtype), shape=batch + (n * n, 1))
     c = bind(reshape_p, matrix_solve(kron, rhs), shape=batch + (n, n))
     return (c,)
@@ -158,14 +162,9 @@ def _logm_vjp(g: Any, ins: tuple, out: Any) -> tuple:
     # Row-major vec: L_exp(Y, E) = int_0^1 e^{sY} E e^{(1-s)Y} ds has the matrix
     # int e^{(1-s)Q} e^{sP} ds, P = Y (x) I (left product), Q = I (x) Y^T (right one): the
     # upper-right block of expm([[Q, I], [0, P]]).
-    y = _adj(out)
-    eye = _const(out, np.eye(n))
     batch = tuple(out.shape[:-2])
     nn = n * n
-    left = bind(reshape_p, bind(einsum_p, y, eye, equation="...ik,jl->...ijkl"),
-                shape=batch + (nn, nn))
-    right = bind(reshape_p, bind(einsum_p, eye, y, equation="ik,...lj->...ijkl"),
-                 shape=batch + (nn, nn))
+    left, right = _products(_adj(out), n)
     def at(block: Any, p: int, q: int) -> Any:  # block at (p, q) of a 2 x 2 grid
         grid = _const(out, np.eye(2)[[p]].T @ np.eye(2)[[q]])
         return bind(einsum_p, block, grid, equation="...ij,pq->...piqj")
