@@ -382,3 +382,25 @@ def test_reads_format_version_1():
     out = loaded.signatures["serving_default"](x=tf.constant([[0.0, 0.0, 4.0]]))
     np.testing.assert_allclose(out["output_0"].numpy(), [[6.0, 2.0]], rtol=1e-6)
     assert [v.name for v in loaded.variables] == ["b:0", "w:0"]  # tf.Module's order
+
+
+def test_a_subclassed_model_called_once_is_saved_with_its_call(tmp_path):
+    class Twice(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x) * 2.0
+
+    model = Twice()
+    x = R.standard_normal((3, 4)).astype(np.float32)
+    model(x)
+    tf.saved_model.save(model, str(tmp_path))
+    loaded = tf.saved_model.load(str(tmp_path))
+    np.testing.assert_allclose(loaded(x[:2]).numpy(), model(x[:2]).numpy(), rtol=1e-6)
+    assert list(loaded.signatures) == ["serving_default"]
+    never_called = Twice()
+    tf.saved_model.save(never_called, str(tmp_path / "bare"))
+    with pytest.raises(TypeError, match="not callable"):
+        tf.saved_model.load(str(tmp_path / "bare"))(x)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -74,11 +75,29 @@ def _keras_call(model: Any) -> Function | None:
     """The model's inference call as an ember.function traced for its inputs (batch None),
     or None when its inputs are unknown (a subclassed model never called)."""
     inputs = getattr(model, "inputs", None)
-    if not inputs:
+    name = getattr(model, "name", "call")
+    if inputs:
+        return keras_serving_function(model, [TensorSpec(
+            [None] + list(t.shape)[1:], t.dtype, name=getattr(t, "name", None))
+            for t in inputs], name)
+    shapes = getattr(model, "_build_input_shape", None)  # a subclassed model, called once
+    if shapes is None:
         return None
-    return keras_serving_function(model, [TensorSpec(
-        [None] + list(t.shape)[1:], t.dtype, name=getattr(t, "name", None)) for t in inputs],
-        getattr(model, "name", "call"))
+    one = isinstance(shapes, TensorShape) or (isinstance(shapes, (tuple, list)) and all(
+        d is None or isinstance(d, int) for d in shapes))
+    dtype = getattr(model, "compute_dtype", "float32")
+    specs = [TensorSpec([None] + list(TensorShape(s))[1:], dtype)
+             for s in ([shapes] if one else shapes)]
+    fn = keras_serving_function(model, specs, name)
+    try:
+        fn.get_concrete_function()
+    except Exception as exc:  # noqa: BLE001 - any failure: the call is left out, said why
+        warnings.warn(f"tf.saved_model.save: the call of {name!r} was not saved: traced for "
+                      f"its first input shapes {specs} it failed ({type(exc).__name__}: "
+                      f"{exc}). Pass signatures=model_fn.get_concrete_function(...) with "
+                      f"the right TensorSpecs.", UserWarning, stacklevel=3)
+        return None
+    return fn
 
 
 def keras_serving_function(model: Any, specs: list, name: str) -> Function:
