@@ -27,8 +27,6 @@ LAYERS = {"backend": 0, "core": 1, "prims": 2, "ops": 3, "autograph": 3, "io": 4
 
 # (importer, imported): why it is allowed for now.
 KNOWN = {
-    ("ember", "ember.keras"):
-        "tf.keras is an attribute of the top-level namespace, as in TensorFlow",
     ("ember.train._format", "ember.keras.saving.weights_file"):
         "tf.train.Checkpoint reads Keras weight files (a true cycle of concepts)",
     ("ember.train._tracking", "ember.keras.engine.layer"):

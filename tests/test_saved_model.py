@@ -404,3 +404,23 @@ def test_a_subclassed_model_called_once_is_saved_with_its_call(tmp_path):
     tf.saved_model.save(never_called, str(tmp_path / "bare"))
     with pytest.raises(TypeError, match="not callable"):
         tf.saved_model.load(str(tmp_path / "bare"))(x)
+
+
+def test_loading_a_saved_model_does_not_import_keras(tmp_path):
+    model = _mlp()
+    model.export(str(tmp_path), verbose=False)
+    x = _data(model, 2)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model(x).numpy())
+    script = textwrap.dedent(f"""
+        import sys, numpy as np, ember as tf
+        loaded = tf.saved_model.load({str(tmp_path)!r})
+        got = loaded.serve(np.load({str(tmp_path / 'x.npy')!r})).numpy()
+        np.testing.assert_allclose(got, np.load({str(tmp_path / 'want.npy')!r}), rtol=1e-6)
+        print("ember.keras" in sys.modules)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False"]  # tf.keras loads on first use, as TF's
