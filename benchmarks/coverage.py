@@ -30,7 +30,6 @@ NAMES_FILE = os.path.join(ROOT, "benchmarks", "tf_names_2.21.json")
 OUT_OF_SCOPE = {
     "qint8": "quantized dtypes: TF's quantization runtime", "qint16": "quantized dtypes",
     "qint32": "quantized dtypes", "quint8": "quantized dtypes", "quint16": "quantized dtypes",
-    "RNNCellDeviceWrapper": "places a TF1 RNN cell on a device: TF1 graph placement",
 }
 
 

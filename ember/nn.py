@@ -56,31 +56,19 @@ from .ops.nn_sampled import (all_candidate_sampler, compute_accidental_hits,  # 
                              learned_unigram_candidate_sampler, nce_loss, sampled_softmax_loss)
 
 
-class _CellWrapperStub:
-    """TF1-style RNN cell wrappers are not implemented in ember."""
-
-    _name = "RNNCellWrapper"
-
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError(
-            f"tf.nn.{self._name} (a TF1-style RNN cell wrapper) is not implemented in ember; "
-            "use tf.keras.layers.RNN with a Keras cell (dropout / recurrent_dropout "
-            "arguments for dropout, an explicit `x + cell(x)` for residuals).")
+_CELL_WRAPPERS = ("RNNCellDropoutWrapper", "RNNCellResidualWrapper", "RNNCellDeviceWrapper")
 
 
-class RNNCellDropoutWrapper(_CellWrapperStub):
-    """Not implemented: use the Keras cells' `dropout` / `recurrent_dropout`."""
+def __getattr__(name: str):
+    """TF's RNN cell wrappers are Keras layers (ember/keras/layers/rnn_cell_wrappers.py):
+    loaded on first use, as tf.keras is."""
+    if name not in _CELL_WRAPPERS:
+        raise AttributeError(f"module 'ember.nn' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module("ember.keras.layers.rnn_cell_wrappers"), name)
+    globals()[name] = value
+    return value
 
-    _name = "RNNCellDropoutWrapper"
 
-
-class RNNCellResidualWrapper(_CellWrapperStub):
-    """Not implemented: add the cell's input to its output explicitly."""
-
-    _name = "RNNCellResidualWrapper"
-
-
-class RNNCellDeviceWrapper(_CellWrapperStub):
-    """Not implemented: ember places every op on its one backend device."""
-
-    _name = "RNNCellDeviceWrapper"
+def __dir__():
+    return sorted(set(globals()) | set(_CELL_WRAPPERS))

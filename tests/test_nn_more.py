@@ -257,9 +257,55 @@ def test_samplers_and_sampled_losses():
     assert tape.gradient(loss, wt).shape == (6, 3)
 
 
-def test_rnn_cell_wrappers_are_explicit():
-    with pytest.raises(NotImplementedError, match="keras"):
-        tf.nn.RNNCellDropoutWrapper(None)
+def _rnn_pair(wrap, seed=0):
+    from ember import keras
+    keras.utils.set_random_seed(seed)
+    cell = keras.layers.SimpleRNNCell(3)
+    x = R.standard_normal((2, 5, 3)).astype(np.float32)
+    plain = keras.layers.RNN(cell, return_sequences=True)
+    want = plain(x).numpy()
+    got = keras.layers.RNN(wrap(cell), return_sequences=True)(x).numpy()
+    return x, want, got
+
+
+def test_rnn_cell_wrappers_as_tf():
+    x, want, got = _rnn_pair(tf.nn.RNNCellResidualWrapper)
+    np.testing.assert_allclose(got, want + x, rtol=1e-6)  # states are the cell's
+    _, want, got = _rnn_pair(lambda c: tf.nn.RNNCellDeviceWrapper(c, "/cpu:0"))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    _, want, got = _rnn_pair(lambda c: tf.nn.RNNCellDropoutWrapper(c))  # keep 1.0: no-op
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    # output dropout only: every output is either dropped or scaled by 1 / keep
+    _, want, got = _rnn_pair(lambda c: tf.nn.RNNCellDropoutWrapper(c, output_keep_prob=0.5,
+                                                                    seed=3))
+    kept = np.isclose(got, 2 * want, rtol=1e-5)
+    assert np.all(kept | (got == 0)) and 0 < kept.mean() < 1
+    with pytest.raises(NotImplementedError, match="variational"):
+        tf.nn.RNNCellDropoutWrapper(_cell(), variational_recurrent=True)
+    with pytest.raises(ValueError, match=r"input_keep_prob must be in \(0, 1\]"):
+        tf.nn.RNNCellDropoutWrapper(_cell(), input_keep_prob=0.0)
+    with pytest.raises(TypeError, match="RNN cell"):
+        tf.nn.RNNCellResidualWrapper(None)
+    assert "RNNCellDropoutWrapper" in dir(tf.nn)
+
+
+def _cell():
+    from ember import keras
+    return keras.layers.LSTMCell(2)
+
+
+def test_rnn_cell_wrapper_trains_in_fit():
+    from ember import keras
+    keras.utils.set_random_seed(1)
+    cell = tf.nn.RNNCellDropoutWrapper(keras.layers.LSTMCell(4), input_keep_prob=0.9)
+    model = keras.Sequential([keras.Input((6, 2)), keras.layers.RNN(cell),
+                              keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    x = R.standard_normal((16, 6, 2)).astype(np.float32)
+    before = [w.numpy().copy() for w in cell.trainable_weights]
+    model.fit(x, np.ones((16, 1), np.float32), epochs=1, verbose=0)
+    assert len(before) == 3
+    assert all(not np.allclose(b, w.numpy()) for b, w in zip(before, cell.trainable_weights))
 
 
 def test_traced_equals_eager_with_unknown_batch():
