@@ -2,11 +2,12 @@
 
 The graph is exported as traced, before the executor's rewrites (core/rewrite.py): each
 equation goes to the emitter its primitive has in `EMITTERS` (the table filled by
-`onnx_ops`, `onnx_ops_nn` and `onnx_ops_control`), which adds ONNX nodes through an
-`EmitContext`. Variables read by the graph and captured constants become initializers
-(named after the Variables, made unique); unknown dims of the inputs become symbolic
-dims (the leading one `batch`). A graph whose primitives have no emitter is refused as a
-whole, before anything is built, with an error naming the primitive and its op.
+`onnx_ops`, `onnx_ops_nn`, `onnx_ops_control` and `onnx_ops_more`), which adds ONNX
+nodes through an `EmitContext`. Variables read by the graph and captured constants
+become initializers (named after the Variables, made unique); unknown dims of the inputs
+become symbolic dims (the leading one `batch`). A graph whose primitives have no emitter
+is refused as a whole, before anything is built, with an error naming the primitive and
+its op.
 
 Example:
     >>> import ember as tf
@@ -27,10 +28,11 @@ import numpy as np
 
 from ..core.graph import Const, Graph, Tracer
 from ..core.shape import TensorSpec
-from . import onnx_ops, onnx_ops_control, onnx_ops_nn
+from . import onnx_ops, onnx_ops_control, onnx_ops_more, onnx_ops_nn
 from .onnx_ops import EMITTERS
 
-_TABLES = (onnx_ops, onnx_ops_nn, onnx_ops_control)  # the modules that fill EMITTERS
+# the modules that fill EMITTERS
+_TABLES = (onnx_ops, onnx_ops_nn, onnx_ops_control, onnx_ops_more)
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 17

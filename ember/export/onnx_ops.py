@@ -344,23 +344,6 @@ def _reverse(ctx: Any) -> str:
                                   ctx.ints(axes), ctx.ints([-1] * n)])
 
 
-@emits("pad")
-def _pad(ctx: Any) -> str:
-    p = ctx.params
-    pads = [(int(a), int(b)) for a, b in p["paddings"]]
-    if not pads:
-        return ctx.ins[0]
-    mode = str(p.get("mode", "CONSTANT")).upper()
-    flat = [a for a, _ in pads] + [b for _, b in pads]
-    if mode == "CONSTANT":
-        value = ctx.const(p.get("constant_values", 0) or 0, np_dtype(ctx.out_spec))
-        return ctx.add_node("Pad", [ctx.ins[0], ctx.ints(flat), value], mode="constant")
-    if mode == "REFLECT":
-        return ctx.add_node("Pad", [ctx.ins[0], ctx.ints(flat)], mode="reflect")
-    raise ctx.unsupported(f"pads in mode {mode!r}, which ONNX's Pad lacks (it has constant, "
-                          f"reflect and edge).")
-
-
 # -- indexing ----------------------------------------------------------------------------
 
 def _bound(ctx: Any, p: Any, bounds: list) -> Any:
@@ -458,15 +441,6 @@ def _strided_slice(ctx: Any) -> str:
 def _strided_slice_dynamic(ctx: Any) -> str:
     return _slice_index(ctx, tuple(ctx.params["index"]), ctx.ins[1:],
                         bool(ctx.params.get("sizes", False)))
-
-
-@emits("gather")
-def _gather(ctx: Any) -> str:
-    axis, batch_dims = int(ctx.params["axis"]), int(ctx.params.get("batch_dims", 0))
-    if batch_dims:
-        raise ctx.unsupported("with batch_dims > 0 has no ONNX mapping here; gather per "
-                              "batch with batch_dims=0 and a flattened index instead.")
-    return ctx.add_node("Gather", ctx.ins, axis=axis)
 
 
 @emits("gather_nd")

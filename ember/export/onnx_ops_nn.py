@@ -6,7 +6,8 @@ hold them.
 ember's images are NHWC and its filters HWIO; ONNX's Conv and pools take NCHW and OIHW,
 so each of them is wrapped in Transposes (onnxruntime folds the pairs between layers).
 TF's 'SAME' padding (the odd pixel at the end) is ONNX's SAME_UPPER; where the spatial
-size is known the pads are written out.
+size is known the pads are written out, and where it is not, a dilated conv's pads and a
+transposed conv's crop are computed at run time from the `Shape` of its inputs.
 
 Example:
     >>> from ember.export.onnx_ops import EMITTERS
@@ -130,6 +131,31 @@ def _pad_attrs(ctx: Any, padding: Any, ksize: tuple, strides: tuple,
     return {"pads": [pads[0][0], pads[1][0], pads[0][1], pads[1][1]]}
 
 
+def _conv_input(ctx: Any, padding: Any, ksize: tuple, strides: tuple,
+                dilations: tuple) -> tuple:
+    """The (NHWC) input of a Conv and its pad attributes. onnxruntime refuses SAME_UPPER
+    with dilations, so there, over unknown spatial sizes, TF's SAME pads are computed at
+    run time and added by a Pad node."""
+    attrs = _pad_attrs(ctx, padding, ksize, strides, dilations)
+    if "auto_pad" not in attrs or tuple(dilations) == (1, 1):
+        return ctx.ins[0], attrs
+    n = ctx.add_node("Shape", [ctx.ins[0]], start=1, end=3)
+    s = ctx.ints(strides)
+    out = ctx.add_node("Div", [ctx.add_node("Add", [n, ctx.ints([v - 1 for v in strides])]),
+                               s])  # ceil(n / s)
+    span = ctx.ints([(k - 1) * d + 1 for k, d in zip(ksize, dilations)])
+    total = ctx.add_node("Sub", [ctx.add_node("Add", [ctx.add_node(
+        "Mul", [ctx.add_node("Sub", [out, ctx.ints([1, 1])]), s]), span]), n])
+    total = ctx.add_node("Max", [total, ctx.ints([0, 0])])
+    before = ctx.add_node("Div", [total, ctx.ints([2, 2])])
+    after = ctx.add_node("Sub", [total, before])
+    pads = ctx.add_node("Concat", [ctx.ints([0]), before, ctx.ints([0, 0]), after,
+                                   ctx.ints([0])], axis=0)
+    zero = ctx.const(0, np_dtype(ctx.in_specs[0]))
+    x = ctx.add_node("Pad", [ctx.ins[0], pads, zero], mode="constant")
+    return x, {"pads": [0, 0, 0, 0]}
+
+
 def _nchw_op(ctx: Any, op: str, x: str, extra: list, **attrs: Any) -> str:
     y = ctx.add_node(op, [ctx.add_node("Transpose", [x], perm=_TO_NCHW)] + extra, **attrs)
     return ctx.add_node("Transpose", [y], perm=_TO_NHWC)
@@ -148,9 +174,9 @@ def _conv2d(ctx: Any) -> str:
     ksize = _filter_size(ctx)
     strides, dil = tuple(p["strides"]), tuple(p["dilations"])
     w = ctx.add_node("Transpose", [ctx.ins[1]], perm=[3, 2, 0, 1])  # HWIO -> OIHW
-    return _nchw_op(ctx, "Conv", ctx.ins[0], [w], kernel_shape=list(ksize),
-                    strides=list(strides), dilations=list(dil),
-                    **_pad_attrs(ctx, p["padding"], ksize, strides, dil))
+    x, pads = _conv_input(ctx, p["padding"], ksize, strides, dil)
+    return _nchw_op(ctx, "Conv", x, [w], kernel_shape=list(ksize), strides=list(strides),
+                    dilations=list(dil), **pads)
 
 
 @emits("conv2d_backprop_input")
@@ -164,7 +190,7 @@ def _conv2d_transpose(ctx: Any) -> str:
     strides, dil = tuple(p["strides"]), tuple(p["dilations"])
     x, g = ctx.in_specs[2].shape, ctx.in_specs[0].shape
     if None in (x[1], x[2], g[1], g[2]):
-        raise ctx.unsupported("needs the spatial sizes known when exporting.")
+        return _conv2d_transpose_dynamic(ctx, ksize, strides, dil)
     pads = _pad_attrs(ctx, p["padding"], ksize, strides, dil, x)["pads"]
     extra = [(x[1 + i] + pads[i] + pads[2 + i] - (ksize[i] - 1) * dil[i] - 1) % strides[i]
              for i in range(2)]
@@ -172,6 +198,38 @@ def _conv2d_transpose(ctx: Any) -> str:
     return _nchw_op(ctx, "ConvTranspose", ctx.ins[0], [w], kernel_shape=list(ksize),
                     strides=list(strides), dilations=list(dil), pads=pads,
                     output_padding=extra)
+
+
+def _conv2d_transpose_dynamic(ctx: Any, ksize: tuple, strides: tuple, dil: tuple) -> str:
+    """conv2d_backprop_input where spatial sizes are known only at run time: the whole
+    ConvTranspose (no pads), zeros for the last (stride - 1) rows / columns no input
+    reaches, then the forward input's window: from the forward conv's top / left pad
+    (SAME's computed from the run-time sizes), as many as the forward input has."""
+    padding = ctx.params["padding"]
+    w = ctx.add_node("Transpose", [ctx.ins[1]], perm=[3, 2, 0, 1])
+    y = ctx.add_node("ConvTranspose", [ctx.add_node("Transpose", [ctx.ins[0]], perm=_TO_NCHW),
+                                       w], kernel_shape=list(ksize), strides=list(strides),
+                     dilations=list(dil), pads=[0, 0, 0, 0])
+    if max(strides) > 1:
+        y = ctx.add_node("Pad", [y, ctx.ints([0, 0, 0, 0, 0, 0, strides[0] - 1,
+                                              strides[1] - 1])], mode="constant")
+    n_x = ctx.add_node("Shape", [ctx.ins[2]], start=1, end=3)
+    if isinstance(padding, str) and padding.upper() == "SAME":
+        n_g = ctx.add_node("Shape", [ctx.ins[0]], start=1, end=3)
+        span = [(k - 1) * d + 1 for k, d in zip(ksize, dil)]
+        full = ctx.add_node("Add", [ctx.add_node("Mul", [ctx.add_node(
+            "Sub", [n_g, ctx.ints([1, 1])]), ctx.ints(strides)]), ctx.ints(span)])
+        total = ctx.add_node("Max", [ctx.add_node("Sub", [full, n_x]), ctx.ints([0, 0])])
+        start = ctx.add_node("Div", [total, ctx.ints([2, 2])])
+    elif isinstance(padding, str):  # VALID
+        start = ctx.ints([0, 0])
+    else:
+        pads = [tuple(int(v) for v in p) for p in padding]
+        pads = pads[1:3] if len(pads) == 4 else pads
+        start = ctx.ints([pads[0][0], pads[1][0]])
+    end = ctx.add_node("Add", [start, n_x])
+    y = ctx.add_node("Slice", [y, start, end, ctx.ints([2, 3])])
+    return ctx.add_node("Transpose", [y], perm=_TO_NHWC)
 
 
 @emits("depthwise_conv2d")
@@ -185,9 +243,9 @@ def _depthwise_conv2d(ctx: Any) -> str:
     # [kh, kw, c, m] -> [kh, kw, 1, c*m] -> [c*m, 1, kh, kw]: output channel c*m + j, as TF
     w = ctx.add_node("Reshape", [ctx.ins[1], ctx.ints([ksize[0], ksize[1], 1, c * m])])
     w = ctx.add_node("Transpose", [w], perm=[3, 2, 0, 1])
-    return _nchw_op(ctx, "Conv", ctx.ins[0], [w], kernel_shape=list(ksize),
-                    strides=list(strides), dilations=list(dil), group=int(c),
-                    **_pad_attrs(ctx, p["padding"], ksize, strides, dil))
+    x, pads = _conv_input(ctx, p["padding"], ksize, strides, dil)
+    return _nchw_op(ctx, "Conv", x, [w], kernel_shape=list(ksize), strides=list(strides),
+                    dilations=list(dil), group=int(c), **pads)
 
 
 @emits("max_pool2d", "avg_pool2d")
