@@ -238,8 +238,24 @@ def test_not_implemented_options():
         L.Cropping2D(data_format="channels_first")
     with pytest.raises(NotImplementedError, match="channels_first"):
         L.UpSampling2D(data_format="channels_first")
-    with pytest.raises(NotImplementedError, match="bilinear"):
-        L.UpSampling2D(interpolation="bilinear")
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        L.UpSampling2D(interpolation="bicubic")
+    with pytest.raises(ShapeError, match="known rows and cols"):
+        L.UpSampling2D(interpolation="bilinear")(keras.Input((None, None, 3)))
+
+
+@pytest.mark.parametrize("size", [(2, 2), (3, 2), (1, 3)])
+def test_upsampling2d_bilinear_equals_keras3(size):
+    from tests.keras3_oracle import keras3
+    k3 = keras3()
+    x = np.random.default_rng(sum(size)).random((2, 3, 4, 2)).astype(np.float32)
+    got = L.UpSampling2D(size, interpolation="bilinear")(x)
+    want = np.asarray(k3.layers.UpSampling2D(size, interpolation="bilinear")(x))
+    assert got.dtype == tf.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, atol=1e-6)
+    model = keras.Sequential([keras.Input((3, 4, 2)), L.UpSampling2D(size,
+                                                                     interpolation="bilinear")])
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-6, atol=1e-6)
 
 
 # -- TimeDistributed ---------------------------------------------------------------------

@@ -20,7 +20,9 @@ from typing import Any
 
 from ...core.errors import ShapeError
 from ...prims.index import dim_of
+from ...ops.image_ops import resize
 from ...ops.shape_ops import pad, repeat, reshape
+from ...prims.convert import cast
 from ..config import image_data_format
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
@@ -257,7 +259,8 @@ class UpSampling2D(Layer):
     Args:
         size: an int or a pair `(rows, cols)` of positive ints.
         data_format: 'channels_last' only (channels_first raises NotImplementedError).
-        interpolation: 'nearest' only (other modes raise NotImplementedError).
+        interpolation: 'nearest', or 'bilinear' (`tf.image.resize`'s half-pixel centres,
+            as Keras 3; needs known rows and cols); others raise NotImplementedError.
 
     Example:
         >>> from ember import keras
@@ -271,12 +274,12 @@ class UpSampling2D(Layer):
         super().__init__(**kwargs)
         self.size = _positive(self, "size", size, 2)
         self.data_format = _channels_last(self, data_format)
-        if interpolation in ("bilinear", "bicubic", "area", "gaussian", "lanczos3",
-                             "lanczos5", "mitchellcubic"):
+        if interpolation in ("bicubic", "area", "gaussian", "lanczos3", "lanczos5",
+                             "mitchellcubic"):
             raise NotImplementedError(
                 f'Layer "{self.name}" (UpSampling2D): interpolation={interpolation!r} is not '
-                f'supported yet; only "nearest" is.')
-        if interpolation != "nearest":
+                f'supported yet; use "nearest" or "bilinear".')
+        if interpolation not in ("nearest", "bilinear"):
             raise ValueError(f'Layer "{self.name}" (UpSampling2D): interpolation must be '
                              f'"nearest" or "bilinear", received '
                              f"interpolation={interpolation!r}.")
@@ -284,6 +287,14 @@ class UpSampling2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Any) -> Any:
+        if self.interpolation == "bilinear":
+            h, w = inputs.shape[1], inputs.shape[2]
+            if h is None or w is None:
+                raise ShapeError(f'Layer "{self.name}" (UpSampling2D): bilinear '
+                                 f"interpolation needs known rows and cols, received "
+                                 f"shape {inputs.shape}; give the Input a full image shape.")
+            out = resize(inputs, [h * self.size[0], w * self.size[1]], "bilinear")
+            return out if out.dtype == inputs.dtype else cast(out, inputs.dtype)
         return repeat(repeat(inputs, self.size[0], axis=1), self.size[1], axis=2)
 
     def get_config(self) -> dict:
