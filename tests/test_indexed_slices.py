@@ -58,7 +58,7 @@ def test_dense_where_tf_is_not_sparse_here():
     assert not isinstance(tape.gradient(loss, x), tf.IndexedSlices)
 
 
-def test_function_gradient_is_indexed_slices_inside_and_dense_when_returned():
+def test_function_returns_the_gradient_as_indexed_slices():
     v = _table()
     kinds = []
 
@@ -68,14 +68,34 @@ def test_function_gradient_is_indexed_slices_inside_and_dense_when_returned():
             loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
         g = tape.gradient(loss, v)
         kinds.append(type(g).__name__)
-        return g  # NOTE: returned densely (TF would return the IndexedSlices)
+        return g  # TF returns the IndexedSlices (values, indices, dense_shape)
 
     ids = tf.constant([0, 0, 4])
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.gather(v, ids) ** 2)
     eager = tape.gradient(loss, v)
-    np.testing.assert_allclose(step(ids).numpy(), tf.convert_to_tensor(eager).numpy())
+    got = step(ids)
     assert kinds == ["IndexedSlices"]
+    assert isinstance(got, tf.IndexedSlices)
+    table = np.arange(18, dtype=np.float32).reshape(6, 3)
+    np.testing.assert_allclose(got.values.numpy(), 2 * table[[0, 0, 4]])  # TF's values
+    assert got.indices.numpy().tolist() == [0, 0, 4]
+    assert got.dense_shape.numpy().tolist() == [6, 3]
+    np.testing.assert_allclose(tf.convert_to_tensor(got).numpy(),
+                               tf.convert_to_tensor(eager).numpy())
+
+
+def test_indexed_slices_flatten_like_sparse_tensor_and_pass_through_functions():
+    s = tf.IndexedSlices(tf.constant([[1.0, 2.0]]), tf.constant([2]), tf.constant([3, 2]))
+    flat = tf.nest.flatten([s, 5])  # ember's nest expands composites (as SparseTensor)
+    assert len(flat) == 4 and flat[3] == 5
+    rebuilt = tf.nest.pack_sequence_as([s, 5], flat)[0]
+    assert isinstance(rebuilt, tf.IndexedSlices)
+    doubled = tf.function(lambda x: x * 2.0)(s)
+    assert isinstance(doubled, tf.IndexedSlices)
+    np.testing.assert_allclose(doubled.values.numpy(), [[2.0, 4.0]])
+    np.testing.assert_allclose(tf.convert_to_tensor(doubled).numpy(),
+                               [[0, 0], [0, 0], [2, 4]])
 
 
 def _graph_train(opt_fn, steps=3, jit=False):

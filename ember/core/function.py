@@ -37,7 +37,6 @@ from .dtypes import BY_NP, as_dtype
 from .errors import DTypeError, ShapeError, fmt_spec
 from .executor import Plan
 from .graph import Trace, Tracer
-from .indexed_slices import IndexedSlices
 from .shape import TensorShape, TensorSpec
 from .signature_text import signature_text
 from .tensor import ConcreteTensor, Tensor, TensorOps, wrap
@@ -403,7 +402,9 @@ class Function:
         out = list(head)
         for i, (a, spec) in enumerate(zip(args, sig)):
             flat_spec = nest.flatten(spec)
-            flat_a = nest.flatten(a) if nest.is_nested(spec) else [a]
+            # a nest of specs, or a composite's spec (RaggedTensorSpec: its components)
+            structured = nest.is_nested(spec) or len(flat_spec) != 1 or flat_spec[0] is not spec
+            flat_a = nest.flatten(a) if structured else [a]
             if len(flat_a) != len(flat_spec):
                 raise ValueError(f"{self._name}: argument {i} does not match the structure "
                                  f"of input_signature {spec}.")
@@ -419,7 +420,7 @@ class Function:
                         f"{self._name}: argument {i} is {fmt_spec(x.shape, x.dtype)}, which "
                         f"does not match input_signature {s}.")
                 conv.append(x)
-            out.append(nest.pack_sequence_as(spec, conv) if nest.is_nested(spec) else conv[0])
+            out.append(nest.pack_sequence_as(spec, conv) if structured else conv[0])
         return tuple(out)
 
     def _trace(self, args: tuple, kwargs: dict, leaves: list, keys: list,
@@ -442,12 +443,9 @@ class Function:
                 kinds.append(k[0] if k[0] != "V" else "V")
             targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_leaves)
             result = self._traced_function()(*targs, **tkwargs)
-            if _has_slices(result):
-                # NOTE: TF returns a composite IndexedSlices from a tf.function; ember
-                # returns its dense tensor (a sparse gradient applied inside the function
-                # stays sparse).
-                result = nest.map_structure(
-                    lambda o: o._dense() if isinstance(o, IndexedSlices) else o, result)
+        # NOTE: a composite result (IndexedSlices, SparseTensor, RaggedTensor: registered
+        # with nest) flattens to its component tensors here and is rebuilt by `_pack`, so
+        # an IndexedSlices comes back as an IndexedSlices, as from TF's tf.function.
         flat = nest.flatten(result)
         tensors = [o for o in flat if isinstance(o, TensorOps)]
         python = [_TENSOR if isinstance(o, TensorOps) else o for o in flat]
@@ -509,10 +507,6 @@ def function(func: Callable | None = None, input_signature: Any = None,
                         jit_compile=jit_compile, name=name, autograph=bool(autograph))
 
     return decorate if func is None else decorate(func)
-
-
-def _has_slices(result: Any) -> bool:
-    return any(isinstance(o, IndexedSlices) for o in nest.flatten(result))
 
 
 def positional_names(fn: Callable) -> list:

@@ -10,8 +10,13 @@ aggregate by concatenation; with a dense gradient they are densified and added.
 negates the values; `slices * scalar` and `slices / scalar` scale them (an ember
 extension, as Keras 3's ops do); other operators are a TypeError.
 
-NOTE: the dense conversion goes through `__array__`, so it needs concrete values: inside
-`ember.function` the tape's gradients are dense (no IndexedSlices are made there).
+Densifying is a scatter-add of the rows (`_dense`, differentiable, and a graph op inside
+`ember.function`); `np.asarray(slices)` uses `__array__`, which needs concrete values.
+
+It is a `nest` composite (components `values`, `indices`, `dense_shape`), as ember's
+SparseTensor is: `tf.nest.flatten` expands it (ember's nest always expands composites;
+TF's does only with `expand_composites=True`), and an `ember.function` takes and returns
+it as an IndexedSlices, as TF's tf.function does.
 
 Example:
     >>> import ember as tf
@@ -28,15 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
+from . import nest, registry
 from .shape import TensorShape
-from .tensor import TensorOps, wrap
+from .tensor import ConcreteTensor, TensorOps, wrap
 
 
 def _np(x: Any) -> np.ndarray:
     return np.asarray(x._value if hasattr(x, "_value") else x)
 
 
+@nest.register_composite
 class IndexedSlices:
     """Rows `values` of a tensor of shape `dense_shape` at row `indices` (TF's
     `tf.IndexedSlices`).
@@ -130,6 +136,23 @@ class IndexedSlices:
         like = wrap(np.zeros(shape, dtype=self._values.dtype.as_numpy_dtype))
         return registry.bind(registry.PRIMITIVES["scatter_add_axis"], self._values,
                              self._indices, like, axis=0, batch_dims=0)
+
+    # -- composite (tf.nest, ember.function) ----------------------------------------
+    def _nest_components(self) -> list:
+        # NOTE: as SparseTensor's: a known dense shape is a Python tuple, so ember.function
+        # keys its traces on it and the traced code can densify (`_dense` needs it); an
+        # unknown one (a traced tensor) is a component like the other two.
+        shape = self._dense_shape
+        if isinstance(shape, ConcreteTensor):
+            shape = tuple(int(d) for d in _np(shape))
+        return [self._values, self._indices, shape]
+
+    def _nest_rebuild(self, parts: list) -> "IndexedSlices":
+        if all(p is None or isinstance(p, (TensorOps, tuple)) for p in parts):
+            return IndexedSlices(*parts)
+        raw = object.__new__(IndexedSlices)  # a structure of specs (a function signature)
+        raw._values, raw._indices, raw._dense_shape = parts
+        return raw
 
     def __neg__(self) -> "IndexedSlices":
         return IndexedSlices(-self._values, self._indices, self._dense_shape)

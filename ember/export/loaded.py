@@ -1,7 +1,9 @@
 """What `tf.saved_model.load` returns: objects whose attributes are the saved Variables,
 sub-objects and functions; functions that run the stored graphs, dispatching a call to
 the graph whose input signature it matches; and signatures (keyword arguments in, a dict
-of named tensors out), as TF's restored objects behave.
+of named tensors out), as TF's restored objects behave. A stored composite argument
+(`structure.Composite`) matches a value of its class by its components; a composite
+result is rebuilt from the graph's output tensors.
 
 Example:
     >>> import tempfile, ember as tf
@@ -27,7 +29,7 @@ from ..core.module import Module
 from ..core.shape import TensorSpec
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps
 from ..prims.convert import convert_to_tensor
-from .structure import Leaf
+from .structure import Composite, Leaf
 
 __all__ = ["LoadedObject", "LoadedFunction", "Signature", "loaded_concrete"]
 
@@ -47,8 +49,7 @@ class LoadedConcreteFunction(ConcreteFunction):
         kinds = ["T" if leaf.spec is not None else "P" for leaf in nest.flatten(args)]
         super().__init__(graph, specs, kinds, skeleton, python, name)
         self._single = skeleton is _OUT  # one tensor out: returned without packing
-        self.structured_input_signature = nest.map_structure(
-            lambda leaf: leaf.spec if leaf.spec is not None else leaf.python, args)
+        self.structured_input_signature = _public_signature(args)
         self._args = args
         self._arg_names = list(arg_names)
 
@@ -94,7 +95,31 @@ class _Out:
 _OUT = _Out()
 
 
+def _public_signature(stored: Any) -> Any:
+    """The stored argument structure as TF shows it: TensorSpecs, TypeSpecs of the
+    composites (SparseTensorSpec, RaggedTensorSpec) and Python values."""
+    if isinstance(stored, Composite):
+        return stored.spec()
+    if isinstance(stored, dict):
+        return {k: _public_signature(v) for k, v in stored.items()}
+    if isinstance(stored, (list, tuple)):
+        items = [_public_signature(v) for v in stored]
+        return items if isinstance(stored, list) else tuple(items)
+    return stored.spec if stored.spec is not None else stored.python
+
+
 def _walk(stored: Any, value: Any, out: list, convert: bool) -> None:
+    if isinstance(stored, Composite):
+        # NOTE: the value's components in nest's order (those the graph was traced on)
+        if not isinstance(value, stored.value_type):
+            raise _NoMatch(f"expected a {stored.tag} like {stored.spec()}, received "
+                           f"{type(value).__name__}")
+        parts = value._nest_components()
+        if parts is None or len(parts) != len(stored.parts):
+            raise _NoMatch(f"expected a {stored.tag} like {stored.spec()}")
+        for s, v in zip(stored.parts, parts):
+            _walk(s, v, out, convert)
+        return
     if isinstance(stored, dict):
         if not isinstance(value, dict) or set(value) != set(stored):
             raise _NoMatch(f"expected a dict with keys {sorted(stored)}")

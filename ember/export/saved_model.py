@@ -18,6 +18,14 @@ with known inputs) also its inference call, as `__call__` and the `serving_defau
 signature. Loading (`load`) rebuilds Variables and graphs; the loaded object's functions
 run the stored graphs with ember's executor and dispatch on their input signatures.
 
+Composite values: a saved function may take and return SparseTensors, RaggedTensors and
+IndexedSlices (stored as a type tag, static spec and components, `structure.py`); the
+loaded function takes and returns them too. A SparseTensor argument is matched on its
+static dense shape, as ember.function traces on it. Signatures (keyword tensors in, a
+dict of named tensors out) take and return dense tensors only: a function with
+composite arguments or results is not made the default `serving_default`, and naming it
+in `signatures=` is a SaveError (call it as `loaded.<name>` instead).
+
 Example:
     >>> import tempfile, ember as tf
     >>> class Scale(tf.Module):
@@ -51,7 +59,7 @@ from ..core.tensor import TensorOps
 from ..core.variable import Variable
 from .graph_io import GraphLoadError, GraphSaveError, decode_graph, encode_graph
 from .loaded import LoadedFunction, LoadedObject, Signature, loaded_concrete
-from .structure import StructureError, decode_structure, encode_structure
+from .structure import StructureError, decode_structure, encode_structure, has_composite
 
 __all__ = ["save", "load", "contains_saved_model", "FORMAT", "VERSION", "SaveError"]
 
@@ -292,8 +300,9 @@ def _signature_entries(obj: Any, signatures: Any, keras_fn: Any) -> dict:
         if len(with_sig) == 1:
             f = with_sig[0][1]
             method = _functions_of(obj)[with_sig[0][0]][2]
-            return {"serving_default": f.get_concrete_function(obj) if method
-                    else f.get_concrete_function()}
+            cf = f.get_concrete_function(obj) if method else f.get_concrete_function()
+            # a function of composites stays a function (signatures are dense tensors)
+            return {} if _has_composites(cf) else {"serving_default": cf}
         return {}
     if not isinstance(signatures, dict):
         signatures = {"serving_default": signatures}
@@ -384,6 +393,11 @@ def _signature_names(cf: ConcreteFunction, entry: dict) -> tuple:
     its TensorSpec's name, else its parameter (`inputs`, then `inputs_1`, ... for the
     tensors of a list argument); outputs `output_i`, or the keys of a returned dict."""
     fn, (args, kwargs) = getattr(cf, "_signature", (None, ((), {})))
+    if _has_composites(cf):
+        raise StructureError("a signature takes and returns dense tensors; this function "
+                             "has a SparseTensor / RaggedTensor / IndexedSlices argument "
+                             "or result. Save it as a function attribute and call "
+                             "loaded.<name>(...), or pass its component tensors")
     params = positional_names(fn)
     if params and params[0] == "self" and args and not isinstance(args[0], TensorSpec):
         args, params = args[1:], params[1:]
@@ -405,6 +419,11 @@ def _signature_names(cf: ConcreteFunction, entry: dict) -> tuple:
     out_names = sorted(out) if isinstance(out, dict) else \
         [f"output_{i}" for i in range(len(cf._out_python))]
     return names, out_names
+
+
+def _has_composites(cf: ConcreteFunction) -> bool:
+    _, (args, kwargs) = getattr(cf, "_signature", (None, ((), {})))
+    return has_composite((args, kwargs)) or has_composite(cf.structured_outputs)
 
 
 # -- load ----------------------------------------------------------------------------

@@ -85,9 +85,9 @@ OUT_OF_SCOPE = {
     "register_tensor_conversion_function": "TF's conversion registry; ember converts via "
                                            "__array__ / ember tensors",
     "nondifferentiable_batch_function": "TF's serving batch scheduler",
-    "IndexedSlicesSpec": "the TypeSpec of IndexedSlices for tf.function signatures; ember's "
-                         "signatures take TensorSpec (an IndexedSlices leaves an "
-                         "ember.function densified)",
+    "IndexedSlicesSpec": "the TypeSpec of IndexedSlices for tf.function signatures; ember "
+                         "traces an IndexedSlices argument from its value (a nest "
+                         "composite), not from a spec",
 }
 
 
