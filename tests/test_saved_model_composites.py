@@ -191,7 +191,7 @@ def test_calls_that_match_no_stored_composite_are_clear_errors(tmp_path):
     loaded = _roundtrip(m, tmp_path)
     with pytest.raises(ValueError, match="expected a SparseTensor like SparseTensorSpec"):
         loaded.f(_ragged())
-    with pytest.raises(ValueError, match=r"expected the Python value \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"of shape \(3, 4\), received \(5, 5\)"):
         loaded.f(tf.SparseTensor([[0, 0], [1, 1]], [1.0, 2.0], [5, 5]))  # traced for [3, 4]
     with pytest.raises(ValueError, match="Could not find a matching function"):
         loaded.f(tf.constant(DENSE))
@@ -242,17 +242,26 @@ def test_unknown_composite_tags_in_a_file_are_refused_without_running_code(tmp_p
     assert meta["version"] == 1
 
 
-@pytest.mark.parametrize("spec", ["ragged", pytest.param("sparse", marks=pytest.mark.xfail(
-    strict=True, reason="SparseTensorSpec is no nest composite yet, so an input_signature "
-    "can't hold it (ember/ops/type_spec.py)"))])
+@pytest.mark.parametrize("spec", ["ragged", "sparse"])
 def test_input_signature_with_composite_specs(spec, tmp_path):
     sig = (tf.RaggedTensorSpec([None, None], tf.float32) if spec == "ragged"
            else tf.SparseTensorSpec([None, 4], tf.float32))
     m = tf.Module()
     m.f = tf.function(lambda x: x * 2.0, input_signature=[sig])
-    value = _ragged() if spec == "ragged" else _sparse()
     loaded = _roundtrip(m, tmp_path)
-    assert type(loaded.f(value)) is type(value)
+    if spec == "ragged":
+        for value in (_ragged(), tf.ragged.constant([[1.0], [], [2.0, 3.0, 4.0]])):
+            got = loaded.f(value)
+            assert type(got) is type(value)
+            assert got.to_list() == (value * 2.0).to_list()
+        return
+    for value in (_sparse(), tf.SparseTensor([[4, 3]], [5.0], [5, 4])):  # other row counts
+        got = loaded.f(value)
+        assert type(got) is type(value)
+        np.testing.assert_array_equal(tf.sparse.to_dense(got).numpy(),
+                                      2.0 * tf.sparse.to_dense(value).numpy())
+    with pytest.raises(ValueError, match="matching"):
+        loaded.f(tf.SparseTensor([[0, 0]], [1.0], [2, 3]))  # 3 columns, the spec fixes 4
 
 
 _SAVE_SCRIPT = """
@@ -301,3 +310,17 @@ def test_a_fresh_process_runs_a_composite_export_without_its_source(tmp_path):
         assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["ok", "True", "True", "True", "True"]
     np.testing.assert_allclose(np.load(want), DENSE * [1.0, 10.0, 100.0, 1000.0])
+
+
+def test_function_input_signature_checks_composite_specs():
+    f = tf.function(lambda x: x * 2.0,
+                    input_signature=[tf.SparseTensorSpec([None, 4], tf.float32)])
+    out = f(tf.SparseTensor([[2, 1]], [1.5], [3, 4]))
+    assert isinstance(out, tf.SparseTensor) and out.values.numpy().tolist() == [3.0]
+    with pytest.raises(ValueError, match=r"does not match input_signature SparseTensorSpec"):
+        f(tf.SparseTensor([[0, 1]], [1.0], [3, 3]))
+    g = tf.function(lambda x: x + 1.0,
+                    input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
+    assert g(tf.ragged.constant([[1.0], [2.0, 3.0]])).to_list() == [[2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError, match="wants RaggedTensorSpec"):
+        g(tf.constant([1.0]))

@@ -405,12 +405,18 @@ class Function:
             # a nest of specs, or a composite's spec (RaggedTensorSpec: its components)
             structured = nest.is_nested(spec) or len(flat_spec) != 1 or flat_spec[0] is not spec
             flat_a = nest.flatten(a) if structured else [a]
+            if structured and not nest.is_nested(spec) and type(a) is not type(spec):
+                _check_composite(self._name, i, spec, a)
             if len(flat_a) != len(flat_spec):
                 raise ValueError(f"{self._name}: argument {i} does not match the structure "
                                  f"of input_signature {spec}.")
             conv = []
             for x, s in zip(flat_a, flat_spec):
-                if isinstance(x, TensorSpec):
+                if isinstance(x, TensorSpec) or not isinstance(s, TensorSpec):
+                    if not isinstance(s, TensorSpec) and not isinstance(x, TensorSpec) \
+                            and x != s:  # a static part of a composite's spec
+                        raise ValueError(f"{self._name}: argument {i} has {x!r} where "
+                                         f"input_signature {spec} fixes {s!r}.")
                     conv.append(x)
                     continue
                 if not isinstance(x, ConcreteTensor):
@@ -521,3 +527,19 @@ def positional_names(fn: Callable) -> list:
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return []
+
+
+def _check_composite(name: str, i: int, spec: Any, value: Any) -> None:
+    """A composite argument (SparseTensor, RaggedTensor) against its input_signature spec:
+    the spec's static shape and dtype hold, as TF checks them."""
+    from_value = getattr(type(spec), "from_value", None)
+    if from_value is None or not hasattr(spec, "is_compatible_with"):
+        return
+    try:
+        got = from_value(value)
+    except (TypeError, ValueError, AttributeError):
+        raise TypeError(f"{name}: argument {i} is {type(value).__name__}; input_signature "
+                        f"wants {spec}.") from None
+    if not spec.is_compatible_with(got):
+        raise ValueError(f"{name}: argument {i} is {got}, which does not match "
+                         f"input_signature {spec}.")

@@ -26,7 +26,7 @@ import numpy as np
 from ..core import nest
 from ..core.function import _TENSOR, ConcreteFunction
 from ..core.module import Module
-from ..core.shape import TensorSpec
+from ..core.shape import TensorShape, TensorSpec
 from ..core.tensor import ConcreteTensor, Tensor, TensorOps
 from ..prims.convert import convert_to_tensor
 from .structure import Composite, Leaf
@@ -117,6 +117,11 @@ def _walk(stored: Any, value: Any, out: list, convert: bool) -> None:
         parts = value._nest_components()
         if parts is None or len(parts) != len(stored.parts):
             raise _NoMatch(f"expected a {stored.tag} like {stored.spec()}")
+        shape = stored.static.get("shape")
+        if shape is not None and not TensorShape(shape).is_compatible_with(
+                getattr(value, "shape", None)):  # a SparseTensor's static dense shape
+            raise _NoMatch(f"expected a {stored.tag} of shape {TensorShape(shape)}, "
+                           f"received {value.shape}")
         for s, v in zip(stored.parts, parts):
             _walk(s, v, out, convert)
         return

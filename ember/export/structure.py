@@ -32,7 +32,8 @@ __all__ = ["encode_structure", "decode_structure", "Leaf", "StructureError", "Co
 
 # The composite types a saved function may take or return, by the tag stored in the file.
 COMPOSITE_TAGS = ("SparseTensor", "RaggedTensor", "IndexedSlices")
-_SPEC_TAGS = {"RaggedTensorSpec": "RaggedTensor"}  # composite specs, by the value's tag
+_SPEC_TAGS = {"RaggedTensorSpec": "RaggedTensor",  # composite specs, by the value's tag
+              "SparseTensorSpec": "SparseTensor"}
 
 
 class StructureError(ValueError):
@@ -81,7 +82,7 @@ def encode_structure(s: Any, leaf: Callable[[Any], dict]) -> Any:
     if isinstance(s, (list, tuple)) and not isinstance(s, TensorShape):
         return {"L" if isinstance(s, list) else "T": [encode_structure(x, leaf) for x in s]}
     if type(s) in nest._COMPOSITES:
-        # a RaggedTensorSpec stands for a RaggedTensor argument (a trace from the spec)
+        # a RaggedTensorSpec / SparseTensorSpec stands for its value (a trace from the spec)
         tag = _SPEC_TAGS.get(type(s).__name__, type(s).__name__)
         if tag not in COMPOSITE_TAGS or type(s).__name__ not in (
                 tag, *[k for k, v in _SPEC_TAGS.items() if v == tag]):

@@ -164,6 +164,7 @@ class TypeSpec(abc.ABC):
 TypeSpec.register(TensorSpec)
 
 
+@nest.register_composite
 class SparseTensorSpec(TypeSpec):
     """The type of a SparseTensor (TF's `tf.SparseTensorSpec`): its dense shape and dtype.
 
@@ -196,6 +197,21 @@ class SparseTensorSpec(TypeSpec):
 
     def _serialize(self) -> tuple:
         return (self._shape, self._dtype)
+
+    # A nest composite, as a SparseTensor is (so an input_signature can hold it): the specs
+    # of indices and values, and the dense shape as a tuple when fully known (what a
+    # SparseTensor gives too), else the spec of a 1-D int64 tensor.
+    def _nest_components(self) -> list:
+        rank = self._shape.rank
+        dims = self._shape.as_list() if rank is not None else None
+        shape = tuple(dims) if dims is not None and None not in dims else \
+            TensorSpec([rank], "int64")
+        return [TensorSpec([None, rank], "int64"), TensorSpec([None], self._dtype), shape]
+
+    def _nest_rebuild(self, parts: list) -> Any:
+        if all(isinstance(p, (TensorSpec, tuple)) for p in parts):
+            return SparseTensorSpec(self._shape, parts[1].dtype)
+        return self.value_type(*parts)
 
     @classmethod
     def from_value(cls, value: Any) -> "SparseTensorSpec":
