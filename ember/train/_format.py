@@ -1,7 +1,8 @@
 """ember's checkpoint files: `<prefix>.index` (JSON) + `<prefix>.data-00000-of-00001`.
 
-NOTE: TensorFlow's checkpoints are TensorBundle files with protobuf headers; ember does
-not read or write that format. It keeps TF's file names (so code that globs for
+NOTE: TensorFlow's checkpoints are TensorBundle files with protobuf headers; ember reads
+them (`read_bundle` hands an index that is not JSON to `ember.train._tf_bundle`) but does
+not write that format. It keeps TF's file names (so code that globs for
 'ckpt-*.index' keeps working) with its own contents:
 
 - `<prefix>.data-00000-of-00001`: the variables' raw bytes (C order, little-endian), one
@@ -37,6 +38,7 @@ import numpy as np
 from ..core.dtypes import as_dtype
 from ..core.errors import OpError
 from ..keras.saving.weights_file import DamagedFileError, replacing
+from . import _tf_bundle
 
 __all__ = ["FORMAT_NAME", "NotFoundError", "BundleReader", "read_bundle", "write_bundle",
            "data_path", "index_path", "exists", "remove_bundle"]
@@ -174,7 +176,8 @@ def _valid_entry(e: Any) -> bool:
 
 
 def read_bundle(prefix: Any) -> BundleReader:
-    """Reads and checks the index of the checkpoint at `prefix`."""
+    """Reads and checks the index of the checkpoint at `prefix`: ember's own, or one
+    written by TensorFlow (a `_tf_bundle.TFBundleReader`, with the same methods)."""
     prefix = os.fspath(prefix)
     path = index_path(prefix)
     try:
@@ -191,16 +194,19 @@ def read_bundle(prefix: Any) -> BundleReader:
                             f"{os.path.basename(path)!r}).{hint}") from None
     if len(raw) > _INDEX_MAX:
         raise _damaged(path, "the index is too large")
+    if raw[:1] != b"{":  # not ember's JSON: TensorFlow's own TensorBundle, or neither
+        if _tf_bundle.is_tf_index(raw):
+            return _tf_bundle.read_tf_bundle(prefix, raw)  # type: ignore[return-value]
+        raise ValueError(f"tf.train checkpoint: {path!r} is not an ember checkpoint nor a "
+                         f"TensorFlow one (it is not JSON and lacks TF's table magic number "
+                         f"at its end); it may be truncated or another kind of file.")
     try:
         index = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        if raw[:1] != b"{":
-            raise ValueError(f"tf.train checkpoint: {path!r} is not an ember checkpoint "
-                             f"(TensorFlow's own checkpoints cannot be read by ember).") from e
         raise _damaged(path, f"its index is not valid JSON: {e}") from e
     if not isinstance(index, dict) or index.get("format") != FORMAT_NAME:
-        raise ValueError(f"tf.train checkpoint: {path!r} is not an ember checkpoint (TF's "
-                         f"own checkpoints cannot be read by ember).")
+        raise ValueError(f"tf.train checkpoint: {path!r} is not an ember checkpoint (JSON "
+                         f"without ember's format name).")
     if not isinstance(index.get("version"), int) or index["version"] > FORMAT_VERSION:
         raise ValueError(f"tf.train checkpoint: {path!r} has format version "
                          f"{index.get('version')!r}; this ember reads version "

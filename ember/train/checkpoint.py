@@ -7,8 +7,9 @@ is deferred, as in TF: a Keras layer that is not built yet gets its weights when
 built, an optimizer its slots when it creates them (its first `apply_gradients`).
 
 The files are ember's own format under TF's names (`<prefix>.index` and
-`<prefix>.data-00000-of-00001`); see `ember.train._format`. TF's TensorBundle/protobuf
-checkpoints cannot be read.
+`<prefix>.data-00000-of-00001`); see `ember.train._format`. TF's own TensorBundle
+checkpoints are read too (`ember.train._tf_bundle`: values, and restore through TF's object
+graph, with Keras 3's layer paths mapped to ember's); ember writes only its own format.
 
 Example:
     >>> import os, tempfile

@@ -192,8 +192,9 @@ def _resolve(who: str, ckpt_dir_or_file: Any) -> str:
     return path
 
 
-def load_checkpoint(ckpt_dir_or_file: Any) -> _format.BundleReader:
-    """A reader of a checkpoint (a prefix, or a folder: its latest checkpoint), with
+def load_checkpoint(ckpt_dir_or_file: Any) -> Any:
+    """A reader of a checkpoint (a prefix, or a folder: its latest checkpoint; ember's
+    format or TensorFlow's TensorBundle), with
     `get_tensor(key)`, `has_tensor`, `get_variable_to_shape_map()` and
     `get_variable_to_dtype_map()`."""
     return _format.read_bundle(_resolve("load_checkpoint", ckpt_dir_or_file))
