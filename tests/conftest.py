@@ -1,14 +1,15 @@
 """Test configuration and the fixtures shared by several test modules (shared helper
 functions are in tests/helpers.py).
 
-The seed examples are scripts run by tests, not test modules.
+The seed examples are scripts run by tests, not test modules; tests/data/make_*.py write
+the committed fixtures (make_tf_checkpoints.py with TensorFlow, run by hand).
 """
 
 import pytest
 
 import ember as tf
 
-collect_ignore_glob = ["seed_examples/*"]
+collect_ignore_glob = ["seed_examples/*", "data/make_*.py"]
 
 
 @pytest.fixture
