@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from ..core.dtypes import as_dtype
+from ..io.tfrecord import masked_crc32c  # TF's masked CRC-32C (C code when installed)
 from ..keras.saving.weights_file import DamagedFileError
 
-__all__ = ["is_tf_index", "read_tf_bundle", "TFBundleReader", "crc32c"]
+__all__ = ["is_tf_index", "read_tf_bundle", "TFBundleReader"]
 
 MAGIC = 0xDB4775248B80FB57
 _FOOTER = 48
@@ -46,97 +47,6 @@ _DT_STRING = 7
 
 class _Damaged(Exception):
     """Internal: a parse failure, turned into DamagedFileError naming the file."""
-
-
-# -- crc32c (Castagnoli), table driven --------------------------------------------------
-def _crc_table() -> list[int]:
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-def crc32c(data: bytes, crc: int = 0) -> int:
-    """The CRC-32C (Castagnoli) of `data`, continuing from `crc`.
-
-    Example:
-        >>> hex(crc32c(b"123456789"))
-        '0xe3069283'
-        >>> data = bytes(range(256)) * 300  # long inputs take the vectorized path
-        >>> crc32c(data) == crc32c(data[1000:], crc32c(data[:1000]))
-        True
-    """
-    if len(data) > 1 << 14:
-        return _crc32c_numpy(data, crc)
-    c = crc ^ 0xFFFFFFFF
-    table = _TABLE
-    for b in data:
-        c = table[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def _gf2_apply(mat: list[int], vec: int) -> int:
-    out, i = 0, 0
-    while vec:
-        if vec & 1:
-            out ^= mat[i]
-        vec >>= 1
-        i += 1
-    return out
-
-
-def _zeros_operator(n: int) -> list[int]:
-    """The 32x32 GF(2) matrix (as columns) that runs the CRC register over n zero bytes."""
-    op = [0x82F63B78] + [1 << (i - 1) for i in range(1, 32)]  # one zero bit
-    for _ in range(3):  # one zero byte: 8 bits
-        op = [_gf2_apply(op, col) for col in op]
-    result = [1 << i for i in range(32)]  # identity
-    while n:
-        if n & 1:
-            result = [_gf2_apply(op, col) for col in result]
-        op = [_gf2_apply(op, col) for col in op]
-        n >>= 1
-    return result
-
-
-def _crc32c_numpy(data: bytes, crc: int) -> int:
-    """crc32c of long inputs in O(sqrt(n)) Python steps.
-
-    NOTE: the CRC without its initial and final inversion is linear, and leading zero
-    bytes leave it unchanged. So `data` (zero-padded in front to rows of equal length) is
-    split into rows whose CRCs NumPy computes side by side, one column at a time; the rows
-    are then combined in order (shift the running CRC over a row of zeros, xor the next
-    row's), and the inversions are applied last.
-    """
-    n = len(data)
-    width = max(256, int(n ** 0.5))
-    rows = -(-n // width)
-    buf = np.zeros(rows * width, np.uint8)
-    buf[rows * width - n:] = np.frombuffer(data, np.uint8)
-    cols = np.ascontiguousarray(buf.reshape(rows, width).T)
-    table = np.array(_TABLE, np.uint32)
-    c = np.zeros(rows, np.uint32)
-    for j in range(width):
-        c = table[(c ^ cols[j]) & 0xFF] ^ (c >> np.uint32(8))
-    shift = _zeros_operator(width)
-    parts = [[_gf2_apply(shift, b << (8 * k)) for b in range(256)] for k in range(4)]
-    linear = 0
-    for row in c.tolist():
-        linear = (parts[0][linear & 0xFF] ^ parts[1][(linear >> 8) & 0xFF]
-                  ^ parts[2][(linear >> 16) & 0xFF] ^ parts[3][linear >> 24]) ^ row
-    start = _gf2_apply(_zeros_operator(n), crc ^ 0xFFFFFFFF)
-    return start ^ linear ^ 0xFFFFFFFF
-
-
-def _unmask(masked: int) -> int:
-    rot = (masked - 0xA282EAD8) & 0xFFFFFFFF
-    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
 
 
 # -- wire formats -----------------------------------------------------------------------
@@ -242,7 +152,7 @@ def _block(raw: bytes, handle: bytes) -> bytes:
     data = raw[offset:offset + size]
     kind = raw[offset + size]
     stored = int.from_bytes(raw[offset + size + 1:offset + size + 5], "little")
-    if crc32c(bytes([kind]), crc32c(data)) != _unmask(stored):
+    if masked_crc32c(data + bytes([kind])) != stored:
         raise _Damaged(f"the block at byte {offset} fails its checksum")
     if kind != 0:
         raise _Damaged(f"the block at byte {offset} is compressed (type {kind}); TF's "
@@ -329,7 +239,7 @@ class TFBundleReader:
             raise _damaged(path, f"tensor {key!r} is cut short: {len(raw)} of "
                                  f"{entry['size']} bytes")
         if entry["dtype"] != _DT_STRING and entry["crc32c"] is not None and \
-                crc32c(raw) != _unmask(entry["crc32c"]):
+                masked_crc32c(raw) != entry["crc32c"]:
             raise _damaged(path, f"tensor {key!r} fails its checksum")
         return raw
 
@@ -371,9 +281,9 @@ def _strings(key: str, raw: bytes, entry: dict, prefix: str) -> np.ndarray:
             raise _Damaged(f"its strings need {pos + 4 + sum(lengths)} bytes, it has "
                            f"{len(raw)}")
         sizes = b"".join(n.to_bytes(4 if n < 1 << 32 else 8, "little") for n in lengths)
-        if crc32c(sizes) != _unmask(int.from_bytes(raw[pos:pos + 4], "little")) or (
+        if masked_crc32c(sizes) != int.from_bytes(raw[pos:pos + 4], "little") or (
                 entry["crc32c"] is not None and
-                crc32c(raw[pos:], crc32c(sizes)) != _unmask(entry["crc32c"])):
+                masked_crc32c(sizes + raw[pos:]) != entry["crc32c"]):
             raise _Damaged("it fails its checksum")
         pos += 4
     except _Damaged as e:
