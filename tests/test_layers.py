@@ -29,8 +29,8 @@ LAYERS = {"backend": 0, "core": 1, "prims": 2, "ops": 3, "autograph": 3, "io": 4
 KNOWN = {
     ("ember.train._format", "ember.keras.saving.weights_file"):
         "tf.train.Checkpoint reads Keras weight files (a true cycle of concepts)",
-    ("ember.train._tf_bundle", "ember.keras.saving.weights_file"):
-        "the TF checkpoint reader raises the same DamagedFileError as ember's own",
+    ("ember.train._files", "ember.keras.saving.weights_file"):
+        "both checkpoint readers raise the DamagedFileError of Keras' weight files",
     ("ember.train._tracking", "ember.keras.engine.layer"):
         "tf.train.Checkpoint tracks Keras layers (a true cycle of concepts)",
     ("ember.train._tracking", "ember.keras.optimizers.optimizer"):

@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 
 from ..core.dtypes import as_dtype
-from ..core.errors import OpError
-from ..keras.saving.weights_file import DamagedFileError, replacing
+from ..keras.saving.weights_file import replacing
 from . import _tf_bundle
+from ._files import NotFoundError, damaged, read_range
 
 __all__ = ["FORMAT_NAME", "NotFoundError", "BundleReader", "read_bundle", "write_bundle",
            "data_path", "index_path", "exists", "remove_bundle"]
@@ -46,13 +46,6 @@ __all__ = ["FORMAT_NAME", "NotFoundError", "BundleReader", "read_bundle", "write
 FORMAT_NAME = "ember.checkpoint"
 FORMAT_VERSION = 1
 _INDEX_MAX = 256 << 20
-
-
-try:  # TF's `tf.errors.NotFoundError` (also a FileNotFoundError)
-    from ..core.errors import NotFoundError
-except ImportError:  # pragma: no cover - an ember without it
-    class NotFoundError(OpError, FileNotFoundError):  # type: ignore[no-redef]
-        """No checkpoint at the path given (TF's `tf.errors.NotFoundError`)."""
 
 
 def index_path(prefix: str) -> str:
@@ -101,11 +94,6 @@ def write_bundle(prefix: str, header: dict, arrays: dict[str, np.ndarray]) -> No
         f.write(json.dumps(index).encode("utf-8"))
 
 
-def _damaged(path: str, why: str) -> DamagedFileError:
-    return DamagedFileError(f"tf.train checkpoint: {path!r} is damaged ({why}); nothing was "
-                            f"restored. Use another checkpoint, or save it again.")
-
-
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
@@ -146,17 +134,8 @@ class BundleReader:
         entry = self.variables[key]
         dtype = as_dtype(entry["dtype"])._numpy()
         shape = tuple(entry["shape"])
-        path = data_path(self.prefix)
-        try:
-            with open(path, "rb") as f:
-                f.seek(entry["offset"])
-                raw = f.read(entry["size"])
-        except FileNotFoundError:
-            raise NotFoundError(f"tf.train checkpoint: the data file {path!r} of "
-                                f"{index_path(self.prefix)!r} is missing.") from None
-        if len(raw) != entry["size"]:
-            raise _damaged(path, f"variable {key!r} is cut short: {len(raw)} of "
-                                 f"{entry['size']} bytes")
+        raw = read_range(data_path(self.prefix), entry["offset"], entry["size"],
+                         index_path(self.prefix), f"variable {key!r}")
         arr = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
         return arr.astype(dtype, copy=True).reshape(shape)
 
@@ -193,7 +172,7 @@ def read_bundle(prefix: Any) -> BundleReader:
         raise NotFoundError(f"Failed to find any matching files for {prefix} (no "
                             f"{os.path.basename(path)!r}).{hint}") from None
     if len(raw) > _INDEX_MAX:
-        raise _damaged(path, "the index is too large")
+        raise damaged(path, "the index is too large")
     if raw[:1] != b"{":  # not ember's JSON: TensorFlow's own TensorBundle, or neither
         if _tf_bundle.is_tf_index(raw):
             return _tf_bundle.read_tf_bundle(prefix, raw)  # type: ignore[return-value]
@@ -203,7 +182,7 @@ def read_bundle(prefix: Any) -> BundleReader:
     try:
         index = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise _damaged(path, f"its index is not valid JSON: {e}") from e
+        raise damaged(path, f"its index is not valid JSON: {e}") from e
     if not isinstance(index, dict) or index.get("format") != FORMAT_NAME:
         raise ValueError(f"tf.train checkpoint: {path!r} is not an ember checkpoint (JSON "
                          f"without ember's format name).")
@@ -214,11 +193,11 @@ def read_bundle(prefix: Any) -> BundleReader:
     variables = index.get("variables")
     if not isinstance(variables, dict) or not all(
             isinstance(k, str) and _valid_entry(v) for k, v in variables.items()):
-        raise _damaged(path, "its variable table is malformed")
+        raise damaged(path, "its variable table is malformed")
     nodes = index.get("nodes", [])
     if not isinstance(nodes, list) or not all(_valid_node(n, len(nodes), variables)
                                               for n in nodes):
-        raise _damaged(path, "its object graph is malformed")
+        raise damaged(path, "its object graph is malformed")
     data = data_path(prefix)
     if variables:
         try:
@@ -228,7 +207,7 @@ def read_bundle(prefix: Any) -> BundleReader:
                                 f"is missing.") from None
         end = max(v["offset"] + v["size"] for v in variables.values())
         if end > size:
-            raise _damaged(data, f"it has {size} bytes, the index needs {end}")
+            raise damaged(data, f"it has {size} bytes, the index needs {end}")
     return BundleReader(prefix, index)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core.dtypes import as_dtype
 from ..io.tfrecord import masked_crc32c  # TF's masked CRC-32C (C code when installed)
-from ..keras.saving.weights_file import DamagedFileError
+from ._files import NotFoundError, damaged, read_range
 
 __all__ = ["is_tf_index", "read_tf_bundle", "TFBundleReader"]
 
@@ -227,20 +227,11 @@ class TFBundleReader:
 
     def _bytes(self, key: str, entry: dict) -> bytes:
         path = _data_path(self.prefix, entry["shard"], self.num_shards)
-        from ._format import NotFoundError
-        try:
-            with open(path, "rb") as f:
-                f.seek(entry["offset"])
-                raw = f.read(entry["size"])
-        except FileNotFoundError:
-            raise NotFoundError(f"tf.train checkpoint: the data file {path!r} of "
-                                f"{self.prefix + '.index'!r} is missing.") from None
-        if len(raw) != entry["size"]:
-            raise _damaged(path, f"tensor {key!r} is cut short: {len(raw)} of "
-                                 f"{entry['size']} bytes")
+        raw = read_range(path, entry["offset"], entry["size"], self.prefix + ".index",
+                         f"tensor {key!r}")
         if entry["dtype"] != _DT_STRING and entry["crc32c"] is not None and \
                 masked_crc32c(raw) != entry["crc32c"]:
-            raise _damaged(path, f"tensor {key!r} fails its checksum")
+            raise damaged(path, f"tensor {key!r} fails its checksum")
         return raw
 
     def get_tensor(self, key: str) -> np.ndarray:
@@ -248,7 +239,6 @@ class TFBundleReader:
         object graph (a string) comes back as a 0-d object array of bytes, as in TF."""
         entry = self.entries.get(key)
         if entry is None:
-            from ._format import NotFoundError
             raise NotFoundError(f"Key {key} not found in checkpoint {self.prefix!r}. Its keys "
                                 f"are listed by tf.train.list_variables(...).")
         raw = self._bytes(key, entry)
@@ -287,7 +277,7 @@ def _strings(key: str, raw: bytes, entry: dict, prefix: str) -> np.ndarray:
             raise _Damaged("it fails its checksum")
         pos += 4
     except _Damaged as e:
-        raise _damaged(prefix, f"string tensor {key!r}: {e}") from None
+        raise damaged(prefix, f"string tensor {key!r}: {e}") from None
     out = []
     for n in lengths:
         out.append(bytes(raw[pos:pos + n]))
@@ -315,14 +305,14 @@ def _object_graph_nodes(reader: TFBundleReader) -> list[dict]:
     try:
         graph.ParseFromString(reader.get_tensor(OBJECT_GRAPH_KEY).reshape(-1)[0])
     except Exception as e:  # protobuf's DecodeError and friends
-        raise _damaged(reader.prefix, f"its object graph does not parse: {e}") from None
+        raise damaged(reader.prefix, f"its object graph does not parse: {e}") from None
     count = len(graph.nodes)
     nodes = []
     for i, node in enumerate(graph.nodes):
         out: dict = {"children": []}
         for child in node.children:
             if not 0 <= child.node_id < count:
-                raise _damaged(reader.prefix, f"object {i} has a child out of range")
+                raise damaged(reader.prefix, f"object {i} has a child out of range")
             out["children"].append([child.local_name, child.node_id])
         for attr in node.attributes:
             if attr.name == "VARIABLE_VALUE" and attr.checkpoint_key in reader.variables:
@@ -375,11 +365,6 @@ def _keras_aliases(nodes: list[dict]) -> None:
                 node["children"].append([name, j])
 
 
-def _damaged(path: str, why: str) -> DamagedFileError:
-    return DamagedFileError(f"tf.train checkpoint: {path!r} is damaged ({why}); nothing was "
-                            f"restored. Use another checkpoint, or save it again.")
-
-
 def read_tf_bundle(prefix: str, raw: bytes) -> TFBundleReader:
     """Reads the TF table `raw` (the whole `<prefix>.index`) and checks its entries and
     data files; `is_tf_index(raw)` must hold."""
@@ -395,9 +380,9 @@ def read_tf_bundle(prefix: str, raw: bytes) -> TFBundleReader:
             name = key.decode("utf-8")
             entries[name] = _parse_entry(name, value)
     except (_Damaged, UnicodeDecodeError) as e:
-        raise _damaged(path, str(e)) from None
+        raise damaged(path, str(e)) from None
     if header is None:
-        raise _damaged(path, "it has no bundle header")
+        raise damaged(path, "it has no bundle header")
     if header["endianness"] != 0:
         raise NotImplementedError(f"tf.train checkpoint: {path!r} was written big-endian; "
                                   f"ember reads little-endian TF checkpoints only.")
@@ -416,11 +401,11 @@ def read_tf_bundle(prefix: str, raw: bytes) -> TFBundleReader:
                 f"tf.train checkpoint: {name!r} in {path!r} is a string tensor; ember reads "
                 f"numeric and bool tensors (and the object graph) only.")
         if not 0 <= e["shard"] < shards:
-            raise _damaged(path, f"tensor {name!r} is in shard {e['shard']} of {shards}")
+            raise damaged(path, f"tensor {name!r} is in shard {e['shard']} of {shards}")
         if e["dtype"] != _DT_STRING:
             itemsize = np.dtype(as_dtype(_DTYPES[e["dtype"]])._numpy()).itemsize
             if e["size"] != int(np.prod(e["shape"], dtype=np.int64)) * itemsize:
-                raise _damaged(path, f"tensor {name!r} has {e['size']} bytes for shape "
+                raise damaged(path, f"tensor {name!r} has {e['size']} bytes for shape "
                                      f"{e['shape']}")
     from ._format import NotFoundError
     for shard in range(shards):
@@ -433,6 +418,6 @@ def read_tf_bundle(prefix: str, raw: bytes) -> TFBundleReader:
             raise NotFoundError(f"tf.train checkpoint: the data file {data!r} of {path!r} "
                                 f"is missing.") from None
         if need > size:
-            raise _damaged(data, f"it has {size} bytes, the index needs {need}")
+            raise damaged(data, f"it has {size} bytes, the index needs {need}")
     return TFBundleReader(prefix, entries, shards)
 
