@@ -12,15 +12,10 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from ..numpy.signal import _out_shape  # shape arithmetic, shared with the NumPy kernels
+
 _COMPLEX = {np.dtype(np.float32): jnp.complex64, np.dtype(np.float64): jnp.complex128}
 _REAL = {np.dtype(np.complex64): jnp.float32, np.dtype(np.complex128): jnp.float64}
-
-
-def _out_shape(shape, axes, sizes):
-    out = list(shape)
-    for a, n in zip(axes, sizes):
-        out[len(out) + a] = int(n)
-    return out
 
 
 def fft(x, axes, inverse):
