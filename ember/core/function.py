@@ -349,8 +349,11 @@ class Function:
                 and len(args) == len(self._input_signature) + 1 and self._is_method())
 
     def _is_method(self) -> bool:
-        params = positional_names(self._python_function)
-        return bool(params) and params[0] == "self"
+        method = getattr(self, "_method", None)
+        if method is None:  # asked on every call with a signature: inspected once
+            params = positional_names(self._python_function)
+            method = self._method = bool(params) and params[0] == "self"
+        return method
 
     # -- signature and cache -------------------------------------------------------
     def _concrete(self, args: tuple, kwargs: dict) -> tuple:
