@@ -295,11 +295,10 @@ def _signature_entries(obj: Any, signatures: Any, keras_fn: Any) -> dict:
     if signatures is None:
         if keras_fn is not None:
             return {"serving_default": keras_fn.get_concrete_function()}
-        with_sig = [(n, f) for n, (f, _, m) in _functions_of(obj).items()
+        with_sig = [(f, method) for f, _, method in _functions_of(obj).values()
                     if f.input_signature is not None]
         if len(with_sig) == 1:
-            f = with_sig[0][1]
-            method = _functions_of(obj)[with_sig[0][0]][2]
+            f, method = with_sig[0]
             cf = f.get_concrete_function(obj) if method else f.get_concrete_function()
             # a function of composites stays a function (signatures are dense tensors)
             return {} if _has_composites(cf) else {"serving_default": cf}
